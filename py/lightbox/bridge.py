@@ -1,0 +1,49 @@
+"""The one module that knows it runs in Pyodide: JS values in, plain values out.
+
+The worker calls these functions; results are JSON text (so None is null and
+nothing leaks proxies), and a frame is a numpy array the worker reads with
+``getBuffer()`` and releases at once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+from pyodide.ffi import JsProxy
+
+from lightbox.session import Session
+
+_session = Session()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, allow_nan=False, default=str)
+
+
+def open_files(names: JsProxy, buffers: JsProxy) -> str:
+    """Open files given as parallel JS arrays of names and ArrayBuffers."""
+    items = [(str(name), buffer.to_bytes()) for name, buffer in zip(names, buffers, strict=True)]
+    return _json(_session.open(items))
+
+
+def catalog() -> str:
+    """Everything open, as JSON."""
+    return _json(_session.catalog())
+
+
+def close_all() -> str:
+    """Forget every opened file and cached frame."""
+    global _session
+    _session = Session(_session.cache.budget)
+    return _json(_session.catalog())
+
+
+def render(
+    series: int, frame: int, center: float | None, width: float | None, invert: bool
+) -> tuple[str, np.ndarray]:
+    """Render one frame: (info JSON, C-contiguous uint8 RGBA array)."""
+    window = None if center is None or width is None else (float(center), float(width))
+    rendered = _session.render(int(series), int(frame), window, bool(invert))
+    return _json(rendered.info), np.ascontiguousarray(rendered.rgba)

@@ -1,0 +1,134 @@
+"""One frame's bytes to stored values: decode, then fix bits per the header.
+
+Decoding goes through pydicom's decoder registry (``pixel_array`` with
+``index=``), so one frame is decoded at a time and every transfer syntax with
+an available plugin is served by the same path.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.pixels.utils import pixel_array
+from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
+
+from lightbox.errors import DecodeError
+from lightbox.records import Photometric
+
+
+@dataclass(frozen=True)
+class PixelFormat:
+    """The Image Pixel Module attributes decoding depends on (PS3.3 C.7.6.3)."""
+
+    rows: int
+    columns: int
+    samples: int
+    bits_allocated: int
+    bits_stored: int
+    pixel_representation: int
+    photometric: Photometric
+    is_float: bool
+    deflated: bool = False
+
+
+def pixel_format(ds: Dataset) -> PixelFormat:
+    """Read the pixel format of a header dataset."""
+    bits_allocated = int(ds.BitsAllocated)
+    photometric_text = str(ds.PhotometricInterpretation).strip().upper()
+    try:
+        photometric = Photometric(photometric_text)
+    except ValueError:
+        photometric = Photometric.MONOCHROME2
+    return PixelFormat(
+        rows=int(ds.Rows),
+        columns=int(ds.Columns),
+        samples=int(ds.get("SamplesPerPixel", 1) or 1),
+        bits_allocated=bits_allocated,
+        bits_stored=int(ds.get("BitsStored", bits_allocated) or bits_allocated),
+        pixel_representation=int(ds.get("PixelRepresentation", 0) or 0),
+        photometric=photometric,
+        is_float="FloatPixelData" in ds or "DoubleFloatPixelData" in ds,
+        deflated=_is_deflated(ds),
+    )
+
+
+def _is_deflated(ds: Dataset) -> bool:
+    meta = getattr(ds, "file_meta", None)
+    syntax = meta.get("TransferSyntaxUID") if meta is not None else None
+    return bool(syntax) and UID(str(syntax)) == DeflatedExplicitVRLittleEndian
+
+
+def _decode(data: bytes, index: int, deflated: bool) -> np.ndarray:
+    """Decode one frame, reading only that frame's bytes where pydicom can.
+
+    pydicom's file-like path reads only the frame it needs; deflated files
+    (whose stream must be inflated first) and a few oddly encapsulated ones
+    go through a full parse instead.
+    """
+    if not deflated:
+        try:
+            arr: np.ndarray = pixel_array(io.BytesIO(data), index=index)
+            return arr
+        except (ValueError, KeyError, EOFError):
+            pass
+    full: np.ndarray = pixel_array(dcmread(io.BytesIO(data), force=True), index=index)
+    return full
+
+
+def decode_frame(name: str, data: bytes, index: int, fmt: PixelFormat) -> np.ndarray:
+    """Decode frame ``index`` of a file's bytes into stored values.
+
+    Parameters
+    ----------
+    name : str
+        The file's name, for error messages.
+    data : bytes
+        The whole file.
+    index : int
+        The 0-based frame.
+    fmt : PixelFormat
+        The header's pixel format.
+
+    Returns
+    -------
+    numpy.ndarray
+        (rows, columns) stored values for one sample per pixel, with unused
+        high bits masked and the sign taken from Pixel Representation; or
+        (rows, columns, 3) for colour, converted from YBR to RGB.
+
+    References
+    ----------
+    PS3.5 8.1.1 (Bits Allocated, Bits Stored, High Bit).
+    """
+    try:
+        arr = _decode(data, index, fmt.deflated)
+    except Exception as exc:  # a codec can raise anything; report it as one error
+        raise DecodeError(name, f"frame {index + 1} cannot be decoded ({exc})") from exc
+    if fmt.samples == 1 and not fmt.is_float and arr.dtype.kind in "iu":
+        arr = mask_stored_bits(arr, fmt.bits_stored, fmt.pixel_representation)
+    return arr
+
+
+def mask_stored_bits(arr: np.ndarray, bits_stored: int, pixel_representation: int) -> np.ndarray:
+    """Keep the low ``bits_stored`` bits and sign-extend them when signed.
+
+    Bits above High Bit may hold overlay data or junk; they are not part of
+    the pixel value (PS3.5 8.1.1). Returns a new array; ``arr`` is unchanged.
+    """
+    bits = arr.dtype.itemsize * 8
+    if bits_stored >= bits or bits_stored <= 0:
+        return arr
+    unsigned = arr.view(arr.dtype.str.replace("i", "u"))
+    mask = np.array((1 << bits_stored) - 1, dtype=unsigned.dtype)
+    values = np.bitwise_and(unsigned, mask)
+    if pixel_representation == 0:
+        masked: np.ndarray = values.astype(arr.dtype.str.replace("i", "u"), copy=False)
+        return masked
+    signed = values.view(values.dtype.str.replace("u", "i"))
+    shift = bits - bits_stored
+    extended: np.ndarray = np.right_shift(np.left_shift(signed, shift), shift)
+    return extended

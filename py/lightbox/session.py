@@ -1,0 +1,275 @@
+"""What is open, and frames rendered from it: the one object the bridge drives.
+
+A session holds each opened file's bytes once, its parsed header, the series
+built from all headers, and a bounded least-recently-used cache of decoded
+frames (stored values), so that changing the window never re-decodes.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pydicom.pixels.processing import apply_color_lut
+
+from lightbox import display, ingest, pixels
+from lightbox.catalog import Series, SeriesEntry, build_series, entry_from_header
+from lightbox.errors import LightboxError
+from lightbox.records import FrameRef, Photometric, Skipped, VoiFunction, Window
+
+DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class OpenedFile:
+    """One file that opened: its bytes (held once) and what its header says."""
+
+    name: str
+    data: bytes
+    header: ingest.Header
+    fmt: pixels.PixelFormat
+    rescale: display.Rescale
+    windows: tuple[Window, ...]
+    inverts: bool
+    padding: tuple[float, float] | None
+
+
+@dataclass
+class Rendered:
+    """One rendered frame: RGBA pixels and what produced them."""
+
+    rgba: np.ndarray
+    info: dict[str, Any]
+
+
+@dataclass
+class FrameCache:
+    """Decoded frames by (file, frame), least recently used evicted past a budget."""
+
+    budget: int = DEFAULT_CACHE_BYTES
+    _frames: OrderedDict[FrameRef, np.ndarray] = field(default_factory=OrderedDict)
+    _bytes: int = 0
+
+    def get(self, ref: FrameRef) -> np.ndarray | None:
+        arr = self._frames.get(ref)
+        if arr is not None:
+            self._frames.move_to_end(ref)
+        return arr
+
+    def put(self, ref: FrameRef, arr: np.ndarray) -> None:
+        if ref in self._frames:
+            return
+        self._frames[ref] = arr
+        self._bytes += arr.nbytes
+        while self._bytes > self.budget and len(self._frames) > 1:
+            _, old = self._frames.popitem(last=False)
+            self._bytes -= old.nbytes
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+
+class Session:
+    """Everything the user has opened, and the rendering of its frames."""
+
+    def __init__(self, cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        self.files: list[OpenedFile] = []
+        self.series: list[Series] = []
+        self.skipped: list[Skipped] = []
+        self.cache = FrameCache(cache_bytes)
+        self._entries: list[SeriesEntry] = []
+        self._sop_uids: dict[str, str] = {}
+        self._auto_windows: dict[str, Window] = {}
+        self._batches = 0
+
+    # -- opening -----------------------------------------------------------------
+
+    def open(self, items: Iterable[tuple[str, bytes]]) -> dict[str, Any]:
+        """Open files given as (name, bytes); return the catalog and this open's result.
+
+        Bad files never stop the others: each is listed in ``skipped`` with the
+        reason. The result's ``first`` is the index of the first series that
+        this open added to (None when nothing opened).
+        """
+        batch = self._batches
+        self._batches += 1
+        skipped: list[Skipped] = []
+        touched: set[str] = set()
+        for name, data in items:
+            try:
+                opened = self._open_one(name, data)
+            except LightboxError as exc:
+                skipped.append(Skipped(name, exc.reason))
+                continue
+            if opened is None:
+                continue
+            uid = self._add(opened, batch)
+            touched.add(uid)
+        for item in skipped:
+            self.skipped.append(item)
+        self.series = build_series(self._entries)
+        first = next((i for i, s in enumerate(self.series) if s.uid in touched), None)
+        result = self.catalog()
+        result["opened"] = [s.uid for s in self.series if s.uid in touched]
+        result["first"] = first
+        result["skipped"] = [_skipped_json(s) for s in skipped]
+        return result
+
+    def _open_one(self, name: str, data: bytes) -> OpenedFile | None:
+        header = ingest.read_header(name, data)
+        ds = header.dataset
+        sop = str(ds.get("SOPInstanceUID", "") or "")
+        if sop and sop in self._sop_uids:
+            raise LightboxError(name, f"duplicate of {self._sop_uids[sop]} (same SOP Instance UID)")
+        fmt = pixels.pixel_format(ds)
+        rescale = display.read_rescale(ds)
+        opened = OpenedFile(
+            name=name,
+            data=data,
+            header=header,
+            fmt=fmt,
+            rescale=rescale,
+            windows=tuple(display.read_windows(ds)),
+            inverts=display.presentation_inverts(fmt.photometric, ds),
+            padding=display.read_padding(ds, rescale),
+        )
+        if sop:
+            self._sop_uids[sop] = name
+        return opened
+
+    def _add(self, opened: OpenedFile, batch: int) -> str:
+        index = len(self.files)
+        self.files.append(opened)
+        entry = entry_from_header(
+            index, batch, opened.header.dataset, opened.header.frames, f"lightbox-file-{index}"
+        )
+        self._entries.append(entry)
+        return entry.series_uid
+
+    def catalog(self) -> dict[str, Any]:
+        """Everything open, JSON-ready: ``{series: [...], skipped: [...]}``."""
+        return {
+            "series": [self._series_json(s) for s in self.series],
+            "skipped": [_skipped_json(s) for s in self.skipped],
+        }
+
+    def _series_json(self, series: Series) -> dict[str, Any]:
+        first = self.files[series.frames[0].file]
+        return {
+            "uid": series.uid,
+            "modality": series.modality,
+            "description": series.description,
+            "number": series.number,
+            "frames": len(series.frames),
+            "rows": first.fmt.rows,
+            "columns": first.fmt.columns,
+            "photometric": first.fmt.photometric.value,
+        }
+
+    # -- rendering ---------------------------------------------------------------
+
+    def frame_ref(self, series: int, frame: int) -> FrameRef:
+        """The file and frame behind a (series, frame) position; clamped frame."""
+        if not 0 <= series < len(self.series):
+            raise IndexError(f"no series {series}: {len(self.series)} open")
+        frames = self.series[series].frames
+        return frames[min(max(frame, 0), len(frames) - 1)]
+
+    def stored(self, ref: FrameRef) -> np.ndarray:
+        """Decoded stored values of one frame, from the cache when there."""
+        cached = self.cache.get(ref)
+        if cached is not None:
+            return cached
+        opened = self.files[ref.file]
+        arr = pixels.decode_frame(opened.name, opened.data, ref.index, opened.fmt)
+        if opened.fmt.photometric is Photometric.PALETTE_COLOR:
+            arr = apply_color_lut(arr, opened.header.dataset)
+        arr.setflags(write=False)
+        self.cache.put(ref, arr)
+        return arr
+
+    def render(
+        self,
+        series: int,
+        frame: int,
+        window: tuple[float, float] | None = None,
+        invert: bool = False,
+    ) -> Rendered:
+        """Render one frame of one series to RGBA.
+
+        Parameters
+        ----------
+        window : tuple of float, optional
+            (center, width) chosen by the user, in modality units; None uses
+            the file's first window, or an automatic one for the series.
+        invert : bool
+            The user's invert toggle; it composes with MONOCHROME1.
+        """
+        ref = self.frame_ref(series, frame)
+        opened = self.files[ref.file]
+        arr = self.stored(ref)
+        info: dict[str, Any] = {
+            "series": series,
+            "frame": self.series[series].frames.index(ref),
+            "frames": len(self.series[series].frames),
+            "width": opened.fmt.columns,
+            "height": opened.fmt.rows,
+            "file": opened.name,
+            "photometric": opened.fmt.photometric.value,
+            "windows": [_window_json(w) for w in opened.windows],
+        }
+        if arr.ndim == 3:
+            palette = opened.fmt.photometric is Photometric.PALETTE_COLOR
+            bits = 8 * arr.dtype.itemsize if palette else opened.fmt.bits_stored
+            rgba = display.color_to_rgba(arr, bits, invert)
+            info.update(windowCenter=None, windowWidth=None, windowSource="none (colour)")
+            return Rendered(rgba, info)
+        chosen, source = self._window_for(series, opened, arr, window)
+        grey = display.gray_to_display(arr, opened.rescale, chosen, invert != opened.inverts)
+        info.update(
+            windowCenter=chosen.center,
+            windowWidth=chosen.width,
+            windowFunction=chosen.function.value,
+            windowSource=source,
+        )
+        return Rendered(display.gray_to_rgba(grey), info)
+
+    def _window_for(
+        self,
+        series: int,
+        opened: OpenedFile,
+        stored: np.ndarray,
+        window: tuple[float, float] | None,
+    ) -> tuple[Window, str]:
+        function = opened.windows[0].function if opened.windows else VoiFunction.LINEAR
+        if window is not None:
+            return Window(float(window[0]), float(window[1]), function, "User"), "user"
+        if opened.windows:
+            return opened.windows[0], "file"
+        uid = self.series[series].uid
+        auto = self._auto_windows.get(uid)
+        if auto is None:
+            values = display.modality_values(stored, opened.rescale)
+            auto = display.auto_window(values, opened.padding)
+            self._auto_windows[uid] = auto
+        return auto, "automatic"
+
+
+def _skipped_json(item: Skipped) -> dict[str, str]:
+    return {"name": item.name, "reason": item.reason}
+
+
+def _window_json(window: Window) -> dict[str, Any]:
+    return {
+        "center": window.center,
+        "width": window.width,
+        "function": window.function.value,
+        "explanation": window.explanation,
+    }

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# One entry point behind the npm scripts: set up whatever is missing, then act.
+#   start  build if needed, serve build/ on http://127.0.0.1:${PORT:-8000}/
+#   build  rebuild build/
+#   test   build, then every suite: ruff, mypy, tsc, node --test, pytest (unit + browser)
+#   bench  build, then the benchmark (prints a table, writes bench-results/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PY=${PYTHON:-python3}
+VENV=$ROOT/.venv
+
+say() { printf '\033[1m[lightbox]\033[0m %s\n' "$*"; }
+
+ensure_npm() {
+  if [ ! -d node_modules/pyodide ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "installing npm packages (npm ci)"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+ensure_venv() {
+  local stamp=$VENV/.requirements
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "creating the Python environment in .venv"
+    "$PY" -m venv "$VENV"
+  fi
+  if ! cmp -s requirements-dev.txt "$stamp"; then
+    say "installing Python packages (requirements-dev.txt)"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+    cp requirements-dev.txt "$stamp"
+  fi
+}
+
+build_inputs_newer() {
+  [ ! -f build/build-info.json ] && return 0
+  [ -n "$(find web py tools package-lock.json -newer build/build-info.json -print -quit)" ]
+}
+
+ensure_build() {
+  if [ "${1:-}" = force ] || build_inputs_newer; then
+    "$VENV/bin/python" -m tools.build
+  fi
+}
+
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's chromium for the browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    say "the browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install -y chromium'"
+    exit 1
+  fi
+}
+
+case "${1:-}" in
+  start)
+    ensure_npm; ensure_venv; ensure_build
+    exec "$VENV/bin/python" -m tools.serve --port "${PORT:-8000}"
+    ;;
+  build)
+    ensure_npm; ensure_venv; ensure_build force
+    ;;
+  test)
+    ensure_npm; ensure_venv; ensure_build force; ensure_chromium
+    say "lint: ruff"
+    "$VENV/bin/ruff" check py tools tests
+    say "types: mypy (strict) and tsc (checkJs, strict)"
+    "$VENV/bin/mypy"
+    npx --no-install tsc -p jsconfig.json
+    say "JavaScript unit tests: node --test"
+    node --test tests/js/
+    say "Python unit and browser tests: pytest"
+    "$VENV/bin/python" -m pytest tests "${@:2}"
+    ;;
+  bench)
+    ensure_npm; ensure_venv; ensure_build; ensure_chromium
+    exec "$VENV/bin/python" -m tools.bench "${@:2}"
+    ;;
+  *)
+    echo "usage: scripts/lightbox.sh start|build|test|bench" >&2
+    exit 2
+    ;;
+esac

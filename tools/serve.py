@@ -1,0 +1,79 @@
+"""Serve build/ on 127.0.0.1 with the MIME types Pyodide needs.
+
+    python -m tools.serve [--port 8000] [--dir build]
+
+`.wasm` must be `application/wasm` (or Pyodide hangs), `.mjs` and `.js`
+JavaScript. Binds to the loopback address only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MIME_TYPES = {
+    ".wasm": "application/wasm",
+    ".mjs": "text/javascript",
+    ".js": "text/javascript",
+    ".json": "application/json",
+    ".zip": "application/zip",
+    ".whl": "application/zip",
+    ".css": "text/css",
+    ".html": "text/html; charset=utf-8",
+    "": "application/octet-stream",
+}
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = MIME_TYPES
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        if getattr(self.server, "quiet", False):
+            return
+        super().log_message(format, *args)
+
+
+def make_server(
+    directory: Path, port: int = 0, quiet: bool = False
+) -> http.server.ThreadingHTTPServer:
+    handler = functools.partial(Handler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.quiet = quiet  # type: ignore[attr-defined]
+    server.daemon_threads = True
+    return server
+
+
+def serve_in_thread(directory: Path, port: int = 0) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Start a quiet server in a daemon thread; return it and its base URL."""
+    server = make_server(directory, port, quiet=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve the built viewer on 127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--dir", type=Path, default=ROOT / "build")
+    args = parser.parse_args(argv)
+    if not (args.dir / "index.html").exists():
+        print(f"{args.dir} has no index.html: run `npm run build` first", file=sys.stderr)
+        return 1
+    server = make_server(args.dir, args.port)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    print(f"Lightbox is at {url}  (Ctrl+C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+// A Promise API over the worker: one pending promise per request id.
+import { toWorkerError } from "./protocol.js";
+
+/** @typedef {import("./protocol.js").WorkerMessage} WorkerMessage */
+/** @typedef {import("./protocol.js").Progress} Progress */
+
+export class WorkerError extends Error {
+  /** @param {import("./protocol.js").WorkerError} error */
+  constructor(error) {
+    super(error.message);
+    this.name = error.name;
+  }
+}
+
+export class Client {
+  /**
+   * @param {{onProgress?: (p: Progress) => void, onFatal?: (message: string) => void}} hooks
+   */
+  constructor(hooks = {}) {
+    this.hooks = hooks;
+    this.nextId = 1;
+    /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void}>} */
+    this.pending = new Map();
+    this.dead = false;
+    /** @type {(v: number) => void} */
+    let resolveReady = () => {};
+    /** @type {(e: Error) => void} */
+    let rejectReady = () => {};
+    /** @type {Promise<number>} seconds the worker took to boot */
+    this.ready = new Promise((resolve, reject) => {
+      resolveReady = resolve;
+      rejectReady = reject;
+    });
+    this.resolveReady = resolveReady;
+    this.rejectReady = rejectReady;
+    this.worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+    this.worker.onmessage = (event) => this.receive(event.data);
+    this.worker.onerror = (event) => {
+      event.preventDefault();
+      this.die(event.message || "the worker failed to start");
+    };
+    this.worker.onmessageerror = () => this.die("a message from the worker could not be read");
+  }
+
+  /** @param {WorkerMessage} message */
+  receive(message) {
+    if (message.type === "progress") {
+      this.hooks.onProgress?.(message);
+    } else if (message.type === "ready") {
+      this.resolveReady(message.seconds);
+    } else if (message.type === "fatal") {
+      this.die(message.error.message);
+    } else if (message.type === "reply") {
+      const waiter = this.pending.get(message.id);
+      if (!waiter) return;
+      this.pending.delete(message.id);
+      if (message.ok) waiter.resolve(message.result);
+      else waiter.reject(new WorkerError(message.error));
+    }
+  }
+
+  /** @param {string} reason */
+  die(reason) {
+    if (this.dead) return;
+    this.dead = true;
+    const error = new WorkerError({ name: "WorkerDied", message: reason });
+    this.rejectReady(error);
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
+    this.hooks.onFatal?.(reason);
+  }
+
+  /**
+   * @param {string} method
+   * @param {object} args
+   * @param {Transferable[]} transfer
+   * @returns {Promise<any>}
+   */
+  call(method, args = {}, transfer = []) {
+    if (this.dead) return Promise.reject(new WorkerError({ name: "WorkerDied", message: "the viewer's engine has stopped" }));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      try {
+        this.worker.postMessage({ id, method, args }, transfer);
+      } catch (error) {
+        this.pending.delete(id);
+        reject(new WorkerError(toWorkerError(error)));
+      }
+    });
+  }
+}

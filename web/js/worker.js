@@ -1,0 +1,91 @@
+// The worker: boots Pyodide, installs the site archive, runs lightbox.bridge.
+// It never touches the DOM. Every request gets exactly one reply.
+// @ts-ignore -- served beside the app at run time; its types come from the npm package
+import { loadPyodide as loadPyodideUntyped } from "../pyodide/pyodide.mjs";
+import { BOOT_STEPS, toWorkerError } from "./protocol.js";
+
+/** @typedef {import("./protocol.js").Request} Request */
+/** @type {typeof import("pyodide").loadPyodide} */
+const loadPyodide = loadPyodideUntyped;
+
+const started = performance.now();
+const seconds = () => (performance.now() - started) / 1000;
+const base = new URL("../", import.meta.url);
+
+/** @param {string} step */
+function progress(step) {
+  const index = BOOT_STEPS.findIndex(([name]) => name === step);
+  const label = index >= 0 ? BOOT_STEPS[index][1] : step;
+  self.postMessage({ type: "progress", step, label, index, total: BOOT_STEPS.length, seconds: seconds() });
+}
+
+async function fetchBytes(/** @type {string} */ path) {
+  const response = await fetch(new URL(path, base));
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+async function boot() {
+  progress("runtime");
+  const site = fetchBytes("py/site.zip"); // in parallel with the runtime
+  const pyodide = await loadPyodide({
+    indexURL: new URL("pyodide/", base).href,
+    packages: ["numpy", "pillow"],
+    stdout: (/** @type {string} */ text) => console.log(text),
+    stderr: (/** @type {string} */ text) => console.warn(text),
+  });
+  progress("packages");
+  pyodide.unpackArchive(await site, "zip", { extractDir: "/lib/python3.12/site-packages" });
+  progress("import");
+  const bridge = pyodide.pyimport("lightbox.bridge");
+  return { pyodide, bridge };
+}
+
+const booting = boot();
+booting.then(
+  () => self.postMessage({ type: "ready", seconds: seconds() }),
+  (error) => self.postMessage({ type: "fatal", error: toWorkerError(error) }),
+);
+
+/** @type {Record<string, (bridge: any, args: any) => [any, Transferable[]]>} */
+const methods = {
+  open(bridge, { names, buffers }) {
+    return [JSON.parse(bridge.open_files(names, buffers)), []];
+  },
+  catalog(bridge) {
+    return [JSON.parse(bridge.catalog()), []];
+  },
+  closeAll(bridge) {
+    return [JSON.parse(bridge.close_all()), []];
+  },
+  render(bridge, { series, frame, center, width, invert }) {
+    const result = bridge.render(series, frame, center, width, invert);
+    let rgba;
+    let view;
+    try {
+      const info = JSON.parse(result.get(0));
+      rgba = result.get(1);
+      view = rgba.getBuffer("u8clamped");
+      // Copy out of wasm memory (which may grow and detach the view), then transfer.
+      const pixels = view.data.slice().buffer;
+      return [{ info, pixels }, [pixels]];
+    } finally {
+      view?.release();
+      rgba?.destroy();
+      result.destroy();
+    }
+  },
+};
+
+self.onmessage = async (/** @type {MessageEvent<Request>} */ event) => {
+  const { id, method, args } = event.data;
+  try {
+    const { bridge } = await booting;
+    const handler = methods[method];
+    if (!handler) throw new Error(`unknown method ${method}`);
+    const [result, transfer] = handler(bridge, args);
+    self.postMessage({ type: "reply", id, ok: true, result }, { transfer });
+  } catch (error) {
+    self.postMessage({ type: "reply", id, ok: false, error: toWorkerError(error) });
+  }
+};
