@@ -155,3 +155,28 @@ def write_demo(out: Path, count: int = 24) -> dict:
     index = {"description": "Synthetic CT phantom (no patient data)", "files": names}
     (out / "index.json").write_text(json.dumps(index, indent=1))
     return index
+
+
+def jpeg_baseline_grey(path: Path, rows: int = 96, cols: int = 128) -> Path:
+    """An 8-bit greyscale JPEG Baseline file (encoded natively with Pillow; tests only)."""
+    from PIL import Image  # a test-time dependency, not needed by the build
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import JPEGBaseline8Bit
+
+    y, x = np.mgrid[0:rows, 0:cols]
+    grey = ((x * 2 + y) % 256).astype(np.uint8)
+    grey[rows // 4 : rows // 2, cols // 4 : cols // 2] = 230
+    stream = io.BytesIO()
+    Image.fromarray(grey, mode="L").save(stream, format="JPEG", quality=90)
+    ds = ct_series(1, rows, cols, name="jpeg-grey", window=None)[0]
+    ds.Modality = "OT"
+    ds.BitsAllocated = ds.BitsStored = 8
+    ds.HighBit = 7
+    ds.PixelRepresentation = 0
+    del ds.RescaleIntercept, ds.RescaleSlope, ds.RescaleType
+    ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
+    ds.PixelData = encapsulate([stream.getvalue()])
+    ds["PixelData"].VR = "OB"
+    ds.LossyImageCompression = "01"
+    path.write_bytes(to_bytes(ds))
+    return path

@@ -118,7 +118,8 @@ def apply_window(values: np.ndarray, window: Window) -> np.ndarray:
         # PS3.3 C.11.2.1.3.2
         y = ((x - c) / w + 0.5) * span + Y_MIN
         y = np.where(x <= c - w / 2, Y_MIN, y)
-        return np.where(x > c + w / 2, Y_MAX, y)
+        exact: np.ndarray = np.where(x > c + w / 2, Y_MAX, y)
+        return exact
     # PS3.3 C.11.2.1.2.1 LINEAR
     y = ((x - (c - 0.5)) / (w - 1) + 0.5) * span + Y_MIN if w > 1 else np.zeros_like(x)
     y = np.where(x <= c - 0.5 - (w - 1) / 2, Y_MIN, y)
@@ -128,7 +129,7 @@ def apply_window(values: np.ndarray, window: Window) -> np.ndarray:
 
 def to_uint8(y: np.ndarray, invert: bool) -> np.ndarray:
     """Round display values to 8 bits (half up), inverting when asked."""
-    out = np.floor(np.clip(y, Y_MIN, Y_MAX) + 0.5).astype(np.uint8)
+    out: np.ndarray = np.floor(np.clip(y, Y_MIN, Y_MAX) + 0.5).astype(np.uint8)
     if invert:
         np.subtract(255, out, out=out)
     return out

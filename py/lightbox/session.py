@@ -231,7 +231,7 @@ class Session:
             rgba = display.color_to_rgba(arr, bits, invert)
             info.update(windowCenter=None, windowWidth=None, windowSource="none (colour)")
             return Rendered(rgba, info)
-        chosen, source = self._window_for(series, opened, arr, window)
+        chosen, source = self._window_for(series, opened, window)
         grey = display.gray_to_display(arr, opened.rescale, chosen, invert != opened.inverts)
         info.update(
             windowCenter=chosen.center,
@@ -245,7 +245,6 @@ class Session:
         self,
         series: int,
         opened: OpenedFile,
-        stored: np.ndarray,
         window: tuple[float, float] | None,
     ) -> tuple[Window, str]:
         function = opened.windows[0].function if opened.windows else VoiFunction.LINEAR
@@ -253,12 +252,16 @@ class Session:
             return Window(float(window[0]), float(window[1]), function, "User"), "user"
         if opened.windows:
             return opened.windows[0], "file"
-        uid = self.series[series].uid
-        auto = self._auto_windows.get(uid)
+        # One automatic window per series, from its middle frame, so it does not
+        # jump while scrolling and does not depend on which frame was shown first.
+        frames = self.series[series].frames
+        reference = frames[len(frames) // 2]
+        auto = self._auto_windows.get(self.series[series].uid)
         if auto is None:
-            values = display.modality_values(stored, opened.rescale)
-            auto = display.auto_window(values, opened.padding)
-            self._auto_windows[uid] = auto
+            source = self.files[reference.file]
+            values = display.modality_values(self.stored(reference), source.rescale)
+            auto = display.auto_window(values, source.padding)
+            self._auto_windows[self.series[series].uid] = auto
         return auto, "automatic"
 
 

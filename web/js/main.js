@@ -47,6 +47,7 @@ const view = {
 let catalog = { series: [], skipped: [] };
 /** @type {ImageData|null} */
 let shown = null;
+let opens = 0;
 
 // -- rendering: one request in flight, the latest state wins ------------------
 
@@ -60,8 +61,14 @@ let waiters = [];
 /** Note that the view changed; resolves once a frame at least this new is drawn. */
 function changed() {
   version += 1;
-  const mine = version;
   schedule();
+  return drawn();
+}
+
+/** Resolves once the current view is drawn (rejects if that render failed). */
+function drawn() {
+  if (drawnVersion === version && !inFlight) return Promise.resolve();
+  const mine = version;
   return new Promise((resolve, reject) => waiters.push({ version: mine, resolve: () => resolve(undefined), reject }));
 }
 
@@ -221,6 +228,8 @@ async function open(files) {
   } else {
     renderSeriesList();
   }
+  opens += 1;
+  document.body.dataset.opens = String(opens); // lets scripts wait for UI-started opens
   return result;
 }
 
@@ -275,6 +284,7 @@ async function state() {
 }
 
 async function renderedFrame() {
+  await drawn();
   if (!shown) return null;
   return { width: shown.width, height: shown.height, data: new Uint8ClampedArray(shown.data) };
 }

@@ -1,0 +1,63 @@
+// Pure interaction math, in Node: node --test tests/js/
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { clampFrame, fitTransform, frameForKey, wheelSteps, WHEEL_STEP } from "../../web/js/interaction.js";
+import { toWorkerError } from "../../web/js/protocol.js";
+
+test("clampFrame keeps the index inside the series", () => {
+  assert.equal(clampFrame(-3, 10), 0);
+  assert.equal(clampFrame(4.7, 10), 4);
+  assert.equal(clampFrame(99, 10), 9);
+  assert.equal(clampFrame(2, 0), 0);
+});
+
+test("one mouse notch moves one slice, whatever the delta mode", () => {
+  assert.deepEqual(wheelSteps(0, WHEEL_STEP, 0), { steps: 1, carry: 0 });
+  assert.deepEqual(wheelSteps(0, -WHEEL_STEP, 0), { steps: -1, carry: 0 });
+  assert.equal(wheelSteps(0, 3, 1).steps, 1); // 3 lines
+  assert.equal(wheelSteps(0, 1, 2).steps, 4); // one page
+  assert.equal(wheelSteps(0, 3 * WHEEL_STEP, 0).steps, 3);
+});
+
+test("trackpad deltas accumulate into whole steps", () => {
+  let carry = 0;
+  let steps = 0;
+  for (let i = 0; i < 20; i += 1) {
+    const result = wheelSteps(carry, 10, 0);
+    carry = result.carry;
+    steps += result.steps;
+  }
+  assert.equal(steps, 2);
+  assert.equal(carry, 0);
+});
+
+test("navigation keys", () => {
+  assert.equal(frameForKey("ArrowDown", 0, 10), 1);
+  assert.equal(frameForKey("ArrowUp", 0, 10), 0);
+  assert.equal(frameForKey("ArrowRight", 9, 10), 9);
+  assert.equal(frameForKey("PageDown", 0, 100), 10);
+  assert.equal(frameForKey("PageUp", 5, 100), 0);
+  assert.equal(frameForKey("Home", 7, 10), 0);
+  assert.equal(frameForKey("End", 0, 10), 9);
+  assert.equal(frameForKey("x", 3, 10), null);
+});
+
+test("fitTransform fits, centres, zooms and pans", () => {
+  assert.deepEqual(fitTransform(100, 50, 400, 400), { x: 0, y: 100, scale: 4 });
+  assert.deepEqual(fitTransform(100, 100, 400, 200), { x: 100, y: 0, scale: 2 });
+  assert.deepEqual(fitTransform(100, 100, 200, 200, 2, { x: 10, y: -5 }), { x: -90, y: -105, scale: 4 });
+  assert.deepEqual(fitTransform(0, 100, 200, 200), { x: 0, y: 0, scale: 1 });
+});
+
+test("a Python traceback becomes one readable line", () => {
+  const traceback = [
+    "Traceback (most recent call last):",
+    '  File "/lib/python3.12/site-packages/lightbox/session.py", line 10, in render',
+    "lightbox.errors.DecodeError: broken.dcm: frame 1 cannot be decoded (bad data)",
+  ].join("\n");
+  assert.deepEqual(toWorkerError(new Error(traceback)), {
+    name: "DecodeError",
+    message: "broken.dcm: frame 1 cannot be decoded (bad data)",
+  });
+  assert.deepEqual(toWorkerError("plain text"), { name: "Error", message: "plain text" });
+});
