@@ -43,10 +43,18 @@ def sha256_of(path: Path) -> str:
 
 def verify(path: Path, expected: str, what: str) -> None:
     """Refuse a file whose sha256 is not the pinned one."""
-    actual = sha256_of(path)
+    _compare(sha256_of(path), expected, what, path.name)
+
+
+def verify_bytes(data: bytes, expected: str, what: str, name: str) -> None:
+    """Refuse bytes whose sha256 is not the pinned one (before they are written anywhere)."""
+    _compare(hashlib.sha256(data).hexdigest(), expected, what, name)
+
+
+def _compare(actual: str, expected: str, what: str, name: str) -> None:
     if actual != expected.lower():
         raise BuildError(
-            f"sha256 mismatch for {what} ({path.name}):\n"
+            f"sha256 mismatch for {what} ({name}):\n"
             f"  expected {expected}\n  actual   {actual}\n"
             "Refusing to build with an unverified file. Delete it and build again; "
             "if it still differs, the source has changed: do not update the pin "
@@ -59,8 +67,17 @@ def download(requirement: str, filename: str, sha256: str, cache: Path = CACHE) 
     target = cache / filename
     if not target.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--dest", str(cache), requirement]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--dest",
+            str(cache),
+            requirement,
+        ]
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0 or not target.exists():
             raise BuildError(f"could not download {requirement}:\n{result.stderr[-2000:]}")
@@ -96,17 +113,18 @@ def extract_pyodide_wheels(pins: dict, lock: dict, out: Path, carrier: Path) -> 
                 data = archive.read(prefix + entry["file_name"])
             except KeyError as exc:
                 raise BuildError(f"{carrier.name} has no {entry['file_name']}") from exc
+            verify_bytes(data, entry["sha256"], f"Pyodide package {package}", target.name)
             target.write_bytes(data)
-            verify(target, entry["sha256"], f"Pyodide package {package}")
             names.append(entry["file_name"])
     return names
 
 
 def site_archive(pydicom_wheel: Path, target: Path) -> None:
     """One zip of site-packages content: pydicom (without its test files) and lightbox."""
-    with zipfile.ZipFile(pydicom_wheel) as src, zipfile.ZipFile(
-        target, "w", zipfile.ZIP_DEFLATED
-    ) as dst:
+    with (
+        zipfile.ZipFile(pydicom_wheel) as src,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             if info.filename.startswith("pydicom/data/test_files/"):
                 continue

@@ -25,11 +25,11 @@ UID_ROOT = "1.2.826.0.1.3680043.10.1234."
 
 #: (centre x, y, z, semi-axes a, b, c, HU added) in a [-1, 1]^3 head.
 _PHANTOM: Sequence[tuple[float, float, float, float, float, float, float]] = (
-    (0.0, 0.0, 0.0, 0.72, 0.92, 0.95, 2000.0),   # skull: air -1000 + 2000 = bone 1000 ...
-    (0.0, 0.0, 0.0, 0.66, 0.86, 0.89, -965.0),   # ... minus the inside: brain 35
-    (-0.22, 0.1, 0.0, 0.11, 0.28, 0.4, -30.0),   # left ventricle (CSF 5)
-    (0.22, 0.1, 0.0, 0.11, 0.28, 0.4, -30.0),    # right ventricle
-    (0.0, -0.45, 0.1, 0.15, 0.1, 0.12, 40.0),    # a bright lesion (75, like fresh blood)
+    (0.0, 0.0, 0.0, 0.72, 0.92, 0.95, 2000.0),  # skull: air -1000 + 2000 = bone 1000 ...
+    (0.0, 0.0, 0.0, 0.66, 0.86, 0.89, -965.0),  # ... minus the inside: brain 35
+    (-0.22, 0.1, 0.0, 0.11, 0.28, 0.4, -30.0),  # left ventricle (CSF 5)
+    (0.22, 0.1, 0.0, 0.11, 0.28, 0.4, -30.0),  # right ventricle
+    (0.0, -0.45, 0.1, 0.15, 0.1, 0.12, 40.0),  # a bright lesion (75, like fresh blood)
     (0.3, -0.2, -0.3, 0.08, 0.08, 0.08, -60.0),  # a dark lesion (-25)
     (0.0, 0.62, -0.5, 0.2, 0.12, 0.2, -1000.0),  # sinus air
 )

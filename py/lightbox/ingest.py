@@ -99,6 +99,11 @@ def read_header(name: str, data: bytes) -> Header:
     syntax = _transfer_syntax(ds)
     pixel_bytes = _pixel_bytes_available(data, stream.tell(), ds, syntax)
     if pixel_bytes is None:
+        if stream.tell() >= len(data) and _expects_image(ds):
+            raise InvalidDicomError(
+                name,
+                f"the file ends before its pixel data: it is truncated ({len(data)} bytes)",
+            )
         raise NoPixelDataError(name, f"no image in this object ({_sop_class_name(ds)})")
     _check_image_module(name, ds)
     _check_decoder(name, syntax)
@@ -159,9 +164,7 @@ def _check_decoder(name: str, syntax: UID) -> None:
             name, f"transfer syntax {syntax} ({syntax.name}) is not supported"
         ) from exc
     if not decoder.is_available:
-        raise InvalidDicomError(
-            name, f"no decoder in this build for {syntax.name} ({syntax})"
-        )
+        raise InvalidDicomError(name, f"no decoder in this build for {syntax.name} ({syntax})")
 
 
 def _number_of_frames(name: str, ds: Dataset) -> int:
@@ -175,6 +178,17 @@ def _number_of_frames(name: str, ds: Dataset) -> int:
     return max(frames, 1)
 
 
+def _expects_image(ds: Dataset) -> bool:
+    """Whether the object should have pixel data: an image SOP class, or image attributes."""
+    if "Rows" in ds or "BitsAllocated" in ds:
+        return True
+    name = _sop_class_name(ds)
+    return "Image Storage" in name
+
+
 def _sop_class_name(ds: Dataset) -> str:
     sop = ds.get("SOPClassUID")
-    return UID(sop).name if sop else "unknown object type"
+    meta = ds.get("file_meta")
+    if not sop and meta is not None:
+        sop = meta.get("MediaStorageSOPClassUID")
+    return UID(str(sop)).name if sop else "unknown object type"

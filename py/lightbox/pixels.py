@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from pydicom import dcmread
-from pydicom.dataset import Dataset
+from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.pixels.utils import pixel_array
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 
@@ -32,11 +32,13 @@ class PixelFormat:
     pixel_representation: int
     photometric: Photometric
     is_float: bool
-    deflated: bool = False
+    transfer_syntax: str
+    #: Decode from a full parse: deflated, or no file meta to find the syntax in.
+    full_parse: bool
 
 
-def pixel_format(ds: Dataset) -> PixelFormat:
-    """Read the pixel format of a header dataset."""
+def pixel_format(ds: Dataset, transfer_syntax: str) -> PixelFormat:
+    """Read the pixel format of a header dataset whose pixels use ``transfer_syntax``."""
     bits_allocated = int(ds.BitsAllocated)
     photometric_text = str(ds.PhotometricInterpretation).strip().upper()
     try:
@@ -52,30 +54,31 @@ def pixel_format(ds: Dataset) -> PixelFormat:
         pixel_representation=int(ds.get("PixelRepresentation", 0) or 0),
         photometric=photometric,
         is_float="FloatPixelData" in ds or "DoubleFloatPixelData" in ds,
-        deflated=_is_deflated(ds),
+        transfer_syntax=str(transfer_syntax),
+        full_parse=transfer_syntax == DeflatedExplicitVRLittleEndian
+        or "TransferSyntaxUID" not in (ds.get("file_meta") or {}),
     )
 
 
-def _is_deflated(ds: Dataset) -> bool:
-    meta = getattr(ds, "file_meta", None)
-    syntax = meta.get("TransferSyntaxUID") if meta is not None else None
-    return bool(syntax) and UID(str(syntax)) == DeflatedExplicitVRLittleEndian
-
-
-def _decode(data: bytes, index: int, deflated: bool) -> np.ndarray:
+def _decode(data: bytes, index: int, fmt: PixelFormat) -> np.ndarray:
     """Decode one frame, reading only that frame's bytes where pydicom can.
 
     pydicom's file-like path reads only the frame it needs; deflated files
-    (whose stream must be inflated first) and a few oddly encapsulated ones
-    go through a full parse instead.
+    (whose stream must be inflated first), files without file meta (whose
+    transfer syntax was inferred from the header) and a few oddly
+    encapsulated ones go through a full parse instead.
     """
-    if not deflated:
+    if not fmt.full_parse:
         try:
             arr: np.ndarray = pixel_array(io.BytesIO(data), index=index)
             return arr
-        except (ValueError, KeyError, EOFError):
+        except (ValueError, KeyError, EOFError, AttributeError):
             pass
-    full: np.ndarray = pixel_array(dcmread(io.BytesIO(data), force=True), index=index)
+    ds = dcmread(io.BytesIO(data), force=True)
+    if not ds.get("file_meta") or "TransferSyntaxUID" not in ds.file_meta:
+        ds.file_meta = FileMetaDataset()
+        ds.file_meta.TransferSyntaxUID = UID(fmt.transfer_syntax)
+    full: np.ndarray = pixel_array(ds, index=index)
     return full
 
 
@@ -105,7 +108,7 @@ def decode_frame(name: str, data: bytes, index: int, fmt: PixelFormat) -> np.nda
     PS3.5 8.1.1 (Bits Allocated, Bits Stored, High Bit).
     """
     try:
-        arr = _decode(data, index, fmt.deflated)
+        arr = _decode(data, index, fmt)
     except Exception as exc:  # a codec can raise anything; report it as one error
         raise DecodeError(name, f"frame {index + 1} cannot be decoded ({exc})") from exc
     if fmt.samples == 1 and not fmt.is_float and arr.dtype.kind in "iu":

@@ -128,7 +128,7 @@ class Session:
         sop = str(ds.get("SOPInstanceUID", "") or "")
         if sop and sop in self._sop_uids:
             raise LightboxError(name, f"duplicate of {self._sop_uids[sop]} (same SOP Instance UID)")
-        fmt = pixels.pixel_format(ds)
+        fmt = pixels.pixel_format(ds, header.transfer_syntax)
         rescale = display.read_rescale(ds)
         opened = OpenedFile(
             name=name,

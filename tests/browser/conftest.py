@@ -89,9 +89,7 @@ class Viewer:
     watch: Watch
 
     def ready(self) -> None:
-        self.page.wait_for_function(
-            "() => window.lightbox !== undefined", timeout=BOOT_TIMEOUT_MS
-        )
+        self.page.wait_for_function("() => window.lightbox !== undefined", timeout=BOOT_TIMEOUT_MS)
         self.page.evaluate("() => window.lightbox.ready")
 
     def choose(self, paths: list[Path]) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pydicom.dataset import Dataset
 from conftest import Viewer
+from pydicom.dataset import Dataset
 
 from lightbox.session import Session
 from tools import synth
@@ -50,7 +50,9 @@ JPEG_422_TOLERANCE = (16, 0.5)
         pytest.param("SC_rgb_small_odd.dcm", 0, EXACT, id="rgb-8bit"),
         pytest.param("SC_rgb_rle_2frame.dcm", 1, EXACT, id="rgb-rle-multiframe-frame-2"),
         pytest.param("SC_ybr_full_422_uncompressed.dcm", 0, EXACT, id="ybr-full-422"),
-        pytest.param("examples_ybr_color.dcm", 5, JPEG_422_TOLERANCE, id="jpeg-ybr422-multiframe-frame-6"),
+        pytest.param(
+            "examples_ybr_color.dcm", 5, JPEG_422_TOLERANCE, id="jpeg-ybr422-multiframe-frame-6"
+        ),
         pytest.param("rtdose.dcm", 3, EXACT, id="32bit-multiframe"),
         pytest.param("SC_rgb_jpeg_dcmtk.dcm", 0, JPEG_TOLERANCE, id="jpeg-baseline-ybr"),
     ],
@@ -156,7 +158,9 @@ def test_set_window_changes_pixels_as_native(viewer: Viewer, test_files: Path) -
 
 def test_demo_opens_and_wheel_and_keys_scroll(viewer: Viewer) -> None:
     viewer.page.click("#demo-button")
-    viewer.page.wait_for_function("() => document.querySelector('#frame-label').textContent.includes('/ 24')")
+    viewer.page.wait_for_function(
+        "() => document.querySelector('#frame-label').textContent.includes('/ 24')"
+    )
     state = viewer.state()
     assert state["frames"] == 24 and state["frame"] == 0
     label = viewer.page.text_content("#frame-label")
@@ -247,12 +251,18 @@ def test_boot_progress_and_open_button_usable_at_once(
     page.context.add_init_script(STATUS_LOG)
     page.reload()
     assert page.is_visible("#open-button") and page.is_visible("#demo-button")
-    assert not page.evaluate("() => document.querySelector('#status').textContent.startsWith('Ready')")
+    assert not page.evaluate(
+        "() => document.querySelector('#status').textContent.startsWith('Ready')"
+    )
     # Files chosen before Python is ready are opened once it is.
     fresh_viewer.choose([test_files / "CT_small.dcm"])
     assert fresh_viewer.state()["file"] == "CT_small.dcm"
     log = page.evaluate("() => window.__statusLog")
-    labels = ["Loading the Python runtime", "Loading numpy and pydicom", "Starting the DICOM engine"]
+    labels = [
+        "Loading the Python runtime",
+        "Loading numpy and pydicom",
+        "Starting the DICOM engine",
+    ]
     positions = [next(i for i, text in enumerate(log) if label in text) for label in labels]
     assert positions == sorted(positions), log
     assert any(text.startswith("Ready (started in") for text in log), log

@@ -401,7 +401,7 @@ def test_color_to_rgba_8_bit():
 @pytest.mark.parametrize("bits_stored", [16, 12, 10])
 def test_color_to_rgba_16_bit_scales_by_bits_stored(bits_stored):
     top = (1 << bits_stored) - 1
-    values = [0, 1, top // 3, top // 2, top // 2 + 1, top - 1, top]
+    values = list(range(0, top + 1, 1 if bits_stored <= 12 else 7)) + [top]  # every value or most
     rgb = np.array([[[v, top - v, v // 2] for v in values]], dtype=np.uint16)
     rgb.setflags(write=False)
     rgba = display.color_to_rgba(rgb, bits_stored, invert=False)

@@ -90,7 +90,9 @@ FILES = [
 def _decode(path, index):
     data = path.read_bytes()
     header = ingest.read_header(path.name, data)
-    return pixels.decode_frame(path.name, data, index, pixels.pixel_format(header.dataset))
+    return pixels.decode_frame(
+        path.name, data, index, pixels.pixel_format(header.dataset, header.transfer_syntax)
+    )
 
 
 @pytest.mark.parametrize(("name", "index"), FILES)
@@ -149,7 +151,9 @@ def test_junk_in_unused_high_bits_is_masked(make_image, signed):
     words = np.array(JUNK_WORDS, dtype=np.uint16).reshape(2, 4)
     data = make_image(words, bits_allocated=16, bits_stored=12, pixel_representation=int(signed))
     header = ingest.read_header("junk.dcm", data)
-    frame = pixels.decode_frame("junk.dcm", data, 0, pixels.pixel_format(header.dataset))
+    frame = pixels.decode_frame(
+        "junk.dcm", data, 0, pixels.pixel_format(header.dataset, header.transfer_syntax)
+    )
     expected = [reference_mask(w, 12, signed) for w in JUNK_WORDS]
     assert frame.ravel().tolist() == expected
 
@@ -158,18 +162,13 @@ def test_synthetic_multiframe_decodes_each_frame(make_image):
     frames = np.arange(3 * 4 * 5, dtype=np.int16).reshape(3, 4, 5) - 30
     data = make_image(frames, pixel_representation=1)
     header = ingest.read_header("multi.dcm", data)
-    fmt = pixels.pixel_format(header.dataset)
+    fmt = pixels.pixel_format(header.dataset, header.transfer_syntax)
     for index in range(3):
         np.testing.assert_array_equal(
             pixels.decode_frame("multi.dcm", data, index, fmt), frames[index]
         )
 
 
-# BUG (package): read_header accepts a bare dataset (no preamble, no file meta), and
-# Session.open lists it, but decode_frame cannot decode it: pydicom's pixel_array needs
-# a transfer syntax and pixels._decode does not pass the one ingest guessed
-# ("'transfer_syntax_uid' is required if the dataset in 'src' is not in the DICOM File
-# Format"). Left failing on purpose; see the report.
 def test_bare_dataset_without_file_meta_decodes(make_dataset):
     values = np.arange(20, dtype=np.uint16).reshape(4, 5) * 50
     ds = make_dataset(values)
@@ -179,7 +178,8 @@ def test_bare_dataset_without_file_meta_decodes(make_dataset):
     data = buffer.getvalue()
     assert data[128:132] != b"DICM"  # no preamble, no marker
     header = ingest.read_header("bare.dcm", data)
-    frame = pixels.decode_frame("bare.dcm", data, 0, pixels.pixel_format(header.dataset))
+    fmt = pixels.pixel_format(header.dataset, header.transfer_syntax)
+    frame = pixels.decode_frame("bare.dcm", data, 0, fmt)
     np.testing.assert_array_equal(frame, values)
 
 
@@ -215,7 +215,7 @@ def _corrupt_first_frame(path, change):
 def test_corrupt_pixel_data_raises_decode_error_naming_the_file(pydicom_file, name, change):
     data = _corrupt_first_frame(pydicom_file(name), change)
     header = ingest.read_header("scans/broken one.dcm", data)  # the header is intact
-    fmt = pixels.pixel_format(header.dataset)
+    fmt = pixels.pixel_format(header.dataset, header.transfer_syntax)
     with pytest.raises(DecodeError) as info:
         pixels.decode_frame("scans/broken one.dcm", data, 0, fmt)
     assert info.value.name == "scans/broken one.dcm"
@@ -226,7 +226,7 @@ def test_corrupt_pixel_data_raises_decode_error_naming_the_file(pydicom_file, na
 def test_short_native_pixel_data_raises_decode_error(pydicom_file):
     """decode_frame on its own (no header check) still reports, never crashes."""
     path = pydicom_file("MR_truncated.dcm")
-    fmt = pixels.pixel_format(pydicom.dcmread(path, stop_before_pixels=True))
+    fmt = pixels.pixel_format(pydicom.dcmread(path, stop_before_pixels=True), "1.2.840.10008.1.2.1")
     with pytest.raises(DecodeError) as info:
         pixels.decode_frame("MR_truncated.dcm", path.read_bytes(), 0, fmt)
     assert info.value.name == "MR_truncated.dcm"

@@ -130,15 +130,37 @@ def test_render_with_the_files_window():
     assert ((grey[inside] > 0) & (grey[inside] < 255)).all() and inside.any()
 
 
-def test_render_without_a_file_window_uses_an_automatic_one():
+def test_render_without_a_file_window_uses_an_automatic_one(make_image):
+    # Five slices of one series whose ranges all differ; slice k spans [10 k, 500 + 100 k].
+    ramp = np.linspace(0.0, 1.0, 64).reshape(8, 8)
+    slices = [(10 * k + ramp * (490 + 90 * k)).round().astype(np.uint16) for k in range(5)]
+    files = [
+        (
+            f"slice{k}.dcm",
+            make_image(
+                values,
+                series_uid="1.2.826.0.1.3680043.10.1234.99",
+                position=(0.0, 0.0, 2.0 * k),
+                orientation=(1, 0, 0, 0, 1, 0),
+                instance=k + 1,
+            ),
+        )
+        for k, values in enumerate(slices)
+    ]
     session = Session()
-    session.open(_ct_files(count=3, window=None))
-    rendered = session.render(0, 0)
-    assert rendered.info["windowSource"] == "automatic"
-    grey = rendered.rgba[..., 0]
-    stored = session.stored(session.frame_ref(0, 0))
-    assert grey[stored == stored.min()].max() == 0
-    assert grey[stored == stored.max()].min() == 255
+    session.open(files[::-1])
+    first = session.render(0, 0)  # shown first, but the window comes from the middle slice
+    assert first.info["windowSource"] == "automatic"
+    middle = session.render(0, 2)
+    grey = middle.rgba[..., 0]
+    assert grey[slices[2] == slices[2].min()].max() == 0
+    assert grey[slices[2] == slices[2].max()].min() == 255
+    # one window for the whole series: it does not jump while scrolling
+    windows = {
+        (r.info["windowCenter"], r.info["windowWidth"])
+        for r in (first, middle, session.render(0, 4))
+    }
+    assert len(windows) == 1
 
 
 def test_a_user_window_changes_pixels_without_decoding_again(count_decodes):
