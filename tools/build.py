@@ -142,6 +142,58 @@ def precompile(source: Path, target: Path) -> None:
         raise BuildError(f"precompiling in Pyodide failed:\n{result.stderr[-3000:]}")
 
 
+#: Browser codecs from npm (pinned with integrity in package-lock.json):
+#: (source under node_modules, file in build/codecs, the UMD global to export or None for ESM).
+CODECS = [
+    (
+        "@cornerstonejs/codec-libjpeg-turbo-8bit/dist/libjpegturbowasm_decode.js",
+        "libjpegturbowasm_decode.mjs",
+        "libjpegturbowasm_decode",
+    ),
+    (
+        "@cornerstonejs/codec-libjpeg-turbo-8bit/dist/libjpegturbowasm_decode.wasm",
+        "libjpegturbowasm_decode.wasm",
+        None,
+    ),
+    (
+        "@cornerstonejs/codec-charls/dist/charlswasm_decode.js",
+        "charlswasm_decode.mjs",
+        "CharLSWASM",
+    ),
+    ("@cornerstonejs/codec-charls/dist/charlswasm_decode.wasm", "charlswasm_decode.wasm", None),
+    (
+        "@cornerstonejs/codec-openjpeg/dist/openjpegwasm_decode.js",
+        "openjpegwasm_decode.mjs",
+        "OpenJPEGWASM",
+    ),
+    (
+        "@cornerstonejs/codec-openjpeg/dist/openjpegwasm_decode.wasm",
+        "openjpegwasm_decode.wasm",
+        None,
+    ),
+    ("@cornerstonejs/codec-openjph/dist/openjphjs.js", "openjphjs.mjs", "Module"),
+    ("@cornerstonejs/codec-openjph/dist/openjphjs.wasm", "openjphjs.wasm", None),
+    ("@cornerstonejs/jpeg-lossless-decoder-js/release/lossless.js", "lossless.mjs", None),
+    ("@cornerstonejs/dicom-image-loader/dist/esm/codecs/jpeg.js", "jpeg.mjs", None),
+]
+
+
+def copy_codecs(out: Path) -> None:
+    """Copy the codecs; the Emscripten glue (UMD) becomes an ES module by one export line."""
+    out.mkdir(parents=True, exist_ok=True)
+    for source, target, umd_global in CODECS:
+        path = ROOT / "node_modules" / source
+        if not path.exists():
+            raise BuildError(f"node_modules/{source} is missing: run `npm ci`")
+        if umd_global is None:
+            shutil.copy2(path, out / target)
+            continue
+        text = path.read_text()
+        if f"var {umd_global} = " not in text:
+            raise BuildError(f"{source} no longer defines {umd_global}: check the codec's version")
+        (out / target).write_text(f"{text}\nexport default {umd_global};\n")
+
+
 def copy_web(out: Path) -> None:
     shutil.copytree(ROOT / "web", out, dirs_exist_ok=True)
 
@@ -169,8 +221,9 @@ def build(out: Path, log: Callable[[str], None] = print) -> dict:
     site_archive(pydicom_wheel, plain)
     precompile(plain, out / "py" / "site.zip")
     plain.unlink()
-    log("web front end")
+    log("web front end and codecs")
     copy_web(out)
+    copy_codecs(out / "codecs")
     log("demo study")
     demo = synth.write_demo(out / "demo")
     info = {

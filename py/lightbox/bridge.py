@@ -10,11 +10,35 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import lightbox_codecs  # type: ignore[import-not-found]  # registered by the worker
 import numpy as np
-from pyodide.ffi import JsProxy
+from pyodide.ffi import JsProxy, to_js
 
+from lightbox import codecs
 from lightbox.session import Session
 
+
+class BrowserCodecs:
+    """The codecs backend: the worker's JavaScript/WebAssembly decoders."""
+
+    def available(self) -> frozenset[str]:
+        return frozenset(str(name) for name in lightbox_codecs.available)
+
+    def decode(self, codec: str, data: bytes, color_transform: bool | None) -> codecs.Decoded:
+        out = lightbox_codecs.decode(codec, to_js(data), color_transform)
+        return codecs.Decoded(
+            data=out.data.to_bytes(),
+            width=int(out.width),
+            height=int(out.height),
+            components=int(out.components),
+            bits=int(out.bits),
+            signed=bool(out.signed),
+            interleaved=bool(out.interleaved),
+            color_converted=bool(out.colorConverted),
+        )
+
+
+codecs.install(BrowserCodecs())
 _session = Session()
 
 
@@ -26,6 +50,11 @@ def open_files(names: JsProxy, buffers: JsProxy) -> str:
     """Open files given as parallel JS arrays of names and ArrayBuffers."""
     items = [(str(name), buffer.to_bytes()) for name, buffer in zip(names, buffers, strict=True)]
     return _json(_session.open(items))
+
+
+def codecs_for(series: int, frame: int) -> str:
+    """Names of the browser codecs a frame needs (the worker loads them first)."""
+    return _json(_session.codecs_needed(int(series), int(frame)))
 
 
 def catalog() -> str:

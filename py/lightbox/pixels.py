@@ -16,6 +16,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.pixels.utils import pixel_array
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 
+from lightbox import codecs
 from lightbox.errors import DecodeError
 from lightbox.records import Photometric
 
@@ -68,9 +69,10 @@ def _decode(data: bytes, index: int, fmt: PixelFormat) -> np.ndarray:
     transfer syntax was inferred from the header) and a few oddly
     encapsulated ones go through a full parse instead.
     """
+    plugin = codecs.plugin_for(fmt.transfer_syntax)
     if not fmt.full_parse:
         try:
-            arr: np.ndarray = pixel_array(io.BytesIO(data), index=index)
+            arr: np.ndarray = pixel_array(io.BytesIO(data), index=index, decoding_plugin=plugin)
             return arr
         except (ValueError, KeyError, EOFError, AttributeError):
             pass
@@ -78,7 +80,7 @@ def _decode(data: bytes, index: int, fmt: PixelFormat) -> np.ndarray:
     if not ds.get("file_meta") or "TransferSyntaxUID" not in ds.file_meta:
         ds.file_meta = FileMetaDataset()
         ds.file_meta.TransferSyntaxUID = UID(fmt.transfer_syntax)
-    full: np.ndarray = pixel_array(ds, index=index)
+    full: np.ndarray = pixel_array(ds, index=index, decoding_plugin=plugin)
     return full
 
 

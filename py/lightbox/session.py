@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from pydicom.pixels.processing import apply_color_lut
 
-from lightbox import display, ingest, pixels
+from lightbox import codecs, display, ingest, pixels
 from lightbox.catalog import Series, SeriesEntry, build_series, entry_from_header
 from lightbox.errors import LightboxError
 from lightbox.records import FrameRef, Photometric, Skipped, VoiFunction, Window
@@ -182,6 +182,19 @@ class Session:
         frames = self.series[series].frames
         return frames[min(max(frame, 0), len(frames) - 1)]
 
+    def decoder_for(self, ref: FrameRef) -> str:
+        """Which decoder serves a frame: a browser codec's name, or "pydicom"."""
+        fmt = self.files[ref.file].fmt
+        syntax = fmt.transfer_syntax
+        chosen = codecs.choose_codec(syntax, fmt.samples, fmt.photometric.value)
+        return chosen if chosen is not None and codecs.is_available(syntax) else "pydicom"
+
+    def codecs_needed(self, series: int, frame: int) -> list[str]:
+        """Browser codecs to load before rendering a frame (and the series' reference frame)."""
+        frames = self.series[series].frames
+        refs = {self.frame_ref(series, frame), frames[len(frames) // 2]}
+        return sorted({d for d in map(self.decoder_for, refs) if d != "pydicom"})
+
     def stored(self, ref: FrameRef) -> np.ndarray:
         """Decoded stored values of one frame, from the cache when there."""
         cached = self.cache.get(ref)
@@ -224,6 +237,8 @@ class Session:
             "file": opened.name,
             "photometric": opened.fmt.photometric.value,
             "windows": [_window_json(w) for w in opened.windows],
+            "transferSyntax": opened.fmt.transfer_syntax,
+            "decoder": self.decoder_for(ref),
         }
         if arr.ndim == 3:
             palette = opened.fmt.photometric is Photometric.PALETTE_COLOR

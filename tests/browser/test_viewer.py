@@ -28,14 +28,11 @@ def native_frame(
 
 
 # Same Python code, same float64 arithmetic: wasm and native agree exactly
-# (max difference 0), except through Pillow's JPEG decoder: Pillow 10.2's
-# libjpeg-turbo in Pyodide and Pillow 13's natively agree within 2 levels on
-# baseline greyscale/RGB, but upsample 4:2:2 chroma differently at colour edges
-# (measured here: max 14 levels, mean under 0.5). The codecs issue replaces
-# this decoder; until then the tolerance is (max, mean) per file.
+# (max difference 0), except where two JPEG decoders meet: libjpeg-turbo (wasm)
+# in the browser and libjpeg/Pillow natively round the inverse DCT and the
+# YCbCr conversion differently (measured here: at most 3 levels, mean < 0.1).
 EXACT = (0, 0.0)
-JPEG_TOLERANCE = (2, 0.5)
-JPEG_422_TOLERANCE = (16, 0.5)
+JPEG_TOLERANCE = (3, 0.5)
 
 
 @pytest.mark.parametrize(
@@ -51,7 +48,7 @@ JPEG_422_TOLERANCE = (16, 0.5)
         pytest.param("SC_rgb_rle_2frame.dcm", 1, EXACT, id="rgb-rle-multiframe-frame-2"),
         pytest.param("SC_ybr_full_422_uncompressed.dcm", 0, EXACT, id="ybr-full-422"),
         pytest.param(
-            "examples_ybr_color.dcm", 5, JPEG_422_TOLERANCE, id="jpeg-ybr422-multiframe-frame-6"
+            "examples_ybr_color.dcm", 5, JPEG_TOLERANCE, id="jpeg-ybr422-multiframe-frame-6"
         ),
         pytest.param("rtdose.dcm", 3, EXACT, id="32bit-multiframe"),
         pytest.param("SC_rgb_jpeg_dcmtk.dcm", 0, JPEG_TOLERANCE, id="jpeg-baseline-ybr"),

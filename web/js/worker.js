@@ -2,6 +2,7 @@
 // It never touches the DOM. Every request gets exactly one reply.
 // @ts-ignore -- served beside the app at run time; its types come from the npm package
 import { loadPyodide as loadPyodideUntyped } from "../pyodide/pyodide.mjs";
+import * as codecs from "./codecs.js";
 import { BOOT_STEPS, toWorkerError } from "./protocol.js";
 
 /** @typedef {import("./protocol.js").Request} Request */
@@ -30,13 +31,14 @@ async function boot() {
   const site = fetchBytes("py/site.zip"); // in parallel with the runtime
   const pyodide = await loadPyodide({
     indexURL: new URL("pyodide/", base).href,
-    packages: ["numpy", "pillow"],
+    packages: ["numpy"],
     stdout: (/** @type {string} */ text) => console.log(text),
     stderr: (/** @type {string} */ text) => console.warn(text),
   });
   progress("packages");
   pyodide.unpackArchive(await site, "zip", { extractDir: "/lib/python3.12/site-packages" });
   progress("import");
+  pyodide.registerJsModule("lightbox_codecs", { available: codecs.available, decode: codecs.decode });
   const bridge = pyodide.pyimport("lightbox.bridge");
   return { pyodide, bridge };
 }
@@ -47,7 +49,7 @@ booting.then(
   (error) => self.postMessage({ type: "fatal", error: toWorkerError(error) }),
 );
 
-/** @type {Record<string, (bridge: any, args: any) => [any, Transferable[]]>} */
+/** @type {Record<string, (bridge: any, args: any) => [any, Transferable[]] | Promise<[any, Transferable[]]>>} */
 const methods = {
   open(bridge, { names, buffers }) {
     return [JSON.parse(bridge.open_files(names, buffers)), []];
@@ -58,7 +60,8 @@ const methods = {
   closeAll(bridge) {
     return [JSON.parse(bridge.close_all()), []];
   },
-  render(bridge, { series, frame, center, width, invert }) {
+  async render(bridge, { series, frame, center, width, invert }) {
+    await codecs.ensure(JSON.parse(bridge.codecs_for(series, frame)));
     const result = bridge.render(series, frame, center, width, invert);
     let rgba;
     let view;
@@ -83,7 +86,7 @@ self.onmessage = async (/** @type {MessageEvent<Request>} */ event) => {
     const { bridge } = await booting;
     const handler = methods[method];
     if (!handler) throw new Error(`unknown method ${method}`);
-    const [result, transfer] = handler(bridge, args);
+    const [result, transfer] = await handler(bridge, args);
     self.postMessage({ type: "reply", id, ok: true, result }, { transfer });
   } catch (error) {
     self.postMessage({ type: "reply", id, ok: false, error: toWorkerError(error) });
