@@ -15,7 +15,7 @@ import numpy as np
 from pyodide.ffi import JsProxy, to_js
 
 from lightbox import codecs
-from lightbox.session import Session
+from lightbox.session import Inspector, Session
 
 
 class BrowserCodecs:
@@ -40,6 +40,7 @@ class BrowserCodecs:
 
 codecs.install(BrowserCodecs())
 _session = Session()
+_inspector = Inspector(_session)
 
 
 def _json(value: Any) -> str:
@@ -64,15 +65,53 @@ def catalog() -> str:
 
 def close_all() -> str:
     """Forget every opened file and cached frame."""
-    global _session
+    global _session, _inspector
     _session = Session(_session.cache.budget)
+    _inspector = Inspector(_session)
     return _json(_session.catalog())
 
 
 def render(
-    series: int, frame: int, center: float | None, width: float | None, invert: bool
+    series: int,
+    frame: int,
+    center: float | None,
+    width: float | None,
+    invert: bool,
+    overlays: bool = False,
 ) -> tuple[str, np.ndarray]:
     """Render one frame: (info JSON, C-contiguous uint8 RGBA array)."""
     window = None if center is None or width is None else (float(center), float(width))
     rendered = _session.render(int(series), int(frame), window, bool(invert))
     return _json(rendered.info), np.ascontiguousarray(rendered.rgba)
+
+
+def describe(series: int, frame: int) -> str:
+    """On-image information, geometry and calibration of a frame."""
+    return _json(_inspector.describe(int(series), int(frame)))
+
+
+def header(series: int, frame: int) -> str:
+    """Every element of a frame's file, for the tag browser."""
+    return _json(_inspector.header(int(series), int(frame)))
+
+
+def probe(series: int, frame: int, column: float, row: float) -> str:
+    """Values and patient position under an image point."""
+    return _json(_inspector.probe(int(series), int(frame), float(column), float(row)))
+
+
+def region(series: int, frame: int, kind: str, box: JsProxy) -> str:
+    """Statistics of a rectangle or ellipse given as [x0, y0, x1, y1] in image pixels."""
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return _json(_inspector.region(int(series), int(frame), str(kind), (x0, y0, x1, y1)))
+
+
+def thumbnail(series: int, size: int) -> tuple[str, np.ndarray]:
+    """A small RGBA picture of a series' middle frame for the series browser."""
+    rendered = _session.thumbnail(int(series), int(size))
+    return _json(rendered.info), np.ascontiguousarray(rendered.rgba)
+
+
+def geometry(series: int) -> str:
+    """Frame of reference and slice positions of a series, for synchronised scrolling."""
+    return _json(_inspector.geometry(int(series)))

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from pydicom.pixels.processing import apply_color_lut
 
-from lightbox import codecs, display, ingest, pixels
+from lightbox import codecs, describe, display, header, ingest, measure, pixels
 from lightbox.catalog import Series, SeriesEntry, build_series, entry_from_header
 from lightbox.errors import LightboxError
 from lightbox.records import FrameRef, Photometric, Skipped, VoiFunction, Window
@@ -192,7 +192,9 @@ class Session:
     def codecs_needed(self, series: int, frame: int) -> list[str]:
         """Browser codecs to load before rendering a frame (and the series' reference frame)."""
         frames = self.series[series].frames
-        refs = {self.frame_ref(series, frame), frames[len(frames) // 2]}
+        refs = {frames[len(frames) // 2]}
+        if frame >= 0:
+            refs.add(self.frame_ref(series, frame))
         return sorted({d for d in map(self.decoder_for, refs) if d != "pydicom"})
 
     def stored(self, ref: FrameRef) -> np.ndarray:
@@ -239,6 +241,7 @@ class Session:
             "windows": [_window_json(w) for w in opened.windows],
             "transferSyntax": opened.fmt.transfer_syntax,
             "decoder": self.decoder_for(ref),
+            "view": describe.describe(opened.header.dataset, ref.index),
         }
         if arr.ndim == 3:
             palette = opened.fmt.photometric is Photometric.PALETTE_COLOR
@@ -255,6 +258,16 @@ class Session:
             windowSource=source,
         )
         return Rendered(display.gray_to_rgba(grey), info)
+
+    def thumbnail(self, series: int, size: int = 64) -> Rendered:
+        """The middle frame rendered with its default window, shrunk to fit ``size`` pixels."""
+        frames = self.series[series].frames
+        rendered = self.render(series, len(frames) // 2)
+        rgba = rendered.rgba
+        rows, cols = rgba.shape[:2]
+        step = max(1, int(np.ceil(max(rows, cols) / max(size, 1))))
+        small = np.ascontiguousarray(rgba[::step, ::step])
+        return Rendered(small, {"width": small.shape[1], "height": small.shape[0]})
 
     def _window_for(
         self,
@@ -278,6 +291,115 @@ class Session:
             auto = display.auto_window(values, source.padding)
             self._auto_windows[self.series[series].uid] = auto
         return auto, "automatic"
+
+
+class Inspector:
+    """Header, geometry, probe and region questions about the frames of a session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _frame(self, series: int, frame: int) -> tuple[OpenedFile, FrameRef]:
+        ref = self.session.frame_ref(series, frame)
+        return self.session.files[ref.file], ref
+
+    def describe(self, series: int, frame: int) -> dict[str, Any]:
+        """On-image information and calibration for one frame."""
+        opened, ref = self._frame(series, frame)
+        return describe.describe(opened.header.dataset, ref.index)
+
+    def geometry(self, series: int) -> dict[str, Any]:
+        """Frame of reference and each frame's position along the slice normal (mm)."""
+        frames = self.session.series[series].frames
+        first = self.session.files[frames[0].file].header.dataset
+        positions: list[float | None] = []
+        for ref in frames:
+            view = describe.describe(self.session.files[ref.file].header.dataset, ref.index)
+            cosines, position = view["orientationCosines"], view["position"]
+            if cosines and position:
+                normal = np.cross(np.asarray(cosines[:3]), np.asarray(cosines[3:]))
+                positions.append(float(np.dot(normal, np.asarray(position))))
+            else:
+                positions.append(None)
+        reference = first.get("FrameOfReferenceUID")
+        return {"frameOfReference": str(reference) if reference else None, "positions": positions}
+
+    def header(self, series: int, frame: int) -> dict[str, Any]:
+        """Every element of the frame's file, for the tag browser."""
+        opened, _ = self._frame(series, frame)
+        return header.header_json(opened.header.dataset)
+
+    def _values(self, ref: FrameRef) -> np.ndarray:
+        opened = self.session.files[ref.file]
+        stored = self.session.stored(ref)
+        if stored.ndim == 3:
+            grey: np.ndarray = stored.astype(np.float64).mean(axis=2)  # colour: sample mean
+            return grey
+        return display.modality_values(stored, opened.rescale)
+
+    def probe(self, series: int, frame: int, column: float, row: float) -> dict[str, Any] | None:
+        """Stored value, modality value and patient position under image point (column, row)."""
+        opened, ref = self._frame(series, frame)
+        stored = self.session.stored(ref)
+        c, r = int(np.floor(column)), int(np.floor(row))
+        if not (0 <= r < stored.shape[0] and 0 <= c < stored.shape[1]):
+            return None
+        raw = stored[r, c]
+        info = describe.describe(opened.header.dataset, ref.index)
+        spacing = info["calibration"]
+        result: dict[str, Any] = {
+            "column": c,
+            "row": r,
+            "stored": raw.tolist(),
+            "value": float(self._values(ref)[r, c]),
+            "unit": opened.rescale.unit,
+            "patient": None,
+        }
+        if info["position"] and info["orientationCosines"] and spacing["row_mm"]:
+            result["patient"] = describe.patient_position(
+                info["position"],
+                info["orientationCosines"],
+                (spacing["row_mm"], spacing["column_mm"]),
+                c,
+                r,
+            )
+        return result
+
+    def region(
+        self, series: int, frame: int, kind: str, box: tuple[float, float, float, float]
+    ) -> dict[str, Any] | None:
+        """Statistics of a rectangle or ellipse (image pixel coordinates), with its area."""
+        opened, ref = self._frame(series, frame)
+        values = self._values(ref)
+        shape = (values.shape[0], values.shape[1])
+        mask = measure.ellipse_mask(shape, box) if kind == "ellipse" else measure.rectangle_mask(
+            shape, box
+        )
+        stats = measure.region_stats(values, mask)
+        if stats is None:
+            return None
+        calibration = describe.read_calibration(opened.header.dataset, ref.index)
+        width, height = abs(box[2] - box[0]), abs(box[3] - box[1])
+        if calibration.row_mm is not None and calibration.column_mm is not None:
+            w_mm, h_mm = width * calibration.column_mm, height * calibration.row_mm
+            area = w_mm * h_mm * (np.pi / 4 if kind == "ellipse" else 1.0)
+            area_unit = "mm²"
+        else:
+            area = width * height * (np.pi / 4 if kind == "ellipse" else 1.0)
+            area_unit = "pixels²"
+        return {
+            "kind": kind,
+            "pixels": stats.pixels,
+            "mean": stats.mean,
+            "std": stats.std,
+            "min": stats.minimum,
+            "max": stats.maximum,
+            "unit": opened.rescale.unit,
+            "area": float(area),
+            "areaUnit": area_unit,
+            "calibration": calibration.kind,
+            "calibrationNote": calibration.note,
+        }
 
 
 def _skipped_json(item: Skipped) -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,18 @@ class Viewer:
             f"() => Number(document.body.dataset.opens || 0) > {before}",
             timeout=BOOT_TIMEOUT_MS,
         )
+
+    def wait_state(self, condition: str, timeout_s: float = 30.0) -> dict:
+        """Poll lightbox.state() until the JS expression ``condition`` (over ``s``) holds."""
+        deadline = time.monotonic() + timeout_s
+        script = f"async () => {{ const s = await window.lightbox.state(); return ({condition}) ? s : null; }}"
+        while True:
+            state = self.page.evaluate(script)
+            if state is not None:
+                return state
+            if time.monotonic() > deadline:
+                raise AssertionError(f"state never satisfied {condition}: {self.state()}")
+            self.page.wait_for_timeout(50)
 
     def state(self) -> dict:
         return self.page.evaluate("() => window.lightbox.state()")

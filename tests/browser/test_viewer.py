@@ -155,29 +155,27 @@ def test_set_window_changes_pixels_as_native(viewer: Viewer, test_files: Path) -
 
 def test_demo_opens_and_wheel_and_keys_scroll(viewer: Viewer) -> None:
     viewer.page.click("#demo-button")
-    viewer.page.wait_for_function(
-        "() => document.querySelector('#frame-label').textContent.includes('/ 24')"
-    )
+    viewer.wait_state("s.frames === 24")
     state = viewer.state()
     assert state["frames"] == 24 and state["frame"] == 0
-    label = viewer.page.text_content("#frame-label")
+    label = viewer.page.text_content(".pane.active .bottom-left")
     assert label is not None and "1 / 24" in label
     viewer.shot("demo-first-slice")
     first = viewer.frame()
-    viewer.page.hover("#viewport")
+    viewer.page.hover(".pane.active")
     viewer.page.mouse.wheel(0, 100)
-    viewer.page.wait_for_function("async () => (await window.lightbox.state()).frame === 1")
+    viewer.wait_state("s.frame === 1")
     viewer.page.mouse.wheel(0, 300)
-    viewer.page.wait_for_function("async () => (await window.lightbox.state()).frame === 4")
+    viewer.wait_state("s.frame === 4")
     viewer.page.keyboard.press("ArrowDown")
-    viewer.page.wait_for_function("async () => (await window.lightbox.state()).frame === 5")
+    viewer.wait_state("s.frame === 5")
     viewer.page.keyboard.press("End")
-    viewer.page.wait_for_function("async () => (await window.lightbox.state()).frame === 23")
-    assert "24 / 24" in (viewer.page.text_content("#frame-label") or "")
+    viewer.wait_state("s.frame === 23")
+    assert "24 / 24" in (viewer.page.text_content(".pane.active .bottom-left") or "")
     viewer.page.keyboard.press("Home")
-    viewer.page.wait_for_function("async () => (await window.lightbox.state()).frame === 0")
+    viewer.wait_state("s.frame === 0")
     viewer.page.keyboard.press("PageDown")
-    viewer.page.wait_for_function("async () => (await window.lightbox.state()).frame > 1")
+    viewer.wait_state("s.frame > 1")
     middle = viewer.page.evaluate("() => window.lightbox.select(0, 12)")
     assert middle is None
     frame = viewer.frame()

@@ -82,3 +82,172 @@ export function fitTransform(width, height, boxWidth, boxHeight, zoom = 1, pan =
     scale,
   };
 }
+
+// -- view transform: fit, zoom, pan, rotation (quarter turns), flips ------------
+
+/**
+ * @typedef {{zoom: number, pan: {x: number, y: number}, rotation: number, flipH: boolean, flipV: boolean}} ViewGeometry
+ * @typedef {[number, number, number, number, number, number]} Matrix  canvas order: a b c d e f
+ */
+
+/**
+ * The affine map from image pixel coordinates to canvas pixels.
+ * The image is fitted (rotated size) into the box, centred, then zoomed and panned;
+ * flips apply in image space, then the quarter-turn rotation (clockwise).
+ * @param {number} width image columns
+ * @param {number} height image rows
+ * @param {number} boxWidth
+ * @param {number} boxHeight
+ * @param {ViewGeometry} view
+ * @param {number} [pixelRatio] canvas pixels per CSS pixel (pan is in CSS pixels)
+ * @returns {Matrix}
+ */
+export function viewMatrix(width, height, boxWidth, boxHeight, view, pixelRatio = 1) {
+  const quarter = ((Math.round(view.rotation / 90) % 4) + 4) % 4;
+  const rotatedW = quarter % 2 ? height : width;
+  const rotatedH = quarter % 2 ? width : height;
+  const fit = width > 0 && height > 0 ? Math.min(boxWidth / rotatedW, boxHeight / rotatedH) : 1;
+  const s = fit * view.zoom;
+  const sx = view.flipH ? -s : s;
+  const sy = view.flipV ? -s : s;
+  const [cos, sin] = [[1, 0], [0, 1], [-1, 0], [0, -1]][quarter];
+  // x' = R * (S * (p - c)) + centre + pan
+  const a = cos * sx;
+  const b = sin * sx;
+  const c = -sin * sy;
+  const d = cos * sy;
+  const cx = width / 2;
+  const cy = height / 2;
+  const e = boxWidth / 2 + view.pan.x * pixelRatio - (a * cx + c * cy);
+  const f = boxHeight / 2 + view.pan.y * pixelRatio - (b * cx + d * cy);
+  return [a, b, c, d, e, f];
+}
+
+/** @param {Matrix} m @param {{x: number, y: number}} p */
+export function applyMatrix(m, p) {
+  return { x: m[0] * p.x + m[2] * p.y + m[4], y: m[1] * p.x + m[3] * p.y + m[5] };
+}
+
+/** @param {Matrix} m @returns {Matrix} */
+export function invertMatrix(m) {
+  const det = m[0] * m[3] - m[1] * m[2];
+  if (det === 0) return [1, 0, 0, 1, 0, 0];
+  const a = m[3] / det;
+  const b = -m[1] / det;
+  const c = -m[2] / det;
+  const d = m[0] / det;
+  return [a, b, c, d, -(a * m[4] + c * m[5]), -(b * m[4] + d * m[5])];
+}
+
+/** Scale of a view matrix: canvas pixels per image pixel. @param {Matrix} m */
+export function matrixScale(m) {
+  return Math.hypot(m[0], m[1]);
+}
+
+/**
+ * Zoom by a factor keeping the point under the cursor fixed.
+ * @param {ViewGeometry} view
+ * @param {number} factor
+ * @param {{x: number, y: number}} cursor CSS pixels from the box's top-left
+ * @param {{width: number, height: number}} box CSS pixels
+ * @returns {{zoom: number, pan: {x: number, y: number}}}
+ */
+export function zoomAbout(view, factor, cursor, box) {
+  const zoom = Math.min(Math.max(view.zoom * factor, 0.05), 64);
+  const k = zoom / view.zoom;
+  const cx = box.width / 2 + view.pan.x;
+  const cy = box.height / 2 + view.pan.y;
+  return {
+    zoom,
+    pan: { x: cursor.x - box.width / 2 - k * (cursor.x - cx), y: cursor.y - box.height / 2 - k * (cursor.y - cy) },
+  };
+}
+
+/** Zoom factor for a wheel event's deltaY (ctrl+wheel, trackpad pinch). @param {number} deltaY */
+export function wheelZoomFactor(deltaY) {
+  return Math.exp(-deltaY * 0.002);
+}
+
+/**
+ * Window from a drag: right = wider, down = higher centre (darker), in
+ * proportion to the starting width so it feels the same on CT and MR.
+ * @param {{center: number, width: number}} start
+ * @param {number} dx CSS pixels
+ * @param {number} dy CSS pixels
+ * @returns {{center: number, width: number}}
+ */
+export function windowFromDrag(start, dx, dy) {
+  const sensitivity = Math.max(start.width, 2) / 250;
+  return { center: start.center + dy * sensitivity, width: Math.max(1, start.width + dx * sensitivity) };
+}
+
+/**
+ * The labels shown at the screen's edges after flips and rotation.
+ * @param {{top: string, right: string, bottom: string, left: string}} labels image-edge labels
+ * @param {number} rotation degrees clockwise (multiple of 90)
+ * @param {boolean} flipH
+ * @param {boolean} flipV
+ */
+export function screenLabels(labels, rotation, flipH, flipV) {
+  let { top, right, bottom, left } = labels;
+  if (flipH) [left, right] = [right, left];
+  if (flipV) [top, bottom] = [bottom, top];
+  const quarter = ((Math.round(rotation / 90) % 4) + 4) % 4;
+  for (let i = 0; i < quarter; i += 1) [top, right, bottom, left] = [left, top, right, bottom];
+  return { top, right, bottom, left };
+}
+
+// -- measurement geometry ---------------------------------------------------------
+
+/**
+ * @typedef {{x: number, y: number}} Point
+ * @typedef {{row_mm: number|null, column_mm: number|null, kind: string, note: string}} Calibration
+ */
+
+/**
+ * Length between two image points: mm when calibrated, else pixels.
+ * @param {Point} p0 @param {Point} p1 @param {Calibration} cal
+ * @returns {{value: number, unit: string}}
+ */
+export function lengthBetween(p0, p1, cal) {
+  const dx = p1.x - p0.x;
+  const dy = p1.y - p0.y;
+  if (cal.row_mm && cal.column_mm) return { value: Math.hypot(dx * cal.column_mm, dy * cal.row_mm), unit: "mm" };
+  return { value: Math.hypot(dx, dy), unit: "px" };
+}
+
+/**
+ * The angle at vertex b between rays b→a and b→c, in degrees, in physical space.
+ * @param {Point} a @param {Point} b @param {Point} c @param {Calibration} cal
+ */
+export function angleAt(a, b, c, cal) {
+  const sx = cal.column_mm || 1;
+  const sy = cal.row_mm || 1;
+  const u = { x: (a.x - b.x) * sx, y: (a.y - b.y) * sy };
+  const v = { x: (c.x - b.x) * sx, y: (c.y - b.y) * sy };
+  const norm = Math.hypot(u.x, u.y) * Math.hypot(v.x, v.y);
+  if (norm === 0) return 0;
+  const cosine = Math.min(1, Math.max(-1, (u.x * v.x + u.y * v.y) / norm));
+  return (Math.acos(cosine) * 180) / Math.PI;
+}
+
+/**
+ * A scale bar for the current zoom: a round length in mm that is 60-150 CSS px long.
+ * @param {number} cssPixelsPerMm
+ * @returns {{mm: number, pixels: number} | null}
+ */
+export function scaleBar(cssPixelsPerMm) {
+  if (!(cssPixelsPerMm > 0)) return null;
+  const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500];
+  for (const mm of steps) {
+    const pixels = mm * cssPixelsPerMm;
+    if (pixels >= 60) return { mm, pixels };
+  }
+  return { mm: 500, pixels: 500 * cssPixelsPerMm };
+}
+
+/** Quote a CSV field. @param {unknown} value */
+export function csvField(value) {
+  const text = value === null || value === undefined ? "" : String(value);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

@@ -1,13 +1,14 @@
-// The page: DOM, events, canvas. It exposes window.lightbox, the same
-// functions the UI itself calls. It never parses DICOM.
+// The page: DOM, events, layouts and panels. It exposes window.lightbox, the
+// same functions the UI itself calls. It never parses DICOM.
 import { Client } from "./client.js";
-import { clampFrame, frameForKey, wheelSteps } from "./interaction.js";
-import { Viewport } from "./viewport.js";
+import { clampFrame, csvField, frameForKey, wheelSteps } from "./interaction.js";
+import { Pane, round } from "./pane.js";
+import { presetsFor } from "./presets.js";
+import { collectDropped } from "./files.js";
+import { renderTags } from "./tags.js";
 
 /** @typedef {import("./protocol.js").Catalog} Catalog */
 /** @typedef {import("./protocol.js").OpenResult} OpenResult */
-/** @typedef {import("./protocol.js").FrameInfo} FrameInfo */
-/** @typedef {import("./protocol.js").RenderResult} RenderResult */
 
 /** @param {string} id */
 function $(id) {
@@ -31,167 +32,91 @@ const client = new Client({
     setStatus("The viewer's engine stopped", true);
   },
 });
-const viewport = new Viewport(/** @type {HTMLCanvasElement} */ ($("canvas")));
 
-/** The active viewport's view; everything a render depends on. */
-const view = {
-  series: -1,
-  frame: 0,
-  invert: false,
-  /** @type {Map<number, [number, number]>} user windows by series */
-  windows: new Map(),
-  /** @type {FrameInfo|null} */
-  info: null,
+/** Everything the page shows beyond one pane. */
+const app = {
+  /** @type {Catalog} */
+  catalog: { series: [], skipped: [] },
+  /** @type {Pane[]} */
+  panes: [],
+  active: 0,
+  tool: "scroll",
+  showInfo: true,
+  hidePatient: false,
+  showOverlays: false,
+  sync: false,
+  /** @type {import("./pane.js").Measurement[]} */
+  measurements: [],
+  measureId: 0,
+  opens: 0,
+  /** @type {number|null} */
+  cineTimer: null,
+  /** @type {Map<string, {frameOfReference: string|null, positions: (number|null)[]}>} */
+  geometry: new Map(),
 };
-/** @type {Catalog} */
-let catalog = { series: [], skipped: [] };
-/** @type {ImageData|null} */
-let shown = null;
-let opens = 0;
 
-// -- rendering: one request in flight, the latest state wins ------------------
-
-let version = 0;
-let drawnVersion = 0;
-let inFlight = false;
-let scheduled = false;
-/** @type {{version: number, resolve: () => void, reject: (e: Error) => void}[]} */
-let waiters = [];
-
-/** Note that the view changed; resolves once a frame at least this new is drawn. */
-function changed() {
-  version += 1;
-  schedule();
-  return drawn();
-}
-
-/** Resolves once the current view is drawn (rejects if that render failed). */
-function drawn() {
-  if (drawnVersion === version && !inFlight) return Promise.resolve();
-  const mine = version;
-  return new Promise((resolve, reject) => waiters.push({ version: mine, resolve: () => resolve(undefined), reject }));
-}
-
-function schedule() {
-  if (scheduled) return;
-  scheduled = true;
-  const run = () => {
-    if (!scheduled) return;
-    scheduled = false;
-    void pump();
-  };
-  requestAnimationFrame(run);
-  setTimeout(run, 50); // hidden tabs get no animation frames
-}
-
-/** @param {number} upTo @param {Error|null} error */
-function settle(upTo, error) {
-  const done = waiters.filter((w) => w.version <= upTo);
-  waiters = waiters.filter((w) => w.version > upTo);
-  for (const w of done) (error ? w.reject(error) : w.resolve());
-}
-
-async function pump() {
-  if (inFlight || drawnVersion === version) return;
-  inFlight = true;
-  const target = version;
-  try {
-    if (view.series < 0) {
-      shown = null;
-      view.info = null;
-      viewport.clear();
-      settle(target, null);
-    } else {
-      const userWindow = view.windows.get(view.series);
-      /** @type {RenderResult} */
-      const result = await client.call("render", {
-        series: view.series,
-        frame: view.frame,
-        center: userWindow ? userWindow[0] : null,
-        width: userWindow ? userWindow[1] : null,
-        invert: view.invert,
-      });
-      const { info, pixels } = result;
-      shown = new ImageData(new Uint8ClampedArray(pixels), info.width, info.height);
-      view.info = info;
-      viewport.show(shown);
-      updateOverlays();
-      settle(target, null);
+/** @type {import("./pane.js").PaneHost} */
+const host = {
+  client,
+  catalog: () => app.catalog,
+  tool: () => app.tool,
+  showInfo: () => app.showInfo,
+  hidePatient: () => app.hidePatient,
+  showOverlays: () => app.showOverlays,
+  measurements: app.measurements,
+  onActivate: (pane) => activate(pane.index),
+  onChange: (pane) => {
+    if (pane.index === app.active) {
+      renderMeasureList();
+      syncControls();
     }
-  } catch (error) {
-    const err = error instanceof Error ? error : new Error(String(error));
-    setStatus(err.message, true);
-    settle(target, err);
-  } finally {
-    drawnVersion = target;
-    inFlight = false;
-    if (drawnVersion !== version) schedule();
+  },
+  onError: (message) => setStatus(message, true),
+  nextId: () => (app.measureId += 1),
+};
+
+const viewports = $("viewports");
+
+/** @param {string} layout "1x1" | "1x2" | "2x1" | "2x2" */
+function setLayout(layout) {
+  const [rows, cols] = layout.split("x").map(Number);
+  const count = rows * cols;
+  if (!(count >= 1 && count <= 4)) throw new RangeError(`unknown layout ${layout}`);
+  viewports.className = `viewports layout-${layout}`;
+  while (app.panes.length < count) {
+    const root = document.createElement("div");
+    viewports.append(root);
+    const pane = new Pane(root, host, app.panes.length);
+    app.panes.push(pane);
+    // A new pane shows the next series, if there is one.
+    const next = app.catalog.series.length ? Math.min(pane.index, app.catalog.series.length - 1) : -1;
+    if (next >= 0) void pane.select(next, 0).catch(() => {});
   }
+  app.panes.forEach((pane, i) => (pane.root.hidden = i >= count));
+  if (app.active >= count) activate(0);
+  (/** @type {HTMLSelectElement} */ ($("layout"))).value = layout;
+  app.panes.forEach((pane) => pane.draw());
 }
 
-// -- on-screen text -----------------------------------------------------------
-
-function updateOverlays() {
-  const series = catalog.series[view.series];
-  const info = view.info;
-  $("placeholder").hidden = view.series >= 0;
-  $("overlay-tl").textContent = series ? `${series.modality} ${series.description}`.trim() : "";
-  $("overlay-tr").textContent = info ? info.file : "";
-  $("frame-label").textContent = series ? `Image ${view.frame + 1} / ${series.frames}` : "";
-  $("window-label").textContent =
-    info && info.windowCenter !== null && info.windowWidth !== null
-      ? `W ${round(info.windowWidth)}  L ${round(info.windowCenter)}`
-      : "";
-  $("invert-button").setAttribute("aria-pressed", String(view.invert));
+/** @param {number} index */
+function activate(index) {
+  app.active = index;
+  app.panes.forEach((pane, i) => pane.root.classList.toggle("active", i === index));
+  renderSeriesList();
+  renderMeasureList();
+  syncControls();
+  if (!$("tags-panel").hidden) void showTags();
 }
 
-/** @param {number} value */
-function round(value) {
-  return Math.abs(value) >= 100 ? Math.round(value) : Math.round(value * 10) / 10;
+function pane() {
+  return app.panes[app.active];
 }
 
-function renderSeriesList() {
-  const list = $("series-list");
-  list.replaceChildren();
-  if (!catalog.series.length) {
-    const hint = document.createElement("p");
-    hint.className = "empty-hint";
-    hint.innerHTML = "Drop DICOM files anywhere, or choose <b>Open files</b>.";
-    list.append(hint);
-    return;
-  }
-  catalog.series.forEach((series, index) => {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.dataset.series = String(index);
-    button.setAttribute("aria-current", String(index === view.series));
-    const title = document.createElement("div");
-    title.textContent = series.description || `Series ${series.number ?? index + 1}`;
-    const meta = document.createElement("div");
-    meta.className = "meta";
-    meta.textContent = `${series.modality || "?"} · ${series.frames} image${series.frames === 1 ? "" : "s"} · ${series.columns}×${series.rows}`;
-    button.append(title, meta);
-    button.addEventListener("click", () => void select(index, 0));
-    list.append(button);
-  });
-}
-
-/** @param {{name: string, reason: string}[]} skipped */
-function showSkipped(skipped) {
-  if (!skipped.length) return;
-  const list = $("notice-list");
-  for (const item of skipped) {
-    const li = document.createElement("li");
-    li.textContent = `${item.name}: ${item.reason}`;
-    list.append(li);
-  }
-  $("notices").hidden = false;
-}
-
-// -- the automation contract: the UI calls these too --------------------------
+// -- opening ----------------------------------------------------------------------
 
 /**
- * Open files (File objects). Bad files are listed in `skipped`; the rest open.
+ * Open files (File objects; folders give relative paths). ZIPs and DICOMDIRs are
+ * expanded by the worker; bad files are listed in `skipped`; the rest open.
  * @param {FileList | File[]} files
  * @returns {Promise<OpenResult>}
  */
@@ -215,7 +140,7 @@ async function open(files) {
   /** @type {OpenResult} */
   const result = await client.call("open", { names, buffers }, buffers);
   result.skipped = [...unreadable, ...result.skipped];
-  catalog = { series: result.series, skipped: [...catalog.skipped, ...result.skipped] };
+  app.catalog = { series: result.series, skipped: [...app.catalog.skipped, ...result.skipped] };
   showSkipped(result.skipped);
   const opened = result.opened.length;
   setStatus(
@@ -223,89 +148,22 @@ async function open(files) {
       (result.skipped.length ? `; ${result.skipped.length} file${result.skipped.length === 1 ? "" : "s"} not opened` : ""),
     opened === 0 && result.skipped.length > 0,
   );
-  if (result.first !== null) {
-    await select(result.first, 0).catch(() => {}); // a bad frame is reported on screen
-  } else {
-    renderSeriesList();
-  }
-  opens += 1;
-  document.body.dataset.opens = String(opens); // lets scripts wait for UI-started opens
-  return result;
-}
-
-/**
- * Show a series and a frame of it.
- * @param {number} seriesIndex
- * @param {number} frameIndex
- */
-async function select(seriesIndex, frameIndex = 0) {
-  const series = catalog.series[seriesIndex];
-  if (!series) throw new RangeError(`no series ${seriesIndex}: ${catalog.series.length} open`);
-  const switched = seriesIndex !== view.series;
-  view.series = seriesIndex;
-  view.frame = clampFrame(frameIndex, series.frames);
-  if (switched) {
-    viewport.zoom = 1;
-    viewport.pan = { x: 0, y: 0 };
-    renderSeriesList();
-  }
-  updateOverlays();
-  await changed();
-}
-
-/** @param {number} center @param {number} width */
-async function setWindow(center, width) {
-  if (view.series < 0) throw new Error("nothing is open");
-  if (!(width > 0) || !Number.isFinite(center)) throw new RangeError("window width must be positive");
-  view.windows.set(view.series, [center, width]);
-  await changed();
-}
-
-/** @param {boolean} [on] */
-async function setInvert(on) {
-  view.invert = on === undefined ? !view.invert : on;
-  updateOverlays();
-  if (view.series >= 0) await changed();
-}
-
-async function state() {
-  const series = catalog.series[view.series];
-  return {
-    series: view.series,
-    frame: view.frame,
-    frames: series ? series.frames : 0,
-    windowCenter: view.info?.windowCenter ?? null,
-    windowWidth: view.info?.windowWidth ?? null,
-    windowSource: view.info?.windowSource ?? null,
-    invert: view.invert,
-    zoom: viewport.zoom,
-    file: view.info?.file ?? null,
-  };
-}
-
-async function renderedFrame() {
-  await drawn();
-  if (!shown) return null;
-  return { width: shown.width, height: shown.height, data: new Uint8ClampedArray(shown.data) };
-}
-
-async function getCatalog() {
-  await client.ready;
-  const result = await client.call("catalog");
-  return result;
-}
-
-async function closeAll() {
-  await client.ready;
-  catalog = await client.call("closeAll");
-  view.series = -1;
-  view.frame = 0;
-  view.windows.clear();
-  $("notice-list").replaceChildren();
-  $("notices").hidden = true;
+  $("placeholder").hidden = app.catalog.series.length > 0;
   renderSeriesList();
-  updateOverlays();
-  await changed();
+  void loadThumbnails();
+  if (result.first !== null) {
+    await pane().select(result.first, 0).catch(() => {}); // a bad frame is reported in the pane
+    // Other visible panes that are empty show the following series.
+    app.panes.forEach((other, i) => {
+      if (other !== pane() && other.series < 0 && !other.root.hidden) {
+        const next = (result.first ?? 0) + i;
+        if (next < app.catalog.series.length) void other.select(next, 0).catch(() => {});
+      }
+    });
+  }
+  app.opens += 1;
+  document.body.dataset.opens = String(app.opens); // lets scripts wait for UI-started opens
+  return result;
 }
 
 async function openDemo() {
@@ -321,6 +179,335 @@ async function openDemo() {
   return open(files);
 }
 
+async function closeAll() {
+  await client.ready;
+  stopCine();
+  app.catalog = await client.call("closeAll");
+  app.measurements.length = 0;
+  app.geometry.clear();
+  await Promise.all(app.panes.map((p) => p.clear()));
+  $("notice-list").replaceChildren();
+  $("notices").hidden = true;
+  $("placeholder").hidden = false;
+  renderSeriesList();
+  renderMeasureList();
+}
+
+// -- the series browser ---------------------------------------------------------------
+
+/** @type {Map<string, string>} thumbnail object URLs by series uid */
+const thumbnails = new Map();
+
+async function loadThumbnails() {
+  for (let index = 0; index < app.catalog.series.length; index += 1) {
+    const series = app.catalog.series[index];
+    if (thumbnails.has(series.uid)) continue;
+    try {
+      const { info, pixels } = await client.call("thumbnail", { series: index, size: 64 });
+      const canvas = new OffscreenCanvas(info.width, info.height);
+      canvas.getContext("2d")?.putImageData(new ImageData(new Uint8ClampedArray(pixels), info.width, info.height), 0, 0);
+      thumbnails.set(series.uid, URL.createObjectURL(await canvas.convertToBlob()));
+      renderSeriesList();
+    } catch {
+      thumbnails.set(series.uid, ""); // the pane says why when the series is shown
+    }
+  }
+}
+
+function renderSeriesList() {
+  const list = $("series-list");
+  list.replaceChildren();
+  if (!app.catalog.series.length) {
+    const hint = document.createElement("p");
+    hint.className = "empty-hint";
+    hint.innerHTML = "Drop DICOM files anywhere, or choose <b>Open files</b>.";
+    list.append(hint);
+    return;
+  }
+  const current = pane()?.series ?? -1;
+  app.catalog.series.forEach((series, index) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.series = String(index);
+    button.setAttribute("aria-current", String(index === current));
+    const thumb = thumbnails.get(series.uid);
+    if (thumb) {
+      const img = document.createElement("img");
+      img.className = "thumb";
+      img.alt = "";
+      img.src = thumb;
+      button.append(img);
+    }
+    const title = document.createElement("div");
+    title.className = "series-title";
+    title.textContent = app.hidePatient ? `Series ${series.number ?? index + 1}` : series.description || `Series ${series.number ?? index + 1}`;
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    meta.textContent = `${series.modality || "?"} · ${series.frames} image${series.frames === 1 ? "" : "s"} · ${series.columns}×${series.rows}`;
+    button.append(title, meta);
+    button.addEventListener("click", () => report(pane().select(index, 0)));
+    list.append(button);
+  });
+}
+
+/** @param {{name: string, reason: string}[]} skipped */
+function showSkipped(skipped) {
+  if (!skipped.length) return;
+  const list = $("notice-list");
+  for (const item of skipped) {
+    const li = document.createElement("li");
+    li.textContent = `${item.name}: ${item.reason}`;
+    list.append(li);
+  }
+  $("notices").hidden = false;
+}
+
+// -- controls -------------------------------------------------------------------------
+
+function syncControls() {
+  const p = pane();
+  if (!p) return;
+  $("invert-button").setAttribute("aria-pressed", String(p.invert));
+  for (const button of document.querySelectorAll("#tools .tool")) {
+    button.setAttribute("aria-checked", String(/** @type {HTMLElement} */ (button).dataset.tool === app.tool));
+    button.setAttribute("role", "radio");
+  }
+  const select = /** @type {HTMLSelectElement} */ ($("preset"));
+  const modality = p.seriesInfo?.modality ?? "";
+  const windows = p.info?.windows ?? [];
+  const key = `${modality}|${windows.map((w) => `${w.center}/${w.width}`).join(",")}`;
+  if (select.dataset.key !== key) {
+    select.dataset.key = key;
+    select.replaceChildren();
+    presetsFor(modality, windows).forEach((preset, i) => {
+      const option = document.createElement("option");
+      option.value = String(i);
+      option.textContent = `${i < 9 ? i + 1 + ". " : ""}${preset.label}`;
+      select.append(option);
+    });
+  }
+}
+
+/** @param {number} index */
+function applyPreset(index) {
+  const p = pane();
+  const presets = presetsFor(p.seriesInfo?.modality ?? "", p.info?.windows ?? []);
+  const preset = presets[index];
+  if (!preset) return Promise.resolve();
+  (/** @type {HTMLSelectElement} */ ($("preset"))).value = String(index);
+  return preset.center === null || preset.width === null ? p.clearWindow() : p.setWindow(preset.center, preset.width);
+}
+
+/** @param {string} tool */
+function setTool(tool) {
+  app.tool = tool;
+  syncControls();
+}
+
+/** @param {string} id @param {boolean} on */
+function press(id, on) {
+  $(id).setAttribute("aria-pressed", String(on));
+}
+
+function redrawAll() {
+  app.panes.forEach((p) => p.draw());
+  renderSeriesList();
+}
+
+// -- cine -------------------------------------------------------------------------------
+
+function fps() {
+  const value = Number((/** @type {HTMLInputElement} */ ($("fps"))).value);
+  return Math.min(Math.max(Number.isFinite(value) ? value : 10, 1), 60);
+}
+
+function startCine() {
+  stopCine();
+  const p = pane();
+  const rate = p.info?.view?.frameRate;
+  if (rate && !$("fps").dataset.userSet) (/** @type {HTMLInputElement} */ ($("fps"))).value = String(Math.round(rate));
+  const tick = () => {
+    const series = p.seriesInfo;
+    if (!series) return stopCine();
+    if (!p.inFlight) void p.select(p.series, (p.frame + 1) % series.frames).catch(() => {});
+    app.cineTimer = window.setTimeout(tick, 1000 / fps());
+  };
+  app.cineTimer = window.setTimeout(tick, 1000 / fps());
+  press("cine-button", true);
+  $("cine-button").textContent = "Pause";
+}
+
+function stopCine() {
+  if (app.cineTimer !== null) window.clearTimeout(app.cineTimer);
+  app.cineTimer = null;
+  press("cine-button", false);
+  $("cine-button").textContent = "Play";
+}
+
+// -- synchronised scrolling ---------------------------------------------------------
+
+/** @param {number} seriesIndex */
+async function geometryOf(seriesIndex) {
+  const uid = app.catalog.series[seriesIndex]?.uid;
+  if (!uid) return null;
+  if (!app.geometry.has(uid)) app.geometry.set(uid, await client.call("geometry", { series: seriesIndex }));
+  return app.geometry.get(uid) ?? null;
+}
+
+/** @param {Pane} source */
+async function syncFrom(source) {
+  if (!app.sync || source.series < 0) return;
+  const from = await geometryOf(source.series);
+  const position = from?.positions[source.frame];
+  if (!from?.frameOfReference || position === null || position === undefined) return;
+  for (const other of app.panes) {
+    if (other === source || other.series < 0 || other.root.hidden) continue;
+    const to = await geometryOf(other.series);
+    if (!to || to.frameOfReference !== from.frameOfReference) continue;
+    let best = -1;
+    let distance = Infinity;
+    to.positions.forEach((p, i) => {
+      if (p !== null && Math.abs(p - position) < distance) [best, distance] = [i, Math.abs(p - position)];
+    });
+    if (best >= 0 && best !== other.frame) void other.select(other.series, best).catch(() => {});
+  }
+}
+
+// -- panels -----------------------------------------------------------------------------
+
+function renderMeasureList() {
+  const list = $("measure-list");
+  list.replaceChildren();
+  const p = pane();
+  const uid = p?.seriesInfo?.uid;
+  for (const item of app.measurements.filter((m) => m.series === uid)) {
+    const li = document.createElement("li");
+    const cal = item.result?.calibration ? ` (${item.result.calibration}${item.result.note ? ": " + item.result.note : ""})` : "";
+    li.innerHTML = "";
+    li.append(`${item.kind} on image ${item.frame + 1}: ${item.label}`);
+    if (item.detail) {
+      const detail = document.createElement("div");
+      detail.className = "detail";
+      detail.textContent = item.detail;
+      li.append(detail);
+    }
+    const calibration = document.createElement("div");
+    calibration.className = "detail";
+    calibration.textContent = `calibration: ${item.result?.calibration ?? "uncalibrated"}${cal ? "" : ""}`;
+    if (item.result?.note) calibration.textContent += ` — ${item.result.note}`;
+    if (item.result?.calibrationNote) calibration.textContent += ` — ${item.result.calibrationNote}`;
+    li.append(calibration);
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = "Delete";
+    remove.setAttribute("aria-label", `Delete ${item.kind} ${item.label}`);
+    remove.addEventListener("click", () => deleteMeasurement(item.id));
+    li.append(" ", remove);
+    list.append(li);
+  }
+}
+
+/** @param {number} id */
+function deleteMeasurement(id) {
+  const index = app.measurements.findIndex((m) => m.id === id);
+  if (index >= 0) app.measurements.splice(index, 1);
+  app.panes.forEach((p) => p.draw());
+  renderMeasureList();
+}
+
+function measurementsCsv() {
+  const header = ["id", "series", "image", "kind", "value", "unit", "mean", "std", "min", "max", "area", "area unit", "calibration", "note", "points"];
+  const lines = [header.join(",")];
+  for (const m of app.measurements) {
+    const r = m.result ?? {};
+    const series = app.catalog.series.find((s) => s.uid === m.series);
+    lines.push(
+      [
+        m.id,
+        series?.description || series?.uid || "",
+        m.frame + 1,
+        m.kind,
+        r.value ?? "",
+        r.unit ?? "",
+        r.mean ?? "",
+        r.std ?? "",
+        r.min ?? "",
+        r.max ?? "",
+        r.area ?? "",
+        r.areaUnit ?? "",
+        r.calibration ?? "",
+        r.note ?? r.calibrationNote ?? "",
+        m.points.map((p) => `${p.x.toFixed(2)} ${p.y.toFixed(2)}`).join(" | "),
+      ]
+        .map(csvField)
+        .join(","),
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** @param {Blob} blob @param {string} name */
+function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+async function showTags() {
+  const p = pane();
+  if (!p || p.series < 0) return;
+  const header = await client.call("header", { series: p.series, frame: p.frame });
+  renderTags($("tag-tree"), $("tag-summary"), header, p.info?.view ?? null, (/** @type {HTMLInputElement} */ ($("tag-search"))).value, app.hidePatient);
+}
+
+/** @param {boolean} on */
+function toggleTags(on) {
+  $("tags-panel").hidden = !on;
+  $("measure-panel").hidden = on;
+  press("tags-button", on);
+  if (on) void showTags();
+}
+
+// -- the automation contract: the UI calls these too --------------------------------
+
+async function state() {
+  const p = pane();
+  await p.drawn().catch(() => {}); // the state of what is on screen
+  const series = p.seriesInfo;
+  return {
+    series: p.series,
+    frame: p.frame,
+    frames: series ? series.frames : 0,
+    windowCenter: p.info?.windowCenter ?? null,
+    windowWidth: p.info?.windowWidth ?? null,
+    windowSource: p.info?.windowSource ?? null,
+    invert: p.invert,
+    zoom: p.zoom,
+    pan: { ...p.pan },
+    rotation: p.rotation,
+    flipH: p.flipH,
+    flipV: p.flipV,
+    tool: app.tool,
+    layout: viewports.className.replace(/.*layout-/, ""),
+    pane: app.active,
+    file: p.info?.file ?? null,
+    decoder: p.info?.decoder ?? null,
+    measurements: app.measurements.map((m) => ({ id: m.id, kind: m.kind, label: m.label, frame: m.frame, result: m.result })),
+  };
+}
+
+async function renderedFrame() {
+  const p = pane();
+  await p.drawn().catch(() => {});
+  if (!p.shown) return null;
+  return { width: p.shown.width, height: p.shown.height, data: new Uint8ClampedArray(p.shown.data) };
+}
+
 const api = {
   ready: client.ready.then((seconds) => {
     performance.mark("lightbox-ready"); // User Timing: what `npm run bench` reads
@@ -328,33 +515,166 @@ const api = {
   }),
   open,
   state,
-  select,
-  setWindow,
-  setInvert,
+  /** @param {number} series @param {number} frame */
+  select: (series, frame = 0) => pane().select(series, frame).then(() => {}),
+  /** @param {number} center @param {number} width */
+  setWindow: (center, width) => pane().setWindow(center, width),
+  /** @param {boolean} [on] */
+  setInvert: (on) => pane().setInvert(on).then(syncControls),
   renderedFrame,
-  catalog: getCatalog,
+  catalog: async () => {
+    await client.ready;
+    return client.call("catalog");
+  },
   closeAll,
   openDemo,
+  setLayout,
+  /** @param {number} index */
+  activate,
+  setTool,
+  measurementsCsv,
 };
 api.ready.catch(() => {});
 Object.defineProperty(window, "lightbox", { value: Object.freeze(api), enumerable: true });
 
-// -- input ----------------------------------------------------------------------
+// -- input ----------------------------------------------------------------------------
 
 /** @param {Promise<unknown>} action */
 function report(action) {
   action.catch((error) => setStatus(error instanceof Error ? error.message : String(error), true));
 }
 
-const input = /** @type {HTMLInputElement} */ ($("open-input"));
-input.addEventListener("change", () => {
-  if (input.files && input.files.length) report(open(input.files));
-  input.value = "";
-});
+for (const id of ["open-input", "open-folder-input"]) {
+  const input = /** @type {HTMLInputElement} */ ($(id));
+  input.addEventListener("change", () => {
+    if (input.files && input.files.length) report(open(input.files));
+    input.value = "";
+  });
+}
 $("demo-button").addEventListener("click", () => report(openDemo()));
-$("invert-button").addEventListener("click", () => report(setInvert()));
+$("invert-button").addEventListener("click", () => report(pane().setInvert().then(syncControls)));
+$("rotate-button").addEventListener("click", () => rotate(90));
+$("fliph-button").addEventListener("click", () => flip("h"));
+$("flipv-button").addEventListener("click", () => flip("v"));
+$("fit-button").addEventListener("click", () => fit());
+$("actual-button").addEventListener("click", () => pane().actualSize());
+$("reset-button").addEventListener("click", () => resetView());
+$("cine-button").addEventListener("click", () => (app.cineTimer === null ? startCine() : stopCine()));
+$("fps").addEventListener("change", () => ($("fps").dataset.userSet = "1"));
+$("layout").addEventListener("change", () => setLayout((/** @type {HTMLSelectElement} */ ($("layout"))).value));
+$("preset").addEventListener("change", () => report(applyPreset(Number((/** @type {HTMLSelectElement} */ ($("preset"))).value))));
+$("sync-button").addEventListener("click", () => {
+  app.sync = !app.sync;
+  press("sync-button", app.sync);
+});
+$("info-button").addEventListener("click", () => {
+  app.showInfo = !app.showInfo;
+  press("info-button", app.showInfo);
+  redrawAll();
+});
+$("overlay-button").addEventListener("click", () => {
+  app.showOverlays = !app.showOverlays;
+  press("overlay-button", app.showOverlays);
+  app.panes.forEach((p) => p.series >= 0 && void p.changed().catch(() => {}));
+});
+$("hide-button").addEventListener("click", () => setHidePatient(!app.hidePatient));
+$("snapshot-button").addEventListener("click", (event) => report(snapshot(!event.shiftKey)));
+$("tags-button").addEventListener("click", () => toggleTags($("tags-panel").hidden));
+$("tag-search").addEventListener("input", () => report(showTags()));
+$("csv-button").addEventListener("click", () => download(new Blob([measurementsCsv()], { type: "text/csv" }), "lightbox-measurements.csv"));
+$("help-button").addEventListener("click", () => toggleHelp());
+$("help-close").addEventListener("click", () => toggleHelp(false));
 $("notices-close").addEventListener("click", () => ($("notices").hidden = true));
 $("reload-button").addEventListener("click", () => location.reload());
+for (const button of document.querySelectorAll("#tools .tool")) {
+  button.addEventListener("click", () => setTool(/** @type {HTMLElement} */ (button).dataset.tool ?? "scroll"));
+}
+
+/** @param {boolean} on */
+function setHidePatient(on) {
+  app.hidePatient = on;
+  press("hide-button", on);
+  document.body.classList.toggle("patient-hidden", on);
+  redrawAll();
+  if (!$("tags-panel").hidden) void showTags();
+}
+
+/** @param {number} degrees */
+function rotate(degrees) {
+  const p = pane();
+  p.rotation = (((p.rotation + degrees) % 360) + 360) % 360;
+  p.draw();
+}
+
+/** @param {"h"|"v"} axis */
+function flip(axis) {
+  const p = pane();
+  if (axis === "h") p.flipH = !p.flipH;
+  else p.flipV = !p.flipV;
+  p.draw();
+}
+
+function fit() {
+  const p = pane();
+  p.zoom = 1;
+  p.pan = { x: 0, y: 0 };
+  p.draw();
+}
+
+function resetView() {
+  const p = pane();
+  p.resetView();
+  if (p.windows.has(p.series)) report(p.clearWindow());
+  if (p.invert) report(p.setInvert(false).then(syncControls));
+}
+
+/** @param {boolean} withInfo */
+async function snapshot(withInfo) {
+  const blob = await pane().snapshot(withInfo);
+  download(blob, `lightbox-${withInfo ? "with-info" : "image"}.png`);
+}
+
+const SHORTCUTS = [
+  ["↑ ↓ ← →, wheel", "previous / next image"],
+  ["Page Up / Page Down", "jump 10% of the series"],
+  ["Home / End", "first / last image"],
+  ["Space", "play / pause (cine)"],
+  ["S W P Z", "tools: scroll, window/level, pan, zoom"],
+  ["L A G E X", "tools: length, angle, rectangle, ellipse, probe"],
+  ["right-drag / middle-drag", "window/level / pan with any tool"],
+  ["Ctrl+wheel, + / −", "zoom"],
+  ["1 … 9", "window presets (1: the file's or automatic)"],
+  ["I", "invert"],
+  ["R / Shift+R", "rotate 90° clockwise / anticlockwise"],
+  ["H / V", "flip horizontal / vertical"],
+  ["F / N", "fit to window / 1:1 pixels"],
+  ["Esc", "reset the view"],
+  ["O", "on-image information"],
+  ["U", "overlays"],
+  ["Shift+H", "hide patient information"],
+  ["T", "tag browser"],
+  ["K / Shift+K", "snapshot with / without text"],
+  ["Y", "synchronised scrolling"],
+  ["Delete", "delete the last measurement"],
+  ["Tab", "next viewport"],
+  ["?", "this list"],
+];
+
+/** @param {boolean} [on] */
+function toggleHelp(on) {
+  const help = $("help");
+  const show = on === undefined ? help.hidden : on;
+  if (show && !$("help-list").childElementCount) {
+    for (const [keys, what] of SHORTCUTS) {
+      const dt = document.createElement("dt");
+      dt.textContent = keys;
+      const dd = document.createElement("dd");
+      dd.textContent = what;
+      $("help-list").append(dt, dd);
+    }
+  }
+  help.hidden = !show;
+}
 
 const veil = $("drop-veil");
 let dragDepth = 0;
@@ -372,41 +692,111 @@ document.addEventListener("drop", (event) => {
   event.preventDefault();
   dragDepth = 0;
   veil.hidden = true;
-  const files = event.dataTransfer?.files;
-  if (files && files.length) report(open(files));
+  if (event.dataTransfer) report(collectDropped(event.dataTransfer).then((files) => (files.length ? open(files) : undefined)));
 });
 
-/** @param {number} frame */
-function goTo(frame) {
-  const series = catalog.series[view.series];
+/** @param {number} delta */
+function step(delta) {
+  const p = pane();
+  const series = p.seriesInfo;
   if (!series) return;
-  const next = clampFrame(frame, series.frames);
-  if (next === view.frame) return;
-  report(select(view.series, next));
+  const next = clampFrame(p.frame + delta, series.frames);
+  if (next === p.frame) return;
+  report(p.select(p.series, next).then(() => syncFrom(p)));
 }
 
 let wheelCarry = 0;
-$("viewport").addEventListener(
+viewports.addEventListener(
   "wheel",
   (event) => {
     event.preventDefault();
+    const target = app.panes.find((p) => p.root.contains(/** @type {Node} */ (event.target)));
+    if (target && target.index !== app.active) activate(target.index);
+    if (pane().wheel(event)) return;
     const { steps, carry } = wheelSteps(wheelCarry, event.deltaY, event.deltaMode);
     wheelCarry = carry;
-    if (steps) goTo(view.frame + steps);
+    if (steps) step(steps);
   },
   { passive: false },
 );
 
+/** @type {Record<string, () => void>} */
+const KEYS = {
+  " ": () => (app.cineTimer === null ? startCine() : stopCine()),
+  s: () => setTool("scroll"),
+  w: () => setTool("wl"),
+  p: () => setTool("pan"),
+  z: () => setTool("zoom"),
+  l: () => setTool("length"),
+  a: () => setTool("angle"),
+  g: () => setTool("rect"),
+  e: () => setTool("ellipse"),
+  x: () => setTool("probe"),
+  i: () => report(pane().setInvert().then(syncControls)),
+  r: () => rotate(90),
+  R: () => rotate(-90),
+  h: () => flip("h"),
+  H: () => setHidePatient(!app.hidePatient),
+  v: () => flip("v"),
+  f: () => fit(),
+  n: () => pane().actualSize(),
+  "+": () => zoomBy(1.25),
+  "=": () => zoomBy(1.25),
+  "-": () => zoomBy(0.8),
+  Escape: () => (toggleHelp(false), resetView()),
+  o: () => $("info-button").click(),
+  u: () => $("overlay-button").click(),
+  t: () => $("tags-button").click(),
+  k: () => report(snapshot(true)),
+  K: () => report(snapshot(false)),
+  y: () => $("sync-button").click(),
+  "?": () => toggleHelp(),
+  Delete: () => deleteLast(),
+  Backspace: () => deleteLast(),
+};
+
+/** @param {number} factor */
+function zoomBy(factor) {
+  const p = pane();
+  p.zoom = Math.min(Math.max(p.zoom * factor, 0.05), 64);
+  p.draw();
+}
+
+function deleteLast() {
+  const uid = pane().seriesInfo?.uid;
+  const mine = app.measurements.filter((m) => m.series === uid);
+  if (mine.length) deleteMeasurement(mine[mine.length - 1].id);
+}
+
 document.addEventListener("keydown", (event) => {
-  if (event.target instanceof HTMLInputElement || event.altKey || event.ctrlKey || event.metaKey) return;
-  const series = catalog.series[view.series];
-  if (event.key === "i" || event.key === "I") {
-    report(setInvert());
+  const target = event.target;
+  if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement || event.altKey || event.ctrlKey || event.metaKey) return;
+  if (event.key === "Tab" && app.panes.filter((p) => !p.root.hidden).length > 1) {
+    event.preventDefault();
+    const visible = app.panes.filter((p) => !p.root.hidden).length;
+    activate((app.active + 1) % visible);
     return;
   }
+  if (/^[1-9]$/.test(event.key)) {
+    report(applyPreset(Number(event.key) - 1));
+    return;
+  }
+  const action = KEYS[event.key];
+  if (action) {
+    event.preventDefault();
+    action();
+    return;
+  }
+  const p = pane();
+  const series = p.seriesInfo;
   if (!series) return;
-  const next = frameForKey(event.key, view.frame, series.frames);
+  const next = frameForKey(event.key, p.frame, series.frames);
   if (next === null) return;
   event.preventDefault();
-  goTo(next);
+  step(next - p.frame);
 });
+
+setLayout("1x1");
+activate(0);
+setTool("scroll");
+export { round };

@@ -13,7 +13,8 @@
  * @typedef {{series: number, frame: number, frames: number, width: number, height: number,
  *            file: string, photometric: string, windows: WindowInfo[],
  *            windowCenter: number|null, windowWidth: number|null,
- *            windowFunction?: string, windowSource: string}} FrameInfo
+ *            windowFunction?: string, windowSource: string, decoder?: string,
+ *            transferSyntax?: string, warning?: string, view?: any}} FrameInfo
  * @typedef {{info: FrameInfo, pixels: ArrayBuffer}} RenderResult
  *
  * @typedef {{names: string[], buffers: ArrayBuffer[]}} OpenArgs

@@ -57,12 +57,43 @@ const methods = {
   catalog(bridge) {
     return [JSON.parse(bridge.catalog()), []];
   },
+  geometry(bridge, { series }) {
+    return [JSON.parse(bridge.geometry(series)), []];
+  },
+  header(bridge, { series, frame }) {
+    return [JSON.parse(bridge.header(series, frame)), []];
+  },
+  async probe(bridge, { series, frame, x, y }) {
+    await codecs.ensure(JSON.parse(bridge.codecs_for(series, frame)));
+    return [JSON.parse(bridge.probe(series, frame, x, y)), []];
+  },
+  async region(bridge, { series, frame, kind, box }) {
+    await codecs.ensure(JSON.parse(bridge.codecs_for(series, frame)));
+    return [JSON.parse(bridge.region(series, frame, kind, box)), []];
+  },
+  async thumbnail(bridge, { series, size }) {
+    await codecs.ensure(JSON.parse(bridge.codecs_for(series, -1)));
+    const result = bridge.thumbnail(series, size);
+    let rgba;
+    let view;
+    try {
+      const info = JSON.parse(result.get(0));
+      rgba = result.get(1);
+      view = rgba.getBuffer("u8clamped");
+      const pixels = view.data.slice().buffer;
+      return [{ info, pixels }, [pixels]];
+    } finally {
+      view?.release();
+      rgba?.destroy();
+      result.destroy();
+    }
+  },
   closeAll(bridge) {
     return [JSON.parse(bridge.close_all()), []];
   },
-  async render(bridge, { series, frame, center, width, invert }) {
+  async render(bridge, { series, frame, center, width, invert, overlays }) {
     await codecs.ensure(JSON.parse(bridge.codecs_for(series, frame)));
-    const result = bridge.render(series, frame, center, width, invert);
+    const result = bridge.render(series, frame, center, width, invert, Boolean(overlays));
     let rgba;
     let view;
     try {

@@ -1,0 +1,229 @@
+"""What the viewer shows about a frame: patient and study text, geometry, calibration.
+
+Selectors that read a Dataset into plain values (JSON-ready), plus the pure
+geometry they rely on: orientation labels from direction cosines (PS3.3
+C.7.6.2.1.1) and the calibration a measurement uses (PS3.3 C.7.6.2.1.1 Pixel
+Spacing, C.8.11.4 / PS3.3 10.7.1.3 Imager Pixel Spacing, C.8.5.5 Sequence of
+Ultrasound Regions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from pydicom.dataset import Dataset
+
+#: Patient axes (PS3.3 C.7.6.2.1.1): +x left, +y posterior, +z head.
+_AXIS_LABELS = (("R", "L"), ("A", "P"), ("F", "H"))
+#: A direction component smaller than this is not part of an oblique label.
+_LABEL_THRESHOLD = 0.25
+
+#: (0018,6024) Physical Units X/Y Direction: 3 = cm (PS3.3 C.8.5.5.1.15).
+_ULTRASOUND_CM = 3
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How a pixel maps to millimetres, and on what authority.
+
+    Attributes
+    ----------
+    kind : str
+        "Pixel Spacing", "Imager Pixel Spacing", "Ultrasound Region" or "uncalibrated".
+    row_mm, column_mm : float | None
+        Millimetres between rows (vertical) and between columns (horizontal).
+    note : str
+        What the user must know, e.g. the magnification caveat of projections.
+    """
+
+    kind: str
+    row_mm: float | None
+    column_mm: float | None
+    note: str = ""
+
+    @property
+    def calibrated(self) -> bool:
+        return self.row_mm is not None and self.column_mm is not None
+
+
+UNCALIBRATED = Calibration("uncalibrated", None, None, "uncalibrated (pixels)")
+
+
+def _pair(value: Any) -> tuple[float, float] | None:
+    try:
+        numbers = [float(v) for v in value]
+    except (TypeError, ValueError):
+        return None
+    if len(numbers) != 2 or min(numbers) <= 0:
+        return None
+    return numbers[0], numbers[1]
+
+
+def _shared_or_frame(ds: Dataset, frame: int, sequence: str, keyword: str) -> Any:
+    """A value from the frame's functional group, else the shared one (PS3.3 C.7.6.16)."""
+    for groups_keyword, index in (
+        ("PerFrameFunctionalGroupsSequence", frame),
+        ("SharedFunctionalGroupsSequence", 0),
+    ):
+        groups = ds.get(groups_keyword)
+        if not groups or index >= len(groups):
+            continue
+        items = groups[index].get(sequence)
+        if items and keyword in items[0]:
+            return items[0].get(keyword)
+    return None
+
+
+def read_calibration(ds: Dataset, frame: int = 0) -> Calibration:
+    """Choose how to calibrate measurements on this image.
+
+    Pixel Spacing (in the patient) wins; then Imager Pixel Spacing (at the
+    detector: a projection magnifies, so distances in the patient are
+    smaller unless the magnification is known); then the first Ultrasound
+    Region with physical units in cm; else pixels.
+
+    References
+    ----------
+    PS3.3 10.7.1.3 (Pixel Spacing and Imager Pixel Spacing), C.8.5.5.1
+    (Sequence of Ultrasound Regions).
+    """
+    spacing = _pair(ds.get("PixelSpacing")) or _pair(
+        _shared_or_frame(ds, frame, "PixelMeasuresSequence", "PixelSpacing")
+    )
+    if spacing:
+        return Calibration("Pixel Spacing", spacing[0], spacing[1])
+    imager = _pair(ds.get("ImagerPixelSpacing"))
+    if imager:
+        factor = ds.get("EstimatedRadiographicMagnificationFactor")
+        try:
+            magnification = float(factor) if factor not in (None, "") else None
+        except (TypeError, ValueError):
+            magnification = None
+        if magnification and magnification > 0:
+            return Calibration(
+                "Imager Pixel Spacing",
+                imager[0] / magnification,
+                imager[1] / magnification,
+                f"corrected by the estimated magnification factor {magnification:g}",
+            )
+        return Calibration(
+            "Imager Pixel Spacing",
+            imager[0],
+            imager[1],
+            "measured at the detector: objects in the patient are magnified by the projection",
+        )
+    for region in ds.get("SequenceOfUltrasoundRegions") or []:
+        units = (region.get("PhysicalUnitsXDirection"), region.get("PhysicalUnitsYDirection"))
+        if units == (_ULTRASOUND_CM, _ULTRASOUND_CM):
+            dx, dy = abs(float(region.PhysicalDeltaX)), abs(float(region.PhysicalDeltaY))
+            if dx > 0 and dy > 0:
+                return Calibration(
+                    "Ultrasound Region", dy * 10.0, dx * 10.0, "from the first ultrasound region"
+                )
+    return UNCALIBRATED
+
+
+def direction_label(vector: Sequence[float]) -> str:
+    """Patient-axis letters for a direction, strongest first (e.g. "L", "LP", "HAL")."""
+    parts = sorted(
+        ((abs(v), _AXIS_LABELS[axis][1 if v > 0 else 0]) for axis, v in enumerate(vector)),
+        reverse=True,
+    )
+    return "".join(letter for size, letter in parts if size >= _LABEL_THRESHOLD)
+
+
+def orientation_labels(orientation: Sequence[float]) -> dict[str, str]:
+    """Labels of the four image edges for (0020,0037) Image Orientation (Patient).
+
+    The row cosine points along increasing column index (to the right edge),
+    the column cosine along increasing row index (to the bottom edge).
+    """
+    row = [float(v) for v in orientation[:3]]
+    col = [float(v) for v in orientation[3:6]]
+    return {
+        "right": direction_label(row),
+        "left": direction_label([-v for v in row]),
+        "bottom": direction_label(col),
+        "top": direction_label([-v for v in col]),
+    }
+
+
+def patient_position(
+    position: Sequence[float],
+    orientation: Sequence[float],
+    spacing: tuple[float, float],
+    column: float,
+    row: float,
+) -> tuple[float, float, float]:
+    """Patient coordinates (mm) of image point (column, row), PS3.3 C.7.6.2.1.1 eq. C.7.6.2.1-1."""
+    origin = np.asarray(position, dtype=np.float64)
+    row_cos = np.asarray(orientation[:3], dtype=np.float64)
+    col_cos = np.asarray(orientation[3:6], dtype=np.float64)
+    point = origin + row_cos * spacing[1] * column + col_cos * spacing[0] * row
+    return float(point[0]), float(point[1]), float(point[2])
+
+
+def _text(ds: Dataset, keyword: str) -> str:
+    value = ds.get(keyword)
+    return "" if value is None else str(value).strip()
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def frame_rate(ds: Dataset) -> float | None:
+    """Frames per second: (0018,1063) Frame Time, (0018,0040) Cine Rate, (0008,2144)."""
+    frame_time = _number(ds.get("FrameTime"))
+    if frame_time and frame_time > 0:
+        return 1000.0 / frame_time
+    for keyword in ("CineRate", "RecommendedDisplayFrameRate"):
+        rate = _number(ds.get(keyword))
+        if rate and rate > 0:
+            return rate
+    return None
+
+
+def describe(ds: Dataset, frame: int = 0) -> dict[str, Any]:
+    """Everything the on-image information and the measurement tools need."""
+    orientation = _shared_or_frame(
+        ds, frame, "PlaneOrientationSequence", "ImageOrientationPatient"
+    ) or ds.get("ImageOrientationPatient")
+    position = _shared_or_frame(
+        ds, frame, "PlanePositionSequence", "ImagePositionPatient"
+    ) or ds.get("ImagePositionPatient")
+    labels = None
+    try:
+        cosines = [float(v) for v in orientation] if orientation is not None else []
+        if len(cosines) == 6:
+            labels = orientation_labels(cosines)
+    except (TypeError, ValueError):
+        cosines = []
+    calibration = read_calibration(ds, frame)
+    lossy = _text(ds, "LossyImageCompression") == "01"
+    return {
+        "patient": {
+            "name": _text(ds, "PatientName").replace("^", " ").strip(),
+            "id": _text(ds, "PatientID"),
+            "birthDate": _text(ds, "PatientBirthDate"),
+            "sex": _text(ds, "PatientSex"),
+        },
+        "study": {"date": _text(ds, "StudyDate"), "description": _text(ds, "StudyDescription")},
+        "seriesDescription": _text(ds, "SeriesDescription"),
+        "seriesNumber": _text(ds, "SeriesNumber"),
+        "modality": _text(ds, "Modality"),
+        "sliceLocation": _number(ds.get("SliceLocation")),
+        "sliceThickness": _number(ds.get("SliceThickness")),
+        "orientation": labels,
+        "orientationCosines": cosines if len(cosines) == 6 else None,
+        "position": [float(v) for v in position] if position is not None else None,
+        "calibration": asdict(calibration),
+        "lossy": lossy,
+        "frameRate": frame_rate(ds),
+    }
