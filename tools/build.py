@@ -174,7 +174,6 @@ CODECS = [
     ("@cornerstonejs/codec-openjph/dist/openjphjs.js", "openjphjs.mjs", "Module"),
     ("@cornerstonejs/codec-openjph/dist/openjphjs.wasm", "openjphjs.wasm", None),
     ("@cornerstonejs/jpeg-lossless-decoder-js/release/lossless.js", "lossless.mjs", None),
-    ("@cornerstonejs/dicom-image-loader/dist/esm/codecs/jpeg.js", "jpeg.mjs", None),
 ]
 
 

@@ -24,7 +24,7 @@ from pydicom.pixels.decoders.base import DecodeRunner, get_decoder
 PLUGIN = "lightbox"
 
 LIBJPEG_TURBO = "libjpeg-turbo"
-JPEG_JS = "jpeg-js"  # JpegImage: 8 and 12-bit DCT JPEG, colour transform under our control
+JPEG_JS = "jpeg-js"  # web/js/jpeg.js: 8 and 12-bit DCT JPEG, colour transform under our control
 JPEG_LOSSLESS = "jpeg-lossless"
 CHARLS = "charls"
 OPENJPEG = "openjpeg"

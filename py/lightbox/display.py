@@ -3,17 +3,27 @@
 Pure math on arrays and numbers (PS3.3 C.11 and C.7.6.3); one small selector
 per concern reads its parameters from a Dataset. Nothing here mutates its input.
 
-Grayscale: stored value ► Modality LUT (C.11.1) ► VOI window (C.11.2) ►
-Presentation (MONOCHROME1 and the user's invert) ► 8-bit RGBA.
+Grayscale: stored value ► Modality LUT (C.11.1: rescale, or a Modality LUT
+Sequence) ► VOI (C.11.2: a window, or a VOI LUT Sequence) ► Presentation
+(C.11.6: MONOCHROME1, Presentation LUT Shape INVERSE and the user's invert)
+► 8-bit RGBA. Colour: PALETTE COLOR through its palette (C.7.6.3.1.5,
+C.7.9 segmented), Supplemental Palette Color LUTs over grey (C.7.6.19),
+RGB as is.
+
+Every lookup table is applied by indexing: inputs below the first value
+mapped take the first entry, inputs past the last take the last.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
+from pydicom.uid import UID
 
 from lightbox.records import Photometric, VoiFunction, Window
 
@@ -30,6 +40,71 @@ class Rescale:
     slope: float = 1.0
     intercept: float = 0.0
     unit: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Lut:
+    """A lookup table of the Modality LUT or VOI LUT Module.
+
+    Attributes
+    ----------
+    first : int
+        Second value of (0028,3002) LUT Descriptor: the first input value mapped.
+    bits : int
+        Third value: bits per entry; outputs run from 0 to 2^bits - 1.
+    data : numpy.ndarray
+        (0028,3006) LUT Data, one read-only entry per input value.
+    explanation : str
+        (0028,3003) LUT Explanation.
+    kind : str
+        (0028,3004) Modality LUT Type (e.g. "HU", "OD"); "" for a VOI LUT.
+
+    References
+    ----------
+    PS3.3 C.11.1.1.1 (Modality LUT), C.11.2.1.1 (VOI LUT).
+    """
+
+    first: int
+    bits: int
+    data: np.ndarray
+    explanation: str = ""
+    kind: str = ""
+
+    @property
+    def entries(self) -> int:
+        return int(self.data.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class Palette:
+    """Palette Color Lookup Tables, already scaled to 8 bits per channel.
+
+    Attributes
+    ----------
+    first : int
+        Second value of (0028,1101) Red Palette Color LUT Descriptor.
+    bits : int
+        Bits per entry in the file (8 or 16).
+    rgb : numpy.ndarray
+        (entries, 3) uint8, read-only: round(entry * 255 / (2^bits - 1)).
+
+    References
+    ----------
+    PS3.3 C.7.6.3.1.5, C.7.6.3.1.6, C.7.9.
+    """
+
+    first: int
+    bits: int
+    rgb: np.ndarray
+
+    @property
+    def entries(self) -> int:
+        return int(self.rgb.shape[0])
+
+
+#: What the Modality LUT step can be, and what the VOI step can be.
+Modality = Rescale | Lut
+Voi = Window | Lut
 
 
 def _numbers(value: object) -> list[float]:
@@ -90,8 +165,149 @@ def read_windows(ds: Dataset) -> list[Window]:
     return windows
 
 
-def modality_values(stored: np.ndarray, rescale: Rescale) -> np.ndarray:
-    """Apply the rescale: ``stored * slope + intercept`` as float64 (C.11.1.1.2)."""
+# -- lookup tables: Modality LUT Sequence, VOI LUT Sequence --------------------------------
+
+
+def little_endian(ds: Dataset) -> bool:
+    """Byte order of the dataset's OW values: from its transfer syntax, else as it was read."""
+    meta = ds.get("file_meta")
+    syntax = meta.get("TransferSyntaxUID") if meta is not None else None
+    if syntax:
+        return bool(UID(str(syntax)).is_little_endian)
+    encoding = getattr(ds, "original_encoding", (None, None))
+    return encoding[1] is not False
+
+
+def _descriptor(value: object, signed: bool) -> tuple[int, int, int] | None:
+    """(entries, first value mapped, bits) from a three-valued LUT descriptor.
+
+    The first value 0 means 2^16 entries; the second is US or SS, so a value
+    read as unsigned is taken as its two's complement when ``signed``.
+    """
+    numbers = _numbers(value)
+    if len(numbers) != 3:
+        return None
+    entries = int(numbers[0]) & 0xFFFF or 1 << 16
+    first = int(numbers[1]) & 0xFFFF
+    if signed and first >= 0x8000:
+        first -= 0x10000
+    bits = int(numbers[2])
+    return (entries, first, bits) if 1 <= bits <= 16 else None
+
+
+def _entries(value: object, count: int, bits: int, little: bool) -> np.ndarray | None:
+    """``count`` LUT entries from US values or OW bytes, masked to ``bits`` bits.
+
+    OW data holds one entry a 16-bit word; 8-bit entries may also come packed
+    one a byte, which the length tells (PS3.3 C.7.6.3.1.5 note).
+    """
+    if isinstance(value, (bytes, bytearray)):
+        if len(value) >= 2 * count:
+            raw = np.frombuffer(value, dtype="<u2" if little else ">u2", count=count)
+        elif bits <= 8 and len(value) >= count:
+            raw = np.frombuffer(value, dtype=np.uint8, count=count)
+        else:
+            return None
+        arr = raw.astype(np.uint16)
+    else:
+        numbers = _numbers(value)
+        if len(numbers) < count:
+            return None
+        arr = np.asarray(numbers[:count], dtype=np.int64).astype(np.uint16)
+    out = np.bitwise_and(arr, np.uint16((1 << bits) - 1))
+    out.setflags(write=False)
+    return out
+
+
+def _read_lut(item: Dataset, signed: bool, little: bool) -> Lut | None:
+    descriptor = _descriptor(item.get("LUTDescriptor"), signed)
+    if descriptor is None or "LUTData" not in item:
+        return None
+    count, first, bits = descriptor
+    data = _entries(item["LUTData"].value, count, bits, little)
+    if data is None:
+        return None
+    explanation = str(item.get("LUTExplanation", "") or "")
+    kind = str(item.get("ModalityLUTType", "") or "")
+    return Lut(first, bits, data, explanation, kind)
+
+
+def read_modality_lut(ds: Dataset) -> Lut | None:
+    """The (0028,3000) Modality LUT Sequence's table, or None.
+
+    References
+    ----------
+    PS3.3 C.11.1.1.1: the descriptor's first value mapped is US or SS as
+    (0028,0103) Pixel Representation says.
+    """
+    sequence = ds.get("ModalityLUTSequence")
+    if not sequence:
+        return None
+    signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
+    return _read_lut(sequence[0], signed, little_endian(ds))
+
+
+def read_modality(ds: Dataset) -> Modality:
+    """The Modality LUT step: the LUT Sequence when present, else the rescale (C.11.1).
+
+    The two are exclusive; a file with both is shown through its LUT.
+    """
+    lut = read_modality_lut(ds)
+    return lut if lut is not None else read_rescale(ds)
+
+
+def modality_output_signed(ds: Dataset, modality: Modality) -> bool:
+    """Whether modality values can be negative (the VR of a VOI LUT's first value, C.11.2.1.1).
+
+    A Modality LUT's output is unsigned; a rescale's output is signed when the
+    stored values are, or when a negative slope or intercept can make them so.
+    """
+    if isinstance(modality, Lut):
+        return False
+    signed_stored = int(ds.get("PixelRepresentation", 0) or 0) == 1
+    return signed_stored or modality.intercept < 0 or modality.slope < 0
+
+
+def read_voi_luts(ds: Dataset, signed: bool = False, little: bool | None = None) -> list[Lut]:
+    """Every table of the (0028,3010) VOI LUT Sequence, in order (PS3.3 C.11.2.1.1).
+
+    Parameters
+    ----------
+    signed : bool
+        Whether the first value mapped is SS (see :func:`modality_output_signed`).
+    little : bool, optional
+        Byte order of OW LUT Data; by default that of ``ds`` (pass the file's
+        for a functional group item).
+    """
+    little = little_endian(ds) if little is None else little
+    luts = (_read_lut(item, signed, little) for item in ds.get("VOILUTSequence") or [])
+    return [lut for lut in luts if lut is not None]
+
+
+def _lut_index(values: np.ndarray, first: int, count: int) -> np.ndarray:
+    """Table positions of input values: clamped to the first and last entry.
+
+    Non-integer inputs (modality values from a fractional rescale) take the
+    nearest entry, halves up.
+    """
+    if values.dtype.kind in "iu":
+        index = values.astype(np.int64) - first
+    else:
+        x = np.clip(np.asarray(values, dtype=np.float64), first - 1.0, first + float(count))
+        index = np.floor(x + 0.5).astype(np.int64) - first
+    clipped: np.ndarray = np.clip(index, 0, count - 1)
+    return clipped
+
+
+def modality_values(stored: np.ndarray, rescale: Modality) -> np.ndarray:
+    """Stored values to modality values as float64 (PS3.3 C.11.1).
+
+    A rescale gives ``stored * slope + intercept`` (C.11.1.1.2); a Modality
+    LUT gives its entry for each stored value (C.11.1.1.1).
+    """
+    if isinstance(rescale, Lut):
+        out: np.ndarray = rescale.data[_lut_index(stored, rescale.first, rescale.entries)]
+        return out.astype(np.float64)
     values = stored.astype(np.float64)
     if rescale.slope != 1.0:
         values *= rescale.slope
@@ -125,6 +341,27 @@ def apply_window(values: np.ndarray, window: Window) -> np.ndarray:
     y = np.where(x <= c - 0.5 - (w - 1) / 2, Y_MIN, y)
     out: np.ndarray = np.where(x > c - 0.5 + (w - 1) / 2, Y_MAX, y)
     return out
+
+
+def apply_voi_lut(values: np.ndarray, lut: Lut) -> np.ndarray:
+    """Map modality values through a VOI LUT to [0, 255] (float64).
+
+    References
+    ----------
+    PS3.3 C.11.2.1.1: the output range is 0 to 2^n - 1, n the descriptor's
+    third value; it is scaled linearly onto the display range.
+    """
+    entries = lut.data[_lut_index(np.asarray(values), lut.first, lut.entries)]
+    scale = (Y_MAX - Y_MIN) / float((1 << lut.bits) - 1)
+    out: np.ndarray = entries.astype(np.float64) * scale + Y_MIN
+    return out
+
+
+def apply_voi(values: np.ndarray, voi: Voi) -> np.ndarray:
+    """The VOI step: a window (C.11.2.1.2) or a VOI LUT (C.11.2.1.1), to [0, 255]."""
+    if isinstance(voi, Lut):
+        return apply_voi_lut(values, voi)
+    return apply_window(values, voi)
 
 
 def to_uint8(y: np.ndarray, invert: bool) -> np.ndarray:
@@ -163,21 +400,21 @@ def auto_window(values: np.ndarray, padding: tuple[float, float] | None = None) 
     return Window(center, width, VoiFunction.LINEAR, "Automatic (data range)")
 
 
-def gray_to_display(
-    stored: np.ndarray, rescale: Rescale, window: Window, invert: bool
-) -> np.ndarray:
+def gray_to_display(stored: np.ndarray, rescale: Modality, window: Voi, invert: bool) -> np.ndarray:
     """Stored grayscale values to 8-bit display values, shape (rows, columns).
 
     Integer frames go through a lookup table built over their stored range
     (one table entry per possible value); float frames are computed directly.
+    ``rescale`` is the Modality LUT step, ``window`` the VOI step, either
+    of them a :class:`Lut`.
     """
     if stored.dtype.kind in "iu":
         lo, hi = int(stored.min()), int(stored.max())
         if hi - lo < LUT_LIMIT:
             domain = np.arange(lo, hi + 1, dtype=np.int64)
-            lut = to_uint8(apply_window(modality_values(domain, rescale), window), invert)
+            lut = to_uint8(apply_voi(modality_values(domain, rescale), window), invert)
             return lut[stored.astype(np.int64) - lo] if lo != 0 else lut[stored]
-    return to_uint8(apply_window(modality_values(stored, rescale), window), invert)
+    return to_uint8(apply_voi(modality_values(stored, rescale), window), invert)
 
 
 def gray_to_rgba(display: np.ndarray) -> np.ndarray:
@@ -224,7 +461,7 @@ def presentation_inverts(photometric: Photometric, ds: Dataset) -> bool:
     return photometric is Photometric.MONOCHROME1 or shape == "INVERSE"
 
 
-def read_padding(ds: Dataset, rescale: Rescale) -> tuple[float, float] | None:
+def read_padding(ds: Dataset, rescale: Modality) -> tuple[float, float] | None:
     """(0028,0120) Pixel Padding Value and (0028,0121) Range Limit, as modality values."""
     values = _numbers(ds.get("PixelPaddingValue"))
     if not values:
@@ -232,7 +469,228 @@ def read_padding(ds: Dataset, rescale: Rescale) -> tuple[float, float] | None:
     limits = _numbers(ds.get("PixelPaddingRangeLimit"))
     low = values[0]
     high = limits[0] if limits else low
+    if isinstance(rescale, Lut):
+        ends = modality_values(np.array([int(low), int(high)], dtype=np.int64), rescale)
+        return float(ends[0]), float(ends[1])
     return (
         low * rescale.slope + rescale.intercept,
         high * rescale.slope + rescale.intercept,
     )
+
+
+# -- palettes: PALETTE COLOR and Supplemental Palette Color LUTs ---------------------------
+
+_CHANNELS = ("Red", "Green", "Blue")
+#: Indirect segments may nest; a table that points at itself must not loop forever.
+_MAX_SEGMENT_DEPTH = 8
+
+
+def _segment_words(value: object, bits: int, little: bool) -> np.ndarray | None:
+    """Segmented LUT data as its 8- or 16-bit words, in order (PS3.3 C.7.9.2)."""
+    if isinstance(value, (bytes, bytearray)):
+        raw = bytes(value[: len(value) // 2 * 2])
+        if not little:  # OW: undo the big-endian word order before reading 8-bit words
+            raw = np.frombuffer(raw, ">u2").astype("<u2").tobytes()
+        words: np.ndarray = np.frombuffer(raw, np.uint8 if bits == 8 else "<u2")
+        return words.astype(np.int64)
+    numbers = _numbers(value)
+    return np.asarray(numbers, dtype=np.int64) if numbers else None
+
+
+def expand_segmented(words: Sequence[int] | np.ndarray, bits: int) -> list[int]:
+    """Expand Segmented Palette Color LUT Data into its table (PS3.3 C.7.9.2).
+
+    Segments are an opcode, a length, then: 0 discrete, that many entries
+    (C.7.9.2.1); 1 linear, one end value y1, giving ``length`` entries on the
+    line from the previous segment's last entry y0 to y1, y0 excluded and y1
+    included, each rounded half up (C.7.9.2.2); 2 indirect, a 32-bit byte
+    offset (low 16 bits first) into the segmented data at which ``length``
+    segments are expanded again (C.7.9.2.3).
+
+    Raises
+    ------
+    ValueError
+        Unknown opcode, a linear or indirect segment first, or a loop.
+    """
+    data = [int(w) for w in words]
+    table: list[int] = []
+    _expand(data, 0, None, bits, table, 0)
+    return table
+
+
+def _expand(
+    data: list[int], start: int, limit: int | None, bits: int, table: list[int], depth: int
+) -> None:
+    if depth > _MAX_SEGMENT_DEPTH:
+        raise ValueError("indirect segments nest too deep")
+    at, done = start, 0
+    while at + 1 < len(data) and (limit is None or done < limit):
+        opcode, length = data[at], data[at + 1]
+        at += 2
+        if opcode == 0:
+            table.extend(data[at : at + length])
+            at += length
+        elif opcode == 1:
+            if not table:
+                raise ValueError("a linear segment cannot come first")
+            y0, y1 = table[-1], data[at]
+            at += 1
+            table.extend(
+                int(np.floor(y0 + (y1 - y0) * i / length + 0.5)) for i in range(1, length + 1)
+            )
+        elif opcode == 2:
+            if not table:
+                raise ValueError("an indirect segment cannot come first")
+            if bits == 8:
+                offset = data[at] | data[at + 1] << 8 | data[at + 2] << 16 | data[at + 3] << 24
+                at += 4
+            else:
+                offset = data[at] | data[at + 1] << 16
+                at += 2
+            _expand(data, offset // (bits // 8), length, bits, table, depth + 1)
+        else:
+            raise ValueError(f"unknown segment opcode {opcode}")
+        done += 1
+
+
+def _palette_channel(ds: Dataset, channel: str, little: bool) -> tuple[int, int, np.ndarray] | None:
+    signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
+    descriptor = _descriptor(ds.get(f"{channel}PaletteColorLookupTableDescriptor"), signed)
+    if descriptor is None:
+        return None
+    count, first, bits = descriptor
+    plain = ds.get(f"{channel}PaletteColorLookupTableData")
+    segmented = ds.get(f"Segmented{channel}PaletteColorLookupTableData")
+    if plain is not None:
+        data = _entries(plain, count, bits, little)
+    elif segmented is not None:
+        words = _segment_words(segmented, bits, little)
+        try:
+            expanded = expand_segmented(words, bits) if words is not None else []
+        except (ValueError, IndexError):
+            return None
+        data = np.asarray(expanded[:count], dtype=np.int64) if len(expanded) >= count else None
+    else:
+        return None
+    return None if data is None else (first, bits, data)
+
+
+def read_palette(ds: Dataset) -> Palette | None:
+    """The Red, Green and Blue Palette Color LUTs, plain or segmented, or None.
+
+    References
+    ----------
+    PS3.3 C.7.6.3.1.5 (descriptors: entries, first value mapped, 8 or 16
+    bits), C.7.6.3.1.6 (data), C.7.9.2 (segmented data).
+    """
+    little = little_endian(ds)
+    channels = [_palette_channel(ds, channel, little) for channel in _CHANNELS]
+    if any(c is None for c in channels):
+        return None
+    found = [c for c in channels if c is not None]
+    count = min(len(data) for _, _, data in found)
+    rgb = np.empty((count, 3), dtype=np.uint8)
+    for i, (_, bits, data) in enumerate(found):
+        top = float((1 << bits) - 1)
+        rgb[:, i] = np.floor(np.clip(data[:count], 0, top) * (255.0 / top) + 0.5)
+    rgb.setflags(write=False)
+    first, bits, _ = found[0]
+    return Palette(first, bits, rgb)
+
+
+def apply_palette(stored: np.ndarray, palette: Palette) -> np.ndarray:
+    """Stored values through a palette to (rows, columns, 3) uint8 RGB (PS3.3 C.7.6.3.1.5).
+
+    Values below the first value mapped take the first entry; values past
+    the last entry take the last.
+    """
+    out: np.ndarray = palette.rgb[_lut_index(stored, palette.first, palette.entries)]
+    return out
+
+
+def has_supplemental_palette(ds: Dataset, photometric: Photometric) -> bool:
+    """A grey image with Supplemental Palette Color LUTs (PS3.3 C.7.6.19, C.8.16.2.1.1.1).
+
+    (0008,9205) Pixel Presentation COLOR or MIXED says the palette is meant
+    to be shown.
+    """
+    presentation = str(ds.get("PixelPresentation", "") or "").strip().upper()
+    return (
+        photometric.is_monochrome
+        and presentation in ("COLOR", "MIXED")
+        and "RedPaletteColorLookupTableDescriptor" in ds
+    )
+
+
+def grey_range(stored: np.ndarray, palette: Palette) -> np.ndarray:
+    """The stored values of a supplemental-palette image that are grey (below the palette)."""
+    grey: np.ndarray = stored[stored < palette.first]
+    return grey
+
+
+def supplemental_to_rgba(stored: np.ndarray, grey_rgba: np.ndarray, palette: Palette) -> np.ndarray:
+    """Colour the palette range of a grey image rendered to RGBA.
+
+    Stored values at or above the palette's first value mapped are shown
+    through the palette; the others keep the grey pipeline's RGBA (Modality
+    LUT, VOI, Presentation). The palette part is not inverted.
+
+    References
+    ----------
+    PS3.3 C.7.6.19 Supplemental Palette Color Lookup Table Module;
+    PS3.4 N.2.1.3 (the grey and colour ranges of a stored value).
+    """
+    out = grey_rgba.copy()
+    coloured = stored >= palette.first
+    out[coloured, :3] = apply_palette(stored[coloured], palette)
+    return out
+
+
+# -- JSON for the viewer ------------------------------------------------------------------
+
+
+def voi_json(windows: Sequence[Window], luts: Sequence[Lut]) -> list[dict[str, Any]]:
+    """The selectable VOI transforms: every window, then every VOI LUT (``voi_index`` order)."""
+    items: list[dict[str, Any]] = [
+        {
+            "kind": "window",
+            "center": w.center,
+            "width": w.width,
+            "function": w.function.value,
+            "explanation": w.explanation,
+        }
+        for w in windows
+    ]
+    items.extend(
+        {
+            "kind": "lut",
+            "center": None,
+            "width": None,
+            "function": None,
+            "explanation": lut.explanation,
+            "entries": lut.entries,
+            "firstMapped": lut.first,
+            "bits": lut.bits,
+        }
+        for lut in luts
+    )
+    return items
+
+
+def modality_json(modality: Modality) -> dict[str, Any]:
+    """What the Modality LUT step of a frame is."""
+    if isinstance(modality, Lut):
+        return {
+            "kind": "lut",
+            "entries": modality.entries,
+            "firstMapped": modality.first,
+            "bits": modality.bits,
+            "unit": modality.kind,
+            "explanation": modality.explanation,
+        }
+    return {
+        "kind": "rescale",
+        "slope": modality.slope,
+        "intercept": modality.intercept,
+        "unit": modality.unit,
+    }

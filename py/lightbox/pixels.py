@@ -2,23 +2,51 @@
 
 Decoding goes through pydicom's decoder registry (``pixel_array`` with
 ``index=``), so one frame is decoded at a time and every transfer syntax with
-an available plugin is served by the same path.
+an available plugin is served by the same path. Three things pydicom 3.0.2
+does not do are done here: single-bit frames that do not start on a byte
+boundary, partial-range YCbCr, and native pixel data that ends early.
 """
 
 from __future__ import annotations
 
 import io
+import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pydicom import dcmread
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.pixels.utils import pixel_array
-from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
+from pydicom.uid import (
+    UID,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ImplicitVRLittleEndian,
+)
 
 from lightbox import codecs
 from lightbox.errors import DecodeError
 from lightbox.records import Photometric
+
+#: The three pixel data elements (PS3.3 C.7.6.3, C.7.6.24) by tag.
+_PIXEL_KEYWORDS = {
+    0x7FE00010: "PixelData",
+    0x7FE00008: "FloatPixelData",
+    0x7FE00009: "DoubleFloatPixelData",
+}
+
+#: PS3.3 C.7.6.3.1.2, YBR_PARTIAL_422: RGB (8-bit) to partial-range Y, CB, CR.
+_PARTIAL_FORWARD = np.array(
+    [
+        [0.2568, 0.5041, 0.0979],
+        [-0.1482, -0.2910, 0.4392],
+        [0.4392, -0.3678, -0.0714],
+    ]
+)
+_PARTIAL_OFFSET = np.array([16.0, 128.0, 128.0])
+_PARTIAL_INVERSE = np.linalg.inv(_PARTIAL_FORWARD)
 
 
 @dataclass(frozen=True)
@@ -36,6 +64,22 @@ class PixelFormat:
     transfer_syntax: str
     #: Decode from a full parse: deflated, or no file meta to find the syntax in.
     full_parse: bool
+    #: (0028,0008) Number of Frames, 1 when absent.
+    frames: int = 1
+    #: (0028,0006) Planar Configuration: 0 colour-by-pixel, 1 colour-by-plane.
+    planar_configuration: int = 0
+
+    @property
+    def is_native(self) -> bool:
+        """Whether the pixel data is uncompressed (PS3.5 A.1-A.3), i.e. its length is known."""
+        return not UID(self.transfer_syntax).is_compressed
+
+
+def _int(value: object, default: int) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload,no-any-return]
+    except (TypeError, ValueError):
+        return default
 
 
 def pixel_format(ds: Dataset, transfer_syntax: str) -> PixelFormat:
@@ -58,30 +102,251 @@ def pixel_format(ds: Dataset, transfer_syntax: str) -> PixelFormat:
         transfer_syntax=str(transfer_syntax),
         full_parse=transfer_syntax == DeflatedExplicitVRLittleEndian
         or "TransferSyntaxUID" not in (ds.get("file_meta") or {}),
+        frames=max(_int(ds.get("NumberOfFrames"), 1), 1),
+        planar_configuration=_int(ds.get("PlanarConfiguration"), 0),
     )
 
 
-def _decode(data: bytes, index: int, fmt: PixelFormat) -> np.ndarray:
+# -- where the native pixel data is, and how much of it -----------------------------------
+
+
+@dataclass(frozen=True)
+class PixelExtent:
+    """Where the value of a native pixel data element lies in a file's bytes.
+
+    Attributes
+    ----------
+    tag : int
+        (7FE0,0010) Pixel Data, (7FE0,0008) Float or (7FE0,0009) Double Float Pixel Data.
+    offset : int
+        The first byte of the value.
+    present : int
+        Bytes of the value that are in the file (at most its declared length).
+    expected : int
+        Bytes every frame together needs (PS3.5 8.1.1, 8.2).
+    vr : str
+        The element's VR ("" in Implicit VR).
+    """
+
+    tag: int
+    offset: int
+    present: int
+    expected: int
+    vr: str
+
+    @property
+    def complete(self) -> bool:
+        return self.present >= self.expected
+
+
+def frame_bits(fmt: PixelFormat) -> int:
+    """Bits one native frame takes (PS3.5 8.1.1; YBR_FULL_422 has two samples a pixel)."""
+    samples = 2 if fmt.photometric is Photometric.YBR_FULL_422 and fmt.samples == 3 else fmt.samples
+    return fmt.rows * fmt.columns * samples * fmt.bits_allocated
+
+
+def expected_bytes(fmt: PixelFormat) -> int:
+    """Bytes the native pixel data of every frame needs, before its even-length padding.
+
+    Single-bit frames are packed back to back, not each from a byte boundary.
+    """
+    return (fmt.frames * frame_bits(fmt) + 7) // 8
+
+
+def _element_header(
+    data: bytes, at: int, little: bool, implicit: bool
+) -> tuple[int, str, int, int] | None:
+    """(tag, VR, length, header size) of the element starting at ``at``, or None."""
+    order = "<" if little else ">"
+    if at < 0 or at + 8 > len(data):
+        return None
+    group, element = struct.unpack(order + "HH", data[at : at + 4])
+    tag = group << 16 | element
+    if implicit:
+        (length,) = struct.unpack(order + "I", data[at + 4 : at + 8])
+        return tag, "", length, 8
+    if at + 12 > len(data):
+        return None
+    vr = data[at + 4 : at + 6].decode("latin-1")
+    (length,) = struct.unpack(order + "I", data[at + 8 : at + 12])
+    return tag, vr, length, 12
+
+
+def pixel_extent(data: bytes, fmt: PixelFormat) -> PixelExtent | None:
+    """Locate the native pixel data of a file; None when encapsulated or not found.
+
+    The usual file ends with its pixel data, which is checked in constant time;
+    any other file (trailing elements, or cut short) has its header parsed.
+
+    References
+    ----------
+    PS3.5 7.1.2 (element encoding), 8.1.1 (native pixel data length).
+    """
+    if fmt.full_parse or not fmt.is_native:
+        return None
+    syntax = UID(fmt.transfer_syntax)
+    little, implicit = syntax != ExplicitVRBigEndian, syntax == ImplicitVRLittleEndian
+    expected = expected_bytes(fmt)
+    header_size = 8 if implicit else 12
+    for length in sorted({expected, expected + expected % 2}):
+        at = len(data) - length - header_size
+        found = _element_header(data, at, little, implicit)
+        if found and found[0] in _PIXEL_KEYWORDS and found[2] == length:
+            return PixelExtent(found[0], at + header_size, length, expected, found[1])
+    stream = io.BytesIO(data)
+    try:
+        dcmread(stream, stop_before_pixels=True, force=True)
+    except Exception:  # a header pydicom cannot read has no extent we can trust
+        return None
+    found = _element_header(data, stream.tell(), little, implicit)
+    if found is None or found[0] not in _PIXEL_KEYWORDS:
+        return None
+    tag, vr, declared, size = found
+    start = stream.tell() + size
+    present = max(0, min(declared, len(data) - start))
+    return PixelExtent(tag, start, present, expected, vr)
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """How much of one frame a short file holds (the rest is padding)."""
+
+    frame: int
+    present_bytes: int
+    expected_bytes: int
+    present_pixels: int
+    pixels: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"frame {self.frame + 1} is truncated: {self.present_bytes} of "
+            f"{self.expected_bytes} bytes of pixel data present; the missing "
+            f"{self.pixels - self.present_pixels} of {self.pixels} pixels are shown "
+            "as the frame's lowest value"
+        )
+
+
+def frame_truncation(extent: PixelExtent | None, fmt: PixelFormat, index: int) -> Truncation | None:
+    """What is missing of frame ``index``, or None when all its bytes are there."""
+    if extent is None or extent.complete:
+        return None
+    bits = frame_bits(fmt)
+    present = min(extent.present, extent.expected) * 8 - index * bits
+    present = min(max(present, 0), bits)
+    if present >= bits:
+        return None
+    count = fmt.rows * fmt.columns
+    if fmt.photometric is Photometric.YBR_FULL_422 and fmt.samples == 3:
+        complete = present // (4 * fmt.bits_allocated) * 2  # Y Y CB CR: two pixels
+    elif fmt.samples > 1 and fmt.planar_configuration == 1:
+        samples = present // fmt.bits_allocated  # the last plane decides
+        complete = samples - (fmt.samples - 1) * count
+    else:
+        complete = present // (fmt.bits_allocated * fmt.samples)
+    return Truncation(index, present // 8, (bits + 7) // 8, min(max(complete, 0), count), count)
+
+
+# -- decoding ------------------------------------------------------------------------------
+
+
+def _single_bit_frame(value: bytes, index: int, fmt: PixelFormat) -> np.ndarray:
+    """Frame ``index`` of packed single-bit data, first pixel in the lowest bit (PS3.5 8.1.1).
+
+    Frames follow each other bit after bit, so a frame may start inside a byte.
+    """
+    count = fmt.rows * fmt.columns * fmt.samples
+    start = index * count
+    chunk = np.frombuffer(value, dtype=np.uint8)[start // 8 : (start + count + 7) // 8]
+    bits = np.unpackbits(chunk, bitorder="little")[start % 8 : start % 8 + count]
+    if bits.size != count:
+        raise ValueError(f"{bits.size} of {count} bits present")
+    return bits.reshape(fmt.rows, fmt.columns)
+
+
+def _bit_stream(value: bytes, extent: PixelExtent, fmt: PixelFormat) -> bytes:
+    """Single-bit pixel data as bytes in little-endian order (OW words swapped in big endian)."""
+    if UID(fmt.transfer_syntax) == ExplicitVRBigEndian and extent.vr == "OW":
+        return np.frombuffer(value[: len(value) // 2 * 2], ">u2").astype("<u2").tobytes()
+    return value
+
+
+def _decode(data: bytes, index: int, fmt: PixelFormat, correct_bits: bool = True) -> np.ndarray:
     """Decode one frame, reading only that frame's bytes where pydicom can.
 
     pydicom's file-like path reads only the frame it needs; deflated files
     (whose stream must be inflated first), files without file meta (whose
     transfer syntax was inferred from the header) and a few oddly
-    encapsulated ones go through a full parse instead.
+    encapsulated ones go through a full parse instead. ``correct_bits=False``
+    keeps the bits above High Bit as they are in the file.
     """
     plugin = codecs.plugin_for(fmt.transfer_syntax)
+    options: dict[str, Any] = {} if correct_bits else {"correct_unused_bits": False}
     if not fmt.full_parse:
         try:
-            arr: np.ndarray = pixel_array(io.BytesIO(data), index=index, decoding_plugin=plugin)
+            arr: np.ndarray = pixel_array(
+                io.BytesIO(data), index=index, decoding_plugin=plugin, **options
+            )
             return arr
         except (ValueError, KeyError, EOFError, AttributeError):
-            pass
+            if fmt.bits_allocated == 1 and fmt.is_native:
+                extent = pixel_extent(data, fmt)
+                if extent is not None:
+                    value = data[extent.offset : extent.offset + extent.present]
+                    return _single_bit_frame(_bit_stream(value, extent, fmt), index, fmt)
     ds = dcmread(io.BytesIO(data), force=True)
     if not ds.get("file_meta") or "TransferSyntaxUID" not in ds.file_meta:
         ds.file_meta = FileMetaDataset()
         ds.file_meta.TransferSyntaxUID = UID(fmt.transfer_syntax)
-    full: np.ndarray = pixel_array(ds, index=index, decoding_plugin=plugin)
+    if fmt.bits_allocated == 1 and fmt.is_native and "PixelData" in ds:
+        return _single_bit_frame(bytes(ds.PixelData), index, fmt)
+    full: np.ndarray = pixel_array(ds, index=index, decoding_plugin=plugin, **options)
     return full
+
+
+def ybr_partial_to_rgb(ybr: np.ndarray, bits: int) -> np.ndarray:
+    """Partial-range YCbCr to RGB of the same dtype, inverting PS3.3 C.7.6.3.1.2.
+
+    The standard gives the forward transform of YBR_PARTIAL_422 for 8 bits
+    (Y = .2568 R + .5041 G + .0979 B + 16; CB = -.1482 R - .2910 G + .4392 B
+    + 128; CR = .4392 R - .3678 G - .0714 B + 128); this applies its exact
+    inverse, with the offsets scaled by 2^(bits - 8) for deeper samples, and
+    rounds half up into [0, 2^bits - 1].
+    """
+    scale = float(1 << (bits - 8)) if bits > 8 else 1.0
+    centred = ybr.astype(np.float64) - _PARTIAL_OFFSET * scale
+    rgb = centred @ _PARTIAL_INVERSE.T
+    top = float((1 << bits) - 1)
+    out: np.ndarray = np.floor(np.clip(rgb, 0.0, top) + 0.5).astype(ybr.dtype)
+    return out
+
+
+def _finish(arr: np.ndarray, fmt: PixelFormat) -> np.ndarray:
+    """Colour fixes pydicom leaves to us: partial-range YCbCr of native data to RGB."""
+    if arr.ndim == 3 and fmt.photometric.is_ybr_partial and fmt.is_native:
+        return ybr_partial_to_rgb(arr, fmt.bits_allocated)
+    return arr
+
+
+def decode_raw(name: str, data: bytes, index: int, fmt: PixelFormat) -> np.ndarray:
+    """Decode frame ``index`` keeping the bits above High Bit (overlays live there).
+
+    Like :func:`decode_frame` but nothing is masked: pass the result through
+    :func:`stored_values` for the pixel values and :func:`embedded_overlay_bits`
+    for the overlay planes of PS3.3 C.9.2 (retired embedded form).
+    """
+    try:
+        arr = _decode(data, index, fmt, correct_bits=False)
+    except Exception as exc:  # a codec can raise anything; report it as one error
+        raise DecodeError(name, f"frame {index + 1} cannot be decoded ({exc})") from exc
+    return _finish(arr, fmt)
+
+
+def stored_values(raw: np.ndarray, fmt: PixelFormat) -> np.ndarray:
+    """Stored values of a decoded frame: unused high bits masked, sign extended."""
+    if fmt.samples == 1 and not fmt.is_float and raw.dtype.kind in "iu":
+        return mask_stored_bits(raw, fmt.bits_stored, fmt.pixel_representation)
+    return raw
 
 
 def decode_frame(name: str, data: bytes, index: int, fmt: PixelFormat) -> np.ndarray:
@@ -107,15 +372,91 @@ def decode_frame(name: str, data: bytes, index: int, fmt: PixelFormat) -> np.nda
 
     References
     ----------
-    PS3.5 8.1.1 (Bits Allocated, Bits Stored, High Bit).
+    PS3.5 8.1.1 (Bits Allocated, Bits Stored, High Bit); PS3.3 C.7.6.3.1.2.
     """
     try:
         arr = _decode(data, index, fmt)
     except Exception as exc:  # a codec can raise anything; report it as one error
         raise DecodeError(name, f"frame {index + 1} cannot be decoded ({exc})") from exc
-    if fmt.samples == 1 and not fmt.is_float and arr.dtype.kind in "iu":
-        arr = mask_stored_bits(arr, fmt.bits_stored, fmt.pixel_representation)
-    return arr
+    return stored_values(_finish(arr, fmt), fmt)
+
+
+def decode_short_frame(
+    name: str, data: bytes, index: int, fmt: PixelFormat, extent: PixelExtent
+) -> tuple[np.ndarray, Truncation | None]:
+    """Decode what a short native file holds of frame ``index``.
+
+    The missing bytes are taken as zero for decoding, then every pixel they
+    touch is set to the lowest value present in the frame (the lowest value
+    Bits Stored can hold when none is present; black for colour), so that an
+    automatic window is not stretched by the padding.
+
+    Returns
+    -------
+    (numpy.ndarray, Truncation or None)
+        Stored values as :func:`decode_frame` returns them, and what is
+        missing (None when this frame is complete).
+
+    Raises
+    ------
+    DecodeError
+        The data cannot be decoded even padded.
+    """
+    truncation = frame_truncation(extent, fmt, index)
+    if truncation is None:
+        return decode_frame(name, data, index, fmt), None
+    value = data[extent.offset : extent.offset + extent.present]
+    padded = value + bytes(extent.expected + extent.expected % 2 - len(value))
+    try:
+        if fmt.bits_allocated == 1:
+            arr = _single_bit_frame(_bit_stream(padded, extent, fmt), index, fmt)
+        else:
+            ds = dcmread(io.BytesIO(data), stop_before_pixels=True, force=True)
+            setattr(ds, _PIXEL_KEYWORDS[extent.tag], padded)
+            arr = pixel_array(ds, index=index)
+    except Exception as exc:
+        raise DecodeError(name, f"frame {index + 1} cannot be decoded ({exc})") from exc
+    values = stored_values(_finish(arr, fmt), fmt).copy()
+    flat = values.reshape(truncation.pixels, -1)
+    flat[truncation.present_pixels :] = _fill_value(flat[: truncation.present_pixels], fmt)
+    return values, truncation
+
+
+def _fill_value(present: np.ndarray, fmt: PixelFormat) -> float | int:
+    if fmt.samples > 1:
+        return 0
+    if present.size:
+        return float(np.nanmin(present)) if fmt.is_float else int(present.min())
+    if fmt.is_float or fmt.pixel_representation == 0:
+        return 0
+    return -(1 << (fmt.bits_stored - 1))
+
+
+def embedded_overlay_bits(raw: np.ndarray, positions: Sequence[int]) -> np.ndarray:
+    """Overlay planes held in the unused high bits of raw stored values.
+
+    Parameters
+    ----------
+    raw : numpy.ndarray
+        (rows, columns) integer values as :func:`decode_raw` returns them.
+    positions : sequence of int
+        (60xx,0102) Overlay Bit Position of each embedded overlay.
+
+    Returns
+    -------
+    numpy.ndarray
+        (len(positions), rows, columns) bool, True where the overlay is set.
+
+    References
+    ----------
+    PS3.3 C.9.2 Overlay Plane Module (Overlay Bits Allocated > 1: retired
+    embedded overlays); PS3.5 8.1.2.
+    """
+    unsigned = raw.view(raw.dtype.str.replace("i", "u"))
+    planes = np.empty((len(positions), *raw.shape), dtype=bool)
+    for i, bit in enumerate(positions):
+        planes[i] = np.bitwise_and(np.right_shift(unsigned, bit), 1).astype(bool)
+    return planes
 
 
 def mask_stored_bits(arr: np.ndarray, bits_stored: int, pixel_representation: int) -> np.ndarray:

@@ -16,12 +16,19 @@ class Photometric(enum.StrEnum):
     YBR_FULL = "YBR_FULL"
     YBR_FULL_422 = "YBR_FULL_422"
     YBR_PARTIAL_420 = "YBR_PARTIAL_420"
+    #: Retired, but still found in old files.
+    YBR_PARTIAL_422 = "YBR_PARTIAL_422"
     YBR_ICT = "YBR_ICT"
     YBR_RCT = "YBR_RCT"
 
     @property
     def is_monochrome(self) -> bool:
         return self in (Photometric.MONOCHROME1, Photometric.MONOCHROME2)
+
+    @property
+    def is_ybr_partial(self) -> bool:
+        """Partial-range (studio swing) YCbCr, PS3.3 C.7.6.3.1.2."""
+        return self in (Photometric.YBR_PARTIAL_420, Photometric.YBR_PARTIAL_422)
 
 
 class VoiFunction(enum.StrEnum):

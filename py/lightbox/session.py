@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pydicom.pixels.processing import apply_color_lut
 
-from lightbox import codecs, describe, display, header, ingest, measure, pixels
+from lightbox import codecs, describe, display, frames, header, ingest, measure, pixels
+from lightbox import overlays as planes
 from lightbox.catalog import Series, SeriesEntry, build_series, entry_from_header
-from lightbox.errors import LightboxError
+from lightbox.errors import InvalidDicomError, LightboxError
 from lightbox.records import FrameRef, Photometric, Skipped, VoiFunction, Window
 
 DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
@@ -35,6 +35,26 @@ class OpenedFile:
     windows: tuple[Window, ...]
     inverts: bool
     padding: tuple[float, float] | None
+    # -- display pipeline: per-frame parameters, palettes, overlays, short pixel data --
+    #: Per-frame rescale, windows, VOI LUTs and geometry (Enhanced objects), read once.
+    frame_params: tuple[frames.FrameParameters, ...] = ()
+    #: PALETTE COLOR's palette, or the Supplemental Palette Color LUTs of a grey image.
+    palette: display.Palette | None = None
+    supplemental: bool = False
+    overlay_planes: tuple[planes.OverlayPlane, ...] = ()
+    #: Where the native pixel data lies and how much of it is present (None: encapsulated).
+    extent: pixels.PixelExtent | None = None
+
+    def parameters(self, index: int) -> frames.FrameParameters:
+        """Display parameters of frame ``index`` (per frame for Enhanced objects)."""
+        if 0 <= index < len(self.frame_params):
+            return self.frame_params[index]
+        return frames.FrameParameters(self.rescale, self.windows, (), frames.FrameGeometry())
+
+    @property
+    def embedded_bits(self) -> tuple[int, ...]:
+        """Bit positions of overlays held in the pixel cells' unused high bits."""
+        return tuple(p.bit_position for p in self.overlay_planes if p.embedded)
 
 
 @dataclass
@@ -129,16 +149,31 @@ class Session:
         if sop and sop in self._sop_uids:
             raise LightboxError(name, f"duplicate of {self._sop_uids[sop]} (same SOP Instance UID)")
         fmt = pixels.pixel_format(ds, header.transfer_syntax)
-        rescale = display.read_rescale(ds)
+        params = frames.read_frames(ds, header.frames)
+        modality = params[0].modality
+        rescale = modality if isinstance(modality, display.Rescale) else display.read_rescale(ds)
+        supplemental = display.has_supplemental_palette(ds, fmt.photometric)
+        palette = None
+        if supplemental or fmt.photometric is Photometric.PALETTE_COLOR:
+            palette = display.read_palette(ds)
+            if palette is None and not supplemental:
+                raise InvalidDicomError(
+                    name, "PALETTE COLOR without a readable Palette Color Lookup Table (0028,1201)"
+                )
         opened = OpenedFile(
             name=name,
             data=data,
             header=header,
             fmt=fmt,
             rescale=rescale,
-            windows=tuple(display.read_windows(ds)),
+            windows=params[0].windows,
             inverts=display.presentation_inverts(fmt.photometric, ds),
-            padding=display.read_padding(ds, rescale),
+            padding=display.read_padding(ds, modality),
+            frame_params=params,
+            palette=palette,
+            supplemental=supplemental and palette is not None,
+            overlay_planes=planes.read_overlays(ds, fmt.bits_allocated, display.little_endian(ds)),
+            extent=pixels.pixel_extent(data, fmt),
         )
         if sop:
             self._sop_uids[sop] = name
@@ -171,6 +206,7 @@ class Session:
             "rows": first.fmt.rows,
             "columns": first.fmt.columns,
             "photometric": first.fmt.photometric.value,
+            "overlays": any(self.files[i].overlay_planes for i in {f.file for f in series.frames}),
         }
 
     # -- rendering ---------------------------------------------------------------
@@ -198,17 +234,30 @@ class Session:
         return sorted({d for d in map(self.decoder_for, refs) if d != "pydicom"})
 
     def stored(self, ref: FrameRef) -> np.ndarray:
-        """Decoded stored values of one frame, from the cache when there."""
-        cached = self.cache.get(ref)
-        if cached is not None:
-            return cached
+        """Decoded stored values of one frame, from the cache when there.
+
+        PALETTE COLOR frames are their palette indices (the palette is a display
+        step). A frame cut short is decoded as far as it goes. A file with
+        overlays in its pixel cells keeps the raw cells in the cache and masks
+        them here, so the overlay bits need no second decode.
+        """
         opened = self.files[ref.file]
-        arr = pixels.decode_frame(opened.name, opened.data, ref.index, opened.fmt)
-        if opened.fmt.photometric is Photometric.PALETTE_COLOR:
-            arr = apply_color_lut(arr, opened.header.dataset)
-        arr.setflags(write=False)
-        self.cache.put(ref, arr)
-        return arr
+        cached = self.cache.get(ref)
+        if cached is None:
+            name, data, index, fmt = opened.name, opened.data, ref.index, opened.fmt
+            if opened.extent is not None and pixels.frame_truncation(opened.extent, fmt, index):
+                cached, _ = pixels.decode_short_frame(name, data, index, fmt, opened.extent)
+            elif opened.embedded_bits:
+                cached = pixels.decode_raw(name, data, index, fmt)
+            else:
+                cached = pixels.decode_frame(name, data, index, fmt)
+            cached.setflags(write=False)
+            self.cache.put(ref, cached)
+        if not opened.embedded_bits:
+            return cached
+        values = pixels.stored_values(cached, opened.fmt)
+        values.setflags(write=False)
+        return values
 
     def render(
         self,
@@ -216,6 +265,8 @@ class Session:
         frame: int,
         window: tuple[float, float] | None = None,
         invert: bool = False,
+        voi_index: int | None = None,
+        overlays: bool = False,
     ) -> Rendered:
         """Render one frame of one series to RGBA.
 
@@ -226,10 +277,18 @@ class Session:
             the file's first window, or an automatic one for the series.
         invert : bool
             The user's invert toggle; it composes with MONOCHROME1.
+        voi_index : int, optional
+            Which of the frame's VOI transforms to use: an index into
+            ``info["windows"]`` (its windows, then its VOI LUTs); None or out
+            of range means the first. A user ``window`` wins over it.
+        overlays : bool
+            Burn the frame's overlay planes (60xx) into the pixels.
         """
         ref = self.frame_ref(series, frame)
         opened = self.files[ref.file]
         arr = self.stored(ref)
+        params = opened.parameters(ref.index)
+        short = pixels.frame_truncation(opened.extent, opened.fmt, ref.index)
         info: dict[str, Any] = {
             "series": series,
             "frame": self.series[series].frames.index(ref),
@@ -238,26 +297,51 @@ class Session:
             "height": opened.fmt.rows,
             "file": opened.name,
             "photometric": opened.fmt.photometric.value,
-            "windows": [_window_json(w) for w in opened.windows],
+            "windows": display.voi_json(params.windows, params.voi_luts),
             "transferSyntax": opened.fmt.transfer_syntax,
             "decoder": self.decoder_for(ref),
             "view": describe.describe(opened.header.dataset, ref.index),
         }
-        if arr.ndim == 3:
-            palette = opened.fmt.photometric is Photometric.PALETTE_COLOR
-            bits = 8 * arr.dtype.itemsize if palette else opened.fmt.bits_stored
-            rgba = display.color_to_rgba(arr, bits, invert)
-            info.update(windowCenter=None, windowWidth=None, windowSource="none (colour)")
-            return Rendered(rgba, info)
-        chosen, source = self._window_for(series, opened, window)
-        grey = display.gray_to_display(arr, opened.rescale, chosen, invert != opened.inverts)
         info.update(
-            windowCenter=chosen.center,
-            windowWidth=chosen.width,
-            windowFunction=chosen.function.value,
-            windowSource=source,
+            modality=display.modality_json(params.modality),
+            geometry=frames.geometry_json(params.geometry),
+            overlays=[planes.plane_json(p, ref.index) for p in opened.overlay_planes],
+            overlaysShown=overlays and bool(opened.overlay_planes),
+            warning=short.message if short else None,
         )
-        return Rendered(display.gray_to_rgba(grey), info)
+        if arr.ndim == 3 or (opened.palette is not None and not opened.supplemental):
+            rgb, bits = arr, opened.fmt.bits_stored
+            if arr.ndim == 2 and opened.palette is not None:
+                rgb, bits = display.apply_palette(arr, opened.palette), 8
+            rgba = display.color_to_rgba(rgb, bits, invert)
+            info.update(
+                windowCenter=None, windowWidth=None, windowSource="none (colour)", voiIndex=None
+            )
+        else:
+            chosen, source, index = self._window_for(series, opened, ref, window, voi_index)
+            grey = display.gray_to_display(arr, params.modality, chosen, invert != opened.inverts)
+            rgba = display.gray_to_rgba(grey)
+            if opened.supplemental and opened.palette is not None:
+                rgba = display.supplemental_to_rgba(arr, rgba, opened.palette)
+            if isinstance(chosen, display.Lut):
+                info.update(windowCenter=None, windowWidth=None, windowFunction=None, voiKind="lut")
+            else:
+                info.update(
+                    windowCenter=chosen.center,
+                    windowWidth=chosen.width,
+                    windowFunction=chosen.function.value,
+                    voiKind="window",
+                )
+            info.update(windowSource=source, voiIndex=index)
+        if overlays and opened.overlay_planes:
+            raw = self.cache.get(ref) if opened.embedded_bits else None
+            if raw is None and opened.embedded_bits:
+                raw = pixels.decode_raw(opened.name, opened.data, ref.index, opened.fmt)
+            bits_planes = (
+                None if raw is None else pixels.embedded_overlay_bits(raw, opened.embedded_bits)
+            )
+            rgba = planes.burn_planes(rgba, opened.overlay_planes, ref.index, bits_planes)
+        return Rendered(rgba, info)
 
     def thumbnail(self, series: int, size: int = 64) -> Rendered:
         """The middle frame rendered with its default window, shrunk to fit ``size`` pixels."""
@@ -273,24 +357,39 @@ class Session:
         self,
         series: int,
         opened: OpenedFile,
+        ref: FrameRef,
         window: tuple[float, float] | None,
-    ) -> tuple[Window, str]:
-        function = opened.windows[0].function if opened.windows else VoiFunction.LINEAR
+        voi_index: int | None = None,
+    ) -> tuple[display.Voi, str, int | None]:
+        """The VOI step for a frame: the user's window, the file's choice, or automatic.
+
+        Returns the transform, its source, and its index in ``info["windows"]``.
+        """
+        params = opened.parameters(ref.index)
+        choices: list[display.Voi] = [*params.windows, *params.voi_luts]
+        function = params.windows[0].function if params.windows else VoiFunction.LINEAR
         if window is not None:
-            return Window(float(window[0]), float(window[1]), function, "User"), "user"
-        if opened.windows:
-            return opened.windows[0], "file"
+            return Window(float(window[0]), float(window[1]), function, "User"), "user", None
+        if choices:
+            index = voi_index if voi_index is not None and 0 <= voi_index < len(choices) else 0
+            return choices[index], "file", index
         # One automatic window per series, from its middle frame, so it does not
         # jump while scrolling and does not depend on which frame was shown first.
-        frames = self.series[series].frames
-        reference = frames[len(frames) // 2]
+        ordered = self.series[series].frames
+        reference = ordered[len(ordered) // 2]
         auto = self._auto_windows.get(self.series[series].uid)
         if auto is None:
             source = self.files[reference.file]
-            values = display.modality_values(self.stored(reference), source.rescale)
+            stored = self.stored(reference)
+            if source.supplemental and source.palette is not None:
+                grey = display.grey_range(
+                    stored, source.palette
+                )  # the palette part is not windowed
+                stored = grey if grey.size else stored
+            values = display.modality_values(stored, source.parameters(reference.index).modality)
             auto = display.auto_window(values, source.padding)
             self._auto_windows[self.series[series].uid] = auto
-        return auto, "automatic"
+        return auto, "automatic", None
 
 
 class Inspector:

@@ -105,7 +105,10 @@ class Viewer:
     def wait_state(self, condition: str, timeout_s: float = 30.0) -> dict:
         """Poll lightbox.state() until the JS expression ``condition`` (over ``s``) holds."""
         deadline = time.monotonic() + timeout_s
-        script = f"async () => {{ const s = await window.lightbox.state(); return ({condition}) ? s : null; }}"
+        script = (
+            "async () => { const s = await window.lightbox.state(); "
+            f"return ({condition}) ? s : null; }}"
+        )
         while True:
             state = self.page.evaluate(script)
             if state is not None:
@@ -175,7 +178,10 @@ def shared_viewer(browser: Browser, base_url: str) -> Iterator[Viewer]:
 
 @pytest.fixture
 def viewer(shared_viewer: Viewer) -> Iterator[Viewer]:
-    shared_viewer.page.evaluate("() => window.lightbox.closeAll()")
+    shared_viewer.page.evaluate(
+        "async () => { await window.lightbox.closeAll(); window.lightbox.setTool('scroll');"
+        " window.lightbox.setLayout('1x1'); }"
+    )
     yield shared_viewer
     assert not shared_viewer.watch.errors, shared_viewer.watch.errors
 

@@ -24,6 +24,7 @@ import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import (
     PYDICOM_IMPLEMENTATION_UID,
+    EnhancedCTImageStorage,
     ExplicitVRLittleEndian,
     SecondaryCaptureImageStorage,
     generate_uid,
@@ -191,3 +192,95 @@ def make_image() -> Callable[..., bytes]:
 def pydicom_file() -> Callable[[str], Path]:
     """Factory: the path of a pydicom bundled test file (see the module docstring)."""
     return pydicom_test_file
+
+
+# -- Enhanced multi-frame objects (display pipeline: per-frame functional groups) ----------
+
+
+def _item(**attributes: Any) -> Dataset:
+    item = Dataset()
+    for keyword, value in attributes.items():
+        setattr(item, keyword, value)
+    return item
+
+
+def enhanced_dataset(
+    pixels: np.ndarray,
+    *,
+    rescales: Sequence[tuple[float, float]] | None = None,
+    windows: Sequence[Sequence[tuple[float, float, str]]] | None = None,
+    shared_rescale: tuple[float, float] | None = None,
+    shared_window: tuple[float, float, str] | None = None,
+    rescale_type: str | None = "HU",
+    voi_function: str | None = None,
+    positions: Sequence[Sequence[float]] | None = None,
+    orientation: Sequence[float] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0),
+    spacing: tuple[float, float] = (0.5, 0.75),
+    thickness: float = 2.0,
+    modality: str = "CT",
+) -> Dataset:
+    """An Enhanced CT-like multi-frame dataset with functional groups (PS3.3 C.7.6.16).
+
+    Parameters
+    ----------
+    pixels : numpy.ndarray
+        (frames, rows, cols) int16 stored values.
+    rescales : list of (slope, intercept), optional
+        One Pixel Value Transformation item per frame (per-frame group).
+    windows : list of lists of (center, width, explanation), optional
+        Each frame's Frame VOI LUT item (several windows per frame allowed).
+    shared_rescale, shared_window : optional
+        The same macros in the Shared Functional Groups Sequence instead.
+    positions : list of (x, y, z), optional
+        Plane Position (Patient) per frame; default z = 3 * frame.
+    """
+    frames = pixels.shape[0]
+    ds = image_dataset(pixels, pixel_representation=1, modality=modality)
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = EnhancedCTImageStorage
+    shared = _item(
+        PixelMeasuresSequence=[_item(PixelSpacing=list(spacing), SliceThickness=thickness)],
+        PlaneOrientationSequence=[_item(ImageOrientationPatient=list(orientation))],
+    )
+    if shared_rescale is not None:
+        shared.PixelValueTransformationSequence = [_rescale_item(shared_rescale, rescale_type)]
+    if shared_window is not None:
+        shared.FrameVOILUTSequence = [_window_item([shared_window], voi_function)]
+    ds.SharedFunctionalGroupsSequence = [shared]
+    per_frame = []
+    for i in range(frames):
+        position = positions[i] if positions is not None else (0.0, 0.0, 3.0 * i)
+        item = _item(
+            FrameContentSequence=[_item(DimensionIndexValues=[1, i + 1])],
+            PlanePositionSequence=[_item(ImagePositionPatient=list(position))],
+        )
+        if rescales is not None:
+            item.PixelValueTransformationSequence = [_rescale_item(rescales[i], rescale_type)]
+        if windows is not None:
+            item.FrameVOILUTSequence = [_window_item(windows[i], voi_function)]
+        per_frame.append(item)
+    ds.PerFrameFunctionalGroupsSequence = per_frame
+    return ds
+
+
+def _rescale_item(rescale: tuple[float, float], rescale_type: str | None) -> Dataset:
+    item = _item(RescaleSlope=rescale[0], RescaleIntercept=rescale[1])
+    if rescale_type is not None:
+        item.RescaleType = rescale_type
+    return item
+
+
+def _window_item(windows: Sequence[tuple[float, float, str]], function: str | None) -> Dataset:
+    item = _item(
+        WindowCenter=[c for c, _, _ in windows],
+        WindowWidth=[w for _, w, _ in windows],
+        WindowCenterWidthExplanation=[e for _, _, e in windows],
+    )
+    if function is not None:
+        item.VOILUTFunction = function
+    return item
+
+
+@pytest.fixture(scope="session")
+def make_enhanced() -> Callable[..., Dataset]:
+    """Factory: ``make_enhanced(pixels, **functional groups) -> Dataset`` (Enhanced CT-like)."""
+    return enhanced_dataset

@@ -8,10 +8,13 @@ vectorised code under test.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
+import pydicom
 import pytest
 from pydicom.dataset import Dataset
+from pydicom.pixels.processing import apply_color_lut
 
 from lightbox import display
 from lightbox.display import Rescale
@@ -489,3 +492,437 @@ def test_no_function_mutates_its_input(call, arr):
     np.testing.assert_array_equal(frozen, original)
     if isinstance(out, np.ndarray):
         assert not np.shares_memory(out, frozen)
+
+
+# == Modality LUT Sequence, VOI LUT Sequence (PS3.3 C.11.1.1.1, C.11.2.1.1) ================
+
+
+def reference_lut(x: float, first: int, data: list[int]) -> int:
+    """One input through a LUT: below the first value mapped -> first entry, past -> last."""
+    i = math.floor(x + 0.5) - first
+    return data[min(max(i, 0), len(data) - 1)]
+
+
+def lut_item(descriptor, data, vr="US", **attributes) -> Dataset:
+    item = Dataset()
+    item.LUTDescriptor = list(descriptor)
+    item.add_new(0x00283006, vr, data)
+    for keyword, value in attributes.items():
+        setattr(item, keyword, value)
+    return item
+
+
+def lut_dataset(sequence: str, items, pixel_representation: int = 0, **attributes) -> Dataset:
+    ds = Dataset()
+    setattr(ds, sequence, list(items))
+    ds.PixelRepresentation = pixel_representation
+    for keyword, value in attributes.items():
+        setattr(ds, keyword, value)
+    return ds
+
+
+TABLE = [0, 100, 100, 400, 1023, 700, 5, 4095]
+
+
+@pytest.mark.parametrize(
+    ("descriptor", "value", "vr", "pixel_representation", "first"),
+    [
+        pytest.param([8, 0, 12], TABLE, "US", 0, 0, id="us-list"),
+        pytest.param([8, 0, 12], np.array(TABLE, "<u2").tobytes(), "OW", 0, 0, id="ow-bytes"),
+        pytest.param([8, 65534, 12], TABLE, "US", 1, -2, id="first-read-as-us-but-signed"),
+        pytest.param([8, 65534, 12], TABLE, "US", 0, 65534, id="first-unsigned"),
+        pytest.param([8, 100, 12], TABLE, "US", 0, 100, id="first-100"),
+    ],
+)
+def test_read_modality_lut(descriptor, value, vr, pixel_representation, first):
+    item = lut_item(descriptor, value, vr, ModalityLUTType="HU", LUTExplanation="CT")
+    ds = lut_dataset("ModalityLUTSequence", [item], pixel_representation)
+    ds.file_meta = Dataset()
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.1"
+    lut = display.read_modality_lut(ds)
+    assert (lut.first, lut.bits, lut.entries, lut.kind, lut.explanation) == (
+        first,
+        12,
+        8,
+        "HU",
+        "CT",
+    )
+    assert lut.data.tolist() == TABLE
+    with pytest.raises(ValueError):
+        lut.data[0] = 1  # read-only
+
+
+@pytest.mark.parametrize(
+    ("descriptor", "value", "vr", "expected"),
+    [
+        pytest.param([0, 0, 16], list(range(65536)), "US", 65536, id="zero-means-65536"),
+        pytest.param([4, 0, 8], bytes([1, 2, 3, 4]), "OW", 4, id="8-bit-packed"),
+        pytest.param([4, 0, 8], bytes([1, 0, 2, 0, 3, 0, 4, 0]), "OW", 4, id="8-bit-in-words"),
+        pytest.param([4, 0, 8], [0x0101, 0x0202, 3, 4], "US", 4, id="8-bit-high-byte-masked"),
+    ],
+)
+def test_lut_entries_and_bits(descriptor, value, vr, expected):
+    ds = lut_dataset("VOILUTSequence", [lut_item(descriptor, value, vr)])
+    (lut,) = display.read_voi_luts(ds, little=True)
+    assert lut.entries == expected
+    if expected == 4:
+        assert lut.data.tolist() == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("descriptor", "value"),
+    [
+        pytest.param([8, 0, 12], TABLE[:5], id="too-few-entries"),
+        pytest.param([8, 0], TABLE, id="short-descriptor"),
+        pytest.param([8, 0, 0], TABLE, id="zero-bits"),
+    ],
+)
+def test_invalid_luts_are_ignored(descriptor, value):
+    ds = lut_dataset("ModalityLUTSequence", [lut_item(descriptor, value)])
+    assert display.read_modality_lut(ds) is None
+    assert display.read_modality(ds) == Rescale()
+
+
+def test_read_modality_prefers_the_lut_and_falls_back_to_rescale():
+    ds = lut_dataset("ModalityLUTSequence", [lut_item([8, 0, 12], TABLE)], RescaleSlope=2)
+    assert isinstance(display.read_modality(ds), display.Lut)
+    del ds.ModalityLUTSequence
+    assert display.read_modality(ds) == Rescale(2.0, 0.0, "")
+
+
+@pytest.mark.parametrize("first", [0, 100, -3])
+def test_modality_lut_maps_and_clamps(first):
+    lut = display.Lut(first, 12, np.array(TABLE, dtype=np.uint16))
+    stored = np.arange(first - 5, first + 12, dtype=np.int32).reshape(1, -1)
+    out = display.modality_values(stored, lut)
+    assert out.dtype == np.float64
+    assert out.ravel().tolist() == [reference_lut(v, first, TABLE) for v in stored.ravel()]
+
+
+@pytest.mark.parametrize(
+    "window", [pytest.param(Window(500, 1000), id="window"), pytest.param(None, id="voi-lut")]
+)
+def test_gray_to_display_with_a_modality_lut(window):
+    modality = display.Lut(10, 12, np.array(TABLE, dtype=np.uint16))
+    voi_table = [0, 1000, 2000, 4095]
+    voi = window or display.Lut(0, 12, np.array(voi_table, dtype=np.uint16))
+    stored = np.arange(0, 24, dtype=np.uint16).reshape(4, 6)
+    out = display.gray_to_display(stored, modality, voi, invert=False)
+    direct = display.gray_to_display(stored.astype(np.float64), modality, voi, invert=False)
+    expected = []
+    for v in stored.ravel().tolist():
+        m = reference_lut(v, 10, TABLE)
+        if window:
+            y = reference_voi(m, window.center, window.width, LINEAR)
+        else:
+            y = reference_lut(m, 0, voi_table) * 255 / 4095
+        expected.append(half_up(y))
+    assert out.ravel().tolist() == expected
+    np.testing.assert_array_equal(out, direct)
+
+
+VOI_TABLE = [0, 10, 4000, 4095, 2000]
+
+
+@pytest.mark.parametrize(
+    ("bits", "first", "x"),
+    [
+        pytest.param(12, 0, [-7.0, 0.0, 1.0, 2.0, 3.0, 4.0, 99.0], id="12-bit"),
+        pytest.param(16, -2, [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0], id="16-bit-signed-first"),
+        pytest.param(12, 0, [0.49, 0.5, 1.5, 2.49], id="fractional-inputs-half-up"),
+    ],
+)
+def test_apply_voi_lut_scales_its_output_range_to_8_bits(bits, first, x):
+    lut = display.Lut(first, bits, np.array(VOI_TABLE, dtype=np.uint16))
+    y = display.apply_voi_lut(np.array(x), lut)
+    # PS3.3 C.11.2.1.1: output 0 .. 2^n - 1, n = bits, mapped onto 0 .. 255
+    expected = [reference_lut(v, first, VOI_TABLE) * 255 / (2**bits - 1) for v in x]
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+    np.testing.assert_array_equal(display.apply_voi(np.array(x), lut), y)
+
+
+def test_read_voi_luts_reads_every_item_with_its_explanation():
+    items = [
+        lut_item([5, 0, 12], VOI_TABLE, LUTExplanation="NORMAL"),
+        lut_item([3, 0xFC00, 16], [0, 30000, 65535], LUTExplanation="HARDER"),
+    ]
+    luts = display.read_voi_luts(lut_dataset("VOILUTSequence", items), signed=True)
+    assert [(lut.first, lut.bits, lut.entries, lut.explanation) for lut in luts] == [
+        (0, 12, 5, "NORMAL"),
+        (-1024, 16, 3, "HARDER"),  # 0xFC00 as SS
+    ]
+    assert display.read_voi_luts(Dataset()) == []
+
+
+@pytest.mark.parametrize(
+    ("attributes", "lut", "signed"),
+    [
+        pytest.param({}, False, False, id="unsigned-identity"),
+        pytest.param({"PixelRepresentation": 1}, False, True, id="signed-stored"),
+        pytest.param({"RescaleIntercept": -1024}, False, True, id="negative-intercept"),
+        pytest.param({"RescaleSlope": -1}, False, True, id="negative-slope"),
+        pytest.param({"PixelRepresentation": 1}, True, False, id="modality-lut-is-unsigned"),
+    ],
+)
+def test_modality_output_signed(attributes, lut, signed):
+    ds = Dataset()
+    for keyword, value in attributes.items():
+        setattr(ds, keyword, value)
+    if lut:
+        ds.ModalityLUTSequence = [lut_item([8, 0, 12], TABLE)]
+    assert display.modality_output_signed(ds, display.read_modality(ds)) is signed
+
+
+def test_read_padding_through_a_modality_lut():
+    ds = lut_dataset("ModalityLUTSequence", [lut_item([8, 0, 12], TABLE)])
+    ds.PixelPaddingValue = 1
+    ds.PixelPaddingRangeLimit = 3
+    assert display.read_padding(ds, display.read_modality(ds)) == (100.0, 400.0)
+
+
+# == palettes (PS3.3 C.7.6.3.1.5, C.7.9) ====================================================
+
+
+def palette_dataset(descriptor, channels, segmented=False, vr="OW", **attributes) -> Dataset:
+    ds = Dataset()
+    ds.file_meta = Dataset()
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.1"
+    for name, value in zip(("Red", "Green", "Blue"), channels, strict=True):
+        ds.add_new(
+            {"Red": 0x00281101, "Green": 0x00281102, "Blue": 0x00281103}[name], "US", descriptor
+        )
+        tag = {"Red": 0x1201, "Green": 0x1202, "Blue": 0x1203}[name] + (0x20 if segmented else 0)
+        ds.add_new(0x00280000 | tag, vr, value)
+    for keyword, value in attributes.items():
+        setattr(ds, keyword, value)
+    return ds
+
+
+def words(values, dtype="<u2") -> bytes:
+    return np.array(values, dtype=dtype).tobytes()
+
+
+def scaled(value: int, bits: int) -> int:
+    """An entry of ``bits`` bits on the 8-bit display scale, rounded half up."""
+    return half_up(value * 255 / (2**bits - 1))
+
+
+@pytest.mark.parametrize(
+    ("descriptor", "channels", "bits"),
+    [
+        pytest.param(
+            [4, 0, 8], [bytes([0, 50, 100, 255]), bytes([9, 8, 7, 6]), bytes(4)], 8, id="8-bit"
+        ),
+        pytest.param(
+            [4, 0, 16],
+            [words([0, 257, 32768, 65535]), words([65280, 1, 2, 3]), words([4] * 4)],
+            16,
+            id="16-bit",
+        ),
+        pytest.param(
+            [4, 0, 8],
+            [words([0, 50, 100, 255]), words([9, 8, 7, 6]), words([0] * 4)],
+            8,
+            id="8-bit-entries-in-16-bit-words",
+        ),
+    ],
+)
+def test_read_palette_plain(descriptor, channels, bits):
+    palette = display.read_palette(palette_dataset(descriptor, channels))
+    raw = [
+        list(c) if bits == 8 and len(c) == 4 else np.frombuffer(c, "<u2").tolist() for c in channels
+    ]
+    assert (palette.first, palette.bits, palette.entries) == (0, bits, 4)
+    assert palette.rgb.tolist() == [[scaled(raw[ch][i], bits) for ch in range(3)] for i in range(4)]
+
+
+def test_apply_palette_clamps_to_the_first_and_last_entry():
+    palette = display.read_palette(
+        palette_dataset([3, 10, 8], [bytes([1, 2, 3]) + b"\0", bytes([4, 5, 6, 0]), bytes(4)])
+    )
+    stored = np.array([[0, 9, 10, 11, 12, 13, 300]], dtype=np.uint16)
+    rgb = display.apply_palette(stored, palette)
+    assert rgb.dtype == np.uint8 and rgb.shape == (1, 7, 3)
+    assert rgb[0, :, 0].tolist() == [1, 1, 1, 2, 3, 3, 3]
+    assert rgb[0, :, 1].tolist() == [4, 4, 4, 5, 6, 6, 6]
+
+
+# Segments, hand expanded from PS3.3 C.7.9.2: (words, table)
+SEGMENTS = [
+    pytest.param([0, 3, 10, 20, 30], [10, 20, 30], id="discrete"),
+    # linear from the previous end 0 to 100 over 4 entries: 25, 50, 75, 100
+    pytest.param([0, 1, 0, 1, 4, 100], [0, 25, 50, 75, 100], id="linear"),
+    # linear 10 -> 0 over 3: 6.67, 3.33, 0 rounded half up
+    pytest.param([0, 1, 10, 1, 3, 0], [10, 7, 3, 0], id="linear-down"),
+    # indirect: copy 2 segments from byte offset 0 (both the discrete ones) after them
+    pytest.param([0, 2, 1, 2, 0, 1, 9, 2, 2, 0, 0], [1, 2, 9, 1, 2, 9], id="indirect-from-0"),
+    # the offset counts bytes: 8 bytes is word 4, the second discrete segment
+    pytest.param([0, 2, 1, 2, 0, 1, 9, 2, 1, 8, 0], [1, 2, 9, 9], id="indirect-byte-offset"),
+]
+
+
+@pytest.mark.parametrize(("segments", "table"), SEGMENTS)
+def test_expand_segmented_16_bit(segments, table):
+    assert display.expand_segmented(segments, 16) == table
+
+
+def test_expand_segmented_8_bit_indirect_offset_is_four_bytes():
+    # discrete [5, 6]; linear from 6 to 10 over 2 (8, 10); indirect: both again from byte 0,
+    # the offset in four 8-bit words, low 16 bits first
+    segments = [0, 2, 5, 6, 1, 2, 10, 2, 2, 0, 0, 0, 0]
+    assert display.expand_segmented(segments, 8) == [5, 6, 8, 10, 5, 6, 8, 10]
+    # a discrete [42] at byte 0x0104 = 260, found through offset words 0x04, 0x01, 0, 0
+    far = [0, 1, 3, 0, 255] + [7] * 255 + [0, 1, 42] + [2, 1, 0x04, 0x01, 0, 0]
+    assert display.expand_segmented(far, 8) == [3] + [7] * 255 + [42, 42]
+
+
+@pytest.mark.parametrize(
+    "segments",
+    [
+        pytest.param([1, 3, 100], id="linear-first"),
+        pytest.param([2, 1, 0, 0], id="indirect-first"),
+        pytest.param([0, 1, 5, 7, 1, 1], id="unknown-opcode"),
+        pytest.param([0, 1, 5, 2, 1, 4, 0], id="indirect-loop"),
+    ],
+)
+def test_expand_segmented_refuses_bad_data(segments):
+    with pytest.raises(ValueError):
+        display.expand_segmented(segments, 16)
+
+
+def test_segmented_palette_is_read_and_scaled():
+    red = words([0, 1, 0, 1, 255, 65535])  # 0 then linear to 65535 over 255
+    green = words([0, 256] + [1000] * 256)
+    blue = words([0, 1, 65535, 1, 255, 0])
+    palette = display.read_palette(palette_dataset([256, 0, 16], [red, green, blue], True))
+    assert palette.entries == 256
+    ramp = [math.floor(65535 * i / 255 + 0.5) for i in range(256)]
+    assert palette.rgb[:, 0].tolist() == [scaled(v, 16) for v in ramp]
+    assert palette.rgb[:, 1].tolist() == [scaled(1000, 16)] * 256
+    assert palette.rgb[:, 2].tolist() == [scaled(65535 - v, 16) for v in ramp]
+
+
+PALETTES = Path(pydicom.__file__).parent / "data" / "palettes"  # PS3.6 Annex B, in pydicom
+
+
+def test_well_known_spring_palette_from_its_segments():
+    """SPRING (PS3.6 B.1.5, 8-bit segmented): red 255, green i, blue 255 - i."""
+    palette = display.read_palette(pydicom.dcmread(PALETTES / "spring.dcm"))
+    i = np.arange(256)
+    assert palette.rgb.tolist() == np.stack([np.full(256, 255), i, 255 - i], axis=1).tolist()
+
+
+@pytest.mark.parametrize(
+    ("name", "tolerance"),
+    [
+        pytest.param("hotiron.dcm", 0, id="hotiron-plain"),
+        pytest.param("pet.dcm", 0, id="pet-plain"),
+        # segmented: pydicom rounds a linear segment's halves to even, Lightbox up
+        pytest.param("summer.dcm", 1, id="summer-segmented"),
+        pytest.param("winter.dcm", 1, id="winter-segmented"),
+        pytest.param("fall.dcm", 1, id="fall-segmented"),
+    ],
+)
+def test_well_known_palettes_equal_pydicoms_reading(name, tolerance):
+    ds = pydicom.dcmread(PALETTES / name)
+    palette = display.read_palette(ds)
+    stored = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    ours = display.apply_palette(stored, palette).astype(int)
+    theirs = apply_color_lut(stored, ds).astype(int)
+    assert np.abs(ours - theirs).max() <= tolerance
+    assert len(np.unique(ours.reshape(-1, 3), axis=0)) > 16  # a real palette, not a constant
+
+
+def test_examples_palette_equals_pydicom_scaled_to_8_bits(pydicom_file):
+    """examples_palette.dcm has 16-bit entries; the 8-bit value is round(v * 255 / 65535)."""
+    ds = pydicom.dcmread(pydicom_file("examples_palette.dcm"))
+    palette = display.read_palette(ds)
+    assert (palette.bits, palette.entries) == (16, 256)
+    reference = apply_color_lut(ds.pixel_array, ds).astype(np.float64)
+    expected = np.floor(reference * 255 / 65535 + 0.5).astype(np.uint8)
+    np.testing.assert_array_equal(display.apply_palette(ds.pixel_array, palette), expected)
+
+
+@pytest.mark.parametrize(
+    ("photometric", "presentation", "descriptor", "expected"),
+    [
+        pytest.param(Photometric.MONOCHROME2, "MIXED", True, True, id="mixed"),
+        pytest.param(Photometric.MONOCHROME2, "COLOR", True, True, id="color"),
+        pytest.param(Photometric.MONOCHROME1, "COLOR", True, True, id="mono1"),
+        pytest.param(Photometric.MONOCHROME2, "MONOCHROME", True, False, id="monochrome"),
+        pytest.param(Photometric.MONOCHROME2, "COLOR", False, False, id="no-palette"),
+        pytest.param(Photometric.PALETTE_COLOR, "COLOR", True, False, id="palette-color"),
+    ],
+)
+def test_has_supplemental_palette(photometric, presentation, descriptor, expected):
+    ds = Dataset()
+    ds.PixelPresentation = presentation
+    if descriptor:
+        ds.RedPaletteColorLookupTableDescriptor = [4, 100, 8]
+    assert display.has_supplemental_palette(ds, photometric) is expected
+
+
+def test_supplemental_palette_colours_only_its_range():
+    palette = display.Palette(100, 8, np.array([[255, 0, 0], [0, 255, 0]], dtype=np.uint8))
+    stored = np.array([[0, 50, 99], [100, 101, 500]], dtype=np.uint16)
+    stored.setflags(write=False)
+    grey = display.gray_to_rgba(display.gray_to_display(stored, Rescale(), Window(50, 100), False))
+    grey.setflags(write=False)
+    out = display.supplemental_to_rgba(stored, grey, palette)
+    np.testing.assert_array_equal(out[0], grey[0])  # below the first value mapped: grey
+    assert out[1].tolist() == [[255, 0, 0, 255], [0, 255, 0, 255], [0, 255, 0, 255]]
+    assert display.grey_range(stored, palette).tolist() == [0, 50, 99]
+
+
+def test_voi_and_modality_json():
+    lut = display.Lut(-2, 12, np.zeros(5, np.uint16), "CURVE", "HU")
+    assert display.voi_json([Window(1, 2, SIGMOID, "A")], [lut]) == [
+        {"kind": "window", "center": 1, "width": 2, "function": "SIGMOID", "explanation": "A"},
+        {
+            "kind": "lut",
+            "center": None,
+            "width": None,
+            "function": None,
+            "explanation": "CURVE",
+            "entries": 5,
+            "firstMapped": -2,
+            "bits": 12,
+        },
+    ]
+    assert display.modality_json(lut)["kind"] == "lut"
+    assert display.modality_json(Rescale(2, 3, "HU")) == {
+        "kind": "rescale",
+        "slope": 2,
+        "intercept": 3,
+        "unit": "HU",
+    }
+
+
+@pytest.mark.parametrize(
+    ("call", "arr"),
+    [
+        pytest.param(
+            lambda a: display.modality_values(a, display.Lut(0, 12, np.arange(8, dtype=np.uint16))),
+            np.arange(-2, 10, dtype=np.int16),
+            id="modality_values-lut",
+        ),
+        pytest.param(
+            lambda a: display.apply_voi_lut(a, display.Lut(0, 8, np.arange(8, dtype=np.uint16))),
+            np.linspace(-2, 10, 12),
+            id="apply_voi_lut",
+        ),
+        pytest.param(
+            lambda a: display.apply_palette(
+                a, display.Palette(0, 8, np.zeros((4, 3), dtype=np.uint8))
+            ),
+            np.arange(-2, 10, dtype=np.int16),
+            id="apply_palette",
+        ),
+    ],
+)
+def test_lut_functions_do_not_mutate_their_input(call, arr):
+    original = arr.copy()
+    frozen = _frozen(arr)
+    out = call(frozen)
+    np.testing.assert_array_equal(frozen, original)
+    assert not np.shares_memory(out, frozen)

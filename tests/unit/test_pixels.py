@@ -18,6 +18,8 @@ from pydicom.pixels import pixel_array as pydicom_pixel_array
 
 from lightbox import ingest, pixels
 from lightbox.errors import DecodeError
+from lightbox.records import Photometric
+from tools import synth
 
 
 def reference_mask(value: int, bits_stored: int, signed: bool) -> int:
@@ -226,3 +228,346 @@ def test_short_native_pixel_data_raises_decode_error(pydicom_file):
     with pytest.raises(DecodeError) as info:
         pixels.decode_frame("MR_truncated.dcm", path.read_bytes(), 0, fmt)
     assert info.value.name == "MR_truncated.dcm"
+
+
+# -- helpers for the display-pipeline additions --------------------------------------------
+
+
+def _fmt(data: bytes) -> pixels.PixelFormat:
+    ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True, force=True)
+    return pixels.pixel_format(ds, ds.file_meta.TransferSyntaxUID)
+
+
+def _pack_bits(bits: np.ndarray) -> bytes:
+    """Bits packed one after another, the first in the lowest bit (PS3.5 8.1.1), even length."""
+    flat = [int(b) for b in np.asarray(bits).ravel()]
+    data = bytearray((len(flat) + 7) // 8)
+    for i, bit in enumerate(flat):
+        data[i // 8] |= bit << (i % 8)
+    return bytes(data) + (b"\0" if len(data) % 2 else b"")
+
+
+def _colour_dataset(make_dataset, samples: np.ndarray, photometric: str, planar: int):
+    """An 8- or 16-bit 3-sample image with the given samples, in either planar configuration."""
+    bits = samples.dtype.itemsize * 8
+    ds = make_dataset(samples, photometric="RGB", bits_allocated=bits)
+    ds.PhotometricInterpretation = photometric
+    ds.PlanarConfiguration = planar
+    layout = samples if planar == 0 else np.moveaxis(samples, -1, -3)  # R plane, G plane, B plane
+    ds.PixelData = np.ascontiguousarray(layout).astype(samples.dtype.newbyteorder("<")).tobytes()
+    return ds
+
+
+# -- colour: planar configuration, YBR -----------------------------------------------------
+
+RGB = np.arange(4 * 5 * 3, dtype=np.uint8).reshape(4, 5, 3) * 4
+
+
+@pytest.mark.parametrize(
+    "samples",
+    [
+        pytest.param(RGB, id="8-bit"),
+        pytest.param(RGB.astype(np.uint16) * 257 + 3, id="16-bit"),
+    ],
+)
+@pytest.mark.parametrize("planar", [0, 1], ids=["colour-by-pixel", "colour-by-plane"])
+def test_rgb_in_either_planar_configuration(make_dataset, samples, planar):
+    ds = _colour_dataset(make_dataset, samples, "RGB", planar)
+    data = synth.to_bytes(ds)
+    frame = pixels.decode_frame("rgb.dcm", data, 0, _fmt(data))
+    assert frame.shape == (4, 5, 3) and frame.dtype == samples.dtype
+    np.testing.assert_array_equal(frame, samples)
+
+
+def ybr_full(rgb: np.ndarray) -> np.ndarray:
+    """PS3.3 C.7.6.3.1.2 YBR_FULL from RGB (8-bit), rounded."""
+    r, g, b = (rgb[..., i].astype(float) for i in range(3))
+    y = 0.2990 * r + 0.5870 * g + 0.1140 * b
+    cb = -0.1687 * r - 0.3313 * g + 0.5000 * b + 128
+    cr = 0.5000 * r - 0.4187 * g - 0.0813 * b + 128
+    return np.clip(np.round(np.stack([y, cb, cr], axis=-1)), 0, 255).astype(np.uint8)
+
+
+def ybr_partial(rgb: np.ndarray) -> np.ndarray:
+    """PS3.3 C.7.6.3.1.2 YBR_PARTIAL_422 equations from RGB (8-bit), rounded."""
+    r, g, b = (rgb[..., i].astype(float) for i in range(3))
+    y = 0.2568 * r + 0.5041 * g + 0.0979 * b + 16
+    cb = -0.1482 * r - 0.2910 * g + 0.4392 * b + 128
+    cr = 0.4392 * r - 0.3678 * g - 0.0714 * b + 128
+    return np.clip(np.round(np.stack([y, cb, cr], axis=-1)), 0, 255).astype(np.uint8)
+
+
+# Primary and grey colours with a spread of values in between.
+COLOURS = np.array(
+    [
+        [[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255]],
+        [[128, 128, 128], [200, 30, 90], [12, 240, 100], [77, 77, 200], [250, 250, 5]],
+    ],
+    dtype=np.uint8,
+)
+
+
+@pytest.mark.parametrize("planar", [0, 1], ids=["colour-by-pixel", "colour-by-plane"])
+def test_ybr_full_is_converted_to_rgb(make_dataset, planar):
+    ds = _colour_dataset(make_dataset, ybr_full(COLOURS), "YBR_FULL", planar)
+    data = synth.to_bytes(ds)
+    frame = pixels.decode_frame("ybr.dcm", data, 0, _fmt(data))
+    # rounding YBR to 8 bits and back may move a channel by one level
+    assert np.abs(frame.astype(int) - COLOURS).max() <= 1
+
+
+def test_ybr_full_422_native_is_upsampled_and_converted(make_dataset):
+    # Two pixels share CB and CR: Y0 Y1 CB CR (PS3.3 C.7.6.3.1.2); give each pair one colour.
+    pairs = COLOURS[:, ::2]  # (2, 3, 3): the colours of the pairs
+    ybr = ybr_full(pairs)
+    rgb = np.repeat(pairs, 2, axis=1)[:, :6]
+    ds = make_dataset(np.zeros((2, 6, 3), np.uint8), photometric="RGB", bits_allocated=8)
+    ds.PhotometricInterpretation = "YBR_FULL_422"
+    ds.PixelData = bytes(v for row in ybr for y, cb, cr in row.tolist() for v in (y, y, cb, cr))
+    data = synth.to_bytes(ds)
+    frame = pixels.decode_frame("ybr422.dcm", data, 0, _fmt(data))
+    assert frame.shape == (2, 6, 3)
+    assert np.abs(frame.astype(int) - rgb).max() <= 1
+
+
+@pytest.mark.parametrize("photometric", ["YBR_PARTIAL_420", "YBR_PARTIAL_422"])
+@pytest.mark.parametrize("planar", [0, 1], ids=["colour-by-pixel", "colour-by-plane"])
+def test_native_partial_range_ybr_is_converted_to_rgb(make_dataset, photometric, planar):
+    """YBR_PARTIAL_420 is meant for MPEG only; native data so labelled is read a pixel at a time."""
+    ds = _colour_dataset(make_dataset, ybr_partial(COLOURS), photometric, planar)
+    data = synth.to_bytes(ds)
+    frame = pixels.decode_frame("partial.dcm", data, 0, _fmt(data))
+    assert np.abs(frame.astype(int) - COLOURS).max() <= 1
+    assert frame[0, 0].tolist() == [0, 0, 0] and frame[0, 1].tolist() == [255, 255, 255]
+
+
+@pytest.mark.parametrize(
+    ("ybr", "rgb"),
+    [
+        pytest.param([16, 128, 128], [0, 0, 0], id="black"),
+        pytest.param([235, 128, 128], [255, 255, 255], id="white"),
+        pytest.param([0, 128, 128], [0, 0, 0], id="below-black-clips"),
+        # G = 1.1644 (255 - 16) - 0.3918 (127) - 0.8130 (127) = 125.3; R and B clip at 255
+        pytest.param([255, 255, 255], [255, 125, 255], id="clips-high"),
+    ],
+)
+def test_ybr_partial_to_rgb_hand_worked(ybr, rgb):
+    arr = np.array([[ybr]], dtype=np.uint8)
+    arr.setflags(write=False)
+    assert pixels.ybr_partial_to_rgb(arr, 8).tolist() == [[rgb]]
+
+
+def test_ybr_partial_to_rgb_matches_the_textbook_inverse():
+    """The inverse of the standard's matrix, against ITU-R BT.601's published inverse."""
+    ybr = np.random.default_rng(5).integers(16, 236, size=(16, 16, 3)).astype(np.uint8)
+    y, cb, cr = (ybr[..., i].astype(float) for i in range(3))
+    r = 1.1644 * (y - 16) + 1.5960 * (cr - 128)
+    g = 1.1644 * (y - 16) - 0.3918 * (cb - 128) - 0.8130 * (cr - 128)
+    b = 1.1644 * (y - 16) + 2.0172 * (cb - 128)
+    expected = np.clip(np.floor(np.stack([r, g, b], axis=-1) + 0.5), 0, 255)
+    assert np.abs(pixels.ybr_partial_to_rgb(ybr, 8).astype(int) - expected).max() <= 1
+
+
+def test_ybr_partial_to_rgb_scales_offsets_for_deeper_samples():
+    ybr8 = ybr_partial(COLOURS)
+    deep = pixels.ybr_partial_to_rgb(ybr8.astype(np.uint16) * 16, 12)  # same colours in 12 bits
+    assert deep.dtype == np.uint16
+    # 12-bit partial range is the 8-bit one times 2^4 (offsets 256 and 2048)
+    assert np.abs(deep.astype(int) - COLOURS.astype(int) * 16).max() <= 16
+    assert deep[0, 1].tolist() == [4080, 4080, 4080]  # white: (3760 - 256) * 1.1644
+
+
+# -- single-bit frames ---------------------------------------------------------------------
+
+BITS = (np.arange(4 * 3 * 5) % 3 == 0) | (np.arange(4 * 3 * 5) % 7 == 2)
+
+
+@pytest.mark.parametrize(
+    ("rows", "cols", "frames"),
+    [
+        pytest.param(3, 5, 4, id="15-bit-frames-not-byte-aligned"),
+        pytest.param(2, 4, 3, id="byte-aligned-frames"),
+        pytest.param(3, 5, 1, id="single-frame-odd-size"),
+    ],
+)
+def test_single_bit_frames(make_dataset, rows, cols, frames):
+    bits = BITS[: rows * cols * frames].astype(np.uint8).reshape(frames, rows, cols)
+    ds = make_dataset(pixel_bytes=_pack_bits(bits), rows=rows, cols=cols, bits_allocated=1)
+    if frames > 1:
+        ds.NumberOfFrames = frames
+    data = synth.to_bytes(ds)
+    fmt = _fmt(data)
+    for index in range(frames):
+        frame = pixels.decode_frame("seg.dcm", data, index, fmt)
+        assert frame.shape == (rows, cols)
+        assert frame.tolist() == bits[index].tolist()
+
+
+# -- raw cells, stored values, embedded overlays -------------------------------------------
+
+
+@pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
+def test_decode_raw_keeps_the_bits_above_high_bit(make_image, signed):
+    words = np.array(JUNK_WORDS, dtype=np.uint16).reshape(2, 4)
+    data = make_image(words, bits_stored=12, pixel_representation=int(signed))
+    fmt = _fmt(data)
+    raw = pixels.decode_raw("junk.dcm", data, 0, fmt)
+    assert raw.view(np.uint16).ravel().tolist() == JUNK_WORDS
+    stored = pixels.stored_values(raw, fmt)
+    assert stored.ravel().tolist() == [reference_mask(w, 12, signed) for w in JUNK_WORDS]
+    np.testing.assert_array_equal(stored, pixels.decode_frame("junk.dcm", data, 0, fmt))
+    bits = pixels.embedded_overlay_bits(raw, [12, 15])
+    assert bits.astype(int).tolist() == [
+        [[(w >> b) & 1 for w in JUNK_WORDS[:4]], [(w >> b) & 1 for w in JUNK_WORDS[4:]]]
+        for b in (12, 15)
+    ]
+
+
+# -- where the pixel data is, and short files ----------------------------------------------
+
+
+def test_pixel_extent_of_a_complete_file(make_image):
+    data = make_image(np.arange(20, dtype=np.uint16).reshape(4, 5))
+    extent = pixels.pixel_extent(data, _fmt(data))
+    assert extent is not None and extent.complete
+    assert (extent.tag, extent.present, extent.expected) == (0x7FE00010, 40, 40)
+    assert data[extent.offset :] == np.arange(20, dtype="<u2").tobytes()
+
+
+def test_pixel_extent_with_elements_after_the_pixel_data(make_dataset):
+    ds = make_dataset(np.arange(20, dtype=np.uint16).reshape(4, 5))
+    ds.add_new(0xFFFCFFFC, "OB", b"\0" * 10)  # Data Set Trailing Padding
+    data = synth.to_bytes(ds)
+    extent = pixels.pixel_extent(data, _fmt(data))
+    assert extent is not None and extent.complete and extent.present == 40
+    assert data[extent.offset : extent.offset + 40] == np.arange(20, dtype="<u2").tobytes()
+
+
+def test_pixel_extent_is_none_for_encapsulated_data(pydicom_file):
+    data = pydicom_file("MR_small_RLE.dcm").read_bytes()
+    assert pixels.pixel_extent(data, _fmt(data)) is None
+
+
+def _fmt_of(**kwargs) -> pixels.PixelFormat:
+    base = dict(
+        rows=4,
+        columns=5,
+        samples=1,
+        bits_allocated=16,
+        bits_stored=16,
+        pixel_representation=0,
+        photometric=Photometric.MONOCHROME2,
+        is_float=False,
+        transfer_syntax="1.2.840.10008.1.2.1",
+        full_parse=False,
+        frames=3,
+    )
+    return pixels.PixelFormat(**{**base, **kwargs})
+
+
+# (format, bytes present, frame) -> (bytes of the frame present, its bytes, whole pixels present)
+TRUNCATIONS = [
+    pytest.param({}, 120, 2, None, id="complete"),
+    pytest.param({}, 100, 0, None, id="first-frame-complete"),
+    pytest.param({}, 100, 2, (20, 40, 10), id="half-of-the-last-frame"),
+    pytest.param({}, 99, 2, (19, 40, 9), id="odd-byte-cut"),
+    pytest.param({}, 30, 1, (0, 40, 0), id="frame-absent"),
+    pytest.param({"samples": 3, "bits_allocated": 8}, 30, 0, (30, 60, 10), id="rgb-by-pixel"),
+    pytest.param(
+        {"samples": 3, "bits_allocated": 8, "planar_configuration": 1},
+        50,
+        0,
+        (50, 60, 10),  # the blue plane is 10 samples short: its first 10 pixels are whole
+        id="rgb-by-plane",
+    ),
+    pytest.param(
+        {"samples": 3, "bits_allocated": 8, "photometric": Photometric.YBR_FULL_422},
+        15,
+        0,
+        (15, 40, 6),  # Y Y CB CR: three whole pairs in 15 bytes
+        id="ybr-full-422",
+    ),
+    pytest.param(
+        {"bits_allocated": 1, "bits_stored": 1, "rows": 3, "columns": 5},
+        4,
+        1,
+        None,  # frame 2 runs from bit 15 to bit 29, all inside the 4 bytes present
+        id="single-bit-complete-frame",
+    ),
+    pytest.param(
+        {"bits_allocated": 1, "bits_stored": 1, "rows": 3, "columns": 5},
+        4,
+        2,
+        (0, 2, 2),  # frame 3 starts at bit 30: two of its bits are in byte 4
+        id="single-bit-cut-frame",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "present", "frame", "expected"), TRUNCATIONS)
+def test_frame_truncation(kwargs, present, frame, expected):
+    fmt = _fmt_of(**kwargs)
+    total = pixels.expected_bytes(fmt)
+    extent = pixels.PixelExtent(0x7FE00010, 0, min(present, total), total, "OW")
+    got = pixels.frame_truncation(extent, fmt, frame)
+    if expected is None:
+        assert got is None
+    else:
+        assert got is not None
+        assert (got.present_bytes, got.expected_bytes, got.present_pixels) == expected
+        assert got.pixels == fmt.rows * fmt.columns and got.frame == frame
+
+
+def test_short_real_file_shows_what_it_has(pydicom_file):
+    """MR_truncated.dcm holds 8130 of its 8192 pixel bytes (read by pydicom itself)."""
+    data = pydicom_file("MR_truncated.dcm").read_bytes()
+    fmt = _fmt(data)
+    extent = pixels.pixel_extent(data, fmt)
+    assert extent is not None and (extent.present, extent.expected) == (8130, 8192)
+    values, truncation = pixels.decode_short_frame("MR_truncated.dcm", data, 0, fmt, extent)
+    present = np.frombuffer(pydicom.dcmread(io.BytesIO(data)).PixelData, "<i2")[:4065]
+    assert values.shape == (64, 64) and values.dtype == np.int16
+    assert values.ravel()[:4065].tolist() == present.tolist()
+    assert (values.ravel()[4065:] == present.min()).all()  # padding: the frame's lowest value
+    assert truncation is not None and truncation.present_pixels == 4065
+    assert "8130 of 8192 bytes" in truncation.message and "frame 1" in truncation.message
+
+
+@pytest.mark.parametrize(
+    ("signed", "bits_stored", "fill_when_empty"),
+    [
+        pytest.param(False, 16, 0, id="unsigned"),
+        pytest.param(True, 12, -2048, id="signed-12-bit"),
+    ],
+)
+def test_short_multiframe_file_frame_by_frame(make_image, signed, bits_stored, fill_when_empty):
+    frames = (np.arange(3 * 4 * 5).reshape(3, 4, 5) * 7 - (60 if signed else 0)).astype(
+        np.int16 if signed else np.uint16
+    )
+    whole = make_image(frames, bits_stored=bits_stored, pixel_representation=int(signed))
+    data = whole[: len(whole) - 40 - 16]  # the last frame absent, the middle one cut at pixel 12
+    fmt = _fmt(data)
+    extent = pixels.pixel_extent(data, fmt)
+    assert extent is not None and extent.present == 64 and extent.expected == 120
+    first, none = pixels.decode_short_frame("short.dcm", data, 0, fmt, extent)
+    assert none is None
+    np.testing.assert_array_equal(first, frames[0])
+    middle, cut = pixels.decode_short_frame("short.dcm", data, 1, fmt, extent)
+    assert cut is not None and cut.present_pixels == 12
+    assert middle.ravel()[:12].tolist() == frames[1].ravel()[:12].tolist()
+    assert (middle.ravel()[12:] == frames[1].ravel()[:12].min()).all()
+    last, gone = pixels.decode_short_frame("short.dcm", data, 2, fmt, extent)
+    assert gone is not None and gone.present_pixels == 0
+    assert (last == fill_when_empty).all()
+
+
+def test_short_colour_frame_is_black_where_missing(make_image):
+    rgb = np.full((2, 3, 3), 200, dtype=np.uint8)
+    whole = make_image(rgb, photometric="RGB", bits_allocated=8)
+    data = whole[:-8]  # 18 bytes of pixel data: the last 8 missing (pixels 4 and 5 touched)
+    fmt = _fmt(data)
+    values, truncation = pixels.decode_short_frame(
+        "c.dcm", data, 0, fmt, pixels.pixel_extent(data, fmt)
+    )
+    assert truncation is not None and truncation.present_pixels == 3
+    assert values.reshape(6, 3).tolist() == [[200] * 3] * 3 + [[0] * 3] * 3

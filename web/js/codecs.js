@@ -89,26 +89,20 @@ const SPECS = {
       };
     },
   },
+  // Our own sequential DCT decoder (web/js/jpeg.js): 8- and 12-bit, colour transform under control.
   "jpeg-js": {
-    load: async () => (await import(new URL("jpeg.mjs", base).href)).default,
-    decode: (JpegImage, bytes, colorTransform) => {
-      const jpeg = new JpegImage();
-      jpeg.parse(bytes);
-      const components = jpeg.components.length;
-      // JpegImage keeps the sample precision only as bitConversion = 255 / (2^P - 1).
-      const bits = Math.round(Math.log2(255 / (jpeg.components[0]?.bitConversion ?? 1) + 1));
-      if (colorTransform !== null) jpeg.colorTransform = colorTransform;
-      const converted = components === 3 && (Boolean(jpeg.adobe?.transformCode) || colorTransform !== false);
-      const out = bits > 8 ? jpeg.getData16(jpeg.width, jpeg.height) : jpeg.getData(jpeg.width, jpeg.height);
+    load: async () => import("./jpeg.js"),
+    decode: (m, bytes, colorTransform) => {
+      const out = m.decodeJpeg(bytes, { colorTransform });
       return {
-        data: new Uint8Array(out.buffer, out.byteOffset, out.byteLength).slice(),
-        width: jpeg.width,
-        height: jpeg.height,
-        components,
-        bits,
+        data: new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength),
+        width: out.width,
+        height: out.height,
+        components: out.components,
+        bits: out.bits,
         signed: false,
         interleaved: true,
-        colorConverted: converted,
+        colorConverted: out.colorTransformed,
       };
     },
   },

@@ -237,17 +237,18 @@ export function angleAt(a, b, c, cal) {
  * @returns {{mm: number, pixels: number} | null}
  */
 export function scaleBar(cssPixelsPerMm) {
-  if (!(cssPixelsPerMm > 0)) return null;
-  const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500];
-  for (const mm of steps) {
+  if (!(cssPixelsPerMm > 0) || !Number.isFinite(cssPixelsPerMm)) return null;
+  // 1-2-5 steps over every decade: the first at least 60 px long is at most 150 px.
+  const decade = 10 ** Math.floor(Math.log10(60 / cssPixelsPerMm));
+  for (const mm of [1, 2, 5, 10].map((m) => m * decade)) {
     const pixels = mm * cssPixelsPerMm;
-    if (pixels >= 60) return { mm, pixels };
+    if (pixels >= 60) return { mm: Number(mm.toPrecision(3)), pixels };
   }
-  return { mm: 500, pixels: 500 * cssPixelsPerMm };
+  return null;
 }
 
 /** Quote a CSV field. @param {unknown} value */
 export function csvField(value) {
   const text = value === null || value === undefined ? "" : String(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -70,6 +70,12 @@
  * @property {number} mcusY MCU rows of an interleaved scan
  */
 
+/**
+ * Rounding offset: one half, plus a hair so that values which are exactly n + 1/2 but come
+ * out of the floating-point IDCT a few ulps below it still round up, as in exact arithmetic.
+ */
+const ROUND = 0.5 + 1e-9;
+
 /** Bits looked up at once when decoding a Huffman code. */
 const FAST_BITS = 9;
 
@@ -347,7 +353,7 @@ function idctBlock(block, tmp, plane, offset, stride, shift, max) {
   }
   // Columns: f[y][x] = sum_v COS[y][v] tmp[v][x].
   if (nonZeroRows === 0) {
-    const value = Math.min(max, Math.max(0, Math.floor(shift + 0.5)));
+    const value = Math.min(max, Math.max(0, Math.floor(shift + ROUND)));
     for (let y = 0; y < 8; y += 1) plane.fill(value, offset + y * stride, offset + y * stride + 8);
     return;
   }
@@ -371,7 +377,7 @@ function idctBlock(block, tmp, plane, offset, stride, shift, max) {
         COS[y + 5] * t5 +
         COS[y + 6] * t6 +
         COS[y + 7] * t7;
-      const s = Math.floor(value + shift + 0.5);
+      const s = Math.floor(value + shift + ROUND);
       plane[out] = s < 0 ? 0 : s > max ? max : s;
       out += stride;
     }
@@ -861,9 +867,9 @@ function assemble(frame, convert) {
         const Y = py[y * sy + x];
         const cb = pcb[y * scb + x] - centre;
         const cr = pcr[y * scr + x] - centre;
-        const r = Math.floor(Y + 1.402 * cr + 0.5);
-        const g = Math.floor(Y - 0.344136 * cb - 0.714136 * cr + 0.5);
-        const b = Math.floor(Y + 1.772 * cb + 0.5);
+        const r = Math.floor(Y + 1.402 * cr + ROUND);
+        const g = Math.floor(Y - 0.344136 * cb - 0.714136 * cr + ROUND);
+        const b = Math.floor(Y + 1.772 * cb + ROUND);
         out[o] = r < 0 ? 0 : r > max ? max : r;
         out[o + 1] = g < 0 ? 0 : g > max ? max : g;
         out[o + 2] = b < 0 ? 0 : b > max ? max : b;
@@ -881,7 +887,7 @@ function assemble(frame, convert) {
       const row = y * stride;
       if (rounding) {
         for (let x = 0; x < width; x += 1) {
-          const s = Math.floor(plane[row + x] + 0.5);
+          const s = Math.floor(plane[row + x] + ROUND);
           out[o] = s > max ? max : s;
           o += ncomp;
         }

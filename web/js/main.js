@@ -458,10 +458,20 @@ function download(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** @type {any} the header shown in the tag browser */
+let shownHeader = null;
+
 async function showTags() {
   const p = pane();
   if (!p || p.series < 0) return;
-  const header = await client.call("header", { series: p.series, frame: p.frame });
+  shownHeader = await client.call("header", { series: p.series, frame: p.frame });
+  drawTags();
+}
+
+function drawTags() {
+  const p = pane();
+  if (!shownHeader || !p) return;
+  const header = shownHeader;
   renderTags($("tag-tree"), $("tag-summary"), header, p.info?.view ?? null, (/** @type {HTMLInputElement} */ ($("tag-search"))).value, app.hidePatient);
 }
 
@@ -580,7 +590,7 @@ $("overlay-button").addEventListener("click", () => {
 $("hide-button").addEventListener("click", () => setHidePatient(!app.hidePatient));
 $("snapshot-button").addEventListener("click", (event) => report(snapshot(!event.shiftKey)));
 $("tags-button").addEventListener("click", () => toggleTags($("tags-panel").hidden));
-$("tag-search").addEventListener("input", () => report(showTags()));
+$("tag-search").addEventListener("input", () => drawTags());
 $("csv-button").addEventListener("click", () => download(new Blob([measurementsCsv()], { type: "text/csv" }), "lightbox-measurements.csv"));
 $("help-button").addEventListener("click", () => toggleHelp());
 $("help-close").addEventListener("click", () => toggleHelp(false));
@@ -596,7 +606,7 @@ function setHidePatient(on) {
   press("hide-button", on);
   document.body.classList.toggle("patient-hidden", on);
   redrawAll();
-  if (!$("tags-panel").hidden) void showTags();
+  if (!$("tags-panel").hidden) drawTags();
 }
 
 /** @param {number} degrees */
@@ -606,10 +616,11 @@ function rotate(degrees) {
   p.draw();
 }
 
-/** @param {"h"|"v"} axis */
+/** Flip on screen: with a quarter turn applied, the screen's horizontal is the image's vertical. @param {"h"|"v"} axis */
 function flip(axis) {
   const p = pane();
-  if (axis === "h") p.flipH = !p.flipH;
+  const turned = p.rotation % 180 !== 0;
+  if ((axis === "h") !== turned) p.flipH = !p.flipH;
   else p.flipV = !p.flipV;
   p.draw();
 }

@@ -122,6 +122,7 @@ export class Pane {
   clear() {
     this.series = -1;
     this.frame = 0;
+    this.invert = false;
     this.windows.clear();
     this.shown = null;
     this.info = null;
@@ -417,7 +418,11 @@ export class Pane {
     root.addEventListener("contextmenu", (event) => event.preventDefault());
     root.addEventListener("pointerdown", (event) => {
       this.host.onActivate(this);
-      root.setPointerCapture(event.pointerId);
+      try {
+        root.setPointerCapture(event.pointerId);
+      } catch {
+        // a synthetic or already-released pointer cannot be captured; the drag still works
+      }
       pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
       if (pointers.size === 2) {
         const [a, b] = [...pointers.values()];

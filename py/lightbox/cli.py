@@ -1,0 +1,348 @@
+"""The command line: ``lightbox deid INPUT_DIR OUTPUT_DIR [options]``.
+
+The same de-identification as the browser's (:mod:`lightbox.deid`), for
+batches: every core, a progress bar, and resumable. A manifest in the output
+folder records each input (by a keyed hash of its relative path, size and
+modification time, so the manifest names no file) and what became of it; a
+rerun skips what is done. UIDs, pseudonyms and date shifts stay consistent
+across runs because the secret they derive from is kept in the output folder
+(``.lightbox-deid-secret``, mode 0600).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydicom import dcmread
+
+from lightbox.deid import REPORT_NAME, DeidOptions, FileResult, Keys, process_file, without_header
+from lightbox.deid_export import Namer, dicomdir
+from lightbox.deid_profile import load_profile
+from lightbox.deid_report import report_text, summarize_counts
+from lightbox.deid_walk import Change, Outcome
+
+SECRET_FILE = ".lightbox-deid-secret"
+MANIFEST_FILE = ".lightbox-deid-manifest.json"
+NOT_DICOM = "not a DICOM file"
+SECRET_NOTE = (
+    f"The secret is kept in {SECRET_FILE} (mode 0600) beside the files, so that a resumed "
+    "run maps UIDs, pseudonyms and dates the same way. Whoever holds it can confirm a "
+    f"guessed original UID: remove it and {MANIFEST_FILE} from the folder before sharing it "
+    "(keep them elsewhere, and put them back, to add files later)."
+)
+
+
+class UsageError(Exception):
+    """A problem with the command line or the folders, told to the user as it is."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except UsageError as exc:
+        print(f"lightbox: {exc}", file=sys.stderr)
+        return 2
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lightbox", description="Lightbox, on the command line.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    deid = commands.add_parser(
+        "deid",
+        help="de-identify a folder of DICOM files (PS3.15 Basic Profile and options)",
+        description="De-identify every DICOM file under INPUT_DIR (recognised by content) "
+        "into OUTPUT_DIR with neutral names, a DICOMDIR and REPORT.TXT. Rerunning "
+        "skips the files already done.",
+    )
+    deid.add_argument("input", type=Path, metavar="INPUT_DIR")
+    deid.add_argument("output", type=Path, metavar="OUTPUT_DIR")
+    for flag, help_text in (
+        ("--retain-safe-private", "Retain Safe Private Option (E.3.10)"),
+        ("--retain-uids", "Retain UIDs Option (E.3.9)"),
+        ("--retain-device-identity", "Retain Device Identity Option (E.3.8)"),
+        ("--retain-institution-identity", "Retain Institution Identity Option (E.3.11)"),
+        ("--retain-patient-characteristics", "Retain Patient Characteristics Option (E.3.7)"),
+        ("--retain-descriptors", "keep descriptors verbatim (not a PS3.15 option)"),
+        ("--clean-descriptors", "Clean Descriptors Option (E.3.5)"),
+        ("--clean-structured-content", "Clean Structured Content Option (E.3.4)"),
+        ("--clean-graphics", "Clean Graphics Option (E.3.3)"),
+        ("--dates-to-year", "modify dates by keeping only the year"),
+    ):
+        deid.add_argument(flag, action="store_true", help=help_text)
+    deid.add_argument(
+        "--retain-longitudinal",
+        choices=["off", "full", "modified"],
+        default="off",
+        help="Retain Longitudinal Temporal Information (E.3.6): full dates, or shifted per patient",
+    )
+    deid.add_argument("--burned-in", choices=["flag", "exclude", "blank"], default="flag")
+    deid.add_argument(
+        "--blank-rects",
+        type=Path,
+        metavar="JSON",
+        help='rectangles to blank: {"<SOP or Series Instance UID>": [[x, y, width, height]]}',
+    )
+    deid.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
+    deid.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    deid.set_defaults(run=run_deid)
+    return parser
+
+
+def _options(args: argparse.Namespace) -> DeidOptions:
+    rects: dict[str, Any] = {}
+    if args.blank_rects is not None:
+        try:
+            rects = json.loads(args.blank_rects.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"{args.blank_rects}: cannot read the rectangles ({exc})") from exc
+    try:
+        return DeidOptions(
+            retain_safe_private=args.retain_safe_private,
+            retain_uids=args.retain_uids,
+            retain_device_identity=args.retain_device_identity,
+            retain_institution_identity=args.retain_institution_identity,
+            retain_patient_characteristics=args.retain_patient_characteristics,
+            retain_longitudinal=args.retain_longitudinal,
+            dates_to_year=args.dates_to_year,
+            retain_descriptors=args.retain_descriptors,
+            clean_descriptors=args.clean_descriptors,
+            clean_structured_content=args.clean_structured_content,
+            clean_graphics=args.clean_graphics,
+            burned_in=args.burned_in,
+            blank_rects={k: [tuple(r) for r in v] for k, v in rects.items()},
+        )
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def read_secret(folder: Path) -> bytes:
+    """The folder's secret, created (32 random bytes, mode 0600) on the first run."""
+    path = folder / SECRET_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        os.chmod(path, 0o600)
+        secret = path.read_bytes()
+        if len(secret) < 16:
+            raise UsageError(f"{path} is damaged: remove it only with the whole output") from None
+        return secret
+    secret = os.urandom(32)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(secret)
+    return secret
+
+
+class Manifest:
+    """What each input became, by a keyed hash of (relative path, size, mtime)."""
+
+    def __init__(self, folder: Path, secret: bytes, options: DeidOptions) -> None:
+        self.path = folder / MANIFEST_FILE
+        self.secret = secret
+        self.options = options.to_camel()
+        self.files: dict[str, dict[str, str]] = {}
+        self.sops: dict[str, str] = {}
+        self.namer = Namer()
+        self.changes: Counter[Change] = Counter()
+        if self.path.exists():
+            self._load()
+
+    def _load(self) -> None:
+        data = json.loads(self.path.read_text(encoding="utf-8"))
+        if data.get("options") != self.options:
+            raise UsageError(
+                f"{self.path.parent} was started with other options: rerun with the same "
+                "options, or use a new output folder"
+            )
+        self.files = data["files"]
+        self.sops = data["sops"]
+        self.namer = Namer.from_json(data["namer"])
+        for path, keywords, outcome, reason, count in data["changes"]:
+            self.changes[Change(path, keywords, Outcome(outcome), reason)] = count
+
+    def key(self, relative: str, stat: os.stat_result) -> str:
+        message = f"{relative}\x00{stat.st_size}\x00{stat.st_mtime_ns}".encode()
+        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()[:32]
+
+    def save(self) -> None:
+        changes = [
+            [c.path, c.keywords, c.outcome.value, c.reason, n] for c, n in self.changes.items()
+        ]
+        data = {
+            "version": 1,
+            "options": self.options,
+            "files": self.files,
+            "sops": self.sops,
+            "namer": self.namer.to_json(),
+            "changes": changes,
+        }
+        tmp = self.path.with_suffix(".part")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+
+def _candidates(root: Path, skip: Path) -> Iterator[tuple[Path, str]]:
+    """Every regular file under ``root`` (sorted), except under ``skip``."""
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if (here / d).resolve() != skip)
+        for name in sorted(files):
+            path = here / name
+            if path.is_file() and not path.is_symlink():
+                yield path, path.relative_to(root).as_posix()
+
+
+def work(path: str, relative: str, options: DeidOptions, secret: bytes) -> FileResult:
+    """De-identify one file (run in a worker process)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return FileResult(relative, excluded=f"cannot be read ({exc.strerror})")
+    result = process_file(relative, data, options, Keys(secret), load_profile())
+    return without_header(result)
+
+
+class Progress:
+    """A progress bar on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, total: int, done: int, stream: TextIO, quiet: bool) -> None:
+        self.total, self.done, self.stream, self.quiet = total, done, stream, quiet
+        self.start, self.last = time.monotonic(), 0.0
+
+    def step(self, final: bool = False) -> None:
+        now = time.monotonic()
+        if self.quiet or (not final and now - self.last < 0.1):
+            return
+        self.last = now
+        width = 30
+        filled = width * self.done // max(self.total, 1)
+        rate = self.done / max(now - self.start, 1e-6)
+        bar = "#" * filled + "." * (width - filled)
+        self.stream.write(f"\r[{bar}] {self.done}/{self.total} files  {rate:.1f}/s")
+        if final:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def run_deid(args: argparse.Namespace) -> int:
+    """``lightbox deid``: de-identify a folder into another, resumably."""
+    source, target = args.input.resolve(), args.output.resolve()
+    if not source.is_dir():
+        raise UsageError(f"{args.input} is not a folder")
+    if source == target or source.is_relative_to(target):
+        raise UsageError("the output folder must not be the input folder or contain it")
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    options = _options(args)
+    target.mkdir(parents=True, exist_ok=True)
+    secret = read_secret(target)
+    manifest = Manifest(target, secret, options)
+    todo: list[tuple[Path, str, str]] = []
+    total = 0
+    for path, relative in _candidates(source, target):
+        total += 1
+        key = manifest.key(relative, path.stat())
+        entry = manifest.files.get(key)
+        if entry and ("output" not in entry or (target / entry["output"]).is_file()):
+            continue
+        todo.append((path, relative, key))
+    progress = Progress(total, total - len(todo), sys.stderr, args.quiet)
+    progress.step()
+    try:
+        for (_, relative, key), result in _results(todo, options, secret, args.jobs):
+            _store(target, manifest, key, relative, result)
+            progress.done += 1
+            progress.step()
+    finally:
+        manifest.save()
+        progress.step(final=True)
+    _finish(target, manifest, options)
+    written = sum(1 for e in manifest.files.values() if "output" in e)
+    print(f"lightbox: {written} files in {target} (report: {REPORT_NAME})", file=sys.stderr)
+    return 0
+
+
+def _results(
+    todo: list[tuple[Path, str, str]], options: DeidOptions, secret: bytes, jobs: int
+) -> Iterator[tuple[tuple[Path, str, str], FileResult]]:
+    """Results as they complete, with at most a few tasks per worker in flight."""
+    if jobs == 1:
+        for task in todo:
+            yield task, work(str(task[0]), task[1], options, secret)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending: dict[Future[FileResult], tuple[Path, str, str]] = {}
+        queue = iter(todo)
+        while True:
+            for task in queue:
+                pending[pool.submit(work, str(task[0]), task[1], options, secret)] = task
+                if len(pending) >= 4 * jobs:
+                    break
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield pending.pop(future), future.result()
+
+
+def _store(target: Path, manifest: Manifest, key: str, relative: str, result: FileResult) -> None:
+    """Write one result's file (atomically) and record it; report what was left out."""
+    if result.data is None:
+        reason = result.excluded or "left out"
+        manifest.files[key] = {"notDicom": "1"} if reason == NOT_DICOM else {"excluded": reason}
+        if reason != NOT_DICOM:
+            print(f"\nlightbox: left out {relative}: {reason}", file=sys.stderr)
+        return
+    owner = manifest.sops.get(result.sop)
+    if owner is not None and owner != key:
+        manifest.files[key] = {"excluded": "same SOP Instance UID as another input"}
+        return
+    name = manifest.namer.path(result.patient, result.study, result.series, result.sop)
+    path = target / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(result.data)
+    os.replace(tmp, path)
+    manifest.sops[result.sop] = key
+    entry = {"output": name}
+    if result.flagged is not None:
+        entry["flagged"] = result.flagged.reason
+    if key not in manifest.files:
+        manifest.changes.update(result.changes)
+    manifest.files[key] = entry
+
+
+def _finish(target: Path, manifest: Manifest, options: DeidOptions) -> None:
+    """Write the DICOMDIR over every output file, and REPORT.TXT."""
+    outputs = sorted(e["output"] for e in manifest.files.values() if "output" in e)
+    headers = [(name, dcmread(target / name, stop_before_pixels=True)) for name in outputs]
+    if headers:
+        (target / "DICOMDIR").write_bytes(dicomdir(headers))
+    excluded = [
+        (key[:8], entry["excluded"])
+        for key, entry in sorted(manifest.files.items())
+        if "excluded" in entry
+    ]
+    report = report_text(
+        options=options,
+        profile=load_profile(),
+        exported=len(outputs),
+        excluded=excluded,
+        flagged=[(e["output"], e["flagged"]) for e in manifest.files.values() if "flagged" in e],
+        changes=summarize_counts(manifest.changes),
+        secret_note=SECRET_NOTE,
+    )
+    (target / REPORT_NAME).write_text(report, encoding="utf-8")

@@ -1,0 +1,171 @@
+"""Per-frame display parameters: Enhanced multi-frame functional groups, or the classic header.
+
+An Enhanced object (Enhanced CT, MR, XA, US, ...) keeps what may vary per
+frame in functional group macros: each macro sits either in the frame's item
+of (5200,9230) Per-frame Functional Groups Sequence or, the same for all
+frames, in (5200,9229) Shared Functional Groups Sequence (PS3.3 C.7.6.16).
+The selectors here read, for each frame, its rescale, windows and VOI LUTs,
+and its geometry, falling back to the top-level attributes of a classic
+image. They reuse the display selectors on the macro items, whose attributes
+have the same keywords.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydicom.dataset import Dataset
+
+from lightbox import display
+from lightbox.records import Window
+
+#: Functional group macros read here (PS3.3 C.7.6.16.2.x) by their sequence keyword.
+PIXEL_MEASURES = "PixelMeasuresSequence"  # (0028,9110), C.7.6.16.2.1
+PLANE_POSITION = "PlanePositionSequence"  # (0020,9113), C.7.6.16.2.3
+PLANE_ORIENTATION = "PlaneOrientationSequence"  # (0020,9116), C.7.6.16.2.4
+PIXEL_VALUE_TRANSFORMATION = "PixelValueTransformationSequence"  # (0028,9145), C.7.6.16.2.9
+FRAME_VOI_LUT = "FrameVOILUTSequence"  # (0028,9132), C.7.6.16.2.10
+
+
+@dataclass(frozen=True)
+class FrameGeometry:
+    """Where one frame sits: (0020,0032), (0020,0037), (0028,0030), (0018,0050)."""
+
+    position: tuple[float, ...] | None = None
+    orientation: tuple[float, ...] | None = None
+    pixel_spacing: tuple[float, ...] | None = None
+    slice_thickness: float | None = None
+
+
+@dataclass(frozen=True)
+class FrameParameters:
+    """What the display pipeline needs of one frame.
+
+    Attributes
+    ----------
+    modality : display.Rescale or display.Lut
+        The Modality LUT step (PS3.3 C.11.1).
+    windows : tuple of Window
+        Every window of the frame, the first being the default (C.11.2).
+    voi_luts : tuple of display.Lut
+        The frame's VOI LUTs, selectable after the windows.
+    geometry : FrameGeometry
+    """
+
+    modality: display.Modality
+    windows: tuple[Window, ...]
+    voi_luts: tuple[display.Lut, ...]
+    geometry: FrameGeometry
+
+
+def is_enhanced(ds: Dataset) -> bool:
+    """Whether the object has Multi-frame Functional Groups (PS3.3 C.7.6.16)."""
+    return bool(ds.get("PerFrameFunctionalGroupsSequence")) or bool(
+        ds.get("SharedFunctionalGroupsSequence")
+    )
+
+
+def functional_group(ds: Dataset, frame: int, keyword: str) -> Dataset | None:
+    """The item of macro ``keyword`` for frame ``frame`` (0-based): per-frame, else shared.
+
+    References
+    ----------
+    PS3.3 C.7.6.16: a macro is in the Shared or in the Per-frame Functional
+    Groups Sequence, whose item i describes frame i + 1.
+    """
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+    if per_frame and 0 <= frame < len(per_frame):
+        items = per_frame[frame].get(keyword)
+        if items:
+            item: Dataset = items[0]
+            return item
+    shared = ds.get("SharedFunctionalGroupsSequence")
+    if shared:
+        items = shared[0].get(keyword)
+        if items:
+            shared_item: Dataset = items[0]
+            return shared_item
+    return None
+
+
+def _floats(value: Any, count: int) -> tuple[float, ...] | None:
+    try:
+        numbers = tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        return None
+    return numbers if len(numbers) == count else None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def read_geometry(ds: Dataset, frame: int) -> FrameGeometry:
+    """Position, orientation, pixel spacing and thickness of one frame.
+
+    From the Plane Position (Patient), Plane Orientation (Patient) and Pixel
+    Measures macros (PS3.3 C.7.6.16.2.3, .4, .1) when present, else from the
+    Image Plane Module (C.7.6.2).
+    """
+    position = functional_group(ds, frame, PLANE_POSITION) or ds
+    orientation = functional_group(ds, frame, PLANE_ORIENTATION) or ds
+    measures = functional_group(ds, frame, PIXEL_MEASURES) or ds
+    return FrameGeometry(
+        position=_floats(position.get("ImagePositionPatient"), 3),
+        orientation=_floats(orientation.get("ImageOrientationPatient"), 6),
+        pixel_spacing=_floats(measures.get("PixelSpacing"), 2),
+        slice_thickness=_float(measures.get("SliceThickness")),
+    )
+
+
+def read_modality(ds: Dataset, frame: int) -> display.Modality:
+    """The frame's rescale from its Pixel Value Transformation macro, else the header's.
+
+    An Enhanced CT frame without (0028,1054) Rescale Type is in HU, as a
+    classic CT image with an intercept is (see :func:`display.read_rescale`).
+    """
+    item = functional_group(ds, frame, PIXEL_VALUE_TRANSFORMATION)
+    if item is None:
+        return display.read_modality(ds)
+    rescale = display.read_rescale(item)
+    if not rescale.unit and str(ds.get("Modality", "")) == "CT" and "RescaleIntercept" in item:
+        rescale = display.Rescale(rescale.slope, rescale.intercept, "HU")
+    return rescale
+
+
+def read_voi(
+    ds: Dataset, frame: int, modality: display.Modality
+) -> tuple[list[Window], list[display.Lut]]:
+    """The frame's windows and VOI LUTs: its Frame VOI LUT macro, else the header's."""
+    item = functional_group(ds, frame, FRAME_VOI_LUT) or ds
+    signed = display.modality_output_signed(ds, modality)
+    luts = display.read_voi_luts(item, signed, display.little_endian(ds))
+    return display.read_windows(item), luts
+
+
+def read_frame(ds: Dataset, frame: int) -> FrameParameters:
+    """Everything the display pipeline needs of frame ``frame`` (0-based)."""
+    modality = read_modality(ds, frame)
+    windows, luts = read_voi(ds, frame, modality)
+    return FrameParameters(modality, tuple(windows), tuple(luts), read_geometry(ds, frame))
+
+
+def read_frames(ds: Dataset, count: int) -> tuple[FrameParameters, ...]:
+    """The parameters of every frame, read once (a classic image's frames share one)."""
+    if not is_enhanced(ds):
+        return (read_frame(ds, 0),) * max(count, 1)
+    return tuple(read_frame(ds, i) for i in range(max(count, 1)))
+
+
+def geometry_json(geometry: FrameGeometry) -> dict[str, Any]:
+    """A frame's geometry for the viewer (lists, or None where absent)."""
+    return {
+        "position": list(geometry.position) if geometry.position else None,
+        "orientation": list(geometry.orientation) if geometry.orientation else None,
+        "pixelSpacing": list(geometry.pixel_spacing) if geometry.pixel_spacing else None,
+        "sliceThickness": geometry.slice_thickness,
+    }

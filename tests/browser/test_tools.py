@@ -1,0 +1,253 @@
+"""The viewing tools through the real UI: mouse, keyboard, touch, panels, downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import Viewer
+
+from lightbox.session import Session
+from tools import synth
+
+SPACING = 0.5  # mm, the test image's Pixel Spacing
+SIZE = 128
+
+
+def uniform_ct(path: Path) -> Path:
+    """A 128x128 CT at 0.5 mm: 50 HU everywhere, a 200 HU square at rows/cols 32-63."""
+    hu = np.full((SIZE, SIZE), 50.0)
+    hu[32:64, 32:64] = 200.0
+    ds = synth.ct_dataset(
+        hu,
+        series_uid="1.2.826.0.1.3680043.10.1234.77.1",
+        study_uid="1.2.826.0.1.3680043.10.1234.77",
+        instance=1,
+        z_mm=0.0,
+        spacing=SPACING,
+        window=(100.0, 400.0),
+        description="Uniform",
+        patient_name="Tools^Test",
+    )
+    path.write_bytes(synth.to_bytes(ds))
+    return path
+
+
+def to_screen(viewer: Viewer, x: float, y: float) -> tuple[float, float]:
+    """Image pixel coordinates to page coordinates, for a fitted, unrotated view."""
+    box = viewer.page.locator(".pane.active").bounding_box()
+    assert box is not None
+    scale = min(box["width"] / SIZE, box["height"] / SIZE)
+    left = box["x"] + (box["width"] - SIZE * scale) / 2
+    top = box["y"] + (box["height"] - SIZE * scale) / 2
+    return left + x * scale, top + y * scale
+
+
+def drag(
+    viewer: Viewer, start: tuple[float, float], end: tuple[float, float], button: str = "left"
+) -> None:
+    mouse = viewer.page.mouse
+    mouse.move(*start)
+    mouse.down(button=button)  # type: ignore[arg-type]
+    for i in range(1, 6):
+        mouse.move(start[0] + (end[0] - start[0]) * i / 5, start[1] + (end[1] - start[1]) * i / 5)
+    mouse.up(button=button)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def uniform(viewer: Viewer, tmp_path: Path) -> Path:
+    path = uniform_ct(tmp_path / "uniform.dcm")
+    viewer.choose([path])
+    return path
+
+
+def test_right_drag_changes_the_window_and_the_pixels(viewer: Viewer, uniform: Path) -> None:
+    before = viewer.state()
+    assert (before["windowCenter"], before["windowWidth"]) == (100, 400)
+    centre = to_screen(viewer, 64, 64)
+    drag(viewer, centre, (centre[0] + 100, centre[1] + 50), button="right")
+    after = viewer.wait_state("s.windowSource === 'user'")
+    assert after["windowWidth"] > 400 and after["windowCenter"] > 100
+    native = Session()
+    native.open([(uniform.name, uniform.read_bytes())])
+    want = native.render(0, 0, (after["windowCenter"], after["windowWidth"])).rgba
+    assert (viewer.frame() == want).all()
+
+
+def test_length_across_known_pixels_reports_millimetres(viewer: Viewer, uniform: Path) -> None:
+    viewer.page.keyboard.press("l")
+    drag(viewer, to_screen(viewer, 10, 64), to_screen(viewer, 110, 64))
+    state = viewer.wait_state("s.measurements.length === 1")
+    item = state["measurements"][0]
+    assert item["kind"] == "length"
+    assert item["result"]["unit"] == "mm" and item["result"]["calibration"] == "Pixel Spacing"
+    assert item["result"]["value"] == pytest.approx(100 * SPACING, abs=0.5)
+    panel = viewer.page.text_content("#measure-list") or ""
+    assert "mm" in panel and "Pixel Spacing" in panel
+    viewer.shot("tools-length")
+    # Measurements survive scrolling away and back, and can be deleted.
+    viewer.page.click("#measure-list button")
+    assert viewer.wait_state("s.measurements.length === 0")["measurements"] == []
+
+
+def test_rectangle_region_reports_hounsfield_units(viewer: Viewer, uniform: Path) -> None:
+    viewer.page.click("[data-tool=rect]")
+    drag(viewer, to_screen(viewer, 36, 36), to_screen(viewer, 60, 60))
+    state = viewer.wait_state("s.measurements.length === 1")
+    result = state["measurements"][0]["result"]
+    assert result["unit"] == "HU"
+    assert result["mean"] == pytest.approx(200.0) and result["std"] == pytest.approx(0.0)
+    assert result["min"] == result["max"] == pytest.approx(200.0)
+    assert result["area"] == pytest.approx(24 * 24 * SPACING * SPACING, rel=0.05)
+    assert result["areaUnit"] == "mm²"
+
+
+def test_probe_reports_stored_and_modality_values(viewer: Viewer, uniform: Path) -> None:
+    viewer.page.keyboard.press("x")
+    point = to_screen(viewer, 40.5, 40.5)
+    viewer.page.mouse.click(*point)
+    state = viewer.wait_state("s.measurements.length === 1")
+    result = state["measurements"][0]["result"]
+    assert (result["column"], result["row"]) == (40, 40)
+    assert result["stored"] == 200 + 1024 and result["value"] == pytest.approx(200.0)
+    x0, y0 = -(SIZE * SPACING) / 2, -(SIZE * SPACING) / 2
+    assert result["patient"] == pytest.approx([x0 + 40 * SPACING, y0 + 40 * SPACING, 0.0])
+
+
+def test_csv_export_downloads_the_measurements(viewer: Viewer, uniform: Path) -> None:
+    viewer.page.keyboard.press("l")
+    drag(viewer, to_screen(viewer, 10, 10), to_screen(viewer, 10, 50))
+    viewer.wait_state("s.measurements.length === 1")
+    with viewer.page.expect_download() as download:
+        viewer.page.click("#csv-button")
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert len(rows) == 1 and rows[0]["kind"] == "length"
+    assert float(rows[0]["value"]) == pytest.approx(40 * SPACING, abs=0.5)
+    assert rows[0]["unit"] == "mm"
+
+
+def test_rotate_flip_and_orientation_markers(viewer: Viewer, uniform: Path) -> None:
+    markers = lambda: {  # noqa: E731
+        side: viewer.page.text_content(f".pane.active .marker-{side}")
+        for side in ("top", "right", "bottom", "left")
+    }
+    assert markers() == {"top": "A", "right": "L", "bottom": "P", "left": "R"}
+    before = viewer.frame()
+    viewer.page.keyboard.press("r")
+    assert viewer.state()["rotation"] == 90
+    assert markers() == {"top": "R", "right": "A", "bottom": "L", "left": "P"}
+    viewer.page.keyboard.press("h")
+    assert markers() == {"top": "R", "right": "P", "bottom": "L", "left": "A"}
+    # Rotation and flips only redraw: the rendered frame is the same pixels.
+    assert (viewer.frame() == before).all()
+    viewer.shot("tools-rotated-flipped")
+    viewer.page.keyboard.press("Escape")
+    assert markers()["top"] == "A"
+
+
+def test_ctrl_wheel_and_pinch_zoom(viewer: Viewer, uniform: Path) -> None:
+    centre = to_screen(viewer, 64, 64)
+    viewer.page.mouse.move(*centre)
+    viewer.page.keyboard.down("Control")
+    viewer.page.mouse.wheel(0, -300)
+    viewer.page.keyboard.up("Control")
+    zoomed = viewer.wait_state("s.zoom > 1.5")
+    assert zoomed["frame"] == 0  # ctrl+wheel zooms, it does not scroll
+    viewer.page.keyboard.press("f")
+    assert viewer.state()["zoom"] == 1
+    # Two touch pointers moving apart: a pinch.
+    viewer.page.evaluate(
+        """([x, y]) => {
+          const pane = document.querySelector('.pane.active');
+          const fire = (type, id, px) => pane.dispatchEvent(new PointerEvent(type, {
+            pointerId: id, pointerType: 'touch', clientX: px, clientY: y, bubbles: true,
+            button: 0}));
+          fire('pointerdown', 11, x - 20); fire('pointerdown', 12, x + 20);
+          for (let d = 20; d <= 80; d += 10) {
+            fire('pointermove', 11, x - d); fire('pointermove', 12, x + d);
+          }
+          fire('pointerup', 11, x - 80); fire('pointerup', 12, x + 80);
+        }""",
+        list(centre),
+    )
+    assert viewer.state()["zoom"] == pytest.approx(4.0, rel=0.05)
+
+
+def test_presets_and_invert_from_the_keyboard(viewer: Viewer, uniform: Path) -> None:
+    viewer.page.keyboard.press("4")  # 1 file default, 2 the file's window, 3 brain, 4 subdural
+    state = viewer.wait_state("s.windowWidth === 215")
+    assert state["windowCenter"] == 75
+    viewer.page.keyboard.press("i")
+    assert viewer.state()["invert"] is True
+    viewer.page.keyboard.press("1")
+    assert viewer.wait_state("s.windowSource === 'file'")["windowWidth"] == 400
+
+
+def test_tag_browser_finds_patient_name(viewer: Viewer, uniform: Path) -> None:
+    viewer.page.keyboard.press("t")
+    viewer.page.fill("#tag-search", "PatientName")
+    viewer.page.wait_for_selector("#tag-tree [data-keyword=PatientName]")
+    row = viewer.page.text_content("#tag-tree [data-keyword=PatientName]") or ""
+    assert "Tools^Test" in row
+    assert "Pixel Spacing" not in (viewer.page.text_content("#tag-tree") or "")  # filtered
+    summary = viewer.page.text_content("#tag-summary") or ""
+    assert "Tools^Test" in summary and "Pixel Spacing" in summary
+    viewer.shot("tools-tag-browser")
+    viewer.page.click("#hide-button")
+    assert "Tools^Test" not in (viewer.page.text_content("#tag-tree") or "")
+    assert "Tools^Test" not in (viewer.page.text_content(".pane.active") or "")
+    viewer.page.click("#hide-button")
+    viewer.page.keyboard.press("t")
+
+
+def test_snapshot_downloads_a_png(viewer: Viewer, uniform: Path) -> None:
+    with viewer.page.expect_download() as download:
+        viewer.page.keyboard.press("k")
+    data = Path(download.value.path()).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    box = viewer.page.locator(".pane.active").bounding_box()
+    assert box is not None and (width, height) == (round(box["width"]), round(box["height"]))
+    assert download.value.suggested_filename.endswith(".png")
+
+
+def test_cine_plays_and_pauses(viewer: Viewer) -> None:
+    viewer.page.click("#demo-button")
+    viewer.wait_state("s.frames === 24")
+    viewer.page.fill("#fps", "20")
+    viewer.page.dispatch_event("#fps", "change")
+    viewer.page.click("#cine-button")
+    viewer.wait_state("s.frame >= 3")
+    viewer.page.locator(".pane.active").focus()
+    viewer.page.keyboard.press("Space")
+    stopped = viewer.state()["frame"]
+    viewer.page.wait_for_timeout(400)
+    assert viewer.state()["frame"] == stopped
+
+
+def test_layout_2x2_shows_series_in_each_viewport(viewer: Viewer, uniform: Path) -> None:
+    viewer.page.click("#demo-button")
+    viewer.wait_state("s.frames === 24")
+    viewer.page.select_option("#layout", "2x2")
+    assert viewer.page.locator(".pane:not([hidden])").count() == 4
+    panes = viewer.page.locator(".pane:not([hidden])")
+    panes.nth(1).click()
+    viewer.page.click("#series-list button[data-series='0']")
+    state = viewer.wait_state("s.pane === 1 && s.series === 0")
+    assert state["file"] == "uniform.dcm"
+    viewer.shot("tools-layout-2x2")
+    viewer.page.select_option("#layout", "1x1")
+
+
+def test_help_lists_the_shortcuts(viewer: Viewer) -> None:
+    viewer.page.keyboard.press("?")
+    assert viewer.page.is_visible("#help")
+    text = viewer.page.text_content("#help") or ""
+    for key in ("Space", "Ctrl+wheel", "Shift+H"):
+        assert key in text
+    viewer.page.keyboard.press("Escape")
+    assert not viewer.page.is_visible("#help")
