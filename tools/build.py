@@ -130,7 +130,7 @@ def site_archive(pydicom_wheel: Path, target: Path) -> None:
                 continue
             dst.writestr(info.filename, src.read(info))
         package = ROOT / "py" / "lightbox"
-        for path in sorted(package.rglob("*.py")):
+        for path in sorted([*package.rglob("*.py"), *package.rglob("*.json")]):
             dst.write(path, "lightbox/" + path.relative_to(package).as_posix())
 
 

@@ -78,10 +78,14 @@ def render(
     width: float | None,
     invert: bool,
     overlays: bool = False,
+    voi_index: int | None = None,
 ) -> tuple[str, np.ndarray]:
     """Render one frame: (info JSON, C-contiguous uint8 RGBA array)."""
     window = None if center is None or width is None else (float(center), float(width))
-    rendered = _session.render(int(series), int(frame), window, bool(invert))
+    voi = None if voi_index is None else int(voi_index)
+    rendered = _session.render(
+        int(series), int(frame), window, bool(invert), voi_index=voi, overlays=bool(overlays)
+    )
     return _json(rendered.info), np.ascontiguousarray(rendered.rgba)
 
 
@@ -115,3 +119,9 @@ def thumbnail(series: int, size: int) -> tuple[str, np.ndarray]:
 def geometry(series: int) -> str:
     """Frame of reference and slice positions of a series, for synchronised scrolling."""
     return _json(_inspector.geometry(int(series)))
+
+
+def document(index: int) -> tuple[str, np.ndarray]:
+    """An encapsulated document's MIME type and bytes (as a uint8 array for getBuffer)."""
+    data, mime = _session.document(int(index))
+    return mime, np.frombuffer(data, dtype=np.uint8)

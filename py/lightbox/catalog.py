@@ -32,6 +32,12 @@ class SeriesEntry:
     series_number: int | None
     modality: str
     description: str
+    study_uid: str = ""
+    patient: str = ""
+    date: str = ""
+    size: tuple[int, int] = (0, 0)
+    #: Why a file may not stack with the others: its size, plane, or being multi-frame.
+    stack_key: tuple[object, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,11 @@ class Series:
     description: str
     number: int | None
     frames: tuple[FrameRef, ...]
+    study_uid: str = ""
+    patient: str = ""
+    date: str = ""
+    #: The DICOM Series Instance UID (``uid`` may carry a "#n" suffix when split).
+    series_uid: str = ""
 
 
 def _floats(value: Any, count: int) -> tuple[float, ...] | None:
@@ -76,16 +87,33 @@ def entry_from_header(
 ) -> SeriesEntry:
     """Read what the catalog needs from one header; ``batch`` counts the opens."""
     uid = str(ds.get("SeriesInstanceUID", "") or "") or fallback_uid
+    geometry = read_geometry(ds)
+    size = (_int_or_none(ds.get("Rows")) or 0, _int_or_none(ds.get("Columns")) or 0)
+    plane = tuple(round(v, 2) for v in geometry.orientation) if geometry.orientation else None
+    image_type = [str(v).upper() for v in (ds.get("ImageType") or [])]
+    localizer = "LOCALIZER" in image_type
     return SeriesEntry(
         file=file,
         batch=batch,
         series_uid=uid,
         frames=frames,
-        geometry=read_geometry(ds),
+        geometry=geometry,
         series_number=_int_or_none(ds.get("SeriesNumber")),
         modality=str(ds.get("Modality", "") or ""),
         description=str(ds.get("SeriesDescription", "") or ""),
+        study_uid=str(ds.get("StudyInstanceUID", "") or ""),
+        patient=patient_key(ds),
+        date=str(ds.get("SeriesDate", "") or ds.get("StudyDate", "") or ""),
+        size=size,
+        stack_key=(size, plane, frames > 1, localizer),
     )
+
+
+def patient_key(ds: Dataset) -> str:
+    """What tells patients apart: (0010,0020) Patient ID, else the name, else the study."""
+    pid = str(ds.get("PatientID", "") or "").strip()
+    name = str(ds.get("PatientName", "") or "").strip().upper()
+    return f"{pid}|{name}" if pid or name else f"study:{ds.get('StudyInstanceUID', '')}"
 
 
 def slice_distances(positions: np.ndarray, orientation: Sequence[float]) -> np.ndarray:
@@ -131,17 +159,45 @@ def order_entries(entries: Sequence[SeriesEntry]) -> list[SeriesEntry]:
     )
 
 
+def _split(uid: str, members: list[SeriesEntry]) -> list[tuple[str, list[SeriesEntry]]]:
+    """Split a Series Instance UID's files where they cannot stack (PS3.3 C.7.3.1 allows it).
+
+    Different sizes or planes, localizers, and multi-frame objects each get a
+    stack of their own; every multi-frame file is a stack by itself.
+    """
+    stacks: dict[tuple[object, ...], list[SeriesEntry]] = {}
+    for entry in members:
+        key = entry.stack_key + ((entry.file,) if entry.frames > 1 else ())
+        stacks.setdefault(key, []).append(entry)
+    parts = sorted(stacks.values(), key=lambda group: (-len(group), group[0].file))
+    return [(uid if i == 0 else f"{uid}#{i + 1}", group) for i, group in enumerate(parts)]
+
+
 def build_series(entries: Sequence[SeriesEntry]) -> list[Series]:
     """Group entries into series: earlier opens first, then by Series Number."""
     groups: dict[str, list[SeriesEntry]] = {}
     for entry in entries:
         groups.setdefault(entry.series_uid, []).append(entry)
     series = []
-    for uid, members in groups.items():
+    split = [part for uid, members in groups.items() for part in _split(uid, members)]
+    groups = dict(split)
+    for uid, members in split:
         ordered = order_entries(members)
         frames = tuple(FrameRef(e.file, i) for e in ordered for i in range(e.frames))
         first = members[0]
-        series.append(Series(uid, first.modality, first.description, first.series_number, frames))
+        series.append(
+            Series(
+                uid,
+                first.modality,
+                first.description,
+                first.series_number,
+                frames,
+                study_uid=first.study_uid,
+                patient=first.patient,
+                date=first.date,
+                series_uid=first.series_uid,
+            )
+        )
     batch = {uid: min(e.batch for e in members) for uid, members in groups.items()}
     first_file = {s.uid: min(f.file for f in s.frames) for s in series}
     return sorted(

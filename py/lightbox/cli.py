@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import sys
 import time
 from collections import Counter
@@ -35,6 +36,10 @@ from lightbox.deid_walk import Change, Outcome
 SECRET_FILE = ".lightbox-deid-secret"
 MANIFEST_FILE = ".lightbox-deid-manifest.json"
 NOT_DICOM = "not a DICOM file"
+#: The names this command writes (and may remove again, if no manifest records them).
+OWN_NAME = re.compile(r"DICOM/PT\d{4,6}/ST\d{4,6}/SE\d{4,6}/IM\d{4,6}(\.part)?")
+#: Seconds between saves of the manifest during a run.
+SAVE_EVERY = 5.0
 SECRET_NOTE = (
     f"The secret is kept in {SECRET_FILE} (mode 0600) beside the files, so that a resumed "
     "run maps UIDs, pseudonyms and dates the same way. Whoever holds it can confirm a "
@@ -55,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"lightbox: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\nlightbox: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
     return status
 
 
@@ -259,13 +267,20 @@ def run_deid(args: argparse.Namespace) -> int:
         if entry and ("output" not in entry or (target / entry["output"]).is_file()):
             continue
         todo.append((path, relative, key))
+    swept = _sweep(target, manifest)
+    if swept:
+        print(f"lightbox: removed {swept} unrecorded files of an interrupted run", file=sys.stderr)
     progress = Progress(total, total - len(todo), sys.stderr, args.quiet)
     progress.step()
+    saved = time.monotonic()
     try:
         for (_, relative, key), result in _results(todo, options, secret, args.jobs):
             _store(target, manifest, key, relative, result)
             progress.done += 1
             progress.step()
+            if time.monotonic() - saved > SAVE_EVERY:
+                manifest.save()
+                saved = time.monotonic()
     finally:
         manifest.save()
         progress.step(final=True)
@@ -296,6 +311,21 @@ def _results(
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield pending.pop(future), future.result()
+
+
+def _sweep(target: Path, manifest: Manifest) -> int:
+    """Remove output files the manifest does not know: written by a run killed before saving.
+
+    Only Lightbox's own names are touched (``DICOM/PTnnnn/STnnnn/SEnnnn/IMnnnn``).
+    """
+    known = {e["output"] for e in manifest.files.values() if "output" in e}
+    removed = 0
+    for path in sorted((target / "DICOM").rglob("*")):
+        relative = path.relative_to(target).as_posix()
+        if path.is_file() and OWN_NAME.fullmatch(relative) and relative not in known:
+            path.unlink()
+            removed += 1
+    return removed
 
 
 def _store(target: Path, manifest: Manifest, key: str, relative: str, result: FileResult) -> None:
@@ -344,5 +374,6 @@ def _finish(target: Path, manifest: Manifest, options: DeidOptions) -> None:
         flagged=[(e["output"], e["flagged"]) for e in manifest.files.values() if "flagged" in e],
         changes=summarize_counts(manifest.changes),
         secret_note=SECRET_NOTE,
+        not_dicom=sum(1 for e in manifest.files.values() if "notDicom" in e),
     )
     (target / REPORT_NAME).write_text(report, encoding="utf-8")

@@ -144,11 +144,20 @@ def header_only(ds: Dataset) -> Dataset:
     return out
 
 
+def _stub(ds: Dataset) -> Dataset:
+    """What FileSet needs to write in its scratch folder: the SOP identity, the File Meta."""
+    stub = Dataset()
+    stub.SOPClassUID, stub.SOPInstanceUID = ds.SOPClassUID, ds.SOPInstanceUID
+    stub.file_meta = FileMetaDataset(ds.file_meta)
+    return stub
+
+
 def dicomdir(entries: Iterable[tuple[str, Dataset]]) -> bytes:
     """Write a DICOMDIR for ``(file ID, dataset)`` pairs with pydicom's FileSet.
 
-    Only headers are written (into a temporary folder) to let FileSet build
-    the records; the DICOMDIR it writes references the File IDs given here.
+    The records are made from the datasets; FileSet writes only stubs (into a
+    temporary folder) beside the DICOMDIR, which references the File IDs
+    given here.
 
     References
     ----------
@@ -157,7 +166,7 @@ def dicomdir(entries: Iterable[tuple[str, Dataset]]) -> bytes:
     fs = _BulkFileSet()
     fs.adding = True
     for file_id, ds in entries:
-        fs.add_custom(header_only(ds), _nodes(ds, file_id))
+        fs.add_custom(_stub(ds), _nodes(ds, file_id))
     fs.adding = False
     with TemporaryDirectory() as tmp:
         fs.write(tmp)

@@ -27,7 +27,7 @@ from pydicom.uid import (
 )
 
 from lightbox.deid_export import header_only
-from lightbox.deid_options import BurnedIn, DeidOptions, Longitudinal
+from lightbox.deid_options import BurnedIn, DeidOptions, Longitudinal, Rect
 from lightbox.deid_pixels import blank, burned_in_reason
 from lightbox.deid_profile import Profile, load_profile
 from lightbox.deid_values import Cleaner, Keys
@@ -108,14 +108,37 @@ def process_file(
         ds, syntax = _read(name, data)
     except LightboxError as exc:
         return FileResult(name, excluded=exc.reason)
+    meta_class = str((ds.get("file_meta") or {}).get("MediaStorageSOPClassUID", ""))
+    if MediaStorageDirectoryStorage in (meta_class, str(ds.get("SOPClassUID", ""))):
+        return FileResult(name, excluded="a DICOMDIR: the export gets a new one")
     sop = str(ds.get("SOPInstanceUID", "") or "").strip()
     if not sop or "SOPClassUID" not in ds:
         return FileResult(name, excluded="no SOP Instance or Class UID: not a stored DICOM object")
-    if str(ds.SOPClassUID) == MediaStorageDirectoryStorage:
-        return FileResult(name, excluded="a DICOMDIR: the export gets a new one")
     flagged, rects, why = _burned_in(name, ds, sop, options)
     if why:
         return FileResult(name, excluded=why, flagged=flagged, original_sop=sop)
+    try:
+        return _deidentify(name, ds, syntax, options, keys, profile, flagged, rects, write)
+    except DecodeError as exc:
+        return FileResult(name, excluded=exc.reason, flagged=flagged, original_sop=sop)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, struct.error) as exc:
+        # A value pydicom cannot handle: this one file is left out, the others go on.
+        reason = f"cannot be de-identified: a value cannot be processed ({type(exc).__name__})"
+        return FileResult(name, excluded=reason, flagged=flagged, original_sop=sop)
+
+
+def _deidentify(
+    name: str,
+    ds: Dataset,
+    syntax: UID,
+    options: DeidOptions,
+    keys: Keys,
+    profile: Profile,
+    flagged: FlaggedFile | None,
+    rects: list[Rect],
+    write: bool,
+) -> FileResult:
+    sop = str(ds.SOPInstanceUID).strip()
     patient = patient_key(ds)
     cleaner = Cleaner.from_values(known_values(ds, profile))
     walker = Walker(options, profile, keys, patient, keys.shift_days(patient), cleaner)
@@ -125,10 +148,7 @@ def process_file(
     if rects:
         walker.record((0x7FE00010,), Outcome.REPLACED, "rectangles drawn by the user blanked")
         if write:
-            try:
-                syntax = blank(ds, syntax, rects, name)
-            except DecodeError as exc:
-                return FileResult(name, excluded=exc.reason, flagged=flagged, original_sop=sop)
+            syntax = blank(ds, syntax, rects, name)
     _finish(ds, walker, options, keys, patient, syntax, bool(rects))
     return FileResult(
         name,
@@ -169,7 +189,7 @@ def _read(name: str, data: bytes) -> tuple[Dataset, UID]:
 
 def _burned_in(
     name: str, ds: Dataset, sop: str, options: DeidOptions
-) -> tuple[FlaggedFile | None, list[tuple[int, int, int, int]], str | None]:
+) -> tuple[FlaggedFile | None, list[Rect], str | None]:
     """(the flag, the rectangles to blank, why the file is left out) for one image."""
     series = str(ds.get("SeriesInstanceUID", "") or "").strip()
     rects = options.blank_rects.get(sop) or options.blank_rects.get(series) or []

@@ -73,7 +73,8 @@ def blank(ds: Dataset, syntax: UID, rects: list[Rect], name: str) -> UID:
         try:
             ds.decompress(generate_instance_uid=False)
         except Exception as exc:  # any codec error: the file is left out, with the reason
-            raise DecodeError(name, f"the compressed pixel data cannot be decoded ({exc})") from exc
+            reason = f"its {syntax.name} pixel data cannot be decoded here, so it cannot be blanked"
+            raise DecodeError(name, reason) from exc
         syntax = UID(ds.file_meta.TransferSyntaxUID)
     frames = _frames_view(ds, syntax, name)
     fill = _fill_values(ds, frames)

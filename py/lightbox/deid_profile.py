@@ -165,7 +165,8 @@ def decide(row: Row, options: DeidOptions) -> Decision:
         option = _OPTION_NAMES.get(column, "Retain Descriptors (Lightbox)")
         return Decision(Action(code), f"{row.describe()}: {code} under {option}", basic)
     note = f" (chose {basic.value}: valid in every IOD)" if row.basic in COMBINED else ""
-    return Decision(basic, f"{row.describe()}: Basic Profile {row.basic}{note}", basic)
+    label = "action" if row.why else "Basic Profile"
+    return Decision(basic, f"{row.describe()}: {label} {row.basic}{note}", basic)
 
 
 def _row(item: dict[str, Any]) -> Row:

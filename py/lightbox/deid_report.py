@@ -102,6 +102,7 @@ def report_text(
     flagged: list[tuple[str, str]],
     changes: list[AttributeChange],
     secret_note: str,
+    not_dicom: int = 0,
 ) -> str:
     """The plain-text report: profile, options, counts, caveats, exclusions, flags, changes.
 
@@ -111,6 +112,8 @@ def report_text(
         Inputs named by a label that is not their name (a position, a key).
     flagged : list of (output name, reason)
         Images that may carry burned-in text.
+    not_dicom : int
+        Files passed over because their content is not DICOM (folders only).
     """
     lines = [
         "Lightbox de-identification report",
@@ -123,6 +126,11 @@ def report_text(
         "",
         f"Files exported: {exported}",
         f"Files left out: {len(excluded)}",
+        *(
+            [f"Files that are not DICOM (by content), passed over: {not_dicom}"]
+            if not_dicom
+            else []
+        ),
         f"Images that may carry burned-in text: {len(flagged)}",
         "",
         "Read this first:",

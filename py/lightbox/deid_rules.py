@@ -6,6 +6,14 @@ network addresses, person names and free text it does not list, instance UIDs
 it does not list, and the Overlay Plane module that goes with the overlay data
 it removes. Each rule here is a :class:`~lightbox.deid_profile.Row` like the
 table's, with its reason, so the preview and the report show why.
+
+Scopes: a sequence the profile replaces with a dummy (D: Content Sequence,
+Verifying Observer Sequence, Person Identification Code Sequence...) keeps its
+items, and every unlisted name and text inside becomes a dummy, codes included
+(in an identification sequence the code is the identifier), dates following
+the Retain Longitudinal option; so the object stays valid and its tree keeps
+its shape. A sequence the profile cleans (C) keeps its items with their text
+cleaned instead. Listed attributes inside either keep their own row's action.
 """
 
 from __future__ import annotations
@@ -212,10 +220,7 @@ def unlisted(tag: int, vr: str, scope: Scope, options: DeidOptions) -> Decision:
         row = _rule_row(tag, group, element, vr, scope)
     if row is None:
         return Decision(Action.KEEP, "not listed in Table E.1-1: kept")
-    decision = decide(row, options)
-    if row is _FREE_TEXT and options.retain_descriptors:
-        return Decision(Action.KEEP, "free text kept under Retain Descriptors (Lightbox)")
-    return decision
+    return decide(row, options)
 
 
 def _rule_row(tag: int, group: int, element: int, vr: str, scope: Scope) -> Row | None:

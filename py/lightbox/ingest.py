@@ -108,12 +108,9 @@ def read_header(name: str, data: bytes) -> Header:
     _check_image_module(name, ds)
     _check_decoder(name, syntax)
     frames = _number_of_frames(name, ds)
-    if not syntax.is_compressed:
-        expected = get_expected_length(ds, "bytes")
-        if pixel_bytes < expected:
-            raise InvalidDicomError(
-                name, f"pixel data is truncated: {pixel_bytes} of {expected} bytes present"
-            )
+    # Short native pixel data opens: the session shows what is there with a warning.
+    if not syntax.is_compressed and pixel_bytes == 0 < get_expected_length(ds, "bytes"):
+        raise InvalidDicomError(name, "pixel data is empty: the file ends at its pixel data")
     return Header(ds, syntax, frames)
 
 

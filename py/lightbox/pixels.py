@@ -264,9 +264,9 @@ def _single_bit_frame(value: bytes, index: int, fmt: PixelFormat) -> np.ndarray:
     return bits.reshape(fmt.rows, fmt.columns)
 
 
-def _bit_stream(value: bytes, extent: PixelExtent, fmt: PixelFormat) -> bytes:
+def _bit_stream(value: bytes, vr: str, fmt: PixelFormat) -> bytes:
     """Single-bit pixel data as bytes in little-endian order (OW words swapped in big endian)."""
-    if UID(fmt.transfer_syntax) == ExplicitVRBigEndian and extent.vr == "OW":
+    if UID(fmt.transfer_syntax) == ExplicitVRBigEndian and vr == "OW":
         return np.frombuffer(value[: len(value) // 2 * 2], ">u2").astype("<u2").tobytes()
     return value
 
@@ -293,13 +293,14 @@ def _decode(data: bytes, index: int, fmt: PixelFormat, correct_bits: bool = True
                 extent = pixel_extent(data, fmt)
                 if extent is not None:
                     value = data[extent.offset : extent.offset + extent.present]
-                    return _single_bit_frame(_bit_stream(value, extent, fmt), index, fmt)
+                    return _single_bit_frame(_bit_stream(value, extent.vr, fmt), index, fmt)
     ds = dcmread(io.BytesIO(data), force=True)
     if not ds.get("file_meta") or "TransferSyntaxUID" not in ds.file_meta:
         ds.file_meta = FileMetaDataset()
         ds.file_meta.TransferSyntaxUID = UID(fmt.transfer_syntax)
     if fmt.bits_allocated == 1 and fmt.is_native and "PixelData" in ds:
-        return _single_bit_frame(bytes(ds.PixelData), index, fmt)
+        value = _bit_stream(bytes(ds.PixelData), str(ds["PixelData"].VR), fmt)
+        return _single_bit_frame(value, index, fmt)
     full: np.ndarray = pixel_array(ds, index=index, decoding_plugin=plugin, **options)
     return full
 
@@ -409,7 +410,7 @@ def decode_short_frame(
     padded = value + bytes(extent.expected + extent.expected % 2 - len(value))
     try:
         if fmt.bits_allocated == 1:
-            arr = _single_bit_frame(_bit_stream(padded, extent, fmt), index, fmt)
+            arr = _single_bit_frame(_bit_stream(padded, extent.vr, fmt), index, fmt)
         else:
             ds = dcmread(io.BytesIO(data), stop_before_pixels=True, force=True)
             setattr(ds, _PIXEL_KEYWORDS[extent.tag], padded)

@@ -14,10 +14,23 @@ from typing import Any
 
 import numpy as np
 
-from lightbox import codecs, describe, display, frames, header, ingest, measure, pixels
+from lightbox import (
+    archive,
+    codecs,
+    describe,
+    dicomdir,
+    display,
+    documents,
+    frames,
+    header,
+    ingest,
+    measure,
+    pixels,
+    report,
+)
 from lightbox import overlays as planes
 from lightbox.catalog import Series, SeriesEntry, build_series, entry_from_header
-from lightbox.errors import InvalidDicomError, LightboxError
+from lightbox.errors import InvalidDicomError, LightboxError, NoPixelDataError
 from lightbox.records import FrameRef, Photometric, Skipped, VoiFunction, Window
 
 DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
@@ -108,6 +121,12 @@ class Session:
         self._sop_uids: dict[str, str] = {}
         self._auto_windows: dict[str, Window] = {}
         self._batches = 0
+        #: Non-image objects (reports, SR, ...) and their bytes, by position.
+        self.documents: list[tuple[documents.Document, bytes]] = []
+        self._present: list[str] = []
+        self._dicomdirs: list[dicomdir.DicomDir] = []
+        self._facts: list[report.ImageFacts] = []
+        self._patients: dict[str, str] = {}
 
     # -- opening -----------------------------------------------------------------
 
@@ -123,24 +142,68 @@ class Session:
         skipped: list[Skipped] = []
         touched: set[str] = set()
         for name, data in items:
-            try:
-                opened = self._open_one(name, data)
-            except LightboxError as exc:
-                skipped.append(Skipped(name, exc.reason))
-                continue
-            if opened is None:
-                continue
-            uid = self._add(opened, batch)
-            touched.add(uid)
-        for item in skipped:
-            self.skipped.append(item)
+            for item in archive.expand(name, data):  # a ZIP (nested too) gives its members
+                if isinstance(item, Skipped):
+                    skipped.append(item)
+                    continue
+                uid = self._open_member(item.path, item.data, batch, skipped)
+                if uid is not None:
+                    touched.add(uid)
+        for entry in skipped:
+            self.skipped.append(entry)
         self.series = build_series(self._entries)
-        first = next((i for i, s in enumerate(self.series) if s.uid in touched), None)
+        first = next((i for i, s in enumerate(self.series) if s.series_uid in touched), None)
         result = self.catalog()
-        result["opened"] = [s.uid for s in self.series if s.uid in touched]
+        result["opened"] = [s.uid for s in self.series if s.series_uid in touched]
         result["first"] = first
         result["skipped"] = [_skipped_json(s) for s in skipped]
         return result
+
+    def _open_member(
+        self, name: str, data: bytes, batch: int, skipped: list[Skipped]
+    ) -> str | None:
+        """Open one file of a drop; return its series UID, or None (skipped, DICOMDIR, document)."""
+        self._present.append(name)
+        if dicomdir.is_dicomdir(data):  # used to organise and report, not listed as skipped
+            try:
+                self._dicomdirs.append(dicomdir.read_dicomdir(name, data))
+            except LightboxError as exc:
+                skipped.append(Skipped(name, exc.reason))
+            return None
+        try:
+            opened = self._open_one(name, data)
+        except NoPixelDataError as exc:
+            try:
+                self.documents.append((documents.read_document(name, data), data))
+            except Exception:  # an unreadable non-image object is skipped with the first reason
+                skipped.append(Skipped(name, exc.reason))
+            return None
+        except LightboxError as exc:
+            skipped.append(Skipped(name, exc.reason))
+            return None
+        if opened is None:
+            return None
+        return self._add(opened, batch)
+
+    def completeness(self) -> report.Completeness:
+        """What was found, in plain words (patients, studies, series, gaps, missing files...)."""
+        # Files chosen one by one lose their folders: match those by SOP Instance UID.
+        uids = {f.name: str(f.header.dataset.get("SOPInstanceUID", "") or "") for f in self.files}
+        results = [dicomdir.reconcile(d, self._present, uids) for d in self._dicomdirs]
+        images = {f.name for f in self.files}
+        return report.build_report(
+            self._facts,
+            self.skipped,
+            missing=[p for r in results for p in r.missing_paths],
+            unreferenced=[p for p in dicomdir.unreferenced_by_all(results) if p in images],
+            notes=[n for d in self._dicomdirs for n in d.problems]
+            + [n for r in results for n in r.notes()],
+        )
+
+    def document(self, index: int) -> tuple[bytes, str]:
+        """The bytes and MIME type of an encapsulated document (the PDF report)."""
+        _, data = self.documents[index]
+        return documents.encapsulated_bytes(data)
 
     def _open_one(self, name: str, data: bytes) -> OpenedFile | None:
         header = ingest.read_header(name, data)
@@ -186,6 +249,9 @@ class Session:
             index, batch, opened.header.dataset, opened.header.frames, f"lightbox-file-{index}"
         )
         self._entries.append(entry)
+        self._facts.append(
+            report.image_facts(opened.name, opened.header.dataset, opened.header.frames)
+        )
         return entry.series_uid
 
     def catalog(self) -> dict[str, Any]:
@@ -193,7 +259,13 @@ class Session:
         return {
             "series": [self._series_json(s) for s in self.series],
             "skipped": [_skipped_json(s) for s in self.skipped],
+            "documents": [_document_json(i, d) for i, (d, _) in enumerate(self.documents)],
+            "report": self.completeness().to_json(),
         }
+
+    def _patient_key(self, patient: str) -> str:
+        """An opaque key per patient, numbered by first appearance (never the name or ID)."""
+        return self._patients.setdefault(patient, f"patient-{len(self._patients) + 1}")
 
     def _series_json(self, series: Series) -> dict[str, Any]:
         first = self.files[series.frames[0].file]
@@ -206,6 +278,9 @@ class Session:
             "rows": first.fmt.rows,
             "columns": first.fmt.columns,
             "photometric": first.fmt.photometric.value,
+            "studyUid": series.study_uid,
+            "patientKey": self._patient_key(series.patient),
+            "date": series.date,
             "overlays": any(self.files[i].overlay_planes for i in {f.file for f in series.frames}),
         }
 
@@ -434,7 +509,7 @@ class Inspector:
         if stored.ndim == 3:
             grey: np.ndarray = stored.astype(np.float64).mean(axis=2)  # colour: sample mean
             return grey
-        return display.modality_values(stored, opened.rescale)
+        return display.modality_values(stored, opened.parameters(ref.index).modality)
 
     def probe(self, series: int, frame: int, column: float, row: float) -> dict[str, Any] | None:
         """Stored value, modality value and patient position under image point (column, row)."""
@@ -471,8 +546,10 @@ class Inspector:
         opened, ref = self._frame(series, frame)
         values = self._values(ref)
         shape = (values.shape[0], values.shape[1])
-        mask = measure.ellipse_mask(shape, box) if kind == "ellipse" else measure.rectangle_mask(
-            shape, box
+        mask = (
+            measure.ellipse_mask(shape, box)
+            if kind == "ellipse"
+            else measure.rectangle_mask(shape, box)
         )
         stats = measure.region_stats(values, mask)
         if stats is None:
@@ -501,14 +578,17 @@ class Inspector:
         }
 
 
+def _document_json(index: int, document: documents.Document) -> dict[str, Any]:
+    return {
+        "index": index,
+        "name": document.name,
+        "kind": document.kind,
+        "title": document.title,
+        "type": document.sop_class,
+        "date": document.date,
+        "text": document.text,
+    }
+
+
 def _skipped_json(item: Skipped) -> dict[str, str]:
     return {"name": item.name, "reason": item.reason}
-
-
-def _window_json(window: Window) -> dict[str, Any]:
-    return {
-        "center": window.center,
-        "width": window.width,
-        "function": window.function.value,
-        "explanation": window.explanation,
-    }

@@ -70,10 +70,16 @@ class Watch:
     errors: list[str] = field(default_factory=list)
 
     def foreign(self) -> list[str]:
+        """Requests that could leave the machine: any network URL outside the origin.
+
+        The browser's own resources (its PDF viewer is chrome-extension:// and
+        chrome://) and data:/blob: URLs never touch the network.
+        """
         return [
             url
             for url in self.requests
-            if not url.startswith(("data:", "blob:")) and _origin(url) != self.origin
+            if urlsplit(url).scheme in ("http", "https", "ws", "wss", "ftp")
+            and _origin(url) != self.origin
         ]
 
 

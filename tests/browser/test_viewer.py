@@ -192,24 +192,41 @@ def test_bad_files_are_reported_and_the_rest_opens(
     text.write_text("not an image")
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(b"%PDF-1.4\n" + bytes(300))
-    cut = tmp_path / "cut.dcm"
-    cut.write_bytes((test_files / "CT_small.dcm").read_bytes()[:20000])
+    header_cut = tmp_path / "header-cut.dcm"
+    header_cut.write_bytes((test_files / "CT_small.dcm").read_bytes()[:3000])
     empty = tmp_path / "empty"
     empty.write_bytes(b"")
     good = test_files / "MR_small.dcm"
-    viewer.choose([text, pdf, cut, empty, good, test_files / "rtplan.dcm"])
+    viewer.choose([text, pdf, header_cut, empty, good, test_files / "rtplan.dcm"])
     catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
     assert [s["modality"] for s in catalog["series"]] == ["MR"]
     reasons = {item["name"]: item["reason"] for item in catalog["skipped"]}
-    assert set(reasons) == {"notes.txt", "report.pdf", "cut.dcm", "empty", "rtplan.dcm"}
+    assert set(reasons) == {"notes.txt", "report.pdf", "header-cut.dcm", "empty"}
     assert "not a DICOM file" in reasons["notes.txt"]
-    assert "truncated" in reasons["cut.dcm"]
-    assert "no image" in reasons["rtplan.dcm"]
+    assert "truncated" in reasons["header-cut.dcm"]
+    # The RT plan has no image: it is listed with its type, not hidden.
+    assert [(d["name"], d["type"]) for d in catalog["documents"]] == [
+        ("rtplan.dcm", "RT Plan Storage")
+    ]
     assert viewer.state()["file"] == "MR_small.dcm"
     notices = viewer.page.text_content("#notice-list") or ""
     for name in reasons:
         assert name in notices
     viewer.shot("bad-input-reported")
+
+
+def test_short_pixel_data_shows_what_it_has_with_a_warning(
+    viewer: Viewer, test_files: Path, tmp_path: Path
+) -> None:
+    cut = tmp_path / "cut.dcm"
+    cut.write_bytes((test_files / "CT_small.dcm").read_bytes()[:20000])
+    viewer.choose([cut])
+    assert viewer.state()["file"] == "cut.dcm"
+    message = viewer.page.text_content(".pane.active .pane-message") or ""
+    assert "truncated" in message and viewer.page.is_visible(".pane.active .pane-message")
+    frame = viewer.frame()
+    assert frame[:30, :, 0].std() > 5  # the rows that are present show the image
+    viewer.shot("short-pixel-data-warning")
 
 
 def test_undecodable_frame_is_reported_and_worker_lives(
@@ -222,8 +239,11 @@ def test_undecodable_frame_is_reported_and_worker_lives(
     broken = tmp_path / "broken.dcm"
     broken.write_bytes(bytes(data))
     viewer.choose([broken])
-    status = viewer.page.text_content("#status") or ""
-    assert "broken.dcm" in status and "cannot be decoded" in status
+    # The viewport says which file and why (the status line says what opened).
+    message = viewer.page.text_content(".pane.active .pane-message") or ""
+    assert "broken.dcm" in message and "cannot be decoded" in message, message
+    assert viewer.page.is_visible(".pane.active .pane-message")
+    viewer.shot("undecodable-frame-message")
     viewer.choose([test_files / "MR_small.dcm"])
     assert viewer.state()["file"] == "MR_small.dcm"
     assert viewer.frame()[..., 0].std() > 5

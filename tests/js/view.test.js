@@ -566,8 +566,8 @@ test("presetsFor: the file's windows come first, in order, then the CT windows",
   const ct = presetsFor("CT", files);
   assert.deepEqual(ct.slice(0, 3), [
     { label: "File default", center: null, width: null },
-    { label: "File: BRAIN (40/80)", center: 40, width: 80 },
-    { label: "File: window 2 (300/1500)", center: 300, width: 1500 },
+    { label: "File: BRAIN (40/80)", center: 40, width: 80, voi: 0 },
+    { label: "File: window 2 (300/1500)", center: 300, width: 1500, voi: 1 },
   ]);
   assert.deepEqual(
     ct.slice(3).map((p) => p.label),
@@ -576,6 +576,9 @@ test("presetsFor: the file's windows come first, in order, then the CT windows",
   const mr = presetsFor("MR", [{ center: 600, width: 1200, explanation: "T2" }]);
   assert.deepEqual(mr, [
     { label: "File default", center: null, width: null },
-    { label: "File: T2 (600/1200)", center: 600, width: 1200 },
+    { label: "File: T2 (600/1200)", center: 600, width: 1200, voi: 0 },
   ]);
+  // A VOI LUT is chosen by its index, with no centre or width.
+  const lut = presetsFor("XA", [{ center: null, width: null, explanation: "NORMAL", kind: "lut" }]);
+  assert.deepEqual(lut[1], { label: "File LUT: NORMAL", center: null, width: null, voi: 0 });
 });

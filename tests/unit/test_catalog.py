@@ -198,13 +198,10 @@ def test_build_series_expands_multiframe_entries_frame_by_frame():
         _entry(2, uid="S", frames=1),
     ]
     series = {s.uid: s for s in build_series(entries)}
-    assert series["M"].frames == (
-        FrameRef(1, 0),
-        FrameRef(1, 1),
-        FrameRef(0, 0),
-        FrameRef(0, 1),
-        FrameRef(0, 2),
-    )
+    # Each multi-frame object is a stack of its own (the larger first); both keep the UID.
+    assert series["M"].frames == (FrameRef(0, 0), FrameRef(0, 1), FrameRef(0, 2))
+    assert series["M#2"].frames == (FrameRef(1, 0), FrameRef(1, 1))
+    assert series["M"].series_uid == series["M#2"].series_uid == "M"
     assert series["S"].frames == (FrameRef(2, 0),)
 
 
@@ -219,7 +216,16 @@ def test_read_geometry_and_entry_from_header():
     assert read_geometry(ds) == Geometry((1.0, 2.5, -3.0), SAGITTAL, 7)
     entry = entry_from_header(5, 2, ds, 3, "fallback-uid")
     assert entry == SeriesEntry(
-        5, 2, "fallback-uid", 3, Geometry((1.0, 2.5, -3.0), SAGITTAL, 7), 4, "MR", "T1"
+        5,
+        2,
+        "fallback-uid",
+        3,
+        Geometry((1.0, 2.5, -3.0), SAGITTAL, 7),
+        4,
+        "MR",
+        "T1",
+        patient="study:",
+        stack_key=((0, 0), tuple(round(v, 2) for v in SAGITTAL), True, False),
     )
     ds.SeriesInstanceUID = "1.2.3.4"
     assert entry_from_header(5, 2, ds, 3, "fallback-uid").series_uid == "1.2.3.4"
@@ -230,3 +236,25 @@ def test_read_geometry_rejects_malformed_values():
     ds.add_new(0x00200032, "DS", [1, 2])  # two values, not three
     ds.add_new(0x00200037, "DS", [1, 0, 0, 0, 1])
     assert read_geometry(ds) == Geometry(None, None, None)
+
+
+def test_series_split_by_size_plane_and_localizer():
+    def entry(file: int, size: tuple[int, int], plane: tuple[float, ...], scout: bool = False):
+        return SeriesEntry(
+            file, 0, "S", 1, Geometry((0.0, 0.0, float(file)), plane, file), 1, "CT", "",
+            size=size, stack_key=(size, plane, False, scout),
+        )
+
+    axial = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
+    entries = [
+        entry(0, (512, 512), axial),
+        entry(1, (512, 512), axial),
+        entry(2, (512, 512), axial),
+        entry(3, (256, 256), axial),  # another size
+        entry(4, (512, 512), SAGITTAL),  # another plane
+        entry(5, (512, 512), axial, scout=True),  # a localizer
+    ]
+    series = build_series(entries)
+    assert [len(s.frames) for s in series] == [3, 1, 1, 1]
+    assert [s.uid for s in series] == ["S", "S#2", "S#3", "S#4"]
+    assert {f.file for f in series[0].frames} == {0, 1, 2}

@@ -21,7 +21,7 @@ from pydicom.uid import (
     UltrasoundImageStorage,
 )
 
-from lightbox import deid
+from lightbox import deid, deid_walk
 from lightbox.deid import DeidOptions
 from lightbox.session import Session
 from tests.unit.conftest import image_dataset
@@ -292,6 +292,34 @@ def test_bad_and_duplicate_files_are_left_out_with_a_reason(planted):
     assert "notes.txt" not in export.report
 
 
+def test_a_dicomdir_among_the_inputs_is_replaced_not_copied():
+    first = deid.deidentify(study_items(series=1, images=1), DeidOptions())
+    items = list(zip_members(first.zip).items())
+    export = deid.deidentify(items, DeidOptions())
+    reasons = {s.name: s.reason for s in export.excluded}
+    assert reasons == {
+        "DICOMDIR": "a DICOMDIR: the export gets a new one",
+        "REPORT.TXT": "not a DICOM file",
+    }
+    assert export.files == 2
+
+
+def test_a_file_pydicom_cannot_handle_is_left_out_and_the_others_go_on(planted, monkeypatch):
+    real = deid_walk.Walker.walk
+
+    def walk(self, ds, parents=(), scope=deid_walk.Scope.NORMAL):
+        if "ContentSequence" in ds:
+            raise ValueError("a value pydicom cannot handle")
+        return real(self, ds, parents, scope)
+
+    monkeypatch.setattr(deid_walk.Walker, "walk", walk)
+    export = deid.deidentify([*planted, *study_items(series=1, images=1)], DeidOptions())
+    assert export.files == 2
+    assert export.excluded[0].reason == (
+        "cannot be de-identified: a value cannot be processed (ValueError)"
+    )
+
+
 def test_nothing_to_export_gives_a_report_alone():
     export = deid.deidentify([("notes.txt", b"hello " * 40)], DeidOptions())
     assert export.files == 0
@@ -410,6 +438,20 @@ def test_blank_compressed_is_decoded_and_stored_native(pydicom_file, name):
     np.testing.assert_array_equal(after[2:], before[2:])
     np.testing.assert_array_equal(after[:2, 3:], before[:2, 3:])
     assert len(np.unique(after[:2, :3].reshape(-1, *after.shape[2:]), axis=0)) == 1
+
+
+def test_compressed_image_that_cannot_be_decoded_is_left_out(pydicom_file, monkeypatch):
+    def fail(self, *args, **kwargs):
+        raise RuntimeError("no codec")
+
+    monkeypatch.setattr(pydicom.Dataset, "decompress", fail)
+    original = pydicom.dcmread(pydicom_file("JPEG2000.dcm"))
+    options = DeidOptions(burned_in="blank", blank_rects={original.SOPInstanceUID: [(0, 0, 3, 2)]})
+    export = deid.deidentify([("j2k", pydicom_file("JPEG2000.dcm").read_bytes())], options)
+    assert export.files == 0
+    assert export.excluded[0].reason == (
+        "its JPEG 2000 Image Compression pixel data cannot be decoded here, so it cannot be blanked"
+    )
 
 
 # -- encodings: pixel data untouched, file valid ---------------------------------------------

@@ -69,11 +69,30 @@ def test_deid_folder_in_parallel_then_resume(tmp_path, capsys):
     assert {Path(i.path).relative_to(target).as_posix() for i in fs} == set(after)
     report = (target / "REPORT.TXT").read_text()
     assert "Files exported: 8" in report and cli.SECRET_FILE in report
+    assert "not DICOM (by content), passed over: 1" in report
     everything = b"".join(p.read_bytes() for p in target.rglob("*") if p.is_file())
     for marker in ("MKFAMILY", "MKPATID1234", UID_ROOT[:-1], MARKERS["private"]):
         assert marker.encode() not in everything
     manifest = json.loads((target / cli.MANIFEST_FILE).read_text())
     assert "notes.txt" not in json.dumps(manifest) and "MKFAMILY" not in json.dumps(manifest)
+
+
+def test_files_of_a_killed_run_are_redone_without_duplicates(tmp_path):
+    source, target = tmp_path / "in", tmp_path / "out"
+    items = study_items(series=1, images=4)
+    _tree(source, items[:2])
+    assert cli.main(["deid", str(source), str(target), "-j", "1", "-q"]) == 0
+    saved = (target / cli.MANIFEST_FILE).read_bytes()
+    _tree(source, items[2:])
+    assert cli.main(["deid", str(source), str(target), "-j", "2", "-q"]) == 0
+    (target / cli.MANIFEST_FILE).write_bytes(saved)  # as if killed before the last save
+    (target / "DICOM" / "PT0001" / "ST0001" / "SE0002").mkdir(parents=True, exist_ok=True)
+    (target / "DICOM" / "PT0001" / "ST0001" / "SE0002" / "IM0009").write_bytes(b"stray")
+    assert cli.main(["deid", str(source), str(target), "-j", "2", "-q"]) == 0
+    outputs = _outputs(target)
+    assert len(outputs) == len(items) == 5
+    assert len({ds.SOPInstanceUID for ds in outputs.values()}) == 5
+    assert len(FileSet(target / "DICOMDIR")) == 5
 
 
 def test_rerun_with_other_options_is_refused(tmp_path, capsys):

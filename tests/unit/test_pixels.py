@@ -86,6 +86,8 @@ FILES = [
     pytest.param("rtdose.dcm", 0, id="rtdose-32bit-first"),
     pytest.param("rtdose.dcm", 7, id="rtdose-32bit-middle"),
     pytest.param("rtdose.dcm", 14, id="rtdose-32bit-last"),
+    pytest.param("liver_1frame.dcm", 0, id="single-bit-segmentation"),
+    pytest.param("liver_expb_1frame.dcm", 0, id="single-bit-big-endian"),
 ]
 
 
@@ -571,3 +573,34 @@ def test_short_colour_frame_is_black_where_missing(make_image):
     )
     assert truncation is not None and truncation.present_pixels == 3
     assert values.reshape(6, 3).tolist() == [[200] * 3] * 3 + [[0] * 3] * 3
+
+
+def test_single_bit_frames_of_a_bare_dataset(make_dataset):
+    """No file meta: decoded from a full parse, frames still split bit by bit."""
+    bits = BITS[:45].astype(np.uint8).reshape(3, 3, 5)
+    ds = make_dataset(pixel_bytes=_pack_bits(bits), rows=3, cols=5, frames=3, bits_allocated=1)
+    del ds.file_meta
+    buffer = io.BytesIO()
+    ds.save_as(buffer, implicit_vr=True, little_endian=True)
+    data = buffer.getvalue()
+    header = ingest.read_header("bare.dcm", data)
+    fmt = pixels.pixel_format(header.dataset, header.transfer_syntax)
+    assert fmt.full_parse
+    for index in range(3):
+        assert pixels.decode_frame("bare.dcm", data, index, fmt).tolist() == bits[index].tolist()
+
+
+def test_short_single_bit_file(make_dataset):
+    bits = np.ones((4, 3, 5), dtype=np.uint8)
+    bits[:, 0, 0] = 0
+    ds = make_dataset(pixel_bytes=_pack_bits(bits), rows=3, cols=5, frames=4, bits_allocated=1)
+    whole = synth.to_bytes(ds)
+    data = whole[:-6]  # 8 bytes of 8: 64 bits of 60 -> now 2 bytes = 16 bits
+    fmt = _fmt(data)
+    extent = pixels.pixel_extent(data, fmt)
+    assert extent is not None and (extent.present, extent.expected) == (2, 8)
+    first, none = pixels.decode_short_frame("seg.dcm", data, 0, fmt, extent)
+    assert none is None and first.tolist() == bits[0].tolist()
+    second, cut = pixels.decode_short_frame("seg.dcm", data, 1, fmt, extent)
+    assert cut is not None and cut.present_pixels == 1  # bit 15 only
+    assert second.ravel().tolist() == [0] * 15  # its one bit is 0, the lowest value present

@@ -114,6 +114,14 @@ function pane() {
 
 // -- opening ----------------------------------------------------------------------
 
+/** Files per call to the worker: headers are indexed batch by batch, so the first
+ * image shows before a large drop is fully indexed, and a cancel takes effect between batches. */
+const BATCH_FILES = 64;
+const BATCH_BYTES = 96 * 1024 * 1024;
+
+/** @type {{cancelled: boolean} | null} */
+let opening = null;
+
 /**
  * Open files (File objects; folders give relative paths). ZIPs and DICOMDIRs are
  * expanded by the worker; bad files are listed in `skipped`; the rest open.
@@ -122,41 +130,78 @@ function pane() {
  */
 async function open(files) {
   const list = Array.from(files);
-  setStatus(`Reading ${list.length} file${list.length === 1 ? "" : "s"}…`);
+  const job = { cancelled: false };
+  opening = job;
+  const total = list.length;
   /** @type {{name: string, reason: string}[]} */
-  const unreadable = [];
-  const names = [];
-  const buffers = [];
-  for (const file of list) {
-    const name = file.webkitRelativePath || file.name;
-    try {
-      buffers.push(await file.arrayBuffer());
-      names.push(name);
-    } catch (error) {
-      unreadable.push({ name, reason: `the browser could not read it (${error})` });
+  const skipped = [];
+  /** @type {Set<string>} */
+  const opened = new Set();
+  /** @type {number|null} */
+  let first = null;
+  /** @type {OpenResult | null} */
+  let last = null;
+  let done = 0;
+  progress(0, total);
+  try {
+    await client.ready;
+    while (done < total && !job.cancelled) {
+      const names = [];
+      const buffers = [];
+      let bytes = 0;
+      while (done < total && names.length < BATCH_FILES && bytes < BATCH_BYTES) {
+        const file = list[done];
+        const name = file.webkitRelativePath || file.name;
+        done += 1;
+        try {
+          const buffer = await file.arrayBuffer();
+          bytes += buffer.byteLength;
+          buffers.push(buffer);
+          names.push(name);
+        } catch (error) {
+          skipped.push({ name, reason: `the browser could not read it (${error})` });
+        }
+      }
+      /** @type {OpenResult} */
+      const result = await client.call("open", { names, buffers }, buffers);
+      last = result;
+      skipped.push(...result.skipped);
+      result.opened.forEach((uid) => opened.add(uid));
+      app.catalog = { ...result, skipped: [...app.catalog.skipped, ...result.skipped] };
+      progress(done, total);
+      renderSeriesList();
+      if (first === null && result.first !== null) {
+        first = result.first;
+        $("placeholder").hidden = true;
+        await pane().select(first, 0).catch(() => {}); // a bad frame is reported in the pane
+      }
     }
+  } finally {
+    progress(null, total);
+    if (opening === job) opening = null;
   }
-  await client.ready;
-  /** @type {OpenResult} */
-  const result = await client.call("open", { names, buffers }, buffers);
-  result.skipped = [...unreadable, ...result.skipped];
-  app.catalog = { series: result.series, skipped: [...app.catalog.skipped, ...result.skipped] };
-  showSkipped(result.skipped);
-  const opened = result.opened.length;
+  const result = /** @type {OpenResult} */ ({
+    ...(last ?? (await client.call("catalog"))),
+    skipped,
+    opened: [...opened],
+    first,
+    cancelled: job.cancelled,
+  });
+  showSkipped(skipped);
   setStatus(
-    `Opened ${opened} series` +
-      (result.skipped.length ? `; ${result.skipped.length} file${result.skipped.length === 1 ? "" : "s"} not opened` : ""),
-    opened === 0 && result.skipped.length > 0,
+    (job.cancelled ? `Stopped after ${done} of ${total} files: ` : "") +
+      `Opened ${opened.size} series` +
+      (skipped.length ? `; ${skipped.length} file${skipped.length === 1 ? "" : "s"} not opened` : ""),
+    opened.size === 0 && skipped.length > 0,
   );
   $("placeholder").hidden = app.catalog.series.length > 0;
   renderSeriesList();
   void loadThumbnails();
-  if (result.first !== null) {
-    await pane().select(result.first, 0).catch(() => {}); // a bad frame is reported in the pane
+  if (first !== null) {
     // Other visible panes that are empty show the following series.
     app.panes.forEach((other, i) => {
       if (other !== pane() && other.series < 0 && !other.root.hidden) {
-        const next = (result.first ?? 0) + i;
+        const next = (first ?? 0) + i;
         if (next < app.catalog.series.length) void other.select(next, 0).catch(() => {});
       }
     });
@@ -164,6 +209,16 @@ async function open(files) {
   app.opens += 1;
   document.body.dataset.opens = String(app.opens); // lets scripts wait for UI-started opens
   return result;
+}
+
+/** The progress bar: files read of all files; null hides it. @param {number|null} done @param {number} total */
+function progress(done, total) {
+  const bar = $("progress");
+  bar.hidden = done === null || total < 2;
+  if (done === null) return;
+  (/** @type {HTMLProgressElement} */ ($("progress-bar"))).max = total;
+  (/** @type {HTMLProgressElement} */ ($("progress-bar"))).value = done;
+  $("progress-text").textContent = `Indexed ${done} of ${total} files`;
 }
 
 async function openDemo() {
@@ -217,15 +272,33 @@ async function loadThumbnails() {
 function renderSeriesList() {
   const list = $("series-list");
   list.replaceChildren();
-  if (!app.catalog.series.length) {
+  const catalog = app.catalog;
+  if (!catalog.series.length && !(catalog.documents ?? []).length) {
     const hint = document.createElement("p");
     hint.className = "empty-hint";
-    hint.innerHTML = "Drop DICOM files anywhere, or choose <b>Open files</b>.";
+    hint.innerHTML = "Drop DICOM files, folders or ZIPs anywhere, or choose <b>Open files</b>.";
     list.append(hint);
     return;
   }
+  const patients = new Set(catalog.series.map((s) => s.patientKey));
+  if (patients.size > 1) {
+    const warning = document.createElement("p");
+    warning.className = "warning";
+    warning.textContent = `These files belong to ${patients.size} different patients.`;
+    list.append(warning);
+  }
   const current = pane()?.series ?? -1;
-  app.catalog.series.forEach((series, index) => {
+  let group = "";
+  catalog.series.forEach((series, index) => {
+    const key = `${series.patientKey}|${series.studyUid}`;
+    if (key !== group) {
+      group = key;
+      const title = document.createElement("div");
+      title.className = "group-title";
+      const patientNumber = [...patients].indexOf(series.patientKey) + 1;
+      title.textContent = `${patients.size > 1 ? `Patient ${patientNumber} · ` : ""}Study ${formatDate(series.date) || ""}`.trim();
+      list.append(title);
+    }
     const button = document.createElement("button");
     button.type = "button";
     button.dataset.series = String(index);
@@ -243,11 +316,75 @@ function renderSeriesList() {
     title.textContent = app.hidePatient ? `Series ${series.number ?? index + 1}` : series.description || `Series ${series.number ?? index + 1}`;
     const meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = `${series.modality || "?"} · ${series.frames} image${series.frames === 1 ? "" : "s"} · ${series.columns}×${series.rows}`;
+    meta.textContent = `${series.modality || "?"} · ${series.frames} image${series.frames === 1 ? "" : "s"} · ${formatDate(series.date)}`;
     button.append(title, meta);
     button.addEventListener("click", () => report(pane().select(index, 0)));
     list.append(button);
   });
+  const docs = catalog.documents ?? [];
+  if (docs.length) {
+    const title = document.createElement("div");
+    title.className = "group-title";
+    title.textContent = "Documents";
+    list.append(title);
+  }
+  for (const doc of docs) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "document";
+    button.dataset.document = String(doc.index);
+    button.textContent = `${doc.kind === "pdf" ? "PDF" : doc.kind === "sr" ? "Report" : "Object"}: ${app.hidePatient ? doc.type : doc.title}`;
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    meta.textContent = `${doc.type}${doc.date ? " · " + formatDate(doc.date) : ""}`;
+    button.append(meta);
+    button.addEventListener("click", () => report(openDocument(doc)));
+    list.append(button);
+  }
+}
+
+/** @param {string | undefined} date DICOM DA (YYYYMMDD) */
+function formatDate(date) {
+  const text = date ?? "";
+  return /^\d{8}$/.test(text) ? `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}` : text;
+}
+
+/**
+ * A PDF opens in the browser's own viewer from a blob URL; a structured report as text.
+ * @param {{index: number, kind: string, title: string, text: string, type: string}} doc
+ */
+async function openDocument(doc) {
+  if (doc.kind === "pdf") {
+    const { mime, bytes } = await client.call("document", { index: doc.index });
+    const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
+    const link = document.createElement("a");
+    link.href = url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    document.body.append(link);
+    link.click();
+    link.remove();
+    $("report-text").textContent = `${doc.title} opened in a new tab.`;
+    lastDocumentUrl = url;
+    return;
+  }
+  $("report-title").textContent = doc.title;
+  $("report-text").textContent = doc.kind === "sr" ? doc.text : `${doc.type}: this object has no image to show.`;
+  $("report").hidden = false;
+}
+
+/** @type {string} the latest document's blob URL (scripts and tests can read it) */
+let lastDocumentUrl = "";
+
+/** @param {boolean} [on] */
+function toggleReport(on) {
+  const panel = $("report");
+  const show = on === undefined ? panel.hidden : on;
+  if (show) {
+    $("report-title").textContent = "What was found";
+    $("report-text").textContent = app.catalog.report?.text ?? "Nothing is open.";
+  }
+  panel.hidden = !show;
 }
 
 /** @param {{name: string, reason: string}[]} skipped */
@@ -295,6 +432,7 @@ function applyPreset(index) {
   const preset = presets[index];
   if (!preset) return Promise.resolve();
   (/** @type {HTMLSelectElement} */ ($("preset"))).value = String(index);
+  if (preset.voi !== undefined) return p.setVoi(preset.voi);
   return preset.center === null || preset.width === null ? p.clearWindow() : p.setWindow(preset.center, preset.width);
 }
 
@@ -538,6 +676,8 @@ const api = {
   },
   closeAll,
   openDemo,
+  /** @param {number} index */
+  openDocument: (index) => openDocument((app.catalog.documents ?? [])[index]).then(() => lastDocumentUrl),
   setLayout,
   /** @param {number} index */
   activate,
@@ -595,6 +735,11 @@ $("csv-button").addEventListener("click", () => download(new Blob([measurementsC
 $("help-button").addEventListener("click", () => toggleHelp());
 $("help-close").addEventListener("click", () => toggleHelp(false));
 $("notices-close").addEventListener("click", () => ($("notices").hidden = true));
+$("progress-cancel").addEventListener("click", () => {
+  if (opening) opening.cancelled = true;
+});
+$("report-button").addEventListener("click", () => toggleReport());
+$("report-close").addEventListener("click", () => toggleReport(false));
 $("reload-button").addEventListener("click", () => location.reload());
 for (const button of document.querySelectorAll("#tools .tool")) {
   button.addEventListener("click", () => setTool(/** @type {HTMLElement} */ (button).dataset.tool ?? "scroll"));

@@ -77,6 +77,8 @@ export class Pane {
     this.invert = false;
     /** @type {Map<number, [number, number]>} user windows by series */
     this.windows = new Map();
+    /** @type {Map<number, number>} the file VOI (window or LUT) chosen, by series */
+    this.vois = new Map();
     this.zoom = 1;
     this.pan = { x: 0, y: 0 };
     this.rotation = 0;
@@ -124,6 +126,7 @@ export class Pane {
     this.frame = 0;
     this.invert = false;
     this.windows.clear();
+    this.vois.clear();
     this.shown = null;
     this.info = null;
     return this.changed();
@@ -148,6 +151,14 @@ export class Pane {
 
   clearWindow() {
     this.windows.delete(this.series);
+    this.vois.delete(this.series);
+    return this.changed();
+  }
+
+  /** Choose one of the file's windows or VOI LUTs (by index); drops a user window. @param {number} index */
+  setVoi(index) {
+    this.windows.delete(this.series);
+    this.vois.set(this.series, index);
     return this.changed();
   }
 
@@ -213,6 +224,7 @@ export class Pane {
           width: user ? user[1] : null,
           invert: this.invert,
           overlays: this.host.showOverlays(),
+          voi: this.vois.get(this.series) ?? null,
         });
         const { info, pixels } = result;
         this.shown = new ImageData(new Uint8ClampedArray(pixels), info.width, info.height);

@@ -6,10 +6,13 @@
 /**
  * @typedef {{name: string, reason: string}} Skipped
  * @typedef {{uid: string, modality: string, description: string, number: number|null,
- *            frames: number, rows: number, columns: number, photometric: string}} SeriesInfo
- * @typedef {{series: SeriesInfo[], skipped: Skipped[]}} Catalog
- * @typedef {Catalog & {opened: string[], first: number|null}} OpenResult
- * @typedef {{center: number, width: number, function: string, explanation: string}} WindowInfo
+ *            frames: number, rows: number, columns: number, photometric: string,
+ *            studyUid?: string, patientKey?: string, date?: string}} SeriesInfo
+ * @typedef {{index: number, name: string, kind: string, title: string, type: string, date: string, text: string}} DocumentInfo
+ * @typedef {{series: SeriesInfo[], skipped: Skipped[], documents?: DocumentInfo[], report?: any}} Catalog
+ * @typedef {Catalog & {opened: string[], first: number|null, cancelled?: boolean}} OpenResult
+ * @typedef {{center: number|null, width: number|null, function: string|null, explanation: string,
+ *            kind?: string}} WindowInfo
  * @typedef {{series: number, frame: number, frames: number, width: number, height: number,
  *            file: string, photometric: string, windows: WindowInfo[],
  *            windowCenter: number|null, windowWidth: number|null,

@@ -57,6 +57,22 @@ const methods = {
   catalog(bridge) {
     return [JSON.parse(bridge.catalog()), []];
   },
+  document(bridge, { index }) {
+    const result = bridge.document(index);
+    let array;
+    let view;
+    try {
+      const mime = result.get(0);
+      array = result.get(1);
+      view = array.getBuffer("u8");
+      const bytes = view.data.slice().buffer;
+      return [{ mime, bytes }, [bytes]];
+    } finally {
+      view?.release();
+      array?.destroy();
+      result.destroy();
+    }
+  },
   geometry(bridge, { series }) {
     return [JSON.parse(bridge.geometry(series)), []];
   },
@@ -91,9 +107,9 @@ const methods = {
   closeAll(bridge) {
     return [JSON.parse(bridge.close_all()), []];
   },
-  async render(bridge, { series, frame, center, width, invert, overlays }) {
+  async render(bridge, { series, frame, center, width, invert, overlays, voi }) {
     await codecs.ensure(JSON.parse(bridge.codecs_for(series, frame)));
-    const result = bridge.render(series, frame, center, width, invert, Boolean(overlays));
+    const result = bridge.render(series, frame, center, width, invert, Boolean(overlays), voi ?? null);
     let rgba;
     let view;
     try {

@@ -1,0 +1,121 @@
+"""Non-image objects patients get: the PDF report, structured reports, and the rest.
+
+An Encapsulated PDF (PS3.3 A.45) is handed to the browser's own PDF viewer;
+a Structured Report's content tree (PS3.3 C.17.3) is rendered as indented
+text; anything else is listed with its SOP Class name rather than hidden.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.uid import UID
+
+#: How deep an SR content tree is followed before it is cut (malformed trees can loop).
+MAX_SR_DEPTH = 32
+
+
+@dataclass(frozen=True)
+class Document:
+    """A non-image object: kind is "pdf", "sr" or "other"."""
+
+    name: str
+    kind: str
+    title: str
+    sop_class: str
+    date: str
+    text: str = ""
+    mime: str = ""
+
+
+def read_document(name: str, data: bytes) -> Document:
+    """Describe a DICOM object that has no image (its bytes stay with the caller)."""
+    ds = dcmread(io.BytesIO(data), force=True)
+    sop = ds.get("SOPClassUID") or (
+        ds.file_meta.get("MediaStorageSOPClassUID") if ds.get("file_meta") else None
+    )
+    sop_name = UID(str(sop)).name if sop else "unknown object type"
+    date = str(ds.get("ContentDate", "") or ds.get("StudyDate", "") or "")
+    if "EncapsulatedDocument" in ds:
+        mime = str(ds.get("MIMETypeOfEncapsulatedDocument", "") or "application/octet-stream")
+        title = str(ds.get("DocumentTitle", "") or "") or "Document"
+        return Document(
+            name, "pdf" if mime == "application/pdf" else "other", title, sop_name, date, mime=mime
+        )
+    if "ContentSequence" in ds:
+        title = _concept(ds) or sop_name
+        return Document(name, "sr", title, sop_name, date, text=sr_text(ds))
+    return Document(name, "other", sop_name, sop_name, date)
+
+
+def encapsulated_bytes(data: bytes) -> tuple[bytes, str]:
+    """The encapsulated document's bytes and MIME type (PS3.3 C.24.2).
+
+    (0042,0011) Encapsulated Document is padded to even length; for PDF the
+    padding byte is harmless, and (0042,0015) Encapsulated Document Length,
+    when present, gives the exact length.
+    """
+    ds = dcmread(io.BytesIO(data), force=True)
+    payload = bytes(ds.EncapsulatedDocument)
+    length = ds.get("EncapsulatedDocumentLength")
+    if length:
+        payload = payload[: int(length)]
+    return payload, str(ds.get("MIMETypeOfEncapsulatedDocument", "") or "application/octet-stream")
+
+
+def _concept(item: Dataset) -> str:
+    names = item.get("ConceptNameCodeSequence")
+    return str(names[0].get("CodeMeaning", "")) if names else ""
+
+
+def _value(item: Dataset) -> str:
+    """The value of one content item, by its (0040,A040) Value Type (PS3.3 C.17.3.2)."""
+    kind = str(item.get("ValueType", ""))
+    if kind == "TEXT":
+        return str(item.get("TextValue", ""))
+    if kind == "CODE":
+        codes = item.get("ConceptCodeSequence")
+        return str(codes[0].get("CodeMeaning", "")) if codes else ""
+    if kind == "NUM":
+        measured = item.get("MeasuredValueSequence")
+        if not measured:
+            return ""
+        value = measured[0]
+        units = value.get("MeasurementUnitsCodeSequence")
+        unit = str(units[0].get("CodeValue", "")) if units else ""
+        return f"{value.get('NumericValue', '')} {unit}".strip()
+    if kind == "PNAME":
+        return str(item.get("PersonName", "")).replace("^", " ").strip()
+    if kind in ("DATE", "TIME", "DATETIME"):
+        return str(item.get(kind.title().replace("time", "Time"), "") or item.get("DateTime", ""))
+    if kind == "UIDREF":
+        return str(item.get("UID", ""))
+    return ""
+
+
+def sr_text(ds: Dataset) -> str:
+    """The content tree as indented lines: "Concept: value"."""
+    lines: list[str] = []
+    title = _concept(ds)
+    if title:
+        lines.append(title)
+
+    def walk(items: list[Dataset], depth: int) -> None:
+        if depth > MAX_SR_DEPTH:
+            lines.append("  " * depth + "…")
+            return
+        for item in items:
+            concept = _concept(item)
+            value = _value(item)
+            text = f"{concept}: {value}" if concept and value else concept or value
+            if text:
+                lines.append("  " * depth + text)
+            children = item.get("ContentSequence")
+            if children:
+                walk(list(children), depth + 1)
+
+    walk(list(ds.get("ContentSequence") or []), 1)
+    return "\n".join(lines)

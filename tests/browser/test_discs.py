@@ -1,0 +1,121 @@
+"""Patient discs and portal downloads through the real page: folders, ZIPs, DICOMDIR."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from conftest import Viewer
+
+from lightbox.session import Session
+from tests.unit import discs
+
+
+def write_tree(tree: list[tuple[str, bytes]], root: Path) -> Path:
+    for path, data in tree:
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return root
+
+
+def assert_cd_opened(viewer: Viewer, result: dict) -> None:
+    catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+    assert [(s["modality"], s["frames"]) for s in catalog["series"]] == [("CT", 6), ("CT", 4)]
+    assert len({s["patientKey"] for s in catalog["series"]}) == 1
+    assert all(s["studyUid"] for s in catalog["series"])
+    kinds = sorted(d["kind"] for d in catalog["documents"])
+    assert kinds == ["pdf"], catalog["documents"]
+    skipped = {Path(s["name"]).name for s in catalog["skipped"]}
+    assert {"VIEWER.EXE", "AUTORUN.INF", "README.HTM", "REPORT.PDF"} <= skipped
+    text = catalog["report"]["text"]
+    assert "1 patient" in text and "2 series" in text and "10 images" in text, text
+
+
+def test_cd_folder_opens_every_series_in_order(viewer: Viewer, tmp_path: Path) -> None:
+    root = write_tree(discs.cd_tree(), tmp_path / "disc")
+    before = int(viewer.page.evaluate("() => Number(document.body.dataset.opens || 0)"))
+    viewer.page.set_input_files("#open-folder-input", str(root / "CD"))
+    viewer.page.wait_for_function(f"() => Number(document.body.dataset.opens || 0) > {before}")
+    assert_cd_opened(viewer, {})
+    # Slices in geometric order: compare with the native pipeline on the same files.
+    files = sorted(p for p in (root / "CD").rglob("IM*"))
+    session = Session()
+    session.open([(str(p.relative_to(root)), p.read_bytes()) for p in files])
+    viewer.page.evaluate("() => window.lightbox.select(0, 3)")
+    assert (viewer.frame() == session.render(0, 3).rgba).all()
+    viewer.page.wait_for_selector("#series-list img.thumb")
+    viewer.shot("disc-folder")
+    viewer.page.click("#report-button")
+    report = viewer.page.text_content("#report-text") or ""
+    assert "10 images" in report
+    viewer.shot("disc-report")
+    viewer.page.click("#report-close")
+
+
+def test_cd_as_zip_with_nested_zip_and_pdf_report(viewer: Viewer, tmp_path: Path) -> None:
+    archive = tmp_path / "portal-download.zip"
+    archive.write_bytes(discs.zip_of(discs.cd_tree(), zip64=True))
+    viewer.choose([archive])
+    assert_cd_opened(viewer, {})
+    url = viewer.page.evaluate("() => window.lightbox.openDocument(0)")
+    assert url.startswith("blob:")
+    pdf = viewer.page.evaluate(
+        "async (u) => { const b = await (await fetch(u)).arrayBuffer();"
+        " return [new TextDecoder().decode(new Uint8Array(b).slice(0, 5)), b.byteLength]; }",
+        url,
+    )
+    assert pdf[0] == "%PDF-" and pdf[1] == len(discs.pdf_bytes())
+
+
+def test_two_patients_warns(viewer: Viewer, tmp_path: Path) -> None:
+    root = write_tree(discs.two_patients_folder(), tmp_path / "two")
+    viewer.choose(sorted(p for p in root.rglob("*") if p.is_file()))
+    catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+    assert len({s["patientKey"] for s in catalog["series"]}) == 2
+    warning = viewer.page.text_content("#series-list .warning") or ""
+    assert "2 different patients" in warning
+    # Opaque keys: no name or ID leaks into them.
+    assert all(s["patientKey"].startswith("patient-") for s in catalog["series"])
+
+
+def test_dicomdir_with_missing_files_is_reported(viewer: Viewer, tmp_path: Path) -> None:
+    tree, missing = discs.dicomdir_with_missing_files(drop=2)
+    archive = tmp_path / "gaps.zip"  # a ZIP keeps the folders the DICOMDIR refers to
+    archive.write_bytes(discs.zip_of(tree))
+    viewer.choose([archive])
+    report = viewer.page.evaluate("() => window.lightbox.catalog()")["report"]
+    assert sorted(report["missing"]) == sorted(f"gaps.zip/{m}" for m in missing), report
+    assert "missing" in report["text"].lower()
+
+
+def test_shuffled_200_files_open_in_geometric_order_with_progress(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    root = write_tree(discs.shuffled_series(count=200), tmp_path / "big")
+    paths = sorted(p for p in root.rglob("*") if p.is_file())
+    viewer.page.evaluate(
+        """() => { window.__progressSeen = 0;
+          new MutationObserver(() => {
+            if (!document.getElementById('progress').hidden) window.__progressSeen += 1;
+          }).observe(document.getElementById('progress'),
+                     {attributes: true, subtree: true, childList: true, characterData: true}); }"""
+    )
+    viewer.choose(paths)
+    assert viewer.page.evaluate("() => window.__progressSeen") > 0
+    state = viewer.state()
+    assert state["frames"] == 200
+    session = Session()
+    session.open([(p.name, p.read_bytes()) for p in paths])
+    positions = viewer.page.evaluate(
+        "() => window.lightbox.catalog().then(c => c.series.length)"
+    )
+    assert positions == 1
+    for frame in (0, 99, 199):
+        viewer.page.evaluate(f"() => window.lightbox.select(0, {frame})")
+        assert (viewer.frame() == session.render(0, frame).rgba).all()
+    zs = [
+        float(session.files[ref.file].header.dataset.ImagePositionPatient[2])
+        for ref in session.series[0].frames
+    ]
+    assert zs == sorted(zs) and np.all(np.diff(zs) > 0)
