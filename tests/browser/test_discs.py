@@ -107,9 +107,7 @@ def test_shuffled_200_files_open_in_geometric_order_with_progress(
     assert state["frames"] == 200
     session = Session()
     session.open([(p.name, p.read_bytes()) for p in paths])
-    positions = viewer.page.evaluate(
-        "() => window.lightbox.catalog().then(c => c.series.length)"
-    )
+    positions = viewer.page.evaluate("() => window.lightbox.catalog().then(c => c.series.length)")
     assert positions == 1
     for frame in (0, 99, 199):
         viewer.page.evaluate(f"() => window.lightbox.select(0, {frame})")

@@ -241,8 +241,16 @@ def test_read_geometry_rejects_malformed_values():
 def test_series_split_by_size_plane_and_localizer():
     def entry(file: int, size: tuple[int, int], plane: tuple[float, ...], scout: bool = False):
         return SeriesEntry(
-            file, 0, "S", 1, Geometry((0.0, 0.0, float(file)), plane, file), 1, "CT", "",
-            size=size, stack_key=(size, plane, False, scout),
+            file,
+            0,
+            "S",
+            1,
+            Geometry((0.0, 0.0, float(file)), plane, file),
+            1,
+            "CT",
+            "",
+            size=size,
+            stack_key=(size, plane, False, scout),
         )
 
     axial = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)

@@ -12,8 +12,7 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.pixels.processing import apply_color_lut
 
-from lightbox import ingest, pixels
-from lightbox.errors import InvalidDicomError
+from lightbox import pixels
 from lightbox.overlays import OVERLAY_RGBA
 from lightbox.records import FrameRef
 from lightbox.session import FrameCache, Session

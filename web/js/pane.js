@@ -384,7 +384,7 @@ export class Pane {
           .filter(Boolean)
           .join("\n");
     this.text.tr.textContent = [
-      hide ? "" : [view.study?.date, view.study?.description].filter(Boolean).join("  "),
+      hide ? "" : [dicomDate(view.study?.date), view.study?.description].filter(Boolean).join("  "),
       [view.seriesNumber && `Se ${view.seriesNumber}`, hide ? "" : view.seriesDescription].filter(Boolean).join("  "),
       info.file && !hide ? info.file : "",
     ]
@@ -638,4 +638,10 @@ export class Pane {
 /** @param {number} value */
 export function round(value) {
   return Math.abs(value) >= 100 ? Math.round(value) : Math.round(value * 10) / 10;
+}
+
+/** YYYYMMDD as YYYY-MM-DD. @param {string | undefined} date */
+function dicomDate(date) {
+  const text = date ?? "";
+  return /^\d{8}$/.test(text) ? `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}` : text;
 }
