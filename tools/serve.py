@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import re
 import sys
 import threading
 from pathlib import Path
@@ -30,8 +31,27 @@ MIME_TYPES = {
 }
 
 
+CSP_META = re.compile(r'http-equiv="Content-Security-Policy" content="([^"]+)"')
+
+
+def page_policy(directory: Path) -> str:
+    """The Content-Security-Policy of the built page (its <meta> tag), for every response."""
+    match = CSP_META.search((directory / "index.html").read_text())
+    return (match.group(1) + "; frame-ancestors 'self'") if match else "default-src 'self'"
+
+
 class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = MIME_TYPES
+
+    def end_headers(self) -> None:
+        policy = getattr(self.server, "policy", None)
+        if policy:
+            # Sent for every file, worker scripts included (a worker loaded from its
+            # own URL obeys only its own response's policy).
+            self.send_header("Content-Security-Policy", policy)
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Referrer-Policy", "no-referrer")
+        super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
         if getattr(self.server, "quiet", False):
@@ -45,6 +65,8 @@ def make_server(
     handler = functools.partial(Handler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.quiet = quiet  # type: ignore[attr-defined]
+    index = directory / "index.html"
+    server.policy = page_policy(directory) if index.exists() else None  # type: ignore[attr-defined]
     server.daemon_threads = True
     return server
 

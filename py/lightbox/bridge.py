@@ -14,7 +14,7 @@ import lightbox_codecs  # type: ignore[import-not-found]  # registered by the wo
 import numpy as np
 from pyodide.ffi import JsProxy, to_js
 
-from lightbox import codecs
+from lightbox import codecs, deid
 from lightbox.session import Inspector, Session
 
 
@@ -125,3 +125,28 @@ def document(index: int) -> tuple[str, np.ndarray]:
     """An encapsulated document's MIME type and bytes (as a uint8 array for getBuffer)."""
     data, mime = _session.document(int(index))
     return mime, np.frombuffer(data, dtype=np.uint8)
+
+
+def _deid_inputs(options: str, series: str) -> tuple[deid.DeidOptions, list[tuple[str, bytes]]]:
+    chosen = json.loads(series)
+    items = _session.files_of(None if chosen is None else [int(i) for i in chosen])
+    return deid.DeidOptions.from_camel(json.loads(options)), items
+
+
+def deid_preview(options: str, series: str) -> str:
+    """What de-identifying the chosen series (JSON list, or null for all) would change."""
+    chosen, items = _deid_inputs(options, series)
+    return _json(deid.plan(items, chosen).to_json())
+
+
+def deid_export(options: str, series: str) -> tuple[str, np.ndarray]:
+    """De-identify the chosen series: (JSON summary with the report, the ZIP's bytes)."""
+    chosen, items = _deid_inputs(options, series)
+    export = deid.deidentify(items, chosen)
+    summary = {
+        "report": export.report,
+        "files": export.files,
+        "excluded": [{"name": s.name, "reason": s.reason} for s in export.excluded],
+        "flagged": [f.to_json() for f in export.flagged],
+    }
+    return _json(summary), np.frombuffer(export.zip, dtype=np.uint8)

@@ -200,6 +200,12 @@ class Session:
             + [n for r in results for n in r.notes()],
         )
 
+    def files_of(self, series: Iterable[int] | None = None) -> list[tuple[str, bytes]]:
+        """(name, bytes) of every file behind the given series (all series when None)."""
+        chosen = range(len(self.series)) if series is None else series
+        indices = sorted({ref.file for s in chosen for ref in self.series[s].frames})
+        return [(self.files[i].name, self.files[i].data) for i in indices]
+
     def document(self, index: int) -> tuple[bytes, str]:
         """The bytes and MIME type of an encapsulated document (the PDF report)."""
         _, data = self.documents[index]

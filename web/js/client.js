@@ -33,7 +33,13 @@ export class Client {
     });
     this.resolveReady = resolveReady;
     this.rejectReady = rejectReady;
-    this.worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+    // A worker loaded from its own URL obeys only its own response's policy, which a
+    // static host may not send. A worker created from a blob: URL inherits this page's
+    // Content-Security-Policy (CSP Level 3), so the page's policy covers the worker too.
+    const entry = new URL("./worker.js", import.meta.url).href;
+    const source = new Blob([`import ${JSON.stringify(entry)};\n`], { type: "text/javascript" });
+    const blobUrl = URL.createObjectURL(source);
+    this.worker = new Worker(blobUrl, { type: "module" });
     this.worker.onmessage = (event) => this.receive(event.data);
     this.worker.onerror = (event) => {
       event.preventDefault();

@@ -6,6 +6,7 @@ import { Pane, round } from "./pane.js";
 import { presetsFor } from "./presets.js";
 import { collectDropped } from "./files.js";
 import { renderTags } from "./tags.js";
+import { setupDeid } from "./deid.js";
 
 /** @typedef {import("./protocol.js").Catalog} Catalog */
 /** @typedef {import("./protocol.js").OpenResult} OpenResult */
@@ -656,6 +657,26 @@ async function renderedFrame() {
   return { width: p.shown.width, height: p.shown.height, data: new Uint8ClampedArray(p.shown.data) };
 }
 
+const deidDialog = setupDeid({
+  client,
+  catalog: () => app.catalog,
+  activeSeries: () => pane().series,
+  // Rectangles drawn with the Rect tool, by Series Instance UID, as (x, y, width, height).
+  rectangles: () => {
+    /** @type {Map<string, number[][]>} */
+    const rects = new Map();
+    for (const m of app.measurements.filter((x) => x.kind === "rect")) {
+      const uid = m.series.split("#")[0];
+      const [a, b] = m.points;
+      const box = [Math.min(a.x, b.x), Math.min(a.y, b.y), Math.abs(b.x - a.x), Math.abs(b.y - a.y)].map(Math.round);
+      rects.set(uid, [...(rects.get(uid) ?? []), box]);
+    }
+    return rects;
+  },
+  download,
+  status: setStatus,
+});
+
 const api = {
   ready: client.ready.then((seconds) => {
     performance.mark("lightbox-ready"); // User Timing: what `npm run bench` reads
@@ -683,6 +704,8 @@ const api = {
   activate,
   setTool,
   measurementsCsv,
+  deidentify: deidDialog.deidentify,
+  setHidePatient,
 };
 api.ready.catch(() => {});
 Object.defineProperty(window, "lightbox", { value: Object.freeze(api), enumerable: true });

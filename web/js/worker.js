@@ -49,6 +49,29 @@ booting.then(
   (error) => self.postMessage({ type: "fatal", error: toWorkerError(error) }),
 );
 
+/**
+ * Unpack a Python (text, numpy array) pair: the text, and the array's bytes copied out
+ * of wasm memory (which may grow and detach a view) into a transferable buffer.
+ * Every proxy is released and destroyed here.
+ * @param {any} pair a PyProxy of a Python tuple
+ * @param {"u8" | "u8clamped"} type
+ * @returns {[string, ArrayBuffer]}
+ */
+function takePair(pair, type) {
+  let array;
+  let view;
+  try {
+    const text = pair.get(0);
+    array = pair.get(1);
+    view = array.getBuffer(type);
+    return [text, view.data.slice().buffer];
+  } finally {
+    view?.release();
+    array?.destroy();
+    pair.destroy();
+  }
+}
+
 /** @type {Record<string, (bridge: any, args: any) => [any, Transferable[]] | Promise<[any, Transferable[]]>>} */
 const methods = {
   open(bridge, { names, buffers }) {
@@ -58,20 +81,15 @@ const methods = {
     return [JSON.parse(bridge.catalog()), []];
   },
   document(bridge, { index }) {
-    const result = bridge.document(index);
-    let array;
-    let view;
-    try {
-      const mime = result.get(0);
-      array = result.get(1);
-      view = array.getBuffer("u8");
-      const bytes = view.data.slice().buffer;
-      return [{ mime, bytes }, [bytes]];
-    } finally {
-      view?.release();
-      array?.destroy();
-      result.destroy();
-    }
+    const [mime, bytes] = takePair(bridge.document(index), "u8");
+    return [{ mime, bytes }, [bytes]];
+  },
+  deidPreview(bridge, { options, series }) {
+    return [JSON.parse(bridge.deid_preview(JSON.stringify(options), JSON.stringify(series))), []];
+  },
+  deidExport(bridge, { options, series }) {
+    const [summary, zip] = takePair(bridge.deid_export(JSON.stringify(options), JSON.stringify(series)), "u8");
+    return [{ ...JSON.parse(summary), zip }, [zip]];
   },
   geometry(bridge, { series }) {
     return [JSON.parse(bridge.geometry(series)), []];
@@ -89,41 +107,16 @@ const methods = {
   },
   async thumbnail(bridge, { series, size }) {
     await codecs.ensure(JSON.parse(bridge.codecs_for(series, -1)));
-    const result = bridge.thumbnail(series, size);
-    let rgba;
-    let view;
-    try {
-      const info = JSON.parse(result.get(0));
-      rgba = result.get(1);
-      view = rgba.getBuffer("u8clamped");
-      const pixels = view.data.slice().buffer;
-      return [{ info, pixels }, [pixels]];
-    } finally {
-      view?.release();
-      rgba?.destroy();
-      result.destroy();
-    }
+    const [info, pixels] = takePair(bridge.thumbnail(series, size), "u8clamped");
+    return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
   closeAll(bridge) {
     return [JSON.parse(bridge.close_all()), []];
   },
   async render(bridge, { series, frame, center, width, invert, overlays, voi }) {
     await codecs.ensure(JSON.parse(bridge.codecs_for(series, frame)));
-    const result = bridge.render(series, frame, center, width, invert, Boolean(overlays), voi ?? null);
-    let rgba;
-    let view;
-    try {
-      const info = JSON.parse(result.get(0));
-      rgba = result.get(1);
-      view = rgba.getBuffer("u8clamped");
-      // Copy out of wasm memory (which may grow and detach the view), then transfer.
-      const pixels = view.data.slice().buffer;
-      return [{ info, pixels }, [pixels]];
-    } finally {
-      view?.release();
-      rgba?.destroy();
-      result.destroy();
-    }
+    const [info, pixels] = takePair(bridge.render(series, frame, center, width, invert, Boolean(overlays), voi ?? null), "u8clamped");
+    return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
 };
 
