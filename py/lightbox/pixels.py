@@ -339,7 +339,7 @@ def decode_raw(name: str, data: bytes, index: int, fmt: PixelFormat) -> np.ndarr
     try:
         arr = _decode(data, index, fmt, correct_bits=False)
     except Exception as exc:  # a codec can raise anything; report it as one error
-        raise DecodeError(name, f"frame {index + 1} cannot be decoded ({exc})") from exc
+        raise decode_error(name, index, exc) from exc
     return _finish(arr, fmt)
 
 
@@ -348,6 +348,12 @@ def stored_values(raw: np.ndarray, fmt: PixelFormat) -> np.ndarray:
     if fmt.samples == 1 and not fmt.is_float and raw.dtype.kind in "iu":
         return mask_stored_bits(raw, fmt.bits_stored, fmt.pixel_representation)
     return raw
+
+
+def decode_error(name: str, index: int, exc: Exception) -> DecodeError:
+    """A one-line DecodeError naming the file and frame (codec messages span lines)."""
+    reason = " ".join(str(exc).split())
+    return DecodeError(name, f"frame {index + 1} cannot be decoded ({reason})")
 
 
 def decode_frame(name: str, data: bytes, index: int, fmt: PixelFormat) -> np.ndarray:
@@ -378,7 +384,7 @@ def decode_frame(name: str, data: bytes, index: int, fmt: PixelFormat) -> np.nda
     try:
         arr = _decode(data, index, fmt)
     except Exception as exc:  # a codec can raise anything; report it as one error
-        raise DecodeError(name, f"frame {index + 1} cannot be decoded ({exc})") from exc
+        raise decode_error(name, index, exc) from exc
     return stored_values(_finish(arr, fmt), fmt)
 
 
@@ -416,7 +422,7 @@ def decode_short_frame(
             setattr(ds, _PIXEL_KEYWORDS[extent.tag], padded)
             arr = pixel_array(ds, index=index)
     except Exception as exc:
-        raise DecodeError(name, f"frame {index + 1} cannot be decoded ({exc})") from exc
+        raise decode_error(name, index, exc) from exc
     values = stored_values(_finish(arr, fmt), fmt).copy()
     flat = values.reshape(truncation.pixels, -1)
     flat[truncation.present_pixels :] = _fill_value(flat[: truncation.present_pixels], fmt)
