@@ -32,6 +32,9 @@ from lightbox.deid_export import Namer, dicomdir
 from lightbox.deid_profile import load_profile
 from lightbox.deid_report import report_text, summarize_counts
 from lightbox.deid_walk import Change, Outcome
+from lightbox.errors import LightboxError
+from lightbox.png import encode_png
+from lightbox.session import Session
 
 SECRET_FILE = ".lightbox-deid-secret"
 MANIFEST_FILE = ".lightbox-deid-manifest.json"
@@ -107,7 +110,47 @@ def _parser() -> argparse.ArgumentParser:
     deid.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
     deid.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     deid.set_defaults(run=run_deid)
+    render = commands.add_parser(
+        "render",
+        help="render one frame of a DICOM file to PNG, exactly as the viewer shows it",
+        description="The same display pipeline the browser runs, on native CPython.",
+    )
+    render.add_argument("file", type=Path, metavar="FILE")
+    render.add_argument("--frame", type=int, default=1, help="1-based frame number (default 1)")
+    render.add_argument("--window", type=float, nargs=2, metavar=("CENTER", "WIDTH"))
+    render.add_argument("--invert", action="store_true")
+    render.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.png")
+    render.set_defaults(run=run_render)
     return parser
+
+
+def run_render(args: argparse.Namespace) -> int:
+    """``lightbox render FILE --frame N -o out.png``."""
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{args.file}: {exc.strerror}") from exc
+    session = Session()
+    result = session.open([(args.file.name, data)])
+    if not result["series"]:
+        reasons = "; ".join(s["reason"] for s in result["skipped"]) or "no image"
+        raise UsageError(f"{args.file}: {reasons}")
+    frames = session.series[0].frames
+    if not 1 <= args.frame <= len(frames):
+        raise UsageError(f"{args.file}: frame {args.frame} of {len(frames)} does not exist")
+    window = tuple(args.window) if args.window else None
+    try:
+        rendered = session.render(0, args.frame - 1, window, args.invert)
+    except LightboxError as exc:
+        raise UsageError(str(exc)) from exc
+    args.output.write_bytes(encode_png(rendered.rgba))
+    info = rendered.info
+    print(
+        f"{args.output}: {info['width']}x{info['height']}, frame {args.frame} of {len(frames)}, "
+        f"window {info.get('windowCenter')}/{info.get('windowWidth')} "
+        f"({info.get('windowSource')}), decoder {info.get('decoder')}"
+    )
+    return 0
 
 
 def _options(args: argparse.Namespace) -> DeidOptions:
