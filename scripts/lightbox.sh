@@ -2,6 +2,7 @@
 # One entry point behind the npm scripts: set up whatever is missing, then act.
 #   start  build if needed, serve build/ on http://127.0.0.1:${PORT:-8000}/
 #   build  rebuild build/
+#   prepare  set up and build if needed, as start does, without serving (scripts/kiosk.sh)
 #   test   build, then every suite: ruff, mypy, tsc, node --test, pytest (unit + browser)
 #   bench  build, then the benchmark (prints a table, writes bench-results/)
 set -euo pipefail
@@ -63,6 +64,9 @@ case "${1:-}" in
   build)
     ensure_npm; ensure_venv; ensure_build force
     ;;
+  prepare)
+    ensure_npm; ensure_venv; ensure_build
+    ;;
   test)
     ensure_npm; ensure_venv; ensure_build force; ensure_chromium
     say "lint: ruff"
@@ -80,7 +84,7 @@ case "${1:-}" in
     exec "$VENV/bin/python" -m tools.bench "${@:2}"
     ;;
   *)
-    echo "usage: scripts/lightbox.sh start|build|test|bench" >&2
+    echo "usage: scripts/lightbox.sh start|build|prepare|test|bench" >&2
     exit 2
     ;;
 esac

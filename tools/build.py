@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.parse
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -197,6 +198,67 @@ def copy_web(out: Path) -> None:
     shutil.copytree(ROOT / "web", out, dirs_exist_ok=True)
 
 
+#: Files of the build the service worker does not precache: the list itself and the worker.
+PRECACHE_EXCLUDED = frozenset({"precache.json", "sw.js"})
+#: The line of web/sw.js that write_precache stamps with the version.
+SW_VERSION_LINE = 'const VERSION = "dev";'
+
+
+def precache_version(hashes: dict[str, str]) -> str:
+    """A short hash of every file's path and sha256, in path order: same files, same version."""
+    digest = hashlib.sha256()
+    for path in sorted(hashes):
+        digest.update(f"{path}\0{hashes[path]}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def write_precache(out: Path) -> dict:
+    """Write out/precache.json for the service worker and stamp its version into out/sw.js.
+
+    The list is every file under `out` except precache.json and sw.js, as URLs relative
+    to the site root, sorted; the version is a short sha256 of the files' paths and
+    hashes. Call it last, when every other file is written. Stamping sw.js makes each
+    build with different files a byte-different worker, which is how browsers notice
+    an update (the worker reads the list only while installing).
+    """
+    files = sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and p.relative_to(out).as_posix() not in PRECACHE_EXCLUDED
+    )
+    hashes = {name: sha256_of(out / name) for name in files}
+    version = precache_version(hashes)
+    manifest = {
+        "version": version,
+        "bytes": sum((out / name).stat().st_size for name in files),
+        "files": [urllib.parse.quote(name) for name in files],
+    }
+    (out / "precache.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    worker = out / "sw.js"
+    text = worker.read_text() if worker.exists() else ""
+    if text.count(SW_VERSION_LINE) != 1:
+        raise BuildError(f"{worker} must hold the line {SW_VERSION_LINE!r} exactly once")
+    worker.write_text(text.replace(SW_VERSION_LINE, f'const VERSION = "{version}";'))
+    return manifest
+
+
+def normalise_zip(path: Path) -> None:
+    """Rewrite a zip with fixed entry times, so the same contents give the same bytes.
+
+    The archive precompiled in Pyodide stamps each entry with the time of the build,
+    which would give every build a new precache version (a full re-download for every
+    user) though nothing changed. Its .pyc are hash-based, so times mean nothing.
+    """
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in entries:
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, data)
+
+
 def build(out: Path, log: Callable[[str], None] = print) -> dict:
     from tools import synth  # the demo generator needs pydicom and numpy only
 
@@ -219,12 +281,15 @@ def build(out: Path, log: Callable[[str], None] = print) -> dict:
     plain = out / "py" / "site-src.zip"
     site_archive(pydicom_wheel, plain)
     precompile(plain, out / "py" / "site.zip")
+    normalise_zip(out / "py" / "site.zip")
     plain.unlink()
     log("web front end and codecs")
     copy_web(out)
     copy_codecs(out / "codecs")
     log("demo study")
     demo = synth.write_demo(out / "demo")
+    log("hosted demo case")
+    demo["case"] = synth.write_case(out / "cases")
     info = {
         "pyodide": pins["pyodide"]["version"],
         "packages": wheels,
@@ -233,6 +298,15 @@ def build(out: Path, log: Callable[[str], None] = print) -> dict:
         "demo": demo,
     }
     (out / "build-info.json").write_text(json.dumps(info, indent=1))
+    precache = write_precache(out)  # last: it lists and hashes everything written above
+    info["precache"] = {
+        "version": precache["version"],
+        "files": len(precache["files"]),
+        "bytes": precache["bytes"],
+    }
+    log(
+        f"precache.json: {len(precache['files'])} files, {precache['bytes'] / 1e6:.1f} MB, version {precache['version']}"
+    )
     log(f"built {out} in {time.perf_counter() - started:.1f} s")
     return info
 

@@ -27,6 +27,8 @@ MIME_TYPES = {
     ".whl": "application/zip",
     ".css": "text/css",
     ".html": "text/html; charset=utf-8",
+    ".svg": "image/svg+xml",  # the app icon (nosniff: it must be labelled right)
+    ".webmanifest": "application/manifest+json",
     "": "application/octet-stream",
 }
 

@@ -180,3 +180,36 @@ def jpeg_baseline_grey(path: Path, rows: int = 96, cols: int = 128) -> Path:
     ds.LossyImageCompression = "01"
     path.write_bytes(to_bytes(ds))
     return path
+
+
+def write_case(out: Path) -> dict:
+    """A hosted teaching case: a small CD-like folder with a DICOMDIR, and the same as a ZIP.
+
+    ``out/demo-case/`` holds DICOMDIR + files (opened with ``?case=cases/demo-case/``);
+    ``out/demo-case.zip`` holds the same tree (``?case=cases/demo-case.zip``).
+    """
+    import tempfile
+    import zipfile
+
+    from pydicom.fileset import FileSet
+
+    fileset = FileSet()
+    fileset.ID = "LIGHTBOX CASE"
+    for ds in ct_series(12, 96, 96, name="case", window=(40.0, 400.0)):
+        ds.SeriesDescription = "Teaching case: phantom head"
+        # What a DICOMDIR's study record needs (PS3.3 F.5.2).
+        ds.StudyDate, ds.StudyTime, ds.StudyID, ds.AccessionNumber = "20260101", "120000", "1", ""
+        fileset.add(ds)
+    folder = out / "demo-case"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        fileset.write(tmp)
+        files = sorted(p for p in Path(tmp).rglob("*") if p.is_file())
+        with zipfile.ZipFile(out / "demo-case.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in files:
+                relative = path.relative_to(tmp).as_posix()
+                target = folder / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(path.read_bytes())
+                archive.write(path, relative)
+    return {"folder": "cases/demo-case/", "zip": "cases/demo-case.zip", "files": len(files)}

@@ -14,7 +14,7 @@ import lightbox_codecs  # type: ignore[import-not-found]  # registered by the wo
 import numpy as np
 from pyodide.ffi import JsProxy, to_js
 
-from lightbox import codecs, deid
+from lightbox import codecs, deid, dicomdir
 from lightbox.session import Inspector, Session
 
 
@@ -150,3 +150,9 @@ def deid_export(options: str, series: str) -> tuple[str, np.ndarray]:
         "flagged": [f.to_json() for f in export.flagged],
     }
     return _json(summary), np.frombuffer(export.zip, dtype=np.uint8)
+
+
+def dicomdir_files(path: str, data: JsProxy) -> str:
+    """The files a DICOMDIR references, relative to its folder (for a hosted case folder)."""
+    parsed = dicomdir.read_dicomdir(str(path), data.to_bytes())
+    return _json([entry.file for entry in parsed.entries if entry.file])

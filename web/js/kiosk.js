@@ -97,29 +97,22 @@ export function leavesPage(href, current) {
   return to.href !== here.href;
 }
 
-/**
- * Whether a drag carries a link or text rather than files (dropping it must not navigate).
- * @param {readonly string[]} types DataTransfer.types
- */
-export function dragCarriesLink(types) {
-  return !types.includes("Files") && types.length > 0;
-}
-
 /** Keys that navigate the browser's history. @param {{key: string, altKey: boolean}} event */
 export function isHistoryKey(event) {
   return event.key === "BrowserBack" || event.key === "BrowserForward" || (event.altKey && (event.key === "ArrowLeft" || event.key === "ArrowRight"));
 }
 
-/** @returns {KioskEnv} */
-function browserEnv() {
+/** The browser's environment (Node's timers and an inert target when there is no window). @returns {KioskEnv} */
+function defaultEnv() {
+  const hasWindow = typeof window !== "undefined";
   return {
-    target: window,
-    body: document.body,
+    target: hasWindow ? window : new EventTarget(),
+    body: typeof document !== "undefined" ? document.body : null,
     now: () => performance.now(),
-    setInterval: (f, ms) => window.setInterval(f, ms),
-    clearInterval: (id) => window.clearInterval(id),
+    setInterval: (f, ms) => setInterval(f, ms),
+    clearInterval: (id) => clearInterval(id),
     onError: (error) => console.error("kiosk:", error),
-    href: () => location.href,
+    href: () => (hasWindow ? location.href : "about:blank"),
   };
 }
 
@@ -134,7 +127,7 @@ export class Kiosk {
     /** @type {KioskOptions} */
     this.options = { ...DEFAULTS, ...options };
     /** @type {KioskEnv} */
-    this.env = { ...(env.target ? /** @type {KioskEnv} */ ({}) : browserEnv()), ...env };
+    this.env = { ...defaultEnv(), ...env };
     this.lastInput = this.env.now();
     this.pristine = true;
     this.playing = false;
@@ -148,19 +141,31 @@ export class Kiosk {
     this.listeners = [];
   }
 
-  /** Hide patient information, open the demo, listen for input and guard navigation. */
+  /**
+   * Hide patient information, guard navigation, open the demo and start the idle timer.
+   * Rejects when the demo cannot be opened; the kiosk keeps running and tries again
+   * at the next reset.
+   */
   async start() {
     if (this.running) return;
     this.running = true;
     this.env.body?.classList.add("kiosk");
     this.listen();
-    this.api.setHidePatient(true);
-    await this.api.openDemo();
-    const state = await this.api.state();
-    this.initial = { series: Math.max(state.series, 0), frame: state.frame };
-    this.lastInput = this.env.now();
-    this.pristine = true;
     this.timer = this.env.setInterval(() => void this.tick(), TICK_MS);
+    this.api.setHidePatient(true);
+    this.busy = true;
+    try {
+      await this.api.openDemo();
+      const state = await this.api.state();
+      this.initial = { series: Math.max(state.series, 0), frame: Math.max(state.frame, 0) };
+      this.pristine = true;
+    } catch (error) {
+      this.pristine = false; // not the demo state: the reset timer will try again
+      throw error;
+    } finally {
+      this.lastInput = this.env.now();
+      this.busy = false;
+    }
   }
 
   stop() {
@@ -197,17 +202,20 @@ export class Kiosk {
     if (state.frames > 1) this.api.startCine();
   }
 
-  /** Back to the demo as it was at start. */
+  /** Back to the demo as it was at start. A failure is retried after another resetSeconds. */
   async reset() {
     this.stopPlaying();
-    await this.api.closeAll();
-    this.api.setLayout?.("1x1");
-    this.api.setTool?.("scroll");
-    this.api.setHidePatient(true);
-    await this.api.openDemo();
-    await this.api.select(this.initial.series, this.initial.frame);
-    this.lastInput = this.env.now();
-    this.pristine = true;
+    try {
+      await this.api.closeAll();
+      this.api.setLayout?.("1x1");
+      this.api.setTool?.("scroll");
+      this.api.setHidePatient(true);
+      await this.api.openDemo();
+      await this.api.select(this.initial.series, this.initial.frame);
+      this.pristine = true;
+    } finally {
+      this.lastInput = this.env.now();
+    }
   }
 
   stopPlaying() {
@@ -227,28 +235,24 @@ export class Kiosk {
     const capture = { capture: true, passive: true };
     const active = { capture: true, passive: false };
     for (const type of INPUT_EVENTS) this.on(type, () => this.input(), capture);
-    // Links and forms: only links to this very page may be followed.
+    // Links and forms: only links to this very page, in this window, may be followed
+    // (so downloads and documents opened in a new tab are blocked too).
     /** @param {Event} event */
     const guardLink = (event) => {
       const link = anchorIn(event);
-      if (link && leavesPage(link.href, this.env.href())) event.preventDefault();
+      if (link && (leavesPage(link.href, this.env.href()) || !["", "_self"].includes(link.target ?? ""))) event.preventDefault();
     };
     this.on("click", guardLink, active);
     this.on("auxclick", guardLink, active);
     this.on("submit", (event) => event.preventDefault(), active);
-    // Dragging links or images out, and dropping links or text in, could navigate.
+    // Dragging a link or an image out of the page could carry it into another program.
     this.on("dragstart", (event) => {
       if (anchorIn(event) || isImage(event.target)) event.preventDefault();
     }, active);
-    for (const type of ["dragover", "drop"]) {
-      this.on(type, (event) => {
-        const types = event.dataTransfer ? Array.from(/** @type {readonly string[]} */ (event.dataTransfer.types)) : [];
-        if (!dragCarriesLink(types)) return;
-        event.preventDefault();
-        event.stopPropagation(); // the page's own drop handler must not try to open it
-        if (event.dataTransfer) event.dataTransfer.dropEffect = "none";
-      }, active);
-    }
+    // Whatever is dropped (a link, text, a file) must not make the browser navigate to it.
+    // The page's own drop handler still runs and opens dropped files.
+    this.on("dragover", (event) => event.preventDefault(), active);
+    this.on("drop", (event) => event.preventDefault(), active);
     this.on("contextmenu", (event) => event.preventDefault(), active);
     this.on("keydown", (event) => {
       if (isHistoryKey(event)) event.preventDefault();
@@ -262,7 +266,7 @@ export class Kiosk {
   }
 }
 
-/** The link an event happened in, if any. @param {Event} event @returns {{href: string} | null} */
+/** The link an event happened in, if any. @param {Event} event @returns {{href: string, target?: string} | null} */
 function anchorIn(event) {
   const path = typeof event.composedPath === "function" ? event.composedPath() : [event.target];
   for (const node of path) {

@@ -235,6 +235,38 @@ async function openDemo() {
   return open(files);
 }
 
+/**
+ * Open a teaching case published next to the app: `?case=<relative URL>` of a .zip,
+ * or of a folder holding a DICOMDIR. Only this origin: anything else is refused.
+ * @param {string} reference
+ */
+async function openCase(reference) {
+  const url = new URL(reference, document.baseURI);
+  if (url.origin !== location.origin) {
+    throw new Error(`The case ${reference} is on another site (${url.origin}); Lightbox only opens cases published with it.`);
+  }
+  /** @param {URL} where */
+  const fetchFile = async (where) => {
+    const response = await fetch(where);
+    if (!response.ok) throw new Error(`The case file ${where.pathname} could not be loaded (HTTP ${response.status}).`);
+    return new File([await response.blob()], decodeURIComponent(where.pathname.split("/").pop() ?? "case"));
+  };
+  setStatus(`Loading the case ${reference}…`);
+  if (!url.pathname.endsWith("/")) return open([await fetchFile(url)]);
+  const dicomdirFile = await fetchFile(new URL("DICOMDIR", url));
+  const buffer = await dicomdirFile.arrayBuffer();
+  await client.ready;
+  /** @type {string[]} */
+  const paths = await client.call("dicomdirFiles", { path: "DICOMDIR", buffer });
+  const files = await Promise.all(
+    paths.map(async (path) => {
+      const file = await fetchFile(new URL(path.split("/").map(encodeURIComponent).join("/"), url));
+      return new File([file], path); // keep the relative path the DICOMDIR refers to
+    }),
+  );
+  return open([new File([buffer], "DICOMDIR"), ...files]);
+}
+
 async function closeAll() {
   await client.ready;
   stopCine();
@@ -697,6 +729,7 @@ const api = {
   },
   closeAll,
   openDemo,
+  openCase,
   /** @param {number} index */
   openDocument: (index) => openDocument((app.catalog.documents ?? [])[index]).then(() => lastDocumentUrl),
   setLayout,
@@ -978,4 +1011,8 @@ document.addEventListener("keydown", (event) => {
 setLayout("1x1");
 activate(0);
 setTool("scroll");
+
+const params = new URLSearchParams(location.search);
+const hostedCase = params.get("case");
+if (hostedCase) report(api.ready.then(() => openCase(hostedCase)));
 export { round };

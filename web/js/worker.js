@@ -91,6 +91,9 @@ const methods = {
     const [summary, zip] = takePair(bridge.deid_export(JSON.stringify(options), JSON.stringify(series)), "u8");
     return [{ ...JSON.parse(summary), zip }, [zip]];
   },
+  dicomdirFiles(bridge, { path, buffer }) {
+    return [JSON.parse(bridge.dicomdir_files(path, buffer)), []];
+  },
   geometry(bridge, { series }) {
     return [JSON.parse(bridge.geometry(series)), []];
   },
