@@ -27,8 +27,10 @@ ensure_venv() {
     "$PY" -m venv "$VENV"
   fi
   if ! cmp -s requirements-dev.txt "$stamp"; then
-    say "installing Python packages (requirements-dev.txt)"
+    say "installing Python packages (requirements-dev.txt) and lightbox itself (editable)"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+    # The package itself, so `lightbox render|deid` and the bench import it from py/.
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e .
     cp requirements-dev.txt "$stamp"
   fi
 }

@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tools import synth
 from tools.serve import serve_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,11 +34,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+# The bare page is served under the same policy as the app, so its script is a file too.
 BARE_HTML = """<!doctype html><meta charset="utf-8"><title>bare loadPyodide</title>
-<script type="module">
-const worker = new Worker("./__bare_worker.js", {type: "module"});
-worker.onmessage = () => { performance.mark("bare-ready"); document.title = "ready"; };
-</script>"""
+<script type="module" src="./__bare.js"></script>"""
+BARE_PAGE_JS = """const worker = new Worker("./__bare_worker.js", {type: "module"});
+worker.onmessage = () => { performance.mark("bare-ready"); document.title = "ready"; };"""
 BARE_WORKER = """import { loadPyodide } from "./pyodide/pyodide.mjs";
 await loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href });
 self.postMessage("ready");"""
@@ -97,6 +96,7 @@ def site_with_extras(extras: dict[str, bytes], into: Path) -> Path:
         (bench / name).write_bytes(data)
     (into / "__bare.html").write_text(BARE_HTML)
     (into / "__bare_worker.js").write_text(BARE_WORKER)
+    (into / "__bare.js").write_text(BARE_PAGE_JS)
     return into
 
 
@@ -113,60 +113,270 @@ def open_times(browser: Browser, url: str, files: list[str], runs: int) -> dict[
     return results
 
 
+SERIES_AND_TIME = """async (names) => {
+  const load = async (n) => new File([await (await fetch("__bench/series/" + n)).blob()], n);
+  const files = await Promise.all(names.map(load));
+  await window.lightbox.closeAll();
+  const t0 = performance.now();
+  let first = null;
+  const opening = window.lightbox.open(files);
+  while (first === null) {
+    const s = await window.lightbox.state();
+    if (s.series >= 0 && s.file) first = performance.now() - t0;
+    else await new Promise((r) => setTimeout(r, 5));
+  }
+  await opening;
+  return {first, indexed: performance.now() - t0};
+}"""
+
+SCROLL = """async (count) => {
+  const times = [];
+  for (let i = 0; i < count; i += 1) {
+    const t0 = performance.now();
+    await window.lightbox.select(0, i);
+    await window.lightbox.renderedFrame();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}"""
+
+WINDOW_DRAG = """async (steps) => {
+  const times = [];
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i += 1) {
+    const t = performance.now();
+    await window.lightbox.setWindow(40 + i, 400 + 3 * i);
+    times.push(performance.now() - t);
+  }
+  return {fps: steps / ((performance.now() - t0) / 1000), times};
+}"""
+
+MEMORY = """async () => {
+  const stats = await window.lightbox.stats();
+  return {...stats, jsHeap: performance.memory ? performance.memory.usedJSHeapSize : null};
+}"""
+
+JS_DECODE = """async ([codecsUrl, name, b64, runs]) => {
+  const m = await import(codecsUrl);
+  await m.ensure([name]);
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const times = [];
+  for (let i = 0; i < runs; i += 1) {
+    const t0 = performance.now();
+    m.decode(name, bytes, null);
+    times.push(performance.now() - t0);
+  }
+  return times;
+}"""
+
+
+def first_frame(data: bytes) -> bytes:
+    import io as _io
+
+    import pydicom
+    from pydicom.encaps import generate_frames
+
+    ds = pydicom.dcmread(_io.BytesIO(data))
+    return next(generate_frames(ds.PixelData, number_of_frames=1))
+
+
+def open_file_times(page: Page, name: str, runs: int) -> list[float]:
+    return [page.evaluate(OPEN_AND_TIME, f"__bench/{name}")["ms"] for _ in range(runs)]
+
+
+def native_window_ms(data: bytes, runs: int = 50) -> list[float]:
+    """The same render with a changed window on native CPython (decoded frame cached)."""
+    from lightbox.session import Session
+
+    session = Session()
+    session.open([("frame.dcm", data)])
+    session.render(0, 0)
+    times = []
+    for i in range(runs):
+        t0 = time.perf_counter()
+        session.render(0, 0, (40.0 + i, 400.0 + 3 * i))
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Lightbox benchmark")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--slices", type=int, default=300)
     args = parser.parse_args(argv)
-    test_files = Path(__import__("pydicom").__file__).parent / "data" / "test_files"
-    ct512 = synth.to_bytes(synth.ct_series(1, 512, 512, name="bench512")[0])
-    files = {"CT_small.dcm": (test_files / "CT_small.dcm").read_bytes(), "ct512.dcm": ct512}
-    scratch = tempfile.TemporaryDirectory()
-    server, url = serve_in_thread(site_with_extras(files, Path(scratch.name)))
+    import base64
+
+    from tools import bench_data
+
     started = time.time()
+    print("generating data…", flush=True)
+    test_files = Path(__import__("pydicom").__file__).parent / "data" / "test_files"
+    encoded = bench_data.encoded_files()
+    files = {"CT_small.dcm": (test_files / "CT_small.dcm").read_bytes()}
+    files.update({f"{k}.dcm": v for k, v in encoded.items()})
+    files["mammo.dcm"] = bench_data.mammogram()
+    series = bench_data.ct_series_files(args.slices)
+    scratch = tempfile.TemporaryDirectory()
+    root = site_with_extras(files, Path(scratch.name))
+    (root / "__bench" / "series").mkdir()
+    for name, data in series:
+        (root / "__bench" / "series" / name).write_bytes(data)
+    server, url = serve_in_thread(root)
+    rows: list[dict] = []
+
+    def row(
+        name: str,
+        ours: list[float],
+        base: list[float] | None = None,
+        base_name: str = "",
+        unit: str = "ms",
+    ) -> None:
+        rows.append(
+            {
+                "measure": name,
+                "unit": unit,
+                "ours": summary(ours),
+                "baseline": summary(base) if base else None,
+                "baseline_name": base_name,
+            }
+        )
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        print("start-up…", flush=True)
         bare_cold, bare_warm = start_times(browser, url + "__bare.html", "bare-ready", args.runs)
         app_cold, app_warm = start_times(browser, url, "lightbox-ready", args.runs)
-        opens = open_times(browser, url, list(files), args.runs)
+        row("cold start: navigation to ready", app_cold, bare_cold, "bare loadPyodide(), cold")
+        row("warm start: navigation to ready", app_warm, bare_warm, "bare loadPyodide(), warm")
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        shell = page.evaluate("() => performance.getEntriesByType('navigation')[0].domInteractive")
+        page.evaluate("() => window.lightbox.ready")
+        row("page shell interactive (domInteractive)", [float(shell)])
+        print("open to first image…", flush=True)
+        row(
+            "open to first image: CT_small.dcm 128x128",
+            open_file_times(page, "CT_small.dcm", args.runs),
+        )
+        row("open to first image: CT 512x512", open_file_times(page, "explicit-le.dcm", args.runs))
+        print(f"{len(series)}-slice series…", flush=True)
+        names = [n for n, _ in series]
+        result = page.evaluate(SERIES_AND_TIME, names)
+        row(f"{len(series)}-slice 512x512 CT: first image", [result["first"]])
+        row(f"{len(series)}-slice 512x512 CT: fully indexed", [result["indexed"]])
+        memory = page.evaluate(MEMORY)
+        raw = len(series) * 512 * 512 * 2
+        print("scrolling…", flush=True)
+        steps = min(200, len(series))
+        cold = page.evaluate(SCROLL, steps)
+        cached = page.evaluate(SCROLL, steps)
+        row(f"scroll to a new slice, cold (first visit), {steps} steps", cold)
+        row(f"scroll to a new slice, cached, {steps} steps", cached)
+        memory_after_scroll = page.evaluate(MEMORY)
+        print("window/level…", flush=True)
+        page.evaluate("() => window.lightbox.closeAll()")
+        page.evaluate(
+            OPEN_AND_TIME.replace("await window.lightbox.closeAll();", ""),
+            "__bench/explicit-le.dcm",
+        )
+        drag = page.evaluate(WINDOW_DRAG, 60)
+        native = native_window_ms(encoded["explicit-le"])
+        row(
+            "window/level render, 512x512 CT (browser round trip vs native render)",
+            drag["times"],
+            native,
+            "same render on native CPython",
+        )
+        rows.append(
+            {
+                "measure": "window/level drag, 512x512 CT",
+                "unit": "fps",
+                "ours": {"median": drag["fps"], "p95": drag["fps"], "n": 1},
+                "baseline": None,
+                "baseline_name": "",
+            }
+        )
+        page.evaluate("() => window.lightbox.closeAll()")
+        page.evaluate(
+            OPEN_AND_TIME.replace("await window.lightbox.closeAll();", ""), "__bench/mammo.dcm"
+        )
+        mammo = page.evaluate(WINDOW_DRAG, 20)
+        rows.append(
+            {
+                "measure": "window/level drag, 4000x5000 16-bit mammogram",
+                "unit": "fps",
+                "ours": {"median": mammo["fps"], "p95": mammo["fps"], "n": 1},
+                "baseline": None,
+                "baseline_name": "",
+            }
+        )
+        page.evaluate("() => window.lightbox.closeAll()")
+        print("decoders…", flush=True)
+        codecs_url = url + "js/codecs.js"
+        worker = page.workers[0]
+        for label, codec in (
+            ("jpeg-baseline", "libjpeg-turbo"),
+            ("jpeg-ls", "charls"),
+            ("j2k", "openjpeg"),
+            ("htj2k", "openjph"),
+            ("rle", None),
+            ("explicit-le", None),
+        ):
+            ours = open_file_times(page, f"{label}.dcm", args.runs)
+            base = None
+            if codec:
+                frame = base64.b64encode(first_frame(encoded[label])).decode()
+                base = worker.evaluate(JS_DECODE, [codecs_url, codec, frame, args.runs])
+            row(
+                f"open + decode + display, {label} 512x512",
+                ours,
+                base,
+                f"{codec} decode alone, from JavaScript" if codec else "",
+            )
+        context.close()
         browser.close()
     server.shutdown()
     scratch.cleanup()
-    rows = [
-        (
-            "cold start: navigation to ready",
-            summary(app_cold),
-            summary(bare_cold),
-            "bare loadPyodide(), cold",
-        ),
-        (
-            "warm start: navigation to ready",
-            summary(app_warm),
-            summary(bare_warm),
-            "bare loadPyodide(), warm",
-        ),
-        ("open to first image: CT_small.dcm 128x128", summary(opens["CT_small.dcm"]), None, ""),
-        ("open to first image: CT 512x512 int16", summary(opens["ct512.dcm"]), None, ""),
-    ]
     print(
         f"\nLightbox bench — {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
-        f"headless Chromium, {args.runs} runs each\n"
+        f"headless Chromium, {args.runs} runs each unless stated\n"
     )
-    print("| measure | median ms | p95 ms | baseline | baseline median ms | ratio |")
+    print("| measure | median | p95 | baseline | baseline median | ratio |")
     print("|---|---|---|---|---|---|")
-    table = []
-    for name, ours, base, base_name in rows:
-        ratio = f"{ours['median'] / base['median']:.2f}x" if base else ""
-        base_median = f"{base['median']:.0f}" if base else ""
-        cells = [name, f"{ours['median']:.0f}", f"{ours['p95']:.0f}", base_name, base_median, ratio]
+    for r in rows:
+        ours, base, unit = r["ours"], r["baseline"], r["unit"]
+        ratio = f"{ours['median'] / base['median']:.2f}x" if base and base["median"] else ""
+        cells = [
+            r["measure"],
+            f"{ours['median']:.1f} {unit}",
+            f"{ours['p95']:.1f} {unit}",
+            r["baseline_name"],
+            f"{base['median']:.1f} {unit}" if base else "",
+            ratio,
+        ]
         print("| " + " | ".join(cells) + " |")
-        table.append({"measure": name, "ours": ours, "baseline": base, "baseline_name": base_name})
+    overhead = memory["wasmHeap"] - memory["cacheBytes"] - memory["fileBytes"]
+    mib = 2**20
+    print(
+        f"\nmemory after opening {len(series)} slices: "
+        f"wasm heap {memory['wasmHeap'] / mib:.0f} MiB, "
+        f"file bytes held {memory['fileBytes'] / mib:.0f} MiB, "
+        f"raw pixel bytes {raw / mib:.0f} MiB (heap / raw = {memory['wasmHeap'] / raw:.2f}), "
+        f"page JS heap {(memory['jsHeap'] or 0) / mib:.0f} MiB; after scrolling {steps} slices "
+        f"the frame cache holds {memory_after_scroll['cacheBytes'] / mib:.0f} MiB; "
+        f"heap beyond files and cache: {overhead / mib:.0f} MiB"
+    )
     OUT.mkdir(exist_ok=True)
     (OUT / "bench.json").write_text(
         json.dumps(
             {
                 "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "runs": args.runs,
-                "rows": table,
+                "rows": rows,
+                "memory": memory,
+                "memoryAfterScroll": memory_after_scroll,
+                "rawPixelBytes": raw,
                 "seconds": time.time() - started,
                 "cores": __import__("os").cpu_count(),
                 "numpy": np.__version__,

@@ -304,9 +304,8 @@ def build(out: Path, log: Callable[[str], None] = print) -> dict:
         "files": len(precache["files"]),
         "bytes": precache["bytes"],
     }
-    log(
-        f"precache.json: {len(precache['files'])} files, {precache['bytes'] / 1e6:.1f} MB, version {precache['version']}"
-    )
+    size = precache["bytes"] / 1e6
+    log(f"precache.json: {len(precache['files'])} files, {size:.1f} MB, {precache['version']}")
     log(f"built {out} in {time.perf_counter() - started:.1f} s")
     return info
 

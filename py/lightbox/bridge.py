@@ -156,3 +156,14 @@ def dicomdir_files(path: str, data: JsProxy) -> str:
     """The files a DICOMDIR references, relative to its folder (for a hosted case folder)."""
     parsed = dicomdir.read_dicomdir(str(path), data.to_bytes())
     return _json([entry.file for entry in parsed.entries if entry.file])
+
+
+def stats() -> str:
+    """Memory held by the session: file bytes and decoded-frame cache (for the bench)."""
+    return _json(
+        {
+            "fileBytes": sum(len(f.data) for f in _session.files),
+            "cacheBytes": _session.cache.nbytes,
+            "cachedFrames": len(_session.cache),
+        }
+    )

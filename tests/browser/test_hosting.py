@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from conftest import BUILD, Viewer, _finish, _new_viewer
+from conftest import BUILD, _finish, _new_viewer
 from playwright.sync_api import Browser
 
 from tools.serve import serve_in_thread

@@ -730,6 +730,11 @@ const api = {
   closeAll,
   openDemo,
   openCase,
+  /** Worker memory: wasm heap, file bytes, decoded-frame cache (what `npm run bench` reads). */
+  stats: async () => {
+    await client.ready;
+    return client.call("stats");
+  },
   /** @param {number} index */
   openDocument: (index) => openDocument((app.catalog.documents ?? [])[index]).then(() => lastDocumentUrl),
   setLayout,

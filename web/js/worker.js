@@ -94,6 +94,11 @@ const methods = {
   dicomdirFiles(bridge, { path, buffer }) {
     return [JSON.parse(bridge.dicomdir_files(path, buffer)), []];
   },
+  async stats(bridge) {
+    const { pyodide } = await booting;
+    const heap = /** @type {any} */ (pyodide)._module.HEAP8.length; // the wasm memory Pyodide grew to
+    return [{ wasmHeap: heap, ...JSON.parse(bridge.stats()) }, []];
+  },
   geometry(bridge, { series }) {
     return [JSON.parse(bridge.geometry(series)), []];
   },

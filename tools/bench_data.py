@@ -1,0 +1,116 @@
+"""Synthetic data for `npm run bench`, generated at bench time (nothing large is committed)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from pydicom.encaps import encapsulate
+from pydicom.uid import (
+    ExplicitVRLittleEndian,
+    HTJ2KLossless,
+    JPEG2000Lossless,
+    JPEGBaseline8Bit,
+    JPEGLSLossless,
+    RLELossless,
+)
+
+from tools import synth
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def ct_frame(rows: int = 512, cols: int = 512) -> np.ndarray:
+    """A 512x512 phantom slice as 12-bit unsigned stored values."""
+    hu = synth.phantom_slice(rows, cols, 0.1)
+    return np.clip(hu + 1024, 0, 4095).astype(np.uint16)
+
+
+def _dataset(samples: np.ndarray, name: str, bits: int = 12):
+    ds = synth.ct_series(1, samples.shape[0], samples.shape[1], name=name)[0]
+    ds.BitsStored, ds.HighBit, ds.PixelRepresentation = bits, bits - 1, 0
+    ds.PixelData = samples.astype("<u2").tobytes()
+    return ds
+
+
+def encoded_files() -> dict[str, bytes]:
+    """One 512x512 frame in each transfer syntax we can encode here."""
+    samples = ct_frame()
+    files: dict[str, bytes] = {}
+    native = _dataset(samples, "bench-native")
+    files["explicit-le"] = synth.to_bytes(native)
+    for label, syntax in (
+        ("rle", RLELossless),
+        ("jpeg-ls", JPEGLSLossless),
+        ("j2k", JPEG2000Lossless),
+    ):
+        ds = _dataset(samples, f"bench-{label}")
+        ds.compress(syntax)
+        files[label] = synth.to_bytes(ds)
+    files["htj2k"] = synth.to_bytes(_htj2k(samples))
+    files["jpeg-baseline"] = synth.to_bytes(_jpeg8(samples))
+    return files
+
+
+def _htj2k(samples: np.ndarray):
+    ds = _dataset(samples, "bench-htj2k")
+    with tempfile.TemporaryDirectory() as tmp:
+        raw, out = Path(tmp) / "in.raw", Path(tmp) / "out.j2c"
+        samples.astype("<u2").tofile(raw)
+        subprocess.run(
+            [
+                "node",
+                str(ROOT / "tests/browser/htj2k_encode.mjs"),
+                str(raw),
+                str(out),
+                str(samples.shape[1]),
+                str(samples.shape[0]),
+                "12",
+                "0",
+            ],
+            check=True,
+            cwd=ROOT,
+        )
+        stream = out.read_bytes()
+    ds.file_meta.TransferSyntaxUID = HTJ2KLossless
+    ds.PixelData = encapsulate([stream])
+    ds["PixelData"].VR = "OB"
+    return ds
+
+
+def _jpeg8(samples: np.ndarray):
+    from PIL import Image  # native Pillow encodes the 8-bit baseline test frame
+
+    grey = (samples >> 4).astype(np.uint8)
+    stream = io.BytesIO()
+    Image.fromarray(grey, mode="L").save(stream, format="JPEG", quality=90)
+    ds = _dataset(grey.astype(np.uint16), "bench-jpeg", bits=8)
+    ds.BitsAllocated = 8
+    ds.RescaleIntercept = 0
+    ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
+    ds.PixelData = encapsulate([stream.getvalue()])
+    ds["PixelData"].VR = "OB"
+    return ds
+
+
+def ct_series_files(count: int = 300, size: int = 512) -> list[tuple[str, bytes]]:
+    """A 300-slice 512x512 CT series (about 157 MB of pixel data)."""
+    series = synth.ct_series(count, size, size, name="bench-series")
+    return [(f"CT{i:04d}", synth.to_bytes(ds)) for i, ds in enumerate(series)]
+
+
+def mammogram(rows: int = 5000, cols: int = 4000) -> bytes:
+    """A 4,000x5,000 16-bit (12 stored) projection image, like a mammogram."""
+    y, x = np.mgrid[0:rows, 0:cols]
+    values = 2000 + 1500 * np.exp(
+        -(((x - cols * 0.3) / (cols * 0.4)) ** 2 + ((y - rows / 2) / (rows * 0.45)) ** 2)
+    )
+    ds = _dataset(values.astype(np.uint16), "bench-mammo")
+    ds.Modality = "MG"
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.RescaleIntercept = 0
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    return synth.to_bytes(ds)
