@@ -7,6 +7,9 @@ import { presetsFor } from "./presets.js";
 import { collectDropped } from "./files.js";
 import { renderTags } from "./tags.js";
 import { setupDeid } from "./deid.js";
+import { Kiosk, kioskOptions } from "./kiosk.js";
+import { registerOffline } from "./offline.js";
+import { decodeView, encodeView, paneView } from "./viewstate.js";
 
 /** @typedef {import("./protocol.js").Catalog} Catalog */
 /** @typedef {import("./protocol.js").OpenResult} OpenResult */
@@ -56,6 +59,10 @@ const app = {
   geometry: new Map(),
 };
 
+/** @type {number|null} the pending save of the view to the URL fragment */
+let viewTimer = null;
+let restoringView = false;
+
 /** @type {import("./pane.js").PaneHost} */
 const host = {
   client,
@@ -73,6 +80,7 @@ const host = {
     }
   },
   onError: (message) => setStatus(message, true),
+  onView: () => scheduleViewSave(),
   nextId: () => (app.measureId += 1),
 };
 
@@ -209,6 +217,7 @@ async function open(files) {
   }
   app.opens += 1;
   document.body.dataset.opens = String(app.opens); // lets scripts wait for UI-started opens
+  document.body.dispatchEvent(new Event("lightbox-opened"));
   return result;
 }
 
@@ -1017,7 +1026,92 @@ setLayout("1x1");
 activate(0);
 setTool("scroll");
 
+// -- the view in the URL fragment: shareable, and never patient data ------------------
+
+function scheduleViewSave() {
+  if (viewTimer !== null || restoringView) return;
+  viewTimer = window.setTimeout(() => {
+    viewTimer = null;
+    if (!app.catalog.series.length) return;
+    const layout = viewports.className.replace(/.*layout-/, "");
+    const view = {
+      layout,
+      active: app.active,
+      tool: app.tool,
+      panes: app.panes.map((p) => (p.root.hidden ? null : paneView(p, p.windows.get(p.series) ?? null))),
+    };
+    history.replaceState(history.state, "", encodeView(/** @type {any} */ (view)));
+  }, 300);
+}
+
+/** Restore the view a shared link carries, once its files (or hosted case) are open. */
+async function restoreView() {
+  const view = decodeView(location.hash);
+  if (!view || !app.catalog.series.length) return;
+  restoringView = true;
+  try {
+    setLayout(view.layout);
+    setTool(view.tool);
+    await Promise.all(
+      view.panes.map(async (saved, i) => {
+        const p = app.panes[i];
+        if (!saved || !p || saved.series >= app.catalog.series.length) return;
+        await p.select(saved.series, saved.frame).catch(() => {});
+        p.invert = saved.invert;
+        if (saved.window) p.windows.set(p.series, saved.window);
+        p.zoom = saved.zoom;
+        p.pan = { x: saved.pan[0], y: saved.pan[1] };
+        p.rotation = saved.rotation;
+        p.flipH = saved.flipH;
+        p.flipV = saved.flipV;
+        await p.changed().catch(() => {});
+      }),
+    );
+    activate(Math.min(view.active, app.panes.length - 1));
+  } finally {
+    restoringView = false;
+  }
+}
+
 const params = new URLSearchParams(location.search);
+const kioskMode = params.has("kiosk");
 const hostedCase = params.get("case");
-if (hostedCase) report(api.ready.then(() => openCase(hostedCase)));
+const restoreAfterOpen = decodeView(location.hash) !== null;
+if (hostedCase) {
+  report(api.ready.then(() => openCase(hostedCase)).then(() => (restoreAfterOpen ? restoreView() : undefined)));
+}
+/** The first open restores a shared view (the link's files were opened by hand). */
+let viewRestored = Boolean(hostedCase);
+document.body.addEventListener("lightbox-opened", () => {
+  if (viewRestored || !restoreAfterOpen) return;
+  viewRestored = true;
+  report(restoreView());
+});
+
+void registerOffline({
+  onUpdate: (apply) => {
+    if (kioskMode) return apply(); // a kiosk takes the new version at once
+    $("update").hidden = false;
+    $("update-button").addEventListener("click", () => apply(), { once: true });
+  },
+});
+
+if (kioskMode) {
+  document.body.classList.add("kiosk");
+  const kiosk = new Kiosk(
+    {
+      openDemo,
+      closeAll,
+      select: api.select,
+      state,
+      setHidePatient,
+      startCine,
+      stopCine,
+      setLayout,
+      setTool,
+    },
+    kioskOptions(params),
+  );
+  report(api.ready.then(() => kiosk.start()));
+}
 export { round };

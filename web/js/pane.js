@@ -26,6 +26,7 @@ import {
  *            showOverlays: () => boolean,
  *            measurements: Measurement[], onActivate: (pane: Pane) => void,
  *            onChange: (pane: Pane) => void, onError: (message: string) => void,
+ *            onView?: () => void,
  *            nextId: () => number}} PaneHost
  */
 
@@ -295,6 +296,7 @@ export class Pane {
     }
     this.drawLayer(m, ratio);
     this.drawText();
+    this.host.onView?.();
   }
 
   /** @param {import("./interaction.js").Matrix} m @param {number} ratio */

@@ -1,0 +1,93 @@
+"""Offline kiosks and shareable links: service worker, kiosk mode, the view in the URL."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from conftest import Viewer, _finish, _new_viewer
+from playwright.sync_api import Browser
+
+
+def test_starts_and_works_with_the_network_unplugged(browser: Browser, base_url: str) -> None:
+    context, viewer = _new_viewer(browser, base_url)
+    viewer.ready()
+    # The service worker precaches the whole app on the first visit.
+    cached = viewer.page.evaluate(
+        """async () => {
+          for (let i = 0; i < 1200; i += 1) {  // at most two minutes
+            const name = (await caches.keys()).find((k) => k.startsWith('lightbox-'));
+            if (navigator.serviceWorker.controller && name) {
+              return (await (await caches.open(name)).keys()).length;
+            }
+            await new Promise((f) => setTimeout(f, 100));
+          }
+          return 0;
+        }"""
+    )
+    assert cached > 50
+    context.set_offline(True)
+    viewer.page.reload()
+    viewer.ready()
+    viewer.page.click("#demo-button")
+    state = viewer.wait_state("s.frames === 24")
+    assert state["windowSource"] == "file"
+    viewer.shot("offline-demo")
+    _finish(context, viewer)
+
+
+def test_kiosk_starts_into_the_demo_plays_when_idle_and_resets(
+    browser: Browser, base_url: str
+) -> None:
+    context, viewer = _new_viewer(browser, f"{base_url}?kiosk&idle=1&reset=4")
+    viewer.ready()
+    page = viewer.page
+    viewer.wait_state("s.frames === 24")
+    assert "kiosk" in (page.get_attribute("body", "class") or "")
+    assert "Phantom" not in (page.text_content(".pane.active") or "")  # patient hidden
+    viewer.wait_state("s.frame >= 2", timeout_s=20)  # idle: the cine plays by itself
+    viewer.shot("kiosk-playing")
+    page.mouse.move(300, 300)
+    page.mouse.move(310, 305)
+    stopped = viewer.state()["frame"]
+    page.wait_for_timeout(600)
+    assert abs(viewer.state()["frame"] - stopped) <= 1  # input stops the play
+    page.keyboard.press("End")
+    viewer.wait_state("s.frame === 23")
+    viewer.wait_state("s.frame === 0 || s.frame < 23", timeout_s=20)  # back to the demo state
+    # Nothing can navigate away: a link to another site does nothing.
+    page.evaluate(
+        "() => { const a = document.createElement('a'); a.href = 'http://127.0.0.2:9/';"
+        " a.textContent = 'away'; a.id = 'away'; document.body.append(a); }"
+    )
+    page.click("#away")
+    page.wait_for_timeout(300)
+    assert urlsplit(page.url).netloc == urlsplit(base_url).netloc
+    _finish(context, viewer)
+
+
+def test_the_view_lives_in_the_fragment_and_restores(browser: Browser, base_url: str) -> None:
+    context, viewer = _new_viewer(browser, base_url)
+    viewer.ready()
+    page = viewer.page
+    page.click("#demo-button")
+    viewer.wait_state("s.frames === 24")
+    page.evaluate("() => window.lightbox.select(0, 7)")
+    page.evaluate("() => window.lightbox.setWindow(60, 300)")
+    page.locator(".pane.active").focus()
+    page.keyboard.press("r")
+    page.wait_for_function("() => location.hash.includes('r90')")
+    shared = page.url
+    fragment = urlsplit(shared).fragment
+    assert "f7" in fragment and "w60,300" in fragment
+    # No patient data and no UIDs in a link people share.
+    assert not re.search(r"\d+\.\d+\.\d+\.\d+", fragment)
+    assert "Phantom" not in fragment and "DEMO" not in fragment.upper()
+    context.close()
+
+    context, viewer = _new_viewer(browser, shared)
+    viewer.ready()
+    viewer.page.click("#demo-button")
+    state = viewer.wait_state("s.frame === 7 && s.rotation === 90")
+    assert (state["windowCenter"], state["windowWidth"]) == (60, 300)
+    _finish(context, viewer)
