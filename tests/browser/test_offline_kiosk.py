@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from conftest import Viewer, _finish, _new_viewer
+from conftest import _finish, _new_viewer
 from playwright.sync_api import Browser
 
 
