@@ -20,19 +20,12 @@ from pathlib import Path
 import numpy as np
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tools import chromium
 from tools.serve import serve_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench-results"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = chromium.ARGS
 
 # The bare page is served under the same policy as the app, so its script is a file too.
 BARE_HTML = """<!doctype html><meta charset="utf-8"><title>bare loadPyodide</title>
@@ -242,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium.EXECUTABLE, args=CHROMIUM_ARGS)
         print("start-up…", flush=True)
         bare_cold, bare_warm = start_times(browser, url + "__bare.html", "bare-ready", args.runs)
         app_cold, app_warm = start_times(browser, url, "lightbox-ready", args.runs)

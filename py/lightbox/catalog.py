@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset
 
 from lightbox.records import FrameRef, Geometry
+from lightbox.values import floats, int_or_none
 
 #: Orientations closer than this (cosine difference) count as the same plane.
 _ORIENTATION_TOLERANCE = 1e-3
@@ -56,29 +56,14 @@ class Series:
     series_uid: str = ""
 
 
-def _floats(value: Any, count: int) -> tuple[float, ...] | None:
-    try:
-        numbers = tuple(float(v) for v in value)
-    except (TypeError, ValueError):
-        return None
-    return numbers if len(numbers) == count else None
-
-
-def _int_or_none(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[call-overload,no-any-return]
-    except (TypeError, ValueError):
-        return None
-
-
 def read_geometry(ds: Dataset) -> Geometry:
     """(0020,0032) Image Position, (0020,0037) Orientation, (0020,0013) Instance Number."""
-    position = _floats(ds.get("ImagePositionPatient"), 3)
-    orientation = _floats(ds.get("ImageOrientationPatient"), 6)
+    position = floats(ds.get("ImagePositionPatient"), 3)
+    orientation = floats(ds.get("ImageOrientationPatient"), 6)
     return Geometry(
         position=position,  # type: ignore[arg-type]
         orientation=orientation,  # type: ignore[arg-type]
-        instance_number=_int_or_none(ds.get("InstanceNumber")),
+        instance_number=int_or_none(ds.get("InstanceNumber")),
     )
 
 
@@ -88,7 +73,7 @@ def entry_from_header(
     """Read what the catalog needs from one header; ``batch`` counts the opens."""
     uid = str(ds.get("SeriesInstanceUID", "") or "") or fallback_uid
     geometry = read_geometry(ds)
-    size = (_int_or_none(ds.get("Rows")) or 0, _int_or_none(ds.get("Columns")) or 0)
+    size = (int_or_none(ds.get("Rows")) or 0, int_or_none(ds.get("Columns")) or 0)
     plane = tuple(round(v, 2) for v in geometry.orientation) if geometry.orientation else None
     image_type = [str(v).upper() for v in (ds.get("ImageType") or [])]
     localizer = "LOCALIZER" in image_type
@@ -98,7 +83,7 @@ def entry_from_header(
         series_uid=uid,
         frames=frames,
         geometry=geometry,
-        series_number=_int_or_none(ds.get("SeriesNumber")),
+        series_number=int_or_none(ds.get("SeriesNumber")),
         modality=str(ds.get("Modality", "") or ""),
         description=str(ds.get("SeriesDescription", "") or ""),
         study_uid=str(ds.get("StudyInstanceUID", "") or ""),

@@ -19,6 +19,7 @@ from pydicom.dataset import Dataset
 
 from lightbox import display
 from lightbox.records import Window
+from lightbox.values import floats
 
 #: Functional group macros read here (PS3.3 C.7.6.16.2.x) by their sequence keyword.
 PIXEL_MEASURES = "PixelMeasuresSequence"  # (0028,9110), C.7.6.16.2.1
@@ -89,14 +90,6 @@ def functional_group(ds: Dataset, frame: int, keyword: str) -> Dataset | None:
     return None
 
 
-def _floats(value: Any, count: int) -> tuple[float, ...] | None:
-    try:
-        numbers = tuple(float(v) for v in value)
-    except (TypeError, ValueError):
-        return None
-    return numbers if len(numbers) == count else None
-
-
 def _float(value: Any) -> float | None:
     try:
         return float(value)
@@ -115,9 +108,9 @@ def read_geometry(ds: Dataset, frame: int) -> FrameGeometry:
     orientation = functional_group(ds, frame, PLANE_ORIENTATION) or ds
     measures = functional_group(ds, frame, PIXEL_MEASURES) or ds
     return FrameGeometry(
-        position=_floats(position.get("ImagePositionPatient"), 3),
-        orientation=_floats(orientation.get("ImageOrientationPatient"), 6),
-        pixel_spacing=_floats(measures.get("PixelSpacing"), 2),
+        position=floats(position.get("ImagePositionPatient"), 3),
+        orientation=floats(orientation.get("ImageOrientationPatient"), 6),
+        pixel_spacing=floats(measures.get("PixelSpacing"), 2),
         slice_thickness=_float(measures.get("SliceThickness")),
     )
 

@@ -22,6 +22,7 @@ from pydicom.dataset import Dataset
 from pydicom.errors import BytesLengthException
 
 from lightbox.records import Skipped
+from lightbox.values import floats, int_or_none
 
 #: Transfer syntaxes whose compression always loses information (PS3.5 A.4.1:
 #: JPEG Baseline, process 1, and JPEG Extended, processes 2 & 4, are DCT-based).
@@ -126,7 +127,7 @@ def image_facts(name: str, ds: Dataset, frames: int | None = None) -> ImageFacts
     meta = _get(ds, "file_meta")
     syntax = str(meta.get("TransferSyntaxUID", "") or "") if meta is not None else ""
     if frames is None:
-        frames = _int(_get(ds, "NumberOfFrames")) or 1
+        frames = int_or_none(_get(ds, "NumberOfFrames")) or 1
     single = frames == 1
     return ImageFacts(
         name=name,
@@ -137,8 +138,8 @@ def image_facts(name: str, ds: Dataset, frames: int | None = None) -> ImageFacts
         sop_uid=_text(_get(ds, "SOPInstanceUID")),
         frames=frames,
         lossy=_text(_get(ds, "LossyImageCompression")) == "01" or syntax in LOSSY_SYNTAXES,
-        position=_floats(_get(ds, "ImagePositionPatient"), 3) if single else None,
-        orientation=_floats(_get(ds, "ImageOrientationPatient"), 6) if single else None,
+        position=floats(_get(ds, "ImagePositionPatient"), 3) if single else None,
+        orientation=floats(_get(ds, "ImageOrientationPatient"), 6) if single else None,
     )
 
 
@@ -154,21 +155,6 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _int(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[call-overload,no-any-return]
-    except (TypeError, ValueError):
-        return None
-
-
-def _floats(value: Any, count: int) -> tuple[float, ...] | None:
-    try:
-        numbers = tuple(float(v) for v in value)
-    except (TypeError, ValueError):
-        return None
-    return numbers if len(numbers) == count else None
-
-
 def _patient_key(patient_id: object, name: object) -> str:
     """Same patient despite case and padding: 'DOE^JOHN^^' is 'Doe^John' (PS3.5 6.2.1.1)."""
     tidy_name = "^".join(" ".join(p.split()) for p in _text(name).split("^")).rstrip("^")
@@ -176,7 +162,7 @@ def _patient_key(patient_id: object, name: object) -> str:
 
 
 def _series_label(ds: Dataset) -> str:
-    number = _int(_get(ds, "SeriesNumber"))
+    number = int_or_none(_get(ds, "SeriesNumber"))
     description = _text(_get(ds, "SeriesDescription"))
     modality = _text(_get(ds, "Modality"))
     words = ["series"] + ([str(number)] if number is not None else [])

@@ -7,7 +7,6 @@ crash or any request outside the page's origin fails the test.
 from __future__ import annotations
 
 import base64
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,21 +17,14 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from tools import chromium
 from tools.serve import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
-CHROMIUM = os.environ.get("LIGHTBOX_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = chromium.EXECUTABLE
 SHOTS = ROOT / "test-results" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = chromium.ARGS
 BOOT_TIMEOUT_MS = 120_000
 
 

@@ -2,7 +2,7 @@
 // same functions the UI itself calls. It never parses DICOM.
 import { Client } from "./client.js";
 import { clampFrame, csvField, frameForKey, wheelSteps } from "./interaction.js";
-import { Pane, round } from "./pane.js";
+import { Pane, dicomDate, round } from "./pane.js";
 import { presetsFor } from "./presets.js";
 import { collectDropped } from "./files.js";
 import { renderTags } from "./tags.js";
@@ -338,7 +338,7 @@ function renderSeriesList() {
       const title = document.createElement("div");
       title.className = "group-title";
       const patientNumber = [...patients].indexOf(series.patientKey) + 1;
-      title.textContent = `${patients.size > 1 ? `Patient ${patientNumber} · ` : ""}Study ${formatDate(series.date) || ""}`.trim();
+      title.textContent = `${patients.size > 1 ? `Patient ${patientNumber} · ` : ""}Study ${dicomDate(series.date) || ""}`.trim();
       list.append(title);
     }
     const button = document.createElement("button");
@@ -358,7 +358,7 @@ function renderSeriesList() {
     title.textContent = app.hidePatient ? `Series ${series.number ?? index + 1}` : series.description || `Series ${series.number ?? index + 1}`;
     const meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = `${series.modality || "?"} · ${series.frames} image${series.frames === 1 ? "" : "s"} · ${formatDate(series.date)}`;
+    meta.textContent = `${series.modality || "?"} · ${series.frames} image${series.frames === 1 ? "" : "s"} · ${dicomDate(series.date)}`;
     button.append(title, meta);
     button.addEventListener("click", () => report(pane().select(index, 0)));
     list.append(button);
@@ -378,18 +378,13 @@ function renderSeriesList() {
     button.textContent = `${doc.kind === "pdf" ? "PDF" : doc.kind === "sr" ? "Report" : "Object"}: ${app.hidePatient ? doc.type : doc.title}`;
     const meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = `${doc.type}${doc.date ? " · " + formatDate(doc.date) : ""}`;
+    meta.textContent = `${doc.type}${doc.date ? " · " + dicomDate(doc.date) : ""}`;
     button.append(meta);
     button.addEventListener("click", () => report(openDocument(doc)));
     list.append(button);
   }
 }
 
-/** @param {string | undefined} date DICOM DA (YYYYMMDD) */
-function formatDate(date) {
-  const text = date ?? "";
-  return /^\d{8}$/.test(text) ? `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}` : text;
-}
 
 /**
  * A PDF opens in the browser's own viewer from a blob URL; a structured report as text.

@@ -643,7 +643,7 @@ export function round(value) {
 }
 
 /** YYYYMMDD as YYYY-MM-DD. @param {string | undefined} date */
-function dicomDate(date) {
+export function dicomDate(date) {
   const text = date ?? "";
   return /^\d{8}$/.test(text) ? `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}` : text;
 }
