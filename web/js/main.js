@@ -358,7 +358,9 @@ function renderSeriesList() {
     title.textContent = app.hidePatient ? `Series ${series.number ?? index + 1}` : series.description || `Series ${series.number ?? index + 1}`;
     const meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = `${series.modality || "?"} · ${series.frames} image${series.frames === 1 ? "" : "s"} · ${dicomDate(series.date)}`;
+    meta.textContent = [series.modality || "?", `${series.frames} image${series.frames === 1 ? "" : "s"}`, dicomDate(series.date)]
+      .filter(Boolean)
+      .join(" · ");
     button.append(title, meta);
     button.addEventListener("click", () => report(pane().select(index, 0)));
     list.append(button);

@@ -316,20 +316,27 @@ export class Pane {
     // Scale bar from the calibration, bottom centre.
     const cal = this.info?.view?.calibration;
     if (this.host.showInfo() && cal && cal.column_mm) {
-      const cssPerMm = matrixScale(m) / ratio / cal.column_mm;
+      // The ruler is vertical on screen: rows, or columns when turned a quarter.
+      const spacing = (this.rotation % 180 === 0 ? cal.row_mm : cal.column_mm) || cal.column_mm;
+      const cssPerMm = matrixScale(m) / ratio / spacing;
       const bar = scaleBar(cssPerMm);
       if (bar) {
-        const y = this.layer.height - 14 * ratio;
-        const x0 = this.layer.width / 2 - (bar.pixels * ratio) / 2;
+        // A vertical ruler on the right edge, below the orientation marker, clear of the text.
+        const x = this.layer.width - 12 * ratio;
+        const y0 = this.layer.height * 0.58;
+        const y1 = y0 + bar.pixels * ratio;
         ctx.strokeStyle = "#f0f0f0";
         ctx.fillStyle = "#f0f0f0";
         ctx.beginPath();
-        ctx.moveTo(x0, y - 4 * ratio);
-        ctx.lineTo(x0, y);
-        ctx.lineTo(x0 + bar.pixels * ratio, y);
-        ctx.lineTo(x0 + bar.pixels * ratio, y - 4 * ratio);
+        ctx.moveTo(x - 4 * ratio, y0);
+        ctx.lineTo(x, y0);
+        ctx.lineTo(x, y1);
+        ctx.lineTo(x - 4 * ratio, y1);
         ctx.stroke();
-        ctx.fillText(`${bar.mm >= 10 ? bar.mm / 10 + " cm" : bar.mm + " mm"}`, x0 + (bar.pixels * ratio) / 2 - 12 * ratio, y - 6 * ratio);
+        const label = bar.mm >= 10 ? `${bar.mm / 10} cm` : `${bar.mm} mm`;
+        ctx.textAlign = "right";
+        ctx.fillText(label, x - 6 * ratio, (y0 + y1) / 2 + 4 * ratio);
+        ctx.textAlign = "left";
       }
     }
   }
