@@ -400,8 +400,7 @@ class Session:
             )
         else:
             chosen, source, index = self._window_for(series, opened, ref, window, voi_index)
-            grey = display.gray_to_display(arr, params.modality, chosen, invert != opened.inverts)
-            rgba = display.gray_to_rgba(grey)
+            rgba = display.gray_rgba(arr, params.modality, chosen, invert != opened.inverts)
             if opened.supplemental and opened.palette is not None:
                 rgba = display.supplemental_to_rgba(arr, rgba, opened.palette)
             if isinstance(chosen, display.Lut):

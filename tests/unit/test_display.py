@@ -926,3 +926,22 @@ def test_lut_functions_do_not_mutate_their_input(call, arr):
     out = call(frozen)
     np.testing.assert_array_equal(frozen, original)
     assert not np.shares_memory(out, frozen)
+
+
+@pytest.mark.parametrize("dtype", ["u1", "i1", "<u2", "<i2", "<i4", "<u4"])
+@pytest.mark.parametrize("invert", [False, True])
+def test_gray_rgba_equals_the_two_step_path(dtype: str, invert: bool) -> None:
+    """The one-lookup RGBA path gives the same pixels as display then RGBA."""
+    rng = np.random.default_rng(11)
+    info = np.iinfo(np.dtype(dtype))
+    low, high = max(info.min, -40000), min(info.max, 70000)
+    stored = rng.integers(low, high, size=(33, 47), endpoint=True).astype(dtype)
+    stored.flat[:2] = (low, high)
+    rescale = display.Rescale(slope=0.75, intercept=-300.0)
+    window = Window(40.0, 350.0, VoiFunction.LINEAR)
+    want = display.gray_to_rgba(display.gray_to_display(stored, rescale, window, invert))
+    before = stored.copy()
+    got = display.gray_rgba(stored, rescale, window, invert)
+    assert got.shape == (33, 47, 4) and got.dtype == np.uint8
+    assert (got == want).all()
+    assert (stored == before).all()
