@@ -172,6 +172,36 @@ def _element_header(
     return tag, vr, length, 12
 
 
+def native_view(
+    data: bytes, index: int, fmt: PixelFormat, extent: PixelExtent | None
+) -> np.ndarray | None:
+    """A frame of native little-endian greyscale as a read-only view into the file's bytes.
+
+    No copy and no decode: the file's bytes are the stored values when each
+    sample fills its Bits Allocated (8, 16 or 32, no unused high bits to mask)
+    and the frame is complete. None when that does not hold.
+    """
+    size = fmt.bits_allocated // 8
+    if (
+        extent is None
+        or extent.tag != 0x7FE00010
+        or fmt.samples != 1
+        or fmt.is_float
+        or fmt.bits_allocated not in (8, 16, 32)
+        or fmt.bits_stored != fmt.bits_allocated
+        or fmt.photometric is Photometric.PALETTE_COLOR
+        or UID(fmt.transfer_syntax) == ExplicitVRBigEndian
+    ):
+        return None
+    count = fmt.rows * fmt.columns
+    start = extent.offset + index * count * size
+    if start + count * size > extent.offset + extent.present:
+        return None
+    kind = "i" if fmt.pixel_representation else "u"
+    view: np.ndarray = np.frombuffer(data, dtype=f"<{kind}{size}", count=count, offset=start)
+    return view.reshape(fmt.rows, fmt.columns)
+
+
 def pixel_extent(data: bytes, fmt: PixelFormat) -> PixelExtent | None:
     """Locate the native pixel data of a file; None when encapsulated or not found.
 

@@ -324,6 +324,11 @@ class Session:
         """
         opened = self.files[ref.file]
         cached = self.cache.get(ref)
+        if cached is None and not opened.embedded_bits:
+            # Native frames are the file's own bytes: a view, not a second copy.
+            view = pixels.native_view(opened.data, ref.index, opened.fmt, opened.extent)
+            if view is not None:
+                return view
         if cached is None:
             name, data, index, fmt = opened.name, opened.data, ref.index, opened.fmt
             if opened.extent is not None and pixels.frame_truncation(opened.extent, fmt, index):

@@ -23,7 +23,13 @@ from tools import synth
 
 @pytest.fixture
 def count_decodes(monkeypatch):
-    """Count calls of pixels.decode_frame (which the session looks up at call time)."""
+    """Count calls of pixels.decode_frame (which the session looks up at call time).
+
+    Native frames are read as views of the file's bytes without any decode;
+    these tests are about decoding and the cache, so that shortcut is off here
+    (test_native_frames_are_views_of_the_file_bytes covers it).
+    """
+    monkeypatch.setattr(pixels, "native_view", lambda *args: None)
     calls: list[tuple[str, int]] = []
     real = pixels.decode_frame
 
@@ -752,3 +758,20 @@ def test_multi_frame_overlay_shows_on_its_frames_only(make_dataset):
         painted.append(hits.tolist())
         assert rendered.info["overlays"][0]["onFrame"] is (frame > 0)
     assert painted == [[], [[1, 0]], [[2, 2]]]
+
+
+def test_native_frames_are_views_of_the_file_bytes(monkeypatch):
+    """No file's bytes are held twice: a native frame is read in place, never decoded."""
+    decodes: list[int] = []
+    monkeypatch.setattr(pixels, "decode_frame", lambda *args: decodes.append(1))
+    session = Session()
+    session.open(_ct_files(count=3))
+    ref = session.frame_ref(0, 1)
+    stored = session.stored(ref)
+    data = session.files[ref.file].data
+    assert np.shares_memory(stored, np.frombuffer(data, dtype=np.uint8))
+    assert not stored.flags.writeable
+    assert decodes == [] and len(session.cache) == 0
+    ds = pydicom.dcmread(io.BytesIO(data))
+    assert (stored == ds.pixel_array).all()
+    assert session.render(0, 1).rgba.shape == (32, 32, 4)
