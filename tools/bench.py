@@ -106,8 +106,9 @@ def open_times(browser: Browser, url: str, files: list[str], runs: int) -> dict[
     return results
 
 
-SERIES_AND_TIME = """async (names) => {
-  const load = async (n) => new File([await (await fetch("__bench/series/" + n)).blob()], n);
+SERIES_AND_TIME = """async ([folder, names]) => {
+  const get = async (n) => (await fetch("__bench/" + folder + "/" + n)).blob();
+  const load = async (n) => new File([await get(n)], n);
   const files = await Promise.all(names.map(load));
   await window.lightbox.closeAll();
   const t0 = performance.now();
@@ -173,6 +174,33 @@ def first_frame(data: bytes) -> bytes:
     return next(generate_frames(ds.PixelData, number_of_frames=1))
 
 
+SW_READY = """async () => {
+  for (let i = 0; i < 1200; i += 1) {
+    const name = (await caches.keys()).find((k) => k.startsWith('lightbox-'));
+    if (navigator.serviceWorker.controller && name) return true;
+    await new Promise((f) => setTimeout(f, 100));
+  }
+  return false;
+}"""
+
+
+def offline_starts(browser: Browser, url: str, runs: int) -> list[float]:
+    """Navigation to ready with the network cut, served by the service worker's cache."""
+    times = []
+    for _ in range(runs):
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        page.evaluate("() => window.lightbox.ready")
+        page.evaluate(SW_READY)
+        page.wait_for_timeout(500)  # let precaching settle
+        context.set_offline(True)
+        page.reload()
+        times.append(mark_time(page, "lightbox-ready"))
+        context.close()
+    return times
+
+
 def open_file_times(page: Page, name: str, runs: int) -> list[float]:
     return [page.evaluate(OPEN_AND_TIME, f"__bench/{name}")["ms"] for _ in range(runs)]
 
@@ -211,9 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     series = bench_data.ct_series_files(args.slices)
     scratch = tempfile.TemporaryDirectory()
     root = site_with_extras(files, Path(scratch.name))
-    (root / "__bench" / "series").mkdir()
-    for name, data in series:
-        (root / "__bench" / "series" / name).write_bytes(data)
+    study = bench_data.ct_series_files(1000, 128)
+    for folder, members in (("series", series), ("study", study)):
+        (root / "__bench" / folder).mkdir()
+        for name, data in members:
+            (root / "__bench" / folder / name).write_bytes(data)
     server, url = serve_in_thread(root)
     rows: list[dict] = []
 
@@ -241,6 +271,13 @@ def main(argv: list[str] | None = None) -> int:
         app_cold, app_warm = start_times(browser, url, "lightbox-ready", args.runs)
         row("cold start: navigation to ready", app_cold, bare_cold, "bare loadPyodide(), cold")
         row("warm start: navigation to ready", app_warm, bare_warm, "bare loadPyodide(), warm")
+        print("offline start from the service worker…", flush=True)
+        row(
+            "offline start from the service worker cache",
+            offline_starts(browser, url, args.runs),
+            bare_warm,
+            "bare loadPyodide(), warm (network)",
+        )
         context = browser.new_context()
         page = context.new_page()
         page.goto(url)
@@ -255,11 +292,27 @@ def main(argv: list[str] | None = None) -> int:
         row("open to first image: CT 512x512", open_file_times(page, "explicit-le.dcm", args.runs))
         print(f"{len(series)}-slice series…", flush=True)
         names = [n for n, _ in series]
-        result = page.evaluate(SERIES_AND_TIME, names)
+        result = page.evaluate(SERIES_AND_TIME, ["series", names])
         row(f"{len(series)}-slice 512x512 CT: first image", [result["first"]])
         row(f"{len(series)}-slice 512x512 CT: fully indexed", [result["indexed"]])
         memory = page.evaluate(MEMORY)
         raw = len(series) * 512 * 512 * 2
+        print("1,000-file study…", flush=True)
+        big = page.evaluate(SERIES_AND_TIME, ["study", [n for n, _ in study]])
+        row("1,000-file 128x128 study: first image", [big["first"]])
+        row("1,000-file 128x128 study: fully indexed", [big["indexed"]])
+        rows.append(
+            {
+                "measure": "1,000-file study: files indexed per second",
+                "unit": "files/s",
+                "ours": {"median": 1000 / (big["indexed"] / 1000), "p95": 0.0, "n": 1},
+                "baseline": None,
+                "baseline_name": "",
+            }
+        )
+        memory_study = page.evaluate(MEMORY)
+        page.evaluate("() => window.lightbox.closeAll()")
+        page.evaluate(SERIES_AND_TIME, ["series", names])
         print("scrolling…", flush=True)
         steps = min(200, len(series))
         cold = page.evaluate(SCROLL, steps)
@@ -376,6 +429,12 @@ def main(argv: list[str] | None = None) -> int:
             },
             indent=1,
         )
+    )
+    print(
+        f"memory after opening the 1,000-file study: wasm heap "
+        f"{memory_study['wasmHeap'] / mib:.0f} MiB, file bytes held "
+        f"{memory_study['fileBytes'] / mib:.0f} MiB, page JS heap "
+        f"{(memory_study['jsHeap'] or 0) / mib:.0f} MiB"
     )
     print(f"\nwritten {OUT / 'bench.json'} ({time.time() - started:.0f} s)")
     return 0

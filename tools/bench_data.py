@@ -98,7 +98,7 @@ def _jpeg8(samples: np.ndarray):
 
 def ct_series_files(count: int = 300, size: int = 512) -> list[tuple[str, bytes]]:
     """A 300-slice 512x512 CT series (about 157 MB of pixel data)."""
-    series = synth.ct_series(count, size, size, name="bench-series")
+    series = synth.ct_series(count, size, size, name=f"bench-{count}x{size}")
     return [(f"CT{i:04d}", synth.to_bytes(ds)) for i, ds in enumerate(series)]
 
 

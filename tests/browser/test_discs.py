@@ -117,3 +117,32 @@ def test_shuffled_200_files_open_in_geometric_order_with_progress(
         for ref in session.series[0].frames
     ]
     assert zs == sorted(zs) and np.all(np.diff(zs) > 0)
+
+
+def test_dropping_files_on_the_page_opens_them(viewer: Viewer) -> None:
+    """The drop path: files dropped anywhere on the page (DataTransfer, as a browser makes it)."""
+    import base64
+
+    tree = discs.shuffled_series(count=20)
+    payload = [[Path(name).name, base64.b64encode(data).decode()] for name, data in tree]
+    before = int(viewer.page.evaluate("() => Number(document.body.dataset.opens || 0)"))
+    viewer.page.evaluate(
+        """(files) => {
+          const transfer = new DataTransfer();
+          for (const [name, b64] of files) {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            transfer.items.add(new File([bytes], name));
+          }
+          const fire = (type) => document.body.dispatchEvent(
+            new DragEvent(type, {dataTransfer: transfer, bubbles: true, cancelable: true}));
+          fire('dragenter'); fire('dragover'); fire('drop');
+        }""",
+        payload,
+    )
+    viewer.page.wait_for_function(f"() => Number(document.body.dataset.opens || 0) > {before}")
+    state = viewer.state()
+    assert state["frames"] == 20
+    session = Session()
+    session.open([(Path(n).name, d) for n, d in tree])
+    viewer.page.evaluate("() => window.lightbox.select(0, 19)")
+    assert (viewer.frame() == session.render(0, 19).rgba).all()

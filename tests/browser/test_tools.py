@@ -251,3 +251,17 @@ def test_help_lists_the_shortcuts(viewer: Viewer) -> None:
         assert key in text
     viewer.page.keyboard.press("Escape")
     assert not viewer.page.is_visible("#help")
+
+
+def test_slider_moves_through_the_series(viewer: Viewer) -> None:
+    viewer.page.click("#demo-button")
+    viewer.wait_state("s.frames === 24")
+    assert viewer.page.get_attribute("#frame-slider", "max") == "24"
+    viewer.page.eval_on_selector(
+        "#frame-slider",
+        "el => { el.value = '10'; el.dispatchEvent(new Event('input', {bubbles: true})); }",
+    )
+    viewer.wait_state("s.frame === 9")
+    viewer.page.keyboard.press("End")
+    viewer.wait_state("s.frame === 23")
+    assert viewer.page.input_value("#frame-slider") == "24"

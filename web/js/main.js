@@ -443,6 +443,10 @@ function showSkipped(skipped) {
 function syncControls() {
   const p = pane();
   if (!p) return;
+  const slider = /** @type {HTMLInputElement} */ ($("frame-slider"));
+  slider.max = String(Math.max(1, p.seriesInfo?.frames ?? 1));
+  slider.value = String(p.frame + 1);
+  slider.disabled = !p.seriesInfo || p.seriesInfo.frames < 2;
   $("invert-button").setAttribute("aria-pressed", String(p.invert));
   for (const button of document.querySelectorAll("#tools .tool")) {
     button.setAttribute("aria-checked", String(/** @type {HTMLElement} */ (button).dataset.tool === app.tool));
@@ -778,6 +782,11 @@ $("actual-button").addEventListener("click", () => pane().actualSize());
 $("reset-button").addEventListener("click", () => resetView());
 $("cine-button").addEventListener("click", () => (app.cineTimer === null ? startCine() : stopCine()));
 $("fps").addEventListener("change", () => ($("fps").dataset.userSet = "1"));
+$("frame-slider").addEventListener("input", (event) => {
+  const p = pane();
+  const value = Number((/** @type {HTMLInputElement} */ (event.target)).value);
+  if (p.seriesInfo) report(p.select(p.series, value - 1).then(() => syncFrom(p)));
+});
 $("layout").addEventListener("change", () => setLayout((/** @type {HTMLSelectElement} */ ($("layout"))).value));
 $("preset").addEventListener("change", () => report(applyPreset(Number((/** @type {HTMLSelectElement} */ ($("preset"))).value))));
 $("sync-button").addEventListener("click", () => {
