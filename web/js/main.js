@@ -1094,13 +1094,19 @@ document.body.addEventListener("lightbox-opened", () => {
   report(restoreView());
 });
 
-void registerOffline({
-  onUpdate: (apply) => {
-    if (kioskMode) return apply(); // a kiosk takes the new version at once
-    $("update").hidden = false;
-    $("update-button").addEventListener("click", () => apply(), { once: true });
-  },
-});
+// Precaching fetches the whole app (about 23 MB): start it once Python is ready, so it
+// never competes with the first start-up for the network and the cores.
+api.ready
+  .then(() =>
+    registerOffline({
+      onUpdate: (apply) => {
+        if (kioskMode) return apply(); // a kiosk takes the new version at once
+        $("update").hidden = false;
+        $("update-button").addEventListener("click", () => apply(), { once: true });
+      },
+    }),
+  )
+  .catch(() => {});
 
 if (kioskMode) {
   document.body.classList.add("kiosk");
