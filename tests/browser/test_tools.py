@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Viewer
+from conftest import Viewer, _finish, _new_viewer
 
 from lightbox.session import Session
 from tools import synth
@@ -265,3 +265,51 @@ def test_slider_moves_through_the_series(viewer: Viewer) -> None:
     viewer.page.keyboard.press("End")
     viewer.wait_state("s.frame === 23")
     assert viewer.page.input_value("#frame-slider") == "24"
+
+
+def test_phone_sized_screen_still_views_and_scrolls(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    """From a 1280x720 kiosk to a phone: at 390x844 the viewport still shows and scrolls."""
+    context, viewer = _new_viewer(browser, base_url)
+    viewer.page.set_viewport_size({"width": 390, "height": 844})
+    viewer.ready()
+    viewer.page.click("#demo-button")
+    viewer.wait_state("s.frames === 24")
+    box = viewer.page.locator(".pane.active").bounding_box()
+    assert box is not None and box["width"] >= 200 and box["height"] >= 200
+    viewer.page.locator(".pane.active").focus()
+    viewer.page.keyboard.press("ArrowDown")
+    viewer.wait_state("s.frame === 1")
+    assert viewer.frame()[..., 0].max() > 0
+    badge = viewer.page.locator(".privacy").bounding_box()
+    assert badge is not None and 0 <= badge["x"] and badge["x"] + badge["width"] <= 390
+    assert 0 <= badge["y"] and badge["y"] + badge["height"] <= 844  # always in sight
+    viewer.shot("phone-390x844")
+    _finish(context, viewer)
+
+
+def test_synchronised_scrolling_follows_the_frame_of_reference(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    """Two series in one frame of reference: scrolling one moves the other to the same place."""
+    paths = []
+    for name, count, spacing in (("thin", 20, 1.0), ("thick", 10, 2.0)):
+        for ds in synth.ct_series(count, 32, 32, name=name, spacing_mm=spacing):
+            ds.FrameOfReferenceUID = "1.2.826.0.1.3680043.10.1234.99"
+            ds.SeriesNumber = 1 if name == "thin" else 2
+            path = tmp_path / f"{name}-{ds.InstanceNumber:03d}"
+            path.write_bytes(synth.to_bytes(ds))
+            paths.append(path)
+    viewer.choose(paths)
+    viewer.page.select_option("#layout", "1x2")
+    viewer.page.evaluate("() => window.lightbox.activate(1)")
+    viewer.page.evaluate("() => window.lightbox.select(1, 0)")
+    viewer.page.evaluate("() => window.lightbox.activate(0)")
+    viewer.page.click("#sync-button")
+    viewer.page.locator(".pane.active").focus()
+    for _ in range(8):
+        viewer.page.keyboard.press("ArrowDown")
+    viewer.wait_state("s.frame === 8")  # thin series: z = 8 mm
+    viewer.page.evaluate("() => window.lightbox.activate(1)")
+    state = viewer.wait_state("s.frame === 4")  # thick series: z = 4 x 2 mm
+    assert state["series"] == 1
+    viewer.page.select_option("#layout", "1x1")
