@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydicom.dataset import Dataset
 
+from lightbox import values
 from lightbox.records import FrameRef, Geometry
 from lightbox.values import floats, int_or_none
 
@@ -95,10 +96,12 @@ def entry_from_header(
 
 
 def patient_key(ds: Dataset) -> str:
-    """What tells patients apart: (0010,0020) Patient ID, else the name, else the study."""
-    pid = str(ds.get("PatientID", "") or "").strip()
-    name = str(ds.get("PatientName", "") or "").strip().upper()
-    return f"{pid}|{name}" if pid or name else f"study:{ds.get('StudyInstanceUID', '')}"
+    """What tells patients apart: (0010,0020) Patient ID and name, else the study.
+
+    The same rule as the completeness report's, so the two always agree.
+    """
+    key = values.patient_key(ds.get("PatientID"), ds.get("PatientName"))
+    return key if key != "|" else f"study:{ds.get('StudyInstanceUID', '')}"
 
 
 def slice_distances(positions: np.ndarray, orientation: Sequence[float]) -> np.ndarray:

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset
 
+from lightbox.values import functional_group
+
 #: Patient axes (PS3.3 C.7.6.2.1.1): +x left, +y posterior, +z head.
 _AXIS_LABELS = (("R", "L"), ("A", "P"), ("F", "H"))
 #: A direction component smaller than this is not part of an oblique label.
@@ -64,17 +66,8 @@ def _pair(value: Any) -> tuple[float, float] | None:
 
 def _shared_or_frame(ds: Dataset, frame: int, sequence: str, keyword: str) -> Any:
     """A value from the frame's functional group, else the shared one (PS3.3 C.7.6.16)."""
-    for groups_keyword, index in (
-        ("PerFrameFunctionalGroupsSequence", frame),
-        ("SharedFunctionalGroupsSequence", 0),
-    ):
-        groups = ds.get(groups_keyword)
-        if not groups or index >= len(groups):
-            continue
-        items = groups[index].get(sequence)
-        if items and keyword in items[0]:
-            return items[0].get(keyword)
-    return None
+    item = functional_group(ds, frame, sequence)
+    return item.get(keyword) if item is not None else None
 
 
 def read_calibration(ds: Dataset, frame: int = 0) -> Calibration:

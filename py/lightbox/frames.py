@@ -19,7 +19,7 @@ from pydicom.dataset import Dataset
 
 from lightbox import display
 from lightbox.records import Window
-from lightbox.values import floats
+from lightbox.values import floats, functional_group
 
 #: Functional group macros read here (PS3.3 C.7.6.16.2.x) by their sequence keyword.
 PIXEL_MEASURES = "PixelMeasuresSequence"  # (0028,9110), C.7.6.16.2.1
@@ -65,29 +65,6 @@ def is_enhanced(ds: Dataset) -> bool:
     return bool(ds.get("PerFrameFunctionalGroupsSequence")) or bool(
         ds.get("SharedFunctionalGroupsSequence")
     )
-
-
-def functional_group(ds: Dataset, frame: int, keyword: str) -> Dataset | None:
-    """The item of macro ``keyword`` for frame ``frame`` (0-based): per-frame, else shared.
-
-    References
-    ----------
-    PS3.3 C.7.6.16: a macro is in the Shared or in the Per-frame Functional
-    Groups Sequence, whose item i describes frame i + 1.
-    """
-    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
-    if per_frame and 0 <= frame < len(per_frame):
-        items = per_frame[frame].get(keyword)
-        if items:
-            item: Dataset = items[0]
-            return item
-    shared = ds.get("SharedFunctionalGroupsSequence")
-    if shared:
-        items = shared[0].get(keyword)
-        if items:
-            shared_item: Dataset = items[0]
-            return shared_item
-    return None
 
 
 def _float(value: Any) -> float | None:

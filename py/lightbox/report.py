@@ -22,7 +22,7 @@ from pydicom.dataset import Dataset
 from pydicom.errors import BytesLengthException
 
 from lightbox.records import Skipped
-from lightbox.values import floats, int_or_none
+from lightbox.values import floats, int_or_none, patient_key
 
 #: Transfer syntaxes whose compression always loses information (PS3.5 A.4.1:
 #: JPEG Baseline, process 1, and JPEG Extended, processes 2 & 4, are DCT-based).
@@ -131,7 +131,7 @@ def image_facts(name: str, ds: Dataset, frames: int | None = None) -> ImageFacts
     single = frames == 1
     return ImageFacts(
         name=name,
-        patient=_patient_key(_get(ds, "PatientID"), _get(ds, "PatientName")),
+        patient=patient_key(_get(ds, "PatientID"), _get(ds, "PatientName")),
         study_uid=_text(_get(ds, "StudyInstanceUID")),
         series_uid=_text(_get(ds, "SeriesInstanceUID")) or f"file:{name}",
         series_label=_series_label(ds),
@@ -153,12 +153,6 @@ def _get(ds: Dataset, keyword: str) -> Any:
 
 def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
-
-
-def _patient_key(patient_id: object, name: object) -> str:
-    """Same patient despite case and padding: 'DOE^JOHN^^' is 'Doe^John' (PS3.5 6.2.1.1)."""
-    tidy_name = "^".join(" ".join(p.split()) for p in _text(name).split("^")).rstrip("^")
-    return f"{_text(patient_id).casefold()}|{tidy_name.casefold()}"
 
 
 def _series_label(ds: Dataset) -> str:

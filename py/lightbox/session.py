@@ -127,6 +127,7 @@ class Session:
         self._dicomdirs: list[dicomdir.DicomDir] = []
         self._facts: list[report.ImageFacts] = []
         self._patients: dict[str, str] = {}
+        self._descriptions: dict[FrameRef, dict[str, Any]] = {}
 
     # -- opening -----------------------------------------------------------------
 
@@ -299,6 +300,14 @@ class Session:
         frames = self.series[series].frames
         return frames[min(max(frame, 0), len(frames) - 1)]
 
+    def description(self, ref: FrameRef) -> dict[str, Any]:
+        """On-image information of a frame, read from its header once (headers never change)."""
+        found = self._descriptions.get(ref)
+        if found is None:
+            found = describe.describe(self.files[ref.file].header.dataset, ref.index)
+            self._descriptions[ref] = found
+        return found
+
     def decoder_for(self, ref: FrameRef) -> str:
         """Which decoder serves a frame: a browser codec's name, or "pydicom"."""
         fmt = self.files[ref.file].fmt
@@ -377,7 +386,7 @@ class Session:
         short = pixels.frame_truncation(opened.extent, opened.fmt, ref.index)
         info: dict[str, Any] = {
             "series": series,
-            "frame": self.series[series].frames.index(ref),
+            "frame": min(max(frame, 0), len(self.series[series].frames) - 1),
             "frames": len(self.series[series].frames),
             "width": opened.fmt.columns,
             "height": opened.fmt.rows,
@@ -386,7 +395,7 @@ class Session:
             "windows": display.voi_json(params.windows, params.voi_luts),
             "transferSyntax": opened.fmt.transfer_syntax,
             "decoder": self.decoder_for(ref),
-            "view": describe.describe(opened.header.dataset, ref.index),
+            "view": self.description(ref),
         }
         info.update(
             modality=display.modality_json(params.modality),
@@ -490,7 +499,7 @@ class Inspector:
     def describe(self, series: int, frame: int) -> dict[str, Any]:
         """On-image information and calibration for one frame."""
         opened, ref = self._frame(series, frame)
-        return describe.describe(opened.header.dataset, ref.index)
+        return self.session.description(ref)
 
     def geometry(self, series: int) -> dict[str, Any]:
         """Frame of reference and each frame's position along the slice normal (mm)."""
@@ -498,7 +507,7 @@ class Inspector:
         first = self.session.files[frames[0].file].header.dataset
         positions: list[float | None] = []
         for ref in frames:
-            view = describe.describe(self.session.files[ref.file].header.dataset, ref.index)
+            view = self.session.description(ref)
             cosines, position = view["orientationCosines"], view["position"]
             if cosines and position:
                 normal = np.cross(np.asarray(cosines[:3]), np.asarray(cosines[3:]))
@@ -513,9 +522,12 @@ class Inspector:
         opened, _ = self._frame(series, frame)
         return header.header_json(opened.header.dataset)
 
-    def _values(self, ref: FrameRef) -> np.ndarray:
+    def _values(self, ref: FrameRef, part: tuple[slice, slice] | None = None) -> np.ndarray:
+        """Modality values of a frame, or of a part of it (rows, columns)."""
         opened = self.session.files[ref.file]
         stored = self.session.stored(ref)
+        if part is not None:
+            stored = stored[part]
         if stored.ndim == 3:
             grey: np.ndarray = stored.astype(np.float64).mean(axis=2)  # colour: sample mean
             return grey
@@ -529,13 +541,13 @@ class Inspector:
         if not (0 <= r < stored.shape[0] and 0 <= c < stored.shape[1]):
             return None
         raw = stored[r, c]
-        info = describe.describe(opened.header.dataset, ref.index)
+        info = self.session.description(ref)
         spacing = info["calibration"]
         result: dict[str, Any] = {
             "column": c,
             "row": r,
             "stored": raw.tolist(),
-            "value": float(self._values(ref)[r, c]),
+            "value": float(self._values(ref, (slice(r, r + 1), slice(c, c + 1)))[0, 0]),
             "unit": opened.rescale.unit,
             "patient": None,
         }
