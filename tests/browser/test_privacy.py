@@ -153,7 +153,11 @@ def test_hide_patient_information_removes_it_from_the_screen(
     viewer.choose([planted])
     body = viewer.page.text_content("body") or ""
     assert "MKFAMILY" in body  # the on-image information shows the name
+    date = viewer.page.evaluate("() => window.lightbox.catalog()")["series"][0]["date"]
+    shown = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+    assert shown in (viewer.page.text_content("#series-list") or "")
     viewer.page.click("#hide-button")
     assert "MKFAMILY" not in (viewer.page.text_content("body") or "")
+    assert shown not in (viewer.page.text_content("#series-list") or "")  # dates identify too
     viewer.shot("patient-hidden")
     viewer.page.click("#hide-button")

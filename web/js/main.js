@@ -338,7 +338,7 @@ function renderSeriesList() {
       const title = document.createElement("div");
       title.className = "group-title";
       const patientNumber = [...patients].indexOf(series.patientKey) + 1;
-      title.textContent = `${patients.size > 1 ? `Patient ${patientNumber} · ` : ""}Study ${dicomDate(series.date) || ""}`.trim();
+      title.textContent = `${patients.size > 1 ? `Patient ${patientNumber} · ` : ""}Study ${app.hidePatient ? "" : dicomDate(series.date)}`.trim();
       list.append(title);
     }
     const button = document.createElement("button");
@@ -358,7 +358,7 @@ function renderSeriesList() {
     title.textContent = app.hidePatient ? `Series ${series.number ?? index + 1}` : series.description || `Series ${series.number ?? index + 1}`;
     const meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = [series.modality || "?", `${series.frames} image${series.frames === 1 ? "" : "s"}`, dicomDate(series.date)]
+    meta.textContent = [series.modality || "?", `${series.frames} image${series.frames === 1 ? "" : "s"}`, app.hidePatient ? "" : dicomDate(series.date)]
       .filter(Boolean)
       .join(" · ");
     button.append(title, meta);
@@ -380,7 +380,7 @@ function renderSeriesList() {
     button.textContent = `${doc.kind === "pdf" ? "PDF" : doc.kind === "sr" ? "Report" : "Object"}: ${app.hidePatient ? doc.type : doc.title}`;
     const meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = `${doc.type}${doc.date ? " · " + dicomDate(doc.date) : ""}`;
+    meta.textContent = `${doc.type}${doc.date && !app.hidePatient ? " · " + dicomDate(doc.date) : ""}`;
     button.append(meta);
     button.addEventListener("click", () => report(openDocument(doc)));
     list.append(button);
