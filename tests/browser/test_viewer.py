@@ -284,14 +284,24 @@ def test_boot_progress_and_open_button_usable_at_once(
     assert "Opened 1 series" in (page.text_content("#status") or "")
 
 
-def test_worker_that_cannot_start_offers_reload(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
-    """A broken deployment (the Python archive missing): the page says so and offers a reload."""
+@pytest.mark.parametrize(
+    ("status", "body", "reason"),
+    [
+        (404, "gone", "HTTP 404"),
+        (200, "<html>a host's error page</html>", "not a Lightbox site pack"),
+    ],
+    ids=["missing", "not-a-pack"],
+)
+def test_worker_that_cannot_start_offers_reload(  # type: ignore[no-untyped-def]
+    browser, base_url: str, status: int, body: str, reason: str
+) -> None:
+    """A broken deployment (the Python pack missing or replaced): said so, with a reload."""
     context = browser.new_context()
-    context.route("**/py/site.zip", lambda route: route.fulfill(status=404, body="gone"))
+    context.route("**/py/site.pack", lambda route: route.fulfill(status=status, body=body))
     page = context.new_page()
     page.goto(base_url)
     page.wait_for_selector("#crash", state="visible", timeout=120_000)
     text = page.text_content("#crash-text") or ""
-    assert "site.zip" in text and "404" in text
+    assert "site.pack" in text and reason in text, text
     assert page.is_visible("#reload-button")
     context.close()

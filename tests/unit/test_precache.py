@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import zipfile
 from pathlib import Path
@@ -95,16 +96,35 @@ def test_refuses_a_worker_without_the_line_to_stamp(tmp_path):
         build.write_precache(tmp_path)
 
 
-def test_normalise_zip_gives_the_same_bytes_for_the_same_contents(tmp_path):
-    paths = []
+def _read_pack(path):
+    raw = gzip.decompress(path.read_bytes())
+    assert raw.startswith(build.PACK_MAGIC)
+    at = len(build.PACK_MAGIC)
+    size = int.from_bytes(raw[at : at + 4], "little")
+    index = json.loads(raw[at + 4 : at + 4 + size])
+    files, offset = {}, at + 4 + size
+    for name, length in index:
+        files[name] = raw[offset : offset + length]
+        offset += length
+    assert offset == len(raw)
+    return files
+
+
+def test_site_pack_holds_every_file_and_is_the_same_bytes_for_the_same_contents(tmp_path):
+    """Entry times (the precompile step stamps the build's time) never reach the pack."""
+    packs = []
     for i, when in enumerate([(2020, 1, 2, 3, 4, 6), (2026, 11, 26, 12, 0, 0)]):
         path = tmp_path / f"site{i}.zip"
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr(zipfile.ZipInfo("pkg/__init__.pyc", date_time=when), b"\x00" * 100)
-            z.writestr(zipfile.ZipInfo("pkg/data.json", date_time=when), b"{}")
-        build.normalise_zip(path)
-        paths.append(path)
-    assert paths[0].read_bytes() == paths[1].read_bytes()
-    with zipfile.ZipFile(paths[0]) as z:
-        assert z.read("pkg/__init__.pyc") == b"\x00" * 100
-        assert [i.date_time for i in z.infolist()] == [(1980, 1, 1, 0, 0, 0)] * 2
+            z.writestr(zipfile.ZipInfo("pkg/sub/", date_time=when), b"")
+            z.writestr(zipfile.ZipInfo("pkg/sub/data.json", date_time=when), b"{}")
+            z.writestr(zipfile.ZipInfo("pkg/ext.so", date_time=when), bytes(range(256)) * 3)
+        build.write_pack(path, tmp_path / f"site{i}.pack")
+        packs.append(tmp_path / f"site{i}.pack")
+    assert packs[0].read_bytes() == packs[1].read_bytes()
+    assert _read_pack(packs[0]) == {
+        "pkg/__init__.pyc": b"\x00" * 100,
+        "pkg/sub/data.json": b"{}",
+        "pkg/ext.so": bytes(range(256)) * 3,
+    }

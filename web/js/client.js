@@ -12,6 +12,43 @@ export class WorkerError extends Error {
   }
 }
 
+const EVENTS = /** @type {const} */ (["message", "error", "messageerror"]);
+
+/** @typedef {{worker: Worker, backlog: Event[], keep: (event: Event) => void}} Spawned */
+
+/**
+ * Create the worker. A worker loaded from its own URL obeys only its own response's
+ * policy, which a static host may not send; one created from a blob: URL inherits this
+ * page's Content-Security-Policy (CSP Level 3), so the page's policy covers the worker
+ * too. Until a Client adopts it, everything it raises is kept, in order.
+ * @returns {Spawned}
+ */
+function spawn() {
+  const entry = new URL("./worker.js", import.meta.url).href;
+  const source = new Blob([`import ${JSON.stringify(entry)};\n`], { type: "text/javascript" });
+  const worker = new Worker(URL.createObjectURL(source), { type: "module" });
+  /** @type {Event[]} */
+  const backlog = [];
+  /** @param {Event} event */
+  const keep = (event) => {
+    event.preventDefault(); // an error is reported when the Client adopts the worker
+    backlog.push(event);
+  };
+  for (const type of EVENTS) worker.addEventListener(type, keep);
+  return { worker, backlog, keep };
+}
+
+/** @type {Spawned | null} the worker started early, waiting for its Client */
+let early = null;
+
+/**
+ * Start the worker now (index.html runs this before the page's own modules have loaded,
+ * so Python boots while they do). The first Client adopts it.
+ */
+export function startWorker() {
+  early ??= spawn();
+}
+
 export class Client {
   /**
    * @param {{onProgress?: (p: Progress) => void, onFatal?: (message: string) => void}} hooks
@@ -33,19 +70,21 @@ export class Client {
     });
     this.resolveReady = resolveReady;
     this.rejectReady = rejectReady;
-    // A worker loaded from its own URL obeys only its own response's policy, which a
-    // static host may not send. A worker created from a blob: URL inherits this page's
-    // Content-Security-Policy (CSP Level 3), so the page's policy covers the worker too.
-    const entry = new URL("./worker.js", import.meta.url).href;
-    const source = new Blob([`import ${JSON.stringify(entry)};\n`], { type: "text/javascript" });
-    const blobUrl = URL.createObjectURL(source);
-    this.worker = new Worker(blobUrl, { type: "module" });
-    this.worker.onmessage = (event) => this.receive(event.data);
-    this.worker.onerror = (event) => {
+    const { worker, backlog, keep } = early ?? spawn();
+    early = null;
+    this.worker = worker;
+    for (const type of EVENTS) worker.removeEventListener(type, keep);
+    worker.onmessage = (event) => this.receive(event.data);
+    worker.onerror = (event) => {
       event.preventDefault();
       this.die(event.message || "the worker failed to start");
     };
-    this.worker.onmessageerror = () => this.die("a message from the worker could not be read");
+    worker.onmessageerror = () => this.die("a message from the worker could not be read");
+    for (const event of backlog) {
+      if (event instanceof MessageEvent && event.type === "message") this.receive(event.data);
+      else if (event instanceof ErrorEvent) this.die(event.message || "the worker failed to start");
+      else this.die("a message from the worker could not be read");
+    }
   }
 
   /** @param {WorkerMessage} message */

@@ -26,17 +26,62 @@ async function fetchBytes(/** @type {string} */ path) {
   return response.arrayBuffer();
 }
 
+const PACK_MAGIC = "LBPK1\n";
+
+/**
+ * The site pack (tools/build.py write_pack): numpy, pydicom and lightbox, precompiled.
+ * Fetched and decompressed while the runtime boots; a host that already undid the gzip
+ * (Content-Encoding) hands over the plain pack, which is taken as it is.
+ * @returns {Promise<{path: string, bytes: Uint8Array}[]>}
+ */
+async function fetchPack(/** @type {string} */ path) {
+  let bytes = new Uint8Array(await fetchBytes(path));
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+  const magic = new TextDecoder().decode(bytes.subarray(0, PACK_MAGIC.length));
+  if (magic !== PACK_MAGIC) throw new Error(`${path}: not a Lightbox site pack`);
+  const at = PACK_MAGIC.length;
+  const size = new DataView(bytes.buffer, bytes.byteOffset + at, 4).getUint32(0, true);
+  /** @type {[string, number][]} */
+  const index = JSON.parse(new TextDecoder().decode(bytes.subarray(at + 4, at + 4 + size)));
+  let offset = at + 4 + size;
+  return index.map(([name, length]) => {
+    const entry = { path: name, bytes: bytes.subarray(offset, offset + length) };
+    offset += length;
+    return entry;
+  });
+}
+
+/** Write the pack's files under site-packages (directories made once each). */
+function install(/** @type {any} */ FS, /** @type {{path: string, bytes: Uint8Array}[]} */ files) {
+  const root = "/lib/python3.12/site-packages/";
+  const made = new Set();
+  for (const { path, bytes } of files) {
+    const dir = root + path.slice(0, path.lastIndexOf("/") + 1);
+    if (!made.has(dir)) {
+      FS.mkdirTree(dir);
+      made.add(dir);
+    }
+    FS.writeFile(root + path, bytes);
+  }
+}
+
 async function boot() {
   progress("runtime");
-  const site = fetchBytes("py/site.zip"); // in parallel with the runtime
+  // numpy, pydicom and lightbox in one precompiled pack, fetched and unpacked in parallel
+  // with the runtime; numpy's extension modules are instantiated on first import, only
+  // those needed (three of nineteen).
+  const site = fetchPack("py/site.pack");
+  site.catch(() => {}); // awaited below; a failure surfaces there, not as an unhandled rejection
   const pyodide = await loadPyodide({
     indexURL: new URL("pyodide/", base).href,
-    packages: ["numpy"],
     stdout: (/** @type {string} */ text) => console.log(text),
     stderr: (/** @type {string} */ text) => console.warn(text),
   });
   progress("packages");
-  pyodide.unpackArchive(await site, "zip", { extractDir: "/lib/python3.12/site-packages" });
+  install(pyodide.FS, await site);
   progress("import");
   pyodide.registerJsModule("lightbox_codecs", { available: codecs.available, decode: codecs.decode });
   const bridge = pyodide.pyimport("lightbox.bridge");
