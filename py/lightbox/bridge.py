@@ -79,12 +79,19 @@ def render(
     invert: bool,
     overlays: bool = False,
     voi_index: int | None = None,
+    step: int = 1,
 ) -> tuple[str, np.ndarray]:
-    """Render one frame: (info JSON, C-contiguous uint8 RGBA array)."""
+    """Render one frame: (info JSON, C-contiguous uint8 RGBA array), every ``step``-th pixel."""
     window = None if center is None or width is None else (float(center), float(width))
     voi = None if voi_index is None else int(voi_index)
     rendered = _session.render(
-        int(series), int(frame), window, bool(invert), voi_index=voi, overlays=bool(overlays)
+        int(series),
+        int(frame),
+        window,
+        bool(invert),
+        voi_index=voi,
+        overlays=bool(overlays),
+        step=int(step),
     )
     return _json(rendered.info), np.ascontiguousarray(rendered.rgba)
 

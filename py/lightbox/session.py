@@ -362,6 +362,7 @@ class Session:
         invert: bool = False,
         voi_index: int | None = None,
         overlays: bool = False,
+        step: int = 1,
     ) -> Rendered:
         """Render one frame of one series to RGBA.
 
@@ -378,10 +379,19 @@ class Session:
             of range means the first. A user ``window`` wins over it.
         overlays : bool
             Burn the frame's overlay planes (60xx) into the pixels.
+        step : int
+            Keep every ``step``-th row and column: a coarse preview while the
+            user drags a large image shown smaller than its pixels (the viewer
+            follows it with the full frame). ``info`` keeps the full size and
+            says the step.
         """
         ref = self.frame_ref(series, frame)
         opened = self.files[ref.file]
+        step = max(1, int(step))
         arr = self.stored(ref)
+        burn = overlays and bool(opened.overlay_planes)
+        if not burn:  # overlay planes are placed on the full grid: thin after burning them
+            arr = arr[::step, ::step]
         params = opened.parameters(ref.index)
         short = pixels.frame_truncation(opened.extent, opened.fmt, ref.index)
         info: dict[str, Any] = {
@@ -390,6 +400,7 @@ class Session:
             "frames": len(self.series[series].frames),
             "width": opened.fmt.columns,
             "height": opened.fmt.rows,
+            "step": step,
             "file": opened.name,
             "photometric": opened.fmt.photometric.value,
             "windows": display.voi_json(params.windows, params.voi_luts),
@@ -427,7 +438,7 @@ class Session:
                     voiKind="window",
                 )
             info.update(windowSource=source, voiIndex=index)
-        if overlays and opened.overlay_planes:
+        if burn:
             raw = self.cache.get(ref) if opened.embedded_bits else None
             if raw is None and opened.embedded_bits:
                 raw = pixels.decode_raw(opened.name, opened.data, ref.index, opened.fmt)
@@ -435,6 +446,7 @@ class Session:
                 None if raw is None else pixels.embedded_overlay_bits(raw, opened.embedded_bits)
             )
             rgba = planes.burn_planes(rgba, opened.overlay_planes, ref.index, bits_planes)
+            rgba = rgba[::step, ::step]
         return Rendered(rgba, info)
 
     def thumbnail(self, series: int, size: int = 64) -> Rendered:

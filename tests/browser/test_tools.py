@@ -313,3 +313,72 @@ def test_synchronised_scrolling_follows_the_frame_of_reference(
     state = viewer.wait_state("s.frame === 4")  # thick series: z = 4 x 2 mm
     assert state["series"] == 1
     viewer.page.select_option("#layout", "1x1")
+
+
+RECORD_RENDER_STEPS = """() => {
+  window.__steps = [];
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (message, transfer) {
+    if (message && message.method === "render") window.__steps.push(message.args.step);
+    return post.call(this, message, transfer);
+  };
+}"""
+
+CANVAS_GREY = """() => {
+  const canvas = document.querySelector(".pane.active canvas.image-layer");
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  const grey = [];
+  for (let y = 0; y < canvas.height; y += 4)
+    for (let x = 0; x < canvas.width; x += 4) grey.push(data[(y * canvas.width + x) * 4]);
+  return grey;
+}"""
+
+
+def test_dragging_the_window_on_a_large_image_draws_coarse_previews_then_the_full_frame(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    """A 3000x2400 image shown at a fifth of its size: drag frames are thinned, the
+    preview lands where the full frame does, and the full frame follows the drag."""
+    rows, cols = 3000, 2400
+    y, x = np.mgrid[0:rows, 0:cols]
+    hu = np.where((x - 700) ** 2 + (y - 900) ** 2 < 500**2, 300.0, -200.0)
+    hu[2000:2600, 1400:2200] = 100.0
+    ds = synth.ct_dataset(
+        hu,
+        series_uid="1.2.826.0.1.3680043.10.1234.78.1",
+        study_uid="1.2.826.0.1.3680043.10.1234.78",
+        instance=1,
+        z_mm=0.0,
+        spacing=0.1,
+        window=(50.0, 400.0),
+        description="Large",
+        patient_name="Large^Test",
+    )
+    path = tmp_path / "large.dcm"
+    path.write_bytes(synth.to_bytes(ds))
+    viewer.choose([path])
+    viewer.state()
+    page = viewer.page
+    page.evaluate(RECORD_RENDER_STEPS)
+    box = page.locator(".pane.active").bounding_box()
+    assert box is not None
+    start = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.move(*start)
+    page.mouse.down(button="right")
+    for i in range(1, 9):
+        page.mouse.move(start[0] + i, start[1])  # widen the window a little at a time
+    page.wait_for_function("() => window.__steps.length >= 2")
+    page.wait_for_timeout(50)  # the preview drawn; the full frame waits for a pause of 200 ms
+    preview = np.array(page.evaluate(CANVAS_GREY), dtype=np.float64)
+    page.mouse.up(button="right")
+    after = viewer.wait_state("s.windowSource === 'user'")
+    steps = page.evaluate("() => window.__steps")
+    assert max(steps) >= 4, steps  # about one stored pixel per screen pixel while dragging
+    assert steps[-1] == 1, steps  # then the whole frame
+    full = np.array(page.evaluate(CANVAS_GREY), dtype=np.float64)
+    assert full.std() > 50  # the disc and the block are on screen
+    assert np.abs(preview - full).mean() < 4, np.abs(preview - full).mean()
+    native = Session()
+    native.open([(path.name, path.read_bytes())])
+    want = native.render(0, 0, (after["windowCenter"], after["windowWidth"])).rgba
+    assert viewer.frame().shape == want.shape and (viewer.frame() == want).all()

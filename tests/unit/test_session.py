@@ -775,3 +775,26 @@ def test_native_frames_are_views_of_the_file_bytes(monkeypatch):
     ds = pydicom.dcmread(io.BytesIO(data))
     assert (stored == ds.pixel_array).all()
     assert session.render(0, 1).rgba.shape == (32, 32, 4)
+
+
+@pytest.mark.parametrize(
+    ("name", "overlays"),
+    [
+        ("CT_small.dcm", False),
+        ("SC_rgb_rle_16bit.dcm", False),
+        ("examples_palette.dcm", False),
+        ("examples_overlay.dcm", True),
+    ],
+)
+@pytest.mark.parametrize("step", [2, 3, 7])
+def test_a_coarse_render_is_every_step_th_pixel_of_the_full_one(pydicom_file, name, overlays, step):
+    """The drag preview of a large image: the same pixels the full render has, thinned."""
+    session = Session()
+    session.open([(name, pydicom_file(name).read_bytes())])
+    full = session.render(0, 0, (100.0, 500.0), overlays=overlays)
+    coarse = session.render(0, 0, (100.0, 500.0), overlays=overlays, step=step)
+    np.testing.assert_array_equal(coarse.rgba, full.rgba[::step, ::step])
+    assert coarse.info["step"] == step and full.info["step"] == 1
+    assert (coarse.info["width"], coarse.info["height"]) == (full.rgba.shape[1], full.rgba.shape[0])
+    if overlays:
+        assert coarse.info["overlaysShown"] and (full.rgba == OVERLAY_RGBA).all(axis=-1).any()

@@ -741,6 +741,8 @@ const api = {
   openDemo,
   openCase,
   /** Worker memory: wasm heap, file bytes, decoded-frame cache (what `npm run bench` reads). */
+  /** Frames drawn by every viewport so far, coarse previews included (synchronous). */
+  framesDrawn: () => app.panes.reduce((sum, p) => sum + p.framesDrawn, 0),
   stats: async () => {
     await client.ready;
     return client.call("stats");

@@ -31,6 +31,8 @@ import {
  */
 
 const MEASURE_COLOR = "#ffd54a";
+/** how long after the last window/level drag step the viewer keeps drawing coarse previews */
+const PREVIEW_MS = 200;
 
 /** @param {string} tag @param {string} [className] */
 function el(tag, className) {
@@ -87,8 +89,18 @@ export class Pane {
     this.flipV = false;
     /** @type {FrameInfo & {view?: any} | null} */
     this.info = null;
-    /** @type {ImageData|null} */
+    /** @type {ImageData|null} the pixels drawn: the frame, or every step-th pixel of it */
     this.shown = null;
+    /** the frame's full size in pixels, and the step of the pixels drawn (1: all of them) */
+    this.size = { width: 1, height: 1 };
+    this.step = 1;
+    /** until when (performance.now()) a drag asks for coarse previews of a large image */
+    this.previewUntil = 0;
+    /** a coarse preview is drawn; the full frame follows once the drag pauses */
+    this.coarse = false;
+    this.refineTimer = 0;
+    /** frames received and drawn, previews included (the bench counts drag frames by it) */
+    this.framesDrawn = 0;
     /** @type {{kind: string, points: Point[]} | null} a measurement being drawn */
     this.draft = null;
 
@@ -183,21 +195,24 @@ export class Pane {
 
   /** @returns {Promise<void>} */
   drawn() {
-    if (this.drawnVersion === this.version && !this.inFlight) return Promise.resolve();
+    if (this.drawnVersion === this.version && !this.inFlight && !this.coarse) return Promise.resolve();
     const mine = this.version;
     return new Promise((resolve, reject) => this.waiters.push({ version: mine, resolve: () => resolve(), reject }));
   }
 
+  /**
+   * Ask for the latest state's pixels at the end of this task: changes made together
+   * (a select and a window) make one request, and with one request in flight at most, a
+   * burst of input costs one render per round trip. No waiting for an animation frame:
+   * that would add up to a display frame of latency to every scroll step.
+   */
   schedule() {
     if (this.scheduled) return;
     this.scheduled = true;
-    const run = () => {
-      if (!this.scheduled) return;
+    queueMicrotask(() => {
       this.scheduled = false;
       void this.pump();
-    };
-    requestAnimationFrame(run);
-    setTimeout(run, 50); // hidden tabs get no animation frames
+    });
   }
 
   /** @param {number} upTo @param {Error|null} error */
@@ -215,9 +230,11 @@ export class Pane {
       if (this.series < 0) {
         this.shown = null;
         this.info = null;
+        this.step = 1;
         this.message.hidden = true;
       } else {
         const user = this.windows.get(this.series);
+        const step = this.previewStep();
         const result = await this.host.client.call("render", {
           series: this.series,
           frame: this.frame,
@@ -226,24 +243,32 @@ export class Pane {
           invert: this.invert,
           overlays: this.host.showOverlays(),
           voi: this.vois.get(this.series) ?? null,
+          step,
         });
         const { info, pixels } = result;
-        this.shown = new ImageData(new Uint8ClampedArray(pixels), info.width, info.height);
+        const [columns, rows] = [Math.ceil(info.width / info.step), Math.ceil(info.height / info.step)];
+        this.shown = new ImageData(new Uint8ClampedArray(pixels), columns, rows);
+        this.size = { width: info.width, height: info.height };
+        this.step = info.step;
         this.info = info;
-        if (this.image.width !== info.width || this.image.height !== info.height) {
-          this.image.width = info.width;
-          this.image.height = info.height;
+        if (this.image.width !== columns || this.image.height !== rows) {
+          this.image.width = columns;
+          this.image.height = rows;
         }
         this.imageCtx.putImageData(this.shown, 0, 0);
         this.message.hidden = !info.warning;
         this.message.textContent = info.warning ?? "";
       }
+      this.coarse = this.step > 1;
+      this.framesDrawn += 1;
       this.draw();
-      this.settle(target, null);
+      if (this.coarse) this.refineLater();
+      else this.settle(target, null);
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
       // What the user sees when a frame cannot be shown: file, syntax, reason, in the viewport.
       this.shown = null;
+      this.coarse = false;
       this.message.hidden = false;
       this.message.textContent = err.message;
       this.draw();
@@ -257,12 +282,33 @@ export class Pane {
     }
   }
 
+  /**
+   * While a window/level drag runs on an image shown smaller than its pixels (a
+   * mammogram fitted to the screen), ask for every step-th pixel: about one per screen
+   * pixel, so each drag frame costs what a screen-sized image costs.
+   */
+  previewStep() {
+    if (!this.shown || performance.now() >= this.previewUntil) return 1;
+    return Math.max(1, Math.floor(1 / matrixScale(this.matrix())));
+  }
+
+  /** After a coarse preview: the full frame, once the drag has paused. */
+  refineLater() {
+    clearTimeout(this.refineTimer);
+    const wait = Math.max(0, this.previewUntil - performance.now()) + 10;
+    this.refineTimer = window.setTimeout(() => {
+      if (!this.coarse || this.inFlight) return; // a render in flight ends in its own check
+      this.version += 1;
+      this.schedule();
+    }, wait);
+  }
+
   // -- drawing ------------------------------------------------------------------------
 
   matrix() {
     const ratio = window.devicePixelRatio || 1;
     if (!this.shown) return /** @type {import("./interaction.js").Matrix} */ ([1, 0, 0, 1, 0, 0]);
-    return viewMatrix(this.shown.width, this.shown.height, this.canvas.width, this.canvas.height, this.viewGeometry(), ratio);
+    return viewMatrix(this.size.width, this.size.height, this.canvas.width, this.canvas.height, this.viewGeometry(), ratio);
   }
 
   /** Canvas (device) pixels to image pixel coordinates. @param {number} clientX @param {number} clientY */
@@ -291,7 +337,7 @@ export class Pane {
       ctx.setTransform(...m);
       ctx.imageSmoothingEnabled = matrixScale(m) < 3;
       ctx.imageSmoothingQuality = "high";
-      ctx.drawImage(this.image, 0, 0);
+      ctx.drawImage(this.image, 0, 0, this.image.width * this.step, this.image.height * this.step);
       ctx.setTransform(1, 0, 0, 1, 0, 0);
     }
     this.drawLayer(m, ratio);
@@ -515,6 +561,7 @@ export class Pane {
     switch (drag.mode) {
       case "wl": {
         const next = windowFromDrag(drag.start, dx, dy);
+        this.previewUntil = performance.now() + PREVIEW_MS;
         void this.setWindow(next.center, next.width).catch(() => {});
         break;
       }
@@ -614,7 +661,7 @@ export class Pane {
   actualSize() {
     if (!this.shown) return;
     const ratio = window.devicePixelRatio || 1;
-    const fitScale = matrixScale(viewMatrix(this.shown.width, this.shown.height, this.canvas.width, this.canvas.height, { ...this.viewGeometry(), zoom: 1 }, ratio));
+    const fitScale = matrixScale(viewMatrix(this.size.width, this.size.height, this.canvas.width, this.canvas.height, { ...this.viewGeometry(), zoom: 1 }, ratio));
     this.zoom = ratio / fitScale;
     this.pan = { x: 0, y: 0 };
     this.draw();

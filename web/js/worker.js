@@ -166,9 +166,9 @@ const methods = {
   closeAll(bridge) {
     return [JSON.parse(bridge.close_all()), []];
   },
-  async render(bridge, { series, frame, center, width, invert, overlays, voi }) {
+  async render(bridge, { series, frame, center, width, invert, overlays, voi, step }) {
     await codecs.ensure(JSON.parse(bridge.codecs_for(series, frame)));
-    const [info, pixels] = takePair(bridge.render(series, frame, center, width, invert, Boolean(overlays), voi ?? null), "u8clamped");
+    const [info, pixels] = takePair(bridge.render(series, frame, center, width, invert, Boolean(overlays), voi ?? null, step ?? 1), "u8clamped");
     return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
 };
