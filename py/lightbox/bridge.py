@@ -96,6 +96,11 @@ def render(
     return _json(rendered.info), np.ascontiguousarray(rendered.rgba)
 
 
+def decode_times(series: int, frame: int, runs: int) -> str:
+    """Milliseconds to decode a frame through Python, uncached, ``runs`` times (the bench)."""
+    return _json(_session.decode_times(int(series), int(frame), int(runs)))
+
+
 def describe(series: int, frame: int) -> str:
     """On-image information, geometry and calibration of a frame."""
     return _json(_inspector.describe(int(series), int(frame)))

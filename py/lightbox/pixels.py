@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from pydicom import dcmread
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.pixels.decoders.base import get_decoder
 from pydicom.pixels.utils import pixel_array
 from pydicom.uid import (
     UID,
@@ -30,9 +31,10 @@ from lightbox import codecs
 from lightbox.errors import DecodeError
 from lightbox.records import Photometric
 
+_PIXEL_DATA = 0x7FE00010
 #: The three pixel data elements (PS3.3 C.7.6.3, C.7.6.24) by tag.
 _PIXEL_KEYWORDS = {
-    0x7FE00010: "PixelData",
+    _PIXEL_DATA: "PixelData",
     0x7FE00008: "FloatPixelData",
     0x7FE00009: "DoubleFloatPixelData",
 }
@@ -172,6 +174,32 @@ def _element_header(
     return tag, vr, length, 12
 
 
+def encapsulated_start(data: bytes, fmt: PixelFormat) -> int | None:
+    """Where a file's encapsulated Pixel Data value begins, found once per file.
+
+    With it each frame decodes from the fragments alone, without parsing the
+    header again. None for native data, files that need a full parse, and files
+    with an Extended Offset Table (whose offsets live in the header).
+
+    References
+    ----------
+    PS3.5 A.4 (encapsulated Pixel Data: undefined length, explicit VR little endian).
+    """
+    if fmt.full_parse or fmt.is_native:
+        return None
+    stream = io.BytesIO(data)
+    try:
+        ds = dcmread(stream, stop_before_pixels=True, force=True)
+    except Exception:  # a header pydicom cannot read: decode through the general path
+        return None
+    if "ExtendedOffsetTable" in ds:
+        return None
+    found = _element_header(data, stream.tell(), little=True, implicit=False)
+    if found is None or found[0] != _PIXEL_DATA or found[2] != 0xFFFFFFFF:
+        return None
+    return stream.tell() + found[3]
+
+
 def native_view(
     data: bytes, index: int, fmt: PixelFormat, extent: PixelExtent | None
 ) -> np.ndarray | None:
@@ -301,17 +329,28 @@ def _bit_stream(value: bytes, vr: str, fmt: PixelFormat) -> bytes:
     return value
 
 
-def _decode(data: bytes, index: int, fmt: PixelFormat, correct_bits: bool = True) -> np.ndarray:
+def _decode(
+    data: bytes, index: int, fmt: PixelFormat, correct_bits: bool = True, start: int | None = None
+) -> np.ndarray:
     """Decode one frame, reading only that frame's bytes where pydicom can.
 
-    pydicom's file-like path reads only the frame it needs; deflated files
-    (whose stream must be inflated first), files without file meta (whose
-    transfer syntax was inferred from the header) and a few oddly
-    encapsulated ones go through a full parse instead. ``correct_bits=False``
-    keeps the bits above High Bit as they are in the file.
+    Given ``start`` (see :func:`encapsulated_start`), the frame is found in
+    the fragments from there and decoded with the options the header gave;
+    otherwise pydicom's file-like path parses the header and reads only the
+    frame it needs. Deflated files (whose stream must be inflated first),
+    files without file meta (whose transfer syntax was inferred from the
+    header) and a few oddly encapsulated ones go through a full parse instead.
+    ``correct_bits=False`` keeps the bits above High Bit as they are in the file.
     """
     plugin = codecs.plugin_for(fmt.transfer_syntax)
     options: dict[str, Any] = {} if correct_bits else {"correct_unused_bits": False}
+    if start is not None:
+        stream = io.BytesIO(data)  # shares the bytes; pydicom reads the fragments from here
+        stream.seek(start)
+        frame: np.ndarray = get_decoder(UID(fmt.transfer_syntax)).as_array(
+            stream, index=index, decoding_plugin=plugin, **options, **_pixel_options(fmt)
+        )[0]
+        return frame
     if not fmt.full_parse:
         try:
             arr: np.ndarray = pixel_array(
@@ -359,7 +398,27 @@ def _finish(arr: np.ndarray, fmt: PixelFormat) -> np.ndarray:
     return arr
 
 
-def decode_raw(name: str, data: bytes, index: int, fmt: PixelFormat) -> np.ndarray:
+def _pixel_options(fmt: PixelFormat) -> dict[str, Any]:
+    """The Image Pixel attributes pydicom's decoders need when given bare pixel data."""
+    options: dict[str, Any] = {
+        "rows": fmt.rows,
+        "columns": fmt.columns,
+        "samples_per_pixel": fmt.samples,
+        "bits_allocated": fmt.bits_allocated,
+        "bits_stored": fmt.bits_stored,
+        "pixel_representation": fmt.pixel_representation,
+        "photometric_interpretation": fmt.photometric.value,
+        "number_of_frames": fmt.frames,
+        "pixel_keyword": "PixelData",
+    }
+    if fmt.samples > 1:
+        options["planar_configuration"] = fmt.planar_configuration
+    return options
+
+
+def decode_raw(
+    name: str, data: bytes, index: int, fmt: PixelFormat, start: int | None = None
+) -> np.ndarray:
     """Decode frame ``index`` keeping the bits above High Bit (overlays live there).
 
     Like :func:`decode_frame` but nothing is masked: pass the result through
@@ -367,7 +426,7 @@ def decode_raw(name: str, data: bytes, index: int, fmt: PixelFormat) -> np.ndarr
     for the overlay planes of PS3.3 C.9.2 (retired embedded form).
     """
     try:
-        arr = _decode(data, index, fmt, correct_bits=False)
+        arr = _decode(data, index, fmt, correct_bits=False, start=start)
     except Exception as exc:  # a codec can raise anything; report it as one error
         raise decode_error(name, index, exc) from exc
     return _finish(arr, fmt)
@@ -386,7 +445,9 @@ def decode_error(name: str, index: int, exc: Exception) -> DecodeError:
     return DecodeError(name, f"frame {index + 1} cannot be decoded ({reason})")
 
 
-def decode_frame(name: str, data: bytes, index: int, fmt: PixelFormat) -> np.ndarray:
+def decode_frame(
+    name: str, data: bytes, index: int, fmt: PixelFormat, start: int | None = None
+) -> np.ndarray:
     """Decode frame ``index`` of a file's bytes into stored values.
 
     Parameters
@@ -399,6 +460,8 @@ def decode_frame(name: str, data: bytes, index: int, fmt: PixelFormat) -> np.nda
         The 0-based frame.
     fmt : PixelFormat
         The header's pixel format.
+    start : int, optional
+        Where the encapsulated Pixel Data value begins (:func:`encapsulated_start`).
 
     Returns
     -------
@@ -412,7 +475,7 @@ def decode_frame(name: str, data: bytes, index: int, fmt: PixelFormat) -> np.nda
     PS3.5 8.1.1 (Bits Allocated, Bits Stored, High Bit); PS3.3 C.7.6.3.1.2.
     """
     try:
-        arr = _decode(data, index, fmt)
+        arr = _decode(data, index, fmt, start=start)
     except Exception as exc:  # a codec can raise anything; report it as one error
         raise decode_error(name, index, exc) from exc
     return stored_values(_finish(arr, fmt), fmt)

@@ -7,6 +7,7 @@ frames (stored values), so that changing the window never re-decodes.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -128,6 +129,8 @@ class Session:
         self._facts: list[report.ImageFacts] = []
         self._patients: dict[str, str] = {}
         self._descriptions: dict[FrameRef, dict[str, Any]] = {}
+        #: Where each compressed file's Pixel Data value begins, found on its first decode.
+        self._starts: dict[int, int | None] = {}
 
     # -- opening -----------------------------------------------------------------
 
@@ -323,6 +326,31 @@ class Session:
             refs.add(self.frame_ref(series, frame))
         return sorted({d for d in map(self.decoder_for, refs) if d != "pydicom"})
 
+    def decode_times(self, series: int, frame: int, runs: int) -> list[float]:
+        """Milliseconds to decode one frame through Python, uncached, ``runs`` times.
+
+        The whole path a compressed frame takes (pydicom finding the frame, the
+        codec plugin, the codec, the array), after one warm-up decode; `npm run
+        bench` sets it beside the same codec called from JavaScript.
+        """
+        ref = self.frame_ref(series, frame)
+        opened = self.files[ref.file]
+        start = self._start(ref.file)
+        pixels.decode_frame(opened.name, opened.data, ref.index, opened.fmt, start)  # warm-up
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            pixels.decode_frame(opened.name, opened.data, ref.index, opened.fmt, start)
+            times.append((time.perf_counter() - started) * 1000)
+        return times
+
+    def _start(self, file: int) -> int | None:
+        """Where a compressed file's Pixel Data value begins (see pixels.encapsulated_start)."""
+        if file not in self._starts:
+            opened = self.files[file]
+            self._starts[file] = pixels.encapsulated_start(opened.data, opened.fmt)
+        return self._starts[file]
+
     def stored(self, ref: FrameRef) -> np.ndarray:
         """Decoded stored values of one frame, from the cache when there.
 
@@ -343,9 +371,9 @@ class Session:
             if opened.extent is not None and pixels.frame_truncation(opened.extent, fmt, index):
                 cached, _ = pixels.decode_short_frame(name, data, index, fmt, opened.extent)
             elif opened.embedded_bits:
-                cached = pixels.decode_raw(name, data, index, fmt)
+                cached = pixels.decode_raw(name, data, index, fmt, self._start(ref.file))
             else:
-                cached = pixels.decode_frame(name, data, index, fmt)
+                cached = pixels.decode_frame(name, data, index, fmt, self._start(ref.file))
             cached.setflags(write=False)
             self.cache.put(ref, cached)
         if not opened.embedded_bits:
@@ -441,7 +469,8 @@ class Session:
         if burn:
             raw = self.cache.get(ref) if opened.embedded_bits else None
             if raw is None and opened.embedded_bits:
-                raw = pixels.decode_raw(opened.name, opened.data, ref.index, opened.fmt)
+                start = self._start(ref.file)
+                raw = pixels.decode_raw(opened.name, opened.data, ref.index, opened.fmt, start)
             bits_planes = (
                 None if raw is None else pixels.embedded_overlay_bits(raw, opened.embedded_bits)
             )

@@ -604,3 +604,43 @@ def test_short_single_bit_file(make_dataset):
     second, cut = pixels.decode_short_frame("seg.dcm", data, 1, fmt, extent)
     assert cut is not None and cut.present_pixels == 1  # bit 15 only
     assert second.ravel().tolist() == [0] * 15  # its one bit is 0, the lowest value present
+
+
+ENCAPSULATED = [
+    pytest.param("examples_ybr_color.dcm", 0, id="jpeg-baseline-multiframe-first"),
+    pytest.param("examples_ybr_color.dcm", 29, id="jpeg-baseline-multiframe-last"),
+    pytest.param("JPGExtended.dcm", 0, id="jpeg-12-bit"),
+    pytest.param("SC_rgb_jpeg_gdcm.dcm", 0, id="jpeg-baseline-rgb"),
+    pytest.param("MR_small_jpeg_ls_lossless.dcm", 0, id="jpeg-ls"),
+    pytest.param("MR_small_RLE.dcm", 0, id="rle"),
+    pytest.param("SC_rgb_rle_2frame.dcm", 1, id="rle-rgb-second-frame"),
+    pytest.param("rtdose_rle.dcm", 9, id="rle-multiframe"),
+    pytest.param("JPEG2000.dcm", 0, id="j2k-lossy"),
+    pytest.param("J2K_pixelrep_mismatch.dcm", 0, id="j2k-pixel-representation-mismatch"),
+    pytest.param("693_J2KI.dcm", 0, id="j2k-irreversible"),
+    pytest.param("MR_small_jp2klossless.dcm", 0, id="j2k"),
+]
+
+
+@pytest.mark.parametrize(("name", "index"), ENCAPSULATED)
+def test_decoding_from_the_pixel_data_start_equals_decoding_the_file(pydicom_file, name, index):
+    """The fast path (fragments read from where Pixel Data begins, options from the
+    header read once) gives what parsing the whole file gives."""
+    path = pydicom_file(name)
+    data = path.read_bytes()
+    header = ingest.read_header(path.name, data)
+    fmt = pixels.pixel_format(header.dataset, header.transfer_syntax)
+    start = pixels.encapsulated_start(data, fmt)
+    assert start is not None
+    assert data[start - 12 : start - 8] == b"\xe0\x7f\x10\x00"  # the Pixel Data tag before it
+    fast = pixels.decode_frame(path.name, data, index, fmt, start)
+    np.testing.assert_array_equal(fast, pixels.decode_frame(path.name, data, index, fmt))
+    assert fast.dtype == pixels.decode_frame(path.name, data, index, fmt).dtype
+
+
+def test_encapsulated_start_is_none_for_native_data(pydicom_file):
+    path = pydicom_file("CT_small.dcm")
+    data = path.read_bytes()
+    header = ingest.read_header(path.name, data)
+    fmt = pixels.pixel_format(header.dataset, header.transfer_syntax)
+    assert pixels.encapsulated_start(data, fmt) is None

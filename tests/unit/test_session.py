@@ -33,9 +33,9 @@ def count_decodes(monkeypatch):
     calls: list[tuple[str, int]] = []
     real = pixels.decode_frame
 
-    def counting(name, data, index, fmt):
+    def counting(name, data, index, fmt, start=None):
         calls.append((name, index))
-        return real(name, data, index, fmt)
+        return real(name, data, index, fmt, start)
 
     monkeypatch.setattr(pixels, "decode_frame", counting)
     return calls
@@ -798,3 +798,15 @@ def test_a_coarse_render_is_every_step_th_pixel_of_the_full_one(pydicom_file, na
     assert (coarse.info["width"], coarse.info["height"]) == (full.rgba.shape[1], full.rgba.shape[0])
     if overlays:
         assert coarse.info["overlaysShown"] and (full.rgba == OVERLAY_RGBA).all(axis=-1).any()
+
+
+def test_decode_times_decodes_the_frame_each_run(pydicom_file, monkeypatch):
+    """The bench's decode figure decodes every time (no cache), after one warm-up."""
+    session = Session()
+    session.open([("rle.dcm", pydicom_file("MR_small_RLE.dcm").read_bytes())])
+    calls = []
+    real = pixels.decode_frame
+    monkeypatch.setattr(pixels, "decode_frame", lambda *a: calls.append(a[2]) or real(*a))
+    times = session.decode_times(0, 0, 5)
+    assert len(times) == 5 and all(t >= 0 for t in times)
+    assert calls == [0] * 6

@@ -741,6 +741,16 @@ const api = {
   openDemo,
   openCase,
   /** Worker memory: wasm heap, file bytes, decoded-frame cache (what `npm run bench` reads). */
+  /**
+   * Milliseconds to decode a frame through Python (pydicom, the codec plugin, the codec),
+   * uncached, `runs` times: for `npm run bench`.
+   * @param {number} series @param {number} frame @param {number} runs
+   * @returns {Promise<number[]>}
+   */
+  decodeTimes: async (series, frame, runs) => {
+    await client.ready;
+    return client.call("decodeTimes", { series, frame, runs });
+  },
   /** Frames drawn by every viewport so far, coarse previews included (synchronous). */
   framesDrawn: () => app.panes.reduce((sum, p) => sum + p.framesDrawn, 0),
   stats: async () => {

@@ -163,6 +163,10 @@ const methods = {
     const [info, pixels] = takePair(bridge.thumbnail(series, size), "u8clamped");
     return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
+  async decodeTimes(bridge, { series, frame, runs }) {
+    await codecs.ensure(JSON.parse(bridge.codecs_for(series, frame)));
+    return [JSON.parse(bridge.decode_times(series, frame, runs)), []];
+  },
   closeAll(bridge) {
     return [JSON.parse(bridge.close_all()), []];
   },
