@@ -945,3 +945,31 @@ def test_gray_rgba_equals_the_two_step_path(dtype: str, invert: bool) -> None:
     assert got.shape == (33, 47, 4) and got.dtype == np.uint8
     assert (got == want).all()
     assert (stored == before).all()
+
+
+def test_gray_rgba_reuses_tables_only_for_the_same_transforms() -> None:
+    """Kept tables never leak between windows, rescales, LUTs, types or invert."""
+    rng = np.random.default_rng(5)
+    signed = rng.integers(-2000, 3000, size=(21, 19)).astype("<i2")
+    unsigned = rng.integers(0, 4096, size=(21, 19)).astype("<u2")
+    rescales = [
+        display.Rescale(slope=1.0, intercept=-1024.0),
+        display.Rescale(slope=2.0, intercept=0.0),
+    ]
+    vois = [
+        Window(40.0, 400.0, VoiFunction.LINEAR),
+        Window(-600.0, 1500.0, VoiFunction.SIGMOID),
+        display.Lut(0, 8, np.linspace(0, 255, 4096).astype(np.uint16)),
+        display.Lut(0, 8, np.linspace(255, 0, 4096).astype(np.uint16)),  # same shape, reversed
+    ]
+    calls = [
+        (stored, rescale, voi, invert)
+        for stored in (signed, unsigned)
+        for rescale in rescales
+        for voi in vois
+        for invert in (False, True)
+    ]
+    for stored, rescale, voi, invert in calls + calls[::-1]:  # the second pass hits the cache
+        want = display.gray_to_rgba(display.gray_to_display(stored, rescale, voi, invert))
+        assert (display.gray_rgba(stored, rescale, voi, invert) == want).all()
+    assert len(display._TABLES) <= display._TABLES_KEPT

@@ -430,15 +430,17 @@ export class Pane {
     const show = this.host.showInfo() && info && series;
     for (const node of Object.values(this.text)) node.hidden = !show;
     if (!show || !info) return;
+    /** @type {Record<keyof Pane["text"], string>} */
+    const text = { tl: "", tr: "", bl: "", br: "", top: "", right: "", bottom: "", left: "" };
     const view = info.view ?? {};
     const hide = this.host.hidePatient();
     const patient = view.patient ?? {};
-    this.text.tl.textContent = hide
+    text.tl = hide
       ? "Patient information hidden"
       : [patient.name, patient.id && `ID ${patient.id}`, [patient.birthDate, patient.sex].filter(Boolean).join("  ")]
           .filter(Boolean)
           .join("\n");
-    this.text.tr.textContent = [
+    text.tr = [
       hide ? "" : [dicomDate(view.study?.date), view.study?.description].filter(Boolean).join("  "),
       [view.seriesNumber && `Se ${view.seriesNumber}`, hide ? "" : view.seriesDescription].filter(Boolean).join("  "),
       info.file && !hide ? info.file : "",
@@ -451,7 +453,7 @@ export class Pane {
     ]
       .filter(Boolean)
       .join("  ");
-    this.text.bl.textContent = [`Image ${info.frame + 1} / ${info.frames}`, slice, view.lossy ? "LOSSY" : ""]
+    text.bl = [`Image ${info.frame + 1} / ${info.frames}`, slice, view.lossy ? "LOSSY" : ""]
       .filter(Boolean)
       .join("\n");
     this.text.bl.classList.toggle("lossy", Boolean(view.lossy));
@@ -460,16 +462,21 @@ export class Pane {
         ? `W ${round(info.windowWidth)}  L ${round(info.windowCenter)}`
         : "";
     const scale = this.shown ? matrixScale(this.matrix()) / (window.devicePixelRatio || 1) : 1;
-    this.text.br.textContent = [windowText, `Zoom ${Math.round(scale * 100)}%`, this.invert ? "Inverted" : ""]
+    text.br = [windowText, `Zoom ${Math.round(scale * 100)}%`, this.invert ? "Inverted" : ""]
       .filter(Boolean)
       .join("\n");
     const labels = view.orientation
       ? screenLabels(view.orientation, this.rotation, this.flipH, this.flipV)
       : { top: "", right: "", bottom: "", left: "" };
-    this.text.top.textContent = labels.top;
-    this.text.right.textContent = labels.right;
-    this.text.bottom.textContent = labels.bottom;
-    this.text.left.textContent = labels.left;
+    text.top = labels.top;
+    text.right = labels.right;
+    text.bottom = labels.bottom;
+    text.left = labels.left;
+    // Only what changed is written: an unchanged text left alone costs the page no layout.
+    for (const [key, value] of Object.entries(text)) {
+      const node = this.text[/** @type {keyof Pane["text"]} */ (key)];
+      if (node.textContent !== value) node.textContent = value;
+    }
   }
 
   // -- pointer input -------------------------------------------------------------------
