@@ -68,7 +68,19 @@ function install(/** @type {any} */ FS, /** @type {{path: string, bytes: Uint8Ar
   }
 }
 
+/** @type {Record<string, number>} milliseconds each start-up step took (stats() reports them) */
+const bootSteps = {};
+let stepStarted = performance.now();
+/** @param {string} name */
+function stepDone(name) {
+  const now = performance.now();
+  bootSteps[name] = now - stepStarted;
+  stepStarted = now;
+}
+
 async function boot() {
+  bootSteps["worker start (after its creation)"] = performance.now();
+  stepStarted = performance.now();
   progress("runtime");
   // numpy, pydicom and lightbox in one precompiled pack, fetched and unpacked in parallel
   // with the runtime; numpy's extension modules are instantiated on first import, only
@@ -80,11 +92,20 @@ async function boot() {
     stdout: (/** @type {string} */ text) => console.log(text),
     stderr: (/** @type {string} */ text) => console.warn(text),
   });
+  stepDone("runtime (loadPyodide)");
   progress("packages");
-  install(pyodide.FS, await site);
+  const files = await site;
+  stepDone("site pack still downloading after the runtime");
+  install(pyodide.FS, files);
+  stepDone("install the site pack");
   progress("import");
   pyodide.registerJsModule("lightbox_codecs", { available: codecs.available, decode: codecs.decode });
+  pyodide.pyimport("numpy").destroy();
+  stepDone("import numpy");
+  pyodide.pyimport("pydicom").destroy();
+  stepDone("import pydicom");
   const bridge = pyodide.pyimport("lightbox.bridge");
+  stepDone("import lightbox");
   return { pyodide, bridge };
 }
 
@@ -142,7 +163,7 @@ const methods = {
   async stats(bridge) {
     const { pyodide } = await booting;
     const heap = /** @type {any} */ (pyodide)._module.HEAP8.length; // the wasm memory Pyodide grew to
-    return [{ wasmHeap: heap, ...JSON.parse(bridge.stats()) }, []];
+    return [{ wasmHeap: heap, bootSteps, ...JSON.parse(bridge.stats()) }, []];
   },
   geometry(bridge, { series }) {
     return [JSON.parse(bridge.geometry(series)), []];
