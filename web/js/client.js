@@ -1,5 +1,6 @@
 // A Promise API over the worker: one pending promise per request id.
 import { toWorkerError } from "./protocol.js";
+import { adoptWorker } from "./start.js";
 
 /** @typedef {import("./protocol.js").WorkerMessage} WorkerMessage */
 /** @typedef {import("./protocol.js").Progress} Progress */
@@ -10,43 +11,6 @@ export class WorkerError extends Error {
     super(error.message);
     this.name = error.name;
   }
-}
-
-const EVENTS = /** @type {const} */ (["message", "error", "messageerror"]);
-
-/** @typedef {{worker: Worker, backlog: Event[], keep: (event: Event) => void}} Spawned */
-
-/**
- * Create the worker. A worker loaded from its own URL obeys only its own response's
- * policy, which a static host may not send; one created from a blob: URL inherits this
- * page's Content-Security-Policy (CSP Level 3), so the page's policy covers the worker
- * too. Until a Client adopts it, everything it raises is kept, in order.
- * @returns {Spawned}
- */
-function spawn() {
-  const entry = new URL("./worker.js", import.meta.url).href;
-  const source = new Blob([`import ${JSON.stringify(entry)};\n`], { type: "text/javascript" });
-  const worker = new Worker(URL.createObjectURL(source), { type: "module" });
-  /** @type {Event[]} */
-  const backlog = [];
-  /** @param {Event} event */
-  const keep = (event) => {
-    event.preventDefault(); // an error is reported when the Client adopts the worker
-    backlog.push(event);
-  };
-  for (const type of EVENTS) worker.addEventListener(type, keep);
-  return { worker, backlog, keep };
-}
-
-/** @type {Spawned | null} the worker started early, waiting for its Client */
-let early = null;
-
-/**
- * Start the worker now (index.html runs this before the page's own modules have loaded,
- * so Python boots while they do). The first Client adopts it.
- */
-export function startWorker() {
-  early ??= spawn();
 }
 
 export class Client {
@@ -70,10 +34,8 @@ export class Client {
     });
     this.resolveReady = resolveReady;
     this.rejectReady = rejectReady;
-    const { worker, backlog, keep } = early ?? spawn();
-    early = null;
+    const { worker, backlog } = adoptWorker();
     this.worker = worker;
-    for (const type of EVENTS) worker.removeEventListener(type, keep);
     worker.onmessage = (event) => this.receive(event.data);
     worker.onerror = (event) => {
       event.preventDefault();
