@@ -43,8 +43,9 @@ export class Client {
     };
     worker.onmessageerror = () => this.die("a message from the worker could not be read");
     for (const event of backlog) {
-      if (event instanceof MessageEvent && event.type === "message") this.receive(event.data);
-      else if (event instanceof ErrorEvent) this.die(event.message || "the worker failed to start");
+      // A worker whose script fails to load raises a plain Event named "error".
+      if (event.type === "message") this.receive(/** @type {MessageEvent} */ (event).data);
+      else if (event.type === "error") this.die(/** @type {ErrorEvent} */ (event).message || "the worker failed to start");
       else this.die("a message from the worker could not be read");
     }
   }
