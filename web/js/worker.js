@@ -4,6 +4,7 @@
 import { loadPyodide as loadPyodideUntyped } from "../pyodide/pyodide.mjs";
 import * as codecs from "./codecs.js";
 import { BOOT_STEPS, toWorkerError } from "./protocol.js";
+import { fetchPack, install } from "./sitepack.js";
 
 /** @typedef {import("./protocol.js").Request} Request */
 /** @type {typeof import("pyodide").loadPyodide} */
@@ -18,105 +19,6 @@ function progress(step) {
   const index = BOOT_STEPS.findIndex(([name]) => name === step);
   const label = index >= 0 ? BOOT_STEPS[index][1] : step;
   self.postMessage({ type: "progress", step, label, index, total: BOOT_STEPS.length, seconds: seconds() });
-}
-
-const PACK_MAGIC = "LBPK1\n";
-
-/**
- * Fetch a file and undo its gzip (if it has one). On this thread, as the fallback.
- * @param {string} url
- * @returns {Promise<Uint8Array>}
- */
-async function fetchGunzipHere(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-// The same steps for a helper thread (a worker from a blob: URL inherits this one's policy).
-const HELPER_SOURCE = `onmessage = async (event) => {
-  try {
-    const bytes = await (${fetchGunzipHere.toString()})(event.data);
-    postMessage({ bytes }, [bytes.buffer]);
-  } catch (error) {
-    postMessage({ error: String(error && error.message || error) });
-  }
-};`;
-
-/**
- * Fetch and decompress on a helper thread. This thread is busy starting the runtime for
- * seconds at a time, and the body of a fetch made here (then its decompression) is only
- * read when it is free: measured, the pack arrived 130-190 ms after the runtime. The
- * helper's one message is waiting when it is. Where a worker cannot start a worker, the
- * work is done here.
- * @param {string} url absolute
- * @returns {Promise<Uint8Array>}
- */
-function fetchGunzip(url) {
-  if (typeof Worker !== "function") return fetchGunzipHere(url);
-  return new Promise((resolve, reject) => {
-    const source = URL.createObjectURL(new Blob([HELPER_SOURCE], { type: "text/javascript" }));
-    const helper = new Worker(source);
-    const done = () => {
-      helper.terminate();
-      URL.revokeObjectURL(source);
-    };
-    helper.onmessage = (event) => {
-      done();
-      if (event.data.error !== undefined) reject(new Error(event.data.error));
-      else resolve(event.data.bytes);
-    };
-    helper.onerror = (event) => {
-      event.preventDefault();
-      done();
-      reject(new Error(event.message || "the download helper failed"));
-    };
-    helper.postMessage(url);
-  });
-}
-
-/**
- * The site pack (tools/build.py write_pack): numpy, pydicom and lightbox, precompiled.
- * Fetched and decompressed while the runtime boots; a host that already undid the gzip
- * (Content-Encoding) hands over the plain pack, which is taken as it is.
- * @returns {Promise<{path: string, bytes: Uint8Array}[]>}
- */
-async function fetchPack(/** @type {string} */ path) {
-  let bytes;
-  try {
-    bytes = await fetchGunzip(new URL(path, base).href);
-  } catch (error) {
-    throw new Error(`${path}: ${error instanceof Error ? error.message : error}`);
-  }
-  const magic = new TextDecoder().decode(bytes.subarray(0, PACK_MAGIC.length));
-  if (magic !== PACK_MAGIC) throw new Error(`${path}: not a Lightbox site pack`);
-  const at = PACK_MAGIC.length;
-  const size = new DataView(bytes.buffer, bytes.byteOffset + at, 4).getUint32(0, true);
-  /** @type {[string, number][]} */
-  const index = JSON.parse(new TextDecoder().decode(bytes.subarray(at + 4, at + 4 + size)));
-  let offset = at + 4 + size;
-  return index.map(([name, length]) => {
-    const entry = { path: name, bytes: bytes.subarray(offset, offset + length) };
-    offset += length;
-    return entry;
-  });
-}
-
-/** Write the pack's files under site-packages (directories made once each). */
-function install(/** @type {any} */ FS, /** @type {{path: string, bytes: Uint8Array}[]} */ files) {
-  const root = "/lib/python3.12/site-packages/";
-  const made = new Set();
-  for (const { path, bytes } of files) {
-    const dir = root + path.slice(0, path.lastIndexOf("/") + 1);
-    if (!made.has(dir)) {
-      FS.mkdirTree(dir);
-      made.add(dir);
-    }
-    FS.writeFile(root + path, bytes);
-  }
 }
 
 /** @type {Record<string, number>} milliseconds each start-up step took (stats() reports them) */
@@ -136,7 +38,7 @@ async function boot() {
   // numpy, pydicom and lightbox in one precompiled pack, fetched and unpacked in parallel
   // with the runtime; numpy's extension modules are instantiated on first import, only
   // those needed (three of nineteen).
-  const site = fetchPack("py/site.pack");
+  const site = fetchPack(new URL("py/site.pack", base).href, "py/site.pack");
   site.catch(() => {}); // awaited below; a failure surfaces there, not as an unhandled rejection
   const pyodide = await loadPyodide({
     indexURL: new URL("pyodide/", base).href,
