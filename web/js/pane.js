@@ -127,6 +127,7 @@ export class Pane {
     if (!info) throw new RangeError(`no series ${series}: ${this.host.catalog().series.length} open`);
     if (series !== this.series) {
       this.series = series;
+      this.previewUntil = 0; // a drag's previews were for the image it dragged on
       this.resetView();
     }
     this.frame = clampFrame(frame, info.frames);
