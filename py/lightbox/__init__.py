@@ -1,7 +1,8 @@
-"""Lightbox: a private DICOM viewer whose pipeline runs in Pyodide and natively."""
+"""Lightbox: a private DICOM viewer whose pipeline runs in Pyodide and natively.
 
-from lightbox.errors import DecodeError, LightboxError, NotDicomError
-from lightbox.session import Session
+Import the modules themselves (``lightbox.session``, ``lightbox.pixels``, ...):
+this package imports nothing, so that ``lightbox.startup`` can run before
+pydicom and numpy are imported.
+"""
 
-__all__ = ["DecodeError", "LightboxError", "NotDicomError", "Session"]
 __version__ = "0.1.0"

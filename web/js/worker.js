@@ -53,6 +53,9 @@ async function boot() {
   stepDone("install the site pack");
   progress("import");
   pyodide.registerJsModule("lightbox_codecs", { available: codecs.available, decode: codecs.decode });
+  const startup = pyodide.pyimport("lightbox.startup");
+  startup.prepare(); // defers what pydicom imports but the viewer never uses
+  startup.destroy();
   pyodide.pyimport("numpy").destroy();
   stepDone("import numpy");
   pyodide.pyimport("pydicom").destroy();
