@@ -1,6 +1,6 @@
 """Start-up in the browser: what the worker runs before importing anything else.
 
-pydicom imports :mod:`urllib.request` for downloading its own test files,
+Some modules are imported at start-up only to be at hand later. pydicom imports :mod:`urllib.request` for downloading its own test files,
 which the viewer never does, and with it :mod:`http.client` and its parsers.
 In Pyodide that is about a third of pydicom's import time (measured in the
 worker: ``import pydicom`` 610 ms median, 424 ms with it deferred). So it is
@@ -14,8 +14,10 @@ import importlib.util
 import sys
 import types
 
-#: Standard library modules imported at start-up but not needed until used.
-DEFERRED = ("urllib.request",)
+#: Modules imported at start-up but not needed until used: what pydicom imports for
+#: downloads, and de-identification (the bridge's ``from lightbox import deid`` binds
+#: the deferred module; it runs when the user first de-identifies).
+DEFERRED = ("urllib.request", "lightbox.deid")
 
 
 class _Deferred(types.ModuleType):
