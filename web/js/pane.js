@@ -99,6 +99,8 @@ export class Pane {
     /** a coarse preview is drawn; the full frame follows once the drag pauses */
     this.coarse = false;
     this.refineTimer = 0;
+    /** what the measurement layer shows now (drawLayer redraws only when it changes) */
+    this.layerContent = "";
     /** frames received and drawn, previews included (the bench counts drag frames by it) */
     this.framesDrawn = 0;
     /** @type {{kind: string, points: Point[]} | null} a measurement being drawn */
@@ -348,21 +350,29 @@ export class Pane {
 
   /** @param {import("./interaction.js").Matrix} m @param {number} ratio */
   drawLayer(m, ratio) {
+    const uid = this.shown ? this.seriesInfo?.uid : undefined;
+    const items = uid ? this.host.measurements.filter((x) => x.series === uid && x.frame === this.frame) : [];
+    const cal = uid ? this.info?.view?.calibration : undefined;
+    const ruler = this.host.showInfo() && cal && cal.column_mm ? cal : null;
+    // What this layer shows; when it is what is already drawn (scrolling through slices
+    // without measurements), the layer is left alone and the page repaints less.
+    const content = JSON.stringify([m, ratio, this.layer.width, this.layer.height, this.rotation, ruler,
+      items.map((x) => [x.kind, x.points, x.label]), this.draft]);
+    if (content === this.layerContent) return;
+    this.layerContent = content;
     const ctx = this.layerCtx;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.layer.width, this.layer.height);
-    if (!this.shown || !this.seriesInfo) return;
+    if (!uid) return;
     ctx.lineWidth = 1.5 * ratio;
     ctx.font = `${12 * ratio}px system-ui, sans-serif`;
     ctx.strokeStyle = MEASURE_COLOR;
     ctx.fillStyle = MEASURE_COLOR;
-    const uid = this.seriesInfo.uid;
-    const items = this.host.measurements.filter((x) => x.series === uid && x.frame === this.frame);
     for (const item of items) this.drawShape(ctx, m, item.kind, item.points, item.label);
     if (this.draft) this.drawShape(ctx, m, this.draft.kind, this.draft.points, "");
     // Scale bar from the calibration, bottom centre.
-    const cal = this.info?.view?.calibration;
-    if (this.host.showInfo() && cal && cal.column_mm) {
+    if (ruler) {
+      const cal = ruler;
       // The ruler is vertical on screen: rows, or columns when turned a quarter.
       const spacing = (this.rotation % 180 === 0 ? cal.row_mm : cal.column_mm) || cal.column_mm;
       const cssPerMm = matrixScale(m) / ratio / spacing;
