@@ -440,17 +440,26 @@ function showSkipped(skipped) {
 
 // -- controls -------------------------------------------------------------------------
 
+/** Set an attribute unless it already has that value. @param {Element} el @param {string} name @param {string} value */
+function setAttribute(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
 function syncControls() {
   const p = pane();
   if (!p) return;
+  // Called on every frame drawn: only what differs is written, so the page has less
+  // style and layout to redo.
   const slider = /** @type {HTMLInputElement} */ ($("frame-slider"));
-  slider.max = String(Math.max(1, p.seriesInfo?.frames ?? 1));
-  slider.value = String(p.frame + 1);
-  slider.disabled = !p.seriesInfo || p.seriesInfo.frames < 2;
-  $("invert-button").setAttribute("aria-pressed", String(p.invert));
+  const max = String(Math.max(1, p.seriesInfo?.frames ?? 1));
+  if (slider.max !== max) slider.max = max;
+  if (slider.value !== String(p.frame + 1)) slider.value = String(p.frame + 1);
+  const disabled = !p.seriesInfo || p.seriesInfo.frames < 2;
+  if (slider.disabled !== disabled) slider.disabled = disabled;
+  setAttribute($("invert-button"), "aria-pressed", String(p.invert));
   for (const button of document.querySelectorAll("#tools .tool")) {
-    button.setAttribute("aria-checked", String(/** @type {HTMLElement} */ (button).dataset.tool === app.tool));
-    button.setAttribute("role", "radio");
+    setAttribute(button, "aria-checked", String(/** @type {HTMLElement} */ (button).dataset.tool === app.tool));
+    setAttribute(button, "role", "radio");
   }
   const select = /** @type {HTMLSelectElement} */ ($("preset"));
   const modality = p.seriesInfo?.modality ?? "";
@@ -558,10 +567,15 @@ async function syncFrom(source) {
 
 function renderMeasureList() {
   const list = $("measure-list");
-  list.replaceChildren();
   const p = pane();
   const uid = p?.seriesInfo?.uid;
-  for (const item of app.measurements.filter((m) => m.series === uid)) {
+  const items = app.measurements.filter((m) => m.series === uid);
+  // Called on every frame drawn: the list is rebuilt only when what it lists changed.
+  const key = JSON.stringify(items.map((m) => [m.id, m.kind, m.frame, m.label, m.detail, m.result]));
+  if (list.dataset.key === key) return;
+  list.dataset.key = key;
+  list.replaceChildren();
+  for (const item of items) {
     const li = document.createElement("li");
     const cal = item.result?.calibration ? ` (${item.result.calibration}${item.result.note ? ": " + item.result.note : ""})` : "";
     li.innerHTML = "";
