@@ -423,8 +423,11 @@ def main(argv: list[str] | None = None) -> int:
             if codec:
                 frame = base64.b64encode(first_frame(encoded[label])).decode()
                 runs = max(args.runs, 20)
-                alone = worker.evaluate(JS_DECODE, [codecs_url, codec, frame, runs])
-                through = page.evaluate(DECODE_THROUGH_PYTHON, [f"__bench/{label}.dcm", runs])
+                alone: list[float] = []
+                through: list[float] = []
+                for _ in range(3):  # interleaved, so that neither side has the warmer JIT
+                    alone += worker.evaluate(JS_DECODE, [codecs_url, codec, frame, runs])
+                    through += page.evaluate(DECODE_THROUGH_PYTHON, [f"__bench/{label}.dcm", runs])
                 row(
                     f"decode through Python (pydicom + plugin + codec), {label} 512x512",
                     through,
