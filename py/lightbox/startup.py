@@ -1,11 +1,12 @@
 """Start-up in the browser: what the worker runs before importing anything else.
 
-Some modules are imported at start-up only to be at hand later. pydicom imports :mod:`urllib.request` for downloading its own test files,
-which the viewer never does, and with it :mod:`http.client` and its parsers.
-In Pyodide that is about a third of pydicom's import time (measured in the
-worker: ``import pydicom`` 610 ms median, 424 ms with it deferred). So it is
-registered as deferred: its spec is found now and its body runs the first time
-anything reads one of its attributes, exactly as it would have run at import.
+Some modules are imported at start-up only to be at hand later. pydicom
+imports :mod:`urllib.request` for downloading its own test files, which the
+viewer never does, and with it :mod:`http.client` and its parsers: in Pyodide
+about a third of pydicom's import time (measured in the worker: ``import
+pydicom`` 610 ms median, 424 ms with it deferred). Such a module is registered
+as deferred: its spec is found now and its body runs the first time anything
+reads one of its attributes, exactly as it would have run at import.
 """
 
 from __future__ import annotations
