@@ -7,7 +7,8 @@ import { loadPyodide } from "pyodide";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [source, target] = process.argv.slice(2);
-const pyodide = await loadPyodide();
+// A fixed hash seed: sets and frozensets in the bytecode keep one order, build after build.
+const pyodide = await loadPyodide({ env: { PYTHONHASHSEED: "0", HOME: "/home/pyodide" } });
 pyodide.FS.writeFile("/tmp/in.zip", await readFile(source));
 pyodide.runPython(await readFile(join(here, "precompile.py"), "utf8"));
 pyodide.globals.get("precompile")("/tmp/in.zip", "/tmp/out.zip");
