@@ -21,8 +21,13 @@ from lightbox.session import Inspector, Session
 class BrowserCodecs:
     """The codecs backend: the worker's JavaScript/WebAssembly decoders."""
 
+    def __init__(self) -> None:
+        # The codecs the worker ships (loaded or not) never change: read them once, not
+        # across the JavaScript boundary on every frame pydicom asks about.
+        self._available = frozenset(str(name) for name in lightbox_codecs.available)
+
     def available(self) -> frozenset[str]:
-        return frozenset(str(name) for name in lightbox_codecs.available)
+        return self._available
 
     def decode(self, codec: str, data: bytes, color_transform: bool | None) -> codecs.Decoded:
         out = lightbox_codecs.decode(codec, to_js(data), color_transform)
