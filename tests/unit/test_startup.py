@@ -86,3 +86,15 @@ def test_prepare_defers_urllib_request_when_nothing_imported_it(
 
         if "urllib.request" in sys.modules:
             urllib.request = sys.modules["urllib.request"]  # type: ignore[attr-defined]
+
+
+def test_settle_freezes_what_exists_so_collections_skip_it() -> None:
+    import gc
+
+    before = gc.get_freeze_count()
+    try:
+        startup.settle()
+        assert gc.get_freeze_count() > before
+        assert gc.get_freeze_count() >= len(gc.get_objects()) // 2  # most objects now frozen
+    finally:
+        gc.unfreeze()

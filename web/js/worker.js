@@ -55,12 +55,13 @@ async function boot() {
   pyodide.registerJsModule("lightbox_codecs", { available: codecs.available, decode: codecs.decode });
   const startup = pyodide.pyimport("lightbox.startup");
   startup.prepare(); // defers what pydicom imports but the viewer never uses
-  startup.destroy();
   pyodide.pyimport("numpy").destroy();
   stepDone("import numpy");
   pyodide.pyimport("pydicom").destroy();
   stepDone("import pydicom");
   const bridge = pyodide.pyimport("lightbox.bridge");
+  startup.settle(); // the collector leaves what was imported alone from now on
+  startup.destroy();
   stepDone("import lightbox");
   return { pyodide, bridge };
 }
