@@ -46,6 +46,18 @@ def planted() -> list[tuple[str, bytes]]:
 # -- planted identifiers -------------------------------------------------------------------
 
 #: Options (camelCase, as the browser sends them) -> the markers they keep, exactly.
+#: The planted values in descriptor attributes (Clean / Retain Descriptors, PS3.15 E.3.5).
+DESCRIPTORS = {
+    "study_description",
+    "series_description",
+    "image_comments",
+    "history",
+    "patient_comments",
+    "protocol",
+    "sps_comment",
+    "allergy",
+}
+
 RETAINED = [
     pytest.param({}, set(), id="basic-profile"),
     pytest.param({"retainUIDs": True}, {"uids", "device_uid"}, id="retain-uids"),
@@ -75,36 +87,11 @@ RETAINED = [
         id="retain-modified-dates",
     ),
     pytest.param({"datesToYear": True}, set(), id="dates-to-year"),
-    pytest.param(
-        {"cleanDescriptors": True},
-        {
-            "study_description",
-            "series_description",
-            "image_comments",
-            "history",
-            "patient_comments",
-            "protocol",
-            "sps_comment",
-            "allergy",
-        },
-        id="clean-descriptors",
-    ),
+    pytest.param({"cleanDescriptors": True}, DESCRIPTORS, id="clean-descriptors"),
     pytest.param(
         {"retainDescriptors": True},
-        {
-            "study_description",
-            "series_description",
-            "image_comments",
-            "history",
-            "patient_comments",
-            "protocol",
-            "sps_comment",
-            "allergy",
-            # kept verbatim, so what the descriptors say about the patient stays:
-            "family",
-            "given",
-            "patient_id",
-        },
+        # kept verbatim, so what the descriptors say about the patient stays:
+        DESCRIPTORS | {"family", "given", "patient_id"},
         id="retain-descriptors",
     ),
     pytest.param(
