@@ -23,7 +23,7 @@ function progress(step) {
 
 /** @type {Record<string, number>} milliseconds each start-up step took (stats() reports them) */
 const bootSteps = {};
-let stepStarted = performance.now();
+let stepStarted = 0;
 /** @param {string} name */
 function stepDone(name) {
   const now = performance.now();
