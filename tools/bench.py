@@ -251,7 +251,7 @@ def open_file_times(page: Page, name: str, runs: int) -> list[float]:
 
 def native_window_ms(data: bytes, runs: int = 50) -> list[float]:
     """The same render with a changed window on native CPython (decoded frame cached)."""
-    from lightbox.session import Session
+    from lightbox.session.session import Session
 
     session = Session()
     session.open([("frame.dcm", data)])

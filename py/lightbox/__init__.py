@@ -1,7 +1,7 @@
 """Lightbox: a private DICOM viewer whose pipeline runs in Pyodide and natively.
 
-Import the modules themselves (``lightbox.session``, ``lightbox.pixels``, ...):
-this package imports nothing, so that ``lightbox.startup`` can run before
+Import the modules themselves (``lightbox.session.session``, ``lightbox.pixels.decode``, ...):
+this package imports nothing, so that ``lightbox.browser.startup`` can run before
 pydicom and numpy are imported.
 """
 

@@ -15,7 +15,7 @@ import pydicom
 import pytest
 from conftest import Viewer
 
-from lightbox.session import Session
+from lightbox.session.session import Session
 
 TEST_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
 LOSSY_SYNTAXES = {

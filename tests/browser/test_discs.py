@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from conftest import Viewer
 
-from lightbox.session import Session
+from lightbox.session.session import Session
 from tests.unit import discs
 
 

@@ -11,7 +11,7 @@ from conftest import Viewer
 from pydicom.encaps import encapsulate
 from pydicom.uid import HTJ2K, HTJ2KLossless, HTJ2KLosslessRPCL
 
-from lightbox.session import Session
+from lightbox.session.session import Session
 from tools import synth
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import Viewer, _finish, _new_viewer
 
-from lightbox.session import Session
+from lightbox.session.session import Session
 from tools import synth
 
 SPACING = 0.5  # mm, the test image's Pixel Spacing

@@ -10,7 +10,7 @@ import pytest
 from conftest import Viewer
 from pydicom.dataset import Dataset
 
-from lightbox.session import Session
+from lightbox.session.session import Session
 from tools import synth
 
 

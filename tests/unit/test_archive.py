@@ -1,4 +1,4 @@
-"""lightbox.archive: ZIPs recognised by content and expanded one member at a time."""
+"""lightbox.ingest.archive: ZIPs recognised by content and expanded one member at a time."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from lightbox import archive
-from lightbox.archive import Budget, Member, expand, is_zip
-from lightbox.records import Skipped
+from lightbox.core.records import Skipped
+from lightbox.ingest import archive
+from lightbox.ingest.archive import Budget, Member, expand, is_zip
 from tests.unit import discs
 from tools.synth import ct_series, to_bytes
 

@@ -1,4 +1,4 @@
-"""lightbox.catalog: slice geometry, ordering within a series, grouping into series."""
+"""lightbox.catalog.series: slice geometry, ordering within a series, grouping into series."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pydicom.dataset import Dataset
 
-from lightbox.catalog import (
+from lightbox.catalog.series import (
     SeriesEntry,
     build_series,
     entry_from_header,
@@ -16,7 +16,7 @@ from lightbox.catalog import (
     read_geometry,
     slice_distances,
 )
-from lightbox.records import FrameRef, Geometry
+from lightbox.core.records import FrameRef, Geometry
 
 AXIAL = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 SAGITTAL = (0.0, 1.0, 0.0, 0.0, 0.0, -1.0)

@@ -10,9 +10,9 @@ import pydicom
 import pytest
 from PIL import Image
 
-from lightbox.cli import main
-from lightbox.png import encode_png
-from lightbox.session import Session
+from lightbox.cli.main import main
+from lightbox.cli.png import encode_png
+from lightbox.session.session import Session
 
 FILES = Path(pydicom.__file__).parent / "data" / "test_files"
 

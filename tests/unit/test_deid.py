@@ -1,4 +1,4 @@
-"""lightbox.deid: planted identifiers, options, UID consistency, the export's shape, pixels."""
+"""lightbox.deid.api: planted identifiers, options, UID consistency, the export's shape, pixels."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ from pydicom.uid import (
     UltrasoundImageStorage,
 )
 
-from lightbox import deid, deid_walk
-from lightbox.deid import DeidOptions
-from lightbox.session import Session
+from lightbox.deid import api as deid
+from lightbox.deid import walk as deid_walk
+from lightbox.deid.api import DeidOptions
+from lightbox.session.session import Session
 from tests.unit.conftest import image_dataset
 from tests.unit.test_deid_factories import (
     MARKERS,

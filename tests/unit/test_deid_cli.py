@@ -1,4 +1,4 @@
-"""lightbox.cli: ``lightbox deid IN OUT`` end to end, in parallel, resumed."""
+"""lightbox.cli.main: ``lightbox deid IN OUT`` end to end, in parallel, resumed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pydicom
 import pytest
 from pydicom.fileset import FileSet
 
-from lightbox import cli
+from lightbox.cli import main as cli
 from tests.unit.test_deid_factories import MARKERS, UID_ROOT, planted_bytes, study_items
 
 ROOT = Path(__file__).resolve().parents[2]

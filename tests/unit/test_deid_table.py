@@ -19,8 +19,8 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import CTImageStorage
 
-from lightbox.deid import DeidOptions, Keys, process_file
-from lightbox.deid_profile import COMBINED, Action, Pattern, load_profile
+from lightbox.deid.api import DeidOptions, Keys, process_file
+from lightbox.deid.profile import COMBINED, Action, Pattern, load_profile
 from tests.unit.conftest import image_dataset
 from tests.unit.test_deid_factories import UID_ROOT, with_command_group
 from tools.synth import to_bytes

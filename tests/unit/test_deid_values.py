@@ -1,4 +1,4 @@
-"""lightbox.deid_values and deid_profile: new UIDs, dates, ages, cleaned text, the table as data."""
+"""lightbox.deid.values and deid_profile: new UIDs, dates, ages, cleaned text, the table as data."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from lightbox.deid_options import DeidOptions
-from lightbox.deid_profile import (
+from lightbox.deid.options import DeidOptions
+from lightbox.deid.profile import (
     PROFILE_FILE,
     Action,
     Pattern,
@@ -17,7 +17,7 @@ from lightbox.deid_profile import (
     load_profile,
     parse_profile,
 )
-from lightbox.deid_values import (
+from lightbox.deid.values import (
     Cleaner,
     Keys,
     group_age,

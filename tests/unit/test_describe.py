@@ -1,4 +1,4 @@
-"""lightbox.describe: calibration, orientation labels, patient position, frame rate, describe().
+"""lightbox.inspect.describe: calibration, orientation labels, patient position, frame rate.
 
 Expected values are worked out by hand in the comments (PS3.3 C.7.6.2.1.1 for the
 geometry, 10.7.1.3 for Pixel Spacing / Imager Pixel Spacing, C.8.5.5 for ultrasound).
@@ -12,8 +12,8 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from lightbox import describe
-from lightbox.describe import (
+from lightbox.inspect import describe
+from lightbox.inspect.describe import (
     UNCALIBRATED,
     Calibration,
     direction_label,

@@ -1,4 +1,4 @@
-"""lightbox.dicomdir: the record tree read from bytes, references matched to a dropped tree.
+"""lightbox.ingest.dicomdir: the record tree read from bytes, references matched to a dropped tree.
 
 The truth for pydicom's bundled DICOMDIRs is pydicom itself: ``FileSet`` loaded
 from the files on disk (which it may do here, in a test) and the referenced
@@ -19,9 +19,9 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.fileset import FileSet
 
-from lightbox import dicomdir as dd
-from lightbox.archive import Member, expand
-from lightbox.errors import InvalidDicomError
+from lightbox.core.errors import InvalidDicomError
+from lightbox.ingest import dicomdir as dd
+from lightbox.ingest.archive import Member, expand
 from tests.unit import discs
 from tests.unit.conftest import PYDICOM_TEST_FILES
 

@@ -1,4 +1,4 @@
-"""lightbox.display: windowing checked against the standard's formulas, written out here.
+"""lightbox.display.transforms: windowing checked against the standard's formulas, written out here.
 
 The reference below is a scalar transcription of PS3.3 C.11.2.1.2.1 (LINEAR),
 C.11.2.1.3.2 (LINEAR_EXACT) and C.11.2.1.3.1 (SIGMOID), independent of the
@@ -16,9 +16,9 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.pixels.processing import apply_color_lut
 
-from lightbox import display
-from lightbox.display import Rescale
-from lightbox.records import Photometric, VoiFunction, Window
+from lightbox.core.records import Photometric, VoiFunction, Window
+from lightbox.display import transforms as display
+from lightbox.display.transforms import Rescale
 
 LINEAR, EXACT, SIGMOID = VoiFunction.LINEAR, VoiFunction.LINEAR_EXACT, VoiFunction.SIGMOID
 

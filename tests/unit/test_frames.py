@@ -1,4 +1,4 @@
-"""lightbox.frames: per-frame parameters of Enhanced multi-frame objects (PS3.3 C.7.6.16).
+"""lightbox.display.frames: per-frame parameters of Enhanced multi-frame objects (PS3.3 C.7.6.16).
 
 Synthetic Enhanced CT-like datasets come from conftest's ``make_enhanced``; the
 real file is pydicom's ``liver_1frame.dcm`` (a Segmentation with shared and
@@ -12,9 +12,10 @@ import pydicom
 import pytest
 from pydicom.dataset import Dataset
 
-from lightbox import display, frames
-from lightbox.display import Rescale
-from lightbox.records import VoiFunction, Window
+from lightbox.core.records import VoiFunction, Window
+from lightbox.display import frames
+from lightbox.display import transforms as display
+from lightbox.display.transforms import Rescale
 
 PIXELS = np.arange(3 * 4 * 5, dtype=np.int16).reshape(3, 4, 5)
 RESCALES = [(1.0, -1024.0), (2.0, -100.0), (0.5, 7.0)]

@@ -1,4 +1,4 @@
-"""lightbox.ingest: is it DICOM, can its header be read, does it hold an image."""
+"""lightbox.ingest.headers: is it DICOM, can its header be read, does it hold an image."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pydicom
 import pytest
 from PIL import Image
 
-from lightbox import ingest
-from lightbox.errors import InvalidDicomError, LightboxError, NoPixelDataError, NotDicomError
+from lightbox.core.errors import InvalidDicomError, LightboxError, NoPixelDataError, NotDicomError
+from lightbox.ingest import headers as ingest
 from tools.synth import to_bytes
 
 

@@ -1,4 +1,4 @@
-"""lightbox.measure (masks, region statistics) and the session's Inspector (describe, header,
+"""lightbox.inspect.measure (masks, region statistics) and the Inspector (describe, header,
 probe, region, geometry) on generated CT files whose HU values are known by construction.
 """
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from pydicom.uid import generate_uid
 
-from lightbox.measure import RegionStats, ellipse_mask, rectangle_mask, region_stats
-from lightbox.session import Inspector, Session
+from lightbox.inspect.measure import RegionStats, ellipse_mask, rectangle_mask, region_stats
+from lightbox.session.session import Inspector, Session
 from tools import synth
 
 # -- rectangle_mask --------------------------------------------------------------------------

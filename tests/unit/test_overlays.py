@@ -1,4 +1,4 @@
-"""lightbox.overlays: overlay planes read, framed and burnt in (PS3.3 C.9.2, C.9.3).
+"""lightbox.display.overlays: overlay planes read, framed and burnt in (PS3.3 C.9.2, C.9.3).
 
 The real file is pydicom's ``examples_overlay.dcm`` (bundled with pydicom, one
 graphics overlay in group 6000); its reference is pydicom's own
@@ -13,8 +13,9 @@ import pydicom
 import pytest
 from pydicom.dataset import Dataset
 
-from lightbox import overlays, pixels
-from lightbox.overlays import OVERLAY_RGBA, OverlayPlane
+from lightbox.display import overlays
+from lightbox.display.overlays import OVERLAY_RGBA, OverlayPlane
+from lightbox.pixels import decode as pixels
 
 
 def pack(bits: np.ndarray) -> bytes:

@@ -1,4 +1,4 @@
-"""lightbox.pixels: one frame to stored values, checked against pydicom's own decoding.
+"""lightbox.pixels.decode: one frame to stored values, checked against pydicom's own decoding.
 
 The reference for real files is ``pydicom.dcmread(path).pixel_array`` (frame
 ``i`` of a multi-frame), which decodes the whole object, converts YBR to RGB
@@ -16,9 +16,10 @@ import pytest
 from pydicom.encaps import generate_frames
 from pydicom.pixels import pixel_array as pydicom_pixel_array
 
-from lightbox import ingest, pixels
-from lightbox.errors import DecodeError
-from lightbox.records import Photometric
+from lightbox.core.errors import DecodeError
+from lightbox.core.records import Photometric
+from lightbox.ingest import headers as ingest
+from lightbox.pixels import decode as pixels
 from tools import synth
 
 

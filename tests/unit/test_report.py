@@ -1,4 +1,4 @@
-"""lightbox.report: the completeness report, from plain inputs and from real drops."""
+"""lightbox.catalog.report: the completeness report, from plain inputs and from real drops."""
 
 from __future__ import annotations
 
@@ -10,12 +10,7 @@ import pydicom
 import pytest
 from pydicom.uid import JPEGBaseline8Bit
 
-from lightbox import dicomdir as dd
-from lightbox import ingest
-from lightbox.archive import Budget, expand
-from lightbox.errors import LightboxError
-from lightbox.records import Skipped
-from lightbox.report import (
+from lightbox.catalog.report import (
     Completeness,
     ImageFacts,
     SkipKind,
@@ -24,7 +19,12 @@ from lightbox.report import (
     image_facts,
     series_gap,
 )
-from lightbox.session import Session
+from lightbox.core.errors import LightboxError
+from lightbox.core.records import Skipped
+from lightbox.ingest import dicomdir as dd
+from lightbox.ingest import headers as ingest
+from lightbox.ingest.archive import Budget, expand
+from lightbox.session.session import Session
 from tests.unit import discs
 from tests.unit.conftest import pydicom_test_file
 from tools.synth import ct_series, to_bytes

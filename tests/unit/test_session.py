@@ -1,4 +1,4 @@
-"""lightbox.session: opening files, skipping bad ones, rendering frames, the frame cache."""
+"""lightbox.session.session: opening files, skipping bad ones, rendering frames, the frame cache."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.pixels.processing import apply_color_lut
 
-from lightbox import pixels
-from lightbox.overlays import OVERLAY_RGBA
-from lightbox.records import FrameRef
-from lightbox.session import FrameCache, Session
+from lightbox.core.records import FrameRef
+from lightbox.display.overlays import OVERLAY_RGBA
+from lightbox.pixels import decode as pixels
+from lightbox.session.session import FrameCache, Session
 from tests.unit.test_display import LINEAR, half_up, reference_lut, reference_voi
 from tests.unit.test_pixels import COLOURS, _colour_dataset, ybr_partial
 from tools import synth

@@ -1,4 +1,4 @@
-"""lightbox.startup: a deferred module runs its body on first use, and only then."""
+"""lightbox.browser.startup: a deferred module runs its body on first use, and only then."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lightbox import startup
+from lightbox.browser import startup
 
 BODY = """
 import builtins

@@ -27,9 +27,9 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
 )
 
-from lightbox import codecs
-from lightbox.errors import DecodeError
-from lightbox.records import Photometric
+from lightbox.core.errors import DecodeError
+from lightbox.core.records import Photometric
+from lightbox.pixels import codecs
 
 _PIXEL_DATA = 0x7FE00010
 #: The three pixel data elements (PS3.3 C.7.6.3, C.7.6.24) by tag.

@@ -1,6 +1,6 @@
 """PS3.15 Table E.1-1 as data, and the action it gives an attribute under the chosen options.
 
-The table lives in ``deid_profile.json`` beside this module (edition and source
+The table lives in ``profile.json`` beside this module (edition and source
 noted there); moving to a newer edition of the standard is a data change.
 """
 
@@ -15,9 +15,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from lightbox.deid_options import DeidOptions, Longitudinal
+from lightbox.deid.options import DeidOptions, Longitudinal
 
-PROFILE_FILE = Path(__file__).with_name("deid_profile.json")
+PROFILE_FILE = Path(__file__).with_name("profile.json")
 
 
 class Action(enum.StrEnum):
@@ -189,7 +189,7 @@ def _pattern(tag: str) -> Pattern:
 
 
 def parse_profile(document: dict[str, Any]) -> Profile:
-    """Index the JSON document of ``deid_profile.json``.
+    """Index the JSON document of ``profile.json``.
 
     Raises
     ------
@@ -226,7 +226,7 @@ def load_profile() -> Profile:
         text = PROFILE_FILE.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise FileNotFoundError(
-            f"{PROFILE_FILE} is missing: the package must ship deid_profile.json"
+            f"{PROFILE_FILE} is missing: the package must ship profile.json"
         ) from exc
     document: dict[str, Any] = json.loads(text)
     return parse_profile(document)

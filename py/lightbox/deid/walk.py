@@ -16,11 +16,11 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
 
-from lightbox.deid_options import DeidOptions, Longitudinal
-from lightbox.deid_private import private_decisions
-from lightbox.deid_profile import Action, Decision, Profile, decide
-from lightbox.deid_rules import COMMAND, DATE_VRS, TEXT_VRS, Scope, tag_name, tag_text, unlisted
-from lightbox.deid_values import (
+from lightbox.deid.options import DeidOptions, Longitudinal
+from lightbox.deid.private import private_decisions
+from lightbox.deid.profile import Action, Decision, Profile, decide
+from lightbox.deid.rules import COMMAND, DATE_VRS, TEXT_VRS, Scope, tag_name, tag_text, unlisted
+from lightbox.deid.values import (
     Cleaner,
     Keys,
     dummy,

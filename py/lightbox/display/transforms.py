@@ -27,7 +27,7 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.uid import UID
 
-from lightbox.records import Photometric, VoiFunction, Window
+from lightbox.core.records import Photometric, VoiFunction, Window
 
 Y_MIN = 0.0
 Y_MAX = 255.0

@@ -14,8 +14,10 @@ import lightbox_codecs  # type: ignore[import-not-found]  # registered by the wo
 import numpy as np
 from pyodide.ffi import JsProxy, to_js
 
-from lightbox import codecs, deid, dicomdir
-from lightbox.session import Inspector, Session
+from lightbox.deid import api as deid
+from lightbox.ingest import dicomdir
+from lightbox.pixels import codecs
+from lightbox.session.session import Inspector, Session
 
 
 class BrowserCodecs:

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from lightbox.deid_options import DeidOptions, Longitudinal
-from lightbox.deid_profile import Profile
-from lightbox.deid_walk import Change, Outcome
+from lightbox.deid.options import DeidOptions, Longitudinal
+from lightbox.deid.profile import Profile
+from lightbox.deid.walk import Change, Outcome
 
 _ORDER = {o: i for i, o in enumerate(Outcome)}
 

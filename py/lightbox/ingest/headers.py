@@ -1,7 +1,7 @@
 """Bytes to header datasets: is it DICOM, can we read it, can we show it.
 
 Only headers are parsed here (``stop_before_pixels``); pixel data stays in the
-file's bytes until a frame is asked for (see :mod:`lightbox.pixels`).
+file's bytes until a frame is asked for (see :mod:`lightbox.pixels.decode`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pydicom.pixels.decoders.base import get_decoder
 from pydicom.pixels.utils import get_expected_length
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ImplicitVRLittleEndian
 
-from lightbox.errors import InvalidDicomError, NoPixelDataError, NotDicomError
+from lightbox.core.errors import InvalidDicomError, NoPixelDataError, NotDicomError
 
 #: Tags of the three pixel data elements, PS3.3 C.7.6.3 / C.7.6.24.
 PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)

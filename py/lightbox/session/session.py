@@ -15,24 +15,19 @@ from typing import Any
 
 import numpy as np
 
-from lightbox import (
-    archive,
-    codecs,
-    describe,
-    dicomdir,
-    display,
-    documents,
-    frames,
-    header,
-    ingest,
-    measure,
-    pixels,
-    report,
-)
-from lightbox import overlays as planes
-from lightbox.catalog import Series, SeriesEntry, build_series, entry_from_header
-from lightbox.errors import InvalidDicomError, LightboxError, NoPixelDataError
-from lightbox.records import FrameRef, Photometric, Skipped, VoiFunction, Window
+from lightbox.catalog import report
+from lightbox.catalog.series import Series, SeriesEntry, build_series, entry_from_header
+from lightbox.core.errors import InvalidDicomError, LightboxError, NoPixelDataError
+from lightbox.core.records import FrameRef, Photometric, Skipped, VoiFunction, Window
+from lightbox.display import frames
+from lightbox.display import overlays as planes
+from lightbox.display import transforms as display
+from lightbox.ingest import archive, dicomdir, documents
+from lightbox.ingest import headers as ingest
+from lightbox.inspect import describe, measure
+from lightbox.inspect import tags as header
+from lightbox.pixels import codecs
+from lightbox.pixels import decode as pixels
 
 DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 

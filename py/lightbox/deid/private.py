@@ -1,7 +1,7 @@
 """Private attributes: removed, unless the Retain Safe Private Option keeps those known safe.
 
 A private element is known safe when PS3.15 Table E.3.10-1 lists it (as far
-as ``deid_profile.json`` has it), or when the file itself declares it so in
+as ``profile.json`` has it), or when the file itself declares it so in
 (0008,0300) Private Data Element Characteristics Sequence (PS3.3 C.12.1.1.7):
 a block whose (0008,0303) Block Identifying Information Status is SAFE, the
 elements listed in (0008,0304) Nonidentifying Private Elements, and the
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from pydicom.dataset import Dataset
 
-from lightbox.deid_options import DeidOptions
-from lightbox.deid_profile import Action, Decision, Pattern, Profile, decide
+from lightbox.deid.options import DeidOptions
+from lightbox.deid.profile import Action, Decision, Pattern, Profile, decide
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lightbox.deid_export import Namer, dicomdir, write_zip
-from lightbox.deid_file import FileResult, FlaggedFile, process_file, without_header
-from lightbox.deid_options import DeidOptions
-from lightbox.deid_profile import load_profile
-from lightbox.deid_report import AttributeChange, report_text, summarize
-from lightbox.deid_values import Keys
-from lightbox.records import Skipped
+from lightbox.core.records import Skipped
+from lightbox.deid.export import Namer, dicomdir, write_zip
+from lightbox.deid.file import FileResult, FlaggedFile, process_file, without_header
+from lightbox.deid.options import DeidOptions
+from lightbox.deid.profile import load_profile
+from lightbox.deid.report import AttributeChange, report_text, summarize
+from lightbox.deid.values import Keys
 
 __all__ = [
     "AttributeChange",

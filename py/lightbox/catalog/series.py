@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from pydicom.dataset import Dataset
 
-from lightbox import values
-from lightbox.records import FrameRef, Geometry
-from lightbox.values import floats, int_or_none
+from lightbox.core import values
+from lightbox.core.records import FrameRef, Geometry
+from lightbox.core.values import floats, int_or_none
 
 #: Orientations closer than this (cosine difference) count as the same plane.
 _ORIENTATION_TOLERANCE = 1e-3

@@ -4,7 +4,7 @@ Table E.1-1 misses attributes that identify people or places (see
 ``../shared/data/README.md``): the File Meta AE titles and addresses, URLs,
 network addresses, person names and free text it does not list, instance UIDs
 it does not list, and the Overlay Plane module that goes with the overlay data
-it removes. Each rule here is a :class:`~lightbox.deid_profile.Row` like the
+it removes. Each rule here is a :class:`~lightbox.deid.profile.Row` like the
 table's, with its reason, so the preview and the report show why.
 
 Scopes: a sequence the profile replaces with a dummy (D: Content Sequence,
@@ -22,8 +22,8 @@ import enum
 
 from pydicom.datadict import dictionary_keyword
 
-from lightbox.deid_options import DeidOptions
-from lightbox.deid_profile import Action, Decision, Row, decide
+from lightbox.deid.options import DeidOptions
+from lightbox.deid.profile import Action, Decision, Row, decide
 
 
 class Scope(enum.Enum):

@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from lightbox.records import Skipped
+from lightbox.core.records import Skipped
 
 GiB = 1024**3
 MiB = 1024**2

@@ -1,6 +1,6 @@
 """The command line: ``lightbox deid INPUT_DIR OUTPUT_DIR [options]``.
 
-The same de-identification as the browser's (:mod:`lightbox.deid`), for
+The same de-identification as the browser's (:mod:`lightbox.deid.api`), for
 batches: every core, a progress bar, and resumable. A manifest in the output
 folder records each input (by a keyed hash of its relative path, size and
 modification time, so the manifest names no file) and what became of it; a
@@ -27,14 +27,21 @@ from typing import Any, TextIO
 
 from pydicom import dcmread
 
-from lightbox.deid import REPORT_NAME, DeidOptions, FileResult, Keys, process_file, without_header
-from lightbox.deid_export import Namer, dicomdir
-from lightbox.deid_profile import load_profile
-from lightbox.deid_report import report_text, summarize_counts
-from lightbox.deid_walk import Change, Outcome
-from lightbox.errors import LightboxError
-from lightbox.png import encode_png
-from lightbox.session import Session
+from lightbox.cli.png import encode_png
+from lightbox.core.errors import LightboxError
+from lightbox.deid.api import (
+    REPORT_NAME,
+    DeidOptions,
+    FileResult,
+    Keys,
+    process_file,
+    without_header,
+)
+from lightbox.deid.export import Namer, dicomdir
+from lightbox.deid.profile import load_profile
+from lightbox.deid.report import report_text, summarize_counts
+from lightbox.deid.walk import Change, Outcome
+from lightbox.session.session import Session
 
 SECRET_FILE = ".lightbox-deid-secret"
 MANIFEST_FILE = ".lightbox-deid-manifest.json"

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset
 
-from lightbox.values import functional_group
+from lightbox.core.values import functional_group
 
 #: Patient axes (PS3.3 C.7.6.2.1.1): +x left, +y posterior, +z head.
 _AXIS_LABELS = (("R", "L"), ("A", "P"), ("F", "H"))

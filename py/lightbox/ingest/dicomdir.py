@@ -23,7 +23,7 @@ from pydicom.dataset import Dataset
 from pydicom.errors import BytesLengthException
 from pydicom.errors import InvalidDicomError as PydicomInvalidDicomError
 
-from lightbox.errors import InvalidDicomError
+from lightbox.core.errors import InvalidDicomError
 
 #: (0002,0002) Media Storage SOP Class UID of a DICOMDIR: Media Storage Directory Storage.
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"

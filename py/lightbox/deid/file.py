@@ -26,14 +26,14 @@ from pydicom.uid import (
     MediaStorageDirectoryStorage,
 )
 
-from lightbox.deid_export import header_only
-from lightbox.deid_options import BurnedIn, DeidOptions, Longitudinal, Rect
-from lightbox.deid_pixels import blank, burned_in_reason
-from lightbox.deid_profile import Profile, load_profile
-from lightbox.deid_values import Cleaner, Keys
-from lightbox.deid_walk import Change, Outcome, Walker, known_values
-from lightbox.errors import DecodeError, InvalidDicomError, LightboxError, NotDicomError
-from lightbox.ingest import looks_like_dicom
+from lightbox.core.errors import DecodeError, InvalidDicomError, LightboxError, NotDicomError
+from lightbox.deid.export import header_only
+from lightbox.deid.options import BurnedIn, DeidOptions, Longitudinal, Rect
+from lightbox.deid.pixels import blank, burned_in_reason
+from lightbox.deid.profile import Profile, load_profile
+from lightbox.deid.values import Cleaner, Keys
+from lightbox.deid.walk import Change, Outcome, Walker, known_values
+from lightbox.ingest.headers import looks_like_dicom
 
 _LONGITUDINAL_FLAG = {
     Longitudinal.OFF: "REMOVED",

@@ -19,7 +19,7 @@ import types
 #: Modules imported at start-up but not needed until used: what pydicom imports for
 #: downloads, and de-identification (the bridge's ``from lightbox import deid`` binds
 #: the deferred module; it runs when the user first de-identifies).
-DEFERRED = ("urllib.request", "lightbox.deid")
+DEFERRED = ("urllib.request", "lightbox.deid.api")
 
 
 class _Deferred(types.ModuleType):

@@ -17,9 +17,9 @@ from typing import Any
 
 from pydicom.dataset import Dataset
 
-from lightbox import display
-from lightbox.records import Window
-from lightbox.values import floats, functional_group
+from lightbox.core.records import Window
+from lightbox.core.values import floats, functional_group
+from lightbox.display import transforms as display
 
 #: Functional group macros read here (PS3.3 C.7.6.16.2.x) by their sequence keyword.
 PIXEL_MEASURES = "PixelMeasuresSequence"  # (0028,9110), C.7.6.16.2.1

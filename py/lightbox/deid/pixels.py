@@ -12,8 +12,8 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.uid import UID, ExplicitVRBigEndian
 
-from lightbox.deid_options import Rect
-from lightbox.errors import DecodeError
+from lightbox.core.errors import DecodeError
+from lightbox.deid.options import Rect
 
 #: Modalities whose images often carry burned-in text (PS3.3 C.7.3.1.1.1).
 SUSPECT_MODALITIES = frozenset({"US", "SC", "OT"})

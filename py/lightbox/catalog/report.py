@@ -21,8 +21,8 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.errors import BytesLengthException
 
-from lightbox.records import Skipped
-from lightbox.values import floats, int_or_none, patient_key
+from lightbox.core.records import Skipped
+from lightbox.core.values import floats, int_or_none, patient_key
 
 #: Transfer syntaxes whose compression always loses information (PS3.5 A.4.1:
 #: JPEG Baseline, process 1, and JPEG Extended, processes 2 & 4, are DCT-based).
@@ -59,8 +59,8 @@ _DETAILED = {SkipKind.NO_IMAGE, SkipKind.UNSUPPORTED, SkipKind.DAMAGED, SkipKind
 def classify(item: Skipped) -> SkipKind:
     """The kind of a skipped file, from its name and the reason it was given.
 
-    The reasons are those of :mod:`lightbox.ingest` (errors), the session
-    (duplicates) and :mod:`lightbox.archive` (every one names the ZIP).
+    The reasons are those of :mod:`lightbox.ingest.headers` (errors), the session
+    (duplicates) and :mod:`lightbox.ingest.archive` (every one names the ZIP).
     """
     reason = item.reason.lower()
     parts = item.name.replace("\\", "/").split("/")

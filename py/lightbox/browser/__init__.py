@@ -1,0 +1,1 @@
+"""The only package that knows Pyodide: start-up, the bridge the worker calls, its JSON."""

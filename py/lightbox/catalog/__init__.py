@@ -1,0 +1,1 @@
+"""Series from headers (patient ► study ► series ► frames) and the completeness report."""

@@ -1,0 +1,3 @@
+"""The lowest layer: records, errors and tolerant value readers every other layer shares.
+
+Imports nothing of lightbox."""
