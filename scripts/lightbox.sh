@@ -75,6 +75,8 @@ case "${1:-}" in
     "$VENV/bin/ruff" check py tools tests
     say "types: mypy (strict) and tsc (checkJs, strict)"
     "$VENV/bin/mypy"
+    say "layers: import-linter (pyproject.toml [tool.importlinter])"
+    "$VENV/bin/lint-imports"
     npx --no-install tsc -p jsconfig.json
     say "JavaScript unit tests: node --test"
     node --test tests/js/
