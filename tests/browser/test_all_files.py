@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pydicom
 import pytest
-from conftest import Viewer
 
 from lightbox.session.session import Session
+from tests.support.viewer import Viewer
 
 TEST_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
 LOSSY_SYNTAXES = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from conftest import Viewer
 
 from lightbox.session.session import Session
-from tests.unit import discs
+from tests.support import discs
+from tests.support.viewer import Viewer
 
 
 def write_tree(tree: list[tuple[str, bytes]], root: Path) -> Path:

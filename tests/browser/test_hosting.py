@@ -6,15 +6,15 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from conftest import BUILD, _finish, _new_viewer
 from playwright.sync_api import Browser
 
+from tests.support.viewer import BUILD, finish, new_viewer
 from tools.serve import serve_in_thread
 
 
 @pytest.mark.parametrize("case", ["cases/demo-case.zip", "cases/demo-case/"])
 def test_hosted_case_opens_from_the_url(browser: Browser, base_url: str, case: str) -> None:
-    context, viewer = _new_viewer(browser, f"{base_url}?case={case}")
+    context, viewer = new_viewer(browser, f"{base_url}?case={case}")
     viewer.ready()
     viewer.page.wait_for_function("() => Number(document.body.dataset.opens || 0) > 0")
     state = viewer.state()
@@ -22,17 +22,17 @@ def test_hosted_case_opens_from_the_url(browser: Browser, base_url: str, case: s
     catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
     assert catalog["series"][0]["description"] == "Teaching case: phantom head"
     assert catalog["report"]["missing"] == []
-    _finish(context, viewer)
+    finish(context, viewer)
 
 
 def test_a_case_on_another_origin_is_refused(browser: Browser, base_url: str) -> None:
-    context, viewer = _new_viewer(browser, f"{base_url}?case=http://127.0.0.2:9/x.zip")
+    context, viewer = new_viewer(browser, f"{base_url}?case=http://127.0.0.2:9/x.zip")
     viewer.ready()
     viewer.page.wait_for_function(
         "() => document.querySelector('#status').textContent.includes('another site')"
     )
     assert viewer.state()["series"] == -1
-    _finish(context, viewer)  # and no request went there
+    finish(context, viewer)  # and no request went there
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def sub_path_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_the_build_works_under_a_sub_path(browser: Browser, sub_path_url: str) -> None:
-    context, viewer = _new_viewer(browser, sub_path_url)
+    context, viewer = new_viewer(browser, sub_path_url)
     viewer.ready()
     viewer.page.click("#demo-button")
     viewer.wait_state("s.frames === 24")
@@ -56,4 +56,4 @@ def test_the_build_works_under_a_sub_path(browser: Browser, sub_path_url: str) -
         u for u in viewer.watch.requests if u.startswith("http") and "/some/sub/path/" not in u
     ]
     assert outside == []
-    _finish(context, viewer)
+    finish(context, viewer)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Viewer
 from pydicom.encaps import encapsulate
 from pydicom.uid import HTJ2K, HTJ2KLossless, HTJ2KLosslessRPCL
 
 from lightbox.session.session import Session
+from tests.support.viewer import Viewer
 from tools import synth
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from conftest import _finish, _new_viewer
 from playwright.sync_api import Browser
+
+from tests.support.viewer import finish, new_viewer
 
 
 def test_starts_and_works_with_the_network_unplugged(browser: Browser, base_url: str) -> None:
-    context, viewer = _new_viewer(browser, base_url)
+    context, viewer = new_viewer(browser, base_url)
     viewer.ready()
     # The service worker precaches the whole app on the first visit.
     cached = viewer.page.evaluate(
@@ -33,13 +34,13 @@ def test_starts_and_works_with_the_network_unplugged(browser: Browser, base_url:
     state = viewer.wait_state("s.frames === 24")
     assert state["windowSource"] == "file"
     viewer.shot("offline-demo")
-    _finish(context, viewer)
+    finish(context, viewer)
 
 
 def test_kiosk_starts_into_the_demo_plays_when_idle_and_resets(
     browser: Browser, base_url: str
 ) -> None:
-    context, viewer = _new_viewer(browser, f"{base_url}?kiosk&idle=1&reset=4")
+    context, viewer = new_viewer(browser, f"{base_url}?kiosk&idle=1&reset=4")
     viewer.ready()
     page = viewer.page
     viewer.wait_state("s.frames === 24")
@@ -63,11 +64,11 @@ def test_kiosk_starts_into_the_demo_plays_when_idle_and_resets(
     page.click("#away")
     page.wait_for_timeout(300)
     assert urlsplit(page.url).netloc == urlsplit(base_url).netloc
-    _finish(context, viewer)
+    finish(context, viewer)
 
 
 def test_the_view_lives_in_the_fragment_and_restores(browser: Browser, base_url: str) -> None:
-    context, viewer = _new_viewer(browser, base_url)
+    context, viewer = new_viewer(browser, base_url)
     viewer.ready()
     page = viewer.page
     page.click("#demo-button")
@@ -85,9 +86,9 @@ def test_the_view_lives_in_the_fragment_and_restores(browser: Browser, base_url:
     assert "Phantom" not in fragment and "DEMO" not in fragment.upper()
     context.close()
 
-    context, viewer = _new_viewer(browser, shared)
+    context, viewer = new_viewer(browser, shared)
     viewer.ready()
     viewer.page.click("#demo-button")
     state = viewer.wait_state("s.frame === 7 && s.rotation === 90")
     assert (state["windowCenter"], state["windowWidth"]) == (60, 300)
-    _finish(context, viewer)
+    finish(context, viewer)

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM_ARGS, Viewer, Watch, _origin  # noqa: F401
 from playwright.sync_api import Browser
 
-from tests.unit.test_deid_factories import markers_found, planted_bytes, study_items
+from tests.support.planted import markers_found, planted_bytes, study_items
+from tests.support.viewer import CHROMIUM_ARGS, Viewer, Watch, origin  # noqa: F401
 
 
 class _Counter(http.server.BaseHTTPRequestHandler):
@@ -76,7 +76,7 @@ def test_negative_control_the_capture_sees_a_foreign_request(
 ) -> None:
     """A page without our policy does reach the other origin, and the capture records it."""
     context = browser.new_context()
-    watch = Watch(_origin(base_url))
+    watch = Watch(origin(base_url))
     context.on("request", lambda request: watch.requests.append(request.url))
     page = context.new_page()
     page.set_content(f"<img src='{other_origin}/control.png'>")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Viewer, _finish, _new_viewer
 
 from lightbox.session.session import Session
+from tests.support.viewer import Viewer, finish, new_viewer
 from tools import synth
 
 SPACING = 0.5  # mm, the test image's Pixel Spacing
@@ -269,7 +269,7 @@ def test_slider_moves_through_the_series(viewer: Viewer) -> None:
 
 def test_phone_sized_screen_still_views_and_scrolls(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
     """From a 1280x720 kiosk to a phone: at 390x844 the viewport still shows and scrolls."""
-    context, viewer = _new_viewer(browser, base_url)
+    context, viewer = new_viewer(browser, base_url)
     viewer.page.set_viewport_size({"width": 390, "height": 844})
     viewer.ready()
     viewer.page.click("#demo-button")
@@ -284,7 +284,7 @@ def test_phone_sized_screen_still_views_and_scrolls(browser, base_url: str) -> N
     assert badge is not None and 0 <= badge["x"] and badge["x"] + badge["width"] <= 390
     assert 0 <= badge["y"] and badge["y"] + badge["height"] <= 844  # always in sight
     viewer.shot("phone-390x844")
-    _finish(context, viewer)
+    finish(context, viewer)
 
 
 def test_synchronised_scrolling_follows_the_frame_of_reference(

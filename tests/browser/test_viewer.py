@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Viewer
 from pydicom.dataset import Dataset
 
 from lightbox.session.session import Session
+from tests.support.viewer import Viewer
 from tools import synth
 
 

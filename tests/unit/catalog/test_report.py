@@ -25,8 +25,8 @@ from lightbox.ingest import dicomdir as dd
 from lightbox.ingest import headers as ingest
 from lightbox.ingest.archive import Budget, expand
 from lightbox.session.session import Session
-from tests.unit import discs
-from tests.unit.conftest import pydicom_test_file
+from tests.support import discs
+from tests.support.factories import pydicom_test_file
 from tools.synth import ct_series, to_bytes
 
 AXIAL = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)

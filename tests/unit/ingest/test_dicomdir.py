@@ -22,8 +22,8 @@ from pydicom.fileset import FileSet
 from lightbox.core.errors import InvalidDicomError
 from lightbox.ingest import dicomdir as dd
 from lightbox.ingest.archive import Member, expand
-from tests.unit import discs
-from tests.unit.conftest import PYDICOM_TEST_FILES
+from tests.support import discs
+from tests.support.factories import PYDICOM_TEST_FILES
 
 TREES = PYDICOM_TEST_FILES / "dicomdirtests"
 VARIANTS = ["DICOMDIR", "DICOMDIR-bigEnd", "DICOMDIR-implicit", "DICOMDIR-reordered"]

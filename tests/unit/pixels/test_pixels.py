@@ -20,6 +20,7 @@ from lightbox.core.errors import DecodeError
 from lightbox.core.records import Photometric
 from lightbox.ingest import headers as ingest
 from lightbox.pixels import decode as pixels
+from tests.support.hand import COLOURS, colour_dataset, ybr_full, ybr_partial
 from tools import synth
 
 
@@ -250,17 +251,6 @@ def _pack_bits(bits: np.ndarray) -> bytes:
     return bytes(data) + (b"\0" if len(data) % 2 else b"")
 
 
-def _colour_dataset(make_dataset, samples: np.ndarray, photometric: str, planar: int):
-    """An 8- or 16-bit 3-sample image with the given samples, in either planar configuration."""
-    bits = samples.dtype.itemsize * 8
-    ds = make_dataset(samples, photometric="RGB", bits_allocated=bits)
-    ds.PhotometricInterpretation = photometric
-    ds.PlanarConfiguration = planar
-    layout = samples if planar == 0 else np.moveaxis(samples, -1, -3)  # R plane, G plane, B plane
-    ds.PixelData = np.ascontiguousarray(layout).astype(samples.dtype.newbyteorder("<")).tobytes()
-    return ds
-
-
 # -- colour: planar configuration, YBR -----------------------------------------------------
 
 RGB = np.arange(4 * 5 * 3, dtype=np.uint8).reshape(4, 5, 3) * 4
@@ -275,44 +265,16 @@ RGB = np.arange(4 * 5 * 3, dtype=np.uint8).reshape(4, 5, 3) * 4
 )
 @pytest.mark.parametrize("planar", [0, 1], ids=["colour-by-pixel", "colour-by-plane"])
 def test_rgb_in_either_planar_configuration(make_dataset, samples, planar):
-    ds = _colour_dataset(make_dataset, samples, "RGB", planar)
+    ds = colour_dataset(samples, "RGB", planar)
     data = synth.to_bytes(ds)
     frame = pixels.decode_frame("rgb.dcm", data, 0, _fmt(data))
     assert frame.shape == (4, 5, 3) and frame.dtype == samples.dtype
     np.testing.assert_array_equal(frame, samples)
 
 
-def ybr_full(rgb: np.ndarray) -> np.ndarray:
-    """PS3.3 C.7.6.3.1.2 YBR_FULL from RGB (8-bit), rounded."""
-    r, g, b = (rgb[..., i].astype(float) for i in range(3))
-    y = 0.2990 * r + 0.5870 * g + 0.1140 * b
-    cb = -0.1687 * r - 0.3313 * g + 0.5000 * b + 128
-    cr = 0.5000 * r - 0.4187 * g - 0.0813 * b + 128
-    return np.clip(np.round(np.stack([y, cb, cr], axis=-1)), 0, 255).astype(np.uint8)
-
-
-def ybr_partial(rgb: np.ndarray) -> np.ndarray:
-    """PS3.3 C.7.6.3.1.2 YBR_PARTIAL_422 equations from RGB (8-bit), rounded."""
-    r, g, b = (rgb[..., i].astype(float) for i in range(3))
-    y = 0.2568 * r + 0.5041 * g + 0.0979 * b + 16
-    cb = -0.1482 * r - 0.2910 * g + 0.4392 * b + 128
-    cr = 0.4392 * r - 0.3678 * g - 0.0714 * b + 128
-    return np.clip(np.round(np.stack([y, cb, cr], axis=-1)), 0, 255).astype(np.uint8)
-
-
-# Primary and grey colours with a spread of values in between.
-COLOURS = np.array(
-    [
-        [[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255]],
-        [[128, 128, 128], [200, 30, 90], [12, 240, 100], [77, 77, 200], [250, 250, 5]],
-    ],
-    dtype=np.uint8,
-)
-
-
 @pytest.mark.parametrize("planar", [0, 1], ids=["colour-by-pixel", "colour-by-plane"])
 def test_ybr_full_is_converted_to_rgb(make_dataset, planar):
-    ds = _colour_dataset(make_dataset, ybr_full(COLOURS), "YBR_FULL", planar)
+    ds = colour_dataset(ybr_full(COLOURS), "YBR_FULL", planar)
     data = synth.to_bytes(ds)
     frame = pixels.decode_frame("ybr.dcm", data, 0, _fmt(data))
     # rounding YBR to 8 bits and back may move a channel by one level
@@ -337,7 +299,7 @@ def test_ybr_full_422_native_is_upsampled_and_converted(make_dataset):
 @pytest.mark.parametrize("planar", [0, 1], ids=["colour-by-pixel", "colour-by-plane"])
 def test_native_partial_range_ybr_is_converted_to_rgb(make_dataset, photometric, planar):
     """YBR_PARTIAL_420 is meant for MPEG only; native data so labelled is read a pixel at a time."""
-    ds = _colour_dataset(make_dataset, ybr_partial(COLOURS), photometric, planar)
+    ds = colour_dataset(ybr_partial(COLOURS), photometric, planar)
     data = synth.to_bytes(ds)
     frame = pixels.decode_frame("partial.dcm", data, 0, _fmt(data))
     assert np.abs(frame.astype(int) - COLOURS).max() <= 1

@@ -21,8 +21,8 @@ from pydicom.uid import CTImageStorage
 
 from lightbox.deid.api import DeidOptions, Keys, process_file
 from lightbox.deid.profile import COMBINED, Action, Pattern, load_profile
-from tests.unit.conftest import image_dataset
-from tests.unit.test_deid_factories import UID_ROOT, with_command_group
+from tests.support.factories import image_dataset
+from tests.support.planted import UID_ROOT, with_command_group
 from tools.synth import to_bytes
 
 PROFILE = load_profile()

@@ -16,8 +16,15 @@ from lightbox.core.records import FrameRef
 from lightbox.display.overlays import OVERLAY_RGBA
 from lightbox.pixels import decode as pixels
 from lightbox.session.session import FrameCache, Session
-from tests.unit.test_display import LINEAR, half_up, reference_lut, reference_voi
-from tests.unit.test_pixels import COLOURS, _colour_dataset, ybr_partial
+from tests.support.hand import (
+    COLOURS,
+    LINEAR,
+    colour_dataset,
+    half_up,
+    reference_lut,
+    reference_voi,
+    ybr_partial,
+)
 from tools import synth
 
 
@@ -538,8 +545,8 @@ def test_supplemental_palette_colours_its_range_and_windows_the_rest(make_datase
 
 def test_native_ybr_partial_and_planar_rgb_render_as_rgb(make_dataset):
     session = Session()
-    partial = _colour_dataset(make_dataset, ybr_partial(COLOURS), "YBR_PARTIAL_420", 1)
-    planar = _colour_dataset(make_dataset, COLOURS, "RGB", 1)
+    partial = colour_dataset(ybr_partial(COLOURS), "YBR_PARTIAL_420", 1)
+    planar = colour_dataset(COLOURS, "RGB", 1)
     session.open([("partial.dcm", synth.to_bytes(partial)), ("planar.dcm", synth.to_bytes(planar))])
     partial_rgba, planar_rgba = (session.render(series, 0).rgba for series in range(2))
     np.testing.assert_array_equal(planar_rgba[..., :3], COLOURS)

@@ -14,9 +14,8 @@ import pytest
 from pydicom.fileset import FileSet
 
 from lightbox.cli import main as cli
-from tests.unit.test_deid_factories import MARKERS, UID_ROOT, planted_bytes, study_items
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
+from tests.support.planted import MARKERS, UID_ROOT, planted_bytes, study_items
 
 
 def _tree(folder: Path, items: list[tuple[str, bytes]]) -> None:

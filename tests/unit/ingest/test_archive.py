@@ -12,7 +12,7 @@ import pytest
 from lightbox.core.records import Skipped
 from lightbox.ingest import archive
 from lightbox.ingest.archive import Budget, Member, expand, is_zip
-from tests.unit import discs
+from tests.support import discs
 from tools.synth import ct_series, to_bytes
 
 MiB = 1024 * 1024

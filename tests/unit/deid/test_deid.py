@@ -25,8 +25,8 @@ from lightbox.deid import api as deid
 from lightbox.deid import walk as deid_walk
 from lightbox.deid.api import DeidOptions
 from lightbox.session.session import Session
-from tests.unit.conftest import image_dataset
-from tests.unit.test_deid_factories import (
+from tests.support.factories import image_dataset
+from tests.support.planted import (
     MARKERS,
     PLANTED_NAME,
     UID_ROOT,

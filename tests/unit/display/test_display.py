@@ -19,30 +19,7 @@ from pydicom.pixels.processing import apply_color_lut
 from lightbox.core.records import Photometric, VoiFunction, Window
 from lightbox.display import transforms as display
 from lightbox.display.transforms import Rescale
-
-LINEAR, EXACT, SIGMOID = VoiFunction.LINEAR, VoiFunction.LINEAR_EXACT, VoiFunction.SIGMOID
-
-
-def reference_voi(x: float, c: float, w: float, function: VoiFunction) -> float:
-    """One value through a VOI window, y in [0, 255], straight from the standard."""
-    if function is LINEAR:  # PS3.3 C.11.2.1.2.1
-        if x <= c - 0.5 - (w - 1) / 2:
-            return 0.0
-        if x > c - 0.5 + (w - 1) / 2:
-            return 255.0
-        return ((x - (c - 0.5)) / (w - 1) + 0.5) * 255
-    if function is EXACT:  # PS3.3 C.11.2.1.3.2
-        if x <= c - w / 2:
-            return 0.0
-        if x > c + w / 2:
-            return 255.0
-        return ((x - c) / w + 0.5) * 255
-    return 255 / (1 + math.exp(-4 * (x - c) / w))  # PS3.3 C.11.2.1.3.1
-
-
-def half_up(y: float) -> int:
-    """Round to the nearest integer, halves up, clipped to 8 bits."""
-    return min(255, max(0, math.floor(y + 0.5)))
+from tests.support.hand import EXACT, LINEAR, SIGMOID, half_up, reference_lut, reference_voi
 
 
 def window_one(x: float, window: Window) -> tuple[float, int]:
@@ -495,12 +472,6 @@ def test_no_function_mutates_its_input(call, arr):
 
 
 # == Modality LUT Sequence, VOI LUT Sequence (PS3.3 C.11.1.1.1, C.11.2.1.1) ================
-
-
-def reference_lut(x: float, first: int, data: list[int]) -> int:
-    """One input through a LUT: below the first value mapped -> first entry, past -> last."""
-    i = math.floor(x + 0.5) - first
-    return data[min(max(i, 0), len(data) - 1)]
 
 
 def lut_item(descriptor, data, vr="US", **attributes) -> Dataset:

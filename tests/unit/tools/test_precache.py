@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.paths import ROOT
 from tools import build
 from tools.build import BuildError
-
-ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def _site(out: Path) -> None:

@@ -25,6 +25,7 @@ from lightbox.deid.values import (
     shift_datetime,
     year_only,
 )
+from tests.support.paths import shared_file
 
 
 def test_new_uids_are_2_25_uuids_consistent_per_secret():
@@ -127,9 +128,7 @@ def test_profile_notes_edition_and_source():
 
 
 def test_profile_equals_the_shared_reference_copy():
-    shared = PROFILE_FILE.parents[3] / "shared" / "data" / "ps3.15-table-E.1-1-2024b.json"
-    if not shared.is_file():
-        pytest.skip(f"the shared reference data is not beside this checkout ({shared})")
+    shared = shared_file("data", "ps3.15-table-E.1-1-2024b.json")
     document = json.loads(PROFILE_FILE.read_text(encoding="utf-8"))
     assert document["attributes"] == json.loads(shared.read_text(encoding="utf-8"))
 

@@ -1,0 +1,1 @@
+"""What the tests share: factories, generators, the reference renderer, the browser Viewer."""

@@ -1,0 +1,139 @@
+"""The browser tests' page driver: a real page of the built site, watched.
+
+:func:`new_viewer` opens a page whose console, errors, crashes, requests and
+worker are recorded; :func:`finish` closes it and fails on anything that went
+wrong (a page error, a crash, a request outside the origin, a worker that died).
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from tools import chromium
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "build"
+SHOTS = ROOT / "test-results" / "screenshots"
+CHROMIUM = chromium.EXECUTABLE
+CHROMIUM_ARGS = chromium.ARGS
+BOOT_TIMEOUT_MS = 120_000
+
+
+@dataclass
+class Watch:
+    """What a page did: requests, console lines, errors."""
+
+    origin: str
+    requests: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def foreign(self) -> list[str]:
+        """Requests that could leave the machine: any network URL outside the origin.
+
+        The browser's own resources (its PDF viewer is chrome-extension:// and
+        chrome://) and data:/blob: URLs never touch the network.
+        """
+        return [
+            url
+            for url in self.requests
+            if urlsplit(url).scheme in ("http", "https", "ws", "wss", "ftp")
+            and origin(url) != self.origin
+        ]
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass
+class Viewer:
+    """A page of the viewer with helpers that go through the real UI."""
+
+    page: Page
+    watch: Watch
+
+    def ready(self) -> None:
+        self.page.wait_for_function("() => window.lightbox !== undefined", timeout=BOOT_TIMEOUT_MS)
+        self.page.evaluate("() => window.lightbox.ready")
+
+    def choose(self, paths: list[Path]) -> None:
+        """Open files through the visible file input, as a user does."""
+        before = int(self.page.evaluate("() => Number(document.body.dataset.opens || 0)"))
+        self.page.set_input_files("#open-input", [str(p) for p in paths])
+        self.page.wait_for_function(
+            f"() => Number(document.body.dataset.opens || 0) > {before}",
+            timeout=BOOT_TIMEOUT_MS,
+        )
+
+    def wait_state(self, condition: str, timeout_s: float = 30.0) -> dict:
+        """Poll lightbox.state() until the JS expression ``condition`` (over ``s``) holds."""
+        deadline = time.monotonic() + timeout_s
+        script = (
+            "async () => { const s = await window.lightbox.state(); "
+            f"return ({condition}) ? s : null; }}"
+        )
+        while True:
+            state = self.page.evaluate(script)
+            if state is not None:
+                return state
+            if time.monotonic() > deadline:
+                raise AssertionError(f"state never satisfied {condition}: {self.state()}")
+            self.page.wait_for_timeout(50)
+
+    def state(self) -> dict:
+        return self.page.evaluate("() => window.lightbox.state()")
+
+    def frame(self) -> np.ndarray:
+        """lightbox.renderedFrame() as a (rows, cols, 4) uint8 array."""
+        got = self.page.evaluate(
+            """async () => {
+                const f = await window.lightbox.renderedFrame();
+                if (!f) return null;
+                let s = "";
+                for (let i = 0; i < f.data.length; i += 0x8000) {
+                    s += String.fromCharCode.apply(null, f.data.subarray(i, i + 0x8000));
+                }
+                return {width: f.width, height: f.height, b64: btoa(s)};
+            }"""
+        )
+        assert got is not None, "nothing is rendered"
+        data = np.frombuffer(base64.b64decode(got["b64"]), dtype=np.uint8)
+        return data.reshape(got["height"], got["width"], 4)
+
+    def shot(self, name: str) -> Path:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+
+def new_viewer(browser: Browser, url: str) -> tuple[BrowserContext, Viewer]:
+    context = browser.new_context(viewport={"width": 1100, "height": 720})
+    page = context.new_page()
+    watch = Watch(origin(url))
+    context.on("request", lambda request: watch.requests.append(request.url))
+    page.on("console", lambda message: watch.console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: watch.errors.append(f"page error: {error}"))
+    page.on("worker", lambda worker: worker.on("close", lambda _: None))
+    page.on("crash", lambda _: watch.errors.append("page crashed"))
+    page.goto(url)
+    return context, Viewer(page, watch)
+
+
+def finish(context: BrowserContext, viewer: Viewer) -> None:
+    for line in viewer.watch.console:
+        print("console", line)
+    context.close()
+    assert not viewer.watch.errors, viewer.watch.errors
+    assert not viewer.watch.foreign(), f"requests left the origin: {viewer.watch.foreign()}"
+    crashed = [line for line in viewer.watch.console if "engine stopped" in line]
+    assert not crashed, crashed
