@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
@@ -337,13 +338,24 @@ def zip_members(data: bytes) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def markers_found(zip_bytes: bytes) -> set[str]:
-    """The marker keys whose text occurs anywhere: member names, member bytes, the ZIP itself."""
-    members = zip_members(zip_bytes)
-    haystacks = [zip_bytes, *members.values(), "\n".join(members).encode()]
+def markers_in(haystacks: list[bytes]) -> set[str]:
+    """The keys of :data:`MARKERS` whose text occurs in any of ``haystacks``."""
     return {
         key for key, marker in MARKERS.items() if any(marker.encode() in hay for hay in haystacks)
     }
+
+
+def markers_found(zip_bytes: bytes) -> set[str]:
+    """The marker keys whose text occurs anywhere: member names, member bytes, the ZIP itself."""
+    members = zip_members(zip_bytes)
+    return markers_in([zip_bytes, *members.values(), "\n".join(members).encode()])
+
+
+def markers_in_tree(root: Path) -> set[str]:
+    """The marker keys whose text occurs in any file under ``root`` or in any path below it."""
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    names = "\n".join(p.relative_to(root).as_posix() for p in root.rglob("*")).encode()
+    return markers_in([names, *(p.read_bytes() for p in files)])
 
 
 def read_members(zip_bytes: bytes) -> dict[str, Dataset]:

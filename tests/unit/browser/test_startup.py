@@ -78,7 +78,8 @@ def test_prepare_defers_urllib_request_when_nothing_imported_it(
         module = sys.modules["urllib.request"]
         assert isinstance(module, startup._Deferred)
         assert callable(module.urlretrieve)  # the real function, once read
-        assert isinstance(sys.modules["urllib.request"], types.ModuleType)
+        # Once read, the real module replaced the stand-in (a plain module, not a _Deferred).
+        assert type(sys.modules["urllib.request"]) is types.ModuleType
     finally:
         sys.modules.pop("urllib.request", None)
         sys.modules.update(saved)

@@ -15,7 +15,7 @@ from pydicom.fileset import FileSet
 
 from lightbox.cli import main as cli
 from tests.support.paths import ROOT
-from tests.support.planted import MARKERS, UID_ROOT, planted_bytes, study_items
+from tests.support.planted import UID_ROOT, markers_in_tree, planted_bytes, study_items
 
 
 def _tree(folder: Path, items: list[tuple[str, bytes]]) -> None:
@@ -69,9 +69,11 @@ def test_deid_folder_in_parallel_then_resume(tmp_path, capsys):
     report = (target / "REPORT.TXT").read_text()
     assert "Files exported: 8" in report and cli.SECRET_FILE in report
     assert "not DICOM (by content), passed over: 1" in report
+    # Every planted marker (names, IDs, dates, UIDs, private values, AE titles, ...), in any
+    # file's bytes or any path of the output, the report and manifest included.
+    assert markers_in_tree(target) == set()
     everything = b"".join(p.read_bytes() for p in target.rglob("*") if p.is_file())
-    for marker in ("MKFAMILY", "MKPATID1234", UID_ROOT[:-1], MARKERS["private"]):
-        assert marker.encode() not in everything
+    assert UID_ROOT[:-1].encode() not in everything  # the source UIDs' root, not only theirs
     manifest = json.loads((target / cli.MANIFEST_FILE).read_text())
     assert "notes.txt" not in json.dumps(manifest) and "MKFAMILY" not in json.dumps(manifest)
 
