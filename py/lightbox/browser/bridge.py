@@ -113,9 +113,10 @@ def describe(series: int, frame: int) -> str:
     return _json(_inspector.describe(int(series), int(frame)))
 
 
-def header(series: int, frame: int) -> str:
-    """Every element of a frame's file, for the tag browser."""
-    return _json(_inspector.header(int(series), int(frame)))
+def header(series: int, frame: int, hide: bool = False) -> str:
+    """Every element of a frame's file, for the tag browser (identifying values withheld
+    when ``hide``: the page's "Hide patient information")."""
+    return _json(_inspector.header(int(series), int(frame), bool(hide)))
 
 
 def probe(series: int, frame: int, column: float, row: float) -> str:

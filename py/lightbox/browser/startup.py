@@ -17,9 +17,10 @@ import sys
 import types
 
 #: Modules imported at start-up but not needed until used: what pydicom imports for
-#: downloads, and de-identification (the bridge's ``from lightbox import deid`` binds
-#: the deferred module; it runs when the user first de-identifies).
-DEFERRED = ("urllib.request", "lightbox.deid.api")
+#: downloads, and de-identification (the bridge's ``from lightbox.deid import api`` and the
+#: session's ``from lightbox.deid import identifying`` bind the deferred modules; they run
+#: when the user first de-identifies or hides patient information in the tag browser).
+DEFERRED = ("urllib.request", "lightbox.deid.api", "lightbox.deid.identifying")
 
 
 class _Deferred(types.ModuleType):

@@ -28,20 +28,36 @@ def _value_text(element: DataElement) -> str:
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
 
 
-def element_tree(ds: Dataset, depth: int = 0) -> list[dict[str, Any]]:
-    """Every element of ``ds`` as {tag, keyword, name, vr, value, items?, creator?}."""
+def element_tree(
+    ds: Dataset, hidden: frozenset[str] = frozenset(), parent: str = ""
+) -> list[dict[str, Any]]:
+    """Every element of ``ds`` as {tag, keyword, name, vr, value, items?, creator?, hidden?}.
+
+    Parameters
+    ----------
+    hidden : frozenset of str
+        Paths (``(0040,0275)>(0032,1060)``, tags from the top level down) whose
+        values must not be shown: such a node has ``hidden: True``, an empty
+        value and no items, so the value never leaves this function.
+    parent : str
+        The path of ``ds`` itself ("" at the top level).
+    """
     out = []
     for element in ds:
+        tag = f"({element.tag.group:04X},{element.tag.element:04X})"
+        path = f"{parent}>{tag}" if parent else tag
         node: dict[str, Any] = {
-            "tag": f"({element.tag.group:04X},{element.tag.element:04X})",
+            "tag": tag,
             "keyword": element.keyword,
             "name": element.name,
             "vr": element.VR,
         }
-        if element.tag.is_private and not element.tag.is_private_creator:
+        if element.tag.is_private and not element.tag.is_private_creator and path not in hidden:
             node["creator"] = _private_creator(ds, element)
-        if element.VR == "SQ":
-            node["items"] = [element_tree(item, depth + 1) for item in element.value]
+        if path in hidden:
+            node.update(value="", hidden=True)
+        elif element.VR == "SQ":
+            node["items"] = [element_tree(item, hidden, path) for item in element.value]
             node["value"] = f"{len(element.value)} item(s)"
         else:
             node["value"] = _value_text(element)
@@ -55,10 +71,11 @@ def _private_creator(ds: Dataset, element: DataElement) -> str:
     return str(creator.value) if creator is not None else ""
 
 
-def header_json(ds: Dataset) -> dict[str, Any]:
-    """The whole header: file meta and dataset."""
+def header_json(ds: Dataset, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The whole header: file meta and dataset, the values at ``hidden`` paths withheld."""
     meta = ds.get("file_meta") if hasattr(ds, "file_meta") else None
     return {
-        "meta": element_tree(meta) if meta is not None else [],
-        "dataset": element_tree(ds),
+        "meta": element_tree(meta, hidden) if meta is not None else [],
+        "dataset": element_tree(ds, hidden),
+        "hidden": bool(hidden),
     }

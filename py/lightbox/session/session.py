@@ -19,6 +19,7 @@ from lightbox.catalog import report
 from lightbox.catalog.series import Series, SeriesEntry, build_series, entry_from_header
 from lightbox.core.errors import InvalidDicomError, LightboxError, NoPixelDataError
 from lightbox.core.records import FrameRef, Photometric, Skipped, VoiFunction, Window
+from lightbox.deid import identifying
 from lightbox.display import frames
 from lightbox.display import overlays as planes
 from lightbox.display import transforms as display
@@ -553,10 +554,16 @@ class Inspector:
         reference = first.get("FrameOfReferenceUID")
         return {"frameOfReference": str(reference) if reference else None, "positions": positions}
 
-    def header(self, series: int, frame: int) -> dict[str, Any]:
-        """Every element of the frame's file, for the tag browser."""
+    def header(self, series: int, frame: int, hide: bool = False) -> dict[str, Any]:
+        """Every element of the frame's file, for the tag browser.
+
+        With ``hide``, the values the de-identification profile would remove,
+        empty, replace or clean (UIDs excepted) are withheld (``hidden: True``).
+        """
         opened, _ = self._frame(series, frame)
-        return header.header_json(opened.header.dataset)
+        ds = opened.header.dataset
+        hidden = identifying.identifying_paths(ds) if hide else frozenset()
+        return header.header_json(ds, hidden)
 
     def _values(self, ref: FrameRef, part: tuple[slice, slice] | None = None) -> np.ndarray:
         """Modality values of a frame, or of a part of it (rows, columns)."""
