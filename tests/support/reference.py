@@ -24,8 +24,10 @@ Choices where the standard leaves room (or where files commonly break it):
 * MONOCHROME1 and Presentation LUT Shape INVERSE invert once, not twice: PS3.3 C.7.6.1
   requires INVERSE exactly when the image is MONOCHROME1, as the means of that inversion.
   ``invert`` toggles the result. A Presentation LUT Sequence is not applied.
-* Window widths the functions do not define: LINEAR treats w < 1 as 1; LINEAR_EXACT and
-  SIGMOID with w <= 0 are a step at the center. An unknown VOI LUT Function is LINEAR.
+* A file's window whose width the function does not define (LINEAR: w < 1; LINEAR_EXACT
+  and SIGMOID: w <= 0) is not offered: the next choice, or the automatic window, applies.
+  A user's window of such a width: LINEAR treats it as 1, the others as a step at the center.
+  An unknown VOI LUT Function is LINEAR.
 * Supplemental palette (PS3.3 C.8.16.2.1.1.1): stored values at or above the palette's first
   mapped value take its colour (clamped to the last entry); values below it take the grey
   pipeline, whose automatic window then only sees them. ``invert`` also toggles the colours.
@@ -223,6 +225,10 @@ def _grey(ds: Dataset, frame: int, stored: np.ndarray, window: tuple[float, floa
         c, w = float(window[0]), float(window[1])
         return _round8(_window(x, c, w, function)), Choice("user", c, w, function)
     pairs = list(zip(_numbers(voi, "WindowCenter"), _numbers(voi, "WindowWidth"), strict=False))
+    # A width outside the function's domain is no window (C.11.2.1.2.1: LINEAR needs w >= 1;
+    # C.11.2.1.3.1-2: LINEAR_EXACT and SIGMOID need w > 0): such a pair is not offered.
+    least = 1.0 if function == "LINEAR" else np.nextafter(0.0, 1.0)
+    pairs = [(c, w) for c, w in pairs if w >= least]
     luts = list(voi.get("VOILUTSequence") or [])
     if pairs or luts:  # C.11.2: each window pair, then each VOI LUT, is one choice
         i = voi_index if voi_index is not None and 0 <= voi_index < len(pairs) + len(luts) else 0

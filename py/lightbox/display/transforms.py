@@ -198,10 +198,15 @@ def _descriptor(value: object, signed: bool) -> tuple[int, int, int] | None:
 
 
 def _entries(value: object, count: int, bits: int, little: bool) -> np.ndarray | None:
-    """``count`` LUT entries from US values or OW bytes, masked to ``bits`` bits.
+    """``count`` LUT entries from US values or OW bytes.
 
     OW data holds one entry a 16-bit word; 8-bit entries may also come packed
-    one a byte, which the length tells (PS3.3 C.7.6.3.1.5 note).
+    one a byte, which the length tells (PS3.3 C.7.6.3.1.5 note). The entries
+    are taken as they are: a descriptor that declares fewer bits than its
+    entries use (an XA Modality LUT declaring 8 bits with entries up to 4022
+    was seen) is wrong about its bits, not about its data (see :func:`_read_lut`);
+    only 8-bit entries written into both bytes of their word are taken once
+    (every high byte zero or equal to its low byte).
     """
     if isinstance(value, (bytes, bytearray)):
         if len(value) >= 2 * count:
@@ -216,9 +221,11 @@ def _entries(value: object, count: int, bits: int, little: bool) -> np.ndarray |
         if len(numbers) < count:
             return None
         arr = np.asarray(numbers[:count], dtype=np.int64).astype(np.uint16)
-    out = np.bitwise_and(arr, np.uint16((1 << bits) - 1))
-    out.setflags(write=False)
-    return out
+    high, low = arr >> 8, arr & 0xFF
+    if bits <= 8 and np.all((high == 0) | (high == low)):
+        arr = low  # 8-bit entries, some written into both bytes of their word: one byte
+    arr.setflags(write=False)
+    return arr
 
 
 def _read_lut(item: Dataset, signed: bool, little: bool) -> Lut | None:
@@ -229,6 +236,9 @@ def _read_lut(item: Dataset, signed: bool, little: bool) -> Lut | None:
     data = _entries(item["LUTData"].value, count, bits, little)
     if data is None:
         return None
+    # PS3.3 C.11.1.1.1: the third value is the entries' bit depth; when the data need more
+    # bits than it declares, the data's own depth is the one that holds.
+    bits = max(bits, int(data.max()).bit_length()) if data.size else bits
     explanation = str(item.get("LUTExplanation", "") or "")
     kind = str(item.get("ModalityLUTType", "") or "")
     return Lut(first, bits, data, explanation, kind)

@@ -529,7 +529,7 @@ def test_read_modality_lut(descriptor, value, vr, pixel_representation, first):
         pytest.param([0, 0, 16], list(range(65536)), "US", 65536, id="zero-means-65536"),
         pytest.param([4, 0, 8], bytes([1, 2, 3, 4]), "OW", 4, id="8-bit-packed"),
         pytest.param([4, 0, 8], bytes([1, 0, 2, 0, 3, 0, 4, 0]), "OW", 4, id="8-bit-in-words"),
-        pytest.param([4, 0, 8], [0x0101, 0x0202, 3, 4], "US", 4, id="8-bit-high-byte-masked"),
+        pytest.param([4, 0, 8], [0x0101, 0x0202, 3, 4], "US", 4, id="8-bit-written-into-both-bytes"),
     ],
 )
 def test_lut_entries_and_bits(descriptor, value, vr, expected):
@@ -538,6 +538,16 @@ def test_lut_entries_and_bits(descriptor, value, vr, expected):
     assert lut.entries == expected
     if expected == 4:
         assert lut.data.tolist() == [1, 2, 3, 4]
+
+
+def test_a_lut_whose_entries_need_more_bits_than_declared_keeps_them():
+    """A real XA file (../shared/corpus/xa_rf/go-dicom) declares an 8-bit Modality LUT whose
+    entries run from 80 to 4022: masking them to 8 bits turned the image into noise."""
+    ds = lut_dataset("ModalityLUTSequence", [lut_item([4, 0, 8], [80, 282, 1000, 4022])])
+    lut = display.read_modality(ds)
+    assert isinstance(lut, display.Lut)
+    assert lut.data.tolist() == [80, 282, 1000, 4022]
+    assert lut.bits == 12  # the bits the data need (4022 < 4096)
 
 
 @pytest.mark.parametrize(

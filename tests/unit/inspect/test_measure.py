@@ -352,7 +352,7 @@ def test_describe_through_the_inspector(ct):
 def test_header_through_the_inspector(ct):
     inspector, _ = ct
     got = inspector.header(0, 1)
-    assert set(got) == {"meta", "dataset"}
+    assert set(got) == {"meta", "dataset", "hidden"} and got["hidden"] is False
     by_tag = {node["tag"]: node for node in got["dataset"]}
     assert by_tag["(0008,0060)"]["value"] == "CT"
     assert by_tag["(0020,0013)"]["value"] == "2"  # the second slice's Instance Number
