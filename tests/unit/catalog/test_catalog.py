@@ -225,10 +225,16 @@ def test_read_geometry_and_entry_from_header():
         "MR",
         "T1",
         patient="study:",
-        stack_key=((0, 0), tuple(round(v, 2) for v in SAGITTAL), True, False),
     )
+    # The plane is not part of what must agree to stack; a multi-frame file stacks alone.
+    assert entry.stack_key == ((0, 0), False, 5)
     ds.SeriesInstanceUID = "1.2.3.4"
-    assert entry_from_header(5, 2, ds, 3, "fallback-uid").series_uid == "1.2.3.4"
+    ds.ImageType = ["ORIGINAL", "PRIMARY", "LOCALIZER"]
+    ds.AcquisitionDate, ds.AcquisitionTime = "2007.12.01", "17:33:21.5"
+    entry = entry_from_header(5, 2, ds, 1, "fallback-uid", name="CD/IM0001")
+    assert (entry.series_uid, entry.localizer, entry.name) == ("1.2.3.4", True, "CD/IM0001")
+    assert entry.acquired == "20071201173321.5"
+    assert entry.stack_key == ((0, 0), True, None)
 
 
 def test_read_geometry_rejects_malformed_values():
@@ -238,7 +244,9 @@ def test_read_geometry_rejects_malformed_values():
     assert read_geometry(ds) == Geometry(None, None, None)
 
 
-def test_series_split_by_size_plane_and_localizer():
+def test_series_split_by_size_and_localizer_not_by_plane():
+    # Issue 12: a plane of its own used to split off (one series per plane); now only
+    # the size and being a localizer do, and the other plane makes the series mixed.
     def entry(file: int, size: tuple[int, int], plane: tuple[float, ...], scout: bool = False):
         return SeriesEntry(
             file,
@@ -250,7 +258,7 @@ def test_series_split_by_size_plane_and_localizer():
             "CT",
             "",
             size=size,
-            stack_key=(size, plane, False, scout),
+            localizer=scout,
         )
 
     axial = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
@@ -259,10 +267,14 @@ def test_series_split_by_size_plane_and_localizer():
         entry(1, (512, 512), axial),
         entry(2, (512, 512), axial),
         entry(3, (256, 256), axial),  # another size
-        entry(4, (512, 512), SAGITTAL),  # another plane
+        entry(4, (512, 512), SAGITTAL),  # another plane: stays, in instance order
         entry(5, (512, 512), axial, scout=True),  # a localizer
     ]
     series = build_series(entries)
-    assert [len(s.frames) for s in series] == [3, 1, 1, 1]
-    assert [s.uid for s in series] == ["S", "S#2", "S#3", "S#4"]
-    assert {f.file for f in series[0].frames} == {0, 1, 2}
+    assert [[f.file for f in s.frames] for s in series] == [[0, 1, 2, 4], [3], [5]]
+    assert [s.uid for s in series] == ["S", "S#2", "S#3"]
+    assert [(s.ordering, s.mixed_orientation) for s in series] == [
+        ("instance", True),
+        ("position", False),
+        ("position", False),
+    ]
