@@ -4,7 +4,7 @@
 # kiosk mode on ?kiosk, and stops the server when Chromium exits.
 #
 #   PORT=8000              the loopback port
-#   KIOSK_PARAMS=idle=60&reset=300   appended to the page's query (see web/js/kiosk.js)
+#   KIOSK_PARAMS=idle=60&reset=300   appended to the page's query (see web/js/kiosk/kiosk.js)
 #   KIOSK_PROFILE=dir      Chromium's profile (default ~/.cache/lightbox-kiosk): a dedicated
 #                          one, so the service worker's cache persists from run to run
 #   CHROMIUM=path          the browser (default /usr/bin/chromium, else chromium on PATH)

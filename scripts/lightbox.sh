@@ -78,6 +78,9 @@ case "${1:-}" in
     say "layers: import-linter (pyproject.toml [tool.importlinter])"
     "$VENV/bin/lint-imports"
     npx --no-install tsc -p jsconfig.json
+    say "lint and format: eslint, prettier --check"
+    npx --no-install eslint web tests/js
+    npx --no-install prettier --check web tests/js
     say "JavaScript unit tests: node --test"
     node --test tests/js/
     say "Python unit and browser tests: pytest"

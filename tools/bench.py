@@ -406,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         row("full-resolution mammogram window/level, setWindow() round trip", mammo["times"])
         page.evaluate("() => window.lightbox.closeAll()")
         print("decoders…", flush=True)
-        codecs_url = url + "js/codecs.js"
+        codecs_url = url + "js/worker/codecs.js"
         worker = page.workers[0]
         for label, codec in (
             ("jpeg-baseline", "libjpeg-turbo"),

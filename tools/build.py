@@ -268,7 +268,7 @@ def write_pack(archive: Path, target: Path) -> None:
 
     Layout, gzip-compressed as a whole: PACK_MAGIC, a 4-byte little-endian length, a JSON
     list of [path, size] in order, then the files' bytes back to back. The worker
-    decompresses it while the runtime boots (web/js/sitepack.js, on a helper thread) and
+    decompresses it while the runtime boots (web/js/worker/sitepack.js, on a helper thread) and
     writes the files into the virtual file system from JavaScript, so installing costs
     milliseconds instead of a Python unzip of hundreds of members after boot.
     """

@@ -89,14 +89,27 @@ function parseRange(header, size) {
 async function rangeResponse(cached, header) {
   const body = await cached.arrayBuffer();
   const range = parseRange(header, body.byteLength);
-  if (range === "full") return new Response(body, { status: cached.status, statusText: cached.statusText, headers: cached.headers });
+  if (range === "full")
+    return new Response(body, {
+      status: cached.status,
+      statusText: cached.statusText,
+      headers: cached.headers,
+    });
   if (range === "unsatisfiable") {
-    return new Response(null, { status: 416, statusText: "Range Not Satisfiable", headers: { "Content-Range": `bytes */${body.byteLength}` } });
+    return new Response(null, {
+      status: 416,
+      statusText: "Range Not Satisfiable",
+      headers: { "Content-Range": `bytes */${body.byteLength}` },
+    });
   }
   const headers = new Headers(cached.headers);
   headers.set("Content-Range", `bytes ${range.start}-${range.end}/${body.byteLength}`);
   headers.set("Content-Length", String(range.end - range.start + 1));
-  return new Response(body.slice(range.start, range.end + 1), { status: 206, statusText: "Partial Content", headers });
+  return new Response(body.slice(range.start, range.end + 1), {
+    status: 206,
+    statusText: "Partial Content",
+    headers,
+  });
 }
 
 /**
@@ -106,11 +119,18 @@ async function rangeResponse(cached, header) {
  */
 function checkCacheable(response, file) {
   if (response.status !== 200 || response.type !== "basic" || response.redirected) {
-    throw new Error(`precache: ${file} answered ${response.status} ${response.type}${response.redirected ? " (redirected)" : ""}`);
+    throw new Error(
+      `precache: ${file} answered ${response.status} ${response.type}${response.redirected ? " (redirected)" : ""}`,
+    );
   }
-  if (/\.wasm$/.test(file) && !/^application\/wasm\b/.test(response.headers.get("Content-Type") ?? "")) {
+  if (
+    /\.wasm$/.test(file) &&
+    !/^application\/wasm\b/.test(response.headers.get("Content-Type") ?? "")
+  ) {
     // Pyodide hangs on wasm served with another type: keeping it would break every start.
-    throw new Error(`precache: ${file} is served as ${response.headers.get("Content-Type")}, not application/wasm`);
+    throw new Error(
+      `precache: ${file} is served as ${response.headers.get("Content-Type")}, not application/wasm`,
+    );
   }
 }
 
@@ -122,14 +142,18 @@ async function precache() {
   const manifest = /** @type {Precache} */ (await listed.json());
   if (manifest.version !== VERSION) {
     // A build half copied, or an unstamped sw.js: do not install a mixture.
-    throw new Error(`precache: precache.json is version ${manifest.version}, this worker ${VERSION}`);
+    throw new Error(
+      `precache: precache.json is version ${manifest.version}, this worker ${VERSION}`,
+    );
   }
   const cache = await caches.open(CACHE_NAME);
   try {
     await Promise.all(
       manifest.files.map(async (file) => {
         const url = new URL(file, ROOT).href;
-        const response = await fetch(new Request(url, { cache: "reload", credentials: "same-origin" }));
+        const response = await fetch(
+          new Request(url, { cache: "reload", credentials: "same-origin" }),
+        );
         checkCacheable(response, file);
         await cache.put(url, response); // as is: status, headers (Content-Type) and body
       }),
@@ -143,7 +167,11 @@ async function precache() {
 /** Delete the caches of other versions, then control the pages already open. */
 async function activate() {
   const names = await caches.keys();
-  await Promise.all(names.filter((name) => name.startsWith(CACHE_PREFIX) && name !== CACHE_NAME).map((name) => caches.delete(name)));
+  await Promise.all(
+    names
+      .filter((name) => name.startsWith(CACHE_PREFIX) && name !== CACHE_NAME)
+      .map((name) => caches.delete(name)),
+  );
   await worker.clients.claim();
 }
 

@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from tests.support.viewer import BUILD, CHROMIUM, CHROMIUM_ARGS, Viewer, finish, new_viewer
+from tests.support.viewer import (
+    BUILD,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Viewer,
+    engine_stopped,
+    finish,
+    new_viewer,
+)
 from tools.serve import serve_in_thread
 
 
@@ -58,6 +66,9 @@ def viewer(shared_viewer: Viewer) -> Iterator[Viewer]:
     )
     yield shared_viewer
     assert not shared_viewer.watch.errors, shared_viewer.watch.errors
+    stopped = engine_stopped(shared_viewer.page)
+    assert stopped is None, f"the page says the engine stopped: {stopped}"
+    assert not shared_viewer.watch.closed, f"a worker closed: {shared_viewer.watch.closed}"
 
 
 @pytest.fixture

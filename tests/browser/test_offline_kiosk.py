@@ -53,9 +53,16 @@ def test_kiosk_starts_into_the_demo_plays_when_idle_and_resets(
     stopped = viewer.state()["frame"]
     page.wait_for_timeout(600)
     assert abs(viewer.state()["frame"] - stopped) <= 1  # input stops the play
+    start = viewer.state()
     page.keyboard.press("End")
-    viewer.wait_state("s.frame === 23")
-    viewer.wait_state("s.frame === 0 || s.frame < 23", timeout_s=20)  # back to the demo state
+    page.keyboard.press("i")  # invert and zoom: nothing the idle cine changes
+    page.keyboard.press("+")
+    viewer.wait_state("s.frame === 23 && s.invert")
+    changed = viewer.state()
+    assert changed["zoom"] != start["zoom"]
+    # Back to the demo state after `reset` seconds: not inverted, zoom as at start (the
+    # idle cine may move the frame again at once, so the frame alone proves nothing).
+    viewer.wait_state(f"!s.invert && s.zoom === {start['zoom']}", timeout_s=20)
     # Nothing can navigate away: a link to another site does nothing.
     page.evaluate(
         "() => { const a = document.createElement('a'); a.href = 'http://127.0.0.2:9/';"

@@ -310,10 +310,10 @@ def test_worker_that_cannot_start_offers_reload(  # type: ignore[no-untyped-def]
 def test_worker_that_fails_before_the_page_has_loaded_still_offers_reload(  # type: ignore[no-untyped-def]
     browser, base_url: str
 ) -> None:
-    """The worker starts before the page's own modules load (start.js); a failure that
+    """The worker starts before the page's own modules load (rpc/start.js); a failure that
     early (its script missing) is kept and shown once the page is up."""
     context = browser.new_context()
-    context.route("**/js/worker.js", lambda route: route.fulfill(status=404, body="gone"))
+    context.route("**/js/worker/worker.js", lambda route: route.fulfill(status=404, body="gone"))
     page = context.new_page()
     page.goto(base_url)
     page.wait_for_selector("#crash", state="visible", timeout=60_000)

@@ -1,8 +1,13 @@
 // Pure interaction math, in Node: node --test tests/js/
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { clampFrame, fitTransform, frameForKey, wheelSteps, WHEEL_STEP } from "../../web/js/interaction.js";
-import { toWorkerError } from "../../web/js/protocol.js";
+import {
+  clampFrame,
+  frameForKey,
+  wheelSteps,
+  WHEEL_STEP,
+} from "../../web/js/viewer/interaction.js";
+import { toWorkerError } from "../../web/js/rpc/protocol.js";
 
 test("clampFrame keeps the index inside the series", () => {
   assert.equal(clampFrame(-3, 10), 0);
@@ -40,13 +45,6 @@ test("navigation keys", () => {
   assert.equal(frameForKey("Home", 7, 10), 0);
   assert.equal(frameForKey("End", 0, 10), 9);
   assert.equal(frameForKey("x", 3, 10), null);
-});
-
-test("fitTransform fits, centres, zooms and pans", () => {
-  assert.deepEqual(fitTransform(100, 50, 400, 400), { x: 0, y: 100, scale: 4 });
-  assert.deepEqual(fitTransform(100, 100, 400, 200), { x: 100, y: 0, scale: 2 });
-  assert.deepEqual(fitTransform(100, 100, 200, 200, 2, { x: 10, y: -5 }), { x: -90, y: -105, scale: 4 });
-  assert.deepEqual(fitTransform(0, 100, 200, 200), { x: 0, y: 0, scale: 1 });
 });
 
 test("a Python traceback becomes one readable line", () => {

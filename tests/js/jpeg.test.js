@@ -1,4 +1,4 @@
-// The JPEG Extended (Process 2 & 4) decoder in web/js/jpeg.js, against libjpeg.
+// The JPEG Extended (Process 2 & 4) decoder in web/js/worker/jpeg.js, against libjpeg.
 // Fixtures (real JPEG streams and natively decoded references) are made at test time by
 // tests/js/fixtures.py with the project's .venv: see that file for the sources.
 import assert from "node:assert/strict";
@@ -8,11 +8,14 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { decodeJpeg } from "../../web/js/jpeg.js";
+import { decodeJpeg } from "../../web/js/worker/jpeg.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lightbox-jpeg-"));
-execFileSync(".venv/bin/python", ["tests/js/fixtures.py", dir], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+execFileSync(".venv/bin/python", ["tests/js/fixtures.py", dir], {
+  cwd: root,
+  stdio: ["ignore", "ignore", "pipe"],
+});
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /**
@@ -147,7 +150,9 @@ test("JPEG-lossy.dcm (Se = 0 in its scan header): libjpeg refuses it, we decode 
   };
   const mine = stats(out.data);
   const theirs = stats(ref);
-  t.diagnostic(`JPEG-lossy (ours) ${JSON.stringify(mine)}; JPGExtended (libjpeg) ${JSON.stringify(theirs)}`);
+  t.diagnostic(
+    `JPEG-lossy (ours) ${JSON.stringify(mine)}; JPGExtended (libjpeg) ${JSON.stringify(theirs)}`,
+  );
   // libjpeg's IDCT rounds a little high (values from n + 0.47 up become n + 1, where
   // exact arithmetic gives n): its mean is ~0.014 above the exact one.
   assert.ok(Math.abs(mine.mean - theirs.mean) < 0.05);
@@ -205,12 +210,21 @@ function withSof(bytes, marker) {
 }
 
 test("progressive, lossless, hierarchical, arithmetic-coded and JPEG-LS streams throw naming what is unsupported", () => {
-  assert.throws(() => decodeJpeg(stream("pil_progressive")), /JPEG: progressive DCT \(SOF2\) is not supported/);
+  assert.throws(
+    () => decodeJpeg(stream("pil_progressive")),
+    /JPEG: progressive DCT \(SOF2\) is not supported/,
+  );
   const base = stream("JPGExtended");
   assert.throws(() => decodeJpeg(withSof(base, 0xc3)), /lossless \(SOF3\) is not supported/);
   assert.throws(() => decodeJpeg(withSof(base, 0xc5)), /hierarchical \(SOF5\) is not supported/);
-  assert.throws(() => decodeJpeg(withSof(base, 0xc9)), /arithmetic-coded extended sequential DCT \(SOF9\)/);
-  assert.throws(() => decodeJpeg(withSof(base, 0xca)), /arithmetic-coded progressive DCT \(SOF10\)/);
+  assert.throws(
+    () => decodeJpeg(withSof(base, 0xc9)),
+    /arithmetic-coded extended sequential DCT \(SOF9\)/,
+  );
+  assert.throws(
+    () => decodeJpeg(withSof(base, 0xca)),
+    /arithmetic-coded progressive DCT \(SOF10\)/,
+  );
   assert.throws(() => decodeJpeg(withSof(base, 0xf7)), /JPEG-LS/);
 });
 
@@ -234,7 +248,12 @@ test("16-bit precision and other frame header errors are rejected clearly", () =
 // --- corrupt input ---
 
 test("every truncation of a stream throws a decoder Error or decodes (never hangs or crashes)", () => {
-  for (const name of ["JPGExtended", "pil_420_restart_blocks", "enc12_ycc_422_scans", "SC_rgb_small_odd_jpeg"]) {
+  for (const name of [
+    "JPGExtended",
+    "pil_420_restart_blocks",
+    "enc12_ycc_422_scans",
+    "SC_rgb_small_odd_jpeg",
+  ]) {
     const bytes = stream(name);
     const eoi = bytes.lastIndexOf(0xd9) - 1;
     assert.equal(bytes[eoi], 0xff);
@@ -242,7 +261,11 @@ test("every truncation of a stream throws a decoder Error or decodes (never hang
     for (let n = 0; n < bytes.length; n += step) {
       const result = decodeOrReject(bytes.subarray(0, n));
       // Only cuts that leave all the entropy-coded data (losing EOI at most) decode.
-      assert.equal(result, n >= eoi ? "ok" : "error", `${name} cut to ${n} of ${bytes.length} bytes`);
+      assert.equal(
+        result,
+        n >= eoi ? "ok" : "error",
+        `${name} cut to ${n} of ${bytes.length} bytes`,
+      );
     }
     // Cutting just the EOI marker is tolerated, with a warning.
     const out = decodeJpeg(bytes.subarray(0, bytes.lastIndexOf(0xd9) - 1));
@@ -259,7 +282,13 @@ test("random corruption throws a decoder Error or decodes, quickly", () => {
   const started = performance.now();
   let errors = 0;
   let runs = 0;
-  for (const name of ["JPGExtended", "pil_420_restart_blocks", "pil_grey_restart_rows", "enc12_ycc_420_restart", "pil_cmyk"]) {
+  for (const name of [
+    "JPGExtended",
+    "pil_420_restart_blocks",
+    "pil_grey_restart_rows",
+    "enc12_ycc_420_restart",
+    "pil_cmyk",
+  ]) {
     const bytes = stream(name);
     for (let i = 0; i < 150; i += 1) {
       const copy = bytes.slice();
@@ -313,6 +342,8 @@ test("speed: JPGExtended.dcm (12-bit 256x1024) and a 12-bit 512x512 frame", (t) 
   };
   const ext = time("JPGExtended");
   const ct = time("enc12_grey_512");
-  t.diagnostic(`median decode: JPGExtended ${ext.toFixed(2)} ms, 12-bit 512x512 ${ct.toFixed(2)} ms`);
+  t.diagnostic(
+    `median decode: JPGExtended ${ext.toFixed(2)} ms, 12-bit 512x512 ${ct.toFixed(2)} ms`,
+  );
   assert.ok(ct < 100, `512x512 12-bit took ${ct} ms`);
 });

@@ -4,7 +4,15 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { DEFAULTS, INPUT_EVENTS, Kiosk, idleAction, isHistoryKey, kioskOptions, leavesPage } from "../../web/js/kiosk.js";
+import {
+  DEFAULTS,
+  INPUT_EVENTS,
+  Kiosk,
+  idleAction,
+  isHistoryKey,
+  kioskOptions,
+  leavesPage,
+} from "../../web/js/kiosk/kiosk.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const S = 1000; // milliseconds in a second
@@ -12,16 +20,44 @@ const S = 1000; // milliseconds in a second
 // -- kioskOptions ----------------------------------------------------------------------------
 
 test("options come from the query string, with defaults", () => {
-  assert.deepEqual(kioskOptions(new URLSearchParams("kiosk")), { idleSeconds: 120, resetSeconds: 300, autoplay: true });
-  assert.deepEqual(kioskOptions(new URLSearchParams("?kiosk&idle=60&reset=600&autoplay=0")), { idleSeconds: 60, resetSeconds: 600, autoplay: false });
+  assert.deepEqual(kioskOptions(new URLSearchParams("kiosk")), {
+    idleSeconds: 120,
+    resetSeconds: 300,
+    autoplay: true,
+  });
+  assert.deepEqual(kioskOptions(new URLSearchParams("?kiosk&idle=60&reset=600&autoplay=0")), {
+    idleSeconds: 60,
+    resetSeconds: 600,
+    autoplay: false,
+  });
   assert.equal(kioskOptions(new URLSearchParams("autoplay=1")).autoplay, true);
   assert.equal(kioskOptions(new URLSearchParams("autoplay=off")).autoplay, false);
-  assert.equal(kioskOptions(new URLSearchParams("idle=1")).idleSeconds, 1, "the smallest (for tests)");
-  assert.equal(kioskOptions(new URLSearchParams("idle=86400")).idleSeconds, 86400, "the largest: a day");
+  assert.equal(
+    kioskOptions(new URLSearchParams("idle=1")).idleSeconds,
+    1,
+    "the smallest (for tests)",
+  );
+  assert.equal(
+    kioskOptions(new URLSearchParams("idle=86400")).idleSeconds,
+    86400,
+    "the largest: a day",
+  );
 });
 
 test("values that are not whole seconds in [1, 86400] keep their defaults", () => {
-  for (const bad of ["", "0", "-5", "1.5", "1e3", "86401", "999999", "abc", " 60", "0x10", "Infinity"]) {
+  for (const bad of [
+    "",
+    "0",
+    "-5",
+    "1.5",
+    "1e3",
+    "86401",
+    "999999",
+    "abc",
+    " 60",
+    "0x10",
+    "Infinity",
+  ]) {
     const options = kioskOptions(new URLSearchParams({ idle: bad, reset: bad }));
     assert.equal(options.idleSeconds, DEFAULTS.idleSeconds, JSON.stringify(bad));
     assert.equal(options.resetSeconds, DEFAULTS.resetSeconds, JSON.stringify(bad));
@@ -50,7 +86,11 @@ test("idleAction: nothing, then play after idleSeconds, then reset after resetSe
     [-10, false, false, "none"], // a clock that went back
   ]);
   for (const [idle, playing, pristine, expected] of table) {
-    assert.equal(idleAction(start + idle * S, start, OPTIONS, playing, pristine), expected, `${idle} s, playing ${playing}, pristine ${pristine}`);
+    assert.equal(
+      idleAction(start + idle * S, start, OPTIONS, playing, pristine),
+      expected,
+      `${idle} s, playing ${playing}, pristine ${pristine}`,
+    );
   }
 });
 
@@ -100,7 +140,11 @@ test("isHistoryKey: Alt+arrows and the browser's back/forward keys", () => {
   assert.equal(isHistoryKey({ key: "ArrowRight", altKey: true }), true);
   assert.equal(isHistoryKey({ key: "BrowserBack", altKey: false }), true);
   assert.equal(isHistoryKey({ key: "BrowserForward", altKey: false }), true);
-  assert.equal(isHistoryKey({ key: "ArrowLeft", altKey: false }), false, "plain arrows scroll slices");
+  assert.equal(
+    isHistoryKey({ key: "ArrowLeft", altKey: false }),
+    false,
+    "plain arrows scroll slices",
+  );
   assert.equal(isHistoryKey({ key: "h", altKey: true }), false);
 });
 
@@ -146,7 +190,12 @@ function fakeEnv() {
   let nextId = 1;
   const env = {
     target: new EventTarget(),
-    body: { classList: { add: (/** @type {string} */ c) => classes.add(c), remove: (/** @type {string} */ c) => classes.delete(c) } },
+    body: {
+      classList: {
+        add: (/** @type {string} */ c) => classes.add(c),
+        remove: (/** @type {string} */ c) => classes.delete(c),
+      },
+    },
     now: () => clock.now,
     /** @param {() => void} f */
     setInterval: (f) => {
@@ -260,11 +309,23 @@ test("reset: after resetSeconds without input the demo comes back, once", async 
   assert.deepEqual(api.calls, ["startCine"], "played after 60 s idle, not yet reset");
   api.calls.length = 0;
   await advance(kiosk, clock, 1);
-  assert.deepEqual(api.calls, ["stopCine", "closeAll", "layout 1x1", "tool scroll", "hide true", "openDemo", "select 0 0"]);
+  assert.deepEqual(api.calls, [
+    "stopCine",
+    "closeAll",
+    "layout 1x1",
+    "tool scroll",
+    "hide true",
+    "openDemo",
+    "select 0 0",
+  ]);
   api.calls.length = 0;
   await advance(kiosk, clock, 59);
   await advance(kiosk, clock, 1000);
-  assert.deepEqual(api.calls, ["startCine"], "the idle clock restarted at the reset; no second reset");
+  assert.deepEqual(
+    api.calls,
+    ["startCine"],
+    "the idle clock restarted at the reset; no second reset",
+  );
   kiosk.stop();
   assert.deepEqual(api.calls, ["startCine", "stopCine"], "stop ends the automatic cine");
 });
@@ -282,7 +343,14 @@ test("a demo that fails to open at start is tried again at the next reset", asyn
   await advance(kiosk, clock, 1);
   assert.deepEqual(api.calls, [], "not retried every tick");
   await advance(kiosk, clock, 299);
-  assert.deepEqual(api.calls, ["closeAll", "layout 1x1", "tool scroll", "hide true", "openDemo", "select 0 0"]);
+  assert.deepEqual(api.calls, [
+    "closeAll",
+    "layout 1x1",
+    "tool scroll",
+    "hide true",
+    "openDemo",
+    "select 0 0",
+  ]);
   kiosk.stop();
 });
 
@@ -293,22 +361,53 @@ test("navigation guards: links away, new windows, forms, drops, context menu, hi
   /** @param {string} href @param {string} [target] */
   const link = (href, target = "") => ({ tagName: "A", href, target });
   /** @param {string} type @param {object} node */
-  const clickOn = (type, node) => fire(env.target, type, { composedPath: () => [{ tagName: "SPAN" }, node, env.target] });
+  const clickOn = (type, node) =>
+    fire(env.target, type, { composedPath: () => [{ tagName: "SPAN" }, node, env.target] });
   assert.equal(clickOn("click", link("https://example.org/")).defaultPrevented, true);
-  assert.equal(clickOn("click", link("blob:http://127.0.0.1:8000/1")).defaultPrevented, true, "downloads");
-  assert.equal(clickOn("auxclick", link("http://127.0.0.1:8000/demo/")).defaultPrevented, true, "middle click");
-  assert.equal(clickOn("click", link("http://127.0.0.1:8000/?kiosk#v=1", "_blank")).defaultPrevented, true, "a new window");
-  assert.equal(clickOn("click", link("http://127.0.0.1:8000/?kiosk#help")).defaultPrevented, false, "this page");
+  assert.equal(
+    clickOn("click", link("blob:http://127.0.0.1:8000/1")).defaultPrevented,
+    true,
+    "downloads",
+  );
+  assert.equal(
+    clickOn("auxclick", link("http://127.0.0.1:8000/demo/")).defaultPrevented,
+    true,
+    "middle click",
+  );
+  assert.equal(
+    clickOn("click", link("http://127.0.0.1:8000/?kiosk#v=1", "_blank")).defaultPrevented,
+    true,
+    "a new window",
+  );
+  assert.equal(
+    clickOn("click", link("http://127.0.0.1:8000/?kiosk#help")).defaultPrevented,
+    false,
+    "this page",
+  );
   assert.equal(clickOn("click", { tagName: "BUTTON" }).defaultPrevented, false, "not a link");
   assert.equal(fire(env.target, "submit").defaultPrevented, true);
   assert.equal(fire(env.target, "dragover").defaultPrevented, true);
   assert.equal(fire(env.target, "drop").defaultPrevented, true);
-  assert.equal(fire(env.target, "dragstart", { target: { tagName: "IMG" }, composedPath: () => [] }).defaultPrevented, true);
+  assert.equal(
+    fire(env.target, "dragstart", { target: { tagName: "IMG" }, composedPath: () => [] })
+      .defaultPrevented,
+    true,
+  );
   assert.equal(fire(env.target, "contextmenu").defaultPrevented, true);
-  assert.equal(fire(env.target, "keydown", { key: "ArrowLeft", altKey: true }).defaultPrevented, true);
-  assert.equal(fire(env.target, "keydown", { key: "ArrowLeft", altKey: false }).defaultPrevented, false);
+  assert.equal(
+    fire(env.target, "keydown", { key: "ArrowLeft", altKey: true }).defaultPrevented,
+    true,
+  );
+  assert.equal(
+    fire(env.target, "keydown", { key: "ArrowLeft", altKey: false }).defaultPrevented,
+    false,
+  );
   kiosk.stop();
-  assert.equal(clickOn("click", link("https://example.org/")).defaultPrevented, false, "stop removes the guards");
+  assert.equal(
+    clickOn("click", link("https://example.org/")).defaultPrevented,
+    false,
+    "stop removes the guards",
+  );
   assert.equal(fire(env.target, "contextmenu").defaultPrevented, false);
 });
 
@@ -318,7 +417,14 @@ test("kiosk.sh dry run prints the build, server and browser commands and runs no
   const result = spawnSync("bash", ["scripts/kiosk.sh", "--force-device-scale-factor=1"], {
     cwd: ROOT,
     encoding: "utf8",
-    env: { ...process.env, KIOSK_DRY_RUN: "1", PORT: "18765", HOME: "/home/kiosk", KIOSK_PARAMS: "idle=60", CHROMIUM: "/opt/chromium" },
+    env: {
+      ...process.env,
+      KIOSK_DRY_RUN: "1",
+      PORT: "18765",
+      HOME: "/home/kiosk",
+      KIOSK_PARAMS: "idle=60",
+      CHROMIUM: "/opt/chromium",
+    },
     timeout: 10_000,
   });
   assert.equal(result.status, 0, result.stderr);
@@ -344,7 +450,12 @@ test("kiosk.sh dry run prints the build, server and browser commands and runs no
 });
 
 test("kiosk.sh refuses a port that is not a number", () => {
-  const result = spawnSync("bash", ["scripts/kiosk.sh"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, KIOSK_DRY_RUN: "1", PORT: "80; rm -rf /" }, timeout: 10_000 });
+  const result = spawnSync("bash", ["scripts/kiosk.sh"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, KIOSK_DRY_RUN: "1", PORT: "80; rm -rf /" },
+    timeout: 10_000,
+  });
   assert.equal(result.status, 2);
   assert.equal(result.stdout, "");
   assert.match(result.stderr, /PORT must be a number/);

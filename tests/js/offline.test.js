@@ -2,7 +2,7 @@
 // announces an update, and what apply() does.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { canUseServiceWorker, registerOffline, workerUrls } from "../../web/js/offline.js";
+import { canUseServiceWorker, registerOffline, workerUrls } from "../../web/js/offline/offline.js";
 
 class FakeWorker extends EventTarget {
   /** @param {string} state */
@@ -84,14 +84,19 @@ test("sw.js and its scope are the page's directory, wherever the site is hosted"
     script: "http://127.0.0.1:8000/app/sw.js",
     scope: "http://127.0.0.1:8000/app/",
   });
-  assert.deepEqual(workerUrls("https://example.org/"), { script: "https://example.org/sw.js", scope: "https://example.org/" });
+  assert.deepEqual(workerUrls("https://example.org/"), {
+    script: "https://example.org/sw.js",
+    scope: "https://example.org/",
+  });
 });
 
 test("registers ./sw.js with scope ./ and returns the registration", async () => {
   const container = new FakeContainer();
   const registration = await registerOffline({}, env(container).env);
   assert.equal(registration, container.registration);
-  assert.deepEqual(container.registered, [["http://127.0.0.1:8000/app/sw.js", { scope: "http://127.0.0.1:8000/app/" }]]);
+  assert.deepEqual(container.registered, [
+    ["http://127.0.0.1:8000/app/sw.js", { scope: "http://127.0.0.1:8000/app/" }],
+  ]);
 });
 
 test("null, and no registration, on file: pages or without service workers", async () => {

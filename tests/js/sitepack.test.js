@@ -1,11 +1,13 @@
-// The site pack's reader (web/js/sitepack.js): the layout tools/build.py write_pack writes.
+// The site pack's reader (web/js/worker/sitepack.js): the layout tools/build.py write_pack writes.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { install, PACK_MAGIC, parsePack } from "../../web/js/sitepack.js";
+import { install, PACK_MAGIC, parsePack } from "../../web/js/worker/sitepack.js";
 
 /** A pack of the given files, laid out as write_pack lays it out (before gzip). */
 function pack(/** @type {[string, Uint8Array][]} */ files) {
-  const index = new TextEncoder().encode(JSON.stringify(files.map(([path, bytes]) => [path, bytes.length])));
+  const index = new TextEncoder().encode(
+    JSON.stringify(files.map(([path, bytes]) => [path, bytes.length])),
+  );
   const head = new TextEncoder().encode(PACK_MAGIC);
   const size = new Uint8Array(4);
   new DataView(size.buffer).setUint32(0, index.length, true);
@@ -41,7 +43,10 @@ test("parsePack refuses what is not a pack, naming it", () => {
 
 test("parsePack refuses a pack whose index does not match its contents", () => {
   const whole = pack(FILES);
-  assert.throws(() => parsePack(whole.subarray(0, whole.length - 10), "site.pack"), /does not match/);
+  assert.throws(
+    () => parsePack(whole.subarray(0, whole.length - 10), "site.pack"),
+    /does not match/,
+  );
   const longer = new Uint8Array(whole.length + 3);
   longer.set(whole);
   assert.throws(() => parsePack(longer, "site.pack"), /does not match/);
@@ -52,10 +57,16 @@ test("install writes each file under site-packages, making each directory once",
   const made = [];
   /** @type {Map<string, Uint8Array>} */
   const written = new Map();
-  const fs = { mkdirTree: (/** @type {string} */ d) => made.push(d), writeFile: (/** @type {string} */ p, /** @type {Uint8Array} */ b) => written.set(p, b) };
+  const fs = {
+    mkdirTree: (/** @type {string} */ d) => made.push(d),
+    writeFile: (/** @type {string} */ p, /** @type {Uint8Array} */ b) => written.set(p, b),
+  };
   install(fs, parsePack(pack(FILES), "site.pack"));
   const root = "/lib/python3.12/site-packages/";
   assert.deepEqual(made, [root + "numpy/", root + "numpy/_core/", root + "lightbox/data/", root]);
-  assert.deepEqual([...written.keys()], FILES.map(([path]) => root + path));
+  assert.deepEqual(
+    [...written.keys()],
+    FILES.map(([path]) => root + path),
+  );
   assert.deepEqual([...(written.get(root + "numpy/__init__.pyc") ?? [])], [1, 2, 3]);
 });

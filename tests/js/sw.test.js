@@ -9,9 +9,10 @@ const SOURCE = readFileSync(new URL("../../web/sw.js", import.meta.url), "utf8")
 const VERSION_LINE = 'const VERSION = "dev";';
 
 /** A site as a server would send it: path below the root → [body, Content-Type]. */
+/** @type {Record<string, [string, string]>} files by path: body and Content-Type */
 const SITE = {
   "index.html": ["<!doctype html><title>Lightbox</title>", "text/html; charset=utf-8"],
-  "js/main.js": ["export {};", "text/javascript"],
+  "js/page/main.js": ["export {};", "text/javascript"],
   "pyodide/pyodide.asm.wasm": ["\0asm\x01\0\0\0", "application/wasm"],
   "demo/IM0001": ["0123456789", "application/octet-stream"],
 };
@@ -24,7 +25,10 @@ class FakeCache {
   /** @param {string} url @param {Response} response */
   async put(url, response) {
     const headers = new Headers(response.headers);
-    this.entries.set(url, { body: await response.arrayBuffer(), init: { status: response.status, statusText: response.statusText, headers } });
+    this.entries.set(url, {
+      body: await response.arrayBuffer(),
+      init: { status: response.status, statusText: response.statusText, headers },
+    });
   }
   /** @param {string} url */
   async match(url) {
@@ -57,7 +61,13 @@ class FakeCaches {
  * holding `site` and a precache.json listing it.
  * @param {{version?: string, listed?: string, root?: string, site?: Record<string, [string, string]>, files?: string[]}} [setup]
  */
-function load({ version = "abc123", listed = version, root = "http://127.0.0.1:8000/", site = SITE, files = Object.keys(site) } = {}) {
+function load({
+  version = "abc123",
+  listed = version,
+  root = "http://127.0.0.1:8000/",
+  site = SITE,
+  files = Object.keys(site),
+} = {}) {
   /** @type {Record<string, (event: any) => void>} */
   const handlers = {};
   /** @type {{url: string, cache: string | undefined, range: string | null}[]} */
@@ -67,12 +77,22 @@ function load({ version = "abc123", listed = version, root = "http://127.0.0.1:8
   /** @param {string | URL | Request} input @param {RequestInit} [init] */
   const fetch = async (input, init = {}) => {
     const request = input instanceof Request ? input : new Request(String(input), init);
-    requests.push({ url: request.url, cache: init.cache ?? request.cache, range: request.headers.get("Range") });
+    requests.push({
+      url: request.url,
+      cache: init.cache ?? request.cache,
+      range: request.headers.get("Range"),
+    });
     const url = new URL(request.url);
     const path = url.pathname.slice(new URL(root).pathname.length);
-    const body = path === "precache.json" ? [JSON.stringify({ version: listed, files }), "application/json"] : site[path];
+    const body =
+      path === "precache.json"
+        ? [JSON.stringify({ version: listed, files }), "application/json"]
+        : site[path];
     const response = body
-      ? new Response(body[0], { status: 200, headers: { "Content-Type": body[1], "Content-Security-Policy": "default-src 'self'" } })
+      ? new Response(body[0], {
+          status: 200,
+          headers: { "Content-Type": body[1], "Content-Security-Policy": "default-src 'self'" },
+        })
       : new Response("not found", { status: 404 });
     Object.defineProperty(response, "type", { value: "basic" }); // a same-origin answer
     return response;
@@ -84,9 +104,21 @@ function load({ version = "abc123", listed = version, root = "http://127.0.0.1:8
     clients: { claim: async () => void (calls.claim += 1) },
     skipWaiting: async () => void (calls.skipWaiting += 1),
   };
-  const context = vm.createContext({ self, caches, fetch, Request, Response, Headers, URL, console });
+  const context = vm.createContext({
+    self,
+    caches,
+    fetch,
+    Request,
+    Response,
+    Headers,
+    URL,
+    console,
+  });
   assert.equal(SOURCE.split(VERSION_LINE).length, 2, "sw.js holds the line the build stamps, once");
-  vm.runInContext(SOURCE.replace(VERSION_LINE, `const VERSION = ${JSON.stringify(version)};`), context);
+  vm.runInContext(
+    SOURCE.replace(VERSION_LINE, `const VERSION = ${JSON.stringify(version)};`),
+    context,
+  );
   return { handlers, requests, calls, caches, root };
 }
 
@@ -107,7 +139,10 @@ async function request(sw, url, { mode = "cors", method = "GET", headers = {} } 
   /** @type {Promise<Response> | null} */
   let answer = null;
   const req = new Request(url, { method, headers });
-  sw.handlers.fetch({ request: Object.defineProperty(req, "mode", { value: mode }), respondWith: (/** @type {Promise<Response>} */ p) => (answer = p) });
+  sw.handlers.fetch({
+    request: Object.defineProperty(req, "mode", { value: mode }),
+    respondWith: (/** @type {Promise<Response>} */ p) => (answer = p),
+  });
   return answer ? await answer : null;
 }
 
@@ -126,10 +161,16 @@ test("install stores every listed file, bypassing the HTTP cache, in lightbox-<v
   await extend(sw.handlers.install);
   assert.deepEqual([...sw.caches.stores.keys()], ["lightbox-abc123"]);
   const cache = /** @type {FakeCache} */ (sw.caches.stores.get("lightbox-abc123"));
-  assert.deepEqual([...cache.entries.keys()].sort(), Object.keys(SITE).map((f) => sw.root + f).sort());
+  assert.deepEqual(
+    [...cache.entries.keys()].sort(),
+    Object.keys(SITE)
+      .map((f) => sw.root + f)
+      .sort(),
+  );
   const list = sw.requests.find((r) => r.url.endsWith("/precache.json"));
   assert.equal(list?.cache, "no-store");
-  for (const r of sw.requests.filter((r) => !r.url.endsWith("/precache.json"))) assert.equal(r.cache, "reload", r.url);
+  for (const r of sw.requests.filter((r) => !r.url.endsWith("/precache.json")))
+    assert.equal(r.cache, "reload", r.url);
 });
 
 test("cached responses keep the server's headers: .wasm stays application/wasm", async () => {
@@ -159,9 +200,15 @@ test("install fails, leaving no cache, when a file is missing", async () => {
 });
 
 test("install refuses .wasm served with the wrong type (Pyodide would hang)", async () => {
-  const site = { ...SITE, "codecs/x.wasm": /** @type {[string, string]} */ (["\0asm", "application/octet-stream"]) };
+  const site = {
+    ...SITE,
+    "codecs/x.wasm": /** @type {[string, string]} */ (["\0asm", "application/octet-stream"]),
+  };
   const sw = load({ site });
-  await assert.rejects(extend(sw.handlers.install), /codecs\/x\.wasm is served as application\/octet-stream/);
+  await assert.rejects(
+    extend(sw.handlers.install),
+    /codecs\/x\.wasm is served as application\/octet-stream/,
+  );
   assert.equal(sw.caches.stores.size, 0);
 });
 
@@ -169,7 +216,15 @@ test("install refuses .wasm served with the wrong type (Pyodide would hang)", as
 
 test("navigations ignore the query: ?kiosk, ?case=... and index.html?... are the cached page", async () => {
   const sw = await installed();
-  for (const url of ["", "?kiosk", "?kiosk&idle=60", "?case=cases/ct1/", "index.html", "index.html?kiosk", "#v=1&l=1x1"]) {
+  for (const url of [
+    "",
+    "?kiosk",
+    "?kiosk&idle=60",
+    "?case=cases/ct1/",
+    "index.html",
+    "index.html?kiosk",
+    "#v=1&l=1x1",
+  ]) {
     const response = await request(sw, sw.root + url, { mode: "navigate" });
     assert.equal(await response?.text(), SITE["index.html"][0], url);
   }
@@ -178,26 +233,43 @@ test("navigations ignore the query: ?kiosk, ?case=... and index.html?... are the
 
 test("subresources are matched exactly: a query that was not cached goes to the network", async () => {
   const sw = await installed();
-  assert.equal(await (await request(sw, sw.root + "js/main.js"))?.text(), "export {};");
+  assert.equal(await (await request(sw, sw.root + "js/page/main.js"))?.text(), "export {};");
   assert.equal(sw.requests.length, 0);
   await request(sw, sw.root + "js/main.js?v=2");
-  assert.deepEqual(sw.requests.map((r) => r.url), [sw.root + "js/main.js?v=2"]);
+  assert.deepEqual(
+    sw.requests.map((r) => r.url),
+    [sw.root + "js/main.js?v=2"],
+  );
 });
 
 test("files not in the cache come from the network", async () => {
   const sw = await installed();
   const response = await request(sw, sw.root + "nowhere.js");
   assert.equal(response?.status, 404);
-  assert.deepEqual(sw.requests.map((r) => r.url), [sw.root + "nowhere.js"]);
+  assert.deepEqual(
+    sw.requests.map((r) => r.url),
+    [sw.root + "nowhere.js"],
+  );
 });
 
 test("other origins, other paths and non-GET requests are left to the browser", async () => {
   const sw = await installed({ root: "http://127.0.0.1:8000/app/" });
   assert.equal(await request(sw, "https://example.org/x.js"), null);
-  assert.equal(await request(sw, "http://127.0.0.1:9000/app/index.html"), null, "another port is another origin");
-  assert.equal(await request(sw, "http://127.0.0.1:8000/other/index.html", { mode: "navigate" }), null, "outside the scope");
+  assert.equal(
+    await request(sw, "http://127.0.0.1:9000/app/index.html"),
+    null,
+    "another port is another origin",
+  );
+  assert.equal(
+    await request(sw, "http://127.0.0.1:8000/other/index.html", { mode: "navigate" }),
+    null,
+    "outside the scope",
+  );
   assert.equal(await request(sw, "http://127.0.0.1:8000/app/index.html", { method: "POST" }), null);
-  assert.equal(await (await request(sw, "http://127.0.0.1:8000/app/?kiosk", { mode: "navigate" }))?.text(), SITE["index.html"][0]);
+  assert.equal(
+    await (await request(sw, "http://127.0.0.1:8000/app/?kiosk", { mode: "navigate" }))?.text(),
+    SITE["index.html"][0],
+  );
   assert.equal(sw.requests.length, 0);
 });
 
@@ -235,7 +307,9 @@ test("range requests on cached files get 206 with the right bytes", async () => 
 test("range requests for files not cached go to the network with their Range header", async () => {
   const sw = await installed();
   await request(sw, sw.root + "media/clip.mp4", { headers: { Range: "bytes=0-" } });
-  assert.deepEqual(sw.requests, [{ url: sw.root + "media/clip.mp4", cache: "default", range: "bytes=0-" }]);
+  assert.deepEqual(sw.requests, [
+    { url: sw.root + "media/clip.mp4", cache: "default", range: "bytes=0-" },
+  ]);
 });
 
 // -- activate and messages ---------------------------------------------------------------------

@@ -15,8 +15,8 @@ import {
   wheelZoomFactor,
   windowFromDrag,
   zoomAbout,
-} from "../../web/js/interaction.js";
-import { presetsFor } from "../../web/js/presets.js";
+} from "../../web/js/viewer/interaction.js";
+import { presetsFor } from "../../web/js/viewer/presets.js";
 
 const EPS = 1e-9;
 
@@ -47,38 +47,148 @@ function view(v = {}) {
 // Flips apply in image space before the rotation.
 const CORNER_CASES = [
   // rotation 0: TL→top-left (0,100), TR→(400,100), BL→(0,300), BR→(400,300)
-  { rotation: 0, flipH: false, flipV: false, TL: [0, 100], TR: [400, 100], BL: [0, 300], BR: [400, 300] },
+  {
+    rotation: 0,
+    flipH: false,
+    flipV: false,
+    TL: [0, 100],
+    TR: [400, 100],
+    BL: [0, 300],
+    BR: [400, 300],
+  },
   // 90° clockwise: image top edge becomes the right edge of the drawn area (x=300);
   // TL→top-right (300,0), TR→bottom-right (300,400), BL→top-left (100,0), BR→bottom-left (100,400)
-  { rotation: 90, flipH: false, flipV: false, TL: [300, 0], TR: [300, 400], BL: [100, 0], BR: [100, 400] },
+  {
+    rotation: 90,
+    flipH: false,
+    flipV: false,
+    TL: [300, 0],
+    TR: [300, 400],
+    BL: [100, 0],
+    BR: [100, 400],
+  },
   // 180°: every corner to its opposite: TL→(400,300), TR→(0,300), BL→(400,100), BR→(0,100)
-  { rotation: 180, flipH: false, flipV: false, TL: [400, 300], TR: [0, 300], BL: [400, 100], BR: [0, 100] },
+  {
+    rotation: 180,
+    flipH: false,
+    flipV: false,
+    TL: [400, 300],
+    TR: [0, 300],
+    BL: [400, 100],
+    BR: [0, 100],
+  },
   // 270° clockwise (= 90° counter-clockwise): image top edge becomes the left edge (x=100);
   // TL→bottom-left (100,400), TR→top-left (100,0), BL→bottom-right (300,400), BR→top-right (300,0)
-  { rotation: 270, flipH: false, flipV: false, TL: [100, 400], TR: [100, 0], BL: [300, 400], BR: [300, 0] },
+  {
+    rotation: 270,
+    flipH: false,
+    flipV: false,
+    TL: [100, 400],
+    TR: [100, 0],
+    BL: [300, 400],
+    BR: [300, 0],
+  },
   // -90 and 450 are the same quarter turns as 270 and 90
-  { rotation: -90, flipH: false, flipV: false, TL: [100, 400], TR: [100, 0], BL: [300, 400], BR: [300, 0] },
-  { rotation: 450, flipH: false, flipV: false, TL: [300, 0], TR: [300, 400], BL: [100, 0], BR: [100, 400] },
+  {
+    rotation: -90,
+    flipH: false,
+    flipV: false,
+    TL: [100, 400],
+    TR: [100, 0],
+    BL: [300, 400],
+    BR: [300, 0],
+  },
+  {
+    rotation: 450,
+    flipH: false,
+    flipV: false,
+    TL: [300, 0],
+    TR: [300, 400],
+    BL: [100, 0],
+    BR: [100, 400],
+  },
   // flipH: left and right swap: TL→(400,100), TR→(0,100), BL→(400,300), BR→(0,300)
-  { rotation: 0, flipH: true, flipV: false, TL: [400, 100], TR: [0, 100], BL: [400, 300], BR: [0, 300] },
+  {
+    rotation: 0,
+    flipH: true,
+    flipV: false,
+    TL: [400, 100],
+    TR: [0, 100],
+    BL: [400, 300],
+    BR: [0, 300],
+  },
   // flipV: top and bottom swap: TL→(0,300), TR→(400,300), BL→(0,100), BR→(400,100)
-  { rotation: 0, flipH: false, flipV: true, TL: [0, 300], TR: [400, 300], BL: [0, 100], BR: [400, 100] },
+  {
+    rotation: 0,
+    flipH: false,
+    flipV: true,
+    TL: [0, 300],
+    TR: [400, 300],
+    BL: [0, 100],
+    BR: [400, 100],
+  },
   // both flips = 180° rotation
-  { rotation: 0, flipH: true, flipV: true, TL: [400, 300], TR: [0, 300], BL: [400, 100], BR: [0, 100] },
+  {
+    rotation: 0,
+    flipH: true,
+    flipV: true,
+    TL: [400, 300],
+    TR: [0, 300],
+    BL: [400, 100],
+    BR: [0, 100],
+  },
   // flipH then 90°: TL goes where TR went unflipped (300,400); TR where TL went (300,0);
   // BL where BR went (100,400); BR where BL went (100,0)
-  { rotation: 90, flipH: true, flipV: false, TL: [300, 400], TR: [300, 0], BL: [100, 400], BR: [100, 0] },
+  {
+    rotation: 90,
+    flipH: true,
+    flipV: false,
+    TL: [300, 400],
+    TR: [300, 0],
+    BL: [100, 400],
+    BR: [100, 0],
+  },
   // flipV then 90°: TL goes where BL went (100,0); TR where BR went (100,400); BL→(300,0); BR→(300,400)
-  { rotation: 90, flipH: false, flipV: true, TL: [100, 0], TR: [100, 400], BL: [300, 0], BR: [300, 400] },
+  {
+    rotation: 90,
+    flipH: false,
+    flipV: true,
+    TL: [100, 0],
+    TR: [100, 400],
+    BL: [300, 0],
+    BR: [300, 400],
+  },
   // flipH then 180° = flipV: TL→(0,300) ...
-  { rotation: 180, flipH: true, flipV: false, TL: [0, 300], TR: [400, 300], BL: [0, 100], BR: [400, 100] },
+  {
+    rotation: 180,
+    flipH: true,
+    flipV: false,
+    TL: [0, 300],
+    TR: [400, 300],
+    BL: [0, 100],
+    BR: [400, 100],
+  },
   // flipH then 270°: TL goes where TR went at 270 (100,0); TR→(100,400); BL→(300,0); BR→(300,400)
-  { rotation: 270, flipH: true, flipV: false, TL: [100, 0], TR: [100, 400], BL: [300, 0], BR: [300, 400] },
+  {
+    rotation: 270,
+    flipH: true,
+    flipV: false,
+    TL: [100, 0],
+    TR: [100, 400],
+    BL: [300, 0],
+    BR: [300, 400],
+  },
 ];
 
 for (const c of CORNER_CASES) {
   test(`viewMatrix puts a 100x50 image's corners right: rotation ${c.rotation}, flipH ${c.flipH}, flipV ${c.flipV}`, () => {
-    const m = viewMatrix(100, 50, 400, 400, view({ rotation: c.rotation, flipH: c.flipH, flipV: c.flipV }));
+    const m = viewMatrix(
+      100,
+      50,
+      400,
+      400,
+      view({ rotation: c.rotation, flipH: c.flipH, flipV: c.flipV }),
+    );
     nearPoint(applyMatrix(m, { x: 0, y: 0 }), { x: c.TL[0], y: c.TL[1] }, "TL");
     nearPoint(applyMatrix(m, { x: 100, y: 0 }), { x: c.TR[0], y: c.TR[1] }, "TR");
     nearPoint(applyMatrix(m, { x: 0, y: 50 }), { x: c.BL[0], y: c.BL[1] }, "BL");
@@ -142,7 +252,16 @@ const MATRICES = [
   [-4, 0, 0, 4, 400, 100], // flipH
   [0.5, 1.5, -2, 0.25, 11, 13], // general affine
   ...[0, 90, 180, 270].flatMap((rotation) =>
-    [false, true].map((flipH) => viewMatrix(123, 77, 640, 480, view({ rotation, flipH, zoom: 1.7, pan: { x: -9, y: 4 } }), 1.5)),
+    [false, true].map((flipH) =>
+      viewMatrix(
+        123,
+        77,
+        640,
+        480,
+        view({ rotation, flipH, zoom: 1.7, pan: { x: -9, y: 4 } }),
+        1.5,
+      ),
+    ),
   ),
 ];
 const POINTS = [
@@ -183,7 +302,10 @@ test("matrixScale is the canvas pixels per image pixel whatever the rotation or 
     for (const flipH of [false, true]) {
       for (const flipV of [false, true]) {
         near(matrixScale(viewMatrix(100, 50, 400, 400, view({ rotation, flipH, flipV }))), 4);
-        near(matrixScale(viewMatrix(100, 50, 400, 400, view({ rotation, flipH, flipV, zoom: 2.5 }))), 10);
+        near(
+          matrixScale(viewMatrix(100, 50, 400, 400, view({ rotation, flipH, flipV, zoom: 2.5 }))),
+          10,
+        );
       }
     }
   }
@@ -207,13 +329,27 @@ test("zoomAbout keeps the image point under the cursor fixed, for every rotation
           for (const factor of [1.25, 0.5, 3]) {
             for (const cursor of cursors) {
               const before = view({ rotation, flipH, flipV, zoom: 1.5, pan: { x: 17, y: -31 } });
-              const mBefore = viewMatrix(100, 50, box.width * ratio, box.height * ratio, before, ratio);
+              const mBefore = viewMatrix(
+                100,
+                50,
+                box.width * ratio,
+                box.height * ratio,
+                before,
+                ratio,
+              );
               const canvasCursor = { x: cursor.x * ratio, y: cursor.y * ratio };
               const imagePoint = applyMatrix(invertMatrix(mBefore), canvasCursor);
               const next = zoomAbout(before, factor, cursor, box);
               near(next.zoom, 1.5 * factor, "zoom");
               const after = { ...before, zoom: next.zoom, pan: next.pan };
-              const mAfter = viewMatrix(100, 50, box.width * ratio, box.height * ratio, after, ratio);
+              const mAfter = viewMatrix(
+                100,
+                50,
+                box.width * ratio,
+                box.height * ratio,
+                after,
+                ratio,
+              );
               nearPoint(
                 applyMatrix(mAfter, imagePoint),
                 canvasCursor,
@@ -243,7 +379,12 @@ test("zoomAbout at the image centre does not pan; zoom is clamped to [0.05, 64] 
     const p = applyMatrix(invertMatrix(viewMatrix(100, 50, 400, 300, v)), cursor);
     const z = zoomAbout(v, factor, cursor, { width: 400, height: 300 });
     near(z.zoom, expected, "clamped zoom");
-    nearPoint(applyMatrix(viewMatrix(100, 50, 400, 300, { ...v, ...z }), p), cursor, "point stays when clamped", 1e-6);
+    nearPoint(
+      applyMatrix(viewMatrix(100, 50, 400, 300, { ...v, ...z }), p),
+      cursor,
+      "point stays when clamped",
+      1e-6,
+    );
   }
 });
 
@@ -255,11 +396,18 @@ test("wheelZoomFactor: 1 at 0, wheel up (negative deltaY) zooms in, strictly dec
   near(wheelZoomFactor(100), Math.exp(-0.2));
   const deltas = [-1000, -240, -100, -3, -0.5, 0, 0.5, 3, 100, 240, 1000];
   for (let i = 1; i < deltas.length; i += 1) {
-    assert.ok(wheelZoomFactor(deltas[i]) < wheelZoomFactor(deltas[i - 1]), `not decreasing at ${deltas[i]}`);
+    assert.ok(
+      wheelZoomFactor(deltas[i]) < wheelZoomFactor(deltas[i - 1]),
+      `not decreasing at ${deltas[i]}`,
+    );
   }
   for (const d of [1, 50, 333]) {
     near(wheelZoomFactor(d) * wheelZoomFactor(-d), 1, "in and out cancel");
-    near(wheelZoomFactor(d) * wheelZoomFactor(d), wheelZoomFactor(2 * d), "two events = one of twice the delta");
+    near(
+      wheelZoomFactor(d) * wheelZoomFactor(d),
+      wheelZoomFactor(2 * d),
+      "two events = one of twice the delta",
+    );
   }
 });
 
@@ -282,9 +430,21 @@ test("windowFromDrag: right widens, down raises the centre, proportional to the 
     [{ center: 40, width: 400 }, -250, 0, { center: 40, width: 1 }], // exactly 0 → 1
   ];
   for (const [start, dx, dy, expected] of cases) {
-    const got = windowFromDrag(/** @type {any} */ (start), /** @type {number} */ (dx), /** @type {number} */ (dy));
-    near(got.center, /** @type {any} */ (expected).center, `center for ${JSON.stringify([start, dx, dy])}`);
-    near(got.width, /** @type {any} */ (expected).width, `width for ${JSON.stringify([start, dx, dy])}`);
+    const got = windowFromDrag(
+      /** @type {any} */ (start),
+      /** @type {number} */ (dx),
+      /** @type {number} */ (dy),
+    );
+    near(
+      got.center,
+      /** @type {any} */ (expected).center,
+      `center for ${JSON.stringify([start, dx, dy])}`,
+    );
+    near(
+      got.width,
+      /** @type {any} */ (expected).width,
+      `width for ${JSON.stringify([start, dx, dy])}`,
+    );
   }
 });
 
@@ -331,7 +491,12 @@ test("screenLabels: hand-worked table for an axial image", () => {
   ];
   for (const [rotation, flipH, flipV, expected] of cases) {
     assert.deepEqual(
-      screenLabels(AXIAL, /** @type {number} */ (rotation), /** @type {boolean} */ (flipH), /** @type {boolean} */ (flipV)),
+      screenLabels(
+        AXIAL,
+        /** @type {number} */ (rotation),
+        /** @type {boolean} */ (flipH),
+        /** @type {boolean} */ (flipV),
+      ),
       expected,
       `rotation ${rotation} flipH ${flipH} flipV ${flipV}`,
     );
@@ -341,16 +506,28 @@ test("screenLabels: hand-worked table for an axial image", () => {
 /**
  * Which screen side an image edge ends up on, from where viewMatrix puts the
  * edge's midpoint (a 100x100 image in a 400x400 box fills it; midpoints land on the box edges).
+ * @param {number} rotation @param {boolean} flipH @param {boolean} flipV
  */
 function edgesFromGeometry(rotation, flipH, flipV) {
   const m = viewMatrix(100, 100, 400, 400, view({ rotation, flipH, flipV }));
-  const midpoints = { top: { x: 50, y: 0 }, right: { x: 100, y: 50 }, bottom: { x: 50, y: 100 }, left: { x: 0, y: 50 } };
+  const midpoints = {
+    top: { x: 50, y: 0 },
+    right: { x: 100, y: 50 },
+    bottom: { x: 50, y: 100 },
+    left: { x: 0, y: 50 },
+  };
   /** @type {Record<string, string>} */
   const screen = {};
   for (const [edge, p] of Object.entries(midpoints)) {
     const q = applyMatrix(m, p);
     const side =
-      Math.abs(q.y) < 1e-9 ? "top" : Math.abs(q.x - 400) < 1e-9 ? "right" : Math.abs(q.y - 400) < 1e-9 ? "bottom" : "left";
+      Math.abs(q.y) < 1e-9
+        ? "top"
+        : Math.abs(q.x - 400) < 1e-9
+          ? "right"
+          : Math.abs(q.y - 400) < 1e-9
+            ? "bottom"
+            : "left";
     screen[side] = AXIAL[/** @type {keyof typeof AXIAL} */ (edge)];
   }
   return screen;
@@ -362,7 +539,11 @@ test("screenLabels agree with where viewMatrix draws each image edge, for all 16
       for (const flipV of [false, true]) {
         const expected = edgesFromGeometry(rotation, flipH, flipV);
         assert.equal(Object.keys(expected).length, 4);
-        assert.deepEqual(screenLabels(AXIAL, rotation, flipH, flipV), expected, `rotation ${rotation} flipH ${flipH} flipV ${flipV}`);
+        assert.deepEqual(
+          screenLabels(AXIAL, rotation, flipH, flipV),
+          expected,
+          `rotation ${rotation} flipH ${flipH} flipV ${flipV}`,
+        );
       }
     }
   }
@@ -374,13 +555,22 @@ test("screenLabels: four quarter turns are the identity, and flipping twice rest
   for (let i = 0; i < 4; i += 1) step = screenLabels(step, 90, false, false);
   assert.deepEqual(step, labels);
   assert.deepEqual(screenLabels(screenLabels(labels, 0, true, true), 0, true, true), labels);
-  assert.deepEqual(labels, { top: "HA", right: "LP", bottom: "FP", left: "RA" }, "input not mutated");
+  assert.deepEqual(
+    labels,
+    { top: "HA", right: "LP", bottom: "FP", left: "RA" },
+    "input not mutated",
+  );
 });
 
 // -- lengthBetween / angleAt -----------------------------------------------------------------
 
 test("lengthBetween: mm with row and column spacing, pixels when uncalibrated", () => {
-  const cal = (row_mm, column_mm) => ({ row_mm, column_mm, kind: "Pixel Spacing", note: "" });
+  const cal = (/** @type {number|null} */ row_mm, /** @type {number|null} */ column_mm) => ({
+    row_mm,
+    column_mm,
+    kind: "Pixel Spacing",
+    note: "",
+  });
   const cases = [
     // p0, p1, calibration, value, unit
     [{ x: 0, y: 0 }, { x: 3, y: 4 }, cal(1, 1), 5, "mm"],
@@ -392,13 +582,23 @@ test("lengthBetween: mm with row and column spacing, pixels when uncalibrated", 
     [{ x: 1, y: 1 }, { x: 4, y: 5 }, cal(0.5, 2), Math.sqrt(40), "mm"],
     // direction does not matter
     [{ x: 4, y: 5 }, { x: 1, y: 1 }, cal(0.5, 2), Math.sqrt(40), "mm"],
-    [{ x: 0, y: 0 }, { x: 3, y: 4 }, { row_mm: null, column_mm: null, kind: "uncalibrated", note: "" }, 5, "px"],
+    [
+      { x: 0, y: 0 },
+      { x: 3, y: 4 },
+      { row_mm: null, column_mm: null, kind: "uncalibrated", note: "" },
+      5,
+      "px",
+    ],
     // only one spacing known → not calibrated
     [{ x: 0, y: 0 }, { x: 3, y: 4 }, cal(2, null), 5, "px"],
     [{ x: 2, y: 2 }, { x: 2, y: 2 }, cal(0.5, 2), 0, "mm"],
   ];
   for (const [p0, p1, c, value, unit] of cases) {
-    const got = lengthBetween(/** @type {any} */ (p0), /** @type {any} */ (p1), /** @type {any} */ (c));
+    const got = lengthBetween(
+      /** @type {any} */ (p0),
+      /** @type {any} */ (p1),
+      /** @type {any} */ (c),
+    );
     assert.equal(got.unit, unit);
     near(got.value, /** @type {number} */ (value), `${JSON.stringify([p0, p1, c])}`);
   }
@@ -408,7 +608,7 @@ test("angleAt: right angle, 45°, straight, and anisotropic spacing changes the 
   const iso = { row_mm: 1, column_mm: 1, kind: "Pixel Spacing", note: "" };
   const none = { row_mm: null, column_mm: null, kind: "uncalibrated", note: "" };
   const tall = { row_mm: 2, column_mm: 1, kind: "Pixel Spacing", note: "" }; // rows twice as far apart
-  const deg = (r) => (r * 180) / Math.PI;
+  const deg = (/** @type {number} */ r) => (r * 180) / Math.PI;
   const cases = [
     // a, vertex b, c, calibration, degrees
     [{ x: 10, y: 0 }, { x: 0, y: 0 }, { x: 0, y: 10 }, iso, 90],
@@ -424,13 +624,24 @@ test("angleAt: right angle, 45°, straight, and anisotropic spacing changes the 
     // 90° in pixels between (1,1) and (1,-1): in mm (1,2)·(1,-2) = 1 - 4 = -3, |u||v| = 5 → acos(-0.6) = 126.87°
     [{ x: 1, y: 1 }, { x: 0, y: 0 }, { x: 1, y: -1 }, tall, deg(Math.acos(-0.6))],
     // column spacing 3, row 1: 45° in pixels → v = (30, 10) mm → atan2(10, 30) = 18.4349°
-    [{ x: 10, y: 0 }, { x: 0, y: 0 }, { x: 10, y: 10 }, { row_mm: 1, column_mm: 3, kind: "Pixel Spacing", note: "" }, deg(Math.atan2(10, 30))],
+    [
+      { x: 10, y: 0 },
+      { x: 0, y: 0 },
+      { x: 10, y: 10 },
+      { row_mm: 1, column_mm: 3, kind: "Pixel Spacing", note: "" },
+      deg(Math.atan2(10, 30)),
+    ],
     // degenerate: a point on the vertex
     [{ x: 0, y: 0 }, { x: 0, y: 0 }, { x: 10, y: 10 }, iso, 0],
   ];
   for (const [a, b, c, cal, expected] of cases) {
     near(
-      angleAt(/** @type {any} */ (a), /** @type {any} */ (b), /** @type {any} */ (c), /** @type {any} */ (cal)),
+      angleAt(
+        /** @type {any} */ (a),
+        /** @type {any} */ (b),
+        /** @type {any} */ (c),
+        /** @type {any} */ (cal),
+      ),
       /** @type {number} */ (expected),
       `${JSON.stringify([a, b, c, cal])}`,
       1e-5, // acos is ill-conditioned at 0° and 180°
@@ -491,8 +702,8 @@ test("scaleBar stays 60-150 px with a round length at high zoom (>150 px per mm)
     near(bar.pixels, bar.mm * ppm, `ppm ${ppm}: pixels = mm * ppm`, 1e-6 * bar.pixels);
   }
   // hand checks: 200 px/mm → 0.5 mm = 100 px (0.2 mm = 40 px is too short); 0.1 px/mm → 1000 mm = 100 px
-  assert.equal(scaleBar(200).mm, 0.5);
-  assert.equal(scaleBar(0.1).mm, 1000);
+  assert.equal(scaleBar(200)?.mm, 0.5);
+  assert.equal(scaleBar(0.1)?.mm, 1000);
 });
 
 // -- csvField --------------------------------------------------------------------------------
@@ -514,7 +725,8 @@ test("csvField quotes fields with commas, quotes or newlines and doubles inner q
     ["mm²", "mm²"],
     ["Pixel Spacing; note", "Pixel Spacing; note"],
   ];
-  for (const [input, expected] of cases) assert.equal(csvField(input), expected, JSON.stringify(input));
+  for (const [input, expected] of cases)
+    assert.equal(csvField(input), expected, JSON.stringify(input));
 });
 
 // Regression (was a bug at commit 102a752, fixed in the working tree since): csvField left a field
@@ -548,13 +760,17 @@ test("presetsFor: the first entry is the default with a null window; CT adds the
   assert.deepEqual(ct[4], { label: "Lung (-600/1500)", center: -600, width: 1500 });
   for (const p of ct.slice(1)) {
     assert.equal(typeof p.center, "number");
-    assert.ok(p.width > 0);
+    assert.ok(p.width !== null && p.width > 0);
   }
 });
 
 test("presetsFor: no CT windows for other modalities", () => {
   for (const modality of ["MR", "CR", "US", "PT", "", "ct"]) {
-    assert.deepEqual(presetsFor(modality, []), [{ label: "Automatic", center: null, width: null }], modality);
+    assert.deepEqual(
+      presetsFor(modality, []),
+      [{ label: "Automatic", center: null, width: null }],
+      modality,
+    );
   }
 });
 

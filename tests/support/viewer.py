@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, Worker
 
 from tools import chromium
 
@@ -34,6 +34,8 @@ class Watch:
     requests: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: The engine worker's URL if it closed while the page was open.
+    closed: list[str] = field(default_factory=list)
 
     def foreign(self) -> list[str]:
         """Requests that could leave the machine: any network URL outside the origin.
@@ -123,17 +125,42 @@ def new_viewer(browser: Browser, url: str) -> tuple[BrowserContext, Viewer]:
     context.on("request", lambda request: watch.requests.append(request.url))
     page.on("console", lambda message: watch.console.append(f"{message.type}: {message.text}"))
     page.on("pageerror", lambda error: watch.errors.append(f"page error: {error}"))
-    page.on("worker", lambda worker: worker.on("close", lambda _: None))
+    # The page's first worker is the engine (rpc/start.js starts it before anything else);
+    # the page never ends it, so its closing while the page is open is a death. (Helpers it
+    # starts itself, such as the site pack's download thread, end when done.)
+    engine: list[Worker] = []
+
+    def on_worker(worker: Worker) -> None:
+        if not engine:
+            engine.append(worker)
+            worker.on("close", lambda w: watch.closed.append(w.url))
+
+    page.on("worker", on_worker)
     page.on("crash", lambda _: watch.errors.append("page crashed"))
     page.goto(url)
     return context, Viewer(page, watch)
 
 
+def engine_stopped(page: Page) -> str | None:
+    """The text of the page's "engine stopped" notice when it is shown, else None.
+
+    The page shows the notice in the DOM (``#crash``), not on the console.
+    """
+    text: str | None = page.evaluate(
+        "() => { const c = document.getElementById('crash');"
+        " return c && !c.hidden ? c.textContent.trim() : null; }"
+    )
+    return text
+
+
 def finish(context: BrowserContext, viewer: Viewer) -> None:
+    """Close the page; fail on errors, foreign requests, a stopped engine or a dead worker."""
     for line in viewer.watch.console:
         print("console", line)
+    stopped = engine_stopped(viewer.page)
+    closed = list(viewer.watch.closed)  # read before closing: closing ends the workers
     context.close()
     assert not viewer.watch.errors, viewer.watch.errors
     assert not viewer.watch.foreign(), f"requests left the origin: {viewer.watch.foreign()}"
-    crashed = [line for line in viewer.watch.console if "engine stopped" in line]
-    assert not crashed, crashed
+    assert stopped is None, f"the page says the engine stopped: {stopped}"
+    assert not closed, f"a worker closed while the page was open: {closed}"

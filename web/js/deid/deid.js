@@ -1,10 +1,10 @@
 // The de-identification dialog: options in PS3.15's names, a preview, and the export.
 // The work is Python's (lightbox.deid), in the worker; this only gathers choices.
 
-/** @typedef {import("./client.js").Client} Client */
+/** @typedef {import("../rpc/client.js").Client} Client */
 
 /**
- * @typedef {{client: Client, catalog: () => import("./protocol.js").Catalog,
+ * @typedef {{client: Client, catalog: () => import("../rpc/protocol.js").Catalog,
  *            activeSeries: () => number, rectangles: () => Map<string, number[][]>,
  *            download: (blob: Blob, name: string) => void,
  *            status: (text: string, error?: boolean) => void}} DeidHost
@@ -40,10 +40,10 @@ function chosenOptions() {
     const input = /** @type {HTMLInputElement} */ (box);
     if (input.checked) options[input.dataset.option ?? ""] = true;
   }
-  const dates = (/** @type {HTMLSelectElement} */ ($("deid-dates"))).value;
+  const dates = /** @type {HTMLSelectElement} */ ($("deid-dates")).value;
   if (dates === "year") options.datesToYear = true;
   else if (dates !== "off") options.retainLongitudinalTemporalInformation = dates;
-  options.burnedIn = (/** @type {HTMLSelectElement} */ ($("deid-burned"))).value;
+  options.burnedIn = /** @type {HTMLSelectElement} */ ($("deid-burned")).value;
   return options;
 }
 
@@ -61,7 +61,10 @@ export function setupDeid(host) {
     if (withRects.burnedIn === "blank" && !withRects.blankRects) {
       withRects.blankRects = Object.fromEntries(host.rectangles());
     }
-    const result = await host.client.call("deidExport", { options: withRects, series: seriesFor(scope, host) });
+    const result = await host.client.call("deidExport", {
+      options: withRects,
+      series: seriesFor(scope, host),
+    });
     return {
       zip: new Blob([result.zip], { type: "application/zip" }),
       report: result.report,
@@ -77,10 +80,16 @@ export function setupDeid(host) {
   $("deid-preview").addEventListener("click", async () => {
     try {
       output.textContent = "Working…";
-      const scope = (/** @type {HTMLInputElement} */ (document.querySelector("input[name=deid-scope]:checked"))).value;
-      const preview = await host.client.call("deidPreview", { options: chosenOptions(), series: seriesFor(scope, host) });
+      const scope = /** @type {HTMLInputElement} */ (
+        document.querySelector("input[name=deid-scope]:checked")
+      ).value;
+      const preview = await host.client.call("deidPreview", {
+        options: chosenOptions(),
+        series: seriesFor(scope, host),
+      });
       const table = document.createElement("table");
-      table.innerHTML = "<thead><tr><th>Attribute</th><th>What happens</th><th>Why</th><th>Files</th></tr></thead>";
+      table.innerHTML =
+        "<thead><tr><th>Attribute</th><th>What happens</th><th>Why</th><th>Files</th></tr></thead>";
       const body = document.createElement("tbody");
       for (const change of preview.attributes) {
         const row = document.createElement("tr");
@@ -94,7 +103,8 @@ export function setupDeid(host) {
       }
       table.append(body);
       const head = document.createElement("p");
-      head.textContent = `${preview.files} file(s) will be exported (PS3.15 ${preview.edition}).` +
+      head.textContent =
+        `${preview.files} file(s) will be exported (PS3.15 ${preview.edition}).` +
         (preview.flagged.length ? ` ${preview.flagged.length} may carry burned-in text.` : "") +
         (preview.excluded.length ? ` ${preview.excluded.length} will be left out.` : "");
       output.replaceChildren(head, table);
@@ -105,7 +115,9 @@ export function setupDeid(host) {
   $("deid-export").addEventListener("click", async () => {
     try {
       output.textContent = "De-identifying…";
-      const scope = (/** @type {HTMLInputElement} */ (document.querySelector("input[name=deid-scope]:checked"))).value;
+      const scope = /** @type {HTMLInputElement} */ (
+        document.querySelector("input[name=deid-scope]:checked")
+      ).value;
       const result = await deidentify(chosenOptions(), scope);
       host.download(result.zip, "lightbox-deidentified.zip");
       const pre = document.createElement("pre");

@@ -30,7 +30,13 @@ const MAX_SECONDS = 86400;
 export const TICK_MS = 1000;
 
 /** Events that mean someone is using the kiosk. */
-export const INPUT_EVENTS = /** @type {const} */ (["pointerdown", "pointermove", "keydown", "wheel", "touchstart"]);
+export const INPUT_EVENTS = /** @type {const} */ ([
+  "pointerdown",
+  "pointermove",
+  "keydown",
+  "wheel",
+  "touchstart",
+]);
 
 /**
  * Options from the page's query string: `?kiosk&idle=60&reset=300&autoplay=0`.
@@ -50,7 +56,8 @@ export function kioskOptions(params) {
   return {
     idleSeconds: seconds("idle", DEFAULTS.idleSeconds),
     resetSeconds: seconds("reset", DEFAULTS.resetSeconds),
-    autoplay: autoplay === null ? DEFAULTS.autoplay : !["0", "false", "no", "off"].includes(autoplay),
+    autoplay:
+      autoplay === null ? DEFAULTS.autoplay : !["0", "false", "no", "off"].includes(autoplay),
   };
 }
 
@@ -99,7 +106,11 @@ export function leavesPage(href, current) {
 
 /** Keys that navigate the browser's history. @param {{key: string, altKey: boolean}} event */
 export function isHistoryKey(event) {
-  return event.key === "BrowserBack" || event.key === "BrowserForward" || (event.altKey && (event.key === "ArrowLeft" || event.key === "ArrowRight"));
+  return (
+    event.key === "BrowserBack" ||
+    event.key === "BrowserForward" ||
+    (event.altKey && (event.key === "ArrowLeft" || event.key === "ArrowRight"))
+  );
 }
 
 /** The browser's environment (Node's timers and an inert target when there is no window). @returns {KioskEnv} */
@@ -173,7 +184,8 @@ export class Kiosk {
     this.running = false;
     if (this.timer !== null) this.env.clearInterval(this.timer);
     this.timer = null;
-    for (const [type, handler, options] of this.listeners) this.env.target.removeEventListener(type, handler, options);
+    for (const [type, handler, options] of this.listeners)
+      this.env.target.removeEventListener(type, handler, options);
     this.listeners = [];
     this.stopPlaying();
     this.env.body?.classList.remove("kiosk");
@@ -182,7 +194,13 @@ export class Kiosk {
   /** One look at the clock: play, reset or nothing. */
   async tick() {
     if (!this.running || this.busy) return;
-    const action = idleAction(this.env.now(), this.lastInput, this.options, this.playing, this.pristine);
+    const action = idleAction(
+      this.env.now(),
+      this.lastInput,
+      this.options,
+      this.playing,
+      this.pristine,
+    );
     if (action === "none") return;
     this.busy = true;
     try {
@@ -240,23 +258,35 @@ export class Kiosk {
     /** @param {Event} event */
     const guardLink = (event) => {
       const link = anchorIn(event);
-      if (link && (leavesPage(link.href, this.env.href()) || !["", "_self"].includes(link.target ?? ""))) event.preventDefault();
+      if (
+        link &&
+        (leavesPage(link.href, this.env.href()) || !["", "_self"].includes(link.target ?? ""))
+      )
+        event.preventDefault();
     };
     this.on("click", guardLink, active);
     this.on("auxclick", guardLink, active);
     this.on("submit", (event) => event.preventDefault(), active);
     // Dragging a link or an image out of the page could carry it into another program.
-    this.on("dragstart", (event) => {
-      if (anchorIn(event) || isImage(event.target)) event.preventDefault();
-    }, active);
+    this.on(
+      "dragstart",
+      (event) => {
+        if (anchorIn(event) || isImage(event.target)) event.preventDefault();
+      },
+      active,
+    );
     // Whatever is dropped (a link, text, a file) must not make the browser navigate to it.
     // The page's own drop handler still runs and opens dropped files.
     this.on("dragover", (event) => event.preventDefault(), active);
     this.on("drop", (event) => event.preventDefault(), active);
     this.on("contextmenu", (event) => event.preventDefault(), active);
-    this.on("keydown", (event) => {
-      if (isHistoryKey(event)) event.preventDefault();
-    }, active);
+    this.on(
+      "keydown",
+      (event) => {
+        if (isHistoryKey(event)) event.preventDefault();
+      },
+      active,
+    );
   }
 
   /** @param {string} type @param {(event: any) => void} handler @param {AddEventListenerOptions} options */
@@ -271,7 +301,13 @@ function anchorIn(event) {
   const path = typeof event.composedPath === "function" ? event.composedPath() : [event.target];
   for (const node of path) {
     const element = /** @type {any} */ (node);
-    if (element && typeof element.href === "string" && typeof element.tagName === "string" && /^(a|area)$/i.test(element.tagName)) return element;
+    if (
+      element &&
+      typeof element.href === "string" &&
+      typeof element.tagName === "string" &&
+      /^(a|area)$/i.test(element.tagName)
+    )
+      return element;
   }
   return null;
 }
@@ -279,5 +315,7 @@ function anchorIn(event) {
 /** @param {EventTarget | null} target */
 function isImage(target) {
   const element = /** @type {any} */ (target);
-  return Boolean(element && typeof element.tagName === "string" && element.tagName.toUpperCase() === "IMG");
+  return Boolean(
+    element && typeof element.tagName === "string" && element.tagName.toUpperCase() === "IMG",
+  );
 }

@@ -1,4 +1,7 @@
-// The tag browser: a readable summary, then every element, sequences expandable, searchable.
+// The tag browser: a readable summary, then every element, sequences expandable,
+// searchable; the panel shows the active pane's frame.
+import { $, app, pane, press } from "./app.js";
+import { client } from "./engine.js";
 
 /**
  * @typedef {{tag: string, keyword: string, name: string, vr: string, value: string,
@@ -6,7 +9,8 @@
  */
 
 /** Keywords whose values identify the patient (hidden when patient information is hidden). */
-const IDENTIFYING = /^(Patient|OtherPatient|Institution|ReferringPhysician|PerformingPhysician|OperatorsName|AccessionNumber|StudyID|.*Address|.*TelephoneNumbers?)/;
+const IDENTIFYING =
+  /^(Patient|OtherPatient|Institution|ReferringPhysician|PerformingPhysician|OperatorsName|AccessionNumber|StudyID|.*Address|.*TelephoneNumbers?)/;
 
 /**
  * @param {Node} node @param {string} query lower case
@@ -14,8 +18,15 @@ const IDENTIFYING = /^(Patient|OtherPatient|Institution|ReferringPhysician|Perfo
  */
 function matches(node, query) {
   if (!query) return true;
-  if ([node.tag, node.keyword, node.name, node.value].some((text) => (text ?? "").toLowerCase().includes(query))) return true;
-  return (node.items ?? []).some((item) => item.some((/** @type {Node} */ child) => matches(child, query)));
+  if (
+    [node.tag, node.keyword, node.name, node.value].some((text) =>
+      (text ?? "").toLowerCase().includes(query),
+    )
+  )
+    return true;
+  return (node.items ?? []).some((item) =>
+    item.some((/** @type {Node} */ child) => matches(child, query)),
+  );
 }
 
 /**
@@ -75,10 +86,45 @@ export function renderTags(treeBox, summaryBox, header, view, search, hide) {
   const ds = header.dataset;
   /** @type {[string, [string, string][]][]} */
   const groups = [
-    ["Patient", [["Name", "PatientName"], ["ID", "PatientID"], ["Birth date", "PatientBirthDate"], ["Sex", "PatientSex"], ["Age", "PatientAge"]].map(([l, k]) => [l, hide ? "(hidden)" : find(ds, k)])],
-    ["Study", [["Date", "StudyDate"], ["Description", "StudyDescription"], ["Accession", "AccessionNumber"]].map(([l, k]) => [l, hide && k === "AccessionNumber" ? "(hidden)" : find(ds, k)])],
-    ["Equipment", [["Modality", "Modality"], ["Manufacturer", "Manufacturer"], ["Model", "ManufacturerModelName"], ["kVp", "KVP"], ["Exposure (mAs)", "Exposure"], ["Slice thickness", "SliceThickness"]].map(([l, k]) => [l, find(ds, k)])],
-    ["Geometry", [["Rows × columns", `${find(ds, "Rows")} × ${find(ds, "Columns")}`], ["Pixel spacing", find(ds, "PixelSpacing")], ["Orientation", find(ds, "ImageOrientationPatient")], ["Position", find(ds, "ImagePositionPatient")], ["Calibration", view?.calibration?.kind ?? ""]]],
+    [
+      "Patient",
+      [
+        ["Name", "PatientName"],
+        ["ID", "PatientID"],
+        ["Birth date", "PatientBirthDate"],
+        ["Sex", "PatientSex"],
+        ["Age", "PatientAge"],
+      ].map(([l, k]) => [l, hide ? "(hidden)" : find(ds, k)]),
+    ],
+    [
+      "Study",
+      [
+        ["Date", "StudyDate"],
+        ["Description", "StudyDescription"],
+        ["Accession", "AccessionNumber"],
+      ].map(([l, k]) => [l, hide && k === "AccessionNumber" ? "(hidden)" : find(ds, k)]),
+    ],
+    [
+      "Equipment",
+      [
+        ["Modality", "Modality"],
+        ["Manufacturer", "Manufacturer"],
+        ["Model", "ManufacturerModelName"],
+        ["kVp", "KVP"],
+        ["Exposure (mAs)", "Exposure"],
+        ["Slice thickness", "SliceThickness"],
+      ].map(([l, k]) => [l, find(ds, k)]),
+    ],
+    [
+      "Geometry",
+      [
+        ["Rows × columns", `${find(ds, "Rows")} × ${find(ds, "Columns")}`],
+        ["Pixel spacing", find(ds, "PixelSpacing")],
+        ["Orientation", find(ds, "ImageOrientationPatient")],
+        ["Position", find(ds, "ImagePositionPatient")],
+        ["Calibration", view?.calibration?.kind ?? ""],
+      ],
+    ],
   ];
   summaryBox.replaceChildren();
   for (const [title, rows] of groups) {
@@ -97,4 +143,43 @@ export function renderTags(treeBox, summaryBox, header, view, search, hide) {
   }
   const query = search.trim().toLowerCase();
   treeBox.replaceChildren(tree(header.meta, query, hide), tree(ds, query, hide));
+}
+
+/** @type {any} the header shown in the tag browser */
+let shownHeader = null;
+
+/** Fetch the active frame's header and show it (when a series is shown). */
+export async function showTags() {
+  const p = pane();
+  if (!p || p.series < 0) return;
+  shownHeader = await client.call("header", { series: p.series, frame: p.frame });
+  drawTags();
+}
+
+/** Draw the header fetched last, filtered by the search box. */
+export function drawTags() {
+  const p = pane();
+  if (!shownHeader || !p) return;
+  const search = /** @type {HTMLInputElement} */ ($("tag-search")).value;
+  renderTags(
+    $("tag-tree"),
+    $("tag-summary"),
+    shownHeader,
+    p.info?.view ?? null,
+    search,
+    app.hidePatient,
+  );
+}
+
+/** Whether the tag browser is showing. */
+export function tagsShown() {
+  return !$("tags-panel").hidden;
+}
+
+/** The tag browser in place of the measurement list, or back. @param {boolean} on */
+export function toggleTags(on) {
+  $("tags-panel").hidden = !on;
+  $("measure-panel").hidden = on;
+  press("tags-button", on);
+  if (on) void showTags();
 }

@@ -45,7 +45,8 @@ export class Client {
     for (const event of backlog) {
       // A worker whose script fails to load raises a plain Event named "error".
       if (event.type === "message") this.receive(/** @type {MessageEvent} */ (event).data);
-      else if (event.type === "error") this.die(/** @type {ErrorEvent} */ (event).message || "the worker failed to start");
+      else if (event.type === "error")
+        this.die(/** @type {ErrorEvent} */ (event).message || "the worker failed to start");
       else this.die("a message from the worker could not be read");
     }
   }
@@ -85,7 +86,10 @@ export class Client {
    * @returns {Promise<any>}
    */
   call(method, args = {}, transfer = []) {
-    if (this.dead) return Promise.reject(new WorkerError({ name: "WorkerDied", message: "the viewer's engine has stopped" }));
+    if (this.dead)
+      return Promise.reject(
+        new WorkerError({ name: "WorkerDied", message: "the viewer's engine has stopped" }),
+      );
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

@@ -54,7 +54,10 @@ export const BOOT_STEPS = /** @type {const} */ ([
  */
 export function toWorkerError(error) {
   const text = error instanceof Error ? error.message : String(error);
-  const lines = text.trim().split("\n").filter((line) => line.trim() !== "");
+  const lines = text
+    .trim()
+    .split("\n")
+    .filter((line) => line.trim() !== "");
   const last = lines.length ? lines[lines.length - 1] : text;
   const match = /^([\w.]+(?:Error|Exception)):\s*(.*)$/s.exec(last);
   if (match) {

@@ -14,7 +14,7 @@ const EVENTS = /** @type {const} */ (["message", "error", "messageerror"]);
  * @returns {Spawned & {keep: (event: Event) => void}}
  */
 function spawn() {
-  const entry = new URL("./worker.js", import.meta.url).href;
+  const entry = new URL("../worker/worker.js", import.meta.url).href;
   const source = new Blob([`import ${JSON.stringify(entry)};\n`], { type: "text/javascript" });
   const worker = new Worker(URL.createObjectURL(source), { type: "module" });
   /** @type {Event[]} */

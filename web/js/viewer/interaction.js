@@ -62,27 +62,6 @@ export function frameForKey(key, frame, frames) {
   }
 }
 
-/**
- * Where an image of width x height sits in a box, fitted and centred, then
- * zoomed about the box centre and panned (in screen pixels).
- * @param {number} width
- * @param {number} height
- * @param {number} boxWidth
- * @param {number} boxHeight
- * @param {number} zoom 1 = fitted
- * @param {{x: number, y: number}} pan
- * @returns {{x: number, y: number, scale: number}} top-left corner and pixels per image pixel
- */
-export function fitTransform(width, height, boxWidth, boxHeight, zoom = 1, pan = { x: 0, y: 0 }) {
-  if (width <= 0 || height <= 0 || boxWidth <= 0 || boxHeight <= 0) return { x: 0, y: 0, scale: 1 };
-  const scale = Math.min(boxWidth / width, boxHeight / height) * zoom;
-  return {
-    x: (boxWidth - width * scale) / 2 + pan.x,
-    y: (boxHeight - height * scale) / 2 + pan.y,
-    scale,
-  };
-}
-
 // -- view transform: fit, zoom, pan, rotation (quarter turns), flips ------------
 
 /**
@@ -110,7 +89,12 @@ export function viewMatrix(width, height, boxWidth, boxHeight, view, pixelRatio 
   const s = fit * view.zoom;
   const sx = view.flipH ? -s : s;
   const sy = view.flipV ? -s : s;
-  const [cos, sin] = [[1, 0], [0, 1], [-1, 0], [0, -1]][quarter];
+  const [cos, sin] = [
+    [1, 0],
+    [0, 1],
+    [-1, 0],
+    [0, -1],
+  ][quarter];
   // x' = R * (S * (p - c)) + centre + pan
   const a = cos * sx;
   const b = sin * sx;
@@ -159,7 +143,10 @@ export function zoomAbout(view, factor, cursor, box) {
   const cy = box.height / 2 + view.pan.y;
   return {
     zoom,
-    pan: { x: cursor.x - box.width / 2 - k * (cursor.x - cx), y: cursor.y - box.height / 2 - k * (cursor.y - cy) },
+    pan: {
+      x: cursor.x - box.width / 2 - k * (cursor.x - cx),
+      y: cursor.y - box.height / 2 - k * (cursor.y - cy),
+    },
   };
 }
 
@@ -178,7 +165,10 @@ export function wheelZoomFactor(deltaY) {
  */
 export function windowFromDrag(start, dx, dy) {
   const sensitivity = Math.max(start.width, 2) / 250;
-  return { center: start.center + dy * sensitivity, width: Math.max(1, start.width + dx * sensitivity) };
+  return {
+    center: start.center + dy * sensitivity,
+    width: Math.max(1, start.width + dx * sensitivity),
+  };
 }
 
 /**
@@ -212,7 +202,8 @@ export function screenLabels(labels, rotation, flipH, flipV) {
 export function lengthBetween(p0, p1, cal) {
   const dx = p1.x - p0.x;
   const dy = p1.y - p0.y;
-  if (cal.row_mm && cal.column_mm) return { value: Math.hypot(dx * cal.column_mm, dy * cal.row_mm), unit: "mm" };
+  if (cal.row_mm && cal.column_mm)
+    return { value: Math.hypot(dx * cal.column_mm, dy * cal.row_mm), unit: "mm" };
   return { value: Math.hypot(dx, dy), unit: "px" };
 }
 

@@ -22,16 +22,33 @@ const CT = [
  */
 export function presetsFor(modality, fileWindows) {
   /** @type {Preset[]} */
-  const presets = [{ label: fileWindows.length ? "File default" : "Automatic", center: null, width: null }];
+  const presets = [
+    { label: fileWindows.length ? "File default" : "Automatic", center: null, width: null },
+  ];
   fileWindows.forEach((w, i) => {
     if (w.kind === "lut" || w.center === null || w.width === null) {
-      presets.push({ label: `File LUT: ${w.explanation || `VOI LUT ${i + 1}`}`, center: null, width: null, voi: i });
+      presets.push({
+        label: `File LUT: ${w.explanation || `VOI LUT ${i + 1}`}`,
+        center: null,
+        width: null,
+        voi: i,
+      });
     } else {
-      presets.push({ label: `File: ${w.explanation || `window ${i + 1}`} (${w.center}/${w.width})`, center: w.center, width: w.width, voi: i });
+      presets.push({
+        label: `File: ${w.explanation || `window ${i + 1}`} (${w.center}/${w.width})`,
+        center: w.center,
+        width: w.width,
+        voi: i,
+      });
     }
   });
   if (modality === "CT") {
-    for (const [label, center, width] of CT) presets.push({ label: `${label} (${center}/${width})`, center: Number(center), width: Number(width) });
+    for (const [label, center, width] of CT)
+      presets.push({
+        label: `${label} (${center}/${width})`,
+        center: Number(center),
+        width: Number(width),
+      });
   }
   return presets;
 }

@@ -30,7 +30,17 @@
 export const VIEW_VERSION = 1;
 
 export const LAYOUTS = /** @type {const} */ (["1x1", "1x2", "2x1", "2x2"]);
-export const TOOLS = /** @type {const} */ (["scroll", "wl", "pan", "zoom", "length", "angle", "rect", "ellipse", "probe"]);
+export const TOOLS = /** @type {const} */ ([
+  "scroll",
+  "wl",
+  "pan",
+  "zoom",
+  "length",
+  "angle",
+  "rect",
+  "ellipse",
+  "probe",
+]);
 export const ROTATIONS = /** @type {const} */ ([0, 90, 180, 270]);
 
 /** Bounds: wider than any real study, narrow enough that nothing absurd is restored. */
@@ -91,12 +101,19 @@ function inRange(value, min, max) {
 function validWindow(window) {
   if (!Array.isArray(window) || window.length !== 2) return false;
   const [center, width] = window;
-  return inRange(center, -LIMITS.windowCenter, LIMITS.windowCenter) && inRange(width, 0, LIMITS.windowWidth) && width > 0 && roundTo(width, DECIMALS.window) > 0;
+  return (
+    inRange(center, -LIMITS.windowCenter, LIMITS.windowCenter) &&
+    inRange(width, 0, LIMITS.windowWidth) &&
+    width > 0 &&
+    roundTo(width, DECIMALS.window) > 0
+  );
 }
 
 /** @param {unknown} pan @returns {pan is [number, number]} */
 function validPan(pan) {
-  return Array.isArray(pan) && pan.length === 2 && pan.every((v) => inRange(v, -LIMITS.pan, LIMITS.pan));
+  return (
+    Array.isArray(pan) && pan.length === 2 && pan.every((v) => inRange(v, -LIMITS.pan, LIMITS.pan))
+  );
 }
 
 /**
@@ -108,12 +125,18 @@ function encodePane(pane) {
   if (!pane || !isIndex(pane.series, LIMITS.series)) return null;
   const fields = [`s${pane.series}`];
   if (isIndex(pane.frame, LIMITS.frame) && pane.frame > 0) fields.push(`f${pane.frame}`);
-  if (validWindow(pane.window)) fields.push(`w${num(pane.window[0], DECIMALS.window)},${num(pane.window[1], DECIMALS.window)}`);
-  if (inRange(pane.zoom, LIMITS.zoomMin, LIMITS.zoomMax) && roundTo(pane.zoom, DECIMALS.zoom) !== 1) fields.push(`z${num(pane.zoom, DECIMALS.zoom)}`);
-  if (validPan(pane.pan) && (roundTo(pane.pan[0], DECIMALS.pan) !== 0 || roundTo(pane.pan[1], DECIMALS.pan) !== 0)) {
+  if (validWindow(pane.window))
+    fields.push(`w${num(pane.window[0], DECIMALS.window)},${num(pane.window[1], DECIMALS.window)}`);
+  if (inRange(pane.zoom, LIMITS.zoomMin, LIMITS.zoomMax) && roundTo(pane.zoom, DECIMALS.zoom) !== 1)
+    fields.push(`z${num(pane.zoom, DECIMALS.zoom)}`);
+  if (
+    validPan(pane.pan) &&
+    (roundTo(pane.pan[0], DECIMALS.pan) !== 0 || roundTo(pane.pan[1], DECIMALS.pan) !== 0)
+  ) {
     fields.push(`p${num(pane.pan[0], DECIMALS.pan)},${num(pane.pan[1], DECIMALS.pan)}`);
   }
-  if (pane.rotation !== undefined && pane.rotation !== 0 && ROTATIONS.includes(pane.rotation)) fields.push(`r${pane.rotation}`);
+  if (pane.rotation !== undefined && pane.rotation !== 0 && ROTATIONS.includes(pane.rotation))
+    fields.push(`r${pane.rotation}`);
   if (pane.flipH === true) fields.push("h");
   if (pane.flipV === true) fields.push("v");
   if (pane.invert === true) fields.push("i");
@@ -128,7 +151,9 @@ function encodePane(pane) {
  * @returns {string}
  */
 export function encodeView(view) {
-  const layout = /** @type {Layout} */ (LAYOUTS.includes(/** @type {Layout} */ (view.layout)) ? view.layout : "1x1");
+  const layout = /** @type {Layout} */ (
+    LAYOUTS.includes(/** @type {Layout} */ (view.layout)) ? view.layout : "1x1"
+  );
   const count = paneCount(layout);
   const parts = [`v=${VIEW_VERSION}`, `l=${layout}`];
   if (isIndex(view.active, count - 1) && view.active > 0) parts.push(`a=${view.active}`);
@@ -168,7 +193,17 @@ function parsePair(text) {
 
 /** @returns {PaneView} */
 function defaultPane() {
-  return { series: 0, frame: 0, window: null, invert: false, zoom: 1, pan: [0, 0], rotation: 0, flipH: false, flipV: false };
+  return {
+    series: 0,
+    frame: 0,
+    window: null,
+    invert: false,
+    zoom: 1,
+    pan: [0, 0],
+    rotation: 0,
+    flipH: false,
+    flipV: false,
+  };
 }
 
 /**
@@ -194,10 +229,16 @@ function decodePane(text) {
       pane.window = window && validWindow(window) ? window : null;
     } else if (key === "z") {
       const zoom = parseNumber(value);
-      pane.zoom = zoom !== null && inRange(zoom, LIMITS.zoomMin, LIMITS.zoomMax) ? roundTo(zoom, DECIMALS.zoom) : 1;
+      pane.zoom =
+        zoom !== null && inRange(zoom, LIMITS.zoomMin, LIMITS.zoomMax)
+          ? roundTo(zoom, DECIMALS.zoom)
+          : 1;
     } else if (key === "p") {
       const pan = parsePair(value);
-      pane.pan = pan && validPan(pan) ? [roundTo(pan[0], DECIMALS.pan), roundTo(pan[1], DECIMALS.pan)] : [0, 0];
+      pane.pan =
+        pan && validPan(pan)
+          ? [roundTo(pan[0], DECIMALS.pan), roundTo(pan[1], DECIMALS.pan)]
+          : [0, 0];
     } else if (key === "r") {
       const rotation = ROTATIONS.find((r) => String(r) === value);
       pane.rotation = rotation ?? 0;
@@ -207,7 +248,11 @@ function decodePane(text) {
   }
   if (series === null) return null;
   pane.series = series;
-  if (pane.window) pane.window = [roundTo(pane.window[0], DECIMALS.window), roundTo(pane.window[1], DECIMALS.window)];
+  if (pane.window)
+    pane.window = [
+      roundTo(pane.window[0], DECIMALS.window),
+      roundTo(pane.window[1], DECIMALS.window),
+    ];
   return pane;
 }
 
@@ -261,7 +306,8 @@ export function decodeView(fragment) {
  */
 export function paneView(pane, window) {
   if (!isIndex(pane.series, LIMITS.series)) return null;
-  const rotation = ROTATIONS.find((r) => r === (((Math.round(pane.rotation) % 360) + 360) % 360)) ?? 0;
+  const rotation =
+    ROTATIONS.find((r) => r === ((Math.round(pane.rotation) % 360) + 360) % 360) ?? 0;
   return {
     series: pane.series,
     frame: pane.frame,

@@ -1,5 +1,5 @@
 // Browser codecs for the compressed transfer syntaxes, loaded only when a file needs one.
-// Runs in the worker. Python's lightbox.codecs decides which codec serves a frame
+// Runs in the worker. Python's lightbox.pixels.codecs decides which codec serves a frame
 // and calls decode() through the bridge; this file only loads and runs them.
 
 /**
@@ -8,7 +8,8 @@
  * @typedef {{load: () => Promise<any>, decode: (codec: any, bytes: Uint8Array, colorTransform: boolean|null) => Decoded}} CodecSpec
  */
 
-const base = new URL("../codecs/", import.meta.url);
+/** the build's codecs/ folder, beside js/ (this file is js/worker/codecs.js) */
+const base = new URL("../../codecs/", import.meta.url);
 
 /**
  * An Emscripten codec from npm: `new m.XDecoder()`, `getEncodedBuffer(n).set(bytes)`,
@@ -57,12 +58,17 @@ const SPECS = {
   "libjpeg-turbo": {
     load: emscripten("libjpegturbowasm_decode.mjs", "libjpegturbowasm_decode.wasm"),
     decode: (m, bytes) =>
-      runEmscripten(new m.JPEGDecoder(), bytes, (d) => ({ colorConverted: d.getFrameInfo().componentCount === 3 })),
+      runEmscripten(new m.JPEGDecoder(), bytes, (d) => ({
+        colorConverted: d.getFrameInfo().componentCount === 3,
+      })),
   },
   charls: {
     load: emscripten("charlswasm_decode.mjs", "charlswasm_decode.wasm"),
     // Interleave mode 0 (none) leaves the components in planes.
-    decode: (m, bytes) => runEmscripten(new m.JpegLSDecoder(), bytes, (d) => ({ interleaved: d.getInterleaveMode() !== 0 })),
+    decode: (m, bytes) =>
+      runEmscripten(new m.JpegLSDecoder(), bytes, (d) => ({
+        interleaved: d.getInterleaveMode() !== 0,
+      })),
   },
   openjpeg: {
     load: emscripten("openjpegwasm_decode.mjs", "openjpegwasm_decode.wasm"),
@@ -89,7 +95,7 @@ const SPECS = {
       };
     },
   },
-  // Our own sequential DCT decoder (web/js/jpeg.js): 8- and 12-bit, colour transform under control.
+  // Our own sequential DCT decoder (web/js/worker/jpeg.js): 8- and 12-bit, colour transform under control.
   "jpeg-js": {
     load: async () => import("./jpeg.js"),
     decode: (m, bytes, colorTransform) => {
@@ -126,7 +132,10 @@ export async function ensure(names) {
       const spec = SPECS[name];
       if (!spec) return Promise.reject(new Error(`no codec named ${name}`));
       if (!loading.has(name)) {
-        loading.set(name, spec.load().then((module) => loaded.set(name, module)));
+        loading.set(
+          name,
+          spec.load().then((module) => loaded.set(name, module)),
+        );
       }
       return loading.get(name);
     }),

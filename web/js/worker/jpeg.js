@@ -19,6 +19,11 @@
 // Robustness: every loop is bounded by the data or by the frame size, and the frame
 // size is checked against the data length before anything is allocated, so corrupt or
 // truncated input throws an Error instead of hanging or exhausting memory.
+//
+// One module, over 900 lines, on purpose: it is one algorithm from one standard, read
+// against T.81 section by section (markers, Huffman decoding, IDCT, upsampling, output),
+// and its one export is decodeJpeg. Its parts share the frame and table structures
+// below and are tested only through decodeJpeg (tests/js/jpeg.test.js, against libjpeg).
 
 /**
  * @typedef {object} JpegOptions
@@ -156,7 +161,8 @@ function buildHuffman(counts, values) {
     if (n > 0) {
       // Codes of this length are code .. code + n - 1; they must fit in `length` bits
       // and, by C.2, not be all ones.
-      if (code + n > (1 << length) - (length === 16 ? 1 : 0)) throw fail("invalid Huffman table (too many codes)");
+      if (code + n > (1 << length) - (length === 16 ? 1 : 0))
+        throw fail("invalid Huffman table (too many codes)");
       if (length <= FAST_BITS) {
         for (let i = 0; i < n; i += 1) {
           const shift = FAST_BITS - length;
@@ -404,7 +410,7 @@ function decodeBlock(reader, c, block, tmp, offset, shift, max) {
   const diff = t === 0 ? 0 : reader.receiveExtend(t);
   c.pred += diff;
   block[0] = c.pred * q[0];
-  for (let k = 1; k < 64; ) {
+  for (let k = 1; k < 64;) {
     const rs = reader.decode(ac);
     const s = rs & 15;
     const r = rs >> 4;
@@ -452,7 +458,12 @@ function decodeScan(bytes, pos, frame, comps, restartInterval, warnings) {
       if (reader.overrun()) throw fail("entropy-coded data ends early (truncated or corrupt)");
       reader.reset();
       let at = reader.pos;
-      if (!(at + 1 < bytes.length && bytes[at] === 0xff && bytes[at + 1] >= 0xd0 && bytes[at + 1] <= 0xd7)) {
+      if (!(
+        at + 1 < bytes.length &&
+        bytes[at] === 0xff &&
+        bytes[at + 1] >= 0xd0 &&
+        bytes[at + 1] <= 0xd7
+      )) {
         at = nextMarker(bytes, reader.pos);
         // Fill bytes (FF FF ...) may precede a marker.
         if (at < 0 || bytes[at + 1] < 0xd0 || bytes[at + 1] > 0xd7) {
@@ -461,7 +472,8 @@ function decodeScan(bytes, pos, frame, comps, restartInterval, warnings) {
         warnings.push(`skipped ${at - reader.pos} bytes of junk before a restart marker`);
       }
       const n = bytes[at + 1] - 0xd0;
-      if (n !== expectedRst) warnings.push(`restart marker RST${n} found where RST${expectedRst} was expected`);
+      if (n !== expectedRst)
+        warnings.push(`restart marker RST${n} found where RST${expectedRst} was expected`);
       expectedRst = (n + 1) & 7;
       reader.pos = at + 2;
       for (const c of comps) c.pred = 0;
@@ -514,7 +526,8 @@ function upsample(c, frame) {
     for (let x = 0; x < width; x += 1) {
       const i0 = xs.index[x];
       const w = xs.weight[x];
-      wide[dst + x] = w === 0 ? c.plane[src + i0] : c.plane[src + i0] * (1 - w) + c.plane[src + i0 + 1] * w;
+      wide[dst + x] =
+        w === 0 ? c.plane[src + i0] : c.plane[src + i0] * (1 - w) + c.plane[src + i0 + 1] * w;
     }
   }
   if (rows === height && c.v === vMax) return wide;
@@ -571,7 +584,8 @@ function axisWeights(outSize, inSize, ratio) {
 export function decodeJpeg(bytes, options = {}) {
   const colorTransform = options.colorTransform ?? null;
   const n = bytes.length;
-  if (n < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) throw fail("not a JPEG stream (no SOI marker)");
+  if (n < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8)
+    throw fail("not a JPEG stream (no SOI marker)");
 
   /** @type {(HuffmanTable|undefined)[]} */
   const dcTables = [];
@@ -609,20 +623,24 @@ export function decodeJpeg(bytes, options = {}) {
     if (marker === 0x00) throw fail("corrupt marker structure (FF00 outside entropy-coded data)");
     if (pos + 2 > n) throw fail("truncated marker segment");
     const length = (bytes[pos] << 8) | bytes[pos + 1];
-    if (length < 2 || pos + length > n) throw fail(`marker segment FF${hex(marker)} runs past the end of the data`);
+    if (length < 2 || pos + length > n)
+      throw fail(`marker segment FF${hex(marker)} runs past the end of the data`);
     const start = pos + 2;
     const end = pos + length;
     pos = end;
 
     if (marker in UNSUPPORTED_SOF) {
-      throw fail(`${UNSUPPORTED_SOF[marker]} is not supported; only sequential DCT with Huffman coding (SOF0, SOF1)`);
+      throw fail(
+        `${UNSUPPORTED_SOF[marker]} is not supported; only sequential DCT with Huffman coding (SOF0, SOF1)`,
+      );
     }
     switch (marker) {
       case 0xc0:
       case 0xc1:
         if (frame) throw fail("more than one frame header (SOF)");
         frame = readFrame(bytes, start, end, n, warnings);
-        if (marker === 0xc0 && frame.precision !== 8) warnings.push(`baseline SOF0 with ${frame.precision}-bit samples`);
+        if (marker === 0xc0 && frame.precision !== 8)
+          warnings.push(`baseline SOF0 with ${frame.precision}-bit samples`);
         break;
       case 0xc4:
         readHuffmanTables(bytes, start, end, dcTables, acTables);
@@ -645,7 +663,10 @@ export function decodeJpeg(bytes, options = {}) {
         // DNL: only meaningful when the frame header gave 0 lines, which readFrame rejects.
         break;
       case 0xee:
-        if (end - start >= 12 && String.fromCharCode(...bytes.subarray(start, start + 5)) === "Adobe") {
+        if (
+          end - start >= 12 &&
+          String.fromCharCode(...bytes.subarray(start, start + 5)) === "Adobe"
+        ) {
           adobeTransform = bytes[start + 11];
         }
         break;
@@ -696,7 +717,8 @@ function readFrame(bytes, start, end, dataLength, warnings) {
   const height = (bytes[start + 1] << 8) | bytes[start + 2];
   const width = (bytes[start + 3] << 8) | bytes[start + 4];
   const count = bytes[start + 5];
-  if (precision !== 8 && precision !== 12) throw fail(`${precision}-bit samples are not allowed in DCT-based JPEG`);
+  if (precision !== 8 && precision !== 12)
+    throw fail(`${precision}-bit samples are not allowed in DCT-based JPEG`);
   if (height === 0) throw fail("height defined by a DNL marker is not supported");
   if (width === 0) throw fail("image width is 0");
   if (count < 1 || count > 4) throw fail(`${count} components (1 to 4 supported)`);
@@ -710,7 +732,8 @@ function readFrame(bytes, start, end, dataLength, warnings) {
     const tq = bytes[o + 2];
     if (h < 1 || h > 4 || v < 1 || v > 4) throw fail(`invalid sampling factors ${h}x${v}`);
     if (tq > 3) throw fail(`invalid quantization table selector ${tq}`);
-    if (specs.some((s) => s.id === bytes[o])) warnings.push(`duplicate component identifier ${bytes[o]}`);
+    if (specs.some((s) => s.id === bytes[o]))
+      warnings.push(`duplicate component identifier ${bytes[o]}`);
     specs.push({ id: bytes[o], h, v, tq });
   }
   const hMax = Math.max(...specs.map((s) => s.h));
@@ -720,8 +743,14 @@ function readFrame(bytes, start, end, dataLength, warnings) {
   // Every coded block costs at least 2 bits (a DC code and an AC code), so a frame with
   // more blocks than 4 per byte of input cannot be genuine: refuse before allocating.
   let blocks = 0;
-  for (const s of specs) blocks += Math.ceil(Math.ceil((width * s.h) / hMax) / 8) * Math.ceil(Math.ceil((height * s.v) / vMax) / 8);
-  if (blocks > 4 * dataLength) throw fail(`frame of ${width}x${height} is far larger than the data could encode (corrupt header)`);
+  for (const s of specs)
+    blocks +=
+      Math.ceil(Math.ceil((width * s.h) / hMax) / 8) *
+      Math.ceil(Math.ceil((height * s.v) / vMax) / 8);
+  if (blocks > 4 * dataLength)
+    throw fail(
+      `frame of ${width}x${height} is far larger than the data could encode (corrupt header)`,
+    );
   const components = specs.map((s) => {
     const stride = mcusX * s.h * 8;
     const cw = Math.ceil((width * s.h) / hMax);
@@ -762,7 +791,8 @@ function readHuffmanTables(bytes, start, end, dcTables, acTables) {
     const counts = bytes.subarray(p + 1, p + 17);
     let total = 0;
     for (let i = 0; i < 16; i += 1) total += counts[i];
-    if (total > 256 || p + 17 + total > end) throw fail("DHT segment too short for its code counts");
+    if (total > 256 || p + 17 + total > end)
+      throw fail("DHT segment too short for its code counts");
     const values = bytes.slice(p + 17, p + 17 + total);
     (tc === 0 ? dcTables : acTables)[th] = buildHuffman(counts, values);
     p += 17 + total;
@@ -781,12 +811,14 @@ function readQuantTables(bytes, start, end, quantTables) {
   while (p < end) {
     const pq = bytes[p] >> 4;
     const tq = bytes[p] & 15;
-    if (pq > 1 || tq > 3) throw fail(`invalid quantization table precision/destination ${pq}/${tq}`);
+    if (pq > 1 || tq > 3)
+      throw fail(`invalid quantization table precision/destination ${pq}/${tq}`);
     const size = pq === 0 ? 64 : 128;
     if (p + 1 + size > end) throw fail("DQT segment too short");
     const table = new Float64Array(64);
     for (let k = 0; k < 64; k += 1) {
-      table[ZIGZAG[k]] = pq === 0 ? bytes[p + 1 + k] : (bytes[p + 1 + 2 * k] << 8) | bytes[p + 2 + 2 * k];
+      table[ZIGZAG[k]] =
+        pq === 0 ? bytes[p + 1 + k] : (bytes[p + 1 + 2 * k] << 8) | bytes[p + 2 + 2 * k];
     }
     quantTables[tq] = table;
     p += 1 + size;
@@ -807,7 +839,8 @@ function readQuantTables(bytes, start, end, quantTables) {
  */
 function readScan(bytes, start, end, frame, dcTables, acTables, quantTables, warnings) {
   const count = bytes[start];
-  if (count < 1 || count > 4 || end - start !== 4 + 2 * count) throw fail("invalid scan header (SOS)");
+  if (count < 1 || count > 4 || end - start !== 4 + 2 * count)
+    throw fail("invalid scan header (SOS)");
   /** @type {FrameComponent[]} */
   const comps = [];
   let blocksPerMcu = 0;
@@ -820,21 +853,26 @@ function readScan(bytes, start, end, frame, dcTables, acTables, quantTables, war
     const dc = dcTables[td];
     const ac = acTables[ta];
     const quant = quantTables[c.tq];
-    if (!dc || !ac) throw fail(`scan uses Huffman table DC ${td} / AC ${ta}, which was never defined`);
-    if (!quant) throw fail(`component ${id} uses quantization table ${c.tq}, which was never defined`);
+    if (!dc || !ac)
+      throw fail(`scan uses Huffman table DC ${td} / AC ${ta}, which was never defined`);
+    if (!quant)
+      throw fail(`component ${id} uses quantization table ${c.tq}, which was never defined`);
     c.dc = dc;
     c.ac = ac;
     c.quant = quant;
     comps.push(c);
     blocksPerMcu += c.h * c.v;
   }
-  if (count > 1 && blocksPerMcu > 10) warnings.push(`${blocksPerMcu} blocks per MCU (T.81 allows at most 10)`);
+  if (count > 1 && blocksPerMcu > 10)
+    warnings.push(`${blocksPerMcu} blocks per MCU (T.81 allows at most 10)`);
   const ss = bytes[end - 3];
   const se = bytes[end - 2];
   const ahal = bytes[end - 1];
   if (ss !== 0 || se !== 63 || ahal !== 0) {
     // Sequential DCT always codes all 64 coefficients; libjpeg also carries on.
-    warnings.push(`scan header has Ss=${ss}, Se=${se}, Ah/Al=${ahal >> 4}/${ahal & 15}; sequential DCT needs 0, 63, 0/0: ignored`);
+    warnings.push(
+      `scan header has Ss=${ss}, Se=${se}, Ah/Al=${ahal >> 4}/${ahal & 15}; sequential DCT needs 0, 63, 0/0: ignored`,
+    );
   }
   return comps;
 }

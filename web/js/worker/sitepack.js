@@ -75,7 +75,8 @@ export async function fetchPack(url, name) {
   try {
     bytes = await fetchGunzip(url);
   } catch (error) {
-    throw new Error(`${name}: ${error instanceof Error ? error.message : error}`);
+    const reason = error instanceof Error ? error.message : error;
+    throw new Error(`${name}: ${reason}`, { cause: error });
   }
   return parsePack(bytes, name);
 }
@@ -99,7 +100,8 @@ export function parsePack(bytes, name) {
     offset += length;
     return entry;
   });
-  if (offset !== bytes.length) throw new Error(`${name}: the pack's index does not match its contents`);
+  if (offset !== bytes.length)
+    throw new Error(`${name}: the pack's index does not match its contents`);
   return files;
 }
 
@@ -120,4 +122,3 @@ export function install(FS, files) {
     FS.writeFile(root + path, bytes);
   }
 }
-

@@ -1,24 +1,32 @@
-// The worker: boots Pyodide, installs the site archive, runs lightbox.bridge.
+// The worker: boots Pyodide, installs the site archive, runs lightbox.browser.bridge.
 // It never touches the DOM. Every request gets exactly one reply.
 // @ts-ignore -- served beside the app at run time; its types come from the npm package
-import { loadPyodide as loadPyodideUntyped } from "../pyodide/pyodide.mjs";
+import { loadPyodide as loadPyodideUntyped } from "../../pyodide/pyodide.mjs";
 import * as codecs from "./codecs.js";
-import { BOOT_STEPS, toWorkerError } from "./protocol.js";
+import { BOOT_STEPS, toWorkerError } from "../rpc/protocol.js";
 import { fetchPack, install } from "./sitepack.js";
 
-/** @typedef {import("./protocol.js").Request} Request */
+/** @typedef {import("../rpc/protocol.js").Request} Request */
 /** @type {typeof import("pyodide").loadPyodide} */
 const loadPyodide = loadPyodideUntyped;
 
 const started = performance.now();
 const seconds = () => (performance.now() - started) / 1000;
-const base = new URL("../", import.meta.url);
+/** the app's root: this file is js/worker/worker.js */
+const base = new URL("../../", import.meta.url);
 
 /** @param {string} step */
 function progress(step) {
   const index = BOOT_STEPS.findIndex(([name]) => name === step);
   const label = index >= 0 ? BOOT_STEPS[index][1] : step;
-  self.postMessage({ type: "progress", step, label, index, total: BOOT_STEPS.length, seconds: seconds() });
+  self.postMessage({
+    type: "progress",
+    step,
+    label,
+    index,
+    total: BOOT_STEPS.length,
+    seconds: seconds(),
+  });
 }
 
 /** @type {Record<string, number>} milliseconds each start-up step took (stats() reports them) */
@@ -52,14 +60,17 @@ async function boot() {
   install(pyodide.FS, files);
   stepDone("install the site pack");
   progress("import");
-  pyodide.registerJsModule("lightbox_codecs", { available: codecs.available, decode: codecs.decode });
-  const startup = pyodide.pyimport("lightbox.startup");
+  pyodide.registerJsModule("lightbox_codecs", {
+    available: codecs.available,
+    decode: codecs.decode,
+  });
+  const startup = pyodide.pyimport("lightbox.browser.startup");
   startup.prepare(); // defers what pydicom imports but the viewer never uses
   pyodide.pyimport("numpy").destroy();
   stepDone("import numpy");
   pyodide.pyimport("pydicom").destroy();
   stepDone("import pydicom");
-  const bridge = pyodide.pyimport("lightbox.bridge");
+  const bridge = pyodide.pyimport("lightbox.browser.bridge");
   startup.settle(); // the collector leaves what was imported alone from now on
   startup.destroy();
   stepDone("import lightbox");
@@ -111,7 +122,10 @@ const methods = {
     return [JSON.parse(bridge.deid_preview(JSON.stringify(options), JSON.stringify(series))), []];
   },
   deidExport(bridge, { options, series }) {
-    const [summary, zip] = takePair(bridge.deid_export(JSON.stringify(options), JSON.stringify(series)), "u8");
+    const [summary, zip] = takePair(
+      bridge.deid_export(JSON.stringify(options), JSON.stringify(series)),
+      "u8",
+    );
     return [{ ...JSON.parse(summary), zip }, [zip]];
   },
   dicomdirFiles(bridge, { path, buffer }) {
@@ -150,7 +164,19 @@ const methods = {
   },
   async render(bridge, { series, frame, center, width, invert, overlays, voi, step }) {
     await codecs.ensure(JSON.parse(bridge.codecs_for(series, frame)));
-    const [info, pixels] = takePair(bridge.render(series, frame, center, width, invert, Boolean(overlays), voi ?? null, step ?? 1), "u8clamped");
+    const [info, pixels] = takePair(
+      bridge.render(
+        series,
+        frame,
+        center,
+        width,
+        invert,
+        Boolean(overlays),
+        voi ?? null,
+        step ?? 1,
+      ),
+      "u8clamped",
+    );
     return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
 };

@@ -1,0 +1,84 @@
+// What the toolbar buttons and the keys do to the active pane: move through the series,
+// rotate, flip, zoom, reset, snapshot.
+import { clampFrame, frameForKey } from "../viewer/interaction.js";
+import { pane, reportFailure } from "./app.js";
+import { setInvert } from "./controls.js";
+import { download } from "./files.js";
+import { syncFrom } from "./sync.js";
+
+/** Move `delta` images through the series (the synchronised panes follow). @param {number} delta */
+export function step(delta) {
+  const p = pane();
+  const series = p.seriesInfo;
+  if (!series) return;
+  const next = clampFrame(p.frame + delta, series.frames);
+  if (next === p.frame) return;
+  reportFailure(p.select(p.series, next).then(() => syncFrom(p)));
+}
+
+/** Show image `frame` (0-based) of the active series. @param {number} frame */
+export function showFrame(frame) {
+  const p = pane();
+  if (p.seriesInfo) reportFailure(p.select(p.series, frame).then(() => syncFrom(p)));
+}
+
+/**
+ * A navigation key (arrows, Page Up/Down, Home/End): false when there is nothing to move.
+ * @param {string} key KeyboardEvent.key
+ */
+export function navigate(key) {
+  const p = pane();
+  const series = p.seriesInfo;
+  const next = series ? frameForKey(key, p.frame, series.frames) : null;
+  if (next === null) return false;
+  step(next - p.frame);
+  return true;
+}
+
+/** @param {number} degrees */
+export function rotate(degrees) {
+  const p = pane();
+  p.rotation = (((p.rotation + degrees) % 360) + 360) % 360;
+  p.draw();
+}
+
+/** Flip on screen: with a quarter turn applied, the screen's horizontal is the image's vertical. @param {"h"|"v"} axis */
+export function flip(axis) {
+  const p = pane();
+  const turned = p.rotation % 180 !== 0;
+  if ((axis === "h") !== turned) p.flipH = !p.flipH;
+  else p.flipV = !p.flipV;
+  p.draw();
+}
+
+export function fit() {
+  const p = pane();
+  p.zoom = 1;
+  p.pan = { x: 0, y: 0 };
+  p.draw();
+}
+
+export function actualSize() {
+  pane().actualSize();
+}
+
+/** @param {number} factor */
+export function zoomBy(factor) {
+  const p = pane();
+  p.zoom = Math.min(Math.max(p.zoom * factor, 0.05), 64);
+  p.draw();
+}
+
+/** Back to the fitted, unturned view, with the file's window and no inversion. */
+export function resetView() {
+  const p = pane();
+  p.resetView();
+  if (p.windows.has(p.series)) reportFailure(p.clearWindow());
+  if (p.invert) reportFailure(setInvert(false));
+}
+
+/** Save the active pane as a PNG, with or without the on-image text. @param {boolean} withInfo */
+export async function snapshot(withInfo) {
+  const blob = await pane().snapshot(withInfo);
+  download(blob, `lightbox-${withInfo ? "with-info" : "image"}.png`);
+}

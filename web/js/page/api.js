@@ -1,0 +1,113 @@
+// window.lightbox: the automation contract (the browser tests, `npm run bench` and the
+// kiosk drive the page through it). The UI calls the same functions.
+import { app, currentLayout, pane } from "./app.js";
+import { setHidePatient, setInvert, setTool } from "./controls.js";
+import { client, ready } from "./engine.js";
+import { activate, setLayout } from "./layout.js";
+import { measurementsCsv } from "./measurements.js";
+import { closeAll, open, openCase, openDemo } from "./open.js";
+import { openDocument } from "./report.js";
+
+/** The active pane's state, once what is on screen is its latest state. */
+export async function state() {
+  const p = pane();
+  await p.drawn().catch(() => {}); // the state of what is on screen
+  const series = p.seriesInfo;
+  return {
+    series: p.series,
+    frame: p.frame,
+    frames: series ? series.frames : 0,
+    windowCenter: p.info?.windowCenter ?? null,
+    windowWidth: p.info?.windowWidth ?? null,
+    windowSource: p.info?.windowSource ?? null,
+    invert: p.invert,
+    zoom: p.zoom,
+    pan: { ...p.pan },
+    rotation: p.rotation,
+    flipH: p.flipH,
+    flipV: p.flipV,
+    tool: app.tool,
+    layout: currentLayout(),
+    pane: app.active,
+    file: p.info?.file ?? null,
+    decoder: p.info?.decoder ?? null,
+    measurements: app.measurements.map((m) => ({
+      id: m.id,
+      kind: m.kind,
+      label: m.label,
+      frame: m.frame,
+      result: m.result,
+    })),
+  };
+}
+
+/** The active pane's pixels as drawn (a copy), or null. */
+async function renderedFrame() {
+  const p = pane();
+  await p.drawn().catch(() => {});
+  if (!p.shown) return null;
+  return {
+    width: p.shown.width,
+    height: p.shown.height,
+    data: new Uint8ClampedArray(p.shown.data),
+  };
+}
+
+/** @param {number} series @param {number} frame */
+export function select(series, frame = 0) {
+  return pane()
+    .select(series, frame)
+    .then(() => {});
+}
+
+/**
+ * Define window.lightbox.
+ * @param {{deidentify: (options: Record<string, unknown>, scope?: string) => Promise<unknown>}} deid
+ */
+export function exposeApi(deid) {
+  const api = {
+    ready,
+    open,
+    state,
+    select,
+    /** @param {number} center @param {number} width */
+    setWindow: (center, width) => pane().setWindow(center, width),
+    /** @param {boolean} [on] */
+    setInvert: (on) => setInvert(on),
+    renderedFrame,
+    catalog: async () => {
+      await client.ready;
+      return client.call("catalog");
+    },
+    closeAll,
+    openDemo,
+    openCase,
+    /**
+     * Milliseconds to decode a frame through Python (pydicom, the codec plugin, the codec),
+     * uncached, `runs` times: for `npm run bench`.
+     * @param {number} series @param {number} frame @param {number} runs
+     * @returns {Promise<number[]>}
+     */
+    decodeTimes: async (series, frame, runs) => {
+      await client.ready;
+      return client.call("decodeTimes", { series, frame, runs });
+    },
+    /** Frames drawn by every viewport so far, coarse previews included (synchronous). */
+    framesDrawn: () => app.panes.reduce((sum, p) => sum + p.framesDrawn, 0),
+    /** Worker memory: wasm heap, file bytes, decoded-frame cache (what `npm run bench` reads). */
+    stats: async () => {
+      await client.ready;
+      return client.call("stats");
+    },
+    /** @param {number} index @returns {Promise<string>} the latest document's blob URL */
+    openDocument: (index) => openDocument((app.catalog.documents ?? [])[index]),
+    setLayout,
+    /** @param {number} index */
+    activate,
+    setTool,
+    measurementsCsv,
+    deidentify: deid.deidentify,
+    setHidePatient,
+  };
+  Object.defineProperty(window, "lightbox", { value: Object.freeze(api), enumerable: true });
+}

@@ -1,0 +1,67 @@
+// What every module of the page shares: the page's state beyond one pane, the element
+// lookup, the status line, and the report of an action that failed. It imports no other
+// module of the page, so any of them may import it.
+
+/** @typedef {import("../rpc/protocol.js").Catalog} Catalog */
+/** @typedef {import("../viewer/pane.js").Pane} Pane */
+/** @typedef {import("../viewer/measure.js").Measurement} Measurement */
+
+/** @param {string} id @returns {HTMLElement} the page's element of that id */
+export function $(id) {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`the page has no #${id}`);
+  return element;
+}
+
+/** Everything the page shows beyond one pane. */
+export const app = {
+  /** @type {Catalog} */
+  catalog: { series: [], skipped: [] },
+  /** @type {Pane[]} */
+  panes: [],
+  active: 0,
+  tool: "scroll",
+  showInfo: true,
+  hidePatient: false,
+  showOverlays: false,
+  sync: false,
+  /** @type {Measurement[]} */
+  measurements: [],
+  measureId: 0,
+  opens: 0,
+  /** @type {number|null} */
+  cineTimer: null,
+  /** @type {Map<string, {frameOfReference: string|null, positions: (number|null)[]}>} */
+  geometry: new Map(),
+};
+
+/** The section that holds the panes; its class names the layout. */
+export const viewports = $("viewports");
+
+/** @returns {Pane} the active pane */
+export function pane() {
+  return app.panes[app.active];
+}
+
+/** The layout shown, "1x1" … "2x2". */
+export function currentLayout() {
+  return viewports.className.replace(/.*layout-/, "");
+}
+
+const statusLine = $("status");
+
+/** @param {string} text @param {boolean} [error] */
+export function setStatus(text, error = false) {
+  statusLine.textContent = text;
+  statusLine.classList.toggle("error", error);
+}
+
+/** Show on the status line why an action failed, if it does. @param {Promise<unknown>} action */
+export function reportFailure(action) {
+  action.catch((error) => setStatus(error instanceof Error ? error.message : String(error), true));
+}
+
+/** A toggle button's state. @param {string} id @param {boolean} on */
+export function press(id, on) {
+  $(id).setAttribute("aria-pressed", String(on));
+}

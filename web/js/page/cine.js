@@ -1,0 +1,44 @@
+// Cine: the active pane plays its series in a loop, at the file's frame rate unless the
+// user set one. A frame is asked for only when the last one has arrived.
+import { $, app, pane, press } from "./app.js";
+
+const fpsInput = /** @type {HTMLInputElement} */ ($("fps"));
+
+/** Frames per second from the input, 1 to 60 (10 when it is not a number). */
+function fps() {
+  const value = Number(fpsInput.value);
+  return Math.min(Math.max(Number.isFinite(value) ? value : 10, 1), 60);
+}
+
+/** The user chose a rate: the files' rates no longer replace it. */
+export function fpsChosen() {
+  fpsInput.dataset.userSet = "1";
+}
+
+export function startCine() {
+  stopCine();
+  const p = pane();
+  const rate = p.info?.view?.frameRate;
+  if (rate && !fpsInput.dataset.userSet) fpsInput.value = String(Math.round(rate));
+  const tick = () => {
+    const series = p.seriesInfo;
+    if (!series) return stopCine();
+    if (!p.inFlight) void p.select(p.series, (p.frame + 1) % series.frames).catch(() => {});
+    app.cineTimer = window.setTimeout(tick, 1000 / fps());
+  };
+  app.cineTimer = window.setTimeout(tick, 1000 / fps());
+  press("cine-button", true);
+  $("cine-button").textContent = "Pause";
+}
+
+export function stopCine() {
+  if (app.cineTimer !== null) window.clearTimeout(app.cineTimer);
+  app.cineTimer = null;
+  press("cine-button", false);
+  $("cine-button").textContent = "Play";
+}
+
+export function toggleCine() {
+  if (app.cineTimer === null) startCine();
+  else stopCine();
+}

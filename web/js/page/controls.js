@@ -1,0 +1,101 @@
+// The toolbar's state: the controls follow the active pane (frame slider, invert, the
+// tool, the window presets of its series), and the page-wide display switches.
+import { presetsFor } from "../viewer/presets.js";
+import { $, app, pane, press } from "./app.js";
+import { renderSeriesList } from "./series-list.js";
+import { drawTags, tagsShown } from "./tags.js";
+
+/** Set an attribute unless it already has that value. @param {Element} el @param {string} name @param {string} value */
+function setAttribute(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
+export function syncControls() {
+  const p = pane();
+  if (!p) return;
+  // Called on every frame drawn: only what differs is written, so the page has less
+  // style and layout to redo.
+  const slider = /** @type {HTMLInputElement} */ ($("frame-slider"));
+  const max = String(Math.max(1, p.seriesInfo?.frames ?? 1));
+  if (slider.max !== max) slider.max = max;
+  if (slider.value !== String(p.frame + 1)) slider.value = String(p.frame + 1);
+  const disabled = !p.seriesInfo || p.seriesInfo.frames < 2;
+  if (slider.disabled !== disabled) slider.disabled = disabled;
+  setAttribute($("invert-button"), "aria-pressed", String(p.invert));
+  for (const button of document.querySelectorAll("#tools .tool")) {
+    const tool = /** @type {HTMLElement} */ (button).dataset.tool;
+    setAttribute(button, "aria-checked", String(tool === app.tool));
+    setAttribute(button, "role", "radio");
+  }
+  const select = /** @type {HTMLSelectElement} */ ($("preset"));
+  const modality = p.seriesInfo?.modality ?? "";
+  const windows = p.info?.windows ?? [];
+  const key = `${modality}|${windows.map((w) => `${w.center}/${w.width}`).join(",")}`;
+  if (select.dataset.key !== key) {
+    select.dataset.key = key;
+    select.replaceChildren();
+    presetsFor(modality, windows).forEach((preset, i) => {
+      const option = document.createElement("option");
+      option.value = String(i);
+      option.textContent = `${i < 9 ? i + 1 + ". " : ""}${preset.label}`;
+      select.append(option);
+    });
+  }
+}
+
+/** The active pane's window preset number `index` (0: the file's or automatic). @param {number} index */
+export function applyPreset(index) {
+  const p = pane();
+  const preset = presetsFor(p.seriesInfo?.modality ?? "", p.info?.windows ?? [])[index];
+  if (!preset) return Promise.resolve();
+  /** @type {HTMLSelectElement} */ ($("preset")).value = String(index);
+  if (preset.voi !== undefined) return p.setVoi(preset.voi);
+  return preset.center === null || preset.width === null
+    ? p.clearWindow()
+    : p.setWindow(preset.center, preset.width);
+}
+
+/** @param {string} tool */
+export function setTool(tool) {
+  app.tool = tool;
+  syncControls();
+}
+
+/** @param {boolean} [on] */
+export function setInvert(on) {
+  return pane().setInvert(on).then(syncControls);
+}
+
+export function redrawAll() {
+  app.panes.forEach((p) => p.draw());
+  renderSeriesList();
+}
+
+/** Hide patient information everywhere (for screen sharing), or show it again. @param {boolean} on */
+export function setHidePatient(on) {
+  app.hidePatient = on;
+  press("hide-button", on);
+  document.body.classList.toggle("patient-hidden", on);
+  redrawAll();
+  if (tagsShown()) drawTags();
+}
+
+/** The on-image information of every pane. */
+export function toggleInfo() {
+  app.showInfo = !app.showInfo;
+  press("info-button", app.showInfo);
+  redrawAll();
+}
+
+/** The 60xx overlays of every pane: rendered by the worker, so each shown frame is asked again. */
+export function toggleOverlays() {
+  app.showOverlays = !app.showOverlays;
+  press("overlay-button", app.showOverlays);
+  app.panes.forEach((p) => p.series >= 0 && void p.changed().catch(() => {}));
+}
+
+/** Synchronised scrolling of the series that share a frame of reference. */
+export function toggleSync() {
+  app.sync = !app.sync;
+  press("sync-button", app.sync);
+}

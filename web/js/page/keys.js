@@ -1,0 +1,63 @@
+// The keyboard: the shortcut table (shortcuts.js) wired to the page's actions, the key
+// handler, and the `?` help list made from the same table.
+import { actualSize, fit, flip, navigate, resetView, rotate, snapshot, zoomBy } from "./actions.js";
+import { $, app, reportFailure } from "./app.js";
+import { toggleCine } from "./cine.js";
+import { applyPreset, setHidePatient, setInvert, setTool } from "./controls.js";
+import { toggleInfo, toggleOverlays, toggleSync } from "./controls.js";
+import { activateNext } from "./layout.js";
+import { deleteLast } from "./measurements.js";
+import { keyMap, shortcuts } from "./shortcuts.js";
+import { tagsShown, toggleTags } from "./tags.js";
+
+const table = shortcuts({
+  navigate,
+  toggleCine,
+  setTool,
+  zoomBy,
+  applyPreset: (index) => reportFailure(applyPreset(index)),
+  invert: () => reportFailure(setInvert()),
+  rotate,
+  flip,
+  fit,
+  actualSize,
+  resetView,
+  toggleInfo,
+  toggleOverlays,
+  toggleHidePatient: () => setHidePatient(!app.hidePatient),
+  toggleTags: () => toggleTags(!tagsShown()),
+  snapshot: (withInfo) => reportFailure(snapshot(withInfo)),
+  toggleSync,
+  deleteLast,
+  nextViewport: activateNext,
+  toggleHelp,
+});
+const keys = keyMap(table);
+
+/** Show or hide the list of shortcuts (toggle without an argument). @param {boolean} [on] */
+export function toggleHelp(on) {
+  const help = $("help");
+  const list = $("help-list");
+  const show = on === undefined ? help.hidden : on;
+  if (show && !list.childElementCount) {
+    for (const { keys: label, what } of table) {
+      const dt = document.createElement("dt");
+      dt.textContent = label;
+      const dd = document.createElement("dd");
+      dd.textContent = what;
+      list.append(dt, dd);
+    }
+  }
+  help.hidden = !show;
+}
+
+/** Keys go to the viewer unless typed into a field or held with Alt, Ctrl or Meta. */
+export function attachKeys() {
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement) return;
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const handler = keys.get(event.key);
+    if (handler && handler() !== false) event.preventDefault();
+  });
+}

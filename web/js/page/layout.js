@@ -1,0 +1,70 @@
+// The viewports: the layout (1×1 … 2×2), the panes it shows, which pane is active, and
+// what a pane is told of the page (its host).
+import { Pane } from "../viewer/pane.js";
+import { $, app, setStatus, viewports } from "./app.js";
+import { syncControls } from "./controls.js";
+import { client } from "./engine.js";
+import { scheduleViewSave } from "./fragment.js";
+import { renderMeasureList } from "./measurements.js";
+import { renderSeriesList } from "./series-list.js";
+import { showTags, tagsShown } from "./tags.js";
+
+/** @type {import("../viewer/pane.js").PaneHost} */
+const host = {
+  client,
+  catalog: () => app.catalog,
+  tool: () => app.tool,
+  showInfo: () => app.showInfo,
+  hidePatient: () => app.hidePatient,
+  showOverlays: () => app.showOverlays,
+  measurements: app.measurements,
+  onActivate: (pane) => activate(pane.index),
+  onChange: (pane) => {
+    if (pane.index === app.active) {
+      renderMeasureList();
+      syncControls();
+    }
+  },
+  onError: (message) => setStatus(message, true),
+  onView: () => scheduleViewSave(),
+  nextId: () => (app.measureId += 1),
+};
+
+/** @param {string} layout "1x1" | "1x2" | "2x1" | "2x2" */
+export function setLayout(layout) {
+  const [rows, cols] = layout.split("x").map(Number);
+  const count = rows * cols;
+  if (!(count >= 1 && count <= 4)) throw new RangeError(`unknown layout ${layout}`);
+  viewports.className = `viewports layout-${layout}`;
+  while (app.panes.length < count) {
+    const root = document.createElement("div");
+    viewports.append(root);
+    const pane = new Pane(root, host, app.panes.length);
+    app.panes.push(pane);
+    // A new pane shows the next series, if there is one.
+    const last = app.catalog.series.length - 1;
+    if (last >= 0) void pane.select(Math.min(pane.index, last), 0).catch(() => {});
+  }
+  app.panes.forEach((pane, i) => (pane.root.hidden = i >= count));
+  if (app.active >= count) activate(0);
+  /** @type {HTMLSelectElement} */ ($("layout")).value = layout;
+  app.panes.forEach((pane) => pane.draw());
+}
+
+/** @param {number} index */
+export function activate(index) {
+  app.active = index;
+  app.panes.forEach((pane, i) => pane.root.classList.toggle("active", i === index));
+  renderSeriesList();
+  renderMeasureList();
+  syncControls();
+  if (tagsShown()) void showTags();
+}
+
+/** The next visible pane becomes the active one; false when only one is visible. */
+export function activateNext() {
+  const visible = app.panes.filter((p) => !p.root.hidden).length;
+  if (visible < 2) return false;
+  activate((app.active + 1) % visible);
+  return true;
+}

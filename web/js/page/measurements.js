@@ -1,0 +1,106 @@
+// The measurement list of the active pane's series: each with its calibration and a
+// Delete button; all of them as CSV; the Rect tool's rectangles for de-identification.
+import { csvField } from "../viewer/interaction.js";
+import { $, app, pane } from "./app.js";
+
+export function renderMeasureList() {
+  const list = $("measure-list");
+  const uid = pane()?.seriesInfo?.uid;
+  const items = app.measurements.filter((m) => m.series === uid);
+  // Called on every frame drawn: the list is rebuilt only when what it lists changed.
+  const key = JSON.stringify(
+    items.map((m) => [m.id, m.kind, m.frame, m.label, m.detail, m.result]),
+  );
+  if (list.dataset.key === key) return;
+  list.dataset.key = key;
+  list.replaceChildren();
+  for (const item of items) {
+    const li = document.createElement("li");
+    li.append(`${item.kind} on image ${item.frame + 1}: ${item.label}`);
+    if (item.detail) {
+      const detail = document.createElement("div");
+      detail.className = "detail";
+      detail.textContent = item.detail;
+      li.append(detail);
+    }
+    const calibration = document.createElement("div");
+    calibration.className = "detail";
+    calibration.textContent = `calibration: ${item.result?.calibration ?? "uncalibrated"}`;
+    if (item.result?.note) calibration.textContent += ` — ${item.result.note}`;
+    if (item.result?.calibrationNote)
+      calibration.textContent += ` — ${item.result.calibrationNote}`;
+    li.append(calibration);
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = "Delete";
+    remove.setAttribute("aria-label", `Delete ${item.kind} ${item.label}`);
+    remove.addEventListener("click", () => deleteMeasurement(item.id));
+    li.append(" ", remove);
+    list.append(li);
+  }
+}
+
+/** @param {number} id */
+export function deleteMeasurement(id) {
+  const index = app.measurements.findIndex((m) => m.id === id);
+  if (index >= 0) app.measurements.splice(index, 1);
+  app.panes.forEach((p) => p.draw());
+  renderMeasureList();
+}
+
+/** Delete the latest measurement of the active pane's series. */
+export function deleteLast() {
+  const uid = pane().seriesInfo?.uid;
+  const mine = app.measurements.filter((m) => m.series === uid);
+  if (mine.length) deleteMeasurement(mine[mine.length - 1].id);
+}
+
+const CSV_HEADER = [
+  ...["id", "series", "image", "kind", "value", "unit", "mean", "std", "min", "max"],
+  ...["area", "area unit", "calibration", "note", "points"],
+];
+
+/** Every measurement, one CSV line each. */
+export function measurementsCsv() {
+  const lines = [CSV_HEADER.join(",")];
+  for (const m of app.measurements) {
+    const r = m.result ?? {};
+    const series = app.catalog.series.find((s) => s.uid === m.series);
+    const fields = [
+      m.id,
+      series?.description || series?.uid || "",
+      m.frame + 1,
+      m.kind,
+      r.value ?? "",
+      r.unit ?? "",
+      r.mean ?? "",
+      r.std ?? "",
+      r.min ?? "",
+      r.max ?? "",
+      r.area ?? "",
+      r.areaUnit ?? "",
+      r.calibration ?? "",
+      r.note ?? r.calibrationNote ?? "",
+      m.points.map((p) => `${p.x.toFixed(2)} ${p.y.toFixed(2)}`).join(" | "),
+    ];
+    lines.push(fields.map(csvField).join(","));
+  }
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * The rectangles drawn with the Rect tool, by Series Instance UID, as whole pixels
+ * (x, y, width, height): what de-identification blanks.
+ * @returns {Map<string, number[][]>}
+ */
+export function rectangles() {
+  /** @type {Map<string, number[][]>} */
+  const rects = new Map();
+  for (const m of app.measurements.filter((x) => x.kind === "rect")) {
+    const uid = m.series.split("#")[0];
+    const [a, b] = m.points;
+    const box = [Math.min(a.x, b.x), Math.min(a.y, b.y), Math.abs(b.x - a.x), Math.abs(b.y - a.y)];
+    rects.set(uid, [...(rects.get(uid) ?? []), box.map(Math.round)]);
+  }
+  return rects;
+}

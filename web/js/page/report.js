@@ -1,0 +1,67 @@
+// What was found in the files opened: the Report dialog, the documents (a PDF opens in
+// the browser's own viewer, a structured report shows as text in the dialog) and the
+// notice listing the files that were not opened.
+import { $, app } from "./app.js";
+import { client } from "./engine.js";
+
+/** @typedef {import("../rpc/protocol.js").DocumentInfo} DocumentInfo */
+/** @typedef {import("../rpc/protocol.js").Skipped} Skipped */
+
+/** the latest document's blob URL (scripts and tests can read it) */
+let lastDocumentUrl = "";
+
+/**
+ * A PDF opens in the browser's own viewer from a blob URL; a structured report as text.
+ * @param {DocumentInfo} doc
+ * @returns {Promise<string>} the PDF's blob URL (the latest one for other documents)
+ */
+export async function openDocument(doc) {
+  if (doc.kind === "pdf") {
+    const { mime, bytes } = await client.call("document", { index: doc.index });
+    const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
+    const link = document.createElement("a");
+    link.href = url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    document.body.append(link);
+    link.click();
+    link.remove();
+    $("report-text").textContent = `${doc.title} opened in a new tab.`;
+    lastDocumentUrl = url;
+    return url;
+  }
+  $("report-title").textContent = doc.title;
+  $("report-text").textContent =
+    doc.kind === "sr" ? doc.text : `${doc.type}: this object has no image to show.`;
+  $("report").hidden = false;
+  return lastDocumentUrl;
+}
+
+/** Show or hide the Report dialog (toggle without an argument). @param {boolean} [on] */
+export function toggleReport(on) {
+  const panel = $("report");
+  const show = on === undefined ? panel.hidden : on;
+  if (show) {
+    $("report-title").textContent = "What was found";
+    $("report-text").textContent = app.catalog.report?.text ?? "Nothing is open.";
+  }
+  panel.hidden = !show;
+}
+
+/** Add files that were not opened to the notice, and show it. @param {Skipped[]} skipped */
+export function showSkipped(skipped) {
+  if (!skipped.length) return;
+  const list = $("notice-list");
+  for (const item of skipped) {
+    const li = document.createElement("li");
+    li.textContent = `${item.name}: ${item.reason}`;
+    list.append(li);
+  }
+  $("notices").hidden = false;
+}
+
+/** Empty and hide the notice. */
+export function clearSkipped() {
+  $("notice-list").replaceChildren();
+  $("notices").hidden = true;
+}

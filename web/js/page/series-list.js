@@ -1,0 +1,110 @@
+// The series browser: series grouped by patient and study, each with a thumbnail,
+// modality, date and image count, then the documents; a warning when the files belong to
+// more than one patient.
+import { dicomDate } from "../viewer/overlay.js";
+import { $, app, pane, reportFailure } from "./app.js";
+import { client } from "./engine.js";
+import { openDocument } from "./report.js";
+
+/** @typedef {import("../rpc/protocol.js").SeriesInfo} SeriesInfo */
+/** @typedef {import("../rpc/protocol.js").DocumentInfo} DocumentInfo */
+
+/** @type {Map<string, string>} thumbnail object URLs by series uid ("": none can be made) */
+const thumbnails = new Map();
+
+/** Ask the worker for the thumbnails not made yet, one by one, redrawing the list. */
+export async function loadThumbnails() {
+  for (let index = 0; index < app.catalog.series.length; index += 1) {
+    const series = app.catalog.series[index];
+    if (thumbnails.has(series.uid)) continue;
+    try {
+      const { info, pixels } = await client.call("thumbnail", { series: index, size: 64 });
+      const canvas = new OffscreenCanvas(info.width, info.height);
+      const image = new ImageData(new Uint8ClampedArray(pixels), info.width, info.height);
+      canvas.getContext("2d")?.putImageData(image, 0, 0);
+      thumbnails.set(series.uid, URL.createObjectURL(await canvas.convertToBlob()));
+      renderSeriesList();
+    } catch {
+      thumbnails.set(series.uid, ""); // the pane says why when the series is shown
+    }
+  }
+}
+
+/** @param {string} tag @param {string} className @param {string} [text] */
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export function renderSeriesList() {
+  const list = $("series-list");
+  list.replaceChildren();
+  const catalog = app.catalog;
+  const docs = catalog.documents ?? [];
+  if (!catalog.series.length && !docs.length) {
+    const hint = element("p", "empty-hint");
+    hint.innerHTML = "Drop DICOM files, folders or ZIPs anywhere, or choose <b>Open files</b>.";
+    list.append(hint);
+    return;
+  }
+  const patients = [...new Set(catalog.series.map((s) => s.patientKey))];
+  if (patients.length > 1) {
+    const text = `These files belong to ${patients.length} different patients.`;
+    list.append(element("p", "warning", text));
+  }
+  const current = pane()?.series ?? -1;
+  let group = "";
+  catalog.series.forEach((series, index) => {
+    const key = `${series.patientKey}|${series.studyUid}`;
+    if (key !== group) {
+      group = key;
+      const patient =
+        patients.length > 1 ? `Patient ${patients.indexOf(series.patientKey) + 1} · ` : "";
+      const date = app.hidePatient ? "" : dicomDate(series.date);
+      list.append(element("div", "group-title", `${patient}Study ${date}`.trim()));
+    }
+    list.append(seriesButton(series, index, index === current));
+  });
+  if (docs.length) list.append(element("div", "group-title", "Documents"));
+  for (const doc of docs) list.append(documentButton(doc));
+}
+
+/** @param {SeriesInfo} series @param {number} index @param {boolean} current */
+function seriesButton(series, index, current) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.dataset.series = String(index);
+  button.setAttribute("aria-current", String(current));
+  const thumb = thumbnails.get(series.uid);
+  if (thumb) {
+    const img = document.createElement("img");
+    img.className = "thumb";
+    img.alt = "";
+    img.src = thumb;
+    button.append(img);
+  }
+  const name = `Series ${series.number ?? index + 1}`;
+  const title = app.hidePatient ? name : series.description || name;
+  const images = `${series.frames} image${series.frames === 1 ? "" : "s"}`;
+  const date = app.hidePatient ? "" : dicomDate(series.date);
+  const meta = [series.modality || "?", images, date].filter(Boolean).join(" · ");
+  button.append(element("div", "series-title", title), element("div", "meta", meta));
+  button.addEventListener("click", () => reportFailure(pane().select(index, 0)));
+  return button;
+}
+
+/** @param {DocumentInfo} doc */
+function documentButton(doc) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "document";
+  button.dataset.document = String(doc.index);
+  const kind = doc.kind === "pdf" ? "PDF" : doc.kind === "sr" ? "Report" : "Object";
+  button.textContent = `${kind}: ${app.hidePatient ? doc.type : doc.title}`;
+  const date = doc.date && !app.hidePatient ? " · " + dicomDate(doc.date) : "";
+  button.append(element("div", "meta", `${doc.type}${date}`));
+  button.addEventListener("click", () => reportFailure(openDocument(doc)));
+  return button;
+}

@@ -1,0 +1,67 @@
+// The toolbar's and the dialogs' buttons, wired to what they do.
+import { actualSize, fit, flip, resetView, rotate, showFrame, snapshot } from "./actions.js";
+import { $, app, reportFailure } from "./app.js";
+import { fpsChosen, toggleCine } from "./cine.js";
+import { applyPreset, setHidePatient, setInvert, setTool } from "./controls.js";
+import { toggleInfo, toggleOverlays, toggleSync } from "./controls.js";
+import { download } from "./files.js";
+import { toggleHelp } from "./keys.js";
+import { setLayout } from "./layout.js";
+import { measurementsCsv } from "./measurements.js";
+import { cancelOpen, open, openDemo } from "./open.js";
+import { toggleReport } from "./report.js";
+import { drawTags, tagsShown, toggleTags } from "./tags.js";
+
+/** @param {string} id @param {(event: MouseEvent) => void} action */
+function onClick(id, action) {
+  $(id).addEventListener("click", action);
+}
+
+export function attachToolbar() {
+  for (const id of ["open-input", "open-folder-input"]) {
+    const input = /** @type {HTMLInputElement} */ ($(id));
+    input.addEventListener("change", () => {
+      if (input.files && input.files.length) reportFailure(open(input.files));
+      input.value = "";
+    });
+  }
+  onClick("demo-button", () => reportFailure(openDemo()));
+  onClick("invert-button", () => reportFailure(setInvert()));
+  onClick("rotate-button", () => rotate(90));
+  onClick("fliph-button", () => flip("h"));
+  onClick("flipv-button", () => flip("v"));
+  onClick("fit-button", () => fit());
+  onClick("actual-button", () => actualSize());
+  onClick("reset-button", () => resetView());
+  onClick("cine-button", () => toggleCine());
+  $("fps").addEventListener("change", () => fpsChosen());
+  const slider = /** @type {HTMLInputElement} */ ($("frame-slider"));
+  slider.addEventListener("input", () => showFrame(Number(slider.value) - 1));
+  const layout = /** @type {HTMLSelectElement} */ ($("layout"));
+  layout.addEventListener("change", () => setLayout(layout.value));
+  const preset = /** @type {HTMLSelectElement} */ ($("preset"));
+  preset.addEventListener("change", () => reportFailure(applyPreset(Number(preset.value))));
+  onClick("sync-button", () => toggleSync());
+  onClick("info-button", () => toggleInfo());
+  onClick("overlay-button", () => toggleOverlays());
+  onClick("hide-button", () => setHidePatient(!app.hidePatient));
+  onClick("snapshot-button", (event) => reportFailure(snapshot(!event.shiftKey)));
+  onClick("tags-button", () => toggleTags(!tagsShown()));
+  $("tag-search").addEventListener("input", () => drawTags());
+  onClick("csv-button", () => {
+    const csv = new Blob([measurementsCsv()], { type: "text/csv" });
+    download(csv, "lightbox-measurements.csv");
+  });
+  onClick("help-button", () => toggleHelp());
+  onClick("help-close", () => toggleHelp(false));
+  onClick("notices-close", () => ($("notices").hidden = true));
+  onClick("progress-cancel", () => cancelOpen());
+  onClick("report-button", () => toggleReport());
+  onClick("report-close", () => toggleReport(false));
+  onClick("reload-button", () => location.reload());
+  for (const button of document.querySelectorAll("#tools .tool")) {
+    button.addEventListener("click", () =>
+      setTool(/** @type {HTMLElement} */ (button).dataset.tool ?? "scroll"),
+    );
+  }
+}

@@ -1,0 +1,101 @@
+// The measurement layer of a viewport: the measurements of the frame shown, the one being
+// drawn, and the calibrated ruler. Drawn on its own canvas above the image, so that a
+// measurement changing never redraws the image.
+import { applyMatrix, matrixScale, scaleBar } from "./interaction.js";
+
+/** @typedef {import("./interaction.js").Matrix} Matrix */
+/** @typedef {import("./interaction.js").Point} Point */
+/** @typedef {import("./interaction.js").Calibration} Calibration */
+/**
+ * @typedef {{kind: string, points: Point[], label: string}} Shape
+ * @typedef {{matrix: Matrix, ratio: number, rotation: number, shapes: Shape[],
+ *            draft: Shape | null, ruler: Calibration | null}} LayerContent
+ *   ratio: canvas pixels per CSS pixel; ruler: the calibration to draw a ruler for, or null
+ */
+
+const MEASURE_COLOR = "#ffd54a";
+const RULER_COLOR = "#f0f0f0";
+
+/**
+ * Clear the layer and draw its content (nothing but the clearing when `content` is null).
+ * @param {CanvasRenderingContext2D} ctx
+ * @param {LayerContent | null} content
+ */
+export function drawLayer(ctx, content) {
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+  if (!content) return;
+  const { matrix, ratio } = content;
+  ctx.lineWidth = 1.5 * ratio;
+  ctx.font = `${12 * ratio}px system-ui, sans-serif`;
+  ctx.strokeStyle = MEASURE_COLOR;
+  ctx.fillStyle = MEASURE_COLOR;
+  for (const shape of content.shapes) drawShape(ctx, matrix, shape);
+  if (content.draft) drawShape(ctx, matrix, { ...content.draft, label: "" });
+  if (content.ruler) drawRuler(ctx, matrix, ratio, content.rotation, content.ruler);
+}
+
+/**
+ * A scale bar from the calibration: vertical, on the right edge, below the orientation
+ * marker and clear of the text.
+ * @param {CanvasRenderingContext2D} ctx @param {Matrix} m @param {number} ratio
+ * @param {number} rotation @param {Calibration} cal
+ */
+function drawRuler(ctx, m, ratio, rotation, cal) {
+  // The ruler is vertical on screen: rows, or columns when turned a quarter.
+  const spacing = (rotation % 180 === 0 ? cal.row_mm : cal.column_mm) || cal.column_mm || 0;
+  const bar = scaleBar(matrixScale(m) / ratio / spacing);
+  if (!bar) return;
+  const x = ctx.canvas.width - 12 * ratio;
+  const y0 = ctx.canvas.height * 0.58;
+  const y1 = y0 + bar.pixels * ratio;
+  ctx.strokeStyle = RULER_COLOR;
+  ctx.fillStyle = RULER_COLOR;
+  ctx.beginPath();
+  ctx.moveTo(x - 4 * ratio, y0);
+  ctx.lineTo(x, y0);
+  ctx.lineTo(x, y1);
+  ctx.lineTo(x - 4 * ratio, y1);
+  ctx.stroke();
+  const label = bar.mm >= 10 ? `${bar.mm / 10} cm` : `${bar.mm} mm`;
+  ctx.textAlign = "right";
+  ctx.fillText(label, x - 6 * ratio, (y0 + y1) / 2 + 4 * ratio);
+  ctx.textAlign = "left";
+}
+
+/**
+ * One measurement, its points in image pixels.
+ * @param {CanvasRenderingContext2D} ctx @param {Matrix} m @param {Shape} shape
+ */
+function drawShape(ctx, m, { kind, points, label }) {
+  const screen = points.map((p) => applyMatrix(m, p));
+  ctx.beginPath();
+  if (kind === "length" || kind === "angle") {
+    screen.forEach((p, i) => (i ? ctx.lineTo(p.x, p.y) : ctx.moveTo(p.x, p.y)));
+  } else if ((kind === "rect" || kind === "ellipse") && screen.length === 2) {
+    // Boxes are axis-aligned in the image: draw through the four image corners.
+    const [a, b] = points;
+    const corners = [a, { x: b.x, y: a.y }, b, { x: a.x, y: b.y }].map((p) => applyMatrix(m, p));
+    if (kind === "rect") {
+      corners.forEach((p, i) => (i ? ctx.lineTo(p.x, p.y) : ctx.moveTo(p.x, p.y)));
+      ctx.closePath();
+    } else {
+      const centre = applyMatrix(m, { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 });
+      const rx = Math.hypot(corners[1].x - corners[0].x, corners[1].y - corners[0].y) / 2;
+      const ry = Math.hypot(corners[3].x - corners[0].x, corners[3].y - corners[0].y) / 2;
+      const angle = Math.atan2(corners[1].y - corners[0].y, corners[1].x - corners[0].x);
+      ctx.ellipse(centre.x, centre.y, rx, ry, angle, 0, Math.PI * 2);
+    }
+  } else if (kind === "probe" && screen.length) {
+    const p = screen[0];
+    ctx.moveTo(p.x - 6, p.y);
+    ctx.lineTo(p.x + 6, p.y);
+    ctx.moveTo(p.x, p.y - 6);
+    ctx.lineTo(p.x, p.y + 6);
+  }
+  ctx.stroke();
+  if (label && screen.length) {
+    const anchor = screen[screen.length - 1];
+    ctx.fillText(label, anchor.x + 6, anchor.y - 6);
+  }
+}

@@ -1,0 +1,61 @@
+// A finished measurement: its value and label. Lengths and angles are computed here
+// (interaction.js); region statistics and the probe's values come from the worker.
+import { angleAt, lengthBetween } from "./interaction.js";
+
+/** @typedef {import("./interaction.js").Point} Point */
+/** @typedef {import("./interaction.js").Calibration} Calibration */
+/**
+ * @typedef {{id: number, kind: string, points: Point[], label: string, detail?: string,
+ *            series: string, frame: number, result?: any}} Measurement
+ * @typedef {{client: import("../rpc/client.js").Client, id: number, uid: string,
+ *            series: number, frame: number, calibration: Calibration}} MeasureContext
+ *   uid: the series' UID (what the measurement list is kept by); series: its index
+ */
+
+/** The measurement tools, in the order of the toolbar. */
+export const MEASURE_KINDS = /** @type {const} */ (["length", "angle", "rect", "ellipse", "probe"]);
+
+/** @type {Calibration} */
+export const UNCALIBRATED = { row_mm: null, column_mm: null, kind: "uncalibrated", note: "" };
+
+/**
+ * The measurement of `kind` through `points` (image pixels), or null when the worker has
+ * no value for it (a region or probe outside the image).
+ * @param {string} kind one of MEASURE_KINDS
+ * @param {Point[]} points
+ * @param {MeasureContext} context
+ * @returns {Promise<Measurement | null>}
+ */
+export async function measure(kind, points, context) {
+  const { client, series, frame, calibration: cal } = context;
+  /** @type {Measurement} */
+  const item = { id: context.id, kind, points, label: "", series: context.uid, frame };
+  if (kind === "length") {
+    const { value, unit } = lengthBetween(points[0], points[1], cal);
+    item.label = `${value.toFixed(1)} ${unit}`;
+    item.result = { value, unit, calibration: cal.kind, note: cal.note };
+  } else if (kind === "angle") {
+    const degrees = angleAt(points[0], points[1], points[2], cal);
+    item.label = `${degrees.toFixed(1)}°`;
+    item.result = { value: degrees, unit: "deg", calibration: cal.kind, note: cal.note };
+  } else if (kind === "rect" || kind === "ellipse") {
+    const box = [points[0].x, points[0].y, points[1].x, points[1].y];
+    const stats = await client.call("region", { series, frame, kind, box });
+    if (!stats) return null;
+    item.result = stats;
+    const unit = stats.unit ? ` ${stats.unit}` : "";
+    item.label = `${stats.area.toFixed(1)} ${stats.areaUnit}, mean ${stats.mean.toFixed(1)}${unit}`;
+    item.detail = `SD ${stats.std.toFixed(1)}, min ${stats.min.toFixed(1)}, max ${stats.max.toFixed(1)}${unit}`;
+  } else if (kind === "probe") {
+    const probe = await client.call("probe", { series, frame, x: points[0].x, y: points[0].y });
+    if (!probe) return null;
+    item.result = probe;
+    const unit = probe.unit ? ` ${probe.unit}` : "";
+    const patient = probe.patient
+      ? `, patient (${probe.patient.map((/** @type {number} */ v) => v.toFixed(1)).join(", ")}) mm`
+      : "";
+    item.label = `${probe.value.toFixed(1)}${unit}`;
+    item.detail = `stored ${JSON.stringify(probe.stored)} at (${probe.column}, ${probe.row})${patient}`;
+  }
+  return item;
+}
