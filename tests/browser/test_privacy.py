@@ -43,7 +43,8 @@ def other_origin() -> Iterator[str]:
 
 
 def test_every_response_carries_the_policy(base_url: str) -> None:
-    for path in ("", "js/worker/worker.js", "js/page/main.js", "pyodide/pyodide.mjs", "py/site.pack"):
+    paths = ("", "js/worker/worker.js", "js/page/main.js", "pyodide/pyodide.mjs", "py/site.pack")
+    for path in paths:
         with urllib.request.urlopen(base_url + path) as response:
             policy = response.headers["Content-Security-Policy"]
         assert "default-src 'self'" in policy and "connect-src 'self'" in policy, path

@@ -529,7 +529,7 @@ def test_read_modality_lut(descriptor, value, vr, pixel_representation, first):
         pytest.param([0, 0, 16], list(range(65536)), "US", 65536, id="zero-means-65536"),
         pytest.param([4, 0, 8], bytes([1, 2, 3, 4]), "OW", 4, id="8-bit-packed"),
         pytest.param([4, 0, 8], bytes([1, 0, 2, 0, 3, 0, 4, 0]), "OW", 4, id="8-bit-in-words"),
-        pytest.param([4, 0, 8], [0x0101, 0x0202, 3, 4], "US", 4, id="8-bit-written-into-both-bytes"),
+        pytest.param([4, 0, 8], [0x0101, 0x0202, 3, 4], "US", 4, id="8-bit-in-both-bytes"),
     ],
 )
 def test_lut_entries_and_bits(descriptor, value, vr, expected):
