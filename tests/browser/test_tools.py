@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from lightbox.session.session import Session
+from tests.support.planted import markers_in, planted_bytes
 from tests.support.viewer import Viewer, finish, new_viewer
 from tools import synth
 
@@ -197,9 +198,38 @@ def test_tag_browser_finds_patient_name(viewer: Viewer, uniform: Path) -> None:
     summary = viewer.page.text_content("#tag-summary") or ""
     assert "Tools^Test" in summary and "Pixel Spacing" in summary
     viewer.shot("tools-tag-browser")
-    viewer.page.click("#hide-button")
+    viewer.page.click("#hide-button")  # the header is fetched again, without the values
+    viewer.page.wait_for_function(
+        "() => document.querySelector('#tag-tree [data-keyword=PatientName]')"
+        "?.textContent.includes('(hidden)')"
+    )
     assert "Tools^Test" not in (viewer.page.text_content("#tag-tree") or "")
     assert "Tools^Test" not in (viewer.page.text_content(".pane.active") or "")
+    viewer.page.click("#hide-button")
+    viewer.page.keyboard.press("t")
+
+
+def test_hide_patient_leaves_nothing_identifying_on_the_page(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    """The planted-marker file (every identifying value marked): with Hide patient on and the
+    tag browser open, no marker is anywhere in the page (its HTML, the tag tree with every
+    sequence, the summary) but the UIDs, which the viewer shows; with it off they are there."""
+    planted = tmp_path / "planted.dcm"
+    planted.write_bytes(planted_bytes())
+    viewer.choose([planted])
+    viewer.page.keyboard.press("t")
+    viewer.page.wait_for_selector("#tag-tree > div > [data-keyword=PatientName]")
+    shown = markers_in([viewer.page.content().encode()])
+    assert {"family", "patient_id", "sr_text", "private", "nested_name"} <= shown
+    viewer.page.click("#hide-button")
+    viewer.page.wait_for_function(
+        "() => document.querySelector('#tag-tree > div > [data-keyword=PatientName]')"
+        "?.textContent.includes('(hidden)')"
+    )
+    left = markers_in([viewer.page.content().encode()])
+    assert left <= {"uids", "device_uid"}, sorted(left)
+    viewer.shot("tools-tag-browser-hidden")
     viewer.page.click("#hide-button")
     viewer.page.keyboard.press("t")
 

@@ -3,7 +3,7 @@
 import { presetsFor } from "../viewer/presets.js";
 import { $, app, pane, press } from "./app.js";
 import { renderSeriesList } from "./series-list.js";
-import { drawTags, tagsShown } from "./tags.js";
+import { showTags, tagsShown } from "./tags.js";
 
 /** Set an attribute unless it already has that value. @param {Element} el @param {string} name @param {string} value */
 function setAttribute(el, name, value) {
@@ -77,7 +77,7 @@ export function setHidePatient(on) {
   press("hide-button", on);
   document.body.classList.toggle("patient-hidden", on);
   redrawAll();
-  if (tagsShown()) drawTags();
+  if (tagsShown()) void showTags(); // fetched again: hidden values are not on the page
 }
 
 /** The on-image information of every pane. */

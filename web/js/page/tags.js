@@ -5,12 +5,9 @@ import { client } from "./engine.js";
 
 /**
  * @typedef {{tag: string, keyword: string, name: string, vr: string, value: string,
- *            creator?: string, items?: Node[][]}} Node
+ *            creator?: string, items?: Node[][], hidden?: boolean}} Node
+ * @typedef {{meta: Node[], dataset: Node[], hidden: boolean}} Header
  */
-
-/** Keywords whose values identify the patient (hidden when patient information is hidden). */
-const IDENTIFYING =
-  /^(Patient|OtherPatient|Institution|ReferringPhysician|PerformingPhysician|OperatorsName|AccessionNumber|StudyID|.*Address|.*TelephoneNumbers?)/;
 
 /**
  * @param {Node} node @param {string} query lower case
@@ -30,10 +27,10 @@ function matches(node, query) {
 }
 
 /**
- * @param {Node[]} nodes @param {string} query @param {boolean} hide
+ * @param {Node[]} nodes @param {string} query
  * @returns {HTMLElement}
  */
-function tree(nodes, query, hide) {
+function tree(nodes, query) {
   const box = document.createElement("div");
   for (const node of nodes) {
     if (!matches(node, query)) continue;
@@ -43,7 +40,8 @@ function tree(nodes, query, hide) {
     left.className = "kw";
     left.textContent = node.tag;
     const right = document.createElement("span");
-    const value = hide && IDENTIFYING.test(node.keyword) ? "(hidden)" : node.value;
+    // The worker withholds what the de-identification profile would change (node.hidden).
+    const value = node.hidden ? "(hidden)" : node.value;
     right.textContent = `${node.keyword || node.name}${node.creator ? ` [${node.creator}]` : ""} ${node.vr}: ${value}`;
     row.dataset.keyword = node.keyword;
     row.append(left, right);
@@ -57,7 +55,7 @@ function tree(nodes, query, hide) {
         const label = document.createElement("div");
         label.className = "kw";
         label.textContent = `item ${i + 1}`;
-        details.append(label, tree(item, query, hide));
+        details.append(label, tree(item, query));
       });
       box.append(details);
     } else {
@@ -71,18 +69,19 @@ function tree(nodes, query, hide) {
  * @param {Node[]} nodes @param {string} keyword
  */
 function find(nodes, keyword) {
-  return nodes.find((n) => n.keyword === keyword)?.value ?? "";
+  const node = nodes.find((n) => n.keyword === keyword);
+  return node?.hidden ? "(hidden)" : (node?.value ?? "");
 }
 
 /**
  * @param {HTMLElement} treeBox
  * @param {HTMLElement} summaryBox
- * @param {{meta: Node[], dataset: Node[]}} header
+ * @param {Header} header as the worker sent it: with patient information hidden, the
+ *   identifying values are not in it at all
  * @param {any} view the frame's description
  * @param {string} search
- * @param {boolean} hide hide identifying values
  */
-export function renderTags(treeBox, summaryBox, header, view, search, hide) {
+export function renderTags(treeBox, summaryBox, header, view, search) {
   const ds = header.dataset;
   /** @type {[string, [string, string][]][]} */
   const groups = [
@@ -94,7 +93,7 @@ export function renderTags(treeBox, summaryBox, header, view, search, hide) {
         ["Birth date", "PatientBirthDate"],
         ["Sex", "PatientSex"],
         ["Age", "PatientAge"],
-      ].map(([l, k]) => [l, hide ? "(hidden)" : find(ds, k)]),
+      ].map(([l, k]) => [l, find(ds, k)]),
     ],
     [
       "Study",
@@ -102,7 +101,7 @@ export function renderTags(treeBox, summaryBox, header, view, search, hide) {
         ["Date", "StudyDate"],
         ["Description", "StudyDescription"],
         ["Accession", "AccessionNumber"],
-      ].map(([l, k]) => [l, hide && k === "AccessionNumber" ? "(hidden)" : find(ds, k)]),
+      ].map(([l, k]) => [l, find(ds, k)]),
     ],
     [
       "Equipment",
@@ -142,17 +141,23 @@ export function renderTags(treeBox, summaryBox, header, view, search, hide) {
     summaryBox.append(h, dl);
   }
   const query = search.trim().toLowerCase();
-  treeBox.replaceChildren(tree(header.meta, query, hide), tree(ds, query, hide));
+  treeBox.replaceChildren(tree(header.meta, query), tree(ds, query));
 }
 
-/** @type {any} the header shown in the tag browser */
+/** @type {Header | null} the header shown in the tag browser */
 let shownHeader = null;
 
-/** Fetch the active frame's header and show it (when a series is shown). */
+/**
+ * Fetch the active frame's header and show it (when a series is shown). With patient
+ * information hidden, the worker leaves the identifying values out.
+ */
 export async function showTags() {
   const p = pane();
   if (!p || p.series < 0) return;
-  shownHeader = await client.call("header", { series: p.series, frame: p.frame });
+  const hide = app.hidePatient;
+  const header = await client.call("header", { series: p.series, frame: p.frame, hide });
+  if (hide !== app.hidePatient) return; // toggled meanwhile: that toggle fetches again
+  shownHeader = header;
   drawTags();
 }
 
@@ -161,14 +166,7 @@ export function drawTags() {
   const p = pane();
   if (!shownHeader || !p) return;
   const search = /** @type {HTMLInputElement} */ ($("tag-search")).value;
-  renderTags(
-    $("tag-tree"),
-    $("tag-summary"),
-    shownHeader,
-    p.info?.view ?? null,
-    search,
-    app.hidePatient,
-  );
+  renderTags($("tag-tree"), $("tag-summary"), shownHeader, p.info?.view ?? null, search);
 }
 
 /** Whether the tag browser is showing. */

@@ -139,8 +139,8 @@ const methods = {
   geometry(bridge, { series }) {
     return [JSON.parse(bridge.geometry(series)), []];
   },
-  header(bridge, { series, frame }) {
-    return [JSON.parse(bridge.header(series, frame)), []];
+  header(bridge, { series, frame, hide }) {
+    return [JSON.parse(bridge.header(series, frame, Boolean(hide))), []];
   },
   async probe(bridge, { series, frame, x, y }) {
     await codecs.ensure(JSON.parse(bridge.codecs_for(series, frame)));
