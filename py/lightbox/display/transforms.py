@@ -212,6 +212,9 @@ def _entries(value: object, count: int, bits: int, little: bool) -> np.ndarray |
         if len(value) >= 2 * count:
             raw = np.frombuffer(value, dtype="<u2" if little else ">u2", count=count)
         elif bits <= 8 and len(value) >= count:
+            if not little:  # OW is swapped as 16-bit words in big endian: undo it (PS3.5 7.3)
+                words = np.frombuffer(value, dtype=">u2", count=len(value) // 2)
+                value = words.astype("<u2").tobytes() + bytes(value[len(value) // 2 * 2 :])
             raw = np.frombuffer(value, dtype=np.uint8, count=count)
         else:
             return None
@@ -223,7 +226,7 @@ def _entries(value: object, count: int, bits: int, little: bool) -> np.ndarray |
         arr = np.asarray(numbers[:count], dtype=np.int64).astype(np.uint16)
     high, low = arr >> 8, arr & 0xFF
     if bits <= 8 and np.all((high == 0) | (high == low)):
-        arr = low  # 8-bit entries, some written into both bytes of their word: one byte
+        arr = low.astype(np.uint16)  # 8-bit entries, some written into both bytes: one byte
     arr.setflags(write=False)
     return arr
 

@@ -540,6 +540,14 @@ def test_lut_entries_and_bits(descriptor, value, vr, expected):
         assert lut.data.tolist() == [1, 2, 3, 4]
 
 
+def test_8_bit_entries_packed_in_big_endian_ow_are_unswapped():
+    """Big endian swaps OW as 16-bit words (PS3.5 7.3): entries 1,2,3,4 packed a byte each
+    lie on disk as 2,1,4,3."""
+    ds = lut_dataset("VOILUTSequence", [lut_item([4, 0, 8], bytes([2, 1, 4, 3]), "OW")])
+    (lut,) = display.read_voi_luts(ds, little=False)
+    assert lut.data.tolist() == [1, 2, 3, 4]
+
+
 def test_a_lut_whose_entries_need_more_bits_than_declared_keeps_them():
     """A real XA file (../shared/corpus/xa_rf/go-dicom) declares an 8-bit Modality LUT whose
     entries run from 80 to 4022: masking them to 8 bits turned the image into noise."""
