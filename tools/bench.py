@@ -16,6 +16,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -64,7 +65,7 @@ def mark_time(page: Page, name: str, timeout_s: float = 120) -> float:
 
 
 def start_times(
-    browser: Browser, url: str, mark: str, runs: int, steps: list[dict] | None = None
+    browser: Browser, url: str, mark: str, runs: int, steps: list[dict[str, Any]] | None = None
 ) -> tuple[list[float], list[float]]:
     """Cold (new profile) and warm (same profile, second visit) navigation-to-mark times.
 
@@ -275,7 +276,9 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.time()
     print("generating data…", flush=True)
-    test_files = Path(__import__("pydicom").__file__).parent / "data" / "test_files"
+    import pydicom
+
+    test_files = Path(pydicom.__file__).parent / "data" / "test_files"
     encoded = bench_data.encoded_files()
     files = {"CT_small.dcm": (test_files / "CT_small.dcm").read_bytes()}
     files.update({f"{k}.dcm": v for k, v in encoded.items()})
@@ -289,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, data in members:
             (root / "__bench" / folder / name).write_bytes(data)
     server, url = serve_in_thread(root)
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
 
     def row(
         name: str,
@@ -312,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         browser = p.chromium.launch(executable_path=chromium.EXECUTABLE, args=CHROMIUM_ARGS)
         print("start-up…", flush=True)
         bare_cold, bare_warm = start_times(browser, url + "__bare.html", "bare-ready", args.runs)
-        boot_steps: list[dict] = []
+        boot_steps: list[dict[str, Any]] = []
         app_cold, app_warm = start_times(browser, url, "lightbox-ready", args.runs, boot_steps)
         row("cold start: navigation to ready", app_cold, bare_cold, "bare loadPyodide(), cold")
         row("warm start: navigation to ready", app_warm, bare_warm, "bare loadPyodide(), warm")

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate
 from pydicom.uid import (
     ExplicitVRLittleEndian,
@@ -26,10 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def ct_frame(rows: int = 512, cols: int = 512) -> np.ndarray:
     """A 512x512 phantom slice as 12-bit unsigned stored values."""
     hu = synth.phantom_slice(rows, cols, 0.1)
-    return np.clip(hu + 1024, 0, 4095).astype(np.uint16)
+    frame: np.ndarray = np.clip(hu + 1024, 0, 4095).astype(np.uint16)
+    return frame
 
 
-def _dataset(samples: np.ndarray, name: str, bits: int = 12):
+def _dataset(samples: np.ndarray, name: str, bits: int = 12) -> Dataset:
     ds = synth.ct_series(1, samples.shape[0], samples.shape[1], name=name)[0]
     ds.BitsStored, ds.HighBit, ds.PixelRepresentation = bits, bits - 1, 0
     ds.PixelData = samples.astype("<u2").tobytes()
@@ -55,7 +57,7 @@ def encoded_files() -> dict[str, bytes]:
     return files
 
 
-def _htj2k(samples: np.ndarray):
+def _htj2k(samples: np.ndarray) -> Dataset:
     ds = _dataset(samples, "bench-htj2k")
     with tempfile.TemporaryDirectory() as tmp:
         raw, out = Path(tmp) / "in.raw", Path(tmp) / "out.j2c"
@@ -81,7 +83,7 @@ def _htj2k(samples: np.ndarray):
     return ds
 
 
-def _jpeg8(samples: np.ndarray):
+def _jpeg8(samples: np.ndarray) -> Dataset:
     from PIL import Image  # native Pillow encodes the 8-bit baseline test frame
 
     grey = (samples >> 4).astype(np.uint8)

@@ -24,6 +24,7 @@ import urllib.parse
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PINS = ROOT / "tools" / "pins.json"
@@ -87,14 +88,15 @@ def download(requirement: str, filename: str, sha256: str, cache: Path = CACHE) 
     return target
 
 
-def official_lock() -> dict:
+def official_lock() -> dict[str, Any]:
     lock_path = PYODIDE_NPM / "pyodide-lock.json"
     if not lock_path.exists():
         raise BuildError("node_modules/pyodide is missing: run `npm ci` first")
-    return json.loads(lock_path.read_text())
+    lock: dict[str, Any] = json.loads(lock_path.read_text())
+    return lock
 
 
-def copy_pyodide_core(pins: dict, out: Path) -> None:
+def copy_pyodide_core(pins: dict[str, Any], out: Path) -> None:
     version = json.loads((PYODIDE_NPM / "package.json").read_text())["version"]
     if version != pins["pyodide"]["version"]:
         raise BuildError(f"node_modules has pyodide {version}, pinned {pins['pyodide']['version']}")
@@ -103,7 +105,9 @@ def copy_pyodide_core(pins: dict, out: Path) -> None:
         shutil.copy2(PYODIDE_NPM / name, out / name)
 
 
-def extract_pyodide_wheels(pins: dict, lock: dict, out: Path, carrier: Path) -> list[str]:
+def extract_pyodide_wheels(
+    pins: dict[str, Any], lock: dict[str, Any], out: Path, carrier: Path
+) -> list[str]:
     """Take the Pyodide wheels from the carrier, each checked against the official lock."""
     prefix = pins["pyodide"]["carrier"]["prefix"]
     names = []
@@ -229,7 +233,7 @@ def precache_version(hashes: dict[str, str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def write_precache(out: Path) -> dict:
+def write_precache(out: Path) -> dict[str, Any]:
     """Write out/precache.json for the service worker and stamp its version into out/sw.js.
 
     The list is every file under `out` except precache.json and sw.js, as URLs relative
@@ -280,7 +284,7 @@ def write_pack(archive: Path, target: Path) -> None:
     target.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
 
 
-def build(out: Path, log: Callable[[str], None] = print) -> dict:
+def build(out: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
     from tools import synth  # the demo generator needs pydicom and numpy only
 
     started = time.perf_counter()

@@ -10,6 +10,7 @@ import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -140,7 +141,7 @@ def ct_series(
     return slices
 
 
-def write_demo(out: Path, count: int = 24) -> dict:
+def write_demo(out: Path, count: int = 24) -> dict[str, Any]:
     """Write the demo study and its index (``index.json``: the files to fetch)."""
     out.mkdir(parents=True, exist_ok=True)
     names = []
@@ -182,7 +183,7 @@ def jpeg_baseline_grey(path: Path, rows: int = 96, cols: int = 128) -> Path:
     return path
 
 
-def write_case(out: Path) -> dict:
+def write_case(out: Path) -> dict[str, Any]:
     """A hosted teaching case: a small CD-like folder with a DICOMDIR, and the same as a ZIP.
 
     ``out/demo-case/`` holds DICOMDIR + files (opened with ``?case=cases/demo-case/``);

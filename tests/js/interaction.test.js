@@ -47,15 +47,17 @@ test("navigation keys", () => {
   assert.equal(frameForKey("x", 3, 10), null);
 });
 
-test("a Python traceback becomes one readable line", () => {
-  const traceback = [
-    "Traceback (most recent call last):",
-    '  File "/lib/python3.12/site-packages/lightbox/session.py", line 10, in render',
-    "lightbox.errors.DecodeError: broken.dcm: frame 1 cannot be decoded (bad data)",
-  ].join("\n");
-  assert.deepEqual(toWorkerError(new Error(traceback)), {
-    name: "DecodeError",
-    message: "broken.dcm: frame 1 cannot be decoded (bad data)",
+test("a JavaScript error becomes a WorkerError object with no file", () => {
+  assert.deepEqual(toWorkerError(new TypeError("bad")), {
+    name: "TypeError",
+    file: null,
+    reason: "bad",
+    message: "bad",
   });
-  assert.deepEqual(toWorkerError("plain text"), { name: "Error", message: "plain text" });
+  assert.deepEqual(toWorkerError("plain text"), {
+    name: "Error",
+    file: null,
+    reason: "plain text",
+    message: "plain text",
+  });
 });

@@ -2,18 +2,23 @@
 
 The worker calls these functions; results are JSON text (so None is null and
 nothing leaks proxies), and a frame is a numpy array the worker reads with
-``getBuffer()`` and releases at once.
+``getBuffer()`` and releases at once. A function that fails leaves what went
+wrong in :func:`last_error` (``{name, file, reason}``), which the worker sends
+to the page as the error object: no traceback text crosses to be parsed.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
-import lightbox_codecs  # type: ignore[import-not-found]  # registered by the worker
+import lightbox_codecs  # registered by the worker
 import numpy as np
 from pyodide.ffi import JsProxy, to_js
 
+from lightbox.core.errors import LightboxError
 from lightbox.deid import api as deid
 from lightbox.ingest import dicomdir
 from lightbox.pixels import codecs
@@ -54,22 +59,54 @@ def _json(value: Any) -> str:
     return json.dumps(value, allow_nan=False, default=str)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+#: What the last call that failed raised, as the page shows it.
+_last_error: dict[str, str | None] = {"name": "Error", "file": None, "reason": "no error"}
+
+
+def _guarded(fn: Callable[P, R]) -> Callable[P, R]:
+    """Keep the error of a failing call as ``{name, file, reason}`` for :func:`last_error`."""
+
+    @functools.wraps(fn)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except LightboxError as exc:
+            _last_error.update(name=type(exc).__name__, file=exc.name, reason=exc.reason)
+            raise
+        except Exception as exc:
+            _last_error.update(name=type(exc).__name__, file=None, reason=str(exc) or repr(exc))
+            raise
+
+    return call
+
+
+def last_error() -> str:
+    """The error of the last call that failed: ``{name, file, reason}`` (file may be null)."""
+    return _json(_last_error)
+
+
+@_guarded
 def open_files(names: JsProxy, buffers: JsProxy) -> str:
     """Open files given as parallel JS arrays of names and ArrayBuffers."""
     items = [(str(name), buffer.to_bytes()) for name, buffer in zip(names, buffers, strict=True)]
     return _json(_session.open(items))
 
 
+@_guarded
 def codecs_for(series: int, frame: int) -> str:
     """Names of the browser codecs a frame needs (the worker loads them first)."""
     return _json(_session.codecs_needed(int(series), int(frame)))
 
 
+@_guarded
 def catalog() -> str:
     """Everything open, as JSON."""
     return _json(_session.catalog())
 
 
+@_guarded
 def close_all() -> str:
     """Forget every opened file and cached frame."""
     global _session, _inspector
@@ -78,6 +115,7 @@ def close_all() -> str:
     return _json(_session.catalog())
 
 
+@_guarded
 def render(
     series: int,
     frame: int,
@@ -103,44 +141,46 @@ def render(
     return _json(rendered.info), np.ascontiguousarray(rendered.rgba)
 
 
+@_guarded
 def decode_times(series: int, frame: int, runs: int) -> str:
     """Milliseconds to decode a frame through Python, uncached, ``runs`` times (the bench)."""
     return _json(_session.decode_times(int(series), int(frame), int(runs)))
 
 
-def describe(series: int, frame: int) -> str:
-    """On-image information, geometry and calibration of a frame."""
-    return _json(_inspector.describe(int(series), int(frame)))
-
-
+@_guarded
 def header(series: int, frame: int, hide: bool = False) -> str:
     """Every element of a frame's file, for the tag browser (identifying values withheld
     when ``hide``: the page's "Hide patient information")."""
     return _json(_inspector.header(int(series), int(frame), bool(hide)))
 
 
+@_guarded
 def probe(series: int, frame: int, column: float, row: float) -> str:
     """Values and patient position under an image point."""
     return _json(_inspector.probe(int(series), int(frame), float(column), float(row)))
 
 
+@_guarded
 def region(series: int, frame: int, kind: str, box: JsProxy) -> str:
     """Statistics of a rectangle or ellipse given as [x0, y0, x1, y1] in image pixels."""
     x0, y0, x1, y1 = (float(v) for v in box)
     return _json(_inspector.region(int(series), int(frame), str(kind), (x0, y0, x1, y1)))
 
 
+@_guarded
 def thumbnail(series: int, size: int) -> tuple[str, np.ndarray]:
     """A small RGBA picture of a series' middle frame for the series browser."""
     rendered = _session.thumbnail(int(series), int(size))
     return _json(rendered.info), np.ascontiguousarray(rendered.rgba)
 
 
+@_guarded
 def geometry(series: int) -> str:
     """Frame of reference and slice positions of a series, for synchronised scrolling."""
     return _json(_inspector.geometry(int(series)))
 
 
+@_guarded
 def document(index: int) -> tuple[str, np.ndarray]:
     """An encapsulated document's MIME type and bytes (as a uint8 array for getBuffer)."""
     data, mime = _session.document(int(index))
@@ -153,12 +193,14 @@ def _deid_inputs(options: str, series: str) -> tuple[deid.DeidOptions, list[tupl
     return deid.DeidOptions.from_camel(json.loads(options)), items
 
 
+@_guarded
 def deid_preview(options: str, series: str) -> str:
     """What de-identifying the chosen series (JSON list, or null for all) would change."""
     chosen, items = _deid_inputs(options, series)
     return _json(deid.plan(items, chosen).to_json())
 
 
+@_guarded
 def deid_export(options: str, series: str) -> tuple[str, np.ndarray]:
     """De-identify the chosen series: (JSON summary with the report, the ZIP's bytes)."""
     chosen, items = _deid_inputs(options, series)
@@ -172,12 +214,14 @@ def deid_export(options: str, series: str) -> tuple[str, np.ndarray]:
     return _json(summary), np.frombuffer(export.zip, dtype=np.uint8)
 
 
+@_guarded
 def dicomdir_files(path: str, data: JsProxy) -> str:
     """The files a DICOMDIR references, relative to its folder (for a hosted case folder)."""
     parsed = dicomdir.read_dicomdir(str(path), data.to_bytes())
     return _json([entry.file for entry in parsed.entries if entry.file])
 
 
+@_guarded
 def stats() -> str:
     """Memory held by the session: file bytes and decoded-frame cache (for the bench)."""
     return _json(

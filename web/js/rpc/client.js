@@ -1,15 +1,20 @@
 // A Promise API over the worker: one pending promise per request id.
-import { toWorkerError } from "./protocol.js";
+import { toWorkerError, workerError } from "./protocol.js";
 import { adoptWorker } from "./start.js";
 
 /** @typedef {import("./protocol.js").WorkerMessage} WorkerMessage */
 /** @typedef {import("./protocol.js").Progress} Progress */
+/** @typedef {import("./protocol.js").Methods} Methods */
 
 export class WorkerError extends Error {
   /** @param {import("./protocol.js").WorkerError} error */
   constructor(error) {
     super(error.message);
     this.name = error.name;
+    /** the file the error is about, or null */
+    this.file = error.file;
+    /** what is wrong, in words */
+    this.reason = error.reason;
   }
 }
 
@@ -72,7 +77,7 @@ export class Client {
   die(reason) {
     if (this.dead) return;
     this.dead = true;
-    const error = new WorkerError({ name: "WorkerDied", message: reason });
+    const error = new WorkerError(workerError("WorkerDied", null, reason));
     this.rejectReady(error);
     for (const waiter of this.pending.values()) waiter.reject(error);
     this.pending.clear();
@@ -80,15 +85,17 @@ export class Client {
   }
 
   /**
-   * @param {string} method
-   * @param {object} args
-   * @param {Transferable[]} transfer
-   * @returns {Promise<any>}
+   * One request, typed by the contract (protocol.js Methods).
+   * @template {keyof Methods} M
+   * @param {M} method
+   * @param {Methods[M]["args"]} [args]
+   * @param {Transferable[]} [transfer]
+   * @returns {Promise<Methods[M]["result"]>}
    */
-  call(method, args = {}, transfer = []) {
+  call(method, args = /** @type {Methods[M]["args"]} */ ({}), transfer = []) {
     if (this.dead)
       return Promise.reject(
-        new WorkerError({ name: "WorkerDied", message: "the viewer's engine has stopped" }),
+        new WorkerError(workerError("WorkerDied", null, "the viewer's engine has stopped")),
       );
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

@@ -5,11 +5,16 @@
 
 /**
  * @typedef {{name: string, reason: string}} Skipped
+ * @typedef {{file: string, reason: string}} Warning
  * @typedef {{uid: string, modality: string, description: string, number: number|null,
  *            frames: number, rows: number, columns: number, photometric: string,
- *            studyUid?: string, patientKey?: string, date?: string}} SeriesInfo
- * @typedef {{index: number, name: string, kind: string, title: string, type: string, date: string, text: string}} DocumentInfo
- * @typedef {{series: SeriesInfo[], skipped: Skipped[], documents?: DocumentInfo[], report?: any}} Catalog
+ *            studyUid?: string, patientKey?: string, date?: string, overlays?: boolean,
+ *            warnings?: Warning[], ordering?: string, mixedOrientation?: boolean,
+ *            codecs?: string[], files?: string[]}} SeriesInfo
+ * @typedef {{index: number, name: string, kind: string, title: string, type: string,
+ *            date: string, text: string}} DocumentInfo
+ * @typedef {{series: SeriesInfo[], skipped: Skipped[], documents?: DocumentInfo[],
+ *            report?: any}} Catalog
  * @typedef {Catalog & {opened: string[], first: number|null, cancelled?: boolean}} OpenResult
  * @typedef {{center: number|null, width: number|null, function: string|null, explanation: string,
  *            kind?: string}} WindowInfo
@@ -17,19 +22,46 @@
  *            file: string, photometric: string, windows: WindowInfo[],
  *            windowCenter: number|null, windowWidth: number|null,
  *            windowFunction?: string, windowSource: string, decoder?: string,
- *            transferSyntax?: string, warning?: string, view?: any}} FrameInfo
+ *            transferSyntax?: string, warning?: string, view?: any, step: number,
+ *            voiIndex?: number|null, overlaysShown?: boolean, [key: string]: any}} FrameInfo
  * @typedef {{info: FrameInfo, pixels: ArrayBuffer}} RenderResult
+ * @typedef {{info: {width: number, height: number}, pixels: ArrayBuffer}} ThumbnailResult
+ * @typedef {{tag: string, keyword: string, name: string, vr: string, value: string,
+ *            creator?: string, items?: TagNode[][], hidden?: boolean}} TagNode
+ * @typedef {{meta: TagNode[], dataset: TagNode[], hidden: boolean}} Header
+ * @typedef {{frameOfReference: string|null, positions: (number|null)[]}} Geometry
  *
- * @typedef {{names: string[], buffers: ArrayBuffer[]}} OpenArgs
- * @typedef {{series: number, frame: number, center: number|null, width: number|null,
- *            invert: boolean}} RenderArgs
+ * The methods, each with its arguments and result: the one list the page calls
+ * (Client.call), the worker serves (its dispatch table) and tests/js/contract.test.js
+ * checks against both and against lightbox/browser/bridge.py.
+ * @typedef {{
+ *   open: {args: {names: string[], buffers: ArrayBuffer[]}, result: OpenResult},
+ *   catalog: {args: {}, result: Catalog},
+ *   closeAll: {args: {}, result: Catalog},
+ *   render: {args: {series: number, frame: number, center: number|null, width: number|null,
+ *            invert: boolean, overlays?: boolean, voi?: number|null, step?: number},
+ *            result: RenderResult},
+ *   thumbnail: {args: {series: number, size: number}, result: ThumbnailResult},
+ *   header: {args: {series: number, frame: number, hide?: boolean}, result: Header},
+ *   probe: {args: {series: number, frame: number, x: number, y: number}, result: any},
+ *   region: {args: {series: number, frame: number, kind: string, box: number[]}, result: any},
+ *   geometry: {args: {series: number}, result: Geometry},
+ *   document: {args: {index: number}, result: {mime: string, bytes: ArrayBuffer}},
+ *   deidPreview: {args: {options: object, series: number[]|null}, result: any},
+ *   deidExport: {args: {options: object, series: number[]|null},
+ *                result: {report: string, files: number, excluded: Skipped[], flagged: any[],
+ *                         zip: ArrayBuffer}},
+ *   dicomdirFiles: {args: {path: string, buffer: ArrayBuffer}, result: string[]},
+ *   decodeTimes: {args: {series: number, frame: number, runs: number}, result: number[]},
+ *   stats: {args: {}, result: {wasmHeap: number, bootSteps: Record<string, number>,
+ *           fileBytes: number, cacheBytes: number, cachedFrames: number}},
+ * }} Methods
+ * @typedef {keyof Methods} Method
+ * @typedef {{[M in Method]: {id: number, method: M, args: Methods[M]["args"]}}[Method]} Request
  *
- * @typedef {{id: number, method: "open", args: OpenArgs}
- *         | {id: number, method: "render", args: RenderArgs}
- *         | {id: number, method: "catalog", args: {}}
- *         | {id: number, method: "closeAll", args: {}}} Request
- *
- * @typedef {{name: string, message: string}} WorkerError
+ * An error as it crosses: the kind (the Python exception's class, e.g. DecodeError), the
+ * file it is about (null when none) and the reason in words; message is "file: reason".
+ * @typedef {{name: string, file: string|null, reason: string, message: string}} WorkerError
  * @typedef {{type: "reply", id: number, ok: true, result: any}
  *         | {type: "reply", id: number, ok: false, error: WorkerError}} Reply
  * @typedef {{type: "progress", step: string, label: string, index: number, total: number,
@@ -39,6 +71,15 @@
  * @typedef {Reply | Progress | Ready | Fatal} WorkerMessage
  */
 
+/**
+ * The error object for a failure: what the bridge kept of a Python error, or a JS error.
+ * @param {string} name @param {string|null} file @param {string} reason
+ * @returns {WorkerError}
+ */
+export function workerError(name, file, reason) {
+  return { name, file, reason, message: file ? `${file}: ${reason}` : reason };
+}
+
 /** Names of the start-up steps, in order, as the page shows them. */
 export const BOOT_STEPS = /** @type {const} */ ([
   ["runtime", "Loading the Python runtime"],
@@ -47,22 +88,12 @@ export const BOOT_STEPS = /** @type {const} */ ([
 ]);
 
 /**
- * Turn a Python traceback (or any error) into the one line a user can read:
- * "file: reason" for Lightbox's own errors.
+ * A JavaScript error (or anything thrown that is not the bridge's) as a WorkerError.
+ * Python's errors do not come this way: the bridge keeps them as objects (last_error).
  * @param {unknown} error
  * @returns {WorkerError}
  */
 export function toWorkerError(error) {
-  const text = error instanceof Error ? error.message : String(error);
-  const lines = text
-    .trim()
-    .split("\n")
-    .filter((line) => line.trim() !== "");
-  const last = lines.length ? lines[lines.length - 1] : text;
-  const match = /^([\w.]+(?:Error|Exception)):\s*(.*)$/s.exec(last);
-  if (match) {
-    const name = match[1].split(".").pop() ?? "Error";
-    return { name, message: match[2] };
-  }
-  return { name: error instanceof Error ? error.name : "Error", message: last };
+  if (error instanceof Error) return workerError(error.name, null, error.message);
+  return workerError("Error", null, String(error));
 }

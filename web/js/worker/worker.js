@@ -3,10 +3,11 @@
 // @ts-ignore -- served beside the app at run time; its types come from the npm package
 import { loadPyodide as loadPyodideUntyped } from "../../pyodide/pyodide.mjs";
 import * as codecs from "./codecs.js";
-import { BOOT_STEPS, toWorkerError } from "../rpc/protocol.js";
+import { BOOT_STEPS, toWorkerError, workerError } from "../rpc/protocol.js";
 import { fetchPack, install } from "./sitepack.js";
 
 /** @typedef {import("../rpc/protocol.js").Request} Request */
+/** @typedef {import("../rpc/protocol.js").Methods} Methods */
 /** @type {typeof import("pyodide").loadPyodide} */
 const loadPyodide = loadPyodideUntyped;
 
@@ -80,8 +81,33 @@ async function boot() {
 const booting = boot();
 booting.then(
   () => self.postMessage({ type: "ready", seconds: seconds() }),
-  (error) => self.postMessage({ type: "fatal", error: toWorkerError(error) }),
+  (error) => self.postMessage({ type: "fatal", error: bootError(error) }),
 );
+
+/**
+ * A failure before the bridge exists: a JS error, or a Python one whose traceback ends in
+ * the line that says what happened (the only Python error read as text).
+ * @param {unknown} error
+ */
+function bootError(error) {
+  if (error instanceof Error && error.name === "PythonError") {
+    const lines = error.message.trim().split("\n");
+    return workerError("PythonError", null, lines[lines.length - 1]);
+  }
+  return toWorkerError(error);
+}
+
+/**
+ * The error of a failed request: for Python's, the object the bridge kept.
+ * @param {any} bridge @param {unknown} error
+ */
+function requestError(bridge, error) {
+  if (error instanceof Error && error.name === "PythonError") {
+    const { name, file, reason } = JSON.parse(bridge.last_error());
+    return workerError(name, file, reason);
+  }
+  return toWorkerError(error);
+}
 
 /**
  * Unpack a Python (text, numpy array) pair: the text, and the array's bytes copied out
@@ -106,8 +132,13 @@ function takePair(pair, type) {
   }
 }
 
-/** @type {Record<string, (bridge: any, args: any) => [any, Transferable[]] | Promise<[any, Transferable[]]>>} */
-const methods = {
+/**
+ * The one dispatch table: a handler per method of the contract (protocol.js Methods),
+ * each returning its result and what to transfer.
+ * @type {{[M in keyof Methods]: (bridge: any, args: Methods[M]["args"]) =>
+ *   [Methods[M]["result"], Transferable[]] | Promise<[Methods[M]["result"], Transferable[]]>}}
+ */
+export const methods = {
   open(bridge, { names, buffers }) {
     return [JSON.parse(bridge.open_files(names, buffers)), []];
   },
@@ -183,13 +214,16 @@ const methods = {
 
 self.onmessage = async (/** @type {MessageEvent<Request>} */ event) => {
   const { id, method, args } = event.data;
+  /** @type {any} */
+  let bridge = null;
   try {
-    const { bridge } = await booting;
-    const handler = methods[method];
+    ({ bridge } = await booting);
+    const handler = /** @type {(bridge: any, args: any) => any} */ (methods[method]);
     if (!handler) throw new Error(`unknown method ${method}`);
     const [result, transfer] = await handler(bridge, args);
     self.postMessage({ type: "reply", id, ok: true, result }, { transfer });
   } catch (error) {
-    self.postMessage({ type: "reply", id, ok: false, error: toWorkerError(error) });
+    const reply = bridge ? requestError(bridge, error) : toWorkerError(error);
+    self.postMessage({ type: "reply", id, ok: false, error: reply });
   }
 };
