@@ -36,6 +36,8 @@ _ORIENTATION_TOLERANCE = 1e-3
 _VALUE_ERRORS = (BytesLengthException, KeyError, NotImplementedError, TypeError, ValueError)
 #: Names shown per line of text before "and N more".
 _SHOWN = 5
+#: Warnings listed in the text before "and N more" (all of them are in the JSON).
+_WARNINGS_SHOWN = 10
 #: File names that operating systems leave behind (macOS, Windows).
 _SYSTEM_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini", ".localized"})
 
@@ -168,6 +170,23 @@ def _series_label(ds: Dataset) -> str:
 
 
 @dataclass(frozen=True)
+class FileWarning:
+    """A file that opened, and what is wrong with it (cut short, frames missing, junk bits)."""
+
+    file: str
+    reason: str
+
+    @property
+    def damaged(self) -> bool:
+        """Part of the file is missing: it is truncated, or holds fewer frames than declared."""
+        return any(words in self.reason for words in _DAMAGE_WORDS)
+
+
+#: Words of the warnings that say data is missing (lightbox.ingest.structure, pixels.checks).
+_DAMAGE_WORDS = ("truncated", "cut short", "frames are present", "frame is missing")
+
+
+@dataclass(frozen=True)
 class SkipGroup:
     """Skipped files of one kind."""
 
@@ -220,6 +239,7 @@ class Completeness:
     gaps: tuple[SeriesGap, ...] = ()
     lossy: tuple[LossySeries, ...] = ()
     notes: tuple[str, ...] = ()
+    warnings: tuple[FileWarning, ...] = ()
 
     @property
     def several_patients(self) -> bool:
@@ -229,7 +249,8 @@ class Completeness:
     def complete(self) -> bool:
         """Nothing listed is missing, no series has gaps, nothing was damaged."""
         bad = {SkipKind.DAMAGED, SkipKind.ARCHIVE}
-        return not (self.missing or self.gaps or any(g.kind in bad for g in self.skipped))
+        damaged = any(g.kind in bad for g in self.skipped) or any(w.damaged for w in self.warnings)
+        return not (self.missing or self.gaps or damaged)
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON-ready values (camelCase keys), its text included."""
@@ -267,6 +288,7 @@ class Completeness:
                 {"series": s.series_uid, "label": s.label, "images": s.images} for s in self.lossy
             ],
             "notes": list(self.notes),
+            "warnings": [{"file": w.file, "reason": w.reason} for w in self.warnings],
             "text": self.to_text(),
         }
 
@@ -297,6 +319,12 @@ class Completeness:
             "with loss; fine detail may differ from the original."
             for s in self.lossy
         )
+        if self.warnings:
+            lines.append("Opened with warnings:")
+            shown = self.warnings[:_WARNINGS_SHOWN]
+            lines.extend(f"- {_base(w.file)}: {w.reason}" for w in shown)
+            if len(self.warnings) > len(shown):
+                lines.append(f"- and {len(self.warnings) - len(shown)} more warnings")
         if self.notes:
             lines.append("Notes:")
             lines.extend(f"- {note}" for note in self.notes)
@@ -357,6 +385,7 @@ def build_report(
     missing: Iterable[str] = (),
     unreferenced: Iterable[str] = (),
     notes: Iterable[str] = (),
+    warnings: Iterable[FileWarning] = (),
 ) -> Completeness:
     """Build the completeness report from plain inputs.
 
@@ -373,6 +402,10 @@ def build_report(
         no DICOMDIR lists (see :func:`lightbox.dicomdir.reconcile`).
     notes : iterable of str
         Other findings in plain words (DICOMDIR problems, inexact matches).
+    warnings : iterable of FileWarning
+        What is wrong with files that opened anyway (truncated, frames
+        missing, stored values above Bits Stored); those saying data is
+        missing make the report incomplete.
 
     References
     ----------
@@ -414,6 +447,7 @@ def build_report(
             if (count := sum(1 for f in members if f.lossy))
         ),
         notes=tuple(notes),
+        warnings=tuple(warnings),
     )
 
 

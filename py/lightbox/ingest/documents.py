@@ -8,11 +8,13 @@ text; anything else is listed with its SOP Class name rather than hidden.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
+
+from lightbox.ingest import structure
 
 #: How deep an SR content tree is followed before it is cut (malformed trees can loop).
 MAX_SR_DEPTH = 32
@@ -20,7 +22,11 @@ MAX_SR_DEPTH = 32
 
 @dataclass(frozen=True)
 class Document:
-    """A non-image object: kind is "pdf", "sr" or "other"."""
+    """A non-image object: kind is "pdf", "sr" or "other".
+
+    ``warnings`` says what is wrong with its bytes (a file cut short inside a
+    sequence): it is listed anyway, with what could be read.
+    """
 
     name: str
     kind: str
@@ -29,11 +35,22 @@ class Document:
     date: str
     text: str = ""
     mime: str = ""
+    warnings: tuple[str, ...] = ()
 
 
 def read_document(name: str, data: bytes) -> Document:
-    """Describe a DICOM object that has no image (its bytes stay with the caller)."""
+    """Describe a DICOM object that has no image (its bytes stay with the caller).
+
+    pydicom reads a file cut short as far as it goes, silently: where it is
+    cut is found from its element headers (:mod:`lightbox.ingest.structure`)
+    and said in ``warnings``.
+    """
     ds = dcmread(io.BytesIO(data), force=True)
+    cut = structure.dataset_truncation(data, ds)
+    return replace(_describe(name, ds), warnings=(cut.message,) if cut else ())
+
+
+def _describe(name: str, ds: Dataset) -> Document:
     sop = ds.get("SOPClassUID") or (
         ds.file_meta.get("MediaStorageSOPClassUID") if ds.get("file_meta") else None
     )

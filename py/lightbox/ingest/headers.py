@@ -2,6 +2,8 @@
 
 Only headers are parsed here (``stop_before_pixels``); pixel data stays in the
 file's bytes until a frame is asked for (see :mod:`lightbox.pixels.decode`).
+Where pydicom reads damaged bytes silently (a file cut short, ``DICM`` at
+offset 128 of a bare data set, implicit VR big endian) this module says so.
 """
 
 from __future__ import annotations
@@ -12,12 +14,18 @@ from dataclasses import dataclass
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError as PydicomInvalidDicomError
 from pydicom.pixels.decoders.base import get_decoder
 from pydicom.pixels.utils import get_expected_length
-from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.uid import (
+    UID,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ImplicitVRLittleEndian,
+)
 
 from lightbox.core.errors import InvalidDicomError, NoPixelDataError, NotDicomError
+from lightbox.ingest import structure
+from lightbox.ingest.structure import Encoding, Fragments
 
 #: Tags of the three pixel data elements, PS3.3 C.7.6.3 / C.7.6.24.
 PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
@@ -41,11 +49,18 @@ class Header:
         The transfer syntax the pixel data is encoded with.
     frames : int
         (0028,0008) Number of Frames, 1 when absent.
+    warnings : tuple of str
+        What is wrong with the bytes that still lets the file open: the pixel
+        data, or an element after it, declares more bytes than remain.
+    fragments : Fragments or None
+        The items of encapsulated pixel data, when its place in the bytes is known.
     """
 
     dataset: Dataset
     transfer_syntax: UID
     frames: int
+    warnings: tuple[str, ...] = ()
+    fragments: Fragments | None = None
 
 
 def looks_like_dicom(data: bytes) -> bool:
@@ -60,50 +75,141 @@ def looks_like_dicom(data: bytes) -> bool:
     ----------
     PS3.10 7.1 DICOM File Meta Information.
     """
-    if data[_PREAMBLE : _PREAMBLE + 4] == _MAGIC:
-        return True
+    return data[_PREAMBLE : _PREAMBLE + 4] == _MAGIC or bare_encoding(data) is not None
+
+
+def bare_encoding(data: bytes) -> Encoding | None:
+    """How a bare data set (no preamble, no file meta) is encoded, judged by its first element.
+
+    Its group must read as 0002 or 0008, which it does in one byte order only;
+    it is explicit VR when a VR follows the tag, implicit when a plausible
+    length does. None when the bytes do not start like a data set.
+    """
     if len(data) < 8:
-        return False
-    for order in ("<", ">"):
+        return None
+    for little in (True, False):
+        order = "<" if little else ">"
         group, element = struct.unpack(order + "HH", data[:4])
         if group not in _FIRST_GROUPS or element > 0x0100:
             continue
         vr = data[4:6]
         if vr.isalpha() and vr.isupper():
-            return True
+            return Encoding(little=little, implicit=False)
         (length,) = struct.unpack(order + "I", data[4:8])
         if length < len(data):
-            return True
-    return False
+            return Encoding(little=little, implicit=True)
+    return None
+
+
+def framed(data: bytes) -> bytes:
+    """The bytes as pydicom must be given them to read what they mean.
+
+    pydicom takes ``DICM`` at offset 128 for the PS3.10 preamble and magic,
+    whatever comes before. A bare data set whose bytes happen to hold
+    ``DICM`` there (inside a value) would be read from the middle of that
+    value. When the bytes after ``DICM`` are not File Meta Information and
+    the bytes from the first one walk as ascending elements of a data set
+    across offset 132, they are a bare data set: a zero preamble and
+    ``DICM`` are put in front (the data set's bytes are unchanged). Any
+    other bytes are returned as they are.
+
+    References
+    ----------
+    PS3.10 7.1 (preamble, prefix, File Meta Information in group 0002).
+    """
+    end = _PREAMBLE + len(_MAGIC)
+    if data[_PREAMBLE:end] != _MAGIC or _file_meta_at(data, end):
+        return data
+    encoding = bare_encoding(data)
+    if encoding is None:
+        return data
+    tags = structure.top_level_tags(data, 0, encoding, end)
+    if not tags or any(a >= b for a, b in zip(tags, tags[1:], strict=False)):
+        return data
+    return bytes(_PREAMBLE) + _MAGIC + data
+
+
+def _file_meta_at(data: bytes, at: int) -> bool:
+    """Whether an explicit VR little endian group 0002 element begins at ``at``."""
+    vr = data[at + 4 : at + 6]
+    return data[at : at + 2] == b"\x02\x00" and vr.isalpha() and vr.isupper()
+
+
+def _refuse_guess_we_cannot_make(name: str, data: bytes) -> None:
+    """Refuse a data set without a transfer syntax whose encoding pydicom would guess wrong.
+
+    Without File Meta Information pydicom guesses the encoding: implicit VR
+    is always taken as little endian. Implicit VR big endian is no DICOM
+    transfer syntax (PS3.5 Annex A); read as little endian its lengths,
+    undefined ones and item tags included, are nonsense.
+    """
+    start = structure.dataset_start(data)
+    if start > _PREAMBLE + len(_MAGIC):  # File Meta Information: the transfer syntax is declared
+        return
+    encoding = bare_encoding(data[start:])
+    if encoding is not None and encoding.implicit and not encoding.little:
+        raise InvalidDicomError(
+            name,
+            "the data set has no File Meta Information and is encoded implicit VR big endian, "
+            "which is not a DICOM transfer syntax (PS3.5 Annex A): it cannot be read reliably",
+        )
 
 
 def read_header(name: str, data: bytes) -> Header:
     """Parse the header of one file and check that it holds a showable image.
+
+    A file cut short is refused with where it is cut when what is missing
+    includes the image (a length before the pixel data runs past the end); a
+    cut inside the pixel data, or after it, opens with that said in
+    ``Header.warnings``. Declared lengths are compared with the bytes that
+    remain, never allocated (:mod:`lightbox.ingest.structure`).
 
     Raises
     ------
     NotDicomError
         The content is not DICOM.
     InvalidDicomError
-        The header cannot be parsed, or declares nonsense.
+        The header cannot be parsed, declares nonsense, or is cut short before
+        the pixel data; or a bare data set is in an encoding pydicom would
+        guess wrong (implicit VR big endian).
     NoPixelDataError
         A valid DICOM object without an image (report, SR, plan...).
+
+    References
+    ----------
+    PS3.5 7.1 (element lengths), PS3.10 7.1 (preamble and File Meta Information).
     """
     if not looks_like_dicom(data):
         raise NotDicomError(name, "not a DICOM file (no DICM marker and no DICOM header)")
+    data = framed(data)
+    _refuse_guess_we_cannot_make(name, data)
     stream = io.BytesIO(data)
     try:
         ds = dcmread(stream, stop_before_pixels=True, force=True)
-    except (PydicomInvalidDicomError, EOFError, ValueError, struct.error, KeyError) as exc:
-        raise InvalidDicomError(name, f"the DICOM header cannot be read ({exc})") from exc
+    except Exception as exc:  # damaged bytes make pydicom (and zlib) raise many kinds
+        cut = structure.truncation(data, _declared_encoding(data))
+        reason = cut.message if cut else f"the DICOM header cannot be read ({exc})"
+        raise InvalidDicomError(name, reason) from exc
+    if len(ds) == 0:  # File Meta Information at most: the data set itself is missing
+        cut = structure.truncation(data, None)
+        empty = f"the file holds no data set: it is truncated ({len(data)} bytes)"
+        raise InvalidDicomError(name, cut.message if cut else empty)
     syntax = _transfer_syntax(ds)
-    pixel_bytes = _pixel_bytes_available(data, stream.tell(), ds, syntax)
+    offset = stream.tell()
+    try:
+        pixel_bytes = _pixel_bytes_available(data, offset, ds, syntax)
+    except Exception as exc:
+        raise InvalidDicomError(name, f"the DICOM data cannot be read ({exc})") from exc
     if pixel_bytes is None:
-        if stream.tell() >= len(data) and _expects_image(ds):
-            raise InvalidDicomError(
-                name,
-                f"the file ends before its pixel data: it is truncated ({len(data)} bytes)",
-            )
+        if _expects_image(ds):
+            cut = structure.dataset_truncation(data, ds)
+            if cut is not None:
+                raise InvalidDicomError(name, cut.message)
+            if offset >= len(data):
+                raise InvalidDicomError(
+                    name,
+                    f"the file ends before its pixel data: it is truncated ({len(data)} bytes)",
+                )
         raise NoPixelDataError(name, f"no image in this object ({_sop_class_name(ds)})")
     _check_image_module(name, ds)
     _check_decoder(name, syntax)
@@ -111,7 +217,66 @@ def read_header(name: str, data: bytes) -> Header:
     # Short native pixel data opens: the session shows what is there with a warning.
     if not syntax.is_compressed and pixel_bytes == 0 < get_expected_length(ds, "bytes"):
         raise InvalidDicomError(name, "pixel data is empty: the file ends at its pixel data")
-    return Header(ds, syntax, frames)
+    warnings, fragments = _pixel_data_shape(data, offset, ds, syntax)
+    return Header(ds, syntax, frames, warnings, fragments)
+
+
+def _pixel_data_shape(
+    data: bytes, offset: int, ds: Dataset, syntax: UID
+) -> tuple[tuple[str, ...], Fragments | None]:
+    """Truncation of the pixel data element at ``offset`` or of what follows it; its fragments.
+
+    The usual file ends with its pixel data, so this reads one element header
+    (and, when encapsulated, one header per fragment). Nothing is known of a
+    deflated file's offsets: nothing is said.
+    """
+    implicit, little = ds.original_encoding
+    if syntax == DeflatedExplicitVRLittleEndian or implicit is None or little is None:
+        return (), None
+    declared = Encoding(little=little, implicit=implicit)
+    encoding = structure.found_encoding(data, structure.dataset_start(data), declared)
+    element = structure.read_element(data, offset, encoding)
+    if element is None:
+        return (), None
+    fragments = None
+    if element.length == 0xFFFFFFFF:
+        fragments = structure.fragments_or_none(data, element.value)
+        if fragments is None:
+            return (), None
+        if fragments.truncation is not None:
+            return (fragments.truncation.message,), fragments
+        end = fragments.end
+    elif element.end > len(data):
+        cut = structure.Truncation(
+            (structure.label(element.tag),), element.length, len(data) - element.value
+        )
+        return (cut.message,), None
+    else:
+        end = element.end
+    return _after_pixel_data(data, end, element.tag, encoding), fragments
+
+
+def _after_pixel_data(data: bytes, end: int, pixel_tag: int, encoding: Encoding) -> tuple[str, ...]:
+    """Truncation of elements after the pixel data; bytes that are not elements are ignored.
+
+    Some writers leave padding or junk after the pixel data. Only elements
+    that follow it in tag order and declare more than remains are a cut.
+    """
+    following = structure.read_element(data, end, encoding)
+    if following is None or following.tag <= pixel_tag:
+        return ()
+    cut = structure.find_truncation(data, end, encoding)
+    return (cut.message,) if cut is not None and not cut.header else ()
+
+
+def _declared_encoding(data: bytes) -> Encoding | None:
+    """The data set's encoding from the bytes alone: its transfer syntax, or a bare guess."""
+    syntax = structure.meta_transfer_syntax(data)
+    if syntax is None:
+        return bare_encoding(data[structure.dataset_start(data) :])
+    if syntax == DeflatedExplicitVRLittleEndian:
+        return None
+    return Encoding(little=syntax != ExplicitVRBigEndian, implicit=syntax == ImplicitVRLittleEndian)
 
 
 def _transfer_syntax(ds: Dataset) -> UID:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import struct
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -200,18 +201,65 @@ def encapsulated_start(data: bytes, fmt: PixelFormat) -> int | None:
     return stream.tell() + found[3]
 
 
+def _first_item(value: bytes | memoryview, at: int) -> memoryview | None:
+    """The first fragment after the Basic Offset Table item at ``at`` (PS3.5 A.4), as a view."""
+    view = memoryview(value)
+    for _ in range(2):  # the offset table's item, then the first fragment's
+        found = _element_header(bytes(view[at : at + 8]), 0, little=True, implicit=True)
+        if found is None or found[0] != 0xFFFEE000 or found[2] == 0xFFFFFFFF:
+            return None
+        start, at = at + 8, at + 8 + found[2]
+    return view[start:at] if at <= len(view) else None
+
+
+def first_fragment(data: bytes, fmt: PixelFormat, start: int | None) -> memoryview | None:
+    """The first fragment of a file's encapsulated pixel data (where a JPEG keeps its markers).
+
+    From ``start`` (:func:`encapsulated_start`) without parsing anything; a file
+    without one (Extended Offset Table, no file meta, odd encodings) is parsed
+    once. None for native data, or when no fragment can be found.
+    """
+    if fmt.is_native:
+        return None
+    if start is not None:
+        return _first_item(data, start)
+    try:
+        ds = dcmread(io.BytesIO(data), force=True)
+        value = ds.get(_PIXEL_KEYWORDS[_PIXEL_DATA])
+    except Exception:  # a file pydicom cannot read: the header alone decides
+        return None
+    return _first_item(bytes(value), 0) if isinstance(value, bytes) else None
+
+
+def codec_for(fmt: PixelFormat, fragment: bytes | memoryview | None) -> codecs.Choice:
+    """Which codec decodes a file whose first fragment is ``fragment`` (see codecs.choose_codec)."""
+    return codecs.choose_codec(fmt.transfer_syntax, fmt.samples, fmt.photometric.value, fragment)
+
+
+def file_codec(data: bytes, fmt: PixelFormat, start: int | None = None) -> codecs.Choice:
+    """The codec decision for a whole file: made once, then loaded and used as it is.
+
+    Only colour JPEG needs its codestream looked at (:func:`codecs.needs_codestream`);
+    every other file is decided by its header.
+    """
+    needed = codecs.needs_codestream(fmt.transfer_syntax, fmt.samples)
+    return codec_for(fmt, first_fragment(data, fmt, start) if needed else None)
+
+
 def native_view(
     data: bytes, index: int, fmt: PixelFormat, extent: PixelExtent | None
 ) -> np.ndarray | None:
     """A frame of native little-endian greyscale as a read-only view into the file's bytes.
 
     No copy and no decode: the file's bytes are the stored values when each
-    sample fills its Bits Allocated (8, 16 or 32, no unused high bits to mask)
-    and the frame is complete. None when that does not hold.
+    sample fills its Bits Allocated (8, 16 or 32, no unused high bits to mask),
+    the frame is complete and its byte order is the machine's. None when that
+    does not hold (Explicit VR Big Endian among others: :func:`decode_frame`
+    swaps it into native order).
     """
-    size = fmt.bits_allocated // 8
     if (
-        extent is None
+        sys.byteorder != "little"
+        or extent is None
         or extent.tag != 0x7FE00010
         or fmt.samples != 1
         or fmt.is_float
@@ -221,12 +269,13 @@ def native_view(
         or UID(fmt.transfer_syntax) == ExplicitVRBigEndian
     ):
         return None
+    size = fmt.bits_allocated // 8
+    dtype = np.dtype(f"<{'i' if fmt.pixel_representation else 'u'}{size}")
     count = fmt.rows * fmt.columns
     start = extent.offset + index * count * size
     if start + count * size > extent.offset + extent.present:
         return None
-    kind = "i" if fmt.pixel_representation else "u"
-    view: np.ndarray = np.frombuffer(data, dtype=f"<{kind}{size}", count=count, offset=start)
+    view: np.ndarray = np.frombuffer(data, dtype=dtype, count=count, offset=start)
     return view.reshape(fmt.rows, fmt.columns)
 
 
@@ -330,7 +379,12 @@ def _bit_stream(value: bytes, vr: str, fmt: PixelFormat) -> bytes:
 
 
 def _decode(
-    data: bytes, index: int, fmt: PixelFormat, correct_bits: bool = True, start: int | None = None
+    data: bytes,
+    index: int,
+    fmt: PixelFormat,
+    correct_bits: bool = True,
+    start: int | None = None,
+    codec: codecs.Choice | None = None,
 ) -> np.ndarray:
     """Decode one frame, reading only that frame's bytes where pydicom can.
 
@@ -341,21 +395,23 @@ def _decode(
     files without file meta (whose transfer syntax was inferred from the
     header) and a few oddly encapsulated ones go through a full parse instead.
     ``correct_bits=False`` keeps the bits above High Bit as they are in the file.
+    ``codec`` is the file's decision (:func:`file_codec`), made here when not given.
     """
-    plugin = codecs.plugin_for(fmt.transfer_syntax)
-    options: dict[str, Any] = {} if correct_bits else {"correct_unused_bits": False}
+    if codec is None and codecs.installed():
+        codec = file_codec(data, fmt, start)
+    options: dict[str, Any] = codecs.plugin_options(codec, fmt.transfer_syntax)
+    if not correct_bits:
+        options["correct_unused_bits"] = False
     if start is not None:
         stream = io.BytesIO(data)  # shares the bytes; pydicom reads the fragments from here
         stream.seek(start)
         frame: np.ndarray = get_decoder(UID(fmt.transfer_syntax)).as_array(
-            stream, index=index, decoding_plugin=plugin, **options, **_pixel_options(fmt)
+            stream, index=index, **options, **_pixel_options(fmt)
         )[0]
         return frame
     if not fmt.full_parse:
         try:
-            arr: np.ndarray = pixel_array(
-                io.BytesIO(data), index=index, decoding_plugin=plugin, **options
-            )
+            arr: np.ndarray = pixel_array(io.BytesIO(data), index=index, **options)
             return arr
         except (ValueError, KeyError, EOFError, AttributeError):
             if fmt.bits_allocated == 1 and fmt.is_native:
@@ -370,7 +426,7 @@ def _decode(
     if fmt.bits_allocated == 1 and fmt.is_native and "PixelData" in ds:
         value = _bit_stream(bytes(ds.PixelData), str(ds["PixelData"].VR), fmt)
         return _single_bit_frame(value, index, fmt)
-    full: np.ndarray = pixel_array(ds, index=index, decoding_plugin=plugin, **options)
+    full: np.ndarray = pixel_array(ds, index=index, **options)
     return full
 
 
@@ -391,8 +447,24 @@ def ybr_partial_to_rgb(ybr: np.ndarray, bits: int) -> np.ndarray:
     return out
 
 
+def native_order(arr: np.ndarray) -> np.ndarray:
+    """``arr`` with its samples in the machine's byte order (the same array when they are).
+
+    pydicom returns Explicit VR Big Endian pixel data (PS3.5 A.3) with a
+    big-endian dtype (``>i2``): the values are right, but code that views the
+    bytes under another dtype (``view("u2")``) or hands the buffer on (to the
+    canvas, to JavaScript) would read them little endian. Every decoded frame
+    leaves this module in native order.
+    """
+    if arr.dtype.isnative:
+        return arr
+    swapped: np.ndarray = arr.astype(arr.dtype.newbyteorder("="))
+    return swapped
+
+
 def _finish(arr: np.ndarray, fmt: PixelFormat) -> np.ndarray:
-    """Colour fixes pydicom leaves to us: partial-range YCbCr of native data to RGB."""
+    """What pydicom leaves to us: native byte order; partial-range YCbCr of native data to RGB."""
+    arr = native_order(arr)
     if arr.ndim == 3 and fmt.photometric.is_ybr_partial and fmt.is_native:
         return ybr_partial_to_rgb(arr, fmt.bits_allocated)
     return arr
@@ -417,7 +489,12 @@ def _pixel_options(fmt: PixelFormat) -> dict[str, Any]:
 
 
 def decode_raw(
-    name: str, data: bytes, index: int, fmt: PixelFormat, start: int | None = None
+    name: str,
+    data: bytes,
+    index: int,
+    fmt: PixelFormat,
+    start: int | None = None,
+    codec: codecs.Choice | None = None,
 ) -> np.ndarray:
     """Decode frame ``index`` keeping the bits above High Bit (overlays live there).
 
@@ -426,7 +503,7 @@ def decode_raw(
     for the overlay planes of PS3.3 C.9.2 (retired embedded form).
     """
     try:
-        arr = _decode(data, index, fmt, correct_bits=False, start=start)
+        arr = _decode(data, index, fmt, correct_bits=False, start=start, codec=codec)
     except Exception as exc:  # a codec can raise anything; report it as one error
         raise decode_error(name, index, exc) from exc
     return _finish(arr, fmt)
@@ -446,7 +523,12 @@ def decode_error(name: str, index: int, exc: Exception) -> DecodeError:
 
 
 def decode_frame(
-    name: str, data: bytes, index: int, fmt: PixelFormat, start: int | None = None
+    name: str,
+    data: bytes,
+    index: int,
+    fmt: PixelFormat,
+    start: int | None = None,
+    codec: codecs.Choice | None = None,
 ) -> np.ndarray:
     """Decode frame ``index`` of a file's bytes into stored values.
 
@@ -462,6 +544,9 @@ def decode_frame(
         The header's pixel format.
     start : int, optional
         Where the encapsulated Pixel Data value begins (:func:`encapsulated_start`).
+    codec : codecs.Choice, optional
+        The file's codec decision (:func:`file_codec`): the codec the browser
+        loaded for it. Made from the file when not given.
 
     Returns
     -------
@@ -475,7 +560,7 @@ def decode_frame(
     PS3.5 8.1.1 (Bits Allocated, Bits Stored, High Bit); PS3.3 C.7.6.3.1.2.
     """
     try:
-        arr = _decode(data, index, fmt, start=start)
+        arr = _decode(data, index, fmt, start=start, codec=codec)
     except Exception as exc:  # a codec can raise anything; report it as one error
         raise decode_error(name, index, exc) from exc
     return stored_values(_finish(arr, fmt), fmt)

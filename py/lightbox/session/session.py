@@ -10,10 +10,11 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from pydicom.dataset import Dataset
 
 from lightbox.catalog import report
 from lightbox.catalog.series import Series, SeriesEntry, build_series, entry_from_header
@@ -23,14 +24,20 @@ from lightbox.deid import identifying
 from lightbox.display import frames
 from lightbox.display import overlays as planes
 from lightbox.display import transforms as display
-from lightbox.ingest import archive, dicomdir, documents
+from lightbox.ingest import archive, dicomdir, documents, structure
 from lightbox.ingest import headers as ingest
 from lightbox.inspect import describe, measure
 from lightbox.inspect import tags as header
-from lightbox.pixels import codecs
+from lightbox.pixels import checks, codecs
 from lightbox.pixels import decode as pixels
 
 DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
+#: The most bytes of missing pixel data filled in to show a frame that is cut short.
+#: Showing it pads the pixel data to its declared size, so a file that declares far more
+#: than it holds (gigabytes, say) would allocate all of it: past this cap the cut frame
+#: is not shown (and the file is skipped when no frame is complete). Memory used for a
+#: short file stays within its own size plus this.
+MAX_FILL_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,10 @@ class OpenedFile:
     overlay_planes: tuple[planes.OverlayPlane, ...] = ()
     #: Where the native pixel data lies and how much of it is present (None: encapsulated).
     extent: pixels.PixelExtent | None = None
+    #: Frames listed: those present in whole or (when it can be shown) in part.
+    shown_frames: int = 1
+    #: What is wrong with the file that still let it open, in words (the catalog's warnings).
+    warnings: tuple[str, ...] = ()
 
     def parameters(self, index: int) -> frames.FrameParameters:
         """Display parameters of frame ``index`` (per frame for Enhanced objects)."""
@@ -127,6 +138,8 @@ class Session:
         self._descriptions: dict[FrameRef, dict[str, Any]] = {}
         #: Where each compressed file's Pixel Data value begins, found on its first decode.
         self._starts: dict[int, int | None] = {}
+        #: Each file's codec decision, made once: what the worker loads is what decodes.
+        self._codecs: dict[int, codecs.Choice] = {}
 
     # -- opening -----------------------------------------------------------------
 
@@ -164,6 +177,7 @@ class Session:
     ) -> str | None:
         """Open one file of a drop; return its series UID, or None (skipped, DICOMDIR, document)."""
         self._present.append(name)
+        data = ingest.framed(data)  # a bare data set with DICM at offset 128 is read as one
         if dicomdir.is_dicomdir(data):  # used to organise and report, not listed as skipped
             try:
                 self._dicomdirs.append(dicomdir.read_dicomdir(name, data))
@@ -180,6 +194,10 @@ class Session:
             return None
         except LightboxError as exc:
             skipped.append(Skipped(name, exc.reason))
+            return None
+        except Exception as exc:  # a defect of ours must not take the rest of the drop down
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+            skipped.append(Skipped(name, f"the file could not be opened ({reason})"))
             return None
         if opened is None:
             return None
@@ -198,7 +216,14 @@ class Session:
             unreferenced=[p for p in dicomdir.unreferenced_by_all(results) if p in images],
             notes=[n for d in self._dicomdirs for n in d.problems]
             + [n for r in results for n in r.notes()],
+            warnings=self.warnings(),
         )
+
+    def warnings(self) -> list[report.FileWarning]:
+        """What is wrong with every file that opened (images, then documents), in words."""
+        found = [report.FileWarning(f.name, w) for f in self.files for w in f.warnings]
+        found += [report.FileWarning(d.name, w) for d, _ in self.documents for w in d.warnings]
+        return found
 
     def files_of(self, series: Iterable[int] | None = None) -> list[tuple[str, bytes]]:
         """(name, bytes) of every file behind the given series (all series when None)."""
@@ -244,6 +269,7 @@ class Session:
             overlay_planes=planes.read_overlays(ds, fmt.bits_allocated, display.little_endian(ds)),
             extent=pixels.pixel_extent(data, fmt),
         )
+        opened = _checked(opened)
         if sop:
             self._sop_uids[sop] = name
         return opened
@@ -252,16 +278,21 @@ class Session:
         index = len(self.files)
         self.files.append(opened)
         entry = entry_from_header(
-            index, batch, opened.header.dataset, opened.header.frames, f"lightbox-file-{index}"
+            index, batch, opened.header.dataset, opened.shown_frames, f"lightbox-file-{index}"
         )
         self._entries.append(entry)
         self._facts.append(
-            report.image_facts(opened.name, opened.header.dataset, opened.header.frames)
+            report.image_facts(opened.name, opened.header.dataset, opened.shown_frames)
         )
         return entry.series_uid
 
     def catalog(self) -> dict[str, Any]:
-        """Everything open, JSON-ready: ``{series: [...], skipped: [...]}``."""
+        """Everything open, JSON-ready: ``{series: [...], skipped: [...]}``.
+
+        Each series and each document carries ``warnings``: what is wrong with
+        its files that still let them open, as ``{"file": name, "reason": text}``
+        (the report's ``warnings`` lists them all).
+        """
         return {
             "series": [self._series_json(s) for s in self.series],
             "skipped": [_skipped_json(s) for s in self.skipped],
@@ -288,6 +319,11 @@ class Session:
             "patientKey": self._patient_key(series.patient),
             "date": series.date,
             "overlays": any(self.files[i].overlay_planes for i in {f.file for f in series.frames}),
+            "warnings": [
+                {"file": self.files[i].name, "reason": reason}
+                for i in sorted({f.file for f in series.frames})
+                for reason in self.files[i].warnings
+            ],
         }
 
     # -- rendering ---------------------------------------------------------------
@@ -309,10 +345,9 @@ class Session:
 
     def decoder_for(self, ref: FrameRef) -> str:
         """Which decoder serves a frame: a browser codec's name, or "pydicom"."""
-        fmt = self.files[ref.file].fmt
-        syntax = fmt.transfer_syntax
-        chosen = codecs.choose_codec(syntax, fmt.samples, fmt.photometric.value)
-        return chosen if chosen is not None and codecs.is_available(syntax) else "pydicom"
+        choice = self._codec(ref.file)
+        serves = codecs.serves(choice, self.files[ref.file].fmt.transfer_syntax)
+        return choice.codec if serves else codecs.PYDICOM
 
     def codecs_needed(self, series: int, frame: int) -> list[str]:
         """Browser codecs to load before rendering a frame (and the series' reference frame)."""
@@ -320,7 +355,7 @@ class Session:
         refs = {frames[len(frames) // 2]}
         if frame >= 0:
             refs.add(self.frame_ref(series, frame))
-        return sorted({d for d in map(self.decoder_for, refs) if d != "pydicom"})
+        return sorted({d for d in map(self.decoder_for, refs) if d != codecs.PYDICOM})
 
     def decode_times(self, series: int, frame: int, runs: int) -> list[float]:
         """Milliseconds to decode one frame through Python, uncached, ``runs`` times.
@@ -331,12 +366,12 @@ class Session:
         """
         ref = self.frame_ref(series, frame)
         opened = self.files[ref.file]
-        start = self._start(ref.file)
-        pixels.decode_frame(opened.name, opened.data, ref.index, opened.fmt, start)  # warm-up
+        located = self._source(ref.file)
+        pixels.decode_frame(opened.name, opened.data, ref.index, opened.fmt, *located)  # warm-up
         times = []
         for _ in range(runs):
             started = time.perf_counter()
-            pixels.decode_frame(opened.name, opened.data, ref.index, opened.fmt, start)
+            pixels.decode_frame(opened.name, opened.data, ref.index, opened.fmt, *located)
             times.append((time.perf_counter() - started) * 1000)
         return times
 
@@ -346,6 +381,17 @@ class Session:
             opened = self.files[file]
             self._starts[file] = pixels.encapsulated_start(opened.data, opened.fmt)
         return self._starts[file]
+
+    def _codec(self, file: int) -> codecs.Choice:
+        """A file's codec decision (pixels.file_codec), made on first need and kept."""
+        if file not in self._codecs:
+            opened = self.files[file]
+            self._codecs[file] = pixels.file_codec(opened.data, opened.fmt, self._start(file))
+        return self._codecs[file]
+
+    def _source(self, file: int) -> tuple[int | None, codecs.Choice]:
+        """What decoding a file's frames takes besides its bytes: its start and its codec."""
+        return self._start(file), self._codec(file)
 
     def stored(self, ref: FrameRef) -> np.ndarray:
         """Decoded stored values of one frame, from the cache when there.
@@ -367,9 +413,9 @@ class Session:
             if opened.extent is not None and pixels.frame_truncation(opened.extent, fmt, index):
                 cached, _ = pixels.decode_short_frame(name, data, index, fmt, opened.extent)
             elif opened.embedded_bits:
-                cached = pixels.decode_raw(name, data, index, fmt, self._start(ref.file))
+                cached = pixels.decode_raw(name, data, index, fmt, *self._source(ref.file))
             else:
-                cached = pixels.decode_frame(name, data, index, fmt, self._start(ref.file))
+                cached = pixels.decode_frame(name, data, index, fmt, *self._source(ref.file))
             cached.setflags(write=False)
             self.cache.put(ref, cached)
         if not opened.embedded_bits:
@@ -437,7 +483,7 @@ class Session:
             geometry=frames.geometry_json(params.geometry),
             overlays=[planes.plane_json(p, ref.index) for p in opened.overlay_planes],
             overlaysShown=overlays and bool(opened.overlay_planes),
-            warning=short.message if short else None,
+            warning=f"{opened.name}: {short.message}" if short else None,
         )
         if arr.ndim == 3 or (opened.palette is not None and not opened.supplemental):
             rgb, bits = arr, opened.fmt.bits_stored
@@ -465,8 +511,8 @@ class Session:
         if burn:
             raw = self.cache.get(ref) if opened.embedded_bits else None
             if raw is None and opened.embedded_bits:
-                start = self._start(ref.file)
-                raw = pixels.decode_raw(opened.name, opened.data, ref.index, opened.fmt, start)
+                located = self._source(ref.file)
+                raw = pixels.decode_raw(opened.name, opened.data, ref.index, opened.fmt, *located)
             bits_planes = (
                 None if raw is None else pixels.embedded_overlay_bits(raw, opened.embedded_bits)
             )
@@ -652,7 +698,60 @@ def _document_json(index: int, document: documents.Document) -> dict[str, Any]:
         "type": document.sop_class,
         "date": document.date,
         "text": document.text,
+        "warnings": [{"file": document.name, "reason": reason} for reason in document.warnings],
     }
+
+
+def _checked(opened: OpenedFile) -> OpenedFile:
+    """The file with what its pixel data holds checked against its header, said as warnings.
+
+    Frames the bytes do not hold are not listed; a frame cut short is listed
+    (shown padded) unless filling it in would take more than
+    :data:`MAX_FILL_BYTES`. Stored values above Bits Stored are shown masked
+    (PS3.5 8.1.1) and said.
+
+    Raises
+    ------
+    InvalidDicomError
+        No frame can be shown.
+    """
+    fmt, header = opened.fmt, opened.header
+    warnings = list(header.warnings)
+    if opened.extent is not None:
+        present = checks.native_frames_present(opened.extent, fmt)
+        missing = opened.extent.expected - opened.extent.present
+        fill = present.partial and missing <= MAX_FILL_BYTES
+        shown = present.complete + int(fill)
+        note = present.message
+        if present.partial and not fill:
+            note += f", not shown: {structure.size_text(missing)} of pixel data are missing"
+        excess = checks.stored_excess(opened.data, opened.extent, fmt, opened.embedded_bits)
+    elif header.fragments is not None:
+        extended = _extended_offsets(header.dataset)
+        starts = checks.frame_offsets(opened.data, header.fragments, extended)
+        present = checks.encapsulated_frames_present(
+            header.fragments, len(opened.data), fmt.frames, starts
+        )
+        shown, note, excess = present.complete + int(present.partial), present.message, None
+        if shown < fmt.frames:  # the decoder maps fragments to the frames that are there
+            fmt = replace(fmt, frames=shown)
+    else:
+        return replace(opened, shown_frames=header.frames, warnings=tuple(warnings))
+    if note:
+        warnings.append(note)
+    if shown == 0:
+        raise InvalidDicomError(opened.name, "; ".join(warnings) + "; no frame can be shown")
+    if excess is not None:
+        warnings.append(excess.message)
+    return replace(opened, fmt=fmt, shown_frames=shown, warnings=tuple(warnings))
+
+
+def _extended_offsets(ds: Dataset) -> list[int] | None:
+    """(7FE0,0001) Extended Offset Table: 64-bit little endian offsets (PS3.3 C.7.6.3.1.8)."""
+    table = ds.get("ExtendedOffsetTable")
+    if not table or len(table) % 8:
+        return None
+    return [int(v) for v in np.frombuffer(bytes(table), dtype="<u8")]
 
 
 def _skipped_json(item: Skipped) -> dict[str, str]:

@@ -12,6 +12,7 @@ from pydicom.uid import JPEGBaseline8Bit
 
 from lightbox.catalog.report import (
     Completeness,
+    FileWarning,
     ImageFacts,
     SkipKind,
     build_report,
@@ -376,6 +377,57 @@ def test_to_json_is_json_and_carries_everything():
     assert (value["missing"], value["unreferenced"], value["notes"]) == (["m"], ["u"], ["n"])
     assert value["severalPatients"] is False and value["complete"] is False
     assert value["text"] == report.to_text()
+
+
+# -- files that opened with warnings (issue 12) ----------------------------------------------
+
+CUT = (
+    "the file is truncated inside (7FE0,0010) Pixel Data: it declares 400 bytes but only "
+    "120 bytes remain"
+)
+BITS = "stored values up to 4095 exceed Bits Stored 10; shown masked to 10 bits"
+
+
+def test_warnings_in_json_as_file_and_reason_and_in_words():
+    warnings = [FileWarning("disc/IM1", BITS), FileWarning("disc/IM2", CUT)]
+    report = build_report([_facts("disc/IM1"), _facts("disc/IM2")], warnings=warnings)
+    value = json.loads(json.dumps(report.to_json()))
+    assert value["warnings"] == [
+        {"file": "disc/IM1", "reason": BITS},
+        {"file": "disc/IM2", "reason": CUT},
+    ]
+    lines = report.to_text().splitlines()
+    at = lines.index("Opened with warnings:")
+    assert lines[at + 1 : at + 3] == [f"- IM1: {BITS}", f"- IM2: {CUT}"]
+
+
+@pytest.mark.parametrize(
+    ("reason", "complete"),
+    [
+        pytest.param(BITS, True, id="junk-bits-lose-nothing"),
+        pytest.param(CUT, False, id="truncated"),
+        pytest.param("3 of 10 declared frames are present", False, id="frames-missing"),
+        pytest.param("the frame is cut short: 16 of 40 bytes present", False, id="frame-cut"),
+    ],
+)
+def test_warnings_that_say_data_is_missing_make_the_report_incomplete(reason, complete):
+    report = build_report([_facts("a")], warnings=[FileWarning("a", reason)])
+    assert report.complete is complete
+
+
+def test_many_warnings_are_cut_with_a_count_in_words_only():
+    warnings = [FileWarning(f"IM{i}", BITS) for i in range(14)]
+    report = build_report([_facts(f"IM{i}") for i in range(14)], warnings=warnings)
+    lines = report.to_text().splitlines()
+    assert sum(line.endswith(BITS) for line in lines) == 10
+    assert "- and 4 more warnings" in lines
+    assert len(report.to_json()["warnings"]) == 14
+
+
+def test_no_warnings_no_section():
+    report = build_report([_facts("a")])
+    assert report.to_json()["warnings"] == []
+    assert "warnings" not in report.to_text()
 
 
 def test_completeness_is_frozen():
