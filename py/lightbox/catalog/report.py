@@ -386,6 +386,7 @@ def build_report(
     unreferenced: Iterable[str] = (),
     notes: Iterable[str] = (),
     warnings: Iterable[FileWarning] = (),
+    stacks: Iterable[Sequence[ImageFacts]] | None = None,
 ) -> Completeness:
     """Build the completeness report from plain inputs.
 
@@ -406,6 +407,10 @@ def build_report(
         What is wrong with files that opened anyway (truncated, frames
         missing, stored values above Bits Stored); those saying data is
         missing make the report incomplete.
+    stacks : iterable of sequences of ImageFacts, optional
+        The catalog's stacks (its series ordered by position): gaps are looked
+        for in each of them, so that the report and the series browser agree on
+        what one stack is. When None, in each Series Instance UID.
 
     References
     ----------
@@ -440,7 +445,11 @@ def build_report(
         missing=tuple(missing),
         unreferenced=tuple(unreferenced),
         duplicates=tuple(duplicates),
-        gaps=tuple(gap for members in series.values() if (gap := series_gap(members))),
+        gaps=tuple(
+            gap
+            for members in (series.values() if stacks is None else stacks)
+            if (gap := series_gap(members))
+        ),
         lossy=tuple(
             LossySeries(uid, members[0].series_label, count)
             for uid, members in series.items()

@@ -17,7 +17,13 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from lightbox.catalog import report
-from lightbox.catalog.series import Series, SeriesEntry, build_series, entry_from_header
+from lightbox.catalog.series import (
+    Ordering,
+    Series,
+    SeriesEntry,
+    build_series,
+    entry_from_header,
+)
 from lightbox.core.errors import InvalidDicomError, LightboxError, NoPixelDataError
 from lightbox.core.records import FrameRef, Photometric, Skipped, VoiFunction, Window
 from lightbox.deid import identifying
@@ -217,6 +223,12 @@ class Session:
             notes=[n for d in self._dicomdirs for n in d.problems]
             + [n for r in results for n in r.notes()],
             warnings=self.warnings(),
+            # The catalog's stacks, so the report's gaps are those of the series shown.
+            stacks=[
+                [self._facts[ref.file] for ref in s.frames]
+                for s in self.series
+                if s.ordering is Ordering.POSITION
+            ],
         )
 
     def warnings(self) -> list[report.FileWarning]:
@@ -278,7 +290,12 @@ class Session:
         index = len(self.files)
         self.files.append(opened)
         entry = entry_from_header(
-            index, batch, opened.header.dataset, opened.shown_frames, f"lightbox-file-{index}"
+            index,
+            batch,
+            opened.header.dataset,
+            opened.shown_frames,
+            f"lightbox-file-{index}",
+            name=opened.name,
         )
         self._entries.append(entry)
         self._facts.append(
@@ -318,6 +335,8 @@ class Session:
             "studyUid": series.study_uid,
             "patientKey": self._patient_key(series.patient),
             "date": series.date,
+            "ordering": series.ordering.value,
+            "mixedOrientation": series.mixed_orientation,
             "overlays": any(self.files[i].overlay_planes for i in {f.file for f in series.frames}),
             "warnings": [
                 {"file": self.files[i].name, "reason": reason}
@@ -589,6 +608,8 @@ class Inspector:
         frames = self.session.series[series].frames
         first = self.session.files[frames[0].file].header.dataset
         positions: list[float | None] = []
+        if self.session.series[series].mixed_orientation:  # no one normal: nothing to sync by
+            return {"frameOfReference": None, "positions": [None] * len(frames)}
         for ref in frames:
             view = self.session.description(ref)
             cosines, position = view["orientationCosines"], view["position"]
