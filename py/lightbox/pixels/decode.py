@@ -26,6 +26,7 @@ from pydicom.uid import (
     DeflatedExplicitVRLittleEndian,
     ExplicitVRBigEndian,
     ImplicitVRLittleEndian,
+    RLELossless,
 )
 
 from lightbox.core.errors import DecodeError
@@ -510,10 +511,34 @@ def decode_raw(
 
 
 def stored_values(raw: np.ndarray, fmt: PixelFormat) -> np.ndarray:
-    """Stored values of a decoded frame: unused high bits masked, sign extended."""
-    if fmt.samples == 1 and not fmt.is_float and raw.dtype.kind in "iu":
+    """Stored values of a decoded frame, within Bits Stored.
+
+    Native data: unused high bits masked and the sign extended (PS3.5 8.1.1: they
+    may hold overlays or junk). Compressed data has no unused bits: what a codec
+    returns beyond the Bits Stored range is a lossy codec's overshoot (a JPEG
+    2000 frame of 12 bits stored decoded to 4124 was seen), clipped to the range
+    rather than masked, which would turn the brightest pixels black.
+    """
+    if fmt.samples != 1 or fmt.is_float or raw.dtype.kind not in "iu":
+        return raw
+    if fmt.is_native or fmt.transfer_syntax == RLELossless:  # RLE keeps every allocated bit
         return mask_stored_bits(raw, fmt.bits_stored, fmt.pixel_representation)
-    return raw
+    return clip_stored_bits(raw, fmt.bits_stored, fmt.pixel_representation)
+
+
+def clip_stored_bits(arr: np.ndarray, bits_stored: int, pixel_representation: int) -> np.ndarray:
+    """Values clipped to the range of ``bits_stored`` bits, signed or not (a new array)."""
+    bits = arr.dtype.itemsize * 8
+    if bits_stored >= bits or bits_stored <= 0:
+        return arr
+    if pixel_representation == 1:
+        low, high = -(1 << (bits_stored - 1)), (1 << (bits_stored - 1)) - 1
+    else:
+        low, high = 0, (1 << bits_stored) - 1
+    if int(arr.min()) >= low and int(arr.max()) <= high:
+        return arr
+    clipped: np.ndarray = np.clip(arr, low, high).astype(arr.dtype)
+    return clipped
 
 
 def decode_error(name: str, index: int, exc: Exception) -> DecodeError:

@@ -608,3 +608,32 @@ def test_encapsulated_start_is_none_for_native_data(pydicom_file):
     header = ingest.read_header(path.name, data)
     fmt = pixels.pixel_format(header.dataset, header.transfer_syntax)
     assert pixels.encapsulated_start(data, fmt) is None
+
+
+# -- values beyond Bits Stored: native and RLE masked, other codecs' overshoot clipped -----
+
+
+@pytest.mark.parametrize(
+    ("syntax", "expected"),
+    [
+        pytest.param("1.2.840.10008.1.2.1", [27, 4095, 100], id="native-masked"),
+        pytest.param("1.2.840.10008.1.2.5", [27, 4095, 100], id="rle-masked"),
+        pytest.param("1.2.840.10008.1.2.4.91", [4095, 4095, 100], id="j2k-overshoot-clipped"),
+    ],
+)
+def test_values_beyond_bits_stored(syntax, expected):
+    # 4123 = 0x101B: masked to 12 bits it is 27 (0x01B); clipped it is 4095.
+    fmt = pixels.PixelFormat(
+        rows=1,
+        columns=3,
+        samples=1,
+        bits_allocated=16,
+        bits_stored=12,
+        pixel_representation=0,
+        photometric=Photometric("MONOCHROME2"),
+        is_float=False,
+        transfer_syntax=syntax,
+        full_parse=False,
+    )
+    raw = np.array([[4123, 4095, 100]], dtype=np.uint16)
+    assert pixels.stored_values(raw, fmt).tolist() == [expected]
