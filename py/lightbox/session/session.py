@@ -335,6 +335,7 @@ class Session:
             "studyUid": series.study_uid,
             "patientKey": self._patient_key(series.patient),
             "date": series.date,
+            "files": sorted({self.files[f.file].name for f in series.frames}),
             "ordering": series.ordering.value,
             "mixedOrientation": series.mixed_orientation,
             "overlays": any(self.files[i].overlay_planes for i in {f.file for f in series.frames}),
