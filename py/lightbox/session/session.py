@@ -133,7 +133,8 @@ class Session:
         self.cache = FrameCache(cache_bytes)
         self._entries: list[SeriesEntry] = []
         self._sop_uids: dict[str, str] = {}
-        self._auto_windows: dict[str, Window] = {}
+        #: Automatic windows by series and the frame they were taken from (its middle one).
+        self._auto_windows: dict[tuple[str, FrameRef], Window] = {}
         self._batches = 0
         #: Non-image objects (reports, SR, ...) and their bytes, by position.
         self.documents: list[tuple[documents.Document, bytes]] = []
@@ -571,10 +572,13 @@ class Session:
             index = voi_index if voi_index is not None and 0 <= voi_index < len(choices) else 0
             return choices[index], "file", index
         # One automatic window per series, from its middle frame, so it does not
-        # jump while scrolling and does not depend on which frame was shown first.
+        # jump while scrolling and does not depend on which frame was shown first. Kept
+        # by that frame: while a large drop is still being read, the middle moves, and the
+        # window follows it to the one the whole series gives.
         ordered = self.series[series].frames
         reference = ordered[len(ordered) // 2]
-        auto = self._auto_windows.get(self.series[series].uid)
+        key = (self.series[series].uid, reference)
+        auto = self._auto_windows.get(key)
         if auto is None:
             source = self.files[reference.file]
             stored = self.stored(reference)
@@ -585,7 +589,7 @@ class Session:
                 stored = grey if grey.size else stored
             values = display.modality_values(stored, source.parameters(reference.index).modality)
             auto = display.auto_window(values, source.padding)
-            self._auto_windows[self.series[series].uid] = auto
+            self._auto_windows[key] = auto
         return auto, "automatic", None
 
 
