@@ -55,24 +55,46 @@ class Expected:
         return None if found is None else f"{self.file} frame {self.frame}: {found}"
 
 
+def expected_frame(
+    paths: Mapping[str, Path],
+    series: int,
+    frame: int,
+    *,
+    window: tuple[float, float] | None = None,
+    invert: bool = False,
+) -> Expected:
+    """The reference's rendering of frame ``frame`` of series ``series`` of ``paths``."""
+    session = Session()
+    session.open([(name, path.read_bytes()) for name, path in paths.items()])
+    return _expected(session, paths, series, frame, window, invert)
+
+
 def expected_first_frames(paths: Mapping[str, Path]) -> list[Expected]:
     """For each series Lightbox makes of ``paths`` (name -> file), its first frame."""
     session = Session()
     session.open([(name, path.read_bytes()) for name, path in paths.items()])
-    out = []
-    for series in session.series:
-        first, middle = series.frames[0], series.frames[len(series.frames) // 2]
-        name = session.files[first.file].name
-        ds = pydicom.dcmread(paths[name])
-        lossy = str(ds.file_meta.get("TransferSyntaxUID", "")) in LOSSY_SYNTAXES
-        try:
-            # Used only where the file has no window of its own (PS3.3 C.11.2 gives none).
-            mid = pydicom.dcmread(paths[session.files[middle.file].name])
-            auto = reference.modality_values(mid, middle.index)
-            rgba, choice = reference.render(ds, first.index, auto_from=auto)
-        except (ValueError, AttributeError, NotImplementedError, RuntimeError, KeyError) as exc:
-            none = reference.Choice("none", None, None, None)
-            out.append(Expected(name, first.index, np.zeros(0), none, lossy, str(exc)))
-            continue
-        out.append(Expected(name, first.index, rgba, choice, lossy))
-    return out
+    return [_expected(session, paths, i, 0, None, False) for i in range(len(session.series))]
+
+
+def _expected(
+    session: Session,
+    paths: Mapping[str, Path],
+    index: int,
+    frame: int,
+    window: tuple[float, float] | None,
+    invert: bool,
+) -> Expected:
+    series = session.series[index]
+    ref, middle = series.frames[frame], series.frames[len(series.frames) // 2]
+    name = session.files[ref.file].name
+    ds = pydicom.dcmread(paths[name], force=True)  # Lightbox opens some pydicom will not
+    lossy = str(ds.file_meta.get("TransferSyntaxUID", "")) in LOSSY_SYNTAXES
+    try:
+        # Used only where the file has no window of its own (PS3.3 C.11.2 gives none).
+        mid = pydicom.dcmread(paths[session.files[middle.file].name], force=True)
+        auto = reference.modality_values(mid, middle.index)
+        rgba, choice = reference.render(ds, ref.index, window=window, invert=invert, auto_from=auto)
+    except (ValueError, AttributeError, NotImplementedError, RuntimeError, KeyError) as exc:
+        none = reference.Choice("none", None, None, None)
+        return Expected(name, ref.index, np.zeros(0), none, lossy, str(exc))
+    return Expected(name, ref.index, rgba, choice, lossy)

@@ -18,6 +18,7 @@ from pydicom.uid import ExplicitVRBigEndian
 from lightbox.cli.main import main
 from lightbox.cli.png import encode_png
 from lightbox.session.session import Session
+from tests.support.expect import expected_frame
 from tests.support.factories import image_dataset
 
 FILES = Path(pydicom.__file__).parent / "data" / "test_files"
@@ -45,11 +46,14 @@ def test_render_writes_the_same_frame_as_the_viewer(
     out = tmp_path / "out.png"
     assert main(["render", str(FILES / name), "--frame", str(frame), "-o", str(out), *extra]) == 0
     png = np.asarray(Image.open(out).convert("RGBA"))
+    window = (500.0, 1000.0) if extra else None
+    # The truth: the independent reference (tests/support/reference.py), not our pipeline.
+    expected = expected_frame({name: FILES / name}, 0, frame - 1, window=window, invert=bool(extra))
+    assert expected.disagreement(png, max_lossy=3) is None
+    # And the same pixels the viewer's own session renders (what the browser tests check).
     session = Session()
     session.open([(name, (FILES / name).read_bytes())])
-    window = (500.0, 1000.0) if extra else None
-    want = session.render(0, frame - 1, window, bool(extra)).rgba
-    assert (png == want).all()
+    assert (png == session.render(0, frame - 1, window, bool(extra)).rgba).all()
     assert f"frame {frame}" in capsys.readouterr().out
 
 
