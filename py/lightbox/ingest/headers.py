@@ -340,8 +340,15 @@ def _number_of_frames(name: str, ds: Dataset) -> int:
     return max(frames, 1)
 
 
+#: Bulk data that stands instead of Pixel Data: spectra (PS3.3 C.8.14.4), waveforms (C.10.9),
+#: surfaces and other non-image payloads. An object holding one is not a cut-short image.
+_OTHER_BULK = ("SpectroscopyData", "WaveformSequence", "SurfaceSequence", "EncapsulatedDocument")
+
+
 def _expects_image(ds: Dataset) -> bool:
     """Whether the object should have pixel data: an image SOP class, or image attributes."""
+    if any(keyword in ds for keyword in _OTHER_BULK):
+        return False
     if "Rows" in ds or "BitsAllocated" in ds:
         return True
     name = _sop_class_name(ds)

@@ -228,3 +228,26 @@ def test_errors_are_lightbox_errors_with_name_and_reason(error):
     exc = error("a/b.dcm", "why")
     assert isinstance(exc, LightboxError)
     assert (exc.name, exc.reason, str(exc)) == ("a/b.dcm", "why", "a/b.dcm: why")
+
+
+def test_a_spectroscopy_object_is_a_document_not_a_cut_short_image():
+    """MR Spectroscopy has Rows and Columns but Spectroscopy Data instead of Pixel Data
+    (PS3.3 C.8.14.4): it was refused as 'the file ends before its pixel data'."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    from lightbox.session.session import Session
+
+    ds = Dataset()
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.4.2"  # MR Spectroscopy Storage
+    ds.SOPInstanceUID = generate_uid()
+    ds.Modality = "MR"
+    ds.Rows, ds.Columns = 1, 1
+    ds.add_new(0x56000020, "OF", bytes(16))  # (5600,0020) Spectroscopy Data
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    result = Session().open([("spectrum.dcm", to_bytes(ds))])
+    assert result["skipped"] == []
+    assert [d["type"] for d in result["documents"]] == ["MR Spectroscopy Storage"]
