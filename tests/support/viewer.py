@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
-from playwright.sync_api import Browser, BrowserContext, Page, Worker
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, Worker
 
 from tools import chromium
 
@@ -34,8 +34,17 @@ class Watch:
     requests: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    #: The engine worker's URL if it closed while the page was open.
-    closed: list[str] = field(default_factory=list)
+    #: The engine worker of each page the tab showed (the first worker after a navigation).
+    engines: list[Worker] = field(default_factory=list)
+    #: Workers that closed.
+    ended: list[Worker] = field(default_factory=list)
+
+    @property
+    def closed(self) -> list[str]:
+        """The URL of the current page's engine worker if it has closed, else nothing."""
+        if self.engines and self.engines[-1] in self.ended:
+            return [self.engines[-1].url]
+        return []
 
     def foreign(self) -> list[str]:
         """Requests that could leave the machine: any network URL outside the origin.
@@ -128,14 +137,22 @@ def new_viewer(browser: Browser, url: str) -> tuple[BrowserContext, Viewer]:
     # The page's first worker is the engine (rpc/start.js starts it before anything else);
     # the page never ends it, so its closing while the page is open is a death. (Helpers it
     # starts itself, such as the site pack's download thread, end when done.)
-    engine: list[Worker] = []
+    # The first worker of each page (each navigation: a reload starts a new page) is its
+    # engine; the test fails if the current page's engine has closed.
+    navigated = [True]
 
     def on_worker(worker: Worker) -> None:
-        if not engine:
-            engine.append(worker)
-            worker.on("close", lambda w: watch.closed.append(w.url))
+        if navigated[0]:
+            navigated[0] = False
+            watch.engines.append(worker)
+        worker.on("close", lambda w: watch.ended.append(w))
+
+    def on_navigated(frame: Frame) -> None:
+        if frame == page.main_frame:
+            navigated[0] = True
 
     page.on("worker", on_worker)
+    page.on("framenavigated", on_navigated)
     page.on("crash", lambda _: watch.errors.append("page crashed"))
     page.goto(url)
     return context, Viewer(page, watch)
