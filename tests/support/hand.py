@@ -15,6 +15,10 @@ from lightbox.core.records import VoiFunction
 from tests.support.factories import image_dataset
 
 LINEAR, EXACT, SIGMOID = VoiFunction.LINEAR, VoiFunction.LINEAR_EXACT, VoiFunction.SIGMOID
+#: A 12-bit Modality LUT with repeats and a drop (PS3.3 C.11.1.1.1), first value mapped 0.
+TABLE = [0, 100, 100, 400, 1023, 700, 5, 4095]
+#: A 12-bit VOI LUT (PS3.3 C.11.2.1.1).
+VOI_TABLE = [0, 10, 4000, 4095, 2000]
 
 
 def reference_voi(x: float, c: float, w: float, function: VoiFunction) -> float:

@@ -6,8 +6,8 @@ that reads a Dataset), the files that were skipped and why, and the lists a
 DICOMDIR reconciliation gives (missing, unreferenced, notes). It says how
 many patients, studies, series and images were found, what was not opened and
 why (grouped by kind), what a DICOMDIR lists that is absent, duplicates, gaps
-in slice spacing, lossy-compressed images, and warns when more than one
-patient is open.
+in slice spacing, lossy-compressed images, frames that opened but cannot be
+decoded, and warns when more than one patient is open.
 """
 
 from __future__ import annotations
@@ -62,13 +62,14 @@ def classify(item: Skipped) -> SkipKind:
     """The kind of a skipped file, from its name and the reason it was given.
 
     The reasons are those of :mod:`lightbox.ingest.headers` (errors), the session
-    (duplicates) and :mod:`lightbox.ingest.archive` (every one names the ZIP).
+    (duplicates: "duplicate of <file>", or "already open" when the same file is
+    opened again) and :mod:`lightbox.ingest.archive` (every one names the ZIP).
     """
     reason = item.reason.lower()
     parts = item.name.replace("\\", "/").split("/")
     if "__MACOSX" in parts[:-1] or parts[-1].startswith("._") or parts[-1].lower() in _SYSTEM_NAMES:
         return SkipKind.SYSTEM
-    if reason.startswith("duplicate of"):
+    if reason.startswith(("duplicate of", "already open")):
         return SkipKind.DUPLICATE
     if "not a dicom file" in reason:
         return SkipKind.NOT_DICOM
@@ -182,6 +183,19 @@ class FileWarning:
         return any(words in self.reason for words in _DAMAGE_WORDS)
 
 
+@dataclass(frozen=True)
+class FrameFailure:
+    """A frame of an opened file that cannot be shown: its decoder failed.
+
+    ``frame`` counts from 1 in the file (as the viewer says it); ``reason`` is the
+    decode error's, which names the frame and says what the codec reported.
+    """
+
+    file: str
+    frame: int
+    reason: str
+
+
 #: Words of the warnings that say data is missing (lightbox.ingest.structure, pixels.checks).
 _DAMAGE_WORDS = ("truncated", "cut short", "frames are present", "frame is missing")
 
@@ -240,6 +254,7 @@ class Completeness:
     lossy: tuple[LossySeries, ...] = ()
     notes: tuple[str, ...] = ()
     warnings: tuple[FileWarning, ...] = ()
+    undecodable: tuple[FrameFailure, ...] = ()
 
     @property
     def several_patients(self) -> bool:
@@ -247,10 +262,11 @@ class Completeness:
 
     @property
     def complete(self) -> bool:
-        """Nothing listed is missing, no series has gaps, nothing was damaged."""
+        """Nothing listed is missing, no series has gaps, nothing was damaged, every frame
+        tried could be decoded."""
         bad = {SkipKind.DAMAGED, SkipKind.ARCHIVE}
         damaged = any(g.kind in bad for g in self.skipped) or any(w.damaged for w in self.warnings)
-        return not (self.missing or self.gaps or damaged)
+        return not (self.missing or self.gaps or damaged or self.undecodable)
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON-ready values (camelCase keys), its text included."""
@@ -289,6 +305,9 @@ class Completeness:
             ],
             "notes": list(self.notes),
             "warnings": [{"file": w.file, "reason": w.reason} for w in self.warnings],
+            "undecodable": [
+                {"file": f.file, "frame": f.frame, "reason": f.reason} for f in self.undecodable
+            ],
             "text": self.to_text(),
         }
 
@@ -325,6 +344,12 @@ class Completeness:
             lines.extend(f"- {_base(w.file)}: {w.reason}" for w in shown)
             if len(self.warnings) > len(shown):
                 lines.append(f"- and {len(self.warnings) - len(shown)} more warnings")
+        if self.undecodable:
+            lines.append("Frames that cannot be shown:")
+            failed = self.undecodable[:_WARNINGS_SHOWN]
+            lines.extend(f"- {_base(f.file)}: {f.reason}" for f in failed)
+            if len(self.undecodable) > len(failed):
+                lines.append(f"- and {len(self.undecodable) - len(failed)} more frames")
         if self.notes:
             lines.append("Notes:")
             lines.extend(f"- {note}" for note in self.notes)
@@ -387,6 +412,7 @@ def build_report(
     notes: Iterable[str] = (),
     warnings: Iterable[FileWarning] = (),
     stacks: Iterable[Sequence[ImageFacts]] | None = None,
+    undecodable: Iterable[FrameFailure] = (),
 ) -> Completeness:
     """Build the completeness report from plain inputs.
 
@@ -411,6 +437,9 @@ def build_report(
         The catalog's stacks (its series ordered by position): gaps are looked
         for in each of them, so that the report and the series browser agree on
         what one stack is. When None, in each Series Instance UID.
+    undecodable : iterable of FrameFailure
+        Frames of opened files whose decoder failed (found when they were
+        shown); any makes the report incomplete.
 
     References
     ----------
@@ -457,6 +486,7 @@ def build_report(
         ),
         notes=tuple(notes),
         warnings=tuple(warnings),
+        undecodable=tuple(undecodable),
     )
 
 

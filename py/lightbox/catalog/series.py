@@ -49,6 +49,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from lightbox.core import values
+from lightbox.core.geometry import normal
 from lightbox.core.records import FrameRef, Geometry
 from lightbox.core.values import floats, int_or_none
 
@@ -219,10 +220,8 @@ def slice_distances(positions: np.ndarray, orientation: Sequence[float]) -> np.n
     orientation : sequence of float
         The six direction cosines shared by the images.
     """
-    row = np.asarray(orientation[:3], dtype=np.float64)
-    col = np.asarray(orientation[3:], dtype=np.float64)
-    normal = np.cross(row, col)
-    return np.asarray(positions, dtype=np.float64) @ normal
+    distances: np.ndarray = np.asarray(positions, dtype=np.float64) @ normal(orientation)
+    return distances
 
 
 def instance_key(entry: SeriesEntry) -> tuple[object, ...]:

@@ -26,7 +26,7 @@ from pydicom.fileset import (
     _single_level_record_type,
 )
 
-from lightbox.ingest.headers import PIXEL_TAGS
+from lightbox.core.tags import PIXEL_TAGS
 
 #: ZIP entries carry a fixed time: the export reveals nothing of when it was made.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)

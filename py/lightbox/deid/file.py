@@ -27,6 +27,7 @@ from pydicom.uid import (
 )
 
 from lightbox.core.errors import DecodeError, InvalidDicomError, LightboxError, NotDicomError
+from lightbox.core.tags import PIXEL_DATA
 from lightbox.deid.export import header_only
 from lightbox.deid.options import BurnedIn, DeidOptions, Longitudinal, Rect
 from lightbox.deid.pixels import blank, burned_in_reason
@@ -146,7 +147,7 @@ def _deidentify(
         walker.walk(ds.file_meta)
     walker.walk(ds)
     if rects:
-        walker.record((0x7FE00010,), Outcome.REPLACED, "rectangles drawn by the user blanked")
+        walker.record((PIXEL_DATA,), Outcome.REPLACED, "rectangles drawn by the user blanked")
         if write:
             syntax = blank(ds, syntax, rects, name)
     _finish(ds, walker, options, keys, patient, syntax, bool(rects))

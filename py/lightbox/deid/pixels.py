@@ -13,13 +13,13 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID, ExplicitVRBigEndian
 
 from lightbox.core.errors import DecodeError
+from lightbox.core.tags import PIXEL_KEYWORDS
 from lightbox.deid.options import Rect
 
 #: Modalities whose images often carry burned-in text (PS3.3 C.7.3.1.1.1).
 SUSPECT_MODALITIES = frozenset({"US", "SC", "OT"})
 #: Secondary Capture Image Storage and its multi-frame variants (PS3.4 B.5).
 SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
-PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 
 
 def burned_in_reason(ds: Dataset) -> str | None:

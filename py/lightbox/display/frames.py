@@ -18,8 +18,9 @@ from typing import Any
 from pydicom.dataset import Dataset
 
 from lightbox.core.records import Window
-from lightbox.core.values import floats, functional_group
-from lightbox.display import transforms as display
+from lightbox.core.values import float_or_none, floats, functional_group
+from lightbox.display import readers
+from lightbox.display.luts import Lut, Modality
 
 #: Functional group macros read here (PS3.3 C.7.6.16.2.x) by their sequence keyword.
 PIXEL_MEASURES = "PixelMeasuresSequence"  # (0028,9110), C.7.6.16.2.1
@@ -45,18 +46,18 @@ class FrameParameters:
 
     Attributes
     ----------
-    modality : display.Rescale or display.Lut
+    modality : Rescale or Lut
         The Modality LUT step (PS3.3 C.11.1).
     windows : tuple of Window
         Every window of the frame, the first being the default (C.11.2).
-    voi_luts : tuple of display.Lut
+    voi_luts : tuple of Lut
         The frame's VOI LUTs, selectable after the windows.
     geometry : FrameGeometry
     """
 
-    modality: display.Modality
+    modality: Modality
     windows: tuple[Window, ...]
-    voi_luts: tuple[display.Lut, ...]
+    voi_luts: tuple[Lut, ...]
     geometry: FrameGeometry
 
 
@@ -65,13 +66,6 @@ def is_enhanced(ds: Dataset) -> bool:
     return bool(ds.get("PerFrameFunctionalGroupsSequence")) or bool(
         ds.get("SharedFunctionalGroupsSequence")
     )
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def read_geometry(ds: Dataset, frame: int) -> FrameGeometry:
@@ -88,33 +82,28 @@ def read_geometry(ds: Dataset, frame: int) -> FrameGeometry:
         position=floats(position.get("ImagePositionPatient"), 3),
         orientation=floats(orientation.get("ImageOrientationPatient"), 6),
         pixel_spacing=floats(measures.get("PixelSpacing"), 2),
-        slice_thickness=_float(measures.get("SliceThickness")),
+        slice_thickness=float_or_none(measures.get("SliceThickness")),
     )
 
 
-def read_modality(ds: Dataset, frame: int) -> display.Modality:
+def read_modality(ds: Dataset, frame: int) -> Modality:
     """The frame's rescale from its Pixel Value Transformation macro, else the header's.
 
     An Enhanced CT frame without (0028,1054) Rescale Type is in HU, as a
-    classic CT image with an intercept is (see :func:`display.read_rescale`).
+    classic CT image with an intercept is (see :func:`readers.read_rescale`).
     """
     item = functional_group(ds, frame, PIXEL_VALUE_TRANSFORMATION)
     if item is None:
-        return display.read_modality(ds)
-    rescale = display.read_rescale(item)
-    if not rescale.unit and str(ds.get("Modality", "")) == "CT" and "RescaleIntercept" in item:
-        rescale = display.Rescale(rescale.slope, rescale.intercept, "HU")
-    return rescale
+        return readers.read_modality(ds)
+    return readers.read_rescale(item, str(ds.get("Modality", "")))
 
 
-def read_voi(
-    ds: Dataset, frame: int, modality: display.Modality
-) -> tuple[list[Window], list[display.Lut]]:
+def read_voi(ds: Dataset, frame: int, modality: Modality) -> tuple[list[Window], list[Lut]]:
     """The frame's windows and VOI LUTs: its Frame VOI LUT macro, else the header's."""
     item = functional_group(ds, frame, FRAME_VOI_LUT) or ds
-    signed = display.modality_output_signed(ds, modality)
-    luts = display.read_voi_luts(item, signed, display.little_endian(ds))
-    return display.read_windows(item), luts
+    signed = readers.modality_output_signed(ds, modality)
+    luts = readers.read_voi_luts(item, signed, readers.little_endian(ds))
+    return readers.read_windows(item), luts
 
 
 def read_frame(ds: Dataset, frame: int) -> FrameParameters:

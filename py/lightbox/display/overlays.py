@@ -3,7 +3,7 @@
 An overlay is a bit plane laid over the image: (60xx,3000) Overlay Data
 packed one bit a pixel, or, in the retired embedded form, a bit of the pixel
 cells above High Bit (Overlay Bits Allocated > 1, no Overlay Data), which
-:func:`lightbox.pixels.embedded_overlay_bits` takes from the raw stored
+:func:`lightbox.pixels.samples.embedded_overlay_bits` takes from the raw stored
 values. Multi-frame overlays apply to the image frames from (60xx,0051)
 Image Frame Origin on.
 
@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset
-from pydicom.multival import MultiValue
+
+from lightbox.core.values import int_or, text
 
 #: Overlay groups: 6000 to 601E, even (PS3.5 7.6 Repeating Groups).
 GROUPS = tuple(range(0x6000, 0x6020, 2))
@@ -86,19 +87,6 @@ def _value(ds: Dataset, group: int, element: int) -> Any:
     return None if item is None else item.value
 
 
-def _int(value: Any, default: int) -> int:
-    if isinstance(value, (MultiValue, list, tuple)):
-        value = value[0] if len(value) else default
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
 def _bit_order(data: bytes, vr: str, little: bool) -> bytes:
     """Overlay Data as bytes whose bits run pixel by pixel from the lowest (PS3.5 8.1.2)."""
     if little or vr != "OW":
@@ -127,7 +115,7 @@ def read_overlays(
         if rows is None or columns is None:
             continue
         data_element = ds.get((group, 0x3000))
-        allocated = _int(_value(ds, group, 0x0100), 1)
+        allocated = int_or(_value(ds, group, 0x0100), 1)
         if data_element is None and not 1 < allocated <= bits_allocated:
             continue  # neither Overlay Data nor bits in the pixel cells: nothing to show
         origin = _value(ds, group, 0x0050)
@@ -141,15 +129,15 @@ def read_overlays(
         planes.append(
             OverlayPlane(
                 group=group,
-                rows=_int(rows, 0),
-                columns=_int(columns, 0),
+                rows=int_or(rows, 0),
+                columns=int_or(columns, 0),
                 origin=(row0, col0),
-                frames=max(_int(_value(ds, group, 0x0015), 1), 1),
-                first_frame=max(_int(_value(ds, group, 0x0051), 1), 1),
-                kind=_text(_value(ds, group, 0x0040)) or "G",
-                description=_text(_value(ds, group, 0x0022)),
-                label=_text(_value(ds, group, 0x1500)),
-                bit_position=_int(_value(ds, group, 0x0102), 0),
+                frames=max(int_or(_value(ds, group, 0x0015), 1), 1),
+                first_frame=max(int_or(_value(ds, group, 0x0051), 1), 1),
+                kind=text(_value(ds, group, 0x0040)) or "G",
+                description=text(_value(ds, group, 0x0022)),
+                label=text(_value(ds, group, 0x1500)),
+                bit_position=int_or(_value(ds, group, 0x0102), 0),
                 data=data,
             )
         )
@@ -202,7 +190,7 @@ def burn_planes(
     ----------
     embedded : numpy.ndarray, optional
         (n, rows, columns) bits of the embedded planes, in their order in
-        ``planes`` (see :func:`lightbox.pixels.embedded_overlay_bits`).
+        ``planes`` (see :func:`lightbox.pixels.samples.embedded_overlay_bits`).
     """
     out = rgba
     k = 0

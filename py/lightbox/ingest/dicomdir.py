@@ -1,4 +1,4 @@
-"""A DICOMDIR read from bytes, and its file references matched to a dropped tree.
+"""A DICOMDIR read from bytes: its record tree and the files it references.
 
 The DICOMDIR (PS3.10 8.6) is the Basic Directory object of a File-set (PS3.3
 Annex F): a flat Directory Record Sequence whose records point at each other
@@ -6,17 +6,16 @@ by byte offsets, making a tree of PATIENT ► STUDY ► SERIES ► IMAGE (or oth
 leaf) records; leaves name their file by a Referenced File ID relative to the
 DICOMDIR's folder (PS3.10 8.2, 8.5). Nothing here touches a file system: the
 references are resolved against the paths the user dropped, so a DICOMDIR can
-never name a file outside them.
+never name a file outside them. :mod:`lightbox.ingest.reconcile` compares
+what it lists with what is present.
 """
 
 from __future__ import annotations
 
 import io
-import re
 import struct
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from functools import cached_property
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
@@ -24,6 +23,9 @@ from pydicom.errors import BytesLengthException
 from pydicom.errors import InvalidDicomError as PydicomInvalidDicomError
 
 from lightbox.core.errors import InvalidDicomError
+from lightbox.core.values import int_or_none, text
+from lightbox.ingest import structure
+from lightbox.ingest.fileids import file_path, join, tidy, written
 
 #: (0002,0002) Media Storage SOP Class UID of a DICOMDIR: Media Storage Directory Storage.
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
@@ -38,9 +40,6 @@ _LEVELS = {"PATIENT": 0, "STUDY": 1, "SERIES": 2}
 _LEAF_LEVEL = 3
 #: Deeper than any hierarchy of PS3.3 F.4: a longer chain of lower offsets is broken.
 _MAX_DEPTH = 16
-_LONG_LENGTH_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT"}
-_VERSION_SUFFIX = re.compile(r";\d*$")  # ISO 9660 file version, "IM0001;1"
-_DCM_SUFFIX = ".dcm"
 #: What pydicom raises on damaged bytes, when reading or when a value is first used.
 _PARSE_ERRORS = (
     PydicomInvalidDicomError,
@@ -176,29 +175,26 @@ def is_dicomdir(ds_or_bytes: Dataset | bytes) -> bool:
 
 
 def _media_storage_class(data: bytes) -> str:
-    """(0002,0002) read straight from the group 0002 elements after ``DICM`` (PS3.10 7.1)."""
+    """(0002,0002) read straight from the group 0002 elements after ``DICM`` (PS3.10 7.1).
+
+    Group 0002 is explicit VR little endian; an element written in implicit
+    VR (not conformant, but found) is read as one.
+    """
     if data[128:132] != b"DICM":
         return ""
-    pos = 132
-    while pos + 8 <= len(data):
-        group, element = struct.unpack_from("<2H", data, pos)
-        if group != 0x0002:
-            break
-        vr = data[pos + 4 : pos + 6]
-        if not (vr.isalpha() and vr.isupper()):  # implicit VR file meta (not conformant)
-            (length,), head = struct.unpack_from("<I", data, pos + 4), 8
-        elif vr in _LONG_LENGTH_VRS and pos + 12 <= len(data):
-            (length,), head = struct.unpack_from("<I", data, pos + 8), 12
-        else:
-            (length,), head = struct.unpack_from("<H", data, pos + 6), 8
-        if element == 0x0002:
-            return (
-                data[pos + head : pos + head + length].rstrip(b"\x00 ").decode("ascii", "replace")
-            )
-        if length == 0xFFFFFFFF:
-            break
-        pos += head + length
-    return ""
+    at = 132
+    while True:
+        vr = data[at + 4 : at + 6]
+        encoding = structure.Encoding(implicit=not (vr.isalpha() and vr.isupper()))
+        element = structure.read_element(data, at, encoding)
+        if element is None or element.tag >> 16 != 0x0002:
+            return ""
+        if element.tag == 0x00020002:
+            value = data[element.value : element.value + element.length]
+            return value.rstrip(b"\x00 ").decode("ascii", "replace")
+        if element.length == 0xFFFFFFFF:
+            return ""
+        at = element.end
 
 
 def read_dicomdir(path: str, data: bytes) -> DicomDir:
@@ -228,7 +224,7 @@ def read_dicomdir(path: str, data: bytes) -> DicomDir:
     ----------
     PS3.10 8.2 (File ID), 8.6 (DICOMDIR); PS3.3 F.3 (Basic Directory IOD).
     """
-    path = _tidy(path)
+    path = tidy(path)
     if not is_dicomdir(data):
         found = _media_storage_class(data) or "none"
         raise InvalidDicomError(path, f"not a DICOMDIR (Media Storage SOP Class UID: {found})")
@@ -244,7 +240,7 @@ def read_dicomdir(path: str, data: bytes) -> DicomDir:
     return DicomDir(
         path=path,
         folder=folder,
-        fileset_id=_text(_value(ds, "FileSetID")),
+        fileset_id=text(_value(ds, "FileSetID")),
         records=roots,
         entries=tuple(entries),
         problems=tuple(problems),
@@ -253,7 +249,7 @@ def read_dicomdir(path: str, data: bytes) -> DicomDir:
 
 def _offset(item: Dataset, keyword: str) -> int:
     value = getattr(item, keyword, None) if keyword == "seq_item_tell" else _value(item, keyword)
-    return _number(value) or 0
+    return int_or_none(value) or 0
 
 
 def _in_use(item: Dataset) -> bool:
@@ -345,7 +341,7 @@ def _by_order(items: Sequence[Dataset]) -> tuple[Record, ...]:
 
 
 def _kind(item: Dataset) -> str:
-    return _text(_value(item, "DirectoryRecordType")).upper()
+    return text(_value(item, "DirectoryRecordType")).upper()
 
 
 def _record(item: Dataset, children: tuple[Record, ...]) -> Record:
@@ -354,9 +350,9 @@ def _record(item: Dataset, children: tuple[Record, ...]) -> Record:
         kind=_kind(item),
         labels=_labels(item),
         file=file,
-        file_id=_written(_value(item, "ReferencedFileID")),
+        file_id=written(_value(item, "ReferencedFileID")),
         problem=problem,
-        sop_instance_uid=_text(_value(item, "ReferencedSOPInstanceUIDInFile")),
+        sop_instance_uid=text(_value(item, "ReferencedSOPInstanceUIDInFile")),
         offset=_offset(item, "seq_item_tell"),
         children=children,
     )
@@ -364,16 +360,16 @@ def _record(item: Dataset, children: tuple[Record, ...]) -> Record:
 
 def _labels(item: Dataset) -> Labels:
     return Labels(
-        patient_name=_text(_value(item, "PatientName")),
-        patient_id=_text(_value(item, "PatientID")),
-        study_uid=_text(_value(item, "StudyInstanceUID")),
-        study_date=_text(_value(item, "StudyDate")),
-        study_description=_text(_value(item, "StudyDescription")),
-        series_uid=_text(_value(item, "SeriesInstanceUID")),
-        series_number=_number(_value(item, "SeriesNumber")),
-        modality=_text(_value(item, "Modality")),
-        series_description=_text(_value(item, "SeriesDescription")),
-        instance_number=_number(_value(item, "InstanceNumber")),
+        patient_name=text(_value(item, "PatientName")),
+        patient_id=text(_value(item, "PatientID")),
+        study_uid=text(_value(item, "StudyInstanceUID")),
+        study_date=text(_value(item, "StudyDate")),
+        study_description=text(_value(item, "StudyDescription")),
+        series_uid=text(_value(item, "SeriesInstanceUID")),
+        series_number=int_or_none(_value(item, "SeriesNumber")),
+        modality=text(_value(item, "Modality")),
+        series_description=text(_value(item, "SeriesDescription")),
+        instance_number=int_or_none(_value(item, "InstanceNumber")),
     )
 
 
@@ -382,17 +378,6 @@ def _value(item: Dataset, keyword: str) -> object:
     try:
         return item.get(keyword)
     except _PARSE_ERRORS:
-        return None
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _number(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[call-overload,no-any-return]
-    except (TypeError, ValueError):
         return None
 
 
@@ -407,246 +392,10 @@ def _entries(records: Iterable[Record], parent: Labels, folder: str) -> Iterator
             yield Entry(
                 kind=record.kind,
                 file=record.file,
-                path=_join(folder, record.file) if record.file is not None else None,
+                path=join(folder, record.file) if record.file is not None else None,
                 file_id=record.file_id,
                 problem=record.problem,
                 sop_instance_uid=record.sop_instance_uid,
                 labels=labels,
             )
         yield from _entries(record.children, labels, folder)
-
-
-# -- Referenced File IDs ---------------------------------------------------------------------------
-
-
-def _components(value: object) -> list[str]:
-    if value is None:
-        return []
-    parts = [value] if isinstance(value, str) else [str(v) for v in value]  # type: ignore[attr-defined]
-    # Some writers put a whole path in one value, with "\" or "/" inside.
-    pieces = [piece for part in parts for piece in str(part).replace("\\", "/").split("/")]
-    return [piece.strip(" \x00") for piece in pieces]
-
-
-def _written(value: object) -> str:
-    return "\\".join(_components(value))
-
-
-def file_path(value: object) -> tuple[str | None, str]:
-    """A Referenced File ID as a relative path, or None and why it is refused.
-
-    PS3.10 8.2 makes a File ID up to eight components, relative to the
-    File-set's root, each of uppercase letters, digits and underscore. Real
-    discs bend the character rules (accepted here), but a path that starts at
-    a root, names a drive or goes up with ``..`` could only reach outside the
-    dropped tree: it is refused.
-
-    Parameters
-    ----------
-    value : str, sequence of str or None
-        The (0004,1500) value as pydicom gives it.
-
-    Returns
-    -------
-    tuple of (str or None, str)
-        The path with ``/`` between components, or None; and the reason for
-        refusing it ('' when accepted or absent).
-    """
-    pieces = _components(value)
-    if not any(pieces):
-        return None, ""
-    written = "\\".join(pieces)
-    if pieces[0] == "" and len(pieces) > 1:
-        return None, f"Referenced File ID {written!r} starts at the root of a disk: refused"
-    if any(":" in piece for piece in pieces):
-        return None, f"Referenced File ID {written!r} names a drive or device: refused"
-    if ".." in pieces:
-        return None, f"Referenced File ID {written!r} goes up out of the DICOMDIR's folder: refused"
-    return "/".join(piece for piece in pieces if piece not in ("", ".")), ""
-
-
-def _tidy(path: str) -> str:
-    return "/".join(part for part in path.replace("\\", "/").split("/") if part not in ("", "."))
-
-
-def _join(folder: str, file: str) -> str:
-    return f"{folder}/{file}" if folder else file
-
-
-# -- matching references to what was dropped -------------------------------------------------------
-
-
-def match_key(path: str) -> str:
-    """The form of a path that survives CD file systems and copies.
-
-    Letter case is folded (ISO 9660 names are uppercase; copies often are
-    not), an ISO 9660 version suffix (``;1``) and a trailing dot (``IM0001.``,
-    a name without extension) are removed from each component.
-
-    References
-    ----------
-    ECMA-119 (ISO 9660) 7.5.1 File Identifier; PS3.12 (media formats).
-    """
-    parts = (_VERSION_SUFFIX.sub("", part).rstrip(".") for part in _tidy(path).split("/"))
-    return "/".join(part.casefold() for part in parts if part)
-
-
-def _without_dcm(key: str) -> str:
-    return key[: -len(_DCM_SUFFIX)] if key.endswith(_DCM_SUFFIX) else key
-
-
-@dataclass(frozen=True)
-class Match:
-    """A referenced file found in the dropped tree, and how it was found.
-
-    ``how`` is ``exact``, ``name`` (despite case, ``;1``, a trailing dot or an
-    added ``.dcm``) or ``uid`` (a file elsewhere holding the referenced SOP
-    Instance UID).
-    """
-
-    entry: Entry
-    path: str
-    how: str
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    """What a DICOMDIR references against what was dropped.
-
-    Attributes
-    ----------
-    dicomdir : str
-        The DICOMDIR's path.
-    matches : tuple of Match
-        Referenced files that are present.
-    missing : tuple of Entry
-        Referenced files that are not.
-    rejected : tuple of Entry
-        References refused because they would leave the dropped tree (``problem``).
-    unreferenced : tuple of str
-        Paths under the DICOMDIR's folder that no record references.
-    """
-
-    dicomdir: str
-    matches: tuple[Match, ...]
-    missing: tuple[Entry, ...]
-    rejected: tuple[Entry, ...]
-    unreferenced: tuple[str, ...]
-
-    @cached_property
-    def by_path(self) -> dict[str, Entry]:
-        """The DICOMDIR entry of each matched dropped path."""
-        return {match.path: match.entry for match in self.matches}
-
-    @property
-    def missing_paths(self) -> tuple[str, ...]:
-        return tuple(entry.path for entry in self.missing if entry.path is not None)
-
-    @property
-    def inexact(self) -> tuple[Match, ...]:
-        return tuple(match for match in self.matches if match.how != "exact")
-
-    def notes(self) -> tuple[str, ...]:
-        """Plain-words lines about the matching, for the completeness report."""
-        lines = []
-        by_name = sum(1 for m in self.matches if m.how == "name")
-        by_uid = sum(1 for m in self.matches if m.how == "uid")
-        if by_name:
-            lines.append(
-                f"{self.dicomdir}: {by_name} files found despite different letter case, "
-                "';1' suffixes or extensions"
-            )
-        if by_uid:
-            lines.append(
-                f"{self.dicomdir}: {by_uid} files found elsewhere than listed, by their UID"
-            )
-        lines.extend(f"{self.dicomdir}: {entry.problem}" for entry in self.rejected)
-        return tuple(lines)
-
-
-class _Index:
-    """Dropped paths by exact path, by match key, and by match key without ``.dcm``."""
-
-    def __init__(self, paths: Iterable[str]) -> None:
-        self.exact: dict[str, str] = {}
-        self.keyed: dict[str, str] = {}
-        self.loose: dict[str, str] = {}
-        for path in sorted(paths):
-            tidy = _tidy(path)
-            key = match_key(tidy)
-            self.exact.setdefault(tidy, path)
-            self.keyed.setdefault(key, path)
-            self.loose.setdefault(_without_dcm(key), path)
-
-    def find(self, path: str) -> tuple[str, str] | None:
-        if path in self.exact:
-            return self.exact[path], "exact"
-        key = match_key(path)
-        found = self.keyed.get(key) or self.loose.get(_without_dcm(key))
-        return (found, "name") if found is not None else None
-
-
-def reconcile(
-    dicomdir: DicomDir,
-    present_paths: Iterable[str],
-    uids: Mapping[str, str] | None = None,
-) -> Reconciliation:
-    """Match a DICOMDIR's references to the dropped paths.
-
-    A reference matches its exact path, else a path equal but for letter case,
-    ``;1`` suffixes, trailing dots or an added ``.dcm`` (see :func:`match_key`),
-    else (with ``uids``) any dropped file holding its (0004,1511) Referenced
-    SOP Instance UID. References that would leave the dropped tree were
-    refused by :func:`read_dicomdir` and are listed, never matched.
-
-    Parameters
-    ----------
-    dicomdir : DicomDir
-        From :func:`read_dicomdir`.
-    present_paths : iterable of str
-        Paths of the dropped files (those read as DICOM, ideally: every other
-        path under the DICOMDIR's folder counts as unreferenced).
-    uids : mapping of str to str, optional
-        SOP Instance UID of each dropped path, for the last fallback.
-
-    References
-    ----------
-    PS3.10 8.2 (File ID), 8.5 (File-set); PS3.3 F.3.2.2 (0004,1500), (0004,1511).
-    """
-    present = list(dict.fromkeys(present_paths))
-    index = _Index(present)
-    by_uid = {uid: path for path, uid in (uids or {}).items() if uid}
-    matches: list[Match] = []
-    missing: list[Entry] = []
-    rejected: list[Entry] = []
-    for entry in dicomdir.entries:
-        if entry.path is None:
-            rejected.append(entry)
-            continue
-        found = index.find(entry.path)
-        if found is None and entry.sop_instance_uid in by_uid:
-            found = by_uid[entry.sop_instance_uid], "uid"
-        if found is None:
-            missing.append(entry)
-        else:
-            matches.append(Match(entry, *found))
-    used = {match.path for match in matches}
-    prefix = f"{match_key(dicomdir.folder)}/" if dicomdir.folder else ""
-    unreferenced = tuple(
-        path
-        for path in present
-        if path not in used
-        and match_key(path).startswith(prefix)
-        and match_key(path) != match_key(dicomdir.path)
-    )
-    return Reconciliation(
-        dicomdir.path, tuple(matches), tuple(missing), tuple(rejected), unreferenced
-    )
-
-
-def unreferenced_by_all(reconciliations: Iterable[Reconciliation]) -> tuple[str, ...]:
-    """Paths no DICOMDIR references, when several were dropped (nested discs, two CDs)."""
-    results = list(reconciliations)
-    used = {match.path for result in results for match in result.matches}
-    paths = (path for result in results for path in result.unreferenced)
-    return tuple(path for path in dict.fromkeys(paths) if path not in used)

@@ -24,12 +24,9 @@ from pydicom.uid import (
 )
 
 from lightbox.core.errors import InvalidDicomError, NoPixelDataError, NotDicomError
+from lightbox.core.tags import PIXEL_KEYWORDS, PIXEL_TAGS
 from lightbox.ingest import structure
 from lightbox.ingest.structure import Encoding, Fragments
-
-#: Tags of the three pixel data elements, PS3.3 C.7.6.3 / C.7.6.24.
-PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
-PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 
 _PREAMBLE = 128
 _MAGIC = b"DICM"

@@ -24,6 +24,8 @@ from pydicom.datadict import dictionary_description, dictionary_VR
 from pydicom.dataset import Dataset
 from pydicom.uid import DeflatedExplicitVRLittleEndian
 
+from lightbox.core.tags import PIXEL_DATA, PIXEL_TAGS
+
 _ITEM = 0xFFFEE000
 _ITEM_END = 0xFFFEE00D
 _SEQUENCE_END = 0xFFFEE0DD
@@ -32,8 +34,6 @@ _UNDEFINED = 0xFFFFFFFF
 _LONG_VRS = frozenset(
     {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
 )
-#: The three pixel data elements (PS3.3 C.7.6.3, C.7.6.24): undefined length means fragments.
-_PIXEL_TAGS = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009})
 #: Sequences nest no deeper than this; a deeper walk is a malformed file, not a truncated one.
 MAX_DEPTH = 64
 _PREAMBLE_AND_MAGIC = 132
@@ -211,7 +211,7 @@ def _nested(element: Element, encoding: Encoding) -> Encoding | None:
         return encoding
     if element.vr == "UN" and element.length == _UNDEFINED:
         return IMPLICIT_LITTLE  # PS3.5 6.2.2: a VR UN sequence is implicit VR little endian
-    if element.vr == "" and element.tag not in _PIXEL_TAGS:
+    if element.vr == "" and element.tag not in PIXEL_TAGS:  # pixel data holds fragments
         try:
             return encoding if dictionary_VR(element.tag) == "SQ" else None
         except KeyError:
@@ -326,14 +326,18 @@ def _item_header(data: bytes, at: int, encoding: Encoding) -> tuple[int, int]:
     return group << 16 | number, length
 
 
-def read_fragments(data: bytes, at: int, path: tuple[str, ...] = ()) -> Fragments:
+def read_fragments(
+    data: bytes, at: int, path: tuple[str, ...] = (), limit: int | None = None
+) -> Fragments:
     """The items of encapsulated pixel data whose value starts at ``at`` (PS3.5 A.4).
 
     Encapsulated pixel data is always little endian. Stops at the sequence
     delimiter or where the bytes end; a fragment that declares more bytes
-    than remain, or a missing delimiter, is the truncation.
+    than remain, or a missing delimiter, is the truncation. With ``limit``,
+    stops after that many whole items (the Basic Offset Table counts as one),
+    ``end`` being where the next would begin.
     """
-    path = path or (label(0x7FE00010),)
+    path = path or (label(PIXEL_DATA),)
     offsets: list[int] = []
     lengths: list[int] = []
     while True:
@@ -353,12 +357,14 @@ def read_fragments(data: bytes, at: int, path: tuple[str, ...] = ()) -> Fragment
             cut = Truncation((*path, name), length, len(data) - at - 8)
             return Fragments(tuple(offsets), tuple(lengths), len(data), cut)
         at += 8 + length
+        if limit is not None and len(offsets) >= limit:
+            return Fragments(tuple(offsets), tuple(lengths), at)
 
 
-def fragments_or_none(data: bytes, at: int) -> Fragments | None:
+def fragments_or_none(data: bytes, at: int, limit: int | None = None) -> Fragments | None:
     """:func:`read_fragments`, or None when the value is not well-formed items."""
     try:
-        return read_fragments(data, at)
+        return read_fragments(data, at, limit=limit)
     except _Malformed:
         return None
 

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset
 
-from lightbox.core.values import functional_group
+from lightbox.core.lossy import is_lossy
+from lightbox.core.values import float_or_none, functional_group
 
 #: Patient axes (PS3.3 C.7.6.2.1.1): +x left, +y posterior, +z head.
 _AXIS_LABELS = (("R", "L"), ("A", "P"), ("F", "H"))
@@ -90,11 +91,7 @@ def read_calibration(ds: Dataset, frame: int = 0) -> Calibration:
         return Calibration("Pixel Spacing", spacing[0], spacing[1])
     imager = _pair(ds.get("ImagerPixelSpacing"))
     if imager:
-        factor = ds.get("EstimatedRadiographicMagnificationFactor")
-        try:
-            magnification = float(factor) if factor not in (None, "") else None
-        except (TypeError, ValueError):
-            magnification = None
+        magnification = float_or_none(ds.get("EstimatedRadiographicMagnificationFactor"))
         if magnification and magnification > 0:
             return Calibration(
                 "Imager Pixel Spacing",
@@ -164,20 +161,13 @@ def _text(ds: Dataset, keyword: str) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _number(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def frame_rate(ds: Dataset) -> float | None:
     """Frames per second: (0018,1063) Frame Time, (0018,0040) Cine Rate, (0008,2144)."""
-    frame_time = _number(ds.get("FrameTime"))
+    frame_time = float_or_none(ds.get("FrameTime"))
     if frame_time and frame_time > 0:
         return 1000.0 / frame_time
     for keyword in ("CineRate", "RecommendedDisplayFrameRate"):
-        rate = _number(ds.get(keyword))
+        rate = float_or_none(ds.get(keyword))
         if rate and rate > 0:
             return rate
     return None
@@ -199,7 +189,9 @@ def describe(ds: Dataset, frame: int = 0) -> dict[str, Any]:
     except (TypeError, ValueError):
         cosines = []
     calibration = read_calibration(ds, frame)
-    lossy = _text(ds, "LossyImageCompression") == "01"
+    meta = ds.get("file_meta")
+    syntax = meta.get("TransferSyntaxUID") if meta is not None else None
+    lossy = is_lossy(ds.get("LossyImageCompression"), syntax)
     return {
         "patient": {
             "name": _text(ds, "PatientName").replace("^", " ").strip(),
@@ -211,8 +203,8 @@ def describe(ds: Dataset, frame: int = 0) -> dict[str, Any]:
         "seriesDescription": _text(ds, "SeriesDescription"),
         "seriesNumber": _text(ds, "SeriesNumber"),
         "modality": _text(ds, "Modality"),
-        "sliceLocation": _number(ds.get("SliceLocation")),
-        "sliceThickness": _number(ds.get("SliceThickness")),
+        "sliceLocation": float_or_none(ds.get("SliceLocation")),
+        "sliceThickness": float_or_none(ds.get("SliceThickness")),
         "orientation": labels,
         "orientationCosines": cosines if len(cosines) == 6 else None,
         "position": [float(v) for v in position] if position is not None else None,

@@ -18,7 +18,9 @@ from pydicom.uid import UID, ExplicitVRBigEndian
 
 from lightbox.core.records import Photometric
 from lightbox.ingest.structure import Fragments
-from lightbox.pixels.decode import PixelExtent, PixelFormat, frame_bits
+from lightbox.pixels.format import PixelFormat, frame_bits
+from lightbox.pixels.locate import PixelExtent
+from lightbox.pixels.samples import stored_range
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,7 @@ class StoredExcess:
         """The finding in words, naming Bits Stored and the values found."""
         bits = self.bits_stored
         if self.signed:
-            low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+            low, high = stored_range(bits, signed=True)
             found = (
                 f"stored values from {self.minimum} to {self.maximum}"
                 if self.minimum < low
@@ -212,6 +214,7 @@ def stored_excess(
         return StoredExcess(fmt.bits_stored, False, int(cells.min()), maximum)
     signed = cells.view(f"{order}i{size}")
     low, high = int(signed.min()), int(signed.max())
-    if -(1 << (fmt.bits_stored - 1)) <= low and high < 1 << (fmt.bits_stored - 1):
+    lowest, highest = stored_range(fmt.bits_stored, signed=True)
+    if lowest <= low and high <= highest:
         return None
     return StoredExcess(fmt.bits_stored, True, low, high)

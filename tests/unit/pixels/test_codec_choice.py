@@ -33,8 +33,8 @@ from pydicom.pixels import pixel_array as pydicom_pixel_array
 from pydicom.pixels.decoders.base import DecodeRunner
 from pydicom.uid import JPEGBaseline8Bit, JPEGExtended12Bit, RLELossless
 
-from lightbox.pixels import codecs
-from lightbox.pixels import decode as pixels
+from lightbox.pixels import codecs, decode, locate
+from lightbox.pixels.format import PixelFormat, pixel_format
 from lightbox.session.session import Session
 from tests.support.factories import image_dataset, pydicom_test_file
 
@@ -243,13 +243,13 @@ def test_the_decision_is_made_once_per_file(
     worker: WorkerDouble, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     made: list[str] = []
-    real: Callable[..., codecs.Choice] = pixels.file_codec
+    real: Callable[..., codecs.Choice] = decode.file_codec
 
-    def counting(data: bytes, fmt: pixels.PixelFormat, start: int | None = None) -> codecs.Choice:
+    def counting(data: bytes, fmt: PixelFormat, start: int | None = None) -> codecs.Choice:
         made.append(fmt.transfer_syntax)
         return real(data, fmt, start)
 
-    monkeypatch.setattr(pixels, "file_codec", counting)
+    monkeypatch.setattr(decode, "file_codec", counting)
     data = _encapsulated([_jpeg(_scene(i)) for i in range(3)], "RGB")
     session, _ = _as_browser(worker, "rgb-jfif.dcm", data)
     for frame in (2, 0, 1):
@@ -357,12 +357,10 @@ def test_choice_for_other_syntaxes() -> None:
 def test_file_codec_reads_the_first_fragment_of_the_file() -> None:
     jpeg = _jpeg(_scene(0))
     data = _encapsulated([jpeg, _jpeg(_scene(1), keep_rgb=True)], "RGB")
-    fmt = pixels.pixel_format(
-        pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True), JPEGBaseline8Bit
-    )
-    start = pixels.encapsulated_start(data, fmt)
-    fragment = pixels.first_fragment(data, fmt, start)
+    fmt = pixel_format(pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True), JPEGBaseline8Bit)
+    start = locate.encapsulated_start(data, fmt)
+    fragment = locate.first_fragment(data, fmt, start)
     assert fragment is not None and bytes(fragment).rstrip(b"\0") == jpeg.rstrip(b"\0")
     # without the start (a file that needs a full parse) the same fragment is found
-    assert pixels.first_fragment(data, fmt, None) == fragment
-    assert pixels.file_codec(data, fmt, start) == codecs.Choice("libjpeg-turbo", "YBR_FULL_422")
+    assert locate.first_fragment(data, fmt, None) == fragment
+    assert decode.file_codec(data, fmt, start) == codecs.Choice("libjpeg-turbo", "YBR_FULL_422")

@@ -1,4 +1,4 @@
-"""lightbox.pixels.decode: one frame to stored values, checked against pydicom's own decoding.
+"""lightbox.pixels: one frame to stored values, checked against pydicom's own decoding.
 
 The reference for real files is ``pydicom.dcmread(path).pixel_array`` (frame
 ``i`` of a multi-frame), which decodes the whole object, converts YBR to RGB
@@ -9,6 +9,7 @@ from bytes. Files are pydicom's bundled test files (see conftest.py).
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import numpy as np
 import pydicom
@@ -19,9 +20,28 @@ from pydicom.pixels import pixel_array as pydicom_pixel_array
 from lightbox.core.errors import DecodeError
 from lightbox.core.records import Photometric
 from lightbox.ingest import headers as ingest
-from lightbox.pixels import decode as pixels
+from lightbox.pixels import decode, locate, samples
+from lightbox.pixels.format import PixelFormat, expected_bytes, pixel_format
 from tests.support.hand import COLOURS, colour_dataset, ybr_full, ybr_partial
 from tools import synth
+
+
+def _source(name: str, data: bytes, fmt: PixelFormat) -> decode.FrameSource:
+    """The file as the session gives it to the pixels layer: its extent found first."""
+    return decode.FrameSource.of(name, data, fmt, locate.pixel_extent(data, fmt))
+
+
+def decode_frame(name: str, data: bytes, index: int, fmt: PixelFormat) -> np.ndarray:
+    """Frame ``index`` through the one entry point, as stored values."""
+    return decode.frame(_source(name, data, fmt), index).values
+
+
+def decode_short(
+    name: str, data: bytes, index: int, fmt: PixelFormat, extent: locate.PixelExtent | None
+) -> tuple[np.ndarray, locate.Truncation | None]:
+    """Frame ``index`` of a file whose extent is known, and what the file lacks of it."""
+    found = decode.frame(decode.FrameSource.of(name, data, fmt, extent), index)
+    return found.values, found.truncation
 
 
 def reference_mask(value: int, bits_stored: int, signed: bool) -> int:
@@ -55,7 +75,7 @@ def test_mask_stored_bits(dtype, bits_stored, signed):
     words = [w & ((1 << bits) - 1) for w in JUNK_WORDS + [0xABCDEF12, 0x00F00000]]
     raw = np.array(words, dtype=f"u{bits // 8}").view(dtype).reshape(2, 5)
     before = raw.copy()
-    out = pixels.mask_stored_bits(raw, bits_stored, 1 if signed else 0)
+    out = samples.mask_stored_bits(raw, bits_stored, 1 if signed else 0)
     expected = [reference_mask(w, bits_stored, signed) for w in words]
     assert out.ravel().tolist() == expected
     assert out.dtype.kind == ("i" if signed else "u") and out.dtype.itemsize == raw.dtype.itemsize
@@ -65,7 +85,7 @@ def test_mask_stored_bits(dtype, bits_stored, signed):
 
 def test_mask_stored_bits_leaves_full_width_values_alone():
     raw = np.array([-32768, -1, 0, 32767], dtype=np.int16)
-    np.testing.assert_array_equal(pixels.mask_stored_bits(raw, 16, 1), raw)
+    np.testing.assert_array_equal(samples.mask_stored_bits(raw, 16, 1), raw)
 
 
 # -- real files: decode_frame equals pydicom's pixel_array ----------------------------------
@@ -96,8 +116,8 @@ FILES = [
 def _decode(path, index):
     data = path.read_bytes()
     header = ingest.read_header(path.name, data)
-    return pixels.decode_frame(
-        path.name, data, index, pixels.pixel_format(header.dataset, header.transfer_syntax)
+    return decode_frame(
+        path.name, data, index, pixel_format(header.dataset, header.transfer_syntax)
     )
 
 
@@ -158,9 +178,7 @@ def test_junk_in_unused_high_bits_is_masked(make_image, signed):
     words = np.array(JUNK_WORDS, dtype=np.uint16).reshape(2, 4)
     data = make_image(words, bits_allocated=16, bits_stored=12, pixel_representation=int(signed))
     header = ingest.read_header("junk.dcm", data)
-    frame = pixels.decode_frame(
-        "junk.dcm", data, 0, pixels.pixel_format(header.dataset, header.transfer_syntax)
-    )
+    frame = decode_frame("junk.dcm", data, 0, pixel_format(header.dataset, header.transfer_syntax))
     expected = [reference_mask(w, 12, signed) for w in JUNK_WORDS]
     assert frame.ravel().tolist() == expected
 
@@ -169,11 +187,9 @@ def test_synthetic_multiframe_decodes_each_frame(make_image):
     frames = np.arange(3 * 4 * 5, dtype=np.int16).reshape(3, 4, 5) - 30
     data = make_image(frames, pixel_representation=1)
     header = ingest.read_header("multi.dcm", data)
-    fmt = pixels.pixel_format(header.dataset, header.transfer_syntax)
+    fmt = pixel_format(header.dataset, header.transfer_syntax)
     for index in range(3):
-        np.testing.assert_array_equal(
-            pixels.decode_frame("multi.dcm", data, index, fmt), frames[index]
-        )
+        np.testing.assert_array_equal(decode_frame("multi.dcm", data, index, fmt), frames[index])
 
 
 def test_bare_dataset_without_file_meta_decodes(make_dataset):
@@ -185,8 +201,8 @@ def test_bare_dataset_without_file_meta_decodes(make_dataset):
     data = buffer.getvalue()
     assert data[128:132] != b"DICM"  # no preamble, no marker
     header = ingest.read_header("bare.dcm", data)
-    fmt = pixels.pixel_format(header.dataset, header.transfer_syntax)
-    frame = pixels.decode_frame("bare.dcm", data, 0, fmt)
+    fmt = pixel_format(header.dataset, header.transfer_syntax)
+    frame = decode_frame("bare.dcm", data, 0, fmt)
     np.testing.assert_array_equal(frame, values)
 
 
@@ -218,29 +234,30 @@ def _corrupt_first_frame(path, change):
 def test_corrupt_pixel_data_raises_decode_error_naming_the_file(pydicom_file, name, change):
     data = _corrupt_first_frame(pydicom_file(name), change)
     header = ingest.read_header("scans/broken one.dcm", data)  # the header is intact
-    fmt = pixels.pixel_format(header.dataset, header.transfer_syntax)
+    fmt = pixel_format(header.dataset, header.transfer_syntax)
     with pytest.raises(DecodeError) as info:
-        pixels.decode_frame("scans/broken one.dcm", data, 0, fmt)
+        decode_frame("scans/broken one.dcm", data, 0, fmt)
     assert info.value.name == "scans/broken one.dcm"
     assert str(info.value).startswith("scans/broken one.dcm: ")
     assert "frame 1" in info.value.reason
 
 
 def test_short_native_pixel_data_raises_decode_error(pydicom_file):
-    """decode_frame on its own (no header check) still reports, never crashes."""
+    """Decoding with nothing known of the extent (no header check) still reports, never crashes."""
     path = pydicom_file("MR_truncated.dcm")
-    fmt = pixels.pixel_format(pydicom.dcmread(path, stop_before_pixels=True), "1.2.840.10008.1.2.1")
+    fmt = pixel_format(pydicom.dcmread(path, stop_before_pixels=True), "1.2.840.10008.1.2.1")
+    unlocated = decode.FrameSource.of("MR_truncated.dcm", path.read_bytes(), fmt, None)
     with pytest.raises(DecodeError) as info:
-        pixels.decode_frame("MR_truncated.dcm", path.read_bytes(), 0, fmt)
+        decode.frame(unlocated, 0)
     assert info.value.name == "MR_truncated.dcm"
 
 
 # -- helpers for the display-pipeline additions --------------------------------------------
 
 
-def _fmt(data: bytes) -> pixels.PixelFormat:
+def _fmt(data: bytes) -> PixelFormat:
     ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True, force=True)
-    return pixels.pixel_format(ds, ds.file_meta.TransferSyntaxUID)
+    return pixel_format(ds, ds.file_meta.TransferSyntaxUID)
 
 
 def _pack_bits(bits: np.ndarray) -> bytes:
@@ -268,7 +285,7 @@ RGB = np.arange(4 * 5 * 3, dtype=np.uint8).reshape(4, 5, 3) * 4
 def test_rgb_in_either_planar_configuration(make_dataset, samples, planar):
     ds = colour_dataset(samples, "RGB", planar)
     data = synth.to_bytes(ds)
-    frame = pixels.decode_frame("rgb.dcm", data, 0, _fmt(data))
+    frame = decode_frame("rgb.dcm", data, 0, _fmt(data))
     assert frame.shape == (4, 5, 3) and frame.dtype == samples.dtype
     np.testing.assert_array_equal(frame, samples)
 
@@ -277,7 +294,7 @@ def test_rgb_in_either_planar_configuration(make_dataset, samples, planar):
 def test_ybr_full_is_converted_to_rgb(make_dataset, planar):
     ds = colour_dataset(ybr_full(COLOURS), "YBR_FULL", planar)
     data = synth.to_bytes(ds)
-    frame = pixels.decode_frame("ybr.dcm", data, 0, _fmt(data))
+    frame = decode_frame("ybr.dcm", data, 0, _fmt(data))
     # rounding YBR to 8 bits and back may move a channel by one level
     assert np.abs(frame.astype(int) - COLOURS).max() <= 1
 
@@ -291,7 +308,7 @@ def test_ybr_full_422_native_is_upsampled_and_converted(make_dataset):
     ds.PhotometricInterpretation = "YBR_FULL_422"
     ds.PixelData = bytes(v for row in ybr for y, cb, cr in row.tolist() for v in (y, y, cb, cr))
     data = synth.to_bytes(ds)
-    frame = pixels.decode_frame("ybr422.dcm", data, 0, _fmt(data))
+    frame = decode_frame("ybr422.dcm", data, 0, _fmt(data))
     assert frame.shape == (2, 6, 3)
     assert np.abs(frame.astype(int) - rgb).max() <= 1
 
@@ -302,7 +319,7 @@ def test_native_partial_range_ybr_is_converted_to_rgb(make_dataset, photometric,
     """YBR_PARTIAL_420 is meant for MPEG only; native data so labelled is read a pixel at a time."""
     ds = colour_dataset(ybr_partial(COLOURS), photometric, planar)
     data = synth.to_bytes(ds)
-    frame = pixels.decode_frame("partial.dcm", data, 0, _fmt(data))
+    frame = decode_frame("partial.dcm", data, 0, _fmt(data))
     assert np.abs(frame.astype(int) - COLOURS).max() <= 1
     assert frame[0, 0].tolist() == [0, 0, 0] and frame[0, 1].tolist() == [255, 255, 255]
 
@@ -320,7 +337,7 @@ def test_native_partial_range_ybr_is_converted_to_rgb(make_dataset, photometric,
 def test_ybr_partial_to_rgb_hand_worked(ybr, rgb):
     arr = np.array([[ybr]], dtype=np.uint8)
     arr.setflags(write=False)
-    assert pixels.ybr_partial_to_rgb(arr, 8).tolist() == [[rgb]]
+    assert samples.ybr_partial_to_rgb(arr, 8).tolist() == [[rgb]]
 
 
 def test_ybr_partial_to_rgb_matches_the_textbook_inverse():
@@ -331,12 +348,12 @@ def test_ybr_partial_to_rgb_matches_the_textbook_inverse():
     g = 1.1644 * (y - 16) - 0.3918 * (cb - 128) - 0.8130 * (cr - 128)
     b = 1.1644 * (y - 16) + 2.0172 * (cb - 128)
     expected = np.clip(np.floor(np.stack([r, g, b], axis=-1) + 0.5), 0, 255)
-    assert np.abs(pixels.ybr_partial_to_rgb(ybr, 8).astype(int) - expected).max() <= 1
+    assert np.abs(samples.ybr_partial_to_rgb(ybr, 8).astype(int) - expected).max() <= 1
 
 
 def test_ybr_partial_to_rgb_scales_offsets_for_deeper_samples():
     ybr8 = ybr_partial(COLOURS)
-    deep = pixels.ybr_partial_to_rgb(ybr8.astype(np.uint16) * 16, 12)  # same colours in 12 bits
+    deep = samples.ybr_partial_to_rgb(ybr8.astype(np.uint16) * 16, 12)  # same colours in 12 bits
     assert deep.dtype == np.uint16
     # 12-bit partial range is the 8-bit one times 2^4 (offsets 256 and 2048)
     assert np.abs(deep.astype(int) - COLOURS.astype(int) * 16).max() <= 16
@@ -364,7 +381,7 @@ def test_single_bit_frames(make_dataset, rows, cols, frames):
     data = synth.to_bytes(ds)
     fmt = _fmt(data)
     for index in range(frames):
-        frame = pixels.decode_frame("seg.dcm", data, index, fmt)
+        frame = decode_frame("seg.dcm", data, index, fmt)
         assert frame.shape == (rows, cols)
         assert frame.tolist() == bits[index].tolist()
 
@@ -377,12 +394,12 @@ def test_decode_raw_keeps_the_bits_above_high_bit(make_image, signed):
     words = np.array(JUNK_WORDS, dtype=np.uint16).reshape(2, 4)
     data = make_image(words, bits_stored=12, pixel_representation=int(signed))
     fmt = _fmt(data)
-    raw = pixels.decode_raw("junk.dcm", data, 0, fmt)
+    raw = decode.frame(_source("junk.dcm", data, fmt), 0, raw=True).values
     assert raw.view(np.uint16).ravel().tolist() == JUNK_WORDS
-    stored = pixels.stored_values(raw, fmt)
+    stored = samples.stored_values(raw, fmt)
     assert stored.ravel().tolist() == [reference_mask(w, 12, signed) for w in JUNK_WORDS]
-    np.testing.assert_array_equal(stored, pixels.decode_frame("junk.dcm", data, 0, fmt))
-    bits = pixels.embedded_overlay_bits(raw, [12, 15])
+    np.testing.assert_array_equal(stored, decode_frame("junk.dcm", data, 0, fmt))
+    bits = samples.embedded_overlay_bits(raw, [12, 15])
     assert bits.astype(int).tolist() == [
         [[(w >> b) & 1 for w in JUNK_WORDS[:4]], [(w >> b) & 1 for w in JUNK_WORDS[4:]]]
         for b in (12, 15)
@@ -394,7 +411,7 @@ def test_decode_raw_keeps_the_bits_above_high_bit(make_image, signed):
 
 def test_pixel_extent_of_a_complete_file(make_image):
     data = make_image(np.arange(20, dtype=np.uint16).reshape(4, 5))
-    extent = pixels.pixel_extent(data, _fmt(data))
+    extent = locate.pixel_extent(data, _fmt(data))
     assert extent is not None and extent.complete
     assert (extent.tag, extent.present, extent.expected) == (0x7FE00010, 40, 40)
     assert data[extent.offset :] == np.arange(20, dtype="<u2").tobytes()
@@ -404,17 +421,17 @@ def test_pixel_extent_with_elements_after_the_pixel_data(make_dataset):
     ds = make_dataset(np.arange(20, dtype=np.uint16).reshape(4, 5))
     ds.add_new(0xFFFCFFFC, "OB", b"\0" * 10)  # Data Set Trailing Padding
     data = synth.to_bytes(ds)
-    extent = pixels.pixel_extent(data, _fmt(data))
+    extent = locate.pixel_extent(data, _fmt(data))
     assert extent is not None and extent.complete and extent.present == 40
     assert data[extent.offset : extent.offset + 40] == np.arange(20, dtype="<u2").tobytes()
 
 
 def test_pixel_extent_is_none_for_encapsulated_data(pydicom_file):
     data = pydicom_file("MR_small_RLE.dcm").read_bytes()
-    assert pixels.pixel_extent(data, _fmt(data)) is None
+    assert locate.pixel_extent(data, _fmt(data)) is None
 
 
-def _fmt_of(**kwargs) -> pixels.PixelFormat:
+def _fmt_of(**kwargs) -> PixelFormat:
     base = dict(
         rows=4,
         columns=5,
@@ -428,7 +445,7 @@ def _fmt_of(**kwargs) -> pixels.PixelFormat:
         full_parse=False,
         frames=3,
     )
-    return pixels.PixelFormat(**{**base, **kwargs})
+    return PixelFormat(**{**base, **kwargs})
 
 
 # (format, bytes present, frame) -> (bytes of the frame present, its bytes, whole pixels present)
@@ -473,9 +490,9 @@ TRUNCATIONS = [
 @pytest.mark.parametrize(("kwargs", "present", "frame", "expected"), TRUNCATIONS)
 def test_frame_truncation(kwargs, present, frame, expected):
     fmt = _fmt_of(**kwargs)
-    total = pixels.expected_bytes(fmt)
-    extent = pixels.PixelExtent(0x7FE00010, 0, min(present, total), total, "OW")
-    got = pixels.frame_truncation(extent, fmt, frame)
+    total = expected_bytes(fmt)
+    extent = locate.PixelExtent(0x7FE00010, 0, min(present, total), total, "OW")
+    got = locate.frame_truncation(extent, fmt, frame)
     if expected is None:
         assert got is None
     else:
@@ -488,9 +505,9 @@ def test_short_real_file_shows_what_it_has(pydicom_file):
     """MR_truncated.dcm holds 8130 of its 8192 pixel bytes (read by pydicom itself)."""
     data = pydicom_file("MR_truncated.dcm").read_bytes()
     fmt = _fmt(data)
-    extent = pixels.pixel_extent(data, fmt)
+    extent = locate.pixel_extent(data, fmt)
     assert extent is not None and (extent.present, extent.expected) == (8130, 8192)
-    values, truncation = pixels.decode_short_frame("MR_truncated.dcm", data, 0, fmt, extent)
+    values, truncation = decode_short("MR_truncated.dcm", data, 0, fmt, extent)
     present = np.frombuffer(pydicom.dcmread(io.BytesIO(data)).PixelData, "<i2")[:4065]
     assert values.shape == (64, 64) and values.dtype == np.int16
     assert values.ravel()[:4065].tolist() == present.tolist()
@@ -513,16 +530,16 @@ def test_short_multiframe_file_frame_by_frame(make_image, signed, bits_stored, f
     whole = make_image(frames, bits_stored=bits_stored, pixel_representation=int(signed))
     data = whole[: len(whole) - 40 - 16]  # the last frame absent, the middle one cut at pixel 12
     fmt = _fmt(data)
-    extent = pixels.pixel_extent(data, fmt)
+    extent = locate.pixel_extent(data, fmt)
     assert extent is not None and extent.present == 64 and extent.expected == 120
-    first, none = pixels.decode_short_frame("short.dcm", data, 0, fmt, extent)
+    first, none = decode_short("short.dcm", data, 0, fmt, extent)
     assert none is None
     np.testing.assert_array_equal(first, frames[0])
-    middle, cut = pixels.decode_short_frame("short.dcm", data, 1, fmt, extent)
+    middle, cut = decode_short("short.dcm", data, 1, fmt, extent)
     assert cut is not None and cut.present_pixels == 12
     assert middle.ravel()[:12].tolist() == frames[1].ravel()[:12].tolist()
     assert (middle.ravel()[12:] == frames[1].ravel()[:12].min()).all()
-    last, gone = pixels.decode_short_frame("short.dcm", data, 2, fmt, extent)
+    last, gone = decode_short("short.dcm", data, 2, fmt, extent)
     assert gone is not None and gone.present_pixels == 0
     assert (last == fill_when_empty).all()
 
@@ -532,9 +549,7 @@ def test_short_colour_frame_is_black_where_missing(make_image):
     whole = make_image(rgb, photometric="RGB", bits_allocated=8)
     data = whole[:-8]  # 18 bytes of pixel data: the last 8 missing (pixels 4 and 5 touched)
     fmt = _fmt(data)
-    values, truncation = pixels.decode_short_frame(
-        "c.dcm", data, 0, fmt, pixels.pixel_extent(data, fmt)
-    )
+    values, truncation = decode_short("c.dcm", data, 0, fmt, locate.pixel_extent(data, fmt))
     assert truncation is not None and truncation.present_pixels == 3
     assert values.reshape(6, 3).tolist() == [[200] * 3] * 3 + [[0] * 3] * 3
 
@@ -548,10 +563,10 @@ def test_single_bit_frames_of_a_bare_dataset(make_dataset):
     ds.save_as(buffer, implicit_vr=True, little_endian=True)
     data = buffer.getvalue()
     header = ingest.read_header("bare.dcm", data)
-    fmt = pixels.pixel_format(header.dataset, header.transfer_syntax)
+    fmt = pixel_format(header.dataset, header.transfer_syntax)
     assert fmt.full_parse
     for index in range(3):
-        assert pixels.decode_frame("bare.dcm", data, index, fmt).tolist() == bits[index].tolist()
+        assert decode_frame("bare.dcm", data, index, fmt).tolist() == bits[index].tolist()
 
 
 def test_short_single_bit_file(make_dataset):
@@ -561,11 +576,11 @@ def test_short_single_bit_file(make_dataset):
     whole = synth.to_bytes(ds)
     data = whole[:-6]  # 8 bytes of 8: 64 bits of 60 -> now 2 bytes = 16 bits
     fmt = _fmt(data)
-    extent = pixels.pixel_extent(data, fmt)
+    extent = locate.pixel_extent(data, fmt)
     assert extent is not None and (extent.present, extent.expected) == (2, 8)
-    first, none = pixels.decode_short_frame("seg.dcm", data, 0, fmt, extent)
+    first, none = decode_short("seg.dcm", data, 0, fmt, extent)
     assert none is None and first.tolist() == bits[0].tolist()
-    second, cut = pixels.decode_short_frame("seg.dcm", data, 1, fmt, extent)
+    second, cut = decode_short("seg.dcm", data, 1, fmt, extent)
     assert cut is not None and cut.present_pixels == 1  # bit 15 only
     assert second.ravel().tolist() == [0] * 15  # its one bit is 0, the lowest value present
 
@@ -593,21 +608,24 @@ def test_decoding_from_the_pixel_data_start_equals_decoding_the_file(pydicom_fil
     path = pydicom_file(name)
     data = path.read_bytes()
     header = ingest.read_header(path.name, data)
-    fmt = pixels.pixel_format(header.dataset, header.transfer_syntax)
-    start = pixels.encapsulated_start(data, fmt)
+    fmt = pixel_format(header.dataset, header.transfer_syntax)
+    start = locate.encapsulated_start(data, fmt)
     assert start is not None
     assert data[start - 12 : start - 8] == b"\xe0\x7f\x10\x00"  # the Pixel Data tag before it
-    fast = pixels.decode_frame(path.name, data, index, fmt, start)
-    np.testing.assert_array_equal(fast, pixels.decode_frame(path.name, data, index, fmt))
-    assert fast.dtype == pixels.decode_frame(path.name, data, index, fmt).dtype
+    source = _source(path.name, data, fmt)
+    assert source.start == start
+    fast = decode.frame(source, index).values
+    parsed = decode.frame(replace(source, start=None), index).values
+    np.testing.assert_array_equal(fast, parsed)
+    assert fast.dtype == parsed.dtype
 
 
 def test_encapsulated_start_is_none_for_native_data(pydicom_file):
     path = pydicom_file("CT_small.dcm")
     data = path.read_bytes()
     header = ingest.read_header(path.name, data)
-    fmt = pixels.pixel_format(header.dataset, header.transfer_syntax)
-    assert pixels.encapsulated_start(data, fmt) is None
+    fmt = pixel_format(header.dataset, header.transfer_syntax)
+    assert locate.encapsulated_start(data, fmt) is None
 
 
 # -- values beyond Bits Stored: native and RLE masked, other codecs' overshoot clipped -----
@@ -623,7 +641,7 @@ def test_encapsulated_start_is_none_for_native_data(pydicom_file):
 )
 def test_values_beyond_bits_stored(syntax, expected):
     # 4123 = 0x101B: masked to 12 bits it is 27 (0x01B); clipped it is 4095.
-    fmt = pixels.PixelFormat(
+    fmt = PixelFormat(
         rows=1,
         columns=3,
         samples=1,
@@ -636,4 +654,31 @@ def test_values_beyond_bits_stored(syntax, expected):
         full_parse=False,
     )
     raw = np.array([[4123, 4095, 100]], dtype=np.uint16)
-    assert pixels.stored_values(raw, fmt).tolist() == [expected]
+    assert samples.stored_values(raw, fmt).tolist() == [expected]
+
+
+# -- the one entry point decides how a frame is had ----------------------------------------
+
+
+def test_the_entry_point_reads_in_place_decodes_or_pads(make_image, pydicom_file):
+    values = np.arange(3 * 4 * 5, dtype=np.uint16).reshape(3, 4, 5)
+    data = make_image(values)
+    source = _source("native.dcm", data, _fmt(data))
+    found = decode.frame(source, 1)
+    assert found.in_place and found.truncation is None
+    assert np.shares_memory(found.values, np.frombuffer(data, np.uint8))
+    assert not found.values.flags.writeable
+    np.testing.assert_array_equal(found.values, values[1])
+    raw = decode.frame(source, 1, raw=True)  # raw cells are decoded, never a view
+    assert not raw.in_place and not np.shares_memory(raw.values, np.frombuffer(data, np.uint8))
+    np.testing.assert_array_equal(raw.values, values[1])
+
+    short = data[:-30]  # frame 3 loses its last 15 pixels
+    cut = decode.frame(_source("short.dcm", short, _fmt(short)), 2)
+    assert not cut.in_place and cut.truncation is not None and cut.truncation.present_pixels == 5
+
+    rle = pydicom_file("MR_small_RLE.dcm").read_bytes()
+    encapsulated = _source("rle.dcm", rle, _fmt(rle))
+    assert encapsulated.extent is None and encapsulated.start is not None
+    found = decode.frame(encapsulated, 0)
+    assert not found.in_place and found.truncation is None and found.values.shape == (64, 64)
