@@ -229,24 +229,127 @@ def test_short_pixel_data_shows_what_it_has_with_a_warning(
     viewer.shot("short-pixel-data-warning")
 
 
-def test_undecodable_frame_is_reported_and_worker_lives(
-    viewer: Viewer, test_files: Path, tmp_path: Path
-) -> None:
-    """JPEG data that is garbage: the header is fine, the decode fails, the viewer goes on."""
+def _garbled_jpeg(test_files: Path, path: Path) -> Path:
+    """A JPEG file whose header is fine and whose compressed data is garbage."""
     data = bytearray((test_files / "SC_rgb_jpeg_dcmtk.dcm").read_bytes())
     start = data.index(b"\xff\xd8\xff")  # the JPEG stream's start of image
     data[start + 600 : start + 4000] = bytes(3400)
-    broken = tmp_path / "broken.dcm"
-    broken.write_bytes(bytes(data))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_undecodable_frame_is_reported_and_worker_lives(
+    viewer: Viewer, test_files: Path, tmp_path: Path
+) -> None:
+    """JPEG data that is garbage: the header is fine, the decode fails, the viewer goes on;
+    the frame is listed in the report, and the file (its one frame) in ``skipped``."""
+    broken = _garbled_jpeg(test_files, tmp_path / "broken.dcm")
     viewer.choose([broken])
     # The viewport says which file and why (the status line says what opened).
     message = viewer.page.text_content(".pane.active .pane-message") or ""
     assert "broken.dcm" in message and "cannot be decoded" in message, message
     assert viewer.page.is_visible(".pane.active .pane-message")
     viewer.shot("undecodable-frame-message")
+    catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+    failures = catalog["report"]["undecodable"]
+    assert [(f["file"], f["frame"]) for f in failures] == [("broken.dcm", 1)], failures
+    reason = failures[0]["reason"]
+    assert reason.startswith("frame 1 cannot be decoded (") and reason in message, reason
+    assert f"Frames that cannot be shown:\n- broken.dcm: {reason}" in catalog["report"]["text"]
+    assert catalog["report"]["complete"] is False
+    assert {"name": "broken.dcm", "reason": reason} in catalog["skipped"]
+    # The notice of files that were not shown lists it too.
+    assert f"broken.dcm: {reason}" in (viewer.page.text_content("#notice-list") or "")
     viewer.choose([test_files / "MR_small.dcm"])
     assert viewer.state()["file"] == "MR_small.dcm"
     assert viewer.frame()[..., 0].std() > 5
+
+
+def test_report_dialog_lists_a_frame_that_failed_after_the_open(
+    viewer: Viewer, test_files: Path, tmp_path: Path
+) -> None:
+    """The broken file is not the one shown first: its frame fails later (its thumbnail),
+    after the page fetched the catalog. The Report dialog says so all the same."""
+    broken = _garbled_jpeg(test_files, tmp_path / "broken.dcm")
+    viewer.choose([test_files / "MR_small.dcm", broken])
+    assert viewer.state()["file"] == "MR_small.dcm"
+    for _ in range(200):  # the thumbnails are made one by one after the open
+        catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+        if catalog["report"]["undecodable"]:
+            break
+        viewer.page.wait_for_timeout(50)
+    assert [f["file"] for f in catalog["report"]["undecodable"]] == ["broken.dcm"]
+    viewer.page.click("#report-button")
+    viewer.page.wait_for_function(
+        "() => document.getElementById('report-text').textContent.includes('broken.dcm')"
+    )
+    text = viewer.page.text_content("#report-text") or ""
+    assert "Frames that cannot be shown:\n- broken.dcm: frame 1 cannot be decoded (" in text
+    viewer.shot("report-frame-that-cannot-be-shown")
+    viewer.page.click("#report-close")
+
+
+def test_opening_an_open_file_again_shows_it(viewer: Viewer, test_files: Path) -> None:
+    """Choosing a file that is already open shows its series, and says it is open."""
+    viewer.choose([test_files / "CT_small.dcm"])
+    viewer.choose([test_files / "MR_small.dcm"])
+    assert viewer.state()["file"] == "MR_small.dcm"
+    viewer.choose([test_files / "CT_small.dcm"])
+    state = viewer.wait_state("s.file === 'CT_small.dcm'", timeout_s=10)
+    assert state["frame"] == 0
+    catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+    assert len(catalog["series"]) == 2  # nothing was added
+    ct = next(i for i, s in enumerate(catalog["series"]) if s["modality"] == "CT")
+    assert state["series"] == ct
+    assert (viewer.frame() == native_frame([test_files / "CT_small.dcm"])).all()
+    status = viewer.page.text_content("#status") or ""
+    assert status.startswith("CT_small.dcm is already open"), status
+    current = viewer.page.get_attribute("#series-list button[aria-current=true]", "data-series")
+    assert current == str(ct)
+    viewer.shot("open-again-shows-it")
+
+
+def test_opening_one_file_of_an_open_series_again_shows_that_file(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    paths = []
+    for i, ds in enumerate(synth.ct_series(5, 32, 32, name="again")):
+        paths.append(tmp_path / f"IM{i + 1}")
+        paths[-1].write_bytes(synth.to_bytes(ds))
+    viewer.choose(paths)
+    viewer.page.evaluate("() => window.lightbox.select(0, 4)")
+    viewer.choose([paths[2]])
+    state = viewer.wait_state("s.frame === 2", timeout_s=10)
+    assert state["file"] == "IM3" and state["series"] == 0
+    # All of them again: the series from its first frame.
+    viewer.choose(paths[::-1])
+    state = viewer.wait_state("s.frame === 0", timeout_s=10)
+    assert state["file"] == "IM1"
+    status = viewer.page.text_content("#status") or ""
+    assert status.startswith("5 files are already open"), status
+
+
+def test_own_files_close_the_demo(viewer: Viewer, test_files: Path) -> None:
+    """The demo is not the user's: their own files replace it (no "2 different patients")."""
+    viewer.page.click("#demo-button")
+    viewer.wait_state("s.frames === 24")
+    viewer.choose([test_files / "CT_small.dcm"])
+    state = viewer.wait_state("s.file === 'CT_small.dcm'", timeout_s=10)
+    assert state["series"] == 0 and state["frames"] == 1
+    catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+    assert [(s["modality"], s["frames"]) for s in catalog["series"]] == [("CT", 1)]
+    assert catalog["report"]["patients"] == 1 and not catalog["report"]["severalPatients"]
+    assert viewer.page.locator("#series-list .warning").count() == 0
+    assert "Patient 1" not in (viewer.page.text_content("#series-list") or "")
+    status = viewer.page.text_content("#status") or ""
+    assert "Opened 1 series" in status and "demo was closed" in status, status
+    viewer.shot("own-file-replaces-demo")
+    # The user's own files stay: more of them are added, the demo again is added too.
+    viewer.choose([test_files / "MR_small.dcm"])
+    viewer.page.click("#demo-button")
+    viewer.wait_state("s.frames === 24")
+    catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+    assert len(catalog["series"]) == 3
 
 
 STATUS_LOG = """

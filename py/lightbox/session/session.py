@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -24,18 +24,21 @@ from lightbox.catalog.series import (
     build_series,
     entry_from_header,
 )
-from lightbox.core.errors import InvalidDicomError, LightboxError, NoPixelDataError
+from lightbox.core.errors import DecodeError, InvalidDicomError, LightboxError, NoPixelDataError
 from lightbox.core.records import FrameRef, Photometric, Skipped, VoiFunction, Window
 from lightbox.deid import identifying
-from lightbox.display import frames
+from lightbox.display import frames, luts, pipeline, readers
 from lightbox.display import overlays as planes
-from lightbox.display import transforms as display
-from lightbox.ingest import archive, dicomdir, documents, structure
+from lightbox.display.modality import modality_values
+from lightbox.display.palette import apply_palette, grey_range, supplemental_to_rgba
+from lightbox.display.voi import auto_window
+from lightbox.ingest import archive, dicomdir, documents, reconcile, structure
 from lightbox.ingest import headers as ingest
 from lightbox.inspect import describe, measure
 from lightbox.inspect import tags as header
-from lightbox.pixels import checks, codecs
+from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
+from lightbox.pixels.format import PixelFormat, pixel_format
 
 DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 #: The most bytes of missing pixel data filled in to show a frame that is cut short.
@@ -53,8 +56,8 @@ class OpenedFile:
     name: str
     data: bytes
     header: ingest.Header
-    fmt: pixels.PixelFormat
-    rescale: display.Rescale
+    fmt: PixelFormat
+    rescale: luts.Rescale
     windows: tuple[Window, ...]
     inverts: bool
     padding: tuple[float, float] | None
@@ -62,11 +65,11 @@ class OpenedFile:
     #: Per-frame rescale, windows, VOI LUTs and geometry (Enhanced objects), read once.
     frame_params: tuple[frames.FrameParameters, ...] = ()
     #: PALETTE COLOR's palette, or the Supplemental Palette Color LUTs of a grey image.
-    palette: display.Palette | None = None
+    palette: luts.Palette | None = None
     supplemental: bool = False
     overlay_planes: tuple[planes.OverlayPlane, ...] = ()
     #: Where the native pixel data lies and how much of it is present (None: encapsulated).
-    extent: pixels.PixelExtent | None = None
+    extent: locate.PixelExtent | None = None
     #: Frames listed: those present in whole or (when it can be shown) in part.
     shown_frames: int = 1
     #: What is wrong with the file that still let it open, in words (the catalog's warnings).
@@ -82,6 +85,17 @@ class OpenedFile:
     def embedded_bits(self) -> tuple[int, ...]:
         """Bit positions of overlays held in the pixel cells' unused high bits."""
         return tuple(p.bit_position for p in self.overlay_planes if p.embedded)
+
+
+class DuplicateError(LightboxError):
+    """The file is an instance already open (same SOP Instance UID): it is not opened twice.
+
+    ``original`` is the index, in the session's files, of the file open with it.
+    """
+
+    def __init__(self, name: str, reason: str, original: int) -> None:
+        super().__init__(name, reason)
+        self.original = original
 
 
 @dataclass
@@ -132,7 +146,8 @@ class Session:
         self.skipped: list[Skipped] = []
         self.cache = FrameCache(cache_bytes)
         self._entries: list[SeriesEntry] = []
-        self._sop_uids: dict[str, str] = {}
+        #: The file open with each SOP Instance UID (its index in ``files``).
+        self._sop_uids: dict[str, int] = {}
         #: Automatic windows by series and the frame they were taken from (its middle one).
         self._auto_windows: dict[tuple[str, FrameRef], Window] = {}
         self._batches = 0
@@ -143,10 +158,13 @@ class Session:
         self._facts: list[report.ImageFacts] = []
         self._patients: dict[str, str] = {}
         self._descriptions: dict[FrameRef, dict[str, Any]] = {}
-        #: Where each compressed file's Pixel Data value begins, found on its first decode.
-        self._starts: dict[int, int | None] = {}
-        #: Each file's codec decision, made once: what the worker loads is what decodes.
-        self._codecs: dict[int, codecs.Choice] = {}
+        #: Each file's frame source (where its pixel data begins, its codec decision), made
+        #: once: what the worker loads is what decodes.
+        self._sources: dict[int, pixels.FrameSource] = {}
+        #: Whole-type RGBA tables of this session's renders, kept for reuse.
+        self.tables = pipeline.TableCache()
+        #: Frames whose decode failed when they were shown, and why (the report lists them).
+        self._failures: dict[FrameRef, DecodeError] = {}
 
     # -- opening -----------------------------------------------------------------
 
@@ -155,18 +173,23 @@ class Session:
 
         Bad files never stop the others: each is listed in ``skipped`` with the
         reason. The result's ``first`` is the index of the first series that
-        this open added to (None when nothing opened).
+        this open added to (None when nothing opened). Files that are already
+        open (same SOP Instance UID) are skipped as duplicates; ``reopened``
+        says where they are: ``{series, frame, file, count}``, the first series
+        (in catalog order) holding one of them, the first frame of theirs in it
+        and its file, and how many there were (None when there were none).
         """
         batch = self._batches
         self._batches += 1
         skipped: list[Skipped] = []
         touched: set[str] = set()
+        again: set[int] = set()
         for name, data in items:
             for item in archive.expand(name, data):  # a ZIP (nested too) gives its members
                 if isinstance(item, Skipped):
                     skipped.append(item)
                     continue
-                uid = self._open_member(item.path, item.data, batch, skipped)
+                uid = self._open_member(item.path, item.data, batch, skipped, again)
                 if uid is not None:
                     touched.add(uid)
         for entry in skipped:
@@ -177,12 +200,25 @@ class Session:
         result["opened"] = [s.uid for s in self.series if s.series_uid in touched]
         result["first"] = first
         result["skipped"] = [_skipped_json(s) for s in skipped]
+        result["reopened"] = self._where(again)
         return result
 
+    def _where(self, files: set[int]) -> dict[str, Any] | None:
+        """Where the first of these files is shown: ``{series, frame, file, count}``, or None."""
+        for index, series in enumerate(self.series):
+            for position, ref in enumerate(series.frames):
+                if ref.file in files:
+                    name = self.files[ref.file].name
+                    return {"series": index, "frame": position, "file": name, "count": len(files)}
+        return None
+
     def _open_member(
-        self, name: str, data: bytes, batch: int, skipped: list[Skipped]
+        self, name: str, data: bytes, batch: int, skipped: list[Skipped], again: set[int]
     ) -> str | None:
-        """Open one file of a drop; return its series UID, or None (skipped, DICOMDIR, document)."""
+        """Open one file of a drop; return its series UID, or None (skipped, DICOMDIR, document).
+
+        A file already open is skipped and the index of the one open is added to ``again``.
+        """
         self._present.append(name)
         data = ingest.framed(data)  # a bare data set with DICM at offset 128 is read as one
         if dicomdir.is_dicomdir(data):  # used to organise and report, not listed as skipped
@@ -193,6 +229,10 @@ class Session:
             return None
         try:
             opened = self._open_one(name, data)
+        except DuplicateError as exc:
+            skipped.append(Skipped(name, exc.reason))
+            again.add(exc.original)
+            return None
         except NoPixelDataError as exc:
             try:
                 self.documents.append((documents.read_document(name, data), data))
@@ -214,13 +254,13 @@ class Session:
         """What was found, in plain words (patients, studies, series, gaps, missing files...)."""
         # Files chosen one by one lose their folders: match those by SOP Instance UID.
         uids = {f.name: str(f.header.dataset.get("SOPInstanceUID", "") or "") for f in self.files}
-        results = [dicomdir.reconcile(d, self._present, uids) for d in self._dicomdirs]
+        results = [reconcile.reconcile(d, self._present, uids) for d in self._dicomdirs]
         images = {f.name for f in self.files}
         return report.build_report(
             self._facts,
             self.skipped,
             missing=[p for r in results for p in r.missing_paths],
-            unreferenced=[p for p in dicomdir.unreferenced_by_all(results) if p in images],
+            unreferenced=[p for p in reconcile.unreferenced_by_all(results) if p in images],
             notes=[n for d in self._dicomdirs for n in d.problems]
             + [n for r in results for n in r.notes()],
             warnings=self.warnings(),
@@ -230,7 +270,35 @@ class Session:
                 for s in self.series
                 if s.ordering is Ordering.POSITION
             ],
+            undecodable=self.decode_failures(),
         )
+
+    def decode_failures(self) -> list[report.FrameFailure]:
+        """Frames whose decode failed when they were shown, by file and frame."""
+        return [
+            report.FrameFailure(self.files[ref.file].name, ref.index + 1, error.reason)
+            for ref, error in sorted(self._failures.items(), key=lambda item: astuple(item[0]))
+        ]
+
+    def unshowable(self) -> list[Skipped]:
+        """Files that opened but none of whose frames can be shown (each one's decode failed).
+
+        Single-frame files: their one frame failed. The reason is the decode
+        error's (that of the first frame, when there are more).
+        """
+        failed: dict[int, list[FrameRef]] = {}
+        for ref in self._failures:
+            failed.setdefault(ref.file, []).append(ref)
+        found = []
+        for file, refs in sorted(failed.items()):
+            shown = self.files[file].shown_frames
+            if len(refs) < shown:
+                continue
+            reason = self._failures[min(refs, key=lambda ref: ref.index)].reason
+            if shown > 1:
+                reason = f"none of its {shown} frames can be decoded; {reason}"
+            found.append(Skipped(self.files[file].name, reason))
+        return found
 
     def warnings(self) -> list[report.FileWarning]:
         """What is wrong with every file that opened (images, then documents), in words."""
@@ -254,15 +322,18 @@ class Session:
         ds = header.dataset
         sop = str(ds.get("SOPInstanceUID", "") or "")
         if sop and sop in self._sop_uids:
-            raise LightboxError(name, f"duplicate of {self._sop_uids[sop]} (same SOP Instance UID)")
-        fmt = pixels.pixel_format(ds, header.transfer_syntax)
+            original = self._sop_uids[sop]
+            other = self.files[original].name
+            said = "already open" if other == name else f"duplicate of {other}"
+            raise DuplicateError(name, f"{said} (same SOP Instance UID)", original)
+        fmt = pixel_format(ds, header.transfer_syntax)
         params = frames.read_frames(ds, header.frames)
         modality = params[0].modality
-        rescale = modality if isinstance(modality, display.Rescale) else display.read_rescale(ds)
-        supplemental = display.has_supplemental_palette(ds, fmt.photometric)
+        rescale = modality if isinstance(modality, luts.Rescale) else readers.read_rescale(ds)
+        supplemental = readers.has_supplemental_palette(ds, fmt.photometric)
         palette = None
         if supplemental or fmt.photometric is Photometric.PALETTE_COLOR:
-            palette = display.read_palette(ds)
+            palette = readers.read_palette(ds)
             if palette is None and not supplemental:
                 raise InvalidDicomError(
                     name, "PALETTE COLOR without a readable Palette Color Lookup Table (0028,1201)"
@@ -274,22 +345,22 @@ class Session:
             fmt=fmt,
             rescale=rescale,
             windows=params[0].windows,
-            inverts=display.presentation_inverts(fmt.photometric, ds),
-            padding=display.read_padding(ds, modality),
+            inverts=readers.presentation_inverts(fmt.photometric, ds),
+            padding=readers.read_padding(ds, modality),
             frame_params=params,
             palette=palette,
             supplemental=supplemental and palette is not None,
-            overlay_planes=planes.read_overlays(ds, fmt.bits_allocated, display.little_endian(ds)),
-            extent=pixels.pixel_extent(data, fmt),
+            overlay_planes=planes.read_overlays(ds, fmt.bits_allocated, readers.little_endian(ds)),
+            extent=locate.pixel_extent(data, fmt),
         )
-        opened = _checked(opened)
-        if sop:
-            self._sop_uids[sop] = name
-        return opened
+        return _checked(opened)
 
     def _add(self, opened: OpenedFile, batch: int) -> str:
         index = len(self.files)
         self.files.append(opened)
+        sop = str(opened.header.dataset.get("SOPInstanceUID", "") or "")
+        if sop:
+            self._sop_uids[sop] = index
         entry = entry_from_header(
             index,
             batch,
@@ -309,11 +380,12 @@ class Session:
 
         Each series and each document carries ``warnings``: what is wrong with
         its files that still let them open, as ``{"file": name, "reason": text}``
-        (the report's ``warnings`` lists them all).
+        (the report's ``warnings`` lists them all). ``skipped`` also lists the
+        files that opened but none of whose frames could be decoded when shown.
         """
         return {
             "series": [self._series_json(s) for s in self.series],
-            "skipped": [_skipped_json(s) for s in self.skipped],
+            "skipped": [_skipped_json(s) for s in [*self.skipped, *self.unshowable()]],
             "documents": [_document_json(i, d) for i, (d, _) in enumerate(self.documents)],
             "report": self.completeness().to_json(),
         }
@@ -386,33 +458,27 @@ class Session:
         bench` sets it beside the same codec called from JavaScript.
         """
         ref = self.frame_ref(series, frame)
-        opened = self.files[ref.file]
-        located = self._source(ref.file)
-        pixels.decode_frame(opened.name, opened.data, ref.index, opened.fmt, *located)  # warm-up
+        source = self._source(ref.file)
+        pixels.frame(source, ref.index)  # warm-up
         times = []
         for _ in range(runs):
             started = time.perf_counter()
-            pixels.decode_frame(opened.name, opened.data, ref.index, opened.fmt, *located)
+            pixels.frame(source, ref.index)
             times.append((time.perf_counter() - started) * 1000)
         return times
 
-    def _start(self, file: int) -> int | None:
-        """Where a compressed file's Pixel Data value begins (see pixels.encapsulated_start)."""
-        if file not in self._starts:
-            opened = self.files[file]
-            self._starts[file] = pixels.encapsulated_start(opened.data, opened.fmt)
-        return self._starts[file]
-
     def _codec(self, file: int) -> codecs.Choice:
-        """A file's codec decision (pixels.file_codec), made on first need and kept."""
-        if file not in self._codecs:
-            opened = self.files[file]
-            self._codecs[file] = pixels.file_codec(opened.data, opened.fmt, self._start(file))
-        return self._codecs[file]
+        """A file's codec decision, made with its frame source on first need and kept."""
+        return self._source(file).codec
 
-    def _source(self, file: int) -> tuple[int | None, codecs.Choice]:
-        """What decoding a file's frames takes besides its bytes: its start and its codec."""
-        return self._start(file), self._codec(file)
+    def _source(self, file: int) -> pixels.FrameSource:
+        """A file's frames as pixels decodes them (its start and codec found), made once."""
+        if file not in self._sources:
+            opened = self.files[file]
+            self._sources[file] = pixels.FrameSource.of(
+                opened.name, opened.data, opened.fmt, opened.extent
+            )
+        return self._sources[file]
 
     def stored(self, ref: FrameRef) -> np.ndarray:
         """Decoded stored values of one frame, from the cache when there.
@@ -424,26 +490,31 @@ class Session:
         """
         opened = self.files[ref.file]
         cached = self.cache.get(ref)
-        if cached is None and not opened.embedded_bits:
-            # Native frames are the file's own bytes: a view, not a second copy.
-            view = pixels.native_view(opened.data, ref.index, opened.fmt, opened.extent)
-            if view is not None:
-                return view
         if cached is None:
-            name, data, index, fmt = opened.name, opened.data, ref.index, opened.fmt
-            if opened.extent is not None and pixels.frame_truncation(opened.extent, fmt, index):
-                cached, _ = pixels.decode_short_frame(name, data, index, fmt, opened.extent)
-            elif opened.embedded_bits:
-                cached = pixels.decode_raw(name, data, index, fmt, *self._source(ref.file))
-            else:
-                cached = pixels.decode_frame(name, data, index, fmt, *self._source(ref.file))
+            found = self._decode(ref)
+            if found.in_place:  # native frames are the file's own bytes: a view, not a copy
+                return found.values
+            cached = found.values
             cached.setflags(write=False)
             self.cache.put(ref, cached)
         if not opened.embedded_bits:
             return cached
-        values = pixels.stored_values(cached, opened.fmt)
+        values = samples.stored_values(cached, opened.fmt)
         values.setflags(write=False)
         return values
+
+    def _decode(self, ref: FrameRef) -> pixels.Frame:
+        """Decode one frame; a failure is kept (the report and ``skipped`` say it) and raised."""
+        opened = self.files[ref.file]
+        try:
+            decoded = pixels.frame(
+                self._source(ref.file), ref.index, raw=bool(opened.embedded_bits)
+            )
+        except DecodeError as exc:
+            self._failures[ref] = exc
+            raise
+        self._failures.pop(ref, None)  # a codec that could not load at first may load later
+        return decoded
 
     def render(
         self,
@@ -484,7 +555,7 @@ class Session:
         if not burn:  # overlay planes are placed on the full grid: thin after burning them
             arr = arr[::step, ::step]
         params = opened.parameters(ref.index)
-        short = pixels.frame_truncation(opened.extent, opened.fmt, ref.index)
+        short = locate.frame_truncation(opened.extent, opened.fmt, ref.index)
         info: dict[str, Any] = {
             "series": series,
             "frame": min(max(frame, 0), len(self.series[series].frames) - 1),
@@ -494,13 +565,13 @@ class Session:
             "step": step,
             "file": opened.name,
             "photometric": opened.fmt.photometric.value,
-            "windows": display.voi_json(params.windows, params.voi_luts),
+            "windows": luts.voi_json(params.windows, params.voi_luts),
             "transferSyntax": opened.fmt.transfer_syntax,
             "decoder": self.decoder_for(ref),
             "view": self.description(ref),
         }
         info.update(
-            modality=display.modality_json(params.modality),
+            modality=luts.modality_json(params.modality),
             geometry=frames.geometry_json(params.geometry),
             overlays=[planes.plane_json(p, ref.index) for p in opened.overlay_planes],
             overlaysShown=overlays and bool(opened.overlay_planes),
@@ -509,17 +580,19 @@ class Session:
         if arr.ndim == 3 or (opened.palette is not None and not opened.supplemental):
             rgb, bits = arr, opened.fmt.bits_stored
             if arr.ndim == 2 and opened.palette is not None:
-                rgb, bits = display.apply_palette(arr, opened.palette), 8
-            rgba = display.color_to_rgba(rgb, bits, invert)
+                rgb, bits = apply_palette(arr, opened.palette), 8
+            rgba = pipeline.color_to_rgba(rgb, bits, invert)
             info.update(
                 windowCenter=None, windowWidth=None, windowSource="none (colour)", voiIndex=None
             )
         else:
             chosen, source, index = self._window_for(series, opened, ref, window, voi_index)
-            rgba = display.gray_rgba(arr, params.modality, chosen, invert != opened.inverts)
+            rgba = pipeline.gray_rgba(
+                arr, params.modality, chosen, invert != opened.inverts, self.tables
+            )
             if opened.supplemental and opened.palette is not None:
-                rgba = display.supplemental_to_rgba(arr, rgba, opened.palette)
-            if isinstance(chosen, display.Lut):
+                rgba = supplemental_to_rgba(arr, rgba, opened.palette)
+            if isinstance(chosen, luts.Lut):
                 info.update(windowCenter=None, windowWidth=None, windowFunction=None, voiKind="lut")
             else:
                 info.update(
@@ -532,10 +605,9 @@ class Session:
         if burn:
             raw = self.cache.get(ref) if opened.embedded_bits else None
             if raw is None and opened.embedded_bits:
-                located = self._source(ref.file)
-                raw = pixels.decode_raw(opened.name, opened.data, ref.index, opened.fmt, *located)
+                raw = pixels.frame(self._source(ref.file), ref.index, raw=True).values
             bits_planes = (
-                None if raw is None else pixels.embedded_overlay_bits(raw, opened.embedded_bits)
+                None if raw is None else samples.embedded_overlay_bits(raw, opened.embedded_bits)
             )
             rgba = planes.burn_planes(rgba, opened.overlay_planes, ref.index, bits_planes)
             rgba = rgba[::step, ::step]
@@ -558,13 +630,13 @@ class Session:
         ref: FrameRef,
         window: tuple[float, float] | None,
         voi_index: int | None = None,
-    ) -> tuple[display.Voi, str, int | None]:
+    ) -> tuple[luts.Voi, str, int | None]:
         """The VOI step for a frame: the user's window, the file's choice, or automatic.
 
         Returns the transform, its source, and its index in ``info["windows"]``.
         """
         params = opened.parameters(ref.index)
-        choices: list[display.Voi] = [*params.windows, *params.voi_luts]
+        choices: list[luts.Voi] = [*params.windows, *params.voi_luts]
         function = params.windows[0].function if params.windows else VoiFunction.LINEAR
         if window is not None:
             return Window(float(window[0]), float(window[1]), function, "User"), "user", None
@@ -580,17 +652,26 @@ class Session:
         key = (self.series[series].uid, reference)
         auto = self._auto_windows.get(key)
         if auto is None:
-            source = self.files[reference.file]
-            stored = self.stored(reference)
-            if source.supplemental and source.palette is not None:
-                grey = display.grey_range(
-                    stored, source.palette
-                )  # the palette part is not windowed
-                stored = grey if grey.size else stored
-            values = display.modality_values(stored, source.parameters(reference.index).modality)
-            auto = display.auto_window(values, source.padding)
+            try:
+                auto = self._auto_window(reference)
+            except DecodeError:
+                if reference == ref:
+                    raise
+                # The middle frame cannot be decoded (the report lists it): the frame shown
+                # gives the series' window, so one broken file keeps no frame off the screen.
+                auto = self._auto_window(ref)
             self._auto_windows[key] = auto
         return auto, "automatic", None
+
+    def _auto_window(self, ref: FrameRef) -> Window:
+        """A window from one frame's modality values, padding and palette part left out."""
+        source = self.files[ref.file]
+        stored = self.stored(ref)
+        if source.supplemental and source.palette is not None:
+            grey = grey_range(stored, source.palette)  # the palette part is not windowed
+            stored = grey if grey.size else stored
+        values = modality_values(stored, source.parameters(ref.index).modality)
+        return auto_window(values, source.padding)
 
 
 class Inspector:
@@ -646,7 +727,7 @@ class Inspector:
         if stored.ndim == 3:
             grey: np.ndarray = stored.astype(np.float64).mean(axis=2)  # colour: sample mean
             return grey
-        return display.modality_values(stored, opened.parameters(ref.index).modality)
+        return modality_values(stored, opened.parameters(ref.index).modality)
 
     def probe(self, series: int, frame: int, column: float, row: float) -> dict[str, Any] | None:
         """Stored value, modality value and patient position under image point (column, row)."""

@@ -14,7 +14,7 @@ from pydicom.pixels.processing import apply_color_lut
 
 from lightbox.core.records import FrameRef
 from lightbox.display.overlays import OVERLAY_RGBA
-from lightbox.pixels import decode as pixels
+from lightbox.pixels import decode
 from lightbox.session.session import FrameCache, Session
 from tests.support.hand import (
     COLOURS,
@@ -30,21 +30,21 @@ from tools import synth
 
 @pytest.fixture
 def count_decodes(monkeypatch):
-    """Count calls of pixels.decode_frame (which the session looks up at call time).
+    """Count calls of pixels' frame entry point (which the session looks up at call time).
 
     Native frames are read as views of the file's bytes without any decode;
     these tests are about decoding and the cache, so that shortcut is off here
     (test_native_frames_are_views_of_the_file_bytes covers it).
     """
-    monkeypatch.setattr(pixels, "native_view", lambda *args: None)
+    monkeypatch.setattr(decode, "native_view", lambda *args: None)
     calls: list[tuple[str, int]] = []
-    real = pixels.decode_frame
+    real = decode.frame
 
-    def counting(name, data, index, fmt, *where):  # where: start, codec decision
-        calls.append((name, index))
-        return real(name, data, index, fmt, *where)
+    def counting(source, index, **options):
+        calls.append((source.name, index))
+        return real(source, index, **options)
 
-    monkeypatch.setattr(pixels, "decode_frame", counting)
+    monkeypatch.setattr(decode, "frame", counting)
     return calls
 
 
@@ -597,8 +597,14 @@ def _embedded_overlay_file(make_image):
 def test_embedded_overlay_is_taken_from_the_raw_cells(make_image, monkeypatch):
     data, stored, square = _embedded_overlay_file(make_image)
     raw_decodes = []
-    real = pixels.decode_raw
-    monkeypatch.setattr(pixels, "decode_raw", lambda *a: raw_decodes.append(a[2]) or real(*a))
+    real = decode.frame
+
+    def counting(source, index, raw=False):
+        if raw:
+            raw_decodes.append(index)
+        return real(source, index, raw=raw)
+
+    monkeypatch.setattr(decode, "frame", counting)
     session = Session()
     session.open([("embedded.dcm", data)])
     np.testing.assert_array_equal(session.stored(session.frame_ref(0, 0)), stored)
@@ -775,7 +781,7 @@ def test_multi_frame_overlay_shows_on_its_frames_only(make_dataset):
 def test_native_frames_are_views_of_the_file_bytes(monkeypatch):
     """No file's bytes are held twice: a native frame is read in place, never decoded."""
     decodes: list[int] = []
-    monkeypatch.setattr(pixels, "decode_frame", lambda *args: decodes.append(1))
+    monkeypatch.setattr(decode, "_decode", lambda *args: decodes.append(1))
     session = Session()
     session.open(_ct_files(count=3))
     ref = session.frame_ref(0, 1)
@@ -817,8 +823,10 @@ def test_decode_times_decodes_the_frame_each_run(pydicom_file, monkeypatch):
     session = Session()
     session.open([("rle.dcm", pydicom_file("MR_small_RLE.dcm").read_bytes())])
     calls = []
-    real = pixels.decode_frame
-    monkeypatch.setattr(pixels, "decode_frame", lambda *a: calls.append(a[2]) or real(*a))
+    real = decode.frame
+    monkeypatch.setattr(
+        decode, "frame", lambda source, index: calls.append(index) or real(source, index)
+    )
     times = session.decode_times(0, 0, 5)
     assert len(times) == 5 and all(t >= 0 for t in times)
     assert calls == [0] * 6

@@ -5,7 +5,8 @@ import { setHidePatient, setInvert, setTool } from "./controls.js";
 import { client, ready } from "./engine.js";
 import { activate, setLayout } from "./layout.js";
 import { measurementsCsv } from "./measurements.js";
-import { closeAll, open, openCase, openDemo } from "./open.js";
+import { openCase, openDemo } from "./hosted.js";
+import { closeAll, open } from "./open.js";
 import { openDocument } from "./report.js";
 
 /** The active pane's state, once what is on screen is its latest state. */

@@ -14,7 +14,8 @@ import { attachDrop, attachWheel } from "./gestures.js";
 import { attachKeys } from "./keys.js";
 import { activate, setLayout } from "./layout.js";
 import { rectangles } from "./measurements.js";
-import { closeAll, openCase, openDemo } from "./open.js";
+import { openCase, openDemo } from "./hosted.js";
+import { closeAll } from "./open.js";
 import { linkHasView, restoreView } from "./restore.js";
 import { attachToolbar } from "./toolbar.js";
 
@@ -72,5 +73,10 @@ if (kioskMode) {
     { openDemo, closeAll, select, state, setHidePatient, startCine, stopCine, setLayout, setTool },
     kioskOptions(params),
   );
+  // Files opened by hand are someone using the kiosk, even dropped (no pointer event says
+  // so): the kiosk goes back to the demo after its reset time, as after any other input.
+  document.body.addEventListener("lightbox-opened", (event) => {
+    if (/** @type {CustomEvent<{own: boolean}>} */ (event).detail?.own) kiosk.input();
+  });
   reportFailure(ready.then(() => kiosk.start()));
 }

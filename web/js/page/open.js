@@ -1,22 +1,36 @@
-// Opening: files and folders (read in batches, with a progress bar and Cancel), the demo,
-// a teaching case published next to the app, and closing everything.
+// Opening: the user's own files and folders (read in batches, with a progress bar and
+// Cancel), the demo and hosted cases (hosted.js fetches them), and closing everything.
+// The demo is not the user's: their own files replace it.
 import { $, app, pane, setStatus } from "./app.js";
 import { stopCine } from "./cine.js";
 import { client } from "./engine.js";
 import { renderMeasureList } from "./measurements.js";
 import { clearSkipped, showSkipped } from "./report.js";
-import { loadThumbnails, renderSeriesList } from "./series-list.js";
+import { forgetThumbnails, loadThumbnails, renderSeriesList } from "./series-list.js";
 
 /** @typedef {import("../rpc/protocol.js").OpenResult} OpenResult */
+/** @typedef {import("../rpc/protocol.js").Reopened} Reopened */
 /** @typedef {import("../rpc/protocol.js").Skipped} Skipped */
+/** @typedef {{cancelled: boolean}} Job */
 
 /** Files per call to the worker: headers are indexed batch by batch, so the first
  * image shows before a large drop is fully indexed, and a cancel takes effect between batches. */
 const BATCH_FILES = 64;
 const BATCH_BYTES = 96 * 1024 * 1024;
 
-/** @type {{cancelled: boolean} | null} the open in progress */
+/** @type {Job | null} the open in progress */
 let opening = null;
+
+/**
+ * What is open: nothing, only a demo (the built-in demo or a hosted case: `demo` says
+ * which, as the status line names it), or files of the user's own (with or without a demo).
+ * @type {{kind: "none"} | {kind: "demo", demo: string} | {kind: "own"}}
+ */
+let source = { kind: "none" };
+/** @type {{job: Job, done: Promise<unknown>} | null} the demo being opened */
+let demoOpening = null;
+/** the user's own opens so far: a demo whose files arrive after one of them is not opened */
+let ownOpens = 0;
 
 /** Stop the open in progress after its current batch (the Cancel button). */
 export function cancelOpen() {
@@ -24,14 +38,58 @@ export function cancelOpen() {
 }
 
 /**
- * Open files (File objects; folders give relative paths). ZIPs and DICOMDIRs are
- * expanded by the worker; bad files are listed in `skipped`; the rest open.
+ * Open the user's own files (File objects; folders give relative paths). ZIPs and
+ * DICOMDIRs are expanded by the worker; bad files are listed in `skipped`; the rest open.
+ * When only a demo is open (or opening), it is closed first.
  * @param {FileList | File[]} files
  * @returns {Promise<OpenResult>}
  */
 export async function open(files) {
   const list = Array.from(files);
+  ownOpens += 1;
+  const replaced = source.kind === "demo" ? source.demo : null;
+  if (replaced) {
+    if (demoOpening) {
+      demoOpening.job.cancelled = true; // its batch in flight ends it
+      await demoOpening.done.catch(() => {});
+    }
+    await closeAll();
+  }
+  source = { kind: "own" };
+  return openFiles(list, { cancelled: false }, { own: true, replaced });
+}
+
+/**
+ * Open a demo: the files `load` gives (the built-in demo or a hosted case, hosted.js).
+ * Beside the user's own files it is added (theirs are never closed for it); when the user
+ * opens files of their own before its files arrive, it is not opened at all.
+ * @param {() => Promise<File[]>} load
+ * @param {string} demo what the status line calls it ("the demo", "the case …")
+ * @returns {Promise<OpenResult>}
+ */
+export async function openAsDemo(load, demo) {
+  const before = ownOpens;
+  const files = await load();
+  if (ownOpens !== before) return { ...app.catalog, opened: [], first: null, cancelled: true };
+  if (source.kind === "none") source = { kind: "demo", demo };
   const job = { cancelled: false };
+  const done = openFiles(files, job, { own: false, replaced: null });
+  demoOpening = { job, done };
+  try {
+    return await done;
+  } finally {
+    if (demoOpening?.job === job) demoOpening = null;
+  }
+}
+
+/**
+ * @param {File[]} list
+ * @param {Job} job
+ * @param {{own: boolean, replaced: string | null}} how whose files these are, and the demo
+ *   closed for them (the status line says so)
+ * @returns {Promise<OpenResult>}
+ */
+async function openFiles(list, job, how) {
   opening = job;
   const total = list.length;
   /** @type {Skipped[]} */
@@ -40,8 +98,11 @@ export async function open(files) {
   const opened = new Set();
   /** @type {number|null} */
   let first = null;
+  /** @type {Reopened | null} where files already open are shown */
+  let reopened = null;
   /** @type {OpenResult | null} */
   let last = null;
+  let failed = false;
   let done = 0;
   progress(0, total);
   try {
@@ -68,17 +129,27 @@ export async function open(files) {
       last = result;
       skipped.push(...result.skipped);
       result.opened.forEach((uid) => opened.add(uid));
+      reopened = earlier(reopened, result.reopened ?? null);
       app.catalog = { ...result, skipped: [...app.catalog.skipped, ...result.skipped] };
       progress(done, total);
       renderSeriesList();
       if (first === null && result.first !== null) {
         first = result.first;
         $("placeholder").hidden = true;
+        // A bad frame is said in the pane; what the worker then knows is fetched below.
         await pane()
           .select(first, 0)
-          .catch(() => {}); // a bad frame is reported in the pane
+          .catch(() => (failed = true));
       }
     }
+    if (first === null && reopened) {
+      // Everything was open already: show it rather than leave the screen as it was.
+      $("placeholder").hidden = true;
+      await pane()
+        .select(reopened.series, reopened.frame)
+        .catch(() => {});
+    }
+    if (failed) skipped.push(...(await refreshCatalog()));
   } finally {
     progress(null, total);
     if (opening === job) opening = null;
@@ -88,17 +159,12 @@ export async function open(files) {
     skipped,
     opened: [...opened],
     first,
+    reopened,
     cancelled: job.cancelled,
   });
   showSkipped(skipped);
-  const notOpened = skipped.length
-    ? `; ${skipped.length} file${skipped.length === 1 ? "" : "s"} not opened`
-    : "";
-  setStatus(
-    (job.cancelled ? `Stopped after ${done} of ${total} files: ` : "") +
-      `Opened ${opened.size} series${notOpened}`,
-    opened.size === 0 && skipped.length > 0,
-  );
+  setStatus(...statusAfterOpen(result, done, total, how.replaced));
+  if (app.catalog.series.length === 0 && !app.catalog.documents?.length) source = { kind: "none" };
   $("placeholder").hidden = app.catalog.series.length > 0;
   renderSeriesList();
   void loadThumbnails();
@@ -114,8 +180,52 @@ export async function open(files) {
   }
   app.opens += 1;
   document.body.dataset.opens = String(app.opens); // lets scripts wait for UI-started opens
-  document.body.dispatchEvent(new Event("lightbox-opened"));
+  document.body.dispatchEvent(new CustomEvent("lightbox-opened", { detail: { own: how.own } }));
   return result;
+}
+
+/**
+ * Of two places where files already open are shown, the first in the catalog; the count
+ * is both's. @param {Reopened | null} a @param {Reopened | null} b @returns {Reopened | null}
+ */
+function earlier(a, b) {
+  if (!a || !b) return a ?? b;
+  const first = b.series < a.series || (b.series === a.series && b.frame < a.frame) ? b : a;
+  return { ...first, count: a.count + b.count };
+}
+
+/**
+ * The catalog as the worker has it now (a frame that failed to decode adds its file to
+ * `skipped` when it was the file's only one), kept as the page's; returns what `skipped`
+ * gained.
+ * @returns {Promise<Skipped[]>}
+ */
+async function refreshCatalog() {
+  const fresh = await client.call("catalog");
+  const key = (/** @type {Skipped} */ s) => `${s.name}\n${s.reason}`;
+  const known = new Set(app.catalog.skipped.map(key));
+  app.catalog = fresh;
+  return fresh.skipped.filter((s) => !known.has(key(s)));
+}
+
+/**
+ * The status line after an open: what opened, what did not, what was open already.
+ * @param {OpenResult} result @param {number} done @param {number} total
+ * @param {string | null} replaced the demo closed for these files
+ * @returns {[string, boolean]} the text, and whether it is an error
+ */
+function statusAfterOpen(result, done, total, replaced) {
+  const again = result.first === null && result.reopened ? result.reopened : null;
+  const others = result.skipped.length - (again ? again.count : 0);
+  const notOpened = others ? `; ${others} file${others === 1 ? "" : "s"} not opened` : "";
+  if (again) {
+    const which = again.count === 1 ? `${again.file} is` : `${again.count} files are`;
+    return [`${which} already open${notOpened}`, false];
+  }
+  const stopped = result.cancelled ? `Stopped after ${done} of ${total} files: ` : "";
+  const closed = replaced ? ` (${replaced} was closed)` : "";
+  const count = result.opened.length;
+  return [`${stopped}Opened ${count} series${notOpened}${closed}`, count === 0 && others > 0];
 }
 
 /** The progress bar: files read of all files; null hides it. @param {number|null} done @param {number} total */
@@ -129,68 +239,16 @@ function progress(done, total) {
   $("progress-text").textContent = `Indexed ${done} of ${total} files`;
 }
 
-/** The synthetic demo study the build writes into demo/. */
-export async function openDemo() {
-  const base = new URL("demo/", document.baseURI);
-  const index = await (await fetch(new URL("index.json", base))).json();
-  const files = await Promise.all(
-    index.files.map(async (/** @type {string} */ name) => {
-      const response = await fetch(new URL(name, base));
-      if (!response.ok) throw new Error(`demo file ${name}: HTTP ${response.status}`);
-      return new File([await response.blob()], name);
-    }),
-  );
-  return open(files);
-}
-
-/**
- * Open a teaching case published next to the app: `?case=<relative URL>` of a .zip,
- * or of a folder holding a DICOMDIR. Only this origin: anything else is refused.
- * @param {string} reference
- */
-export async function openCase(reference) {
-  const url = new URL(reference, document.baseURI);
-  if (url.origin !== location.origin) {
-    throw new Error(
-      `The case ${reference} is on another site (${url.origin}); Lightbox only opens cases published with it.`,
-    );
-  }
-  /** @param {URL} where */
-  const fetchFile = async (where) => {
-    const response = await fetch(where);
-    if (!response.ok) {
-      throw new Error(
-        `The case file ${where.pathname} could not be loaded (HTTP ${response.status}).`,
-      );
-    }
-    const name = decodeURIComponent(where.pathname.split("/").pop() ?? "case");
-    return new File([await response.blob()], name);
-  };
-  setStatus(`Loading the case ${reference}…`);
-  if (!url.pathname.endsWith("/")) return open([await fetchFile(url)]);
-  const dicomdirFile = await fetchFile(new URL("DICOMDIR", url));
-  const buffer = await dicomdirFile.arrayBuffer();
-  await client.ready;
-  /** @type {string[]} */
-  const paths = await client.call("dicomdirFiles", { path: "DICOMDIR", buffer });
-  const files = await Promise.all(
-    paths.map(async (path) => {
-      const relative = path.split("/").map(encodeURIComponent).join("/");
-      const file = await fetchFile(new URL(relative, url));
-      return new File([file], path); // keep the relative path the DICOMDIR refers to
-    }),
-  );
-  return open([new File([buffer], "DICOMDIR"), ...files]);
-}
-
 export async function closeAll() {
   await client.ready;
   stopCine();
   app.catalog = await client.call("closeAll");
+  source = { kind: "none" };
   app.measurements.length = 0;
   app.geometry.clear();
   await Promise.all(app.panes.map((p) => p.clear()));
   clearSkipped();
+  forgetThumbnails();
   $("placeholder").hidden = false;
   renderSeriesList();
   renderMeasureList();

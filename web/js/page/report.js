@@ -9,6 +9,8 @@ import { client } from "./engine.js";
 
 /** the latest document's blob URL (scripts and tests can read it) */
 let lastDocumentUrl = "";
+/** counts what the dialog was asked to show: a report that arrives late shows only if last */
+let shown = 0;
 
 /**
  * A PDF opens in the browser's own viewer from a blob URL; a structured report as text.
@@ -30,6 +32,7 @@ export async function openDocument(doc) {
     lastDocumentUrl = url;
     return url;
   }
+  shown += 1;
   $("report-title").textContent = doc.title;
   $("report-text").textContent =
     doc.kind === "sr" ? doc.text : `${doc.type}: this object has no image to show.`;
@@ -37,15 +40,30 @@ export async function openDocument(doc) {
   return lastDocumentUrl;
 }
 
-/** Show or hide the Report dialog (toggle without an argument). @param {boolean} [on] */
-export function toggleReport(on) {
+/**
+ * Show or hide the Report dialog (toggle without an argument). The report is the worker's
+ * as it is now: frames that failed to decode after the files opened are in it. Until it
+ * arrives the dialog shows the one the page has (the one it keeps if the worker cannot
+ * answer).
+ * @param {boolean} [on]
+ */
+export async function toggleReport(on) {
   const panel = $("report");
   const show = on === undefined ? panel.hidden : on;
-  if (show) {
-    $("report-title").textContent = "What was found";
-    $("report-text").textContent = app.catalog.report?.text ?? "Nothing is open.";
-  }
+  shown += 1;
   panel.hidden = !show;
+  if (!show) return;
+  const asked = shown;
+  $("report-title").textContent = "What was found";
+  $("report-text").textContent = app.catalog.report?.text ?? "Nothing is open.";
+  let fresh;
+  try {
+    fresh = await client.call("catalog");
+  } catch {
+    return;
+  }
+  app.catalog = { ...app.catalog, skipped: fresh.skipped, report: fresh.report };
+  if (asked === shown) $("report-text").textContent = fresh.report?.text ?? "Nothing is open.";
 }
 
 /** Add files that were not opened to the notice, and show it. @param {Skipped[]} skipped */

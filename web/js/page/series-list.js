@@ -30,6 +30,13 @@ export async function loadThumbnails() {
   }
 }
 
+/** Forget every thumbnail (everything was closed): a series opened again is asked anew, so
+ * one that could not be made is tried again (and its failure reaches the new report). */
+export function forgetThumbnails() {
+  for (const url of thumbnails.values()) if (url) URL.revokeObjectURL(url);
+  thumbnails.clear();
+}
+
 /** @param {string} tag @param {string} className @param {string} [text] */
 function element(tag, className, text) {
   const node = document.createElement(tag);

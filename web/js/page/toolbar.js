@@ -8,7 +8,8 @@ import { download } from "./files.js";
 import { toggleHelp } from "./keys.js";
 import { setLayout } from "./layout.js";
 import { measurementsCsv } from "./measurements.js";
-import { cancelOpen, open, openDemo } from "./open.js";
+import { openDemo } from "./hosted.js";
+import { cancelOpen, open } from "./open.js";
 import { toggleReport } from "./report.js";
 import { drawTags, tagsShown, toggleTags } from "./tags.js";
 

@@ -62,6 +62,8 @@ export class Client {
       this.hooks.onProgress?.(message);
     } else if (message.type === "ready") {
       this.resolveReady(message.seconds);
+    } else if (message.type === "alive") {
+      this.watch(message.lock);
     } else if (message.type === "fatal") {
       this.die(message.error.message);
     } else if (message.type === "reply") {
@@ -71,6 +73,18 @@ export class Client {
       if (message.ok) waiter.resolve(message.result);
       else waiter.reject(new WorkerError(message.error));
     }
+  }
+
+  /**
+   * Learn of the worker's end. A worker that ends after it started (a crash, the browser
+   * ending it, its own close()) raises no event here; but it holds a Web Lock while it
+   * lives, and this request for the same lock is granted only once the worker has gone.
+   * Without Web Locks (a page that is not a secure context) nothing watches.
+   * @param {string} lock
+   */
+  watch(lock) {
+    if (this.dead || typeof navigator === "undefined" || !navigator.locks) return;
+    navigator.locks.request(lock, () => this.die("it ended unexpectedly")).catch(() => {}); // the page is going away
   }
 
   /** @param {string} reason */

@@ -1,7 +1,8 @@
 // The contract between the page and the worker. One reply per request.
 //
 // page ► worker:  Request
-// worker ► page:  Reply (exactly one per Request id), or Progress / Fatal notices.
+// worker ► page:  Reply (exactly one per Request id), or Progress / Ready / Alive / Fatal
+//                 notices.
 
 /**
  * @typedef {{name: string, reason: string}} Skipped
@@ -15,7 +16,11 @@
  *            date: string, text: string}} DocumentInfo
  * @typedef {{series: SeriesInfo[], skipped: Skipped[], documents?: DocumentInfo[],
  *            report?: any}} Catalog
- * @typedef {Catalog & {opened: string[], first: number|null, cancelled?: boolean}} OpenResult
+ * Where files of an open that were already open are shown: the first series holding one,
+ * the first frame of theirs in it and its file, and how many there were.
+ * @typedef {{series: number, frame: number, file: string, count: number}} Reopened
+ * @typedef {Catalog & {opened: string[], first: number|null, reopened?: Reopened|null,
+ *            cancelled?: boolean}} OpenResult
  * @typedef {{center: number|null, width: number|null, function: string|null, explanation: string,
  *            kind?: string}} WindowInfo
  * @typedef {{series: number, frame: number, frames: number, width: number, height: number,
@@ -68,7 +73,9 @@
  *            seconds: number}} Progress
  * @typedef {{type: "ready", seconds: number}} Ready
  * @typedef {{type: "fatal", error: WorkerError}} Fatal
- * @typedef {Reply | Progress | Ready | Fatal} WorkerMessage
+ * The Web Lock the worker holds while it lives (the page learns of its end by it).
+ * @typedef {{type: "alive", lock: string}} Alive
+ * @typedef {Reply | Progress | Ready | Alive | Fatal} WorkerMessage
  */
 
 /**

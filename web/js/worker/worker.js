@@ -11,6 +11,19 @@ import { fetchPack, install } from "./sitepack.js";
 /** @type {typeof import("pyodide").loadPyodide} */
 const loadPyodide = loadPyodideUntyped;
 
+/**
+ * A Web Lock held while this worker lives: the page asks for the same lock, which it is
+ * granted only when the worker has ended, whatever ended it (rpc/client.js watch()). The
+ * page is told its name once it is held, so the page never gets it first.
+ */
+if (self.navigator.locks) {
+  const lock = `lightbox-engine-${crypto.randomUUID()}`;
+  void self.navigator.locks.request(lock, () => {
+    self.postMessage({ type: "alive", lock });
+    return new Promise(() => {}); // never settles: released when the worker ends
+  });
+}
+
 const started = performance.now();
 const seconds = () => (performance.now() - started) / 1000;
 /** the app's root: this file is js/worker/worker.js */
@@ -225,5 +238,23 @@ self.onmessage = async (/** @type {MessageEvent<Request>} */ event) => {
   } catch (error) {
     const reply = bridge ? requestError(bridge, error) : toWorkerError(error);
     self.postMessage({ type: "reply", id, ok: false, error: reply });
+    if (pythonStopped(error)) {
+      // Python cannot run again in this worker (it exited, or its runtime failed): say so
+      // and end, rather than answer every later request with an error.
+      const why = workerError("PythonStopped", null, `Python stopped (${reply.message})`);
+      self.postMessage({ type: "fatal", error: why });
+      self.close();
+    }
   }
 };
+
+/**
+ * Whether an error means the Python runtime is gone: Pyodide marks the error of a fatal
+ * failure or an exit (os._exit), and answers every later call with "Pyodide already…".
+ * @param {unknown} error
+ */
+function pythonStopped(error) {
+  if (!(error instanceof Error)) return false;
+  if (/** @type {{pyodide_fatal_error?: boolean}} */ (error).pyodide_fatal_error) return true;
+  return /^Pyodide already (exited|fatally failed)/.test(error.message);
+}
