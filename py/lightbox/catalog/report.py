@@ -234,6 +234,24 @@ class LossySeries:
 
 
 @dataclass(frozen=True)
+class DirectoryFacts:
+    """A DICOMDIR that was opened: its name, how many files it lists, how many are here."""
+
+    name: str
+    listed: int
+    present: int
+
+    def line(self) -> str:
+        if not self.listed:
+            return f"{_base(self.name)}: a DICOMDIR that lists no files."
+        if self.present == self.listed:
+            here = "all are here"
+        else:
+            here = "none is here" if not self.present else f"{self.present} are here"
+        return f"{_base(self.name)}: a DICOMDIR listing {_files(self.listed)}; {here}."
+
+
+@dataclass(frozen=True)
 class Completeness:
     """What was found in everything dropped, and what is missing or odd.
 
@@ -255,6 +273,7 @@ class Completeness:
     notes: tuple[str, ...] = ()
     warnings: tuple[FileWarning, ...] = ()
     undecodable: tuple[FrameFailure, ...] = ()
+    dicomdirs: tuple[DirectoryFacts, ...] = ()
 
     @property
     def several_patients(self) -> bool:
@@ -308,6 +327,10 @@ class Completeness:
             "undecodable": [
                 {"file": f.file, "frame": f.frame, "reason": f.reason} for f in self.undecodable
             ],
+            "dicomdirs": [
+                {"name": _base(d.name), "path": d.name, "listed": d.listed, "present": d.present}
+                for d in self.dicomdirs
+            ],
             "text": self.to_text(),
         }
 
@@ -319,6 +342,7 @@ class Completeness:
                 f"Warning: these images belong to {self.patients} different patients "
                 "(by name and ID). Check that each study is the one you expect."
             )
+        lines.extend(d.line() for d in self.dicomdirs)  # each DICOMDIR read says what it lists
         if self.skipped:
             lines.append("Not opened:")
             lines.extend(f"- {_group_line(group)}" for group in self.skipped)
@@ -413,6 +437,7 @@ def build_report(
     warnings: Iterable[FileWarning] = (),
     stacks: Iterable[Sequence[ImageFacts]] | None = None,
     undecodable: Iterable[FrameFailure] = (),
+    dicomdirs: Iterable[DirectoryFacts] = (),
 ) -> Completeness:
     """Build the completeness report from plain inputs.
 
@@ -440,6 +465,9 @@ def build_report(
     undecodable : iterable of FrameFailure
         Frames of opened files whose decoder failed (found when they were
         shown); any makes the report incomplete.
+    dicomdirs : iterable of DirectoryFacts
+        Each DICOMDIR opened, named with what it lists and how much of it is here
+        (so that a DICOMDIR is never opened without a word).
 
     References
     ----------
@@ -487,6 +515,7 @@ def build_report(
         notes=tuple(notes),
         warnings=tuple(warnings),
         undecodable=tuple(undecodable),
+        dicomdirs=tuple(dicomdirs),
     )
 
 

@@ -271,6 +271,10 @@ class Session:
                 if s.ordering is Ordering.POSITION
             ],
             undecodable=self.decode_failures(),
+            dicomdirs=[
+                report.DirectoryFacts(r.dicomdir, len(r.matches) + len(r.missing), len(r.matches))
+                for r in results
+            ],
         )
 
     def decode_failures(self) -> list[report.FrameFailure]:

@@ -580,3 +580,28 @@ def test_the_pdf_object_holds_the_pdf():
     ds = pydicom.dcmread(io.BytesIO(_pdf_object()))
     assert ds.SOPClassUID == "1.2.840.10008.5.1.4.1.1.104.1"
     assert ds.EncapsulatedDocument[: ds.EncapsulatedDocumentLength] == discs.pdf_bytes()
+
+
+@pytest.mark.parametrize(
+    ("listed", "present", "line"),
+    [
+        pytest.param(0, 0, "DICOMDIR: a DICOMDIR that lists no files.", id="empty"),
+        pytest.param(31, 0, "DICOMDIR: a DICOMDIR listing 31 files; none is here.", id="none"),
+        pytest.param(3, 2, "DICOMDIR: a DICOMDIR listing 3 files; 2 are here.", id="some"),
+        pytest.param(1, 1, "DICOMDIR: a DICOMDIR listing 1 file; all are here.", id="all"),
+    ],
+)
+def test_every_dicomdir_opened_is_named_with_what_it_lists(listed, present, line):
+    from lightbox.catalog.report import DirectoryFacts
+
+    built = build_report([], dicomdirs=[DirectoryFacts("disc/DICOMDIR", listed, present)])
+    assert line in built.to_text()
+    assert built.to_json()["dicomdirs"] == [
+        {"name": "DICOMDIR", "path": "disc/DICOMDIR", "listed": listed, "present": present}
+    ]
+
+
+def test_an_empty_dicomdir_opened_alone_is_not_silent(pydicom_file):
+    path = pydicom_file("dicomdirtests/DICOMDIR-empty.dcm")
+    result = Session().open([(path.name, path.read_bytes())])
+    assert "DICOMDIR-empty.dcm: a DICOMDIR that lists no files." in result["report"]["text"]
