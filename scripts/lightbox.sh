@@ -73,6 +73,7 @@ case "${1:-}" in
     ensure_npm; ensure_venv; ensure_build force; ensure_chromium
     say "lint: ruff"
     "$VENV/bin/ruff" check py tools tests
+    "$VENV/bin/ruff" format --check py tools tests
     say "types: mypy (strict) and tsc (checkJs, strict)"
     "$VENV/bin/mypy"
     say "layers: import-linter (pyproject.toml [tool.importlinter])"

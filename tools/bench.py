@@ -52,7 +52,7 @@ OPEN_AND_TIME = """async (url) => {
 
 def summary(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return {"median": statistics.median(ordered), "p95": p95, "n": len(ordered)}
 
 

@@ -81,7 +81,7 @@ def download(requirement: str, filename: str, sha256: str, cache: Path = CACHE) 
             str(cache),
             requirement,
         ]
-        result = subprocess.run(cmd, capture_output=True, text=True)
+        result = subprocess.run(cmd, check=False, capture_output=True, text=True)
         if result.returncode != 0 or not target.exists():
             raise BuildError(f"could not download {requirement}:\n{result.stderr[-2000:]}")
     verify(target, sha256, requirement)
@@ -159,7 +159,7 @@ def site_archive(wheels: list[Path], target: Path) -> None:
 def precompile(source: Path, target: Path) -> None:
     """Compile the site archive to .pyc inside Pyodide itself (same Python, same magic)."""
     cmd = ["node", str(ROOT / "tools" / "precompile.mjs"), str(source), str(target)]
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    result = subprocess.run(cmd, check=False, capture_output=True, text=True)
     if result.returncode != 0:
         raise BuildError(f"precompiling in Pyodide failed:\n{result.stderr[-3000:]}")
 

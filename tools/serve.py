@@ -9,6 +9,7 @@ JavaScript. Binds to the loopback address only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import http.server
 import re
@@ -55,7 +56,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Referrer-Policy", "no-referrer")
         super().end_headers()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+    def log_message(self, format: str, *args: object) -> None:
         if getattr(self.server, "quiet", False):
             return
         super().log_message(format, *args)
@@ -92,10 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     server = make_server(args.dir, args.port)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     print(f"Lightbox is at {url}  (Ctrl+C stops)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

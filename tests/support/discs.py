@@ -272,17 +272,19 @@ def zip_of(
     """The tree as a ZIP; with ``zip64``, ZIP64 extra fields and end records on everything."""
     items = list(tree)
     buffer = io.BytesIO()
-    with _zip64_end_records() if zip64 else _nothing():
-        with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
-            if directories:
-                folders = sorted({p.rpartition("/")[0] for p, _ in items} - {""})
-                for folder in folders:
-                    archive.writestr(f"{folder}/", b"")
-            for path, data in items:
-                info = zipfile.ZipInfo(path, date_time=(2025, 3, 14, 10, 15, 0))
-                info.compress_type = compression
-                with archive.open(info, "w", force_zip64=zip64) as member:
-                    member.write(data)
+    with (
+        _zip64_end_records() if zip64 else _nothing(),
+        zipfile.ZipFile(buffer, "w", compression=compression) as archive,
+    ):
+        if directories:
+            folders = sorted({p.rpartition("/")[0] for p, _ in items} - {""})
+            for folder in folders:
+                archive.writestr(f"{folder}/", b"")
+        for path, data in items:
+            info = zipfile.ZipInfo(path, date_time=(2025, 3, 14, 10, 15, 0))
+            info.compress_type = compression
+            with archive.open(info, "w", force_zip64=zip64) as member:
+                member.write(data)
     return buffer.getvalue()
 
 
@@ -313,7 +315,7 @@ class _RawName(zipfile.ZipInfo):
 
     encoding = "cp437"
 
-    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 (zipfile's name)
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:
         return self.filename.encode(self.encoding), self.flag_bits & ~0x800
 
 

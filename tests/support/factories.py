@@ -175,9 +175,6 @@ def image_bytes(pixels: np.ndarray | None = None, **kwargs: Any) -> bytes:
     return to_bytes(image_dataset(pixels, **kwargs))
 
 
-
-
-
 # -- Enhanced multi-frame objects (display pipeline: per-frame functional groups) ----------
 
 
@@ -262,4 +259,3 @@ def _window_item(windows: Sequence[tuple[float, float, str]], function: str | No
     if function is not None:
         item.VOILUTFunction = function
     return item
-

@@ -214,8 +214,14 @@ def _padding(ds: Dataset, frame: int) -> tuple[float, float] | None:
     return float(ends.min()), float(ends.max())
 
 
-def _grey(ds: Dataset, frame: int, stored: np.ndarray, window: tuple[float, float] | None,
-          voi_index: int | None, auto_from: np.ndarray | None) -> tuple[np.ndarray, Choice]:
+def _grey(
+    ds: Dataset,
+    frame: int,
+    stored: np.ndarray,
+    window: tuple[float, float] | None,
+    voi_index: int | None,
+    auto_from: np.ndarray | None,
+) -> tuple[np.ndarray, Choice]:
     """Modality LUT then VOI LUT (PS3.3 C.11.1, C.11.2; Enhanced: C.7.6.16.2.10): 8 bits."""
     x = _modality(ds, frame, stored)
     voi = _macro(ds, frame, "FrameVOILUTSequence")
@@ -257,17 +263,19 @@ def _expand(data: np.ndarray, little: bool, byte_size: int) -> list[int]:
         while pos + 1 < len(words) and (limit is None or done < limit) and depth < 8:
             opcode, length = words[pos], words[pos + 1]
             if opcode == 0:  # C.7.9.2.1 discrete: `length` entries follow
-                out.extend(words[pos + 2:pos + 2 + length])
+                out.extend(words[pos + 2 : pos + 2 + length])
                 pos += 2 + length
             elif opcode == 1:  # C.7.9.2.2 linear: (x0, y0) to (x0 + length, y1), a line
                 y0, y1 = out[-1], words[pos + 2]
-                out.extend(math.floor(y0 + (y1 - y0) * j / length + 0.5)
-                           for j in range(1, length + 1))
+                out.extend(
+                    math.floor(y0 + (y1 - y0) * j / length + 0.5) for j in range(1, length + 1)
+                )
                 pos += 3
             elif opcode == 2:  # C.7.9.2.3 indirect: `length` segments from a byte offset
                 if byte_size == 1:
-                    lsw, msw = struct.unpack("<HH" if little else ">HH",
-                                             bytes(words[pos + 2:pos + 6]))
+                    lsw, msw = struct.unpack(
+                        "<HH" if little else ">HH", bytes(words[pos + 2 : pos + 6])
+                    )
                     pos += 6
                 else:
                     lsw, msw = words[pos + 2], words[pos + 3]
@@ -303,8 +311,8 @@ def _palette(ds: Dataset, stored: np.ndarray) -> tuple[np.ndarray, int]:
 def _supplemental(ds: Dataset, frame: int) -> bool:
     """A greyscale image with a Supplemental Palette Color LUT (PS3.3 C.7.6.19, C.8.16.2)."""
     if "RedPaletteColorLookupTableDescriptor" not in ds or not (
-            "RedPaletteColorLookupTableData" in ds
-            or "SegmentedRedPaletteColorLookupTableData" in ds):
+        "RedPaletteColorLookupTableData" in ds or "SegmentedRedPaletteColorLookupTableData" in ds
+    ):
         return False
     shown = str(ds.get("PixelPresentation", "COLOR")).upper()
     if shown == "MIXED":  # the frame's own value, in its Frame Type macro
@@ -321,10 +329,15 @@ def _rgba(rgb: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(out)
 
 
-def render(ds_or_path: Dataset | str | PathLike[str], frame: int = 0, *,
-           window: tuple[float, float] | None = None, voi_index: int | None = None,
-           invert: bool = False, auto_from: np.ndarray | None = None
-           ) -> tuple[np.ndarray, Choice]:
+def render(
+    ds_or_path: Dataset | str | PathLike[str],
+    frame: int = 0,
+    *,
+    window: tuple[float, float] | None = None,
+    voi_index: int | None = None,
+    invert: bool = False,
+    auto_from: np.ndarray | None = None,
+) -> tuple[np.ndarray, Choice]:
     """Render one frame to RGBA.
 
     Parameters
@@ -391,5 +404,7 @@ def compare(got: np.ndarray, want: np.ndarray, *, lossy: bool) -> str | None:
     if (worst <= 3) if lossy else (beyond <= 0.001):
         return None
     where = tuple(int(i) for i in np.argwhere(diff > (3 if lossy else 1))[0])
-    return (f"max diff {worst}, {beyond:.3%} of samples beyond 1 level, first at {where}: "
-            f"got {int(got[where])}, want {int(want[where])}")
+    return (
+        f"max diff {worst}, {beyond:.3%} of samples beyond 1 level, first at {where}: "
+        f"got {int(got[where])}, want {int(want[where])}"
+    )

@@ -109,7 +109,7 @@ def catalog() -> str:
 @_guarded
 def close_all() -> str:
     """Forget every opened file and cached frame."""
-    global _session, _inspector
+    global _session, _inspector  # noqa: PLW0603 -- the worker holds one session at a time
     _session = Session(_session.cache.budget)
     _inspector = Inspector(_session)
     return _json(_session.catalog())

@@ -164,12 +164,13 @@ def _unique(results: list[FileResult]) -> list[FileResult]:
     seen: dict[str, int] = {}
     out = []
     for i, result in enumerate(results):
+        kept = result
         if result.excluded is None and result.original_sop in seen:
             first = seen[result.original_sop] + 1
-            result = FileResult(result.name, excluded=f"same SOP Instance UID as input #{first}")
+            kept = FileResult(result.name, excluded=f"same SOP Instance UID as input #{first}")
         elif result.excluded is None:
             seen[result.original_sop] = i
-        out.append(result)
+        out.append(kept)
     return out
 
 

@@ -149,8 +149,9 @@ class DeidOptions:
                 raise ValueError(f"unknown de-identification option {key!r}")
             name = _CAMEL[key]
             if name == "retain_longitudinal" and isinstance(value, bool):
-                value = Longitudinal.FULL.value if value else Longitudinal.OFF.value
-            kwargs[name] = value
+                kwargs[name] = Longitudinal.FULL.value if value else Longitudinal.OFF.value
+            else:
+                kwargs[name] = value
         return cls(**kwargs)
 
     def to_camel(self) -> dict[str, Any]:

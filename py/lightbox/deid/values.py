@@ -189,8 +189,8 @@ class Cleaner:
     def from_values(cls, values: Iterable[str]) -> Cleaner:
         tokens: set[str] = set()
         for value in values:
-            for part in re.split(r"[\^=\\]", value):
-                part = part.strip()
+            for raw in re.split(r"[\^=\\]", value):
+                part = raw.strip()
                 if len(part) >= MIN_TOKEN:
                     tokens.add(part)
         return cls(tuple(sorted(tokens, key=lambda t: (-len(t), t))))

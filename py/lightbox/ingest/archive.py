@@ -135,9 +135,10 @@ def _end_record(data: bytes) -> int | None:
             fits = pos + _END_SIZE + comment <= len(data)
             if fits and pos >= 20 and data[pos - 20 : pos - 16] == _END64_LOCATOR:  # 4.3.15
                 return pos
-            if fits and disk == cd_disk == 0 and here == total and size <= pos:
-                if total == 0 and size == 0 or data[pos - size : pos - size + 4] == _CENTRAL:
-                    return pos
+            single = fits and disk == cd_disk == 0 and here == total and size <= pos
+            empty = total == 0 and size == 0
+            if single and (empty or data[pos - size : pos - size + 4] == _CENTRAL):
+                return pos
         pos = data.rfind(_END, start, pos)
     return None
 

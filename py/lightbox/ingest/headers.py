@@ -9,6 +9,7 @@ offset 128 of a bare data set, implicit VR big endian) this module says so.
 from __future__ import annotations
 
 import io
+import itertools
 import struct
 from dataclasses import dataclass
 
@@ -121,7 +122,7 @@ def framed(data: bytes) -> bytes:
     if encoding is None:
         return data
     tags = structure.top_level_tags(data, 0, encoding, end)
-    if not tags or any(a >= b for a, b in zip(tags, tags[1:], strict=False)):
+    if not tags or any(a >= b for a, b in itertools.pairwise(tags)):
         return data
     return bytes(_PREAMBLE) + _MAGIC + data
 

@@ -239,7 +239,7 @@ def serves(choice: Choice, syntax: str) -> bool:
 
 def install(backend: Backend | None) -> None:
     """Install (or remove, with None) the backend and register the pydicom plugin."""
-    global _backend
+    global _backend  # noqa: PLW0603 -- one backend per process, installed at start-up
     _backend = backend
     for syntax in CODEC_FOR_SYNTAX:
         decoder = get_decoder(syntax)

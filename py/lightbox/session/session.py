@@ -690,7 +690,7 @@ class Inspector:
 
     def describe(self, series: int, frame: int) -> dict[str, Any]:
         """On-image information and calibration for one frame."""
-        opened, ref = self._frame(series, frame)
+        _opened, ref = self._frame(series, frame)
         return self.session.description(ref)
 
     def geometry(self, series: int) -> dict[str, Any]:

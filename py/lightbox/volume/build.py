@@ -149,8 +149,9 @@ def _size(nbytes: int) -> str:
     return f"{nbytes / 2**30:.2f} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:.0f} MiB"
 
 
-def plan_volume(geometries: Sequence[SliceGeometry], dtype: str = "int16",
-                budget: int = MAX_VOLUME_BYTES) -> VolumePlan | NotAVolume:
+def plan_volume(
+    geometries: Sequence[SliceGeometry], dtype: str = "int16", budget: int = MAX_VOLUME_BYTES
+) -> VolumePlan | NotAVolume:
     """Decide, from geometry only, whether frames are a volume and what it will be.
 
     Parameters
@@ -183,26 +184,39 @@ def plan_volume(geometries: Sequence[SliceGeometry], dtype: str = "int16",
     if nbytes > budget:
         return NotAVolume(
             f"the volume would need {_size(nbytes)} ({stack.columns}×{stack.rows}×"
-            f"{spacing.count} {dtype}), more than the {_size(budget)} budget")
+            f"{spacing.count} {dtype}), more than the {_size(budget)} budget"
+        )
     warnings = []
     if stack.tilt_deg:
         warnings.append(VolumeWarning("tilt", f"gantry tilt of {stack.tilt_deg:.1f}° corrected"))
     if spacing.uneven:
         low, high = spacing.uneven
-        warnings.append(VolumeWarning(
-            "uneven-spacing", f"slice spacing varies from {millimetres(low)} to "
-            f"{millimetres(high)} mm (resampled every {millimetres(spacing.step)} mm)"))
+        warnings.append(
+            VolumeWarning(
+                "uneven-spacing",
+                f"slice spacing varies from {millimetres(low)} to "
+                f"{millimetres(high)} mm (resampled every {millimetres(spacing.step)} mm)",
+            )
+        )
     for start, end, missing in spacing.gaps:
         verb = "slice seems" if missing == 1 else "slices seem"
-        warnings.append(VolumeWarning(
-            "missing-slices", f"{missing} {verb} to be missing between "
-            f"{millimetres(start)} and {millimetres(end)} mm"))
+        warnings.append(
+            VolumeWarning(
+                "missing-slices",
+                f"{missing} {verb} to be missing between "
+                f"{millimetres(start)} and {millimetres(end)} mm",
+            )
+        )
     cosine = float(np.dot(stack.direction, stack.normal))
     return VolumePlan(
-        shape=shape, dtype=dtype, nbytes=nbytes, origin=stack.first,
+        shape=shape,
+        dtype=dtype,
+        nbytes=nbytes,
+        origin=stack.first,
         axes=(stack.row, stack.column, stack.direction),
         spacing=(stack.spacing[1], stack.spacing[0], spacing.step / cosine),
-        positions=stack.positions, order=stack.order,
+        positions=stack.positions,
+        order=stack.order,
         gaps=tuple((start, end) for start, end, _ in spacing.gaps),
         warnings=tuple(warnings),
         resampled=bool(spacing.uneven or spacing.gaps),
@@ -252,17 +266,24 @@ class _Frames:
     def _checked(self, index: int, frame: np.ndarray) -> np.ndarray:
         name = self.plan.labels[index] if self.plan.labels else f"image {index + 1}"
         if frame.shape != self.plan.shape[1:]:
-            raise VolumeError(name, f"the frame is {frame.shape}, the volume expects "
-                                    f"{self.plan.shape[1:]} (rows, columns)")
+            raise VolumeError(
+                name,
+                f"the frame is {frame.shape}, the volume expects "
+                f"{self.plan.shape[1:]} (rows, columns)",
+            )
         integer = frame.dtype.kind in "biu"
         low = float(np.min(frame)) if integer else float(np.nanmin(frame))
         if self.plan.dtype == "int16" and not np.can_cast(frame.dtype, np.int16):
             if not integer:
-                raise VolumeError(name, f"the frame holds {frame.dtype} values but the volume "
-                                        "is int16: plan it with dtype='float32'")
+                raise VolumeError(
+                    name,
+                    f"the frame holds {frame.dtype} values but the volume "
+                    "is int16: plan it with dtype='float32'",
+                )
             if low < -32768 or float(np.max(frame)) > 32767:
-                raise VolumeError(name, "the frame's values do not fit int16: plan it with "
-                                        "dtype='float32'")
+                raise VolumeError(
+                    name, "the frame's values do not fit int16: plan it with dtype='float32'"
+                )
         self.lowest = min(self.lowest, low)
         return frame
 
@@ -306,6 +327,13 @@ def build_volume(plan: VolumePlan, frames: Callable[[int], np.ndarray]) -> Volum
     background = float(source.lowest)
     data[in_gap] = background
     data.flags.writeable = False
-    return Volume(data=data, origin=plan.origin, axes=plan.axes, spacing=plan.spacing,
-                  positions=plan.positions, warnings=plan.warnings, gaps=plan.gaps,
-                  background=background)
+    return Volume(
+        data=data,
+        origin=plan.origin,
+        axes=plan.axes,
+        spacing=plan.spacing,
+        positions=plan.positions,
+        warnings=plan.warnings,
+        gaps=plan.gaps,
+        background=background,
+    )

@@ -25,8 +25,9 @@ def direction_label(vector: Sequence[float]) -> str:
     return "".join(letter for size, letter in parts if size >= _LABEL_THRESHOLD)
 
 
-def edge_labels(row_direction: Sequence[float], column_direction: Sequence[float]
-                ) -> dict[str, str]:
+def edge_labels(
+    row_direction: Sequence[float], column_direction: Sequence[float]
+) -> dict[str, str]:
     """Labels of the four image edges ("right", "left", "bottom", "top").
 
     The row direction points along increasing column index (to the right edge),

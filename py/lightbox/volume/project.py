@@ -56,8 +56,9 @@ def _finish(image: np.ndarray, volume: Volume) -> np.ndarray:
     return image
 
 
-def _along_planes(volume: Volume, geometry: PlaneGeometry, thickness_mm: float, mode: str,
-                  step_mm: float) -> np.ndarray:
+def _along_planes(
+    volume: Volume, geometry: PlaneGeometry, thickness_mm: float, mode: str, step_mm: float
+) -> np.ndarray:
     """The general slab: trilinear samples on planes ``step_mm`` apart, reduced as they come."""
     (x, y, z), per_mm = plane_coordinates(volume, geometry)
     reach = math.floor(thickness_mm / 2 / step_mm + 1e-6)
@@ -93,11 +94,14 @@ def _volume_axis(volume: Volume, geometry: PlaneGeometry) -> int | None:
     inverse = np.linalg.inv(volume.grid)
     per_mm = inverse @ geometry.normal
     axis = int(np.argmax(np.abs(per_mm)))
-    in_plane = [inverse @ np.asarray(geometry.row_direction),
-                inverse @ np.asarray(geometry.column_direction)]
+    in_plane = [
+        inverse @ np.asarray(geometry.row_direction),
+        inverse @ np.asarray(geometry.column_direction),
+    ]
     others = [a for a in range(3) if a != axis]
     flat = all(abs(per_mm[a]) < _FLAT for a in others) and all(
-        abs(v[axis]) < _FLAT for v in in_plane)
+        abs(v[axis]) < _FLAT for v in in_plane
+    )
     return axis if flat else None
 
 
@@ -120,8 +124,14 @@ def _voxel_slice(data: np.ndarray, dimension: int, index: int) -> np.ndarray:
     return view
 
 
-def _along_axis(volume: Volume, geometry: PlaneGeometry, thickness_mm: float, mode: str,
-                axis: int, step_mm: float) -> np.ndarray:
+def _along_axis(
+    volume: Volume,
+    geometry: PlaneGeometry,
+    thickness_mm: float,
+    mode: str,
+    axis: int,
+    step_mm: float,
+) -> np.ndarray:
     """The slab along voxel axis ``axis``: the same sample planes as :func:`_along_planes`,
     each a blend of two voxel slices, reduced whole; then interpolated in the plane."""
     (x, y, z), per_mm = plane_coordinates(volume, geometry)
@@ -149,13 +159,19 @@ def _along_axis(volume: Volume, geometry: PlaneGeometry, thickness_mm: float, mo
         result /= count
     coordinates = [x, y, z]
     coordinates[axis] = np.zeros_like(x)
-    image = trilinear(np.expand_dims(result, 2 - axis), coordinates[0], coordinates[1],
-                      coordinates[2], math.nan)
+    image = trilinear(
+        np.expand_dims(result, 2 - axis), coordinates[0], coordinates[1], coordinates[2], math.nan
+    )
     return _finish(image, volume)
 
 
-def project(volume: Volume, geometry: PlaneGeometry, thickness_mm: float, mode: str = "mip",
-            step_mm: float | None = None) -> np.ndarray:
+def project(
+    volume: Volume,
+    geometry: PlaneGeometry,
+    thickness_mm: float,
+    mode: str = "mip",
+    step_mm: float | None = None,
+) -> np.ndarray:
     """The slab of ``thickness_mm`` (total) centred on a plane, projected by ``mode``.
 
     Parameters
@@ -182,10 +198,16 @@ def project(volume: Volume, geometry: PlaneGeometry, thickness_mm: float, mode: 
     return _along_planes(volume, geometry, thickness_mm, mode, step)
 
 
-def slab(volume: Volume, center_mm: Sequence[float], normal: Sequence[float],
-         up: Sequence[float], thickness_mm: float, mode: str = "mip",
-         size_px: int | tuple[int, int] = 512, pixel_mm: float | tuple[float, float] | None = None
-         ) -> np.ndarray:
+def slab(
+    volume: Volume,
+    center_mm: Sequence[float],
+    normal: Sequence[float],
+    up: Sequence[float],
+    thickness_mm: float,
+    mode: str = "mip",
+    size_px: int | tuple[int, int] = 512,
+    pixel_mm: float | tuple[float, float] | None = None,
+) -> np.ndarray:
     """Project the slab centred at ``center_mm`` facing ``normal`` (see :func:`project`).
 
     ``size_px`` and ``pixel_mm`` frame the image as in
@@ -203,8 +225,13 @@ def _through(volume: Volume, geometry: PlaneGeometry) -> float:
     return 2 * float(np.max(np.abs(along)))
 
 
-def full_mip(volume: Volume, normal: Sequence[float], up: Sequence[float], mode: str = "mip",
-             pixel_mm: float | None = None) -> Reslice:
+def full_mip(
+    volume: Volume,
+    normal: Sequence[float],
+    up: Sequence[float],
+    mode: str = "mip",
+    pixel_mm: float | None = None,
+) -> Reslice:
     """The projection through the whole volume along ``normal``, framed to show all of it.
 
     ``pixel_mm`` (default the finer in-plane spacing) is also the step along the normal:
@@ -214,8 +241,13 @@ def full_mip(volume: Volume, normal: Sequence[float], up: Sequence[float], mode:
     """
     directions = plane_geometry((0.0, 0.0, 0.0), normal, up, 1, 1.0)
     pixel = pixel_mm if pixel_mm is not None else min(volume.spacing[0], volume.spacing[1])
-    geometry = framed(volume, directions.row_direction, directions.column_direction,
-                      float(centre(volume) @ directions.normal), pixel)
+    geometry = framed(
+        volume,
+        directions.row_direction,
+        directions.column_direction,
+        float(centre(volume) @ directions.normal),
+        pixel,
+    )
     thickness = _through(volume, geometry)
     return Reslice(project(volume, geometry, thickness, mode, pixel), geometry)
 
@@ -227,15 +259,20 @@ def _turned(geometry: PlaneGeometry, pivot: np.ndarray, angle: float) -> PlaneGe
     origin = pivot + turn @ (np.asarray(geometry.origin) - pivot)
     row = turn @ np.asarray(geometry.row_direction)
     column = turn @ np.asarray(geometry.column_direction)
-    return PlaneGeometry((float(origin[0]), float(origin[1]), float(origin[2])),
-                         (float(row[0]), float(row[1]), float(row[2])),
-                         (float(column[0]), float(column[1]), float(column[2])),
-                         geometry.row_spacing, geometry.column_spacing, geometry.rows,
-                         geometry.columns)
+    return PlaneGeometry(
+        (float(origin[0]), float(origin[1]), float(origin[2])),
+        (float(row[0]), float(row[1]), float(row[2])),
+        (float(column[0]), float(column[1]), float(column[2])),
+        geometry.row_spacing,
+        geometry.column_spacing,
+        geometry.rows,
+        geometry.columns,
+    )
 
 
-def rotating_mip(volume: Volume, count: int, mode: str = "mip",
-                 pixel_mm: float | None = None) -> Iterator[Reslice]:
+def rotating_mip(
+    volume: Volume, count: int, mode: str = "mip", pixel_mm: float | None = None
+) -> Iterator[Reslice]:
     """``count`` full projections turning about the patient's vertical (head-foot) axis.
 
     Frame k looks along the coronal normal (+y, from the front) turned by ``360° k /
@@ -251,12 +288,18 @@ def rotating_mip(volume: Volume, count: int, mode: str = "mip",
     radius = float(np.max(np.linalg.norm((corners(volume) - pivot)[:, :2], axis=1)))
     pad = max(0, math.ceil((2 * radius / coronal.column_spacing - coronal.columns) / 2))
     start = np.asarray(coronal.origin) - pad * coronal.column_spacing * np.asarray(
-        coronal.row_direction)
-    wide = PlaneGeometry((float(start[0]), float(start[1]), float(start[2])),
-                         coronal.row_direction, coronal.column_direction, coronal.row_spacing,
-                         coronal.column_spacing, coronal.rows, coronal.columns + 2 * pad)
+        coronal.row_direction
+    )
+    wide = PlaneGeometry(
+        (float(start[0]), float(start[1]), float(start[2])),
+        coronal.row_direction,
+        coronal.column_direction,
+        coronal.row_spacing,
+        coronal.column_spacing,
+        coronal.rows,
+        coronal.columns + 2 * pad,
+    )
     for k in range(count):
         geometry = _turned(wide, pivot, 2 * math.pi * k / count)
         thickness = 2 * radius + 2 * coronal.column_spacing
-        yield Reslice(project(volume, geometry, thickness, mode, coronal.column_spacing),
-                      geometry)
+        yield Reslice(project(volume, geometry, thickness, mode, coronal.column_spacing), geometry)

@@ -13,9 +13,14 @@ from lightbox.volume.project import project
 from lightbox.volume.reslice import Reslice, standard_geometry
 
 
-def render_view(volume: Volume, plane_name: str, position_mm: float | None = None,
-                slab_mm: float = 0.0, projection: str = "mip",
-                pixel_mm: float | None = None) -> Reslice:
+def render_view(
+    volume: Volume,
+    plane_name: str,
+    position_mm: float | None = None,
+    slab_mm: float = 0.0,
+    projection: str = "mip",
+    pixel_mm: float | None = None,
+) -> Reslice:
     """The standard plane ``plane_name`` at ``position_mm``, as a slab if ``slab_mm > 0``.
 
     Parameters
@@ -44,8 +49,13 @@ def render_view(volume: Volume, plane_name: str, position_mm: float | None = Non
     return Reslice(project(volume, geometry, slab_mm, projection), geometry)
 
 
-def render_plane(volume: Volume, plane_name: str, position_mm: float | None = None,
-                 slab_mm: float = 0.0, projection: str = "mip") -> np.ndarray:
+def render_plane(
+    volume: Volume,
+    plane_name: str,
+    position_mm: float | None = None,
+    slab_mm: float = 0.0,
+    projection: str = "mip",
+) -> np.ndarray:
     """The image of :func:`render_view`: float32 (rows, columns) modality values, 2-D.
 
     Raises

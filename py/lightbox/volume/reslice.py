@@ -85,15 +85,25 @@ class PlaneGeometry:
         """Patient mm (..., 3) of pixel coordinates (fractional allowed)."""
         r = np.asarray(row, dtype=np.float64)[..., None]
         c = np.asarray(column, dtype=np.float64)[..., None]
-        result: np.ndarray = (np.asarray(self.origin) + c * self.column_spacing * np.asarray(
-            self.row_direction) + r * self.row_spacing * np.asarray(self.column_direction))
+        result: np.ndarray = (
+            np.asarray(self.origin)
+            + c * self.column_spacing * np.asarray(self.row_direction)
+            + r * self.row_spacing * np.asarray(self.column_direction)
+        )
         return result
 
     def shifted(self, offset_mm: float) -> PlaneGeometry:
         """The same plane moved ``offset_mm`` along its normal."""
         origin = np.asarray(self.origin) + offset_mm * self.normal
-        return PlaneGeometry(_vector(origin), self.row_direction, self.column_direction,
-                             self.row_spacing, self.column_spacing, self.rows, self.columns)
+        return PlaneGeometry(
+            _vector(origin),
+            self.row_direction,
+            self.column_direction,
+            self.row_spacing,
+            self.column_spacing,
+            self.rows,
+            self.columns,
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,9 +123,13 @@ def _pair(value: float | tuple[float, float]) -> tuple[float, float]:
     return float(pair[0]), float(pair[1])
 
 
-def plane_geometry(center_mm: Sequence[float], normal: Sequence[float], up: Sequence[float],
-                   size_px: int | tuple[int, int], pixel_mm: float | tuple[float, float]
-                   ) -> PlaneGeometry:
+def plane_geometry(
+    center_mm: Sequence[float],
+    normal: Sequence[float],
+    up: Sequence[float],
+    size_px: int | tuple[int, int],
+    pixel_mm: float | tuple[float, float],
+) -> PlaneGeometry:
     """The plane through ``center_mm`` facing along ``normal``, with ``up`` at the top.
 
     Parameters
@@ -145,14 +159,19 @@ def plane_geometry(center_mm: Sequence[float], normal: Sequence[float], up: Sequ
     row_mm, column_mm = _pair(pixel_mm)
     if rows < 1 or columns < 1 or min(row_mm, column_mm) <= 0:
         raise ValueError(f"a plane needs a positive size and pixel, not {size_px}, {pixel_mm}")
-    origin = (np.asarray(center_mm, dtype=np.float64) - (columns - 1) / 2 * column_mm * row
-              - (rows - 1) / 2 * row_mm * column)
-    return PlaneGeometry(_vector(origin), _vector(row), _vector(column), row_mm, column_mm,
-                         int(rows), int(columns))
+    origin = (
+        np.asarray(center_mm, dtype=np.float64)
+        - (columns - 1) / 2 * column_mm * row
+        - (rows - 1) / 2 * row_mm * column
+    )
+    return PlaneGeometry(
+        _vector(origin), _vector(row), _vector(column), row_mm, column_mm, int(rows), int(columns)
+    )
 
 
-def plane_coordinates(volume: Volume, geometry: PlaneGeometry
-                      ) -> tuple[list[np.ndarray], np.ndarray]:
+def plane_coordinates(
+    volume: Volume, geometry: PlaneGeometry
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Voxel coordinates (x, y, z arrays of the plane's shape) of every pixel, and the
     voxel step (x, y, z) per mm along the plane's normal."""
     inverse = np.linalg.inv(volume.grid)
@@ -174,9 +193,14 @@ def sample(volume: Volume, geometry: PlaneGeometry, fill: float | None = None) -
     return trilinear(volume.data, x, y, z, volume.background if fill is None else fill)
 
 
-def plane(volume: Volume, center_mm: Sequence[float], normal: Sequence[float],
-          up: Sequence[float], size_px: int | tuple[int, int],
-          pixel_mm: float | tuple[float, float]) -> np.ndarray:
+def plane(
+    volume: Volume,
+    center_mm: Sequence[float],
+    normal: Sequence[float],
+    up: Sequence[float],
+    size_px: int | tuple[int, int],
+    pixel_mm: float | tuple[float, float],
+) -> np.ndarray:
     """Sample any plane (axial, coronal, sagittal, oblique) of the volume, trilinear.
 
     See :func:`plane_geometry` for the parameters; :func:`sample` with that geometry
@@ -188,8 +212,9 @@ def plane(volume: Volume, center_mm: Sequence[float], normal: Sequence[float],
 def corners(volume: Volume) -> np.ndarray:
     """Patient mm (8, 3) of the corners of the volume's box (half a voxel past the centres)."""
     nz, ny, nx = volume.data.shape
-    box = np.array([[x, y, z] for x in (-0.5, nx - 0.5) for y in (-0.5, ny - 0.5)
-                    for z in (-0.5, nz - 0.5)])
+    box = np.array(
+        [[x, y, z] for x in (-0.5, nx - 0.5) for y in (-0.5, ny - 0.5) for z in (-0.5, nz - 0.5)]
+    )
     return volume.to_patient(box)
 
 
@@ -199,8 +224,13 @@ def centre(volume: Volume) -> np.ndarray:
     return result
 
 
-def framed(volume: Volume, row_direction: Sequence[float], column_direction: Sequence[float],
-           position_mm: float, pixel_mm: float) -> PlaneGeometry:
+def framed(
+    volume: Volume,
+    row_direction: Sequence[float],
+    column_direction: Sequence[float],
+    position_mm: float,
+    pixel_mm: float,
+) -> PlaneGeometry:
     """The plane with these directions at ``position_mm`` along its normal, framed to
     show the whole volume (the frame stays put as the plane moves along its normal)."""
     row, column = np.asarray(row_direction, float), np.asarray(column_direction, float)
@@ -213,12 +243,14 @@ def framed(volume: Volume, row_direction: Sequence[float], column_direction: Seq
         starts.append((extent.max() + extent.min()) / 2 - (count - 1) / 2 * pixel_mm)
     normal = np.cross(row, column)
     origin = starts[0] * row + starts[1] * column + position_mm * normal
-    return PlaneGeometry(_vector(origin), _vector(row), _vector(column), pixel_mm, pixel_mm,
-                         sizes[1], sizes[0])
+    return PlaneGeometry(
+        _vector(origin), _vector(row), _vector(column), pixel_mm, pixel_mm, sizes[1], sizes[0]
+    )
 
 
-def standard_geometry(volume: Volume, name: str, position_mm: float | None = None,
-                      pixel_mm: float | None = None) -> PlaneGeometry:
+def standard_geometry(
+    volume: Volume, name: str, position_mm: float | None = None, pixel_mm: float | None = None
+) -> PlaneGeometry:
     """The axial, coronal or sagittal plane at ``position_mm`` (default: the centre).
 
     Pixels are square, ``pixel_mm`` (default the finer in-plane spacing of the volume).
@@ -232,14 +264,14 @@ def standard_geometry(volume: Volume, name: str, position_mm: float | None = Non
     return framed(volume, row, column, position_mm, pixel)
 
 
-def standard_planes(volume: Volume, point_mm: Sequence[float],
-                    pixel_mm: float | None = None) -> dict[str, Reslice]:
+def standard_planes(
+    volume: Volume, point_mm: Sequence[float], pixel_mm: float | None = None
+) -> dict[str, Reslice]:
     """Axial, coronal and sagittal images through a point (patient mm), each with its
     geometry (pixel spacing, pixel → patient mm) and edge labels."""
     point = np.asarray(point_mm, dtype=np.float64)
     result = {}
     for name, (row, column) in STANDARD_PLANES.items():
-        geometry = standard_geometry(volume, name, float(point @ np.cross(row, column)),
-                                     pixel_mm)
+        geometry = standard_geometry(volume, name, float(point @ np.cross(row, column)), pixel_mm)
         result[name] = Reslice(sample(volume, geometry), geometry)
     return result

@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def _axis(coordinate: np.ndarray, size: int, clamp: bool
-          ) -> tuple[np.ndarray, np.ndarray, int]:
+def _axis(coordinate: np.ndarray, size: int, clamp: bool) -> tuple[np.ndarray, np.ndarray, int]:
     """Lower voxel index, fraction towards the next one, and the step to it (0 if size 1).
 
     The lower index stops one short of the last centre, so that the next one exists:
@@ -32,13 +31,20 @@ def _span(coordinate: np.ndarray) -> tuple[float, float]:
 def inside(shape: tuple[int, ...], x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Whether each point lies in the volume's box (half a voxel past the outer centres)."""
     nz, ny, nx = shape
-    result: np.ndarray = ((x >= -0.5) & (x <= nx - 0.5) & (y >= -0.5) & (y <= ny - 0.5)
-                          & (z >= -0.5) & (z <= nz - 0.5))
+    result: np.ndarray = (
+        (x >= -0.5)
+        & (x <= nx - 0.5)
+        & (y >= -0.5)
+        & (y <= ny - 0.5)
+        & (z >= -0.5)
+        & (z <= nz - 0.5)
+    )
     return result
 
 
-def trilinear(data: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray,
-              fill: float) -> np.ndarray:
+def trilinear(
+    data: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, fill: float
+) -> np.ndarray:
     """Sample ``data[z, y, x]`` at fractional coordinates with trilinear interpolation.
 
     Parameters
@@ -59,8 +65,9 @@ def trilinear(data: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray,
     flat = data.reshape(-1)
     spans = [_span(c) for c in (x, y, z)] if x.size else [(0.0, 0.0)] * 3
     edges = [(low < 0 or high > n - 1) for (low, high), n in zip(spans, (nx, ny, nz), strict=True)]
-    beyond = any(low < -0.5 or high > n - 0.5
-                 for (low, high), n in zip(spans, (nx, ny, nz), strict=True))
+    beyond = any(
+        low < -0.5 or high > n - 0.5 for (low, high), n in zip(spans, (nx, ny, nz), strict=True)
+    )
     ix, fx, sx = _axis(x, nx, edges[0])
     iy, fy, sy = _axis(y, ny, edges[1])
     iz, fz, sz = _axis(z, nz, edges[2])

@@ -98,14 +98,16 @@ def _vector(values: Sequence[float] | np.ndarray) -> Vector:
 
 
 def plane_name(normal: Sequence[float] | np.ndarray) -> str:
-    """"axial", "coronal" or "sagittal": the patient axis the normal is closest to."""
+    """ "axial", "coronal" or "sagittal": the patient axis the normal is closest to."""
     return _PLANE_NAMES[int(np.argmax(np.abs(np.asarray(normal, dtype=np.float64))))]
 
 
 def _missing(geometry: SliceGeometry, name: str) -> str | None:
-    expected = (("position", 3, "(0020,0032) Image Position (Patient)"),
-                ("orientation", 6, "(0020,0037) Image Orientation (Patient)"),
-                ("spacing", 2, "(0028,0030) Pixel Spacing"))
+    expected = (
+        ("position", 3, "(0020,0032) Image Position (Patient)"),
+        ("orientation", 6, "(0020,0037) Image Orientation (Patient)"),
+        ("spacing", 2, "(0028,0030) Pixel Spacing"),
+    )
     for field, length, tag in expected:
         value = getattr(geometry, field)
         if value is None:
@@ -144,24 +146,29 @@ def _first_reason(geometries: Sequence[SliceGeometry]) -> str | None:
 def _orientation_reason(geometries: Sequence[SliceGeometry]) -> str | None:
     cosines = np.array([g.orientation for g in geometries], dtype=np.float64)
     for index, (row, column) in enumerate(zip(cosines[:, :3], cosines[:, 3:], strict=True)):
-        if (abs(np.linalg.norm(row) - 1) > ORIENTATION_TOLERANCE
-                or abs(np.linalg.norm(column) - 1) > ORIENTATION_TOLERANCE
-                or abs(float(row @ column)) > ORIENTATION_TOLERANCE):
+        if (
+            abs(np.linalg.norm(row) - 1) > ORIENTATION_TOLERANCE
+            or abs(np.linalg.norm(column) - 1) > ORIENTATION_TOLERANCE
+            or abs(float(row @ column)) > ORIENTATION_TOLERANCE
+        ):
             name = frame_name(geometries[index], index)
-            return (f"the (0020,0037) Image Orientation (Patient) of {name} is not two "
-                    "perpendicular unit vectors")
+            return (
+                f"the (0020,0037) Image Orientation (Patient) of {name} is not two "
+                "perpendicular unit vectors"
+            )
     groups: list[np.ndarray] = []
     names: list[str] = []
     for row in cosines:
-        match = next((g for g in groups if np.max(np.abs(g - row)) <= ORIENTATION_TOLERANCE),
-                     None)
+        match = next((g for g in groups if np.max(np.abs(g - row)) <= ORIENTATION_TOLERANCE), None)
         if match is None:
             groups.append(row)
             match = row
         names.append(plane_name(np.cross(match[:3], match[3:])))
     if len(groups) > 1:
-        return (f"the images are not parallel ({len(groups)} orientations: {_counted(names)}); "
-                "MPR needs a stack of parallel slices")
+        return (
+            f"the images are not parallel ({len(groups)} orientations: {_counted(names)}); "
+            "MPR needs a stack of parallel slices"
+        )
     return None
 
 
@@ -173,8 +180,9 @@ def _pixel_spacing_reason(geometries: Sequence[SliceGeometry]) -> str | None:
     return None
 
 
-def _duplicate_reason(geometries: Sequence[SliceGeometry], order: np.ndarray,
-                      along: np.ndarray) -> str | None:
+def _duplicate_reason(
+    geometries: Sequence[SliceGeometry], order: np.ndarray, along: np.ndarray
+) -> str | None:
     """Say which positions hold more than one frame, and what tells those frames apart."""
     same = np.diff(along[order]) < SAME_POSITION_MM
     if not np.any(same):
@@ -196,12 +204,15 @@ def _duplicate_reason(geometries: Sequence[SliceGeometry], order: np.ndarray,
             differing.update({name} if len(seen) > 1 else set())
     first = groups[0]
     holds = "positions hold" if len(groups) > 1 else "position holds"
-    head = (f"{len(groups)} {holds} more than one image "
-            f"(e.g. {len(first)} images at {millimetres(float(along[first[0]]))} mm)")
+    head = (
+        f"{len(groups)} {holds} more than one image "
+        f"(e.g. {len(first)} images at {millimetres(float(along[first[0]]))} mm)"
+    )
     if not differing:
         return f"{head}, and nothing given tells them apart"
-    listed = "; ".join(f"{name} ({', '.join(sorted(values[name])[:6])})"
-                       for name in sorted(differing))
+    listed = "; ".join(
+        f"{name} ({', '.join(sorted(values[name])[:6])})" for name in sorted(differing)
+    )
     return f"{head}; they differ in {listed}: choose one of them"
 
 
@@ -228,8 +239,10 @@ def find_stack(geometries: Sequence[SliceGeometry]) -> Stack | NotAVolume:
     if reason:
         return NotAVolume(reason)
     cosines = np.asarray(geometries[0].orientation, dtype=np.float64)
-    row, column = cosines[:3] / np.linalg.norm(cosines[:3]), cosines[3:] / np.linalg.norm(
-        cosines[3:])
+    row, column = (
+        cosines[:3] / np.linalg.norm(cosines[:3]),
+        cosines[3:] / np.linalg.norm(cosines[3:]),
+    )
     normal = np.cross(row, column)
     points = np.array([g.position for g in geometries], dtype=np.float64)
     along = points @ normal
@@ -247,8 +260,10 @@ def find_stack(geometries: Sequence[SliceGeometry]) -> Stack | NotAVolume:
     worst = int(np.argmax(lateral))
     if lateral[worst] > LINE_TOLERANCE_PIXELS * min(spacing):
         name = frame_name(geometries[int(order[worst])], int(order[worst]))
-        return NotAVolume(f"the slice positions do not lie on one line ({name} is "
-                          f"{millimetres(float(lateral[worst]))} mm off it): not one stack")
+        return NotAVolume(
+            f"the slice positions do not lie on one line ({name} is "
+            f"{millimetres(float(lateral[worst]))} mm off it): not one stack"
+        )
     tilt = math.degrees(math.acos(min(1.0, float(direction @ normal))))
     if tilt < TILT_TOLERANCE_DEG:
         direction, tilt = normal, 0.0
@@ -256,9 +271,14 @@ def find_stack(geometries: Sequence[SliceGeometry]) -> Stack | NotAVolume:
         order=tuple(int(i) for i in order),
         positions=tuple(float(v) for v in along[order]),
         first=_vector(sorted_points[0]),
-        row=_vector(row), column=_vector(column), normal=_vector(normal),
-        direction=_vector(direction), tilt_deg=tilt,
-        rows=geometries[0].rows, columns=geometries[0].columns, spacing=spacing,
+        row=_vector(row),
+        column=_vector(column),
+        normal=_vector(normal),
+        direction=_vector(direction),
+        tilt_deg=tilt,
+        rows=geometries[0].rows,
+        columns=geometries[0].columns,
+        spacing=spacing,
     )
 
 
@@ -285,10 +305,15 @@ def analyse_spacing(positions: Sequence[float]) -> Spacing:
     span = float(q[-1] - q[0])
     spread = float(regular.max() - regular.min())
     uneven = spread > max(UNEVEN_MM, UNEVEN_FRACTION * median)
-    gaps = tuple((float(q[i]), float(q[i + 1]), int(round(steps[i] / median)) - 1)
-                 for i in np.flatnonzero(in_gap))
+    gaps = tuple(
+        (float(q[i]), float(q[i + 1]), round(steps[i] / median) - 1) for i in np.flatnonzero(in_gap)
+    )
     if not uneven and not gaps:
         return Spacing(span / (len(q) - 1), len(q), (), None)
-    count = int(round(span / median)) + 1
-    return Spacing(span / (count - 1), count, gaps,
-                   (float(regular.min()), float(regular.max())) if uneven else None)
+    count = round(span / median) + 1
+    return Spacing(
+        span / (count - 1),
+        count,
+        gaps,
+        (float(regular.min()), float(regular.max())) if uneven else None,
+    )

@@ -91,7 +91,7 @@ def _dicom_with_preamble(preamble: bytes) -> bytes:
 
 
 ZIP_LIKE = [
-    pytest.param(lambda cd: discs.zip_of(cd), True, id="deflated"),
+    pytest.param(discs.zip_of, True, id="deflated"),
     pytest.param(lambda cd: discs.zip_of(cd, compression=zipfile.ZIP_STORED), True, id="stored"),
     pytest.param(lambda cd: discs.zip_of(cd, zip64=True), True, id="zip64"),
     pytest.param(lambda cd: discs.zip_of([]), True, id="empty-archive"),
@@ -356,7 +356,7 @@ def test_member_name_decoding_is_public():
 @pytest.mark.parametrize(
     "make",
     [
-        pytest.param(lambda tree: discs.zip_of(tree), id="deflated"),
+        pytest.param(discs.zip_of, id="deflated"),
         pytest.param(lambda tree: discs.zip_of(tree, zip64=True), id="zip64"),
         pytest.param(_streamed_zip, id="streamed"),
         pytest.param(discs.nested_zip, id="nested"),

@@ -125,7 +125,7 @@ def test_files_found_elsewhere_by_uid(cd):
     uids = {
         p: str(pydicom.dcmread(io.BytesIO(d), stop_before_pixels=True).SOPInstanceUID)
         for p, d in present.items()
-        if p != path and "/PT" in p or p.endswith("X1")
+        if (p != path and "/PT" in p) or p.endswith("X1")
     }
     without = reconcile(directory, present)
     assert without.missing == (moved,)

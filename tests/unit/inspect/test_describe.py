@@ -50,9 +50,8 @@ def _with(**attributes):
     """A plain Dataset with the given attributes (sequences given as lists of Datasets)."""
     ds = Dataset()
     for keyword, value in attributes.items():
-        if isinstance(value, list) and value and isinstance(value[0], Dataset):
-            value = Sequence(value)
-        setattr(ds, keyword, value)
+        is_items = isinstance(value, list) and value and isinstance(value[0], Dataset)
+        setattr(ds, keyword, Sequence(value) if is_items else value)
     return ds
 
 

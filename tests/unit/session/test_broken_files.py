@@ -116,7 +116,7 @@ def test_a_cut_frame_is_shown_only_while_filling_it_in_stays_under_the_cap(make_
         100 * frame, 3 * frame + 100, rows=rows, cols=cols, frames=100
     )
     assert 97 * frame > MAX_FILL_BYTES
-    session, result = _open("IM1", data, make_image)
+    _session, result = _open("IM1", data, make_image)
     index = next(i for i, s in enumerate(result["series"]) if s["warnings"])
     assert result["series"][index]["frames"] == 3
     assert _warnings(result, "IM1")[-1] == (
@@ -259,7 +259,7 @@ def test_frames_present_are_said_at_open_and_only_they_are_listed(make_image, da
 def test_a_cut_compressed_frame_says_why_it_cannot_be_shown(make_image):
     session, result = _open("IM2", broken.rle_frames_missing(10, 3, cut=5), make_image)
     index = next(i for i, s in enumerate(result["series"]) if s["warnings"])
-    with pytest.raises(DecodeError, match="^IM2: frame 4 cannot be decoded"):
+    with pytest.raises(DecodeError, match=r"^IM2: frame 4 cannot be decoded"):
         session.render(index, 3)
 
 

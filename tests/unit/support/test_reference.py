@@ -169,11 +169,12 @@ IDENTITY = (128.0, 256.0)  # LINEAR c=128, w=256: y = x on 0..255
         pytest.param("SIGMOID", 10, 0, 11, 255, id="sigmoid-w0-high"),
     ],
 )
-def test_window_functions_by_hand(function: str, center: float, width: float, x: int,
-                                  want: int) -> None:
+def test_window_functions_by_hand(
+    function: str, center: float, width: float, x: int, want: int
+) -> None:
     ds = image([x], signed=True, VOILUTFunction=function)
     assert grey(ds, window=(center, width)) == [want]
-    rgba, choice = render(ds, window=(center, width))
+    _rgba, choice = render(ds, window=(center, width))
     assert choice == Choice("user", center, width, function)
 
 
@@ -273,8 +274,9 @@ def test_voi_lut_after_rescale_with_negative_first_value() -> None:
         pytest.param("MONOCHROME1", "INVERSE", True, [0, 100, 255], id="mono1-inverse-invert"),
     ],
 )
-def test_presentation_by_hand(photometric: str, shape: str | None, invert: bool,
-                              want: list[int]) -> None:
+def test_presentation_by_hand(
+    photometric: str, shape: str | None, invert: bool, want: list[int]
+) -> None:
     ds = image([0, 100, 255], PhotometricInterpretation=photometric)
     if shape:
         ds.PresentationLUTShape = shape
@@ -297,8 +299,13 @@ def test_auto_window_by_hand() -> None:
 
 
 def test_auto_window_excludes_padding_value_in_modality_units() -> None:
-    ds = image([-2000, 0, 100], signed=True, RescaleSlope=1, RescaleIntercept=-1024,
-               PixelPaddingValue=-2000)
+    ds = image(
+        [-2000, 0, 100],
+        signed=True,
+        RescaleSlope=1,
+        RescaleIntercept=-1024,
+        PixelPaddingValue=-2000,
+    )
     assert grey(ds) == [0, 0, 255]
     assert render(ds)[1].center == -1024 + 50 + 0.5
 
@@ -310,7 +317,11 @@ def test_auto_window_excludes_padding_range() -> None:
 
 def test_auto_window_from_given_values_and_flat_image() -> None:
     assert grey(image([0, 500, 1000, 2000]), auto_from=np.array([0.0, 1000.0])) == [
-        0, 128, 255, 255]
+        0,
+        128,
+        255,
+        255,
+    ]
     assert grey(image([7, 7])) == [0, 0]  # lo = hi: w = 1, c = lo + 0.5, all <= c - 0.5
 
 
@@ -344,8 +355,16 @@ def test_enhanced_per_frame_rescale_and_window_with_shared_fallback() -> None:
 # ---------------------------------------------------------------- by hand: palettes
 
 
-def palette_image(values: list[int], descriptor: list[int], red: Any, green: Any, blue: Any,
-                  *, segmented: bool = False, **attributes: Any) -> Dataset:
+def palette_image(
+    values: list[int],
+    descriptor: list[int],
+    red: Any,
+    green: Any,
+    blue: Any,
+    *,
+    segmented: bool = False,
+    **attributes: Any,
+) -> Dataset:
     ds = image(values, PhotometricInterpretation="PALETTE COLOR", **attributes)
     prefix = "Segmented" if segmented else ""
     for colour, data in (("Red", red), ("Green", green), ("Blue", blue)):
@@ -363,8 +382,13 @@ def rgb_row(ds: Dataset, **options: Any) -> list[list[int]]:
 
 def test_palette_16_bit_by_hand() -> None:
     # C.7.6.3.1.5: first value mapped 2; 16-bit entries e -> round(e / 257)
-    ds = palette_image([0, 2, 3, 4, 5, 9], [4, 2, 16], [0, 65535, 32896, 257],
-                       [65535, 0, 0, 0], [2570, 5140, 7710, 10280])
+    ds = palette_image(
+        [0, 2, 3, 4, 5, 9],
+        [4, 2, 16],
+        [0, 65535, 32896, 257],
+        [65535, 0, 0, 0],
+        [2570, 5140, 7710, 10280],
+    )
     want = [[0, 255, 10], [0, 255, 10], [255, 0, 20], [128, 0, 30], [1, 0, 40], [1, 0, 40]]
     assert rgb_row(ds) == want
     assert rgb_row(ds, invert=True) == [[255 - v for v in px] for px in want]
@@ -385,8 +409,12 @@ def test_segmented_palette_by_hand() -> None:
     green = [0, 2, 0, 2570, 1, 4, 12850, 2, 1, 8, 0]
     blue = [0, 8, *[65535] * 8]
     ds = palette_image(list(range(8)), [8, 0, 16], red, green, blue, segmented=True)
-    assert rgb_row(ds) == [[r, g, 255] for r, g in zip(
-        [0, 10, 20, 30, 40, 50, 0, 10], [0, 10, 20, 30, 40, 50, 50, 50], strict=True)]
+    assert rgb_row(ds) == [
+        [r, g, 255]
+        for r, g in zip(
+            [0, 10, 20, 30, 40, 50, 0, 10], [0, 10, 20, 30, 40, 50, 50, 50], strict=True
+        )
+    ]
 
 
 def test_supplemental_palette_by_hand() -> None:
@@ -394,11 +422,16 @@ def test_supplemental_palette_by_hand() -> None:
     ds = image([0, 50, 99, 100, 101, 150], PixelPresentation="COLOR")
     for colour, data in (("Red", [65535, 0]), ("Green", [0, 65535]), ("Blue", [0, 0])):
         setattr(ds, f"{colour}PaletteColorLookupTableDescriptor", [2, 100, 16])
-        ds.add_new(f"{colour}PaletteColorLookupTableData", "OW",
-                   np.asarray(data, "<u2").tobytes())
+        ds.add_new(f"{colour}PaletteColorLookupTableData", "OW", np.asarray(data, "<u2").tobytes())
     rgba, choice = render(ds, window=IDENTITY)
-    assert rgba[0, :, :3].tolist() == [[0, 0, 0], [50, 50, 50], [99, 99, 99], [255, 0, 0],
-                                       [0, 255, 0], [0, 255, 0]]
+    assert rgba[0, :, :3].tolist() == [
+        [0, 0, 0],
+        [50, 50, 50],
+        [99, 99, 99],
+        [255, 0, 0],
+        [0, 255, 0],
+        [0, 255, 0],
+    ]
     rgba, choice = render(ds)  # the automatic window sees the grey values only: 0..99
     assert rgba[0, :3, 0].tolist() == [0, 129, 255] and choice.kind == "auto"
     ds.PixelPresentation = "MONOCHROME"
@@ -475,8 +508,11 @@ def _pydicom_grey(ds: Dataset, frame: int) -> np.ndarray:
     return out.astype(np.uint8)
 
 
-GREY = [n for n in DECODABLE if _dataset(n).get("PhotometricInterpretation", "").startswith(
-    "MONOCHROME")]
+GREY = [
+    n
+    for n in DECODABLE
+    if _dataset(n).get("PhotometricInterpretation", "").startswith("MONOCHROME")
+]
 
 
 def test_the_grey_comparison_covers_windows_rescale_padding_and_monochrome1() -> None:
@@ -508,8 +544,10 @@ def test_multiple_windows_agree_with_pydicom(index: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "lut", [([4096, 0, 16], np.arange(4096) * 16), ([300, 1000, 12], np.arange(300) * 13)],
-    ids=["4096x16", "300x12-first-1000"])
+    "lut",
+    [([4096, 0, 16], np.arange(4096) * 16), ([300, 1000, 12], np.arange(300) * 13)],
+    ids=["4096x16", "300x12-first-1000"],
+)
 def test_voi_lut_agrees_with_pydicom(lut: tuple[list[int], np.ndarray]) -> None:
     descriptor, data = lut
     ds = image(np.arange(0, 4000, 7).reshape(4, -1)[:, :140])
@@ -597,9 +635,20 @@ def test_big_endian_is_not_noise() -> None:
     assert not _is_image(render(swapped)[0][..., 0])  # what misread bytes look like
 
 
-@pytest.mark.parametrize("name", [n for n in COLOUR if n.startswith("SC_rgb_dcmtk")
-                                  or n in ("SC_rgb_jpeg_dcmtk.dcm", "SC_rgb_jpeg_lossy_gdcm.dcm",
-                                           "SC_ybr_full_422_uncompressed.dcm")])
+@pytest.mark.parametrize(
+    "name",
+    [
+        n
+        for n in COLOUR
+        if n.startswith("SC_rgb_dcmtk")
+        or n
+        in (
+            "SC_rgb_jpeg_dcmtk.dcm",
+            "SC_rgb_jpeg_lossy_gdcm.dcm",
+            "SC_ybr_full_422_uncompressed.dcm",
+        )
+    ],
+)
 def test_lossy_and_ybr_encodings_are_close_to_the_rgb_original(name: str) -> None:
     got = render(_dataset(name))[0].astype(np.int64)
     want = render(_dataset("SC_rgb_rle.dcm"))[0].astype(np.int64)
@@ -626,7 +675,11 @@ def test_compare() -> None:
 
 def test_the_reference_does_not_import_lightbox() -> None:
     tree = ast.parse(Path(reference.__file__).read_text())
-    names = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
-             for alias in node.names]
+    names = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    ]
     names += [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
     assert names and not any(name.split(".")[0] == "lightbox" for name in names)

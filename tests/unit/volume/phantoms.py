@@ -64,8 +64,14 @@ def stack(
     if distances is None:
         distances = [k * step for k in range(count)]
     return [
-        SliceGeometry(tuple(float(v) for v in np.asarray(first) + d * along),
-                      tuple(orientation), spacing, rows, columns, **extra)  # type: ignore[arg-type]
+        SliceGeometry(
+            tuple(float(v) for v in np.asarray(first) + d * along),
+            tuple(orientation),
+            spacing,
+            rows,
+            columns,
+            **extra,
+        )  # type: ignore[arg-type]
         for d in distances
     ]
 
@@ -75,16 +81,22 @@ def pixel_points(geometry: SliceGeometry) -> np.ndarray:
     row_cos, col_cos = np.asarray(geometry.orientation[:3]), np.asarray(geometry.orientation[3:])
     r = np.arange(geometry.rows)[:, None, None]
     c = np.arange(geometry.columns)[None, :, None]
-    return (np.asarray(geometry.position) + c * geometry.spacing[1] * row_cos
-            + r * geometry.spacing[0] * col_cos)
+    return (
+        np.asarray(geometry.position)
+        + c * geometry.spacing[1] * row_cos
+        + r * geometry.spacing[0] * col_cos
+    )
 
 
-def field_frames(geometries: Sequence[SliceGeometry], field: Field,
-                 dtype: str = "float32") -> Callable[[int], np.ndarray]:
+def field_frames(
+    geometries: Sequence[SliceGeometry], field: Field, dtype: str = "float32"
+) -> Callable[[int], np.ndarray]:
     """The frame callback: frame i holds ``field`` at its pixel centres."""
+
     def frame(index: int) -> np.ndarray:
         values = field(pixel_points(geometries[index]))
         return np.rint(values).astype(dtype) if dtype == "int16" else values.astype(dtype)
+
     return frame
 
 
@@ -94,8 +106,9 @@ def planned(geometries: Sequence[SliceGeometry], **options: object) -> VolumePla
     return plan
 
 
-def build_field(geometries: Sequence[SliceGeometry], field: Field = linear,
-                dtype: str = "float32") -> Volume:
+def build_field(
+    geometries: Sequence[SliceGeometry], field: Field = linear, dtype: str = "float32"
+) -> Volume:
     """Plan and build the volume of ``field`` sampled on the slices."""
     return build_volume(planned(geometries, dtype=dtype), field_frames(geometries, field, dtype))
 

@@ -32,17 +32,29 @@ STACKS = [
     pytest.param(stack(6), id="axial"),
     pytest.param(stack(5, orientation=CORONAL, spacing=(0.5, 0.8), step=2.0), id="coronal"),
     pytest.param(stack(5, orientation=SAGITTAL, first=(10, -3, 7)), id="sagittal"),
-    pytest.param(stack(6, orientation=turned(turned(AXIAL, "z", 25), "y", 35), step=1.5,
-                       first=(-4, 2, 9)), id="double-oblique"),
-    pytest.param(stack(6, orientation=turned(AXIAL, "x", 20), direction=(0, 0, 1), step=2.0),
-                 id="gantry-tilt-20"),
-    pytest.param(stack(6, orientation=turned(CORONAL, "z", -12), direction=(0, 1, 0.3)),
-                 id="sheared-oblique"),
+    pytest.param(
+        stack(6, orientation=turned(turned(AXIAL, "z", 25), "y", 35), step=1.5, first=(-4, 2, 9)),
+        id="double-oblique",
+    ),
+    pytest.param(
+        stack(6, orientation=turned(AXIAL, "x", 20), direction=(0, 0, 1), step=2.0),
+        id="gantry-tilt-20",
+    ),
+    pytest.param(
+        stack(6, orientation=turned(CORONAL, "z", -12), direction=(0, 1, 0.3)), id="sheared-oblique"
+    ),
     pytest.param(stack(6, step=-1.5), id="descending"),
     pytest.param(stack(6, distances=[0, 1, 2, 3.5, 5, 6.5]), id="uneven"),
     pytest.param(stack(6, distances=[0, 0.9, 2.1, 3.0, 3.8, 5.0]), id="jittered"),
-    pytest.param(stack(6, orientation=turned(AXIAL, "x", 15), direction=(0, 0, 1),
-                       distances=[0, 1, 2, 3.5, 5, 6.5]), id="tilt-and-uneven"),
+    pytest.param(
+        stack(
+            6,
+            orientation=turned(AXIAL, "x", 15),
+            direction=(0, 0, 1),
+            distances=[0, 1, 2, 3.5, 5, 6.5],
+        ),
+        id="tilt-and-uneven",
+    ),
 ]
 
 
@@ -67,11 +79,13 @@ def test_the_first_and_last_slices_keep_their_true_position(geometries: list) ->
 def test_gantry_tilt_is_a_shear_not_a_rotation() -> None:
     # Tilted 20° about x, the table moving 2 mm along z per slice: slice k's first pixel
     # is at (0, 0, 2k) exactly (not along the tilted normal).
-    volume = build_field(stack(6, orientation=turned(AXIAL, "x", 20), direction=(0, 0, 1),
-                               step=2.0))
+    volume = build_field(
+        stack(6, orientation=turned(AXIAL, "x", 20), direction=(0, 0, 1), step=2.0)
+    )
     for k in range(6):
-        np.testing.assert_allclose(volume.to_patient(np.array([0.0, 0.0, k])), (0, 0, 2 * k),
-                                   atol=1e-9)
+        np.testing.assert_allclose(
+            volume.to_patient(np.array([0.0, 0.0, k])), (0, 0, 2 * k), atol=1e-9
+        )
     assert [w.message for w in volume.warnings] == ["gantry tilt of 20.0° corrected"]
 
 
@@ -108,11 +122,14 @@ def test_int16_volume_rounds_the_interpolated_slices() -> None:
     np.testing.assert_array_equal(volume.data[[0, 4]], truth[[0, 4]])
 
 
-@pytest.mark.parametrize("distances", [
-    pytest.param(None, id="even"),
-    # Resampled at 0, 1.625, 3.25, 4.875, 6.5 mm: blends of (1, 2), (2, 3.5), (3.5, 5).
-    pytest.param([0, 1, 2, 3.5, 5, 6.5], id="uneven"),
-])
+@pytest.mark.parametrize(
+    "distances",
+    [
+        pytest.param(None, id="even"),
+        # Resampled at 0, 1.625, 3.25, 4.875, 6.5 mm: blends of (1, 2), (2, 3.5), (3.5, 5).
+        pytest.param([0, 1, 2, 3.5, 5, 6.5], id="uneven"),
+    ],
+)
 def test_frames_are_asked_for_once_each_in_slice_order(distances: list | None) -> None:
     geometries = stack(6, distances=distances)
     shuffled = [geometries[i] for i in (4, 1, 5, 0, 3, 2)]
@@ -127,10 +144,13 @@ def test_frames_are_asked_for_once_each_in_slice_order(distances: list | None) -
     assert asked == [3, 1, 5, 4, 0, 2]  # the caller's indices of the slices, bottom up
 
 
-@pytest.mark.parametrize("distances", [
-    pytest.param(None, id="even"),
-    pytest.param([k + 0.3 * (k % 2) for k in range(200)], id="uneven"),
-])
+@pytest.mark.parametrize(
+    "distances",
+    [
+        pytest.param(None, id="even"),
+        pytest.param([k + 0.3 * (k % 2) for k in range(200)], id="uneven"),
+    ],
+)
 def test_building_allocates_one_volume(distances: list | None) -> None:
     # 64 × 64 × 200 int16 = 1,638,400 bytes; the peak may add a few frames (8 KiB each,
     # 16 KiB as float32), never a second volume.
@@ -167,15 +187,25 @@ def test_the_volume_is_read_only() -> None:
 
 
 MISMATCHES = [
-    pytest.param("float32", lambda i: np.zeros((8, 9), np.float32),
-                 "image 1: the frame is (8, 9), the volume expects (8, 10) (rows, columns)",
-                 id="shape"),
-    pytest.param("int16", lambda i: np.zeros((8, 10), np.float32),
-                 "image 1: the frame holds float32 values but the volume is int16: plan it "
-                 "with dtype='float32'", id="float-into-int16"),
-    pytest.param("int16", lambda i: np.full((8, 10), 40000, np.int32),
-                 "image 1: the frame's values do not fit int16: plan it with dtype='float32'",
-                 id="out-of-range"),
+    pytest.param(
+        "float32",
+        lambda i: np.zeros((8, 9), np.float32),
+        "image 1: the frame is (8, 9), the volume expects (8, 10) (rows, columns)",
+        id="shape",
+    ),
+    pytest.param(
+        "int16",
+        lambda i: np.zeros((8, 10), np.float32),
+        "image 1: the frame holds float32 values but the volume is int16: plan it "
+        "with dtype='float32'",
+        id="float-into-int16",
+    ),
+    pytest.param(
+        "int16",
+        lambda i: np.full((8, 10), 40000, np.int32),
+        "image 1: the frame's values do not fit int16: plan it with dtype='float32'",
+        id="out-of-range",
+    ),
 ]
 
 

@@ -35,50 +35,87 @@ def _with(geometries: list, index: int, **changes: object) -> list:
 
 REFUSALS = [
     pytest.param([], "there are no images", id="nothing"),
-    pytest.param(stack(3, image_type=("ORIGINAL", "PRIMARY", "LOCALIZER")),
-                 "image 1 is a localizer ((0008,0008) Image Type LOCALIZER), not a volume",
-                 id="localizer"),
-    pytest.param(_with(stack(3), 1, position=None),
-                 "image 2 has no (0020,0032) Image Position (Patient)", id="no-position"),
-    pytest.param(_with(stack(3), 2, orientation=(1.0, 0.0, 0.0)),
-                 "image 3 has an unusable (0020,0037) Image Orientation (Patient) "
-                 "(expected 6 numbers)", id="short-orientation"),
-    pytest.param(_with(stack(3), 0, spacing=None, label="IM0001"),
-                 "IM0001 has no (0028,0030) Pixel Spacing", id="no-spacing-named"),
+    pytest.param(
+        stack(3, image_type=("ORIGINAL", "PRIMARY", "LOCALIZER")),
+        "image 1 is a localizer ((0008,0008) Image Type LOCALIZER), not a volume",
+        id="localizer",
+    ),
+    pytest.param(
+        _with(stack(3), 1, position=None),
+        "image 2 has no (0020,0032) Image Position (Patient)",
+        id="no-position",
+    ),
+    pytest.param(
+        _with(stack(3), 2, orientation=(1.0, 0.0, 0.0)),
+        "image 3 has an unusable (0020,0037) Image Orientation (Patient) (expected 6 numbers)",
+        id="short-orientation",
+    ),
+    pytest.param(
+        _with(stack(3), 0, spacing=None, label="IM0001"),
+        "IM0001 has no (0028,0030) Pixel Spacing",
+        id="no-spacing-named",
+    ),
     pytest.param(stack(1), "one slice is not a volume", id="one-slice"),
-    pytest.param(_with(stack(4), 3, columns=12),
-                 "the images differ in size: 10×8 (3 images), 12×8 (1 image)", id="sizes"),
-    pytest.param(stack(3) + stack(1, orientation=SAGITTAL),
-                 "the images are not parallel (2 orientations: axial (3 images), sagittal "
-                 "(1 image)); MPR needs a stack of parallel slices", id="mixed-orientation"),
-    pytest.param(stack(1) + stack(1, orientation=CORONAL, first=(0, 5, 0))
-                 + stack(1, orientation=SAGITTAL, first=(5, 0, 0)),
-                 "the images are not parallel (3 orientations: axial (1 image), coronal "
-                 "(1 image), sagittal (1 image)); MPR needs a stack of parallel slices",
-                 id="three-plane-localizer-without-image-type"),
-    pytest.param(_with(stack(3), 1, orientation=(1.0, 0.0, 0.0, 0.0, 0.9, 0.0)),
-                 "the (0020,0037) Image Orientation (Patient) of image 2 is not two "
-                 "perpendicular unit vectors", id="not-unit"),
-    pytest.param(_with(stack(3), 1, spacing=(0.5, 0.5)),
-                 "the pixel spacing differs: 1×1 mm (2 images), 0.5×0.5 mm (1 image)",
-                 id="pixel-spacing"),
-    pytest.param(_two_phases(),
-                 "3 positions hold more than one image (e.g. 2 images at 0 mm); they differ "
-                 f"in {TEMPORAL} (1, 2): choose one of them", id="temporal-duplicates"),
-    pytest.param(stack(2, attributes=((B_VALUE, "0"),))
-                 + stack(2, attributes=((B_VALUE, "1000"),))
-                 + stack(2, attributes=((B_VALUE, "500"),)),
-                 "2 positions hold more than one image (e.g. 3 images at 0 mm); they differ "
-                 f"in {B_VALUE} (0, 1000, 500): choose one of them", id="b-values"),
-    pytest.param(stack(3) + stack(1, first=(0, 0, 1)),
-                 "1 position holds more than one image (e.g. 2 images at 1 mm), and nothing "
-                 "given tells them apart", id="duplicates-alike"),
-    pytest.param(stack(3, distances=[0, 1, 2]) + stack(1, first=(3.0, 0, 3)),
-                 "the slice positions do not lie on one line (image 3 is 1.41 mm off it): "
-                 "not one stack", id="not-on-a-line"),
-    pytest.param(stack(4096, rows=512, columns=512),
-                 "the volume would need 2.00 GiB (512×512×4096 int16), more than the 1.00 GiB "
-                 "budget", id="over-budget"),
+    pytest.param(
+        _with(stack(4), 3, columns=12),
+        "the images differ in size: 10×8 (3 images), 12×8 (1 image)",
+        id="sizes",
+    ),
+    pytest.param(
+        stack(3) + stack(1, orientation=SAGITTAL),
+        "the images are not parallel (2 orientations: axial (3 images), sagittal "
+        "(1 image)); MPR needs a stack of parallel slices",
+        id="mixed-orientation",
+    ),
+    pytest.param(
+        stack(1)
+        + stack(1, orientation=CORONAL, first=(0, 5, 0))
+        + stack(1, orientation=SAGITTAL, first=(5, 0, 0)),
+        "the images are not parallel (3 orientations: axial (1 image), coronal "
+        "(1 image), sagittal (1 image)); MPR needs a stack of parallel slices",
+        id="three-plane-localizer-without-image-type",
+    ),
+    pytest.param(
+        _with(stack(3), 1, orientation=(1.0, 0.0, 0.0, 0.0, 0.9, 0.0)),
+        "the (0020,0037) Image Orientation (Patient) of image 2 is not two "
+        "perpendicular unit vectors",
+        id="not-unit",
+    ),
+    pytest.param(
+        _with(stack(3), 1, spacing=(0.5, 0.5)),
+        "the pixel spacing differs: 1×1 mm (2 images), 0.5×0.5 mm (1 image)",
+        id="pixel-spacing",
+    ),
+    pytest.param(
+        _two_phases(),
+        "3 positions hold more than one image (e.g. 2 images at 0 mm); they differ "
+        f"in {TEMPORAL} (1, 2): choose one of them",
+        id="temporal-duplicates",
+    ),
+    pytest.param(
+        stack(2, attributes=((B_VALUE, "0"),))
+        + stack(2, attributes=((B_VALUE, "1000"),))
+        + stack(2, attributes=((B_VALUE, "500"),)),
+        "2 positions hold more than one image (e.g. 3 images at 0 mm); they differ "
+        f"in {B_VALUE} (0, 1000, 500): choose one of them",
+        id="b-values",
+    ),
+    pytest.param(
+        stack(3) + stack(1, first=(0, 0, 1)),
+        "1 position holds more than one image (e.g. 2 images at 1 mm), and nothing "
+        "given tells them apart",
+        id="duplicates-alike",
+    ),
+    pytest.param(
+        stack(3, distances=[0, 1, 2]) + stack(1, first=(3.0, 0, 3)),
+        "the slice positions do not lie on one line (image 3 is 1.41 mm off it): not one stack",
+        id="not-on-a-line",
+    ),
+    pytest.param(
+        stack(4096, rows=512, columns=512),
+        "the volume would need 2.00 GiB (512×512×4096 int16), more than the 1.00 GiB budget",
+        id="over-budget",
+    ),
 ]
 
 
@@ -95,11 +132,14 @@ def test_a_1000_slice_ct_fits_the_budget() -> None:
     assert plan.shape == (1000, 512, 512)
 
 
-@pytest.mark.parametrize("dtype, budget, fits", [
-    pytest.param("int16", 10 * 8 * 6 * 2, True, id="int16-exactly-the-budget"),
-    pytest.param("float32", 10 * 8 * 6 * 2, False, id="float32-twice-as-big"),
-    pytest.param("int16", 10 * 8 * 6 * 2 - 1, False, id="one-byte-short"),
-])
+@pytest.mark.parametrize(
+    "dtype, budget, fits",
+    [
+        pytest.param("int16", 10 * 8 * 6 * 2, True, id="int16-exactly-the-budget"),
+        pytest.param("float32", 10 * 8 * 6 * 2, False, id="float32-twice-as-big"),
+        pytest.param("int16", 10 * 8 * 6 * 2 - 1, False, id="one-byte-short"),
+    ],
+)
 def test_budget_counts_the_bytes_of_the_type(dtype: str, budget: int, fits: bool) -> None:
     plan = plan_volume(stack(6), dtype=dtype, budget=budget)
     assert isinstance(plan, VolumePlan) is fits
@@ -107,10 +147,13 @@ def test_budget_counts_the_bytes_of_the_type(dtype: str, budget: int, fits: bool
         assert isinstance(plan, NotAVolume) and "budget" in plan.reason
 
 
-@pytest.mark.parametrize("jitter, parallel", [
-    pytest.param(5e-4, True, id="within-1e-3"),
-    pytest.param(2e-3, False, id="beyond-1e-3"),
-])
+@pytest.mark.parametrize(
+    "jitter, parallel",
+    [
+        pytest.param(5e-4, True, id="within-1e-3"),
+        pytest.param(2e-3, False, id="beyond-1e-3"),
+    ],
+)
 def test_orientation_tolerance(jitter: float, parallel: bool) -> None:
     tilted = turned(AXIAL, "x", math.degrees(jitter))
     plan = plan_volume(stack(3) + stack(1, orientation=tilted, first=(0, 0, 5)))
@@ -143,36 +186,63 @@ def test_an_oblique_stack_runs_along_its_normal() -> None:
 
 WARNINGS = [
     pytest.param(dict(distances=[0, 1, 2, 3, 4, 5]), 6, 1.0, [], id="even"),
-    pytest.param(dict(orientation=turned(AXIAL, "x", 15), direction=(0, 0, 1), step=2.0),
-                 6, 2.0,
-                 [("tilt", "gantry tilt of 15.0° corrected")], id="tilt-15"),
-    pytest.param(dict(orientation=turned(AXIAL, "x", -22), direction=(0, 0, 1), step=2.0),
-                 6, 2.0,
-                 [("tilt", "gantry tilt of 22.0° corrected")], id="tilt-minus-22"),
-    pytest.param(dict(distances=[0, 1, 2, 3.5, 5, 6.5]), 5, 1.625,
-                 # steps 1, 1, 1.5, 1.5, 1.5: median 1.5, span 6.5: 6.5 / 1.5 = 4.33 → 4
-                 # steps of 1.625 (the span kept), 5 slices
-                 [("uneven-spacing", "slice spacing varies from 1 to 1.5 mm "
-                   "(resampled every 1.62 mm)")], id="uneven"),
-    pytest.param(dict(distances=[0, 1, 2, 3, 4.3, 5.6]), 7, 5.6 / 6,
-                 # median step 1, span 5.6: 5.6 steps round to 6 of 0.933 mm, 7 slices
-                 [("uneven-spacing", "slice spacing varies from 1 to 1.3 mm "
-                   "(resampled every 0.93 mm)")], id="uneven-rounded-up"),
-    pytest.param(dict(distances=[0, 1, 2, 4, 5, 6]), 7, 1.0,
-                 [("missing-slices", "1 slice seems to be missing between 2 and 4 mm")],
-                 id="one-missing"),
-    pytest.param(dict(distances=[0, 2, 4, 12, 14, 16]), 9, 2.0,
-                 [("missing-slices", "3 slices seem to be missing between 4 and 12 mm")],
-                 id="three-missing"),
-    pytest.param(dict(distances=[0, 1, 2, 2.9, 3.8]), 5, 0.95,
-                 [("uneven-spacing", "slice spacing varies from 0.9 to 1 mm "
-                   "(resampled every 0.95 mm)")], id="small-unevenness"),
+    pytest.param(
+        dict(orientation=turned(AXIAL, "x", 15), direction=(0, 0, 1), step=2.0),
+        6,
+        2.0,
+        [("tilt", "gantry tilt of 15.0° corrected")],
+        id="tilt-15",
+    ),
+    pytest.param(
+        dict(orientation=turned(AXIAL, "x", -22), direction=(0, 0, 1), step=2.0),
+        6,
+        2.0,
+        [("tilt", "gantry tilt of 22.0° corrected")],
+        id="tilt-minus-22",
+    ),
+    pytest.param(
+        dict(distances=[0, 1, 2, 3.5, 5, 6.5]),
+        5,
+        1.625,
+        # steps 1, 1, 1.5, 1.5, 1.5: median 1.5, span 6.5: 6.5 / 1.5 = 4.33 → 4
+        # steps of 1.625 (the span kept), 5 slices
+        [("uneven-spacing", "slice spacing varies from 1 to 1.5 mm (resampled every 1.62 mm)")],
+        id="uneven",
+    ),
+    pytest.param(
+        dict(distances=[0, 1, 2, 3, 4.3, 5.6]),
+        7,
+        5.6 / 6,
+        # median step 1, span 5.6: 5.6 steps round to 6 of 0.933 mm, 7 slices
+        [("uneven-spacing", "slice spacing varies from 1 to 1.3 mm (resampled every 0.93 mm)")],
+        id="uneven-rounded-up",
+    ),
+    pytest.param(
+        dict(distances=[0, 1, 2, 4, 5, 6]),
+        7,
+        1.0,
+        [("missing-slices", "1 slice seems to be missing between 2 and 4 mm")],
+        id="one-missing",
+    ),
+    pytest.param(
+        dict(distances=[0, 2, 4, 12, 14, 16]),
+        9,
+        2.0,
+        [("missing-slices", "3 slices seem to be missing between 4 and 12 mm")],
+        id="three-missing",
+    ),
+    pytest.param(
+        dict(distances=[0, 1, 2, 2.9, 3.8]),
+        5,
+        0.95,
+        [("uneven-spacing", "slice spacing varies from 0.9 to 1 mm (resampled every 0.95 mm)")],
+        id="small-unevenness",
+    ),
 ]
 
 
 @pytest.mark.parametrize("layout, count, step, expected", WARNINGS)
-def test_warnings_and_resampled_grid(layout: dict, count: int, step: float,
-                                     expected: list) -> None:
+def test_warnings_and_resampled_grid(layout: dict, count: int, step: float, expected: list) -> None:
     plan = plan_volume(stack(**layout))
     assert isinstance(plan, VolumePlan)
     assert [(w.code, w.message) for w in plan.warnings] == expected
@@ -183,8 +253,7 @@ def test_warnings_and_resampled_grid(layout: dict, count: int, step: float,
 def test_a_tilted_stack_keeps_the_table_direction() -> None:
     # Gantry tilted 15° about x: the images' normal is (0, -sin 15°, cos 15°) but the
     # table moves along z, so the slice direction is +z and each step is 2 mm of z.
-    plan = plan_volume(stack(6, orientation=turned(AXIAL, "x", 15), direction=(0, 0, 1),
-                             step=2.0))
+    plan = plan_volume(stack(6, orientation=turned(AXIAL, "x", 15), direction=(0, 0, 1), step=2.0))
     assert isinstance(plan, VolumePlan)
     assert np.allclose(plan.axes[2], (0, 0, 1))
     assert np.allclose(plan.axes[1], (0, math.cos(math.radians(15)), math.sin(math.radians(15))))

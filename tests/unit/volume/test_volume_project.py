@@ -34,12 +34,14 @@ CENTRE = np.array([20.0, 20.0, 20.0])  # a 1 mm grid from (0, 0, 0): voxel (20, 
 
 def _phantom(field, size: int = SIZE) -> Volume:
     geometries = stack(size, rows=size, columns=size)
-    return build_volume(planned(geometries, dtype="float32"),
-                        lambda i: field(_points(geometries[i])).astype(np.float32))
+    return build_volume(
+        planned(geometries, dtype="float32"),
+        lambda i: field(_points(geometries[i])).astype(np.float32),
+    )
 
 
 def _points(geometry) -> np.ndarray:
-    r, c = np.mgrid[0:geometry.rows, 0:geometry.columns]
+    r, c = np.mgrid[0 : geometry.rows, 0 : geometry.columns]
     return np.asarray(geometry.position) + np.stack([c, r, np.zeros_like(r)], -1).astype(float)
 
 
@@ -53,10 +55,13 @@ def _cone(point: np.ndarray) -> np.ndarray:
 
 def _rho(geometry) -> np.ndarray:
     """In-plane distance (mm) of every pixel from the sphere's centre."""
-    r, c = np.mgrid[0:geometry.rows, 0:geometry.columns]
+    r, c = np.mgrid[0 : geometry.rows, 0 : geometry.columns]
     offset = geometry.to_patient(r, c) - CENTRE
-    return np.linalg.norm(offset - np.outer(offset.reshape(-1, 3) @ geometry.normal,
-                                            geometry.normal).reshape(offset.shape), axis=-1)
+    return np.linalg.norm(
+        offset
+        - np.outer(offset.reshape(-1, 3) @ geometry.normal, geometry.normal).reshape(offset.shape),
+        axis=-1,
+    )
 
 
 DIRECTIONS = [
@@ -114,23 +119,30 @@ def test_a_ramp_along_the_normal(normal: tuple, up: tuple, mode: str, offset: fl
     np.testing.assert_allclose(image, expected, atol=1e-3)
 
 
-@pytest.mark.parametrize("mode, reduce", [
-    pytest.param("mip", np.max, id="mip"),
-    pytest.param("minip", np.min, id="minip"),
-    pytest.param("average", np.mean, id="average"),
-])
-@pytest.mark.parametrize("name, axis, position, thickness, samples", [
-    # Coronal at y = 5 mm, 4 mm thick, 1 mm steps: the voxel slices y = 3 .. 7.
-    pytest.param("coronal", 1, 5.0, 4.0, [3, 4, 5, 6, 7], id="coronal"),
-    # Sagittal position is -x: -6 is x = 6; 2.5 mm thick reaches x = 5 .. 7.
-    pytest.param("sagittal", 2, -6.0, 2.5, [5, 6, 7], id="sagittal"),
-    # Axial at z = 8.5 (between slices), 3 mm thick: samples at z = 7.5, 8.5, 9.5.
-    pytest.param("axial", 0, 8.5, 3.0, [7.5, 8.5, 9.5], id="axial-between-slices"),
-    # Near the top (z = 14): z = 12 .. 16, of which 12 .. 14 are inside.
-    pytest.param("axial", 0, 14.0, 4.0, [12, 13, 14], id="axial-half-outside"),
-])
-def test_slabs_along_an_axis_against_numpy(mode, reduce, name, axis, position, thickness,
-                                           samples) -> None:
+@pytest.mark.parametrize(
+    "mode, reduce",
+    [
+        pytest.param("mip", np.max, id="mip"),
+        pytest.param("minip", np.min, id="minip"),
+        pytest.param("average", np.mean, id="average"),
+    ],
+)
+@pytest.mark.parametrize(
+    "name, axis, position, thickness, samples",
+    [
+        # Coronal at y = 5 mm, 4 mm thick, 1 mm steps: the voxel slices y = 3 .. 7.
+        pytest.param("coronal", 1, 5.0, 4.0, [3, 4, 5, 6, 7], id="coronal"),
+        # Sagittal position is -x: -6 is x = 6; 2.5 mm thick reaches x = 5 .. 7.
+        pytest.param("sagittal", 2, -6.0, 2.5, [5, 6, 7], id="sagittal"),
+        # Axial at z = 8.5 (between slices), 3 mm thick: samples at z = 7.5, 8.5, 9.5.
+        pytest.param("axial", 0, 8.5, 3.0, [7.5, 8.5, 9.5], id="axial-between-slices"),
+        # Near the top (z = 14): z = 12 .. 16, of which 12 .. 14 are inside.
+        pytest.param("axial", 0, 14.0, 4.0, [12, 13, 14], id="axial-half-outside"),
+    ],
+)
+def test_slabs_along_an_axis_against_numpy(
+    mode, reduce, name, axis, position, thickness, samples
+) -> None:
     rng = np.random.default_rng(7)
     data = rng.integers(-500, 500, size=(15, 12, 13)).astype(np.int16)
     volume = build_volume(planned(stack(15, rows=12, columns=13)), lambda i: data[i])
@@ -138,26 +150,32 @@ def test_slabs_along_an_axis_against_numpy(mode, reduce, name, axis, position, t
     planes = []
     for at in samples:  # a sample between two voxel slices is their linear blend
         low, weight = int(at), at - int(at)
-        planes.append(np.take(data, low, axis=axis) * (1 - weight)
-                      + (np.take(data, low + 1, axis=axis) * weight if weight else 0))
+        planes.append(
+            np.take(data, low, axis=axis) * (1 - weight)
+            + (np.take(data, low + 1, axis=axis) * weight if weight else 0)
+        )
     expected = reduce(np.stack(planes), axis=0)
     if name != "axial":
         expected = expected[::-1]  # rows run from the head down
-    np.testing.assert_allclose(project(volume, geometry, thickness, mode), expected,
-                               rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(
+        project(volume, geometry, thickness, mode), expected, rtol=1e-5, atol=1e-3
+    )
 
 
 @pytest.mark.parametrize("mode", ["mip", "minip", "average"])
-@pytest.mark.parametrize("offset, pixel, tolerance", [
-    pytest.param(0.0, 1.0, 1e-4, id="pixels-on-voxels"),  # the same samples, in any order
-    pytest.param(0.3, 1.0, 1e-3, id="between-slices"),  # blended slices: still the same
-    # Reduce, then interpolate: the same for the average (both linear); the MIP and MinIP
-    # of this field differ by up to 0.73 (the bilinear error at 0.7 mm pixels).
-    pytest.param(0.3, 0.7, 1.0, id="pixels-between-voxels"),
-])
-def test_the_axis_shortcut_agrees_with_sampling_plane_by_plane(mode: str, offset: float,
-                                                               pixel: float,
-                                                               tolerance: float) -> None:
+@pytest.mark.parametrize(
+    "offset, pixel, tolerance",
+    [
+        pytest.param(0.0, 1.0, 1e-4, id="pixels-on-voxels"),  # the same samples, in any order
+        pytest.param(0.3, 1.0, 1e-3, id="between-slices"),  # blended slices: still the same
+        # Reduce, then interpolate: the same for the average (both linear); the MIP and MinIP
+        # of this field differ by up to 0.73 (the bilinear error at 0.7 mm pixels).
+        pytest.param(0.3, 0.7, 1.0, id="pixels-between-voxels"),
+    ],
+)
+def test_the_axis_shortcut_agrees_with_sampling_plane_by_plane(
+    mode: str, offset: float, pixel: float, tolerance: float
+) -> None:
     # A smooth field (values -100 .. 140, at most 20 per mm).
     volume = _phantom(lambda p: np.sin(p[..., 0] / 5) * np.cos(p[..., 2] / 7) * 100 + p[..., 1])
     centre = CENTRE + (0.0, 0.0, offset) if pixel == 1.0 else CENTRE + offset
@@ -195,25 +213,44 @@ def test_an_oblique_slab_at_the_edge_averages_each_pixels_own_samples() -> None:
     np.testing.assert_allclose(image, expected, atol=1e-3)
 
 
-@pytest.mark.parametrize("stack_options, normal, up, axis", [
-    pytest.param({}, (0, 0, 1), (0, -1, 0), 2, id="axial-of-axial"),
-    pytest.param({}, (0, 1, 0), (0, 0, 1), 1, id="coronal-of-axial"),
-    pytest.param({}, (-1, 0, 0), (0, 0, 1), 0, id="sagittal-of-axial"),
-    pytest.param({}, (0, 0.1, 1), (0, -1, 0), None, id="tipped"),
-    # Coronal turned 5° about z: the normal runs along no voxel axis.
-    pytest.param({}, (-0.087, 0.996, 0), (0, 0, 1), None, id="turned"),
-    # A tilted stack: voxel z runs along +z, not the normal; an axial plane cuts its rows.
-    pytest.param(dict(orientation=turned((1, 0, 0, 0, 1, 0), "x", 20), direction=(0, 0, 1)),
-                 (0, 0, 1), (0, -1, 0), None, id="axial-of-tilted"),
-    # ... and a plane along its images' own normal has its rows sheared across z.
-    pytest.param(dict(orientation=turned((1, 0, 0, 0, 1, 0), "x", 20), direction=(0, 0, 1)),
-                 (0, -0.342, 0.940), (0, -1, 0), None, id="image-plane-of-tilted"),
-    pytest.param(dict(orientation=turned((1, 0, 0, 0, 1, 0), "x", 20), direction=(0, 0, 1)),
-                 (1, 0, 0), (0, 0, 1), 0, id="sagittal-of-tilted"),
-])
+@pytest.mark.parametrize(
+    "stack_options, normal, up, axis",
+    [
+        pytest.param({}, (0, 0, 1), (0, -1, 0), 2, id="axial-of-axial"),
+        pytest.param({}, (0, 1, 0), (0, 0, 1), 1, id="coronal-of-axial"),
+        pytest.param({}, (-1, 0, 0), (0, 0, 1), 0, id="sagittal-of-axial"),
+        pytest.param({}, (0, 0.1, 1), (0, -1, 0), None, id="tipped"),
+        # Coronal turned 5° about z: the normal runs along no voxel axis.
+        pytest.param({}, (-0.087, 0.996, 0), (0, 0, 1), None, id="turned"),
+        # A tilted stack: voxel z runs along +z, not the normal; an axial plane cuts its rows.
+        pytest.param(
+            dict(orientation=turned((1, 0, 0, 0, 1, 0), "x", 20), direction=(0, 0, 1)),
+            (0, 0, 1),
+            (0, -1, 0),
+            None,
+            id="axial-of-tilted",
+        ),
+        # ... and a plane along its images' own normal has its rows sheared across z.
+        pytest.param(
+            dict(orientation=turned((1, 0, 0, 0, 1, 0), "x", 20), direction=(0, 0, 1)),
+            (0, -0.342, 0.940),
+            (0, -1, 0),
+            None,
+            id="image-plane-of-tilted",
+        ),
+        pytest.param(
+            dict(orientation=turned((1, 0, 0, 0, 1, 0), "x", 20), direction=(0, 0, 1)),
+            (1, 0, 0),
+            (0, 0, 1),
+            0,
+            id="sagittal-of-tilted",
+        ),
+    ],
+)
 def test_which_slabs_take_the_axis_shortcut(stack_options, normal, up, axis) -> None:
-    volume = build_volume(planned(stack(6, **stack_options), dtype="float32"),
-                          lambda i: np.zeros((8, 10), np.float32))
+    volume = build_volume(
+        planned(stack(6, **stack_options), dtype="float32"), lambda i: np.zeros((8, 10), np.float32)
+    )
     assert _volume_axis(volume, plane_geometry((0, 0, 0), normal, up, 3, 1.0)) == axis
 
 
@@ -226,8 +263,9 @@ def test_a_slab_entirely_outside_is_background() -> None:
 def test_rotating_mip_turns_about_the_vertical_axis() -> None:
     rng = np.random.default_rng(3)
     data = rng.normal(size=(15, 21, 21)).astype(np.float32)
-    volume = build_volume(planned(stack(15, rows=21, columns=21), dtype="float32"),
-                          lambda i: data[i])
+    volume = build_volume(
+        planned(stack(15, rows=21, columns=21), dtype="float32"), lambda i: data[i]
+    )
     frames = list(rotating_mip(volume, 8))
     assert len(frames) == 8
     assert len({f.image.shape for f in frames}) == 1
@@ -237,17 +275,20 @@ def test_rotating_mip_turns_about_the_vertical_axis() -> None:
     pad = (width - 21) // 2
     assert width == 31 and pad == 5
     coronal = full_mip(volume, (0, 1, 0), (0, 0, 1))
-    np.testing.assert_allclose(frames[0].image[:, pad:pad + 21], coronal.image, atol=1e-6)
+    np.testing.assert_allclose(frames[0].image[:, pad : pad + 21], coronal.image, atol=1e-6)
     # Independently: from the front, rows from the head down, columns from right to left.
-    np.testing.assert_allclose(frames[0].image[:, pad:pad + 21], data.max(axis=1)[::-1],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        frames[0].image[:, pad : pad + 21], data.max(axis=1)[::-1], atol=1e-6
+    )
     assert np.all(frames[0].image[:, :pad] == volume.background)
     # A quarter turn: seen from the patient's left (rows along +y); half: from the back.
     assert np.allclose(frames[2].geometry.row_direction, (0, 1, 0))
-    np.testing.assert_allclose(frames[2].image[:, pad:pad + 21], data.max(axis=2)[::-1],
-                               atol=1e-6)
-    np.testing.assert_allclose(frames[4].image[:, pad:pad + 21], data.max(axis=1)[::-1, ::-1],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        frames[2].image[:, pad : pad + 21], data.max(axis=2)[::-1], atol=1e-6
+    )
+    np.testing.assert_allclose(
+        frames[4].image[:, pad : pad + 21], data.max(axis=1)[::-1, ::-1], atol=1e-6
+    )
 
 
 def test_an_off_axis_sphere_swings_round() -> None:
@@ -261,13 +302,22 @@ def test_an_off_axis_sphere_swings_round() -> None:
         assert columns.mean() == pytest.approx(expected, abs=0.3), k
 
 
-@pytest.mark.parametrize("call, message", [
-    pytest.param(lambda v: slab(v, CENTRE, (0, 0, 1), (0, 1, 0), 4.0, "max"),
-                 "projection must be one of", id="mode"),
-    pytest.param(lambda v: slab(v, CENTRE, (0, 0, 1), (0, 1, 0), -1.0, "mip"),
-                 "slab thickness must be 0 mm or more", id="thickness"),
-    pytest.param(lambda v: list(rotating_mip(v, 0)), "at least one frame", id="count"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        pytest.param(
+            lambda v: slab(v, CENTRE, (0, 0, 1), (0, 1, 0), 4.0, "max"),
+            "projection must be one of",
+            id="mode",
+        ),
+        pytest.param(
+            lambda v: slab(v, CENTRE, (0, 0, 1), (0, 1, 0), -1.0, "mip"),
+            "slab thickness must be 0 mm or more",
+            id="thickness",
+        ),
+        pytest.param(lambda v: list(rotating_mip(v, 0)), "at least one frame", id="count"),
+    ],
+)
 def test_bad_arguments(call, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call(_phantom(_cone, 5))
@@ -277,5 +327,6 @@ def test_a_zero_slab_is_the_plane() -> None:
     volume = _phantom(_cone)
     tilted = turned((1, 0, 0, 0, 1, 0), "x", 30)
     geometry = plane_geometry(CENTRE, np.cross(tilted[:3], tilted[3:]), (0, 0, 1), 15, 0.8)
-    np.testing.assert_array_equal(project(volume, geometry, 0.0, "average"),
-                                  sample(volume, geometry))
+    np.testing.assert_array_equal(
+        project(volume, geometry, 0.0, "average"), sample(volume, geometry)
+    )

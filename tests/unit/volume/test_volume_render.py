@@ -18,21 +18,24 @@ VOLUME = build_field(stack(12, rows=11, columns=13))
 
 
 def _truth(view) -> np.ndarray:
-    r, c = np.mgrid[0:view.geometry.rows, 0:view.geometry.columns]
+    r, c = np.mgrid[0 : view.geometry.rows, 0 : view.geometry.columns]
     return linear(view.geometry.to_patient(r, c))
 
 
-@pytest.mark.parametrize("name, position, constant", [
-    # The position is the distance along the plane's normal: axial +z, coronal +y,
-    # sagittal -x (its normal, rows +y × columns -z, points to the patient's right).
-    pytest.param("axial", 4.5, (2, 4.5), id="axial-z-4.5"),
-    pytest.param("coronal", 7.0, (1, 7.0), id="coronal-y-7"),
-    pytest.param("sagittal", -3.0, (0, 3.0), id="sagittal-x-3"),
-])
+@pytest.mark.parametrize(
+    "name, position, constant",
+    [
+        # The position is the distance along the plane's normal: axial +z, coronal +y,
+        # sagittal -x (its normal, rows +y × columns -z, points to the patient's right).
+        pytest.param("axial", 4.5, (2, 4.5), id="axial-z-4.5"),
+        pytest.param("coronal", 7.0, (1, 7.0), id="coronal-y-7"),
+        pytest.param("sagittal", -3.0, (0, 3.0), id="sagittal-x-3"),
+    ],
+)
 def test_a_plane_at_a_position(name: str, position: float, constant: tuple) -> None:
     view = render_view(VOLUME, name, position)
     axis, value = constant
-    r, c = np.mgrid[0:view.geometry.rows, 0:view.geometry.columns]
+    r, c = np.mgrid[0 : view.geometry.rows, 0 : view.geometry.columns]
     points = view.geometry.to_patient(r, c)
     np.testing.assert_allclose(points[..., axis], value)
     np.testing.assert_allclose(view.image, linear(points), atol=1e-3)
@@ -44,11 +47,14 @@ def test_the_default_position_is_the_centre() -> None:
     assert render_view(VOLUME, "axial").geometry.position == pytest.approx(5.5)
 
 
-@pytest.mark.parametrize("projection, offset", [
-    pytest.param("mip", 2.1 * 2, id="mip"),  # f rises 2.1 per mm of z: far face z + 2
-    pytest.param("minip", -2.1 * 2, id="minip"),
-    pytest.param("average", 0.0, id="average"),
-])
+@pytest.mark.parametrize(
+    "projection, offset",
+    [
+        pytest.param("mip", 2.1 * 2, id="mip"),  # f rises 2.1 per mm of z: far face z + 2
+        pytest.param("minip", -2.1 * 2, id="minip"),
+        pytest.param("average", 0.0, id="average"),
+    ],
+)
 def test_a_slab(projection: str, offset: float) -> None:
     view = render_view(VOLUME, "axial", 5.0, slab_mm=4.0, projection=projection)
     np.testing.assert_allclose(view.image, _truth(view) + offset, atol=1e-3)
@@ -66,11 +72,14 @@ def test_a_missing_slice_shows_as_a_gap() -> None:
         np.testing.assert_allclose(view.image[rows_at[z]], truth[rows_at[z]], atol=1e-3)
 
 
-@pytest.mark.parametrize("arguments, message", [
-    pytest.param(("oblique", 0.0), "plane must be one of", id="plane"),
-    pytest.param(("axial", 0.0, 2.0, "max"), "projection must be one of", id="projection"),
-    pytest.param(("axial", 0.0, -2.0), "slab thickness", id="slab"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        pytest.param(("oblique", 0.0), "plane must be one of", id="plane"),
+        pytest.param(("axial", 0.0, 2.0, "max"), "projection must be one of", id="projection"),
+        pytest.param(("axial", 0.0, -2.0), "slab thickness", id="slab"),
+    ],
+)
 def test_bad_arguments(arguments: tuple, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         render_plane(VOLUME, *arguments)

@@ -35,14 +35,32 @@ from tests.unit.volume.phantoms import (
 
 VOLUMES = {
     "axial": lambda: build_field(stack(12, rows=11, columns=13)),
-    "anisotropic": lambda: build_field(stack(9, rows=14, columns=12, spacing=(0.5, 0.8),
-                                             step=2.0, first=(-3, 4, -8))),
-    "double-oblique": lambda: build_field(stack(10, rows=12, columns=12, orientation=turned(
-        turned(AXIAL, "z", 25), "y", 35), step=1.5, first=(-4, 2, 9))),
-    "tilted": lambda: build_field(stack(10, rows=12, columns=12, orientation=turned(
-        AXIAL, "x", 20), direction=(0, 0, 1), step=1.5)),
-    "uneven": lambda: build_field(stack(8, rows=12, columns=12,
-                                        distances=[0, 1, 2, 3.5, 5, 6.5, 7.5, 9])),
+    "anisotropic": lambda: build_field(
+        stack(9, rows=14, columns=12, spacing=(0.5, 0.8), step=2.0, first=(-3, 4, -8))
+    ),
+    "double-oblique": lambda: build_field(
+        stack(
+            10,
+            rows=12,
+            columns=12,
+            orientation=turned(turned(AXIAL, "z", 25), "y", 35),
+            step=1.5,
+            first=(-4, 2, 9),
+        )
+    ),
+    "tilted": lambda: build_field(
+        stack(
+            10,
+            rows=12,
+            columns=12,
+            orientation=turned(AXIAL, "x", 20),
+            direction=(0, 0, 1),
+            step=1.5,
+        )
+    ),
+    "uneven": lambda: build_field(
+        stack(8, rows=12, columns=12, distances=[0, 1, 2, 3.5, 5, 6.5, 7.5, 9])
+    ),
     "coronal": lambda: build_field(stack(10, rows=12, columns=12, orientation=CORONAL)),
 }
 
@@ -70,8 +88,11 @@ def _inside(volume: Volume, points: np.ndarray, margin: float) -> np.ndarray:
     return np.all((index >= margin) & (index <= upper), axis=-1)
 
 
-CASES = [pytest.param(v, p, id=f"{v}-{p}") for v in VOLUMES
-         for p in ("axial", "coronal", "sagittal", *OBLIQUES)]
+CASES = [
+    pytest.param(v, p, id=f"{v}-{p}")
+    for v in VOLUMES
+    for p in ("axial", "coronal", "sagittal", *OBLIQUES)
+]
 
 
 @pytest.mark.parametrize("volume_name, plane_name", CASES)
@@ -80,7 +101,7 @@ def test_a_linear_field_is_reproduced_on_any_plane(volume_name: str, plane_name:
     geometry = _geometry(volume, plane_name)
     image = sample(volume, geometry)
     assert image.shape == (geometry.rows, geometry.columns) and image.dtype == np.float32
-    r, c = np.mgrid[0:geometry.rows, 0:geometry.columns]
+    r, c = np.mgrid[0 : geometry.rows, 0 : geometry.columns]
     points = geometry.to_patient(r, c)
     inside = _inside(volume, points, 0.0)
     assert inside.sum() > 40
@@ -98,15 +119,19 @@ def _trilinear_by_hand(data: np.ndarray, x: float, y: float, z: float) -> float:
     for dz in (0, 1):
         for dy in (0, 1):
             for dx in (0, 1):
-                weight = ((x - x0 if dx else 1 - (x - x0)) * (y - y0 if dy else 1 - (y - y0))
-                          * (z - z0 if dz else 1 - (z - z0)))
+                weight = (
+                    (x - x0 if dx else 1 - (x - x0))
+                    * (y - y0 if dy else 1 - (y - y0))
+                    * (z - z0 if dz else 1 - (z - z0))
+                )
                 total += weight * float(data[z0 + dz, y0 + dy, x0 + dx])
     return total
 
 
 def _noise_volume(seed: int, dtype: str) -> Volume:
-    geometries = stack(7, rows=9, columns=11, spacing=(0.9, 1.1), step=1.7,
-                       orientation=turned(CORONAL, "z", 17))
+    geometries = stack(
+        7, rows=9, columns=11, spacing=(0.9, 1.1), step=1.7, orientation=turned(CORONAL, "z", 17)
+    )
     rng = np.random.default_rng(seed)
     frames = rng.integers(-1000, 3000, size=(7, 9, 11)).astype(dtype)
     return build_volume(planned(geometries, dtype=dtype), lambda i: frames[i])
@@ -114,8 +139,9 @@ def _noise_volume(seed: int, dtype: str) -> Volume:
 
 def _random_plane(volume: Volume, rng: np.random.Generator) -> PlaneGeometry:
     centre = volume.to_patient(rng.uniform(0, 1, 3) * (np.array(volume.data.shape[::-1]) - 1))
-    return plane_geometry(centre, rng.normal(size=3), rng.normal(size=3), (17, 19),
-                          float(rng.uniform(0.3, 1.2)))
+    return plane_geometry(
+        centre, rng.normal(size=3), rng.normal(size=3), (17, 19), float(rng.uniform(0.3, 1.2))
+    )
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -125,13 +151,15 @@ def test_matches_the_trilinear_formula_point_by_point(seed: int, dtype: str) -> 
     rng = np.random.default_rng(100 + seed)
     geometry = _random_plane(volume, rng)
     image = sample(volume, geometry)
-    r, c = np.mgrid[0:geometry.rows, 0:geometry.columns]
+    r, c = np.mgrid[0 : geometry.rows, 0 : geometry.columns]
     points = geometry.to_patient(r, c)
     index = volume.to_index(points)
     inside = _inside(volume, points, -0.5)
     assert inside.sum() > 20
-    expected = [_trilinear_by_hand(volume.data, *index[i, j]) for i, j in zip(*np.nonzero(inside),
-                                                                              strict=True)]
+    expected = [
+        _trilinear_by_hand(volume.data, *index[i, j])
+        for i, j in zip(*np.nonzero(inside), strict=True)
+    ]
     np.testing.assert_allclose(image[inside], expected, rtol=1e-5, atol=2e-3)
 
 
@@ -141,30 +169,36 @@ def test_matches_scipy_map_coordinates(seed: int) -> None:
     ndimage = pytest.importorskip("scipy.ndimage")
     volume = _noise_volume(seed, "float32")
     geometry = _random_plane(volume, np.random.default_rng(200 + seed))
-    r, c = np.mgrid[0:geometry.rows, 0:geometry.columns]
+    r, c = np.mgrid[0 : geometry.rows, 0 : geometry.columns]
     points = geometry.to_patient(r, c)
     x, y, z = np.moveaxis(volume.to_index(points), -1, 0)
     inside = _inside(volume, points, -0.5)
-    reference = ndimage.map_coordinates(volume.data.astype(np.float64), [z, y, x], order=1,
-                                        mode="nearest")
-    np.testing.assert_allclose(sample(volume, geometry)[inside], reference[inside],
-                               rtol=1e-5, atol=2e-3)
+    reference = ndimage.map_coordinates(
+        volume.data.astype(np.float64), [z, y, x], order=1, mode="nearest"
+    )
+    np.testing.assert_allclose(
+        sample(volume, geometry)[inside], reference[inside], rtol=1e-5, atol=2e-3
+    )
 
 
 LABELS = [
     pytest.param("axial", {"top": "A", "bottom": "P", "left": "R", "right": "L"}, id="axial"),
-    pytest.param("coronal", {"top": "H", "bottom": "F", "left": "R", "right": "L"},
-                 id="coronal"),
-    pytest.param("sagittal", {"top": "H", "bottom": "F", "left": "A", "right": "P"},
-                 id="sagittal"),
+    pytest.param("coronal", {"top": "H", "bottom": "F", "left": "R", "right": "L"}, id="coronal"),
+    pytest.param("sagittal", {"top": "H", "bottom": "F", "left": "A", "right": "P"}, id="sagittal"),
     # Coronal turned 30° about the vertical axis: rows run along (cos 30°, sin 30°, 0),
     # 0.87 left and 0.5 posterior: "LP" on the right edge, "RA" on the left.
-    pytest.param("coronal-30", {"top": "H", "bottom": "F", "left": "RA", "right": "LP"},
-                 id="oblique-coronal-30"),
+    pytest.param(
+        "coronal-30",
+        {"top": "H", "bottom": "F", "left": "RA", "right": "LP"},
+        id="oblique-coronal-30",
+    ),
     # Normal (0, 1, 0.5) tipped 27° from coronal, up +z: down the columns is
     # (0, 0.45, -0.89): "FP" at the bottom, "HA" at the top.
-    pytest.param("tipped-27", {"top": "HA", "bottom": "FP", "left": "R", "right": "L"},
-                 id="oblique-tipped-27"),
+    pytest.param(
+        "tipped-27",
+        {"top": "HA", "bottom": "FP", "left": "R", "right": "L"},
+        id="oblique-tipped-27",
+    ),
 ]
 
 
@@ -187,8 +221,9 @@ def test_standard_planes_cross_at_the_point() -> None:
     planes = standard_planes(volume, point)
     assert set(planes) == {"axial", "coronal", "sagittal"}
     # Position along each normal: axial +z, coronal +y, sagittal -x.
-    assert [planes[n].geometry.position for n in ("axial", "coronal", "sagittal")] == \
-        pytest.approx([5.0, 3.0, -4.0])
+    assert [planes[n].geometry.position for n in ("axial", "coronal", "sagittal")] == pytest.approx(
+        [5.0, 3.0, -4.0]
+    )
     for name, view in planes.items():
         g = view.geometry
         assert (g.row_spacing, g.column_spacing) == (1.0, 1.0), name
@@ -230,8 +265,11 @@ def test_plane_geometry_follows_the_image_convention() -> None:
     assert np.dot(g.column_direction, up) < 0  # row 0 is at the top
     assert np.allclose(g.to_patient(2, 3), centre)  # the centre pixel
     # pixel (r, c) = origin + c * column_spacing * row_direction + r * row_spacing * column_dir
-    expected = (np.asarray(g.origin) + 6 * 0.25 * np.asarray(g.row_direction)
-                + 4 * 0.5 * np.asarray(g.column_direction))
+    expected = (
+        np.asarray(g.origin)
+        + 6 * 0.25 * np.asarray(g.row_direction)
+        + 4 * 0.5 * np.asarray(g.column_direction)
+    )
     assert np.allclose(g.to_patient(4, 6), expected)
     assert g.position == pytest.approx(float(centre @ normal))
     assert np.allclose(g.shifted(2.0).origin, np.asarray(g.origin) + 2.0 * normal)
@@ -253,10 +291,13 @@ def test_the_edge_holds_for_half_a_voxel_then_background() -> None:
     assert sample(volume, geometry, fill=-7.0)[0, 0] == -7.0
 
 
-@pytest.mark.parametrize("normal, up", [
-    pytest.param((0, 0, 1), (0, 0, 2), id="up-along-normal"),
-    pytest.param((0, 0, 0), (0, 1, 0), id="no-normal"),
-])
+@pytest.mark.parametrize(
+    "normal, up",
+    [
+        pytest.param((0, 0, 1), (0, 0, 2), id="up-along-normal"),
+        pytest.param((0, 0, 0), (0, 1, 0), id="no-normal"),
+    ],
+)
 def test_a_plane_needs_two_directions(normal: tuple, up: tuple) -> None:
     with pytest.raises(ValueError):
         plane_geometry((0, 0, 0), normal, up, 4, 1.0)
