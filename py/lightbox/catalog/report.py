@@ -21,12 +21,13 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.errors import BytesLengthException
 
+from lightbox.core import geometry
+from lightbox.core.lossy import is_lossy
 from lightbox.core.records import Skipped
 from lightbox.core.values import floats, int_or_none, patient_key
 
 #: Transfer syntaxes whose compression always loses information (PS3.5 A.4.1:
 #: JPEG Baseline, process 1, and JPEG Extended, processes 2 & 4, are DCT-based).
-LOSSY_SYNTAXES = frozenset({"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51"})
 #: A step this much longer than the usual slice spacing is a gap.
 GAP_FACTOR = 1.5
 #: Steps shorter than this (mm) are images at the same place (echoes, phases).
@@ -140,7 +141,7 @@ def image_facts(name: str, ds: Dataset, frames: int | None = None) -> ImageFacts
         series_label=_series_label(ds),
         sop_uid=_text(_get(ds, "SOPInstanceUID")),
         frames=frames,
-        lossy=_text(_get(ds, "LossyImageCompression")) == "01" or syntax in LOSSY_SYNTAXES,
+        lossy=is_lossy(_get(ds, "LossyImageCompression"), syntax),
         position=floats(_get(ds, "ImagePositionPatient"), 3) if single else None,
         orientation=floats(_get(ds, "ImageOrientationPatient"), 6) if single else None,
     )
@@ -537,7 +538,7 @@ def series_gap(members: Sequence[ImageFacts]) -> SeriesGap | None:
     orientations = np.array([f.orientation for f in placed], dtype=np.float64)
     if np.max(np.abs(orientations - orientations[0])) > _ORIENTATION_TOLERANCE:
         return None
-    normal = np.cross(orientations[0, :3], orientations[0, 3:])
+    normal = geometry.normal(orientations[0])
     distances = np.sort(np.array([f.position for f in placed], dtype=np.float64) @ normal)
     steps = np.diff(distances)
     steps = steps[steps > _SAME_PLACE_MM]

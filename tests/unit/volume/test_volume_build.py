@@ -14,8 +14,16 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from lightbox.volume import VolumeError, build_volume, plan_volume
-from tests.unit.volume.phantoms import (
+from lightbox.volume import (
+    VolumeError,
+    build_volume,
+    plan_volume,
+    project,
+    sample,
+    standard_geometry,
+)
+from lightbox.volume.project import default_step
+from tests.support.phantoms import (
     AXIAL,
     CORONAL,
     SAGITTAL,
@@ -68,8 +76,8 @@ def test_every_voxel_holds_the_field_at_its_position(geometries: list) -> None:
 @pytest.mark.parametrize("geometries", STACKS)
 def test_the_first_and_last_slices_keep_their_true_position(geometries: list) -> None:
     volume = build_field(geometries)
-    nz = volume.data.shape[0]
-    ends = volume.to_patient(np.array([[0.0, 0.0, 0.0], [0.0, 0.0, nz - 1.0]]))
+    last = volume.extent[2]
+    ends = volume.to_patient(np.array([[0.0, 0.0, 0.0], [0.0, 0.0, last]]))
     z = [g.position for g in geometries]
     lowest = min(range(len(z)), key=lambda i: float(np.dot(z[i], volume.normal)))
     highest = max(range(len(z)), key=lambda i: float(np.dot(z[i], volume.normal)))
@@ -90,43 +98,66 @@ def test_gantry_tilt_is_a_shear_not_a_rotation() -> None:
 
 
 def test_a_missing_slice_is_a_gap_of_background() -> None:
-    # Slices at 0, 1, 2, 4, 5 mm: the volume has 6 slices 1 mm apart; slice 3 (z = 3 mm) is
-    # missing and holds the lowest value of the frames; its neighbours are the true slices.
+    # Slices at 0, 1, 2, 4, 5 mm: the volume keeps the five true slices (no slice made
+    # up at 3 mm); sampled at z = 3 mm, more than half a step from both slices beside
+    # the gap, a plane is the lowest value of the frames; within half a step of them,
+    # the slice beside the gap holds (2.4 mm shows the slice at 2, 3.6 mm the one at 4).
     geometries = stack(5, distances=[0, 1, 2, 4, 5])
     volume = build_field(geometries)
-    assert volume.data.shape == (6, 8, 10)
-    truth = linear(voxel_points(volume))
+    assert volume.data.shape == (5, 8, 10)
+    np.testing.assert_allclose(volume.slice_grid, [0, 1, 2, 4, 5])
+    np.testing.assert_allclose(volume.data, linear(voxel_points(volume)), atol=2e-4)
     lowest = min(float(linear(np.array(g.position) + [[0, 7, 0]]).min()) for g in geometries)
     assert volume.background == pytest.approx(lowest, abs=1e-4)
-    assert np.all(volume.data[3] == np.float32(volume.background))
-    kept = [0, 1, 2, 4, 5]
-    np.testing.assert_allclose(volume.data[kept], truth[kept], atol=2e-4)
+    for z, shown in [(3.0, None), (2.6, None), (3.4, None), (2.4, 2), (3.6, 3), (1.5, None)]:
+        image = sample(volume, standard_geometry(volume, "axial", z))
+        if shown is None and z != 1.5:
+            assert np.all(image == np.float32(volume.background)), z
+        elif shown is None:  # 1.5 mm lies between true slices 1 and 2: interpolated
+            np.testing.assert_allclose(image, (volume.data[1] + volume.data[2]) / 2, atol=1e-3)
+        else:
+            np.testing.assert_array_equal(image, volume.data[shown])
     assert volume.gaps == ((2.0, 4.0),)
     assert [w.code for w in volume.warnings] == ["missing-slices"]
 
 
-def test_int16_volume_rounds_the_interpolated_slices() -> None:
-    # An integer field 3x + 5y + 6z - 40, integral on source slices at 0, 1, 2, 3.5, 5,
-    # 6.5 mm. The volume's slices at 1.625 k mm hold the field rounded to the nearest
-    # integer (linear interpolation is exact, so only the rounding differs: at most 0.5;
-    # truncation would be off by up to 1); slices 0 and 4 are source slices, exact.
+def test_an_uneven_stack_is_sampled_between_its_true_slices() -> None:
+    # A field quadratic in z, f = z², on slices at 0, 1, 2, 3.5, 5, 6.5 mm. Sampled at z,
+    # a plane is the linear blend of the two nearest true slices (np.interp over the true
+    # positions); resampling onto a uniform grid first would blend blends and differ.
+    distances = [0, 1, 2, 3.5, 5, 6.5]
+    geometries = stack(6, distances=distances)
+
+    def field(p: np.ndarray) -> np.ndarray:
+        result: np.ndarray = p[..., 2] ** 2
+        return result
+
+    volume = build_field(geometries, field)
+    assert volume.data.shape[0] == 6
+    for z in [0.0, 0.5, 1.7, 2.75, 3.5, 4.1, 6.5]:
+        image = sample(volume, standard_geometry(volume, "axial", z))
+        expected = np.interp(z, distances, np.square(distances))
+        np.testing.assert_allclose(image, expected, atol=1e-4)
+
+
+def test_an_int16_volume_holds_its_frames_as_they_are() -> None:
+    # An integer field on an uneven stack: every slice of the volume is its source frame,
+    # bit for bit (nothing is blended or rounded when the volume is built).
     def field(p: np.ndarray) -> np.ndarray:
         return p @ np.array([3.0, 5.0, 6.0]) - 40
 
     geometries = stack(6, distances=[0, 1, 2, 3.5, 5, 6.5])
-    volume = build_field(geometries, field, dtype="int16")
+    frames = field_frames(geometries, field, "int16")
+    volume = build_volume(planned(geometries, dtype="int16"), frames)
     assert volume.data.dtype == np.int16
-    truth = field(voxel_points(volume))
-    assert np.max(np.abs(volume.data - truth)) <= 0.5 + 1e-4
-    assert np.max(np.abs(volume.data - truth)[[1, 2, 3]]) > 0.2  # really interpolated
-    np.testing.assert_array_equal(volume.data[[0, 4]], truth[[0, 4]])
+    for k in range(6):
+        np.testing.assert_array_equal(volume.data[k], frames(k))
 
 
 @pytest.mark.parametrize(
     "distances",
     [
         pytest.param(None, id="even"),
-        # Resampled at 0, 1.625, 3.25, 4.875, 6.5 mm: blends of (1, 2), (2, 3.5), (3.5, 5).
         pytest.param([0, 1, 2, 3.5, 5, 6.5], id="uneven"),
     ],
 )
@@ -174,7 +205,7 @@ def test_slices_a_little_off_an_even_step_are_taken_as_they_are() -> None:
     geometries = stack(5, distances=[0, 1.004, 2, 2.996, 4])
     frames = field_frames(geometries, linear)
     plan = planned(geometries, dtype="float32")
-    assert plan.warnings == () and not plan.resampled
+    assert plan.warnings == () and not plan.uneven
     volume = build_volume(plan, frames)
     for k in range(5):
         np.testing.assert_array_equal(volume.data[k], frames(k))
@@ -229,3 +260,24 @@ def test_tilt_angle_is_measured_between_slice_direction_and_normal() -> None:
     angle = math.degrees(math.acos(float(np.dot(volume.axes[2], volume.normal))))
     assert angle == pytest.approx(7.5)
     assert volume.warnings[0].message == "gantry tilt of 7.5° corrected"
+
+
+@pytest.mark.parametrize("mode", ["mip", "minip", "average"])
+def test_an_axial_slab_of_an_uneven_stack_with_a_gap_reduces_its_sample_planes(mode: str) -> None:
+    # Slices at 0, 1, 2, 3.5, 6, 7 mm (a gap between 3.5 and 6): the slab along the stack's
+    # own axis (whole slices) equals the reduction of the planes sampled one step apart,
+    # the gap included as background (a MinIP across it shows it).
+    def field(p: np.ndarray) -> np.ndarray:
+        result: np.ndarray = p[..., 2] ** 2 + p[..., 0]
+        return result
+
+    volume = build_field(stack(6, distances=[0, 1, 2, 3.5, 6, 7]), field)
+    geometry = standard_geometry(volume, "axial", 4.0)
+    step = default_step(volume)
+    planes = [sample(volume, geometry.shifted(j * step)) for j in range(-2, 3)]
+    reduce = {"mip": np.max, "minip": np.min, "average": np.mean}[mode]
+    np.testing.assert_allclose(
+        project(volume, geometry, 4 * step, mode), reduce(planes, axis=0), atol=1e-3
+    )
+    if mode == "minip":
+        assert np.all(project(volume, geometry, 4 * step, mode) == np.float32(volume.background))

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from lightbox.volume import MAX_VOLUME_BYTES, NotAVolume, VolumePlan, plan_volume
-from tests.unit.volume.phantoms import AXIAL, CORONAL, SAGITTAL, stack, turned
+from tests.support.phantoms import AXIAL, CORONAL, SAGITTAL, stack, turned
 
 TEMPORAL = "(0020,0100) Temporal Position Index"
 B_VALUE = "(0018,9087) Diffusion b-value"
@@ -202,31 +202,31 @@ WARNINGS = [
     ),
     pytest.param(
         dict(distances=[0, 1, 2, 3.5, 5, 6.5]),
-        5,
+        6,
         1.625,
         # steps 1, 1, 1.5, 1.5, 1.5: median 1.5, span 6.5: 6.5 / 1.5 = 4.33 → 4
-        # steps of 1.625 (the span kept), 5 slices
-        [("uneven-spacing", "slice spacing varies from 1 to 1.5 mm (resampled every 1.62 mm)")],
+        # nominal steps of 1.625 (the span kept); the 6 true slices are kept
+        [("uneven-spacing", "slice spacing varies from 1 to 1.5 mm (sampled at the true slice positions)")],
         id="uneven",
     ),
     pytest.param(
         dict(distances=[0, 1, 2, 3, 4.3, 5.6]),
-        7,
+        6,
         5.6 / 6,
-        # median step 1, span 5.6: 5.6 steps round to 6 of 0.933 mm, 7 slices
-        [("uneven-spacing", "slice spacing varies from 1 to 1.3 mm (resampled every 0.93 mm)")],
+        # median step 1, span 5.6: 5.6 steps round to 6 nominal steps of 0.933 mm
+        [("uneven-spacing", "slice spacing varies from 1 to 1.3 mm (sampled at the true slice positions)")],
         id="uneven-rounded-up",
     ),
     pytest.param(
         dict(distances=[0, 1, 2, 4, 5, 6]),
-        7,
+        6,
         1.0,
         [("missing-slices", "1 slice seems to be missing between 2 and 4 mm")],
         id="one-missing",
     ),
     pytest.param(
         dict(distances=[0, 2, 4, 12, 14, 16]),
-        9,
+        6,
         2.0,
         [("missing-slices", "3 slices seem to be missing between 4 and 12 mm")],
         id="three-missing",
@@ -235,18 +235,18 @@ WARNINGS = [
         dict(distances=[0, 1, 2, 2.9, 3.8]),
         5,
         0.95,
-        [("uneven-spacing", "slice spacing varies from 0.9 to 1 mm (resampled every 0.95 mm)")],
+        [("uneven-spacing", "slice spacing varies from 0.9 to 1 mm (sampled at the true slice positions)")],
         id="small-unevenness",
     ),
 ]
 
 
 @pytest.mark.parametrize("layout, count, step, expected", WARNINGS)
-def test_warnings_and_resampled_grid(layout: dict, count: int, step: float, expected: list) -> None:
+def test_warnings_and_nominal_grid(layout: dict, count: int, step: float, expected: list) -> None:
     plan = plan_volume(stack(**layout))
     assert isinstance(plan, VolumePlan)
     assert [(w.code, w.message) for w in plan.warnings] == expected
-    assert plan.shape[0] == count
+    assert plan.shape[0] == count == len(plan.positions)  # the true slices, none made up
     assert plan.spacing[2] == pytest.approx(step)
 
 

@@ -26,7 +26,7 @@ from lightbox.volume import (
 from lightbox.volume.build import build_volume
 from lightbox.volume.project import _along_planes, _volume_axis
 from lightbox.volume.reslice import standard_geometry
-from tests.unit.volume.phantoms import planned, stack, turned
+from tests.support.phantoms import planned, stack, turned
 
 SIZE, RADIUS = 41, 12.0
 CENTRE = np.array([20.0, 20.0, 20.0])  # a 1 mm grid from (0, 0, 0): voxel (20, 20, 20)

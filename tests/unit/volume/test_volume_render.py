@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from lightbox.volume import render_plane, render_view
-from tests.unit.volume.phantoms import build_field, linear, stack
+from tests.support.phantoms import build_field, linear, stack
 
 # 1 mm voxels: x 0 .. 12, y 0 .. 10, z 0 .. 11.
 VOLUME = build_field(stack(12, rows=11, columns=13))

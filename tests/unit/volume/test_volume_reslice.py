@@ -23,7 +23,7 @@ from lightbox.volume import (
     standard_planes,
 )
 from lightbox.volume.build import build_volume
-from tests.unit.volume.phantoms import (
+from tests.support.phantoms import (
     AXIAL,
     CORONAL,
     build_field,
@@ -77,14 +77,14 @@ def _geometry(volume: Volume, name: str) -> PlaneGeometry:
     if name in ("axial", "coronal", "sagittal"):
         return standard_geometry(volume, name, pixel_mm=0.37)
     normal, up = OBLIQUES[name]
-    centre = volume.to_patient(np.array(volume.data.shape[::-1], dtype=float) / 2 - 0.5)
+    centre = volume.to_patient(np.array(volume.extent) / 2)
     return plane_geometry(centre, normal, up, (23, 29), (0.41, 0.53))
 
 
 def _inside(volume: Volume, points: np.ndarray, margin: float) -> np.ndarray:
     """Points whose voxel coordinates lie within [margin, n - 1 - margin] on every axis."""
     index = volume.to_index(points)
-    upper = np.array(volume.data.shape[::-1]) - 1 - margin
+    upper = np.array(volume.extent) - margin
     return np.all((index >= margin) & (index <= upper), axis=-1)
 
 

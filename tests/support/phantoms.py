@@ -114,7 +114,8 @@ def build_field(
 
 
 def voxel_points(volume: Volume) -> np.ndarray:
-    """Patient mm (z, y, x, 3) of every voxel centre, by the volume's own grid."""
-    nz, ny, nx = volume.data.shape
-    z, y, x = np.meshgrid(np.arange(nz), np.arange(ny), np.arange(nx), indexing="ij")
+    """Patient mm (z, y, x, 3) of every voxel centre, by the volume's own grid (an uneven
+    stack's slices at their true positions on the nominal z axis)."""
+    _, ny, nx = volume.data.shape
+    z, y, x = np.meshgrid(volume.slice_grid, np.arange(ny), np.arange(nx), indexing="ij")
     return volume.to_patient(np.stack([x, y, z], axis=-1).astype(np.float64))
