@@ -8,6 +8,10 @@ total expanded size and compression ratio refuse ZIP bombs with a reason.
 Archives are not part of DICOM: PS3.10 defines files and the DICOMDIR, and
 PS3.12 the media; patient portals still hand out ZIPs. The format is PKWARE's
 APPNOTE.TXT (6.3.10); clauses are cited as ``APPNOTE 4.3.7``.
+
+Why one module of about 480 lines: it is one format's reader (the end records,
+ZIP64, the central directory, local headers, streamed members, the limits), each
+part small and used only by the others; split, each piece would import the rest.
 """
 
 from __future__ import annotations
