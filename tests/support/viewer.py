@@ -145,7 +145,7 @@ def new_viewer(browser: Browser, url: str) -> tuple[BrowserContext, Viewer]:
         if navigated[0]:
             navigated[0] = False
             watch.engines.append(worker)
-        worker.on("close", watch.ended.append)
+        worker.on("close", lambda w: watch.ended.append(w))  # noqa: PLW0108 (a builtin fails)
 
     def on_navigated(frame: Frame) -> None:
         if frame == page.main_frame:

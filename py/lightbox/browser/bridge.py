@@ -91,13 +91,7 @@ def last_error() -> str:
 def open_files(names: JsProxy, buffers: JsProxy) -> str:
     """Open files given as parallel JS arrays of names and ArrayBuffers."""
     items = [(str(name), buffer.to_bytes()) for name, buffer in zip(names, buffers, strict=True)]
-    return _json(_session.open(items))
-
-
-@_guarded
-def codecs_for(series: int, frame: int) -> str:
-    """Names of the browser codecs a frame needs (the worker loads them first)."""
-    return _json(_session.codecs_needed(int(series), int(frame)))
+    return _json(_session.open(items, report=False))  # the page asks catalog() at the end
 
 
 @_guarded
@@ -139,6 +133,24 @@ def render(
         step=int(step),
     )
     return _json(rendered.info), np.ascontiguousarray(rendered.rgba)
+
+
+@_guarded
+def render_view(
+    series: int, view_json: str, center: float | None, width: float | None, invert: bool
+) -> tuple[str, np.ndarray]:
+    """Render a reformatted plane or slab of a series' volume (issue 14 item 6): (info
+    JSON with ``view``, ``reslice`` and ``volume``, C-contiguous uint8 RGBA array)."""
+    window = None if center is None or width is None else (float(center), float(width))
+    view = json.loads(str(view_json))
+    rendered = _session.render_view(int(series), view, window, bool(invert))
+    return _json(rendered.info), np.ascontiguousarray(rendered.rgba)
+
+
+@_guarded
+def volume_info(series: int) -> str:
+    """The series' ``volume`` record: dims, spacing and warnings (``not-a-volume``)."""
+    return _json(_session.volume_info(int(series)))
 
 
 @_guarded

@@ -1,4 +1,8 @@
-"""The command line: ``lightbox deid INPUT_DIR OUTPUT_DIR [options]``.
+"""The command line: ``lightbox deid INPUT_DIR OUTPUT_DIR [options]`` and ``lightbox render``.
+
+``lightbox render FILE --frame N -o out.png`` writes one frame as the viewer shows it;
+``lightbox render SERIES_DIR --plane coronal --position MM --slab MM --projection mip
+-o out.png`` a reformatted plane or slab of the series' volume (issue 14 item 5).
 
 The same de-identification as the browser's (:mod:`lightbox.deid.api`), for
 batches: every core, a progress bar, and resumable. A manifest in the output
@@ -119,20 +123,93 @@ def _parser() -> argparse.ArgumentParser:
     deid.set_defaults(run=run_deid)
     render = commands.add_parser(
         "render",
-        help="render one frame of a DICOM file to PNG, exactly as the viewer shows it",
-        description="The same display pipeline the browser runs, on native CPython.",
+        help="render one frame, or a plane of a series' volume, to PNG as the viewer shows it",
+        description="The same display pipeline the browser runs, on native CPython. "
+        "FILE --frame N: one frame. SERIES_DIR (a folder of one series' files; of "
+        "several series, the largest) or FILE with --plane: a reformatted plane or slab.",
     )
-    render.add_argument("file", type=Path, metavar="FILE")
+    render.add_argument("file", type=Path, metavar="FILE | SERIES_DIR")
     render.add_argument("--frame", type=int, default=1, help="1-based frame number (default 1)")
     render.add_argument("--window", type=float, nargs=2, metavar=("CENTER", "WIDTH"))
     render.add_argument("--invert", action="store_true")
+    render.add_argument("--plane", choices=["axial", "coronal", "sagittal", "oblique"])
+    render.add_argument(
+        "--normal", type=float, nargs=3, metavar=("X", "Y", "Z"), help="oblique plane's normal"
+    )
+    render.add_argument(
+        "--position",
+        type=float,
+        metavar="MM",
+        help="signed distance of the plane from the patient origin along its normal "
+        "(default: through the volume's centre)",
+    )
+    render.add_argument(
+        "--slab", type=float, default=0.0, metavar="MM", help="total slab thickness"
+    )
+    render.add_argument("--projection", choices=["mip", "minip", "average"])
     render.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.png")
     render.set_defaults(run=run_render)
     return parser
 
 
+def _series_files(path: Path) -> list[tuple[str, bytes]]:
+    """The files of a folder (and below it), or the one file, as (name, bytes)."""
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    try:
+        return [
+            (str(p.relative_to(path)) if path.is_dir() else p.name, p.read_bytes()) for p in files
+        ]
+    except OSError as exc:
+        raise UsageError(f"{exc.filename}: {exc.strerror}") from exc
+
+
+def run_render_view(args: argparse.Namespace) -> int:
+    """``lightbox render SERIES_DIR --plane P [--position MM] [--slab MM] [--projection]``."""
+    if args.plane is None:
+        raise UsageError(f"{args.file}: a folder is rendered as a volume: give --plane")
+    session = Session()
+    result = session.open(_series_files(args.file))
+    if not result["series"]:
+        reasons = "; ".join(s["reason"] for s in result["skipped"][:3]) or "no image"
+        raise UsageError(f"{args.file}: {reasons}")
+    sizes = [len(s.frames) for s in session.series]
+    chosen = max(range(len(sizes)), key=lambda i: sizes[i])
+    described = result["series"][chosen]["description"] or f"series {chosen + 1}"
+    if len(sizes) > 1:
+        print(
+            f"{args.file}: {len(sizes)} series; rendering the largest, "
+            f"{described!r} ({sizes[chosen]} images)"
+        )
+    view = {
+        "plane": args.plane,
+        "normal": args.normal,
+        "position": args.position,
+        "slab": args.slab,
+        "projection": args.projection,
+    }
+    window = tuple(args.window) if args.window else None
+    try:
+        rendered = session.render_view(chosen, view, window, args.invert)
+    except (LightboxError, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+    args.output.write_bytes(encode_png(rendered.rgba))
+    info = rendered.info
+    shown = info["view"]
+    slab = f", {shown['slab']:g} mm {shown['projection']} slab" if shown["slab"] else ""
+    print(
+        f"{args.output}: {info['width']}x{info['height']}, {shown['plane']} at "
+        f"{shown['position']:.2f} mm{slab}, {sizes[chosen]} images, "
+        f"window {info.get('windowCenter')}/{info.get('windowWidth')} ({info.get('windowSource')})"
+    )
+    for warning in info["volume"]["warnings"]:
+        print(f"{args.output}: {warning['message']}")
+    return 0
+
+
 def run_render(args: argparse.Namespace) -> int:
-    """``lightbox render FILE --frame N -o out.png``."""
+    """``lightbox render FILE --frame N -o out.png``, or a volume's view (``--plane``)."""
+    if args.plane is not None or args.file.is_dir():
+        return run_render_view(args)
     try:
         data = args.file.read_bytes()
     except OSError as exc:

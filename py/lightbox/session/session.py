@@ -39,6 +39,8 @@ from lightbox.inspect import tags as header
 from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
+from lightbox.session import volumes
+from lightbox.volume import NotAVolume, SliceGeometry, Volume, build_volume, plan_volume
 
 DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 #: The most bytes of missing pixel data filled in to show a frame that is cut short.
@@ -85,6 +87,14 @@ class OpenedFile:
     def embedded_bits(self) -> tuple[int, ...]:
         """Bit positions of overlays held in the pixel cells' unused high bits."""
         return tuple(p.bit_position for p in self.overlay_planes if p.embedded)
+
+
+class _WiderThanInt16(Exception):
+    """Integral modality values past int16: the volume is built as float32 instead."""
+
+
+class NotAVolumeError(LightboxError):
+    """A view of a volume was asked of a series that is not one (the reason says why)."""
 
 
 class DuplicateError(LightboxError):
@@ -165,10 +175,13 @@ class Session:
         self.tables = pipeline.TableCache()
         #: Frames whose decode failed when they were shown, and why (the report lists them).
         self._failures: dict[FrameRef, DecodeError] = {}
+        #: Each series' volume (or why it is none), by series UID, with the frames it was
+        #: built from: built once, on first need; dropped when an open changes the frames.
+        self._volumes: dict[str, tuple[tuple[FrameRef, ...], Volume | NotAVolume]] = {}
 
     # -- opening -----------------------------------------------------------------
 
-    def open(self, items: Iterable[tuple[str, bytes]]) -> dict[str, Any]:
+    def open(self, items: Iterable[tuple[str, bytes]], report: bool = True) -> dict[str, Any]:
         """Open files given as (name, bytes); return the catalog and this open's result.
 
         Bad files never stop the others: each is listed in ``skipped`` with the
@@ -178,6 +191,8 @@ class Session:
         says where they are: ``{series, frame, file, count}``, the first series
         (in catalog order) holding one of them, the first frame of theirs in it
         and its file, and how many there were (None when there were none).
+        With ``report`` False the completeness report is left out: a page reading a large
+        drop in batches asks for it once, with :meth:`catalog`, when the drop is read.
         """
         batch = self._batches
         self._batches += 1
@@ -195,8 +210,9 @@ class Session:
         for entry in skipped:
             self.skipped.append(entry)
         self.series = build_series(self._entries)
+        self._drop_changed_volumes()
         first = next((i for i, s in enumerate(self.series) if s.series_uid in touched), None)
-        result = self.catalog()
+        result = self.catalog(report=report)
         result["opened"] = [s.uid for s in self.series if s.series_uid in touched]
         result["first"] = first
         result["skipped"] = [_skipped_json(s) for s in skipped]
@@ -379,20 +395,32 @@ class Session:
         )
         return entry.series_uid
 
-    def catalog(self) -> dict[str, Any]:
+    def catalog(self, report: bool = True) -> dict[str, Any]:
         """Everything open, JSON-ready: ``{series: [...], skipped: [...]}``.
 
         Each series and each document carries ``warnings``: what is wrong with
         its files that still let them open, as ``{"file": name, "reason": text}``
         (the report's ``warnings`` lists them all). ``skipped`` also lists the
-        files that opened but none of whose frames could be decoded when shown.
+        files that opened but none of whose frames could be decoded when shown. The
+        completeness report (``report``) is built on request, from the catalog's series.
         """
-        return {
+        out: dict[str, Any] = {
             "series": [self._series_json(s) for s in self.series],
             "skipped": [_skipped_json(s) for s in [*self.skipped, *self.unshowable()]],
             "documents": [_document_json(i, d) for i, (d, _) in enumerate(self.documents)],
-            "report": self.completeness().to_json(),
         }
+        if report:
+            out["report"] = self.completeness().to_json()
+        return out
+
+    def series_codecs(self, series: Series) -> list[str]:
+        """The browser codecs a series' files need: decided once per file, kept, sent with
+        the catalog so that the worker loads them without asking before every render."""
+        needed = set()
+        for file in {f.file for f in series.frames}:
+            if not self.files[file].fmt.is_native:
+                needed.add(self.decoder_for(FrameRef(file, 0)))
+        return sorted(needed - {codecs.PYDICOM})
 
     def _patient_key(self, patient: str) -> str:
         """An opaque key per patient, numbered by first appearance (never the name or ID)."""
@@ -413,6 +441,7 @@ class Session:
             "patientKey": self._patient_key(series.patient),
             "date": series.date,
             "files": sorted({self.files[f.file].name for f in series.frames}),
+            "codecs": self.series_codecs(series),
             "ordering": series.ordering.value,
             "mixedOrientation": series.mixed_orientation,
             "overlays": any(self.files[i].overlay_planes for i in {f.file for f in series.frames}),
@@ -445,14 +474,6 @@ class Session:
         choice = self._codec(ref.file)
         serves = codecs.serves(choice, self.files[ref.file].fmt.transfer_syntax)
         return choice.codec if serves else codecs.PYDICOM
-
-    def codecs_needed(self, series: int, frame: int) -> list[str]:
-        """Browser codecs to load before rendering a frame (and the series' reference frame)."""
-        frames = self.series[series].frames
-        refs = {frames[len(frames) // 2]}
-        if frame >= 0:
-            refs.add(self.frame_ref(series, frame))
-        return sorted({d for d in map(self.decoder_for, refs) if d != codecs.PYDICOM})
 
     def decode_times(self, series: int, frame: int, runs: int) -> list[float]:
         """Milliseconds to decode one frame through Python, uncached, ``runs`` times.
@@ -676,6 +697,166 @@ class Session:
             stored = grey if grey.size else stored
         values = modality_values(stored, source.parameters(ref.index).modality)
         return auto_window(values, source.padding)
+
+    # -- volumes (issue 14) --------------------------------------------------------
+
+    def _drop_changed_volumes(self) -> None:
+        """Forget the volumes of series whose frames an open changed (or removed)."""
+        now = {s.uid: tuple(s.frames) for s in self.series}
+        self._volumes = {
+            uid: kept for uid, kept in self._volumes.items() if now.get(uid) == kept[0]
+        }
+
+    def volume(self, series: int) -> Volume | NotAVolume:
+        """The series as a volume of modality values, built on first need and kept.
+
+        Returns
+        -------
+        Volume or NotAVolume
+            The volume (:mod:`lightbox.volume`: the true slice positions, tilt, gaps
+            and uneven spacing handled and warned of), or why the series is none.
+        """
+        entry = self.series[series]
+        refs = tuple(entry.frames)
+        kept = self._volumes.get(entry.uid)
+        if kept is None or kept[0] != refs:
+            kept = (refs, self._build_volume(refs))
+            self._volumes[entry.uid] = kept
+        return kept[1]
+
+    def _build_volume(self, refs: tuple[FrameRef, ...]) -> Volume | NotAVolume:
+        opened = [self.files[ref.file] for ref in refs]
+        colour = next((o for o in opened if o.fmt.samples != 1 or o.palette), None)
+        if colour is not None:
+            return NotAVolume(f"{colour.name} is a colour image: MPR needs greyscale values")
+        params = [o.parameters(ref.index) for o, ref in zip(opened, refs, strict=True)]
+        geometries = [
+            volumes.slice_geometry(
+                o.header.dataset,
+                p.geometry,
+                o.fmt.rows,
+                o.fmt.columns,
+                o.name if o.fmt.frames <= 1 else f"{o.name}, frame {ref.index + 1}",
+            )
+            for o, p, ref in zip(opened, params, refs, strict=True)
+        ]
+        float_pixels = opened[0].fmt.is_float
+        dtype = "float32" if float_pixels else volumes.volume_dtype([p.modality for p in params])
+        try:
+            return self._fill_volume(refs, params, geometries, dtype)
+        except _WiderThanInt16:  # integral values past int16 (rare): the float32 volume
+            return self._fill_volume(refs, params, geometries, "float32")
+
+    def _fill_volume(
+        self,
+        refs: tuple[FrameRef, ...],
+        params: list[frames.FrameParameters],
+        geometries: list[SliceGeometry],
+        dtype: str,
+    ) -> Volume | NotAVolume:
+        plan = plan_volume(geometries, dtype)
+        if isinstance(plan, NotAVolume):
+            return plan
+
+        def values(index: int) -> np.ndarray:
+            result = modality_values(self.stored(refs[index]), params[index].modality)
+            if dtype == "float32":
+                return result.astype(np.float32)
+            if not volumes.fits_int16(result):
+                raise _WiderThanInt16
+            return result.astype(np.int16)
+
+        return build_volume(plan, values)
+
+    def render_view(
+        self,
+        series: int,
+        view: dict[str, Any],
+        window: tuple[float, float] | None = None,
+        invert: bool = False,
+    ) -> Rendered:
+        """Render a reformatted plane or slab of a series' volume to RGBA.
+
+        Parameters
+        ----------
+        view : dict
+            ``{plane, normal?, position?, slab?, projection?}`` (issue 14 item 6; see
+            :func:`lightbox.session.volumes.view_geometry`).
+        window, invert
+            As :meth:`render`: the user's (center, width), else the series' window
+            (its middle frame's first, or the automatic one).
+
+        Returns
+        -------
+        Rendered
+            RGBA of the plane and ``info`` with ``view`` (as shown: plane, normal,
+            position, slab, projection), ``reslice`` (pixel (r, c) at ``origin + c *
+            columnSpacing * rowDirection + r * rowSpacing * columnDirection``),
+            ``volume`` (dims, spacing, warnings), the window used and ``description``
+            (the on-image text, its geometry that of the plane).
+
+        Raises
+        ------
+        NotAVolumeError
+            The series is not a volume (the reason says why).
+        """
+        volume = self.volume(series)
+        frames_of = self.series[series].frames
+        ref = frames_of[len(frames_of) // 2]
+        opened = self.files[ref.file]
+        if isinstance(volume, NotAVolume):
+            raise NotAVolumeError(opened.name, f"not a volume: {volume.reason}")
+        geometry, shown = volumes.view_geometry(volume, view)
+        image = volumes.view_values(volume, geometry, shown)
+        chosen, source, index = self._window_for(series, opened, ref, window, None)
+        params = opened.parameters(ref.index)
+        display = pipeline.gray_to_display(image, luts.Rescale(), chosen, invert != opened.inverts)
+        rgba = pipeline.gray_to_rgba(display)
+        description = dict(self.description(ref))
+        description.update(
+            orientation=geometry.labels,
+            orientationCosines=[*geometry.row_direction, *geometry.column_direction],
+            position=list(geometry.origin),
+            sliceLocation=geometry.position,
+            sliceThickness=shown["slab"] or None,
+            calibration={
+                "kind": "Pixel Spacing",
+                "row_mm": geometry.row_spacing,
+                "column_mm": geometry.column_spacing,
+            },
+        )
+        info: dict[str, Any] = {
+            "series": series,
+            "frame": len(frames_of) // 2,
+            "frames": len(frames_of),
+            "width": geometry.columns,
+            "height": geometry.rows,
+            "step": 1,
+            "file": opened.name,
+            "photometric": "MONOCHROME2",
+            "windows": luts.voi_json(params.windows, params.voi_luts),
+            "warning": "; ".join(w.message for w in volume.warnings) or None,
+            "view": shown,
+            "reslice": volumes.reslice_json(geometry),
+            "volume": volumes.volume_json(volume),
+            "description": description,
+            "windowSource": source,
+            "voiIndex": index,
+        }
+        if isinstance(chosen, luts.Lut):
+            info.update(windowCenter=None, windowWidth=None, windowFunction=None, voiKind="lut")
+        else:
+            info.update(
+                windowCenter=chosen.center,
+                windowWidth=chosen.width,
+                windowFunction=chosen.function.value,
+                voiKind="window",
+            )
+        return Rendered(np.ascontiguousarray(rgba), info)
+
+    def volume_info(self, series: int) -> dict[str, Any]:
+        """The series' ``volume`` record (dims, spacing, warnings; ``not-a-volume``)."""
+        return volumes.volume_json(self.volume(series))
 
 
 class Inspector:

@@ -11,11 +11,15 @@ row and column direction cosines of (0020,0037); ``axes[2]`` runs from the first
 (0020,0032) to the last one's. Without gantry tilt that is the normal; with it, the stack
 is sheared and ``axes[2]`` is the true direction, so every slice stays where it was.
 
-Uneven stacks are resampled onto the median step by linear interpolation between the two
-neighbouring slices at their true positions. Slices inside a gap of missing slices are
-filled with the volume's lowest value (``Volume.background``, air on CT): the gap shows
-as a dark band, never as interpolated tissue; NaN is not used because an int16 volume
-cannot hold it and the display's lookup tables index by value.
+Uneven stacks keep their true slices: ``data`` holds every source slice as it is, and
+``Volume.slices`` (a :class:`~lightbox.volume.sampling.SliceMap`) says where each lies
+on the nominal z axis (steps of ``spacing[2]``, the median step), so that sampling
+interpolates between the two nearest slices at their true positions; nothing is
+resampled onto a uniform grid first. Inside a gap of missing slices, farther than half
+a step from the slices beside it, a sample is the volume's lowest value
+(``Volume.background``, air on CT): the gap shows as a dark band, never as
+interpolated tissue; NaN is not used because an int16 volume cannot hold it and the
+display's lookup tables index by value.
 """
 
 from __future__ import annotations
@@ -33,15 +37,14 @@ from lightbox.volume.records import (
     VolumeWarning,
     millimetres,
 )
-from lightbox.volume.stack import analyse_spacing, find_stack
+from lightbox.volume.sampling import SliceMap
+from lightbox.volume.stack import analyse_spacing, find_stack, gap_steps
 
 #: The largest volume built (bytes): 1 GiB. A 512×512×1,000 int16 CT (500 MiB) fits
 #: with room for the page, the frame cache and wasm's 4 GiB address space.
 MAX_VOLUME_BYTES = 1 << 30
 #: The volume types: int16 when every modality value is an integer in range, else float32.
 DTYPES = ("int16", "float32")
-#: A target position this close (in steps) to a slice takes that slice as it is.
-_SNAP = 1e-4
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,11 @@ class VolumePlan:
     Attributes
     ----------
     shape : tuple of 3 int
-        (slices, rows, columns) of the volume.
+        (slices, rows, columns) of the volume: every source slice, as it is.
     dtype : str
         "int16" or "float32".
     nbytes : int
-        Bytes of the volume's one array (the peak adds two frames).
+        Bytes of the volume's one array (the peak adds one frame's modality values).
     origin, axes, spacing
         As :class:`Volume`.
     positions : tuple of float
@@ -65,9 +68,9 @@ class VolumePlan:
     gaps : tuple of (float, float)
         The positions on either side of each gap of missing slices.
     warnings : tuple of VolumeWarning
-    resampled : bool
-        False when the source slices are the volume's slices as they are (their steps
-        agree within the tolerance, no gap); True when the volume's slices are blends.
+    uneven : bool
+        False when the slices lie on the nominal grid (their steps agree within the
+        tolerance, no gap); True when sampling looks z up by the true positions.
     labels : tuple of str
         How messages name each source slice, in that order.
     """
@@ -82,7 +85,7 @@ class VolumePlan:
     order: tuple[int, ...]
     gaps: tuple[tuple[float, float], ...]
     warnings: tuple[VolumeWarning, ...]
-    resampled: bool = True
+    uneven: bool = False
     labels: tuple[str, ...] = ()
 
 
@@ -108,8 +111,12 @@ class Volume:
     gaps : tuple of (float, float)
         The stretches (mm along the normal) where slices are missing.
     background : float
-        The lowest value of the source frames: the value of gap slices, and of
-        samples outside the volume.
+        The lowest value of the source frames: the value of samples inside a gap,
+        and of samples outside the volume.
+    slices : SliceMap or None
+        For an uneven stack, where each stored slice lies on the nominal z axis
+        (``to_patient`` and ``to_index`` work on that axis); None when the slices
+        are the nominal grid's.
     """
 
     data: np.ndarray
@@ -120,6 +127,21 @@ class Volume:
     warnings: tuple[VolumeWarning, ...]
     gaps: tuple[tuple[float, float], ...] = ()
     background: float = 0.0
+    slices: SliceMap | None = None
+
+    @property
+    def slice_grid(self) -> np.ndarray:
+        """The nominal z coordinate of each stored slice (0, 1, 2, ... when even)."""
+        if self.slices is None:
+            return np.arange(self.data.shape[0], dtype=np.float64)
+        return self.slices.grid
+
+    @property
+    def extent(self) -> tuple[float, float, float]:
+        """The nominal coordinates (x, y, z) of the last voxel centre on each axis."""
+        nz, ny, nx = self.data.shape
+        last = float(nz - 1) if self.slices is None else self.slices.extent
+        return float(nx - 1), float(ny - 1), last
 
     @property
     def normal(self) -> np.ndarray:
@@ -179,12 +201,12 @@ def plan_volume(
     if isinstance(stack, NotAVolume):
         return stack
     spacing = analyse_spacing(stack.positions)
-    shape = (spacing.count, stack.rows, stack.columns)
+    shape = (len(stack.positions), stack.rows, stack.columns)
     nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
     if nbytes > budget:
         return NotAVolume(
             f"the volume would need {_size(nbytes)} ({stack.columns}×{stack.rows}×"
-            f"{spacing.count} {dtype}), more than the {_size(budget)} budget"
+            f"{shape[0]} {dtype}), more than the {_size(budget)} budget"
         )
     warnings = []
     if stack.tilt_deg:
@@ -195,7 +217,7 @@ def plan_volume(
             VolumeWarning(
                 "uneven-spacing",
                 f"slice spacing varies from {millimetres(low)} to "
-                f"{millimetres(high)} mm (resampled every {millimetres(spacing.step)} mm)",
+                f"{millimetres(high)} mm (sampled at the true slice positions)",
             )
         )
     for start, end, missing in spacing.gaps:
@@ -219,49 +241,20 @@ def plan_volume(
         order=stack.order,
         gaps=tuple((start, end) for start, end, _ in spacing.gaps),
         warnings=tuple(warnings),
-        resampled=bool(spacing.uneven or spacing.gaps),
+        uneven=bool(spacing.uneven or spacing.gaps),
         labels=tuple(geometries[i].label or f"image {i + 1}" for i in stack.order),
     )
 
 
-def slice_sources(plan: VolumePlan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each slice of the volume: the source slice below it, the weight of the one
-    above (0: the slice itself), and whether it lies inside a gap.
-
-    Indices count the sorted source slices (``plan.order`` maps them to frames). A plan
-    that is not resampled takes every source slice as it is.
-    """
-    q = np.asarray(plan.positions, dtype=np.float64)
-    count = plan.shape[0]
-    if not plan.resampled:
-        return np.arange(count), np.zeros(count), np.zeros(count, dtype=bool)
-    target = q[0] + np.arange(count) * ((q[-1] - q[0]) / (count - 1))
-    lower = np.clip(np.searchsorted(q, target, side="right") - 1, 0, len(q) - 2)
-    weight = (target - q[lower]) / (q[lower + 1] - q[lower])
-    upper = weight > 1 - _SNAP
-    lower[upper] += 1
-    weight[upper | (weight < _SNAP)] = 0.0
-    starts = np.array([start for start, _ in plan.gaps], dtype=np.float64)
-    between = weight > 0
-    in_gap = np.zeros(count, dtype=bool)
-    in_gap[between] = np.isin(q[lower[between]], starts)
-    return lower, weight, in_gap
-
-
 class _Frames:
-    """Decoded source frames, at most two kept, each checked against the plan."""
+    """Decoded source frames, each checked against the plan; their lowest value kept."""
 
     def __init__(self, plan: VolumePlan, frames: Callable[[int], np.ndarray]) -> None:
         self.plan, self.frames = plan, frames
-        self.kept: dict[int, np.ndarray] = {}
         self.lowest = np.inf
 
     def get(self, index: int) -> np.ndarray:
-        for old in [k for k in self.kept if k < index]:
-            del self.kept[old]
-        if index not in self.kept:
-            self.kept[index] = self._checked(index, np.asarray(self.frames(self.plan.order[index])))
-        return self.kept[index]
+        return self._checked(index, np.asarray(self.frames(self.plan.order[index])))
 
     def _checked(self, index: int, frame: np.ndarray) -> np.ndarray:
         name = self.plan.labels[index] if self.plan.labels else f"image {index + 1}"
@@ -298,7 +291,7 @@ def build_volume(plan: VolumePlan, frames: Callable[[int], np.ndarray]) -> Volum
     frames : callable
         ``frames(i)`` returns the modality values (rows, columns) of the caller's frame
         ``i`` (the index into the geometries given to :func:`plan_volume`). Each frame is
-        asked for at most once, in slice order; at most two are held at a time.
+        asked for exactly once, in slice order; one is held at a time.
 
     Returns
     -------
@@ -310,23 +303,16 @@ def build_volume(plan: VolumePlan, frames: Callable[[int], np.ndarray]) -> Volum
         A frame's shape or values do not match the plan.
     """
     data = np.empty(plan.shape, dtype=plan.dtype)
-    lower, weight, in_gap = slice_sources(plan)
     source = _Frames(plan, frames)
-    blend = np.empty(plan.shape[1:], dtype=np.float32)
-    for k in np.flatnonzero(~in_gap):
-        below, w = source.get(int(lower[k])), float(weight[k])
-        if w == 0.0:
-            data[k] = below
-            continue
-        above = source.get(int(lower[k]) + 1)
-        np.multiply(below, np.float32(1.0 - w), out=blend, casting="unsafe")
-        blend += np.multiply(above, np.float32(w), dtype=np.float32)
-        if plan.dtype == "int16":
-            np.rint(blend, out=blend)
-        data[k] = blend
+    for k in range(plan.shape[0]):
+        data[k] = source.get(k)
     background = float(source.lowest)
-    data[in_gap] = background
     data.flags.writeable = False
+    slices = None
+    if plan.uneven:
+        q = np.asarray(plan.positions, dtype=np.float64)
+        step = plan.spacing[2] * float(np.dot(plan.axes[2], np.cross(plan.axes[0], plan.axes[1])))
+        slices = SliceMap((q - q[0]) / step, gap_steps(q), background)
     return Volume(
         data=data,
         origin=plan.origin,
@@ -336,4 +322,5 @@ def build_volume(plan: VolumePlan, frames: Callable[[int], np.ndarray]) -> Volum
         warnings=plan.warnings,
         gaps=plan.gaps,
         background=background,
+        slices=slices,
     )

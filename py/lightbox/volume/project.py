@@ -3,8 +3,8 @@
 A slab of thickness T centred on a plane is sampled on planes at offsets ``j * step``
 (j integer, ``|j * step| <= T / 2``; T = 0 is the plane itself) and reduced pixel by
 pixel. Samples outside the volume take no part (a slab half outside averages what is
-inside); a pixel no sample reaches is ``volume.background``. Gap slices hold the
-background value, so a MinIP or average across a gap shows it.
+inside); a pixel no sample reaches is ``volume.background``. Samples inside a gap of
+missing slices are the background value, so a MinIP or average across a gap shows it.
 
 When the normal runs along a volume axis (axial slabs of an axial stack, coronal and
 sagittal slabs of any untilted stack), the same sample planes are made from whole
@@ -66,7 +66,7 @@ def _along_planes(
     counted = np.zeros(x.shape, dtype=np.float32)
     for j in range(-reach, reach + 1):
         dx, dy, dz = per_mm * (j * step_mm)
-        values = trilinear(volume.data, x + dx, y + dy, z + dz, math.nan)
+        values = trilinear(volume.data, x + dx, y + dy, z + dz, math.nan, volume.slices)
         if result is None:
             result = values
             counted += ~np.isnan(values)
@@ -142,7 +142,15 @@ def _along_axis(
     count = 0
     for j in range(-reach, reach + 1):
         at = middle + j * per_step
+        hole = False
+        if axis == 2 and volume.slices is not None:
+            index, gap = volume.slices.index(np.array([at]))
+            at, hole = float(index[0]), bool(gap[0])
         if not -0.5 <= at <= size - 0.5:
+            continue
+        if hole:  # inside a gap of missing slices: the background, as the slices show it
+            result = _reduce(result, np.full(x.shape, volume.background, np.float32), mode)
+            count += 1
             continue
         at = min(max(at, 0.0), size - 1.0)
         low = min(int(at), max(size - 2, 0))

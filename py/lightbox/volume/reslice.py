@@ -190,7 +190,9 @@ def sample(volume: Volume, geometry: PlaneGeometry, fill: float | None = None) -
     ``fill`` is the value outside the volume (default ``volume.background``).
     """
     (x, y, z), _ = plane_coordinates(volume, geometry)
-    return trilinear(volume.data, x, y, z, volume.background if fill is None else fill)
+    return trilinear(
+        volume.data, x, y, z, volume.background if fill is None else fill, volume.slices
+    )
 
 
 def plane(
@@ -211,9 +213,9 @@ def plane(
 
 def corners(volume: Volume) -> np.ndarray:
     """Patient mm (8, 3) of the corners of the volume's box (half a voxel past the centres)."""
-    nz, ny, nx = volume.data.shape
+    lx, ly, lz = volume.extent
     box = np.array(
-        [[x, y, z] for x in (-0.5, nx - 0.5) for y in (-0.5, ny - 0.5) for z in (-0.5, nz - 0.5)]
+        [[x, y, z] for x in (-0.5, lx + 0.5) for y in (-0.5, ly + 0.5) for z in (-0.5, lz + 0.5)]
     )
     return volume.to_patient(box)
 

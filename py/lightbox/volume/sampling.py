@@ -4,11 +4,68 @@ The volume holds values at voxel centres 0 .. n-1 along each axis and covers hal
 a voxel beyond them (as a stack's pixels cover their area). A point inside that box
 is interpolated between the eight voxels around it; within the half voxel past the
 outer centres the edge value holds (the coordinate is clamped); beyond, ``fill``.
+
+An uneven stack keeps its true slices: a :class:`SliceMap` turns the z coordinate of
+the volume's nominal grid into a fractional slice index, so that a point is
+interpolated between the two nearest slices at their true positions. A point inside
+a gap of missing slices, farther than half a regular step from both slices beside
+it, takes the map's ``background`` (the gap shows; nothing is interpolated across).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class SliceMap:
+    """Where the stored slices of an uneven stack lie on the volume's nominal z axis.
+
+    Attributes
+    ----------
+    grid : numpy.ndarray
+        float64, ascending: the nominal z coordinate (steps of the volume's z spacing
+        from the first slice) of each stored slice; ``grid[0]`` is 0.
+    gap : numpy.ndarray
+        bool, one per step between stored slices: the step is a gap of missing slices.
+    background : float
+        The value of points inside a gap.
+    """
+
+    grid: np.ndarray
+    gap: np.ndarray
+    background: float
+
+    @property
+    def extent(self) -> float:
+        """The nominal z coordinate of the last slice."""
+        return float(self.grid[-1])
+
+    def index(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Fractional slice indices of nominal z coordinates, and which lie in a gap.
+
+        Between two slices the index runs linearly from one to the other (their true
+        positions); past the outer slices it runs at one index per nominal step, so the
+        box half a step beyond them holds. Within half a step of a slice beside a gap,
+        the slice's index (its value holds); farther inside the gap, flagged.
+        """
+        grid = self.grid
+        last = len(grid) - 1
+        k = np.clip(np.searchsorted(grid, z, side="right") - 1, 0, max(last - 1, 0))
+        low, high = grid[k], grid[np.minimum(k + 1, last)]
+        width = np.maximum(high - low, 1e-12)
+        result = k + (z - low) / width
+        np.copyto(result, z, where=z < 0)
+        np.copyto(result, last + (z - grid[-1]), where=z > grid[-1])
+        in_gap = self.gap[k] & (z > low) & (z < high) if len(self.gap) else np.zeros(z.shape, bool)
+        near_low = in_gap & (z - low <= 0.5)
+        near_high = in_gap & (high - z <= 0.5)
+        np.copyto(result, k.astype(np.float64), where=near_low)
+        np.copyto(result, (k + 1).astype(np.float64), where=near_high)
+        hole: np.ndarray = in_gap & ~near_low & ~near_high
+        return result, hole
 
 
 def _axis(coordinate: np.ndarray, size: int, clamp: bool) -> tuple[np.ndarray, np.ndarray, int]:
@@ -43,7 +100,12 @@ def inside(shape: tuple[int, ...], x: np.ndarray, y: np.ndarray, z: np.ndarray) 
 
 
 def trilinear(
-    data: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, fill: float
+    data: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    z: np.ndarray,
+    fill: float,
+    slices: SliceMap | None = None,
 ) -> np.ndarray:
     """Sample ``data[z, y, x]`` at fractional coordinates with trilinear interpolation.
 
@@ -55,12 +117,18 @@ def trilinear(
         Voxel coordinates of the points, all of one shape.
     fill : float
         The value of points outside the volume (NaN allowed).
+    slices : SliceMap, optional
+        For an uneven stack: ``z`` is then the nominal z coordinate, looked up by
+        position among the stored slices; points in a gap take its background.
 
     Returns
     -------
     numpy.ndarray
         float32, the shape of ``x``.
     """
+    hole = None
+    if slices is not None:
+        z, hole = slices.index(np.asarray(z, dtype=np.float64))
     nz, ny, nx = data.shape
     flat = data.reshape(-1)
     spans = [_span(c) for c in (x, y, z)] if x.size else [(0.0, 0.0)] * 3
@@ -92,4 +160,6 @@ def trilinear(
     result: np.ndarray = lerp(near, far, fz)
     if beyond:  # only then can a point lie outside the box
         result[~inside(data.shape, x, y, z)] = fill
+    if hole is not None and np.any(hole):
+        result[hole] = slices.background if slices is not None else fill
     return result

@@ -1,6 +1,6 @@
 """lightbox.pixels.codecs: one decision of which browser codec decodes a file.
 
-The worker loads the codecs ``Session.codecs_needed`` names, then Python
+The worker loads the codecs the catalog names for a series (``Session.series_codecs``), then Python
 decodes through the codec registry. A JPEG baseline frame whose header says
 RGB but whose codestream is JFIF (YCbCr) was named ``jpeg-js`` for loading (from
 the header) and sent to ``libjpeg-turbo`` for decoding (pydicom's runner had
@@ -110,10 +110,11 @@ def worker() -> Iterator[WorkerDouble]:
 def _as_browser(worker: WorkerDouble, name: str, data: bytes) -> tuple[Session, list[np.ndarray]]:
     """Open a file, load what the session names, render and decode every frame as the worker."""
     session = Session()
-    assert session.open([(name, data)])["series"], f"{name} did not open"
+    opened = session.open([(name, data)])["series"]
+    assert opened, f"{name} did not open"
     frames = []
     for frame in range(len(session.series[0].frames)):
-        worker.ensure(session.codecs_needed(0, frame))  # what worker.js does before render
+        worker.ensure(opened[0]["codecs"])  # what worker.js does: the catalog names them
         session.render(0, frame)
         frames.append(session.stored(session.frame_ref(0, frame)))
     return session, frames
@@ -253,7 +254,7 @@ def test_the_decision_is_made_once_per_file(
     data = _encapsulated([_jpeg(_scene(i)) for i in range(3)], "RGB")
     session, _ = _as_browser(worker, "rgb-jfif.dcm", data)
     for frame in (2, 0, 1):
-        session.codecs_needed(0, frame)
+        session.catalog(report=False)
         session.render(0, frame, window=None)
     assert made == [JPEGBaseline8Bit]
 

@@ -206,7 +206,12 @@ WARNINGS = [
         1.625,
         # steps 1, 1, 1.5, 1.5, 1.5: median 1.5, span 6.5: 6.5 / 1.5 = 4.33 → 4
         # nominal steps of 1.625 (the span kept); the 6 true slices are kept
-        [("uneven-spacing", "slice spacing varies from 1 to 1.5 mm (sampled at the true slice positions)")],
+        [
+            (
+                "uneven-spacing",
+                "slice spacing varies from 1 to 1.5 mm (sampled at the true slice positions)",
+            )
+        ],
         id="uneven",
     ),
     pytest.param(
@@ -214,7 +219,12 @@ WARNINGS = [
         6,
         5.6 / 6,
         # median step 1, span 5.6: 5.6 steps round to 6 nominal steps of 0.933 mm
-        [("uneven-spacing", "slice spacing varies from 1 to 1.3 mm (sampled at the true slice positions)")],
+        [
+            (
+                "uneven-spacing",
+                "slice spacing varies from 1 to 1.3 mm (sampled at the true slice positions)",
+            )
+        ],
         id="uneven-rounded-up",
     ),
     pytest.param(
@@ -235,7 +245,12 @@ WARNINGS = [
         dict(distances=[0, 1, 2, 2.9, 3.8]),
         5,
         0.95,
-        [("uneven-spacing", "slice spacing varies from 0.9 to 1 mm (sampled at the true slice positions)")],
+        [
+            (
+                "uneven-spacing",
+                "slice spacing varies from 0.9 to 1 mm (sampled at the true slice positions)",
+            )
+        ],
         id="small-unevenness",
     ),
 ]

@@ -32,6 +32,9 @@ export async function state() {
     pane: app.active,
     file: p.info?.file ?? null,
     decoder: p.info?.decoder ?? null,
+    view: p.view ? (p.info?.volumeView ?? null) : null,
+    reslice: p.view ? (p.info?.reslice ?? null) : null,
+    volume: p.view ? (p.info?.volume ?? null) : null,
     measurements: app.measurements.map((m) => ({
       id: m.id,
       kind: m.kind,
@@ -54,6 +57,35 @@ async function renderedFrame() {
   };
 }
 
+/**
+ * Show a view of the active series' volume (issue 14 item 6): `{plane: "axial" |
+ * "coronal" | "sagittal" | "oblique", normal?, position?, slab?, projection?}`; null or
+ * `{plane: "acquired"}` returns to the acquired images. Rejects, changing nothing, for a
+ * series that is not a volume (with the reason) or a view that cannot be shown.
+ * @param {import("../rpc/protocol.js").VolumeView | null} view
+ */
+export async function setView(view) {
+  const p = pane();
+  if (!p.seriesInfo) throw new Error("nothing is open");
+  if (!view || view.plane === "acquired") {
+    p.view = null;
+    return p.changed();
+  }
+  await client.ready;
+  const volume = await client.call("volumeInfo", { series: p.series });
+  if (!volume.dims) throw new Error(volume.warnings[0]?.message ?? "not a volume");
+  const before = { view: p.view, frame: p.frame };
+  p.view = { ...view };
+  p.frame = Math.floor(p.seriesInfo.frames / 2); // a step of n frames moves n voxels
+  try {
+    await p.changed();
+  } catch (error) {
+    Object.assign(p, before);
+    await p.changed().catch(() => {});
+    throw error;
+  }
+}
+
 /** @param {number} series @param {number} frame */
 export function select(series, frame = 0) {
   return pane()
@@ -71,6 +103,7 @@ export function exposeApi(deid) {
     open,
     state,
     select,
+    setView,
     /** @param {number} center @param {number} width */
     setWindow: (center, width) => pane().setWindow(center, width),
     /** @param {boolean} [on] */

@@ -100,8 +100,6 @@ async function openFiles(list, job, how) {
   let first = null;
   /** @type {Reopened | null} where files already open are shown */
   let reopened = null;
-  /** @type {OpenResult | null} */
-  let last = null;
   let failed = false;
   let done = 0;
   progress(0, total);
@@ -126,7 +124,6 @@ async function openFiles(list, job, how) {
       }
       /** @type {OpenResult} */
       const result = await client.call("open", { names, buffers }, buffers);
-      last = result;
       skipped.push(...result.skipped);
       result.opened.forEach((uid) => opened.add(uid));
       reopened = earlier(reopened, result.reopened ?? null);
@@ -154,8 +151,11 @@ async function openFiles(list, job, how) {
     progress(null, total);
     if (opening === job) opening = null;
   }
+  // The batches came without the completeness report: the catalog, with it, once.
+  const fresh = await client.call("catalog");
+  app.catalog = { ...app.catalog, report: fresh.report };
   const result = /** @type {OpenResult} */ ({
-    ...(last ?? (await client.call("catalog"))),
+    ...fresh,
     skipped,
     opened: [...opened],
     first,

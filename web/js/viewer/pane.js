@@ -87,6 +87,13 @@ export class Pane {
     this.framesDrawn = 0;
     /** @type {{kind: string, points: Point[]} | null} a measurement being drawn */
     this.draft = null;
+    /**
+     * A view of the series' volume (issue 14), or null for the acquired images. While set,
+     * the pane asks renderView; its frame stays put and a step of n frames moves the
+     * plane n voxels along its normal (see select).
+     * @type {import("../rpc/protocol.js").VolumeView | null}
+     */
+    this.view = null;
 
     this.queue = new RenderQueue(
       () => this.render(),
@@ -110,8 +117,17 @@ export class Pane {
       throw new RangeError(`no series ${series}: ${this.host.catalog().series.length} open`);
     if (series !== this.series) {
       this.series = series;
+      this.view = null;
       this.previewUntil = 0; // a drag's previews were for the image it dragged on
       this.resetView();
+    } else if (this.view) {
+      const shown = this.info?.volumeView;
+      const at =
+        (this.view.position ?? shown?.position ?? 0) + (frame - this.frame) * (shown?.step ?? 1);
+      const [low, high] = shown?.range ?? [at, at];
+      this.view = { ...this.view, position: Math.min(Math.max(at, low), high) };
+      this.host.onChange(this);
+      return this.changed();
     }
     this.frame = clampFrame(frame, info.frames);
     this.host.onChange(this);
@@ -206,16 +222,18 @@ export class Pane {
         this.message.hidden = true;
       } else {
         const user = this.windows.get(this.series);
-        const { info, pixels } = await this.host.client.call("render", {
-          series: this.series,
-          frame: this.frame,
-          center: user ? user[0] : null,
-          width: user ? user[1] : null,
-          invert: this.invert,
-          overlays: this.host.showOverlays(),
-          voi: this.vois.get(this.series) ?? null,
-          step: this.previewStep(),
-        });
+        const window = { center: user ? user[0] : null, width: user ? user[1] : null };
+        const { info, pixels } = this.view
+          ? await this.viewPixels({ series: this.series, view: this.view, ...window })
+          : await this.host.client.call("render", {
+              series: this.series,
+              frame: this.frame,
+              ...window,
+              invert: this.invert,
+              overlays: this.host.showOverlays(),
+              voi: this.vois.get(this.series) ?? null,
+              step: this.previewStep(),
+            });
         const columns = Math.ceil(info.width / info.step);
         const rows = Math.ceil(info.height / info.step);
         this.shown = new ImageData(new Uint8ClampedArray(pixels), columns, rows);
@@ -244,6 +262,21 @@ export class Pane {
       this.host.onError(message);
       throw error;
     }
+  }
+
+  /**
+   * A view of the volume: its pixels, and its info with the on-image text's record
+   * (description) as `view`, the view as shown as `volumeView`.
+   * @param {{series: number, view: import("../rpc/protocol.js").VolumeView,
+   *          center: number|null, width: number|null}} args
+   */
+  async viewPixels(args) {
+    const { info, pixels } = await this.host.client.call("renderView", {
+      ...args,
+      invert: this.invert,
+    });
+    if (this.view) this.view = { ...this.view, position: info.view.position };
+    return { info: { ...info, volumeView: info.view, view: info.description }, pixels };
   }
 
   /**

@@ -145,6 +145,30 @@ function takePair(pair, type) {
   }
 }
 
+/** @type {string[][]} the codecs each series needs, from the last catalog the worker sent */
+let seriesCodecs = [];
+
+/**
+ * The codecs a series needs: sent with the catalog (decided once per file in Python), so
+ * nothing is asked of Python before a render. A series index always comes from a catalog.
+ * @param {number} series
+ * @returns {string[]}
+ */
+function codecsOf(series) {
+  return seriesCodecs[series] ?? [];
+}
+
+/**
+ * Keep what a catalog says each series needs, and pass it on.
+ * @template {{series: {codecs?: string[]}[]}} T
+ * @param {T} catalog
+ * @returns {T}
+ */
+function kept(catalog) {
+  seriesCodecs = catalog.series.map((s) => s.codecs ?? []);
+  return catalog;
+}
+
 /**
  * The one dispatch table: a handler per method of the contract (protocol.js Methods),
  * each returning its result and what to transfer.
@@ -153,10 +177,10 @@ function takePair(pair, type) {
  */
 export const methods = {
   open(bridge, { names, buffers }) {
-    return [JSON.parse(bridge.open_files(names, buffers)), []];
+    return [kept(JSON.parse(bridge.open_files(names, buffers))), []];
   },
   catalog(bridge) {
-    return [JSON.parse(bridge.catalog()), []];
+    return [kept(JSON.parse(bridge.catalog())), []];
   },
   document(bridge, { index }) {
     const [mime, bytes] = takePair(bridge.document(index), "u8");
@@ -187,27 +211,27 @@ export const methods = {
     return [JSON.parse(bridge.header(series, frame, Boolean(hide))), []];
   },
   async probe(bridge, { series, frame, x, y }) {
-    await codecs.ensure(JSON.parse(bridge.codecs_for(series, frame)));
+    await codecs.ensure(codecsOf(series));
     return [JSON.parse(bridge.probe(series, frame, x, y)), []];
   },
   async region(bridge, { series, frame, kind, box }) {
-    await codecs.ensure(JSON.parse(bridge.codecs_for(series, frame)));
+    await codecs.ensure(codecsOf(series));
     return [JSON.parse(bridge.region(series, frame, kind, box)), []];
   },
   async thumbnail(bridge, { series, size }) {
-    await codecs.ensure(JSON.parse(bridge.codecs_for(series, -1)));
+    await codecs.ensure(codecsOf(series));
     const [info, pixels] = takePair(bridge.thumbnail(series, size), "u8clamped");
     return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
   async decodeTimes(bridge, { series, frame, runs }) {
-    await codecs.ensure(JSON.parse(bridge.codecs_for(series, frame)));
+    await codecs.ensure(codecsOf(series));
     return [JSON.parse(bridge.decode_times(series, frame, runs)), []];
   },
   closeAll(bridge) {
-    return [JSON.parse(bridge.close_all()), []];
+    return [kept(JSON.parse(bridge.close_all())), []];
   },
   async render(bridge, { series, frame, center, width, invert, overlays, voi, step }) {
-    await codecs.ensure(JSON.parse(bridge.codecs_for(series, frame)));
+    await codecs.ensure(codecsOf(series));
     const [info, pixels] = takePair(
       bridge.render(
         series,
@@ -222,6 +246,18 @@ export const methods = {
       "u8clamped",
     );
     return [{ info: JSON.parse(info), pixels }, [pixels]];
+  },
+  async renderView(bridge, { series, view, center, width, invert }) {
+    await codecs.ensure(codecsOf(series));
+    const [info, pixels] = takePair(
+      bridge.render_view(series, JSON.stringify(view), center, width, invert),
+      "u8clamped",
+    );
+    return [{ info: JSON.parse(info), pixels }, [pixels]];
+  },
+  async volumeInfo(bridge, { series }) {
+    await codecs.ensure(codecsOf(series));
+    return [JSON.parse(bridge.volume_info(series)), []];
   },
 };
 

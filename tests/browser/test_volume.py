@@ -1,0 +1,142 @@
+"""Volumes in the page (issue 14 item 6): setView, state().view/reslice/volume, renderedFrame.
+
+The truth is independent of lightbox.volume: ``tests.support.volumes.reference``
+rebuilds the volume from the files' stored values by its own reading of the geometry
+and samples it with scipy's ``map_coordinates`` (order 1) at the patient points
+``state().reslice`` describes; the window is the standard's LINEAR formula
+(``tests.support.hand``). Tolerance: one grey level (float32 interpolation in the
+worker against float64 here; a value on a rounding edge), on the pixels inside the
+stack (between its outer voxel centres).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.support import volumes as known
+from tests.support.viewer import Viewer
+
+WINDOW = (100.0, 1200.0)
+EVEN = known.series([2.5 * k for k in range(20)], rows=56, columns=64, name="browser-even")
+TILTED = known.series(
+    [2.0 * k for k in range(20)],
+    rows=56,
+    columns=64,
+    orientation=known.axial_orientation(18.0),
+    direction=(0, 0, 1),
+    name="browser-tilted",
+)
+
+
+def _open(viewer: Viewer, datasets: list, folder: Path) -> None:
+    viewer.choose(known.write(datasets, folder))
+    viewer.wait_state(f"s.series === 0 && s.frames === {len(datasets)}")
+    viewer.page.evaluate(f"() => window.lightbox.setWindow({WINDOW[0]}, {WINDOW[1]})")
+
+
+def _set_view(viewer: Viewer, view: dict | None) -> dict:
+    viewer.page.evaluate("(view) => window.lightbox.setView(view)", view)
+    return viewer.state()
+
+
+def _agrees(viewer: Viewer, datasets: list, state: dict, offsets=(0.0,), reduce=None) -> None:
+    reslice = state["reslice"]
+    got = viewer.frame()
+    assert got.shape == (reslice["rows"], reslice["columns"], 4)
+    points = known.reslice_points(reslice)
+    normal = np.cross(reslice["rowDirection"], reslice["columnDirection"])
+    planes = [known.reference(datasets, points + d * normal) for d in offsets]
+    values = planes[0][0] if reduce is None else reduce([v for v, _ in planes], axis=0)
+    inside = np.logical_and.reduce([i for _, i in planes])
+    assert inside.sum() > 500
+    expected = known.windowed(values[inside], *WINDOW)
+    difference = np.abs(got[..., 0].astype(np.int16)[inside] - expected)
+    assert difference.max() <= 1, difference.max()
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        pytest.param({"plane": "coronal", "position": -4.0}, id="coronal"),
+        pytest.param({"plane": "sagittal"}, id="sagittal"),
+        pytest.param({"plane": "oblique", "normal": [0.3, 1.0, 0.45]}, id="oblique"),
+        pytest.param({"plane": "axial", "position": 1.3}, id="axial-between-slices"),
+    ],
+)
+def test_a_reformatted_view_is_the_volume_sampled_where_reslice_says(
+    viewer: Viewer, tmp_path: Path, view: dict
+) -> None:
+    _open(viewer, EVEN, tmp_path / "even")
+    state = _set_view(viewer, view)
+    assert state["view"]["plane"] == view["plane"]
+    if "position" in view:
+        assert state["view"]["position"] == pytest.approx(view["position"])
+    assert state["volume"] == {
+        "dims": [64, 56, 20],
+        "spacing": pytest.approx([1.25, 1.25, 2.5]),
+        "warnings": [],
+    }
+    assert (state["windowCenter"], state["windowWidth"]) == WINDOW
+    _agrees(viewer, EVEN, state)
+    viewer.shot(f"volume-{view['plane']}")
+
+
+def test_a_mip_slab_is_numpy_max_over_its_slices(viewer: Viewer, tmp_path: Path) -> None:
+    # An axial slab of 10 mm centred on slice 7 (2.5 mm steps): slices 5 .. 9 whole.
+    _open(viewer, EVEN, tmp_path / "even")
+    position = -20.0 + 7 * 2.5
+    state = _set_view(
+        viewer, {"plane": "axial", "position": position, "slab": 10.0, "projection": "mip"}
+    )
+    assert state["view"]["slab"] == 10.0 and state["view"]["projection"] == "mip"
+    stack = np.stack([d.pixel_array.astype(np.float64) for d in EVEN[5:10]]) + known.INTERCEPT
+    expected = known.windowed(np.max(stack, axis=0), *WINDOW)
+    got = viewer.frame()
+    assert np.abs(got[..., 0].astype(np.int16) - expected).max() <= 1
+    # A coronal MIP slab: the reduction of the planes one 1.25 mm step apart.
+    state = _set_view(viewer, {"plane": "coronal", "slab": 5.0, "projection": "mip"})
+    _agrees(viewer, EVEN, state, offsets=[j * 1.25 for j in range(-2, 3)], reduce=np.max)
+    viewer.shot("volume-coronal-mip")
+
+
+def test_scrolling_moves_the_plane_one_voxel_and_acquired_returns(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    _open(viewer, EVEN, tmp_path / "even")
+    state = _set_view(viewer, {"plane": "coronal", "position": 0.0})
+    frame, step = state["frame"], state["view"]["step"]
+    assert step == pytest.approx(1.25)
+    viewer.page.evaluate(f"() => window.lightbox.select(0, {frame + 2})")
+    moved = viewer.state()
+    assert moved["view"]["position"] == pytest.approx(2 * step)
+    _agrees(viewer, EVEN, moved)
+    back = _set_view(viewer, {"plane": "acquired"})
+    assert back["view"] is None and back["reslice"] is None and back["volume"] is None
+    assert viewer.frame().shape == (56, 64, 4)
+
+
+def test_a_gantry_tilted_stack_is_sheared_and_says_so(viewer: Viewer, tmp_path: Path) -> None:
+    _open(viewer, TILTED, tmp_path / "tilted")
+    state = _set_view(viewer, {"plane": "sagittal"})
+    assert state["volume"]["warnings"] == [
+        {"code": "tilt", "message": "gantry tilt of 18.0° corrected"}
+    ]
+    _agrees(viewer, TILTED, state)
+    viewer.shot("volume-tilted-sagittal")
+
+
+def test_images_that_are_not_a_volume_reject_with_the_reason(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    mixed = known.series([0, 2, 4, 6], name="browser-mixed")
+    mixed[2].ImageOrientationPatient = [1, 0, 0, 0, 0, -1]
+    _open(viewer, mixed, tmp_path / "mixed")
+    message = viewer.page.evaluate(
+        "() => window.lightbox.setView({plane: 'coronal'}).then(() => null, (e) => e.message)"
+    )
+    assert message is not None and "not parallel" in message
+    state = viewer.state()
+    assert state["view"] is None and state["volume"] is None

@@ -1,0 +1,198 @@
+"""Session.volume and Session.render_view: a series of files as a volume, and its views.
+
+The truth is independent of lightbox.volume: ``tests.support.volumes.reference`` rebuilds the volume
+from the stored values by its own reading of the geometry and samples it with scipy's
+``map_coordinates`` (order 1) at the patient points ``info["reslice"]`` describes; the
+window is worked by the standard's formula (``tests.support.hand``). Tolerance: one
+grey level (float32 interpolation against float64; a value on a rounding edge).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lightbox.session.session import NotAVolumeError, Session
+from lightbox.volume import NotAVolume, Volume
+from tests.support import volumes as known
+from tests.support.factories import enhanced_dataset
+from tools import synth
+
+WINDOW = (100.0, 1200.0)
+
+
+def _opened(datasets: list) -> Session:
+    session = Session()
+    session.open([(f"s{k:03d}.dcm", synth.to_bytes(d)) for k, d in enumerate(datasets)])
+    return session
+
+
+EVEN = known.series([2.5 * k for k in range(16)])
+TILTED = known.series(
+    [2.0 * k for k in range(16)], orientation=known.axial_orientation(18.0), direction=(0, 0, 1)
+)
+
+
+def _grey(rgba: np.ndarray) -> np.ndarray:
+    assert rgba.dtype == np.uint8 and rgba.flags.c_contiguous and rgba.shape[2] == 4
+    assert np.all(rgba[..., 3] == 255) and np.all(rgba[..., 0] == rgba[..., 1])
+    return rgba[..., 0].astype(np.int16)
+
+
+def test_the_volume_is_built_once_and_dropped_when_the_series_changes() -> None:
+    session = _opened(EVEN[:12])
+    volume = session.volume(0)
+    assert isinstance(volume, Volume)
+    assert volume.data.shape == (12, 40, 48) and volume.data.dtype == np.int16
+    assert volume.spacing == pytest.approx((1.25, 1.25, 2.5))
+    assert session.volume(0) is volume
+    session.open([(f"more{k}.dcm", synth.to_bytes(d)) for k, d in enumerate(EVEN[12:], 12)])
+    again = session.volume(0)
+    assert again is not volume and again.data.shape[0] == 16
+    assert session.volume_info(0) == {
+        "dims": [48, 40, 16],
+        "spacing": pytest.approx([1.25, 1.25, 2.5]),
+        "warnings": [],
+    }
+
+
+@pytest.mark.parametrize(
+    "datasets, view",
+    [
+        pytest.param(EVEN, {"plane": "axial", "position": 6.3}, id="axial"),
+        pytest.param(EVEN, {"plane": "coronal", "position": -4.0}, id="coronal"),
+        pytest.param(EVEN, {"plane": "sagittal"}, id="sagittal"),
+        pytest.param(EVEN, {"plane": "oblique", "normal": [0.3, 1.0, 0.4]}, id="oblique"),
+        pytest.param(TILTED, {"plane": "coronal"}, id="tilted-coronal"),
+        pytest.param(TILTED, {"plane": "axial", "position": 10.0}, id="tilted-axial"),
+    ],
+)
+def test_a_view_matches_map_coordinates_through_the_window(datasets: list, view: dict) -> None:
+    session = _opened(datasets)
+    rendered = session.render_view(0, view, WINDOW)
+    info = rendered.info
+    reslice = info["reslice"]
+    assert rendered.rgba.shape[:2] == (reslice["rows"], reslice["columns"])
+    assert info["view"]["plane"] == view["plane"]
+    if "position" in view:
+        assert info["view"]["position"] == pytest.approx(view["position"])
+    normal = np.cross(reslice["rowDirection"], reslice["columnDirection"])
+    assert np.dot(reslice["origin"], normal) == pytest.approx(info["view"]["position"])
+    points = known.reslice_points(reslice)
+    values, inside = known.reference(datasets, points)
+    assert inside.sum() > 200
+    expected = known.windowed(values[inside], *WINDOW)
+    difference = np.abs(_grey(rendered.rgba)[inside] - expected)
+    assert difference.max() <= 1, difference.max()
+    assert (info["windowCenter"], info["windowWidth"]) == WINDOW
+
+
+def test_a_tilted_series_says_so() -> None:
+    info = _opened(TILTED).render_view(0, {"plane": "sagittal"}, WINDOW).info
+    assert info["volume"]["warnings"] == [
+        {"code": "tilt", "message": "gantry tilt of 18.0° corrected"}
+    ]
+
+
+@pytest.mark.parametrize("projection, reduce", [("mip", np.max), ("minip", np.min)])
+def test_an_axial_slab_is_the_reduction_of_its_slices(projection: str, reduce) -> None:
+    # Axial slab of 10 mm centred on a slice (2.5 mm steps): slices at -5 .. +5 mm, i.e.
+    # five whole slices; its pixels fall on voxel centres, so numpy's max over them.
+    session = _opened(EVEN)
+    position = -20.0 + 7 * 2.5
+    view = {"plane": "axial", "position": position, "slab": 10.0, "projection": projection}
+    rendered = session.render_view(0, view, WINDOW)
+    info = rendered.info
+    stack = np.stack([d.pixel_array.astype(np.float64) for d in EVEN[5:10]]) + known.INTERCEPT
+    expected = known.windowed(reduce(stack, axis=0), *WINDOW)
+    assert info["view"] == {
+        "plane": "axial",
+        "normal": [0.0, 0.0, 1.0],
+        "position": pytest.approx(position),
+        "slab": 10.0,
+        "projection": projection,
+        "step": 2.5,
+        "range": [pytest.approx(-21.25), pytest.approx(18.75)],
+    }
+    assert (rendered.info["reslice"]["rows"], rendered.info["reslice"]["columns"]) == (40, 48)
+    assert np.abs(_grey(rendered.rgba) - expected).max() <= 1
+
+
+def test_a_mixed_orientation_series_is_refused_with_its_reason() -> None:
+    mixed = known.series([0, 2, 4, 6], name="mixed")
+    mixed[2].ImageOrientationPatient = [1, 0, 0, 0, 0, -1]
+    session = _opened(mixed)
+    assert isinstance(session.volume(0), NotAVolume)
+    with pytest.raises(NotAVolumeError, match="not parallel"):
+        session.render_view(0, {"plane": "coronal"})
+    assert session.volume_info(0)["dims"] is None
+    assert session.volume_info(0)["warnings"][0]["code"] == "not-a-volume"
+
+
+@pytest.mark.parametrize(
+    "view, message",
+    [
+        pytest.param({"plane": "diagonal"}, "plane must be one of", id="plane"),
+        pytest.param({"plane": "oblique"}, "non-zero normal", id="no-normal"),
+        pytest.param({"plane": "axial", "slab": -1}, "slab of 0 mm", id="slab"),
+    ],
+)
+def test_bad_views(view: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        _opened(EVEN[:4]).render_view(0, view)
+
+
+def test_a_missing_slice_shows_as_background_on_a_coronal_view() -> None:
+    # Slices every 2.5 mm with one missing at -20 + 5 * 2.5 = -7.5 mm: the coronal rows
+    # within 1.25 mm of it (farther than half a step from both neighbours: none but
+    # the row at -7.5 itself) are the volume's lowest value through the window.
+    distances = [2.5 * k for k in range(12) if k != 5]
+    session = _opened(known.series(distances, name="gap"))
+    rendered = session.render_view(0, {"plane": "coronal"}, WINDOW)
+    info = rendered.info
+    assert [w["code"] for w in info["volume"]["warnings"]] == ["missing-slices"]
+    assert info["volume"]["dims"] == [48, 40, 11]
+    volume = session.volume(0)
+    assert isinstance(volume, Volume)
+    z = known.reslice_points(info["reslice"])[:, 0, 2]
+    grey = _grey(rendered.rgba)
+    gap = np.abs(z - -7.5) < 1.25 - 1e-6
+    assert gap.sum() >= 1
+    background = known.windowed(np.array([volume.background]), *WINDOW)[0]
+    middle = grey.shape[1] // 2
+    assert np.all(grey[gap, middle] == background)
+    assert np.all(grey[np.abs(z - -7.5) > 2.5, middle] != background)
+
+
+@pytest.mark.parametrize(
+    "slope, intercept, dtype",
+    [
+        pytest.param(1.0, -1024.0, "int16", id="ct"),
+        pytest.param(0.5, 0.0, "float32", id="fractional-slope"),
+        pytest.param(1.0, -40000.0, "float32", id="past-int16"),
+    ],
+)
+def test_the_volume_type(slope: float, intercept: float, dtype: str) -> None:
+    datasets = known.series([0, 2, 4], name=f"type-{slope}-{intercept}")
+    for d in datasets:
+        d.RescaleSlope, d.RescaleIntercept = slope, intercept
+    volume = _opened(datasets).volume(0)
+    assert isinstance(volume, Volume) and volume.data.dtype == np.dtype(dtype)
+    stored = np.stack([d.pixel_array for d in datasets]).astype(np.float64)
+    np.testing.assert_allclose(volume.data, stored * slope + intercept)
+
+
+def test_an_enhanced_multiframe_object_is_a_volume_of_its_frames() -> None:
+    # Four frames given out of order (z = 6, 0, 9, 3 mm), each with its own rescale: the
+    # volume sorts them along the normal and holds each frame's own modality values.
+    stored = np.arange(4 * 5 * 6, dtype=np.int16).reshape(4, 5, 6)
+    rescales = [(1.0, -1000.0), (2.0, 0.0), (1.0, 10.0), (3.0, -5.0)]
+    ds = enhanced_dataset(
+        stored, rescales=rescales, positions=[(0, 0, 6), (0, 0, 0), (0, 0, 9), (0, 0, 3)]
+    )
+    session = _opened([ds])
+    volume = session.volume(0)
+    assert isinstance(volume, Volume)
+    assert volume.spacing == pytest.approx((0.75, 0.5, 3.0))
+    modality = [stored[k] * slope + intercept for k, (slope, intercept) in enumerate(rescales)]
+    np.testing.assert_allclose(volume.data, np.stack([modality[i] for i in (1, 3, 0, 2)]))
