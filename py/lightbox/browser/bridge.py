@@ -22,7 +22,8 @@ from lightbox.core.errors import LightboxError
 from lightbox.deid import api as deid
 from lightbox.ingest import dicomdir
 from lightbox.pixels import codecs
-from lightbox.session.session import Inspector, Session
+from lightbox.session.inspector import Inspector
+from lightbox.session.session import Session
 
 
 class BrowserCodecs:

@@ -3,20 +3,25 @@
 A session holds each opened file's bytes once, its parsed header, the series
 built from all headers, and a bounded least-recently-used cache of decoded
 frames (stored values), so that changing the window never re-decodes.
+
+Why about 890 lines: the Session is the one object the bridge drives, and what it
+keeps per file (bytes, header, frame source, decode failures, the automatic window)
+is read by each of its methods. What does not need that state lives beside it: the
+frame cache (cache.py), the Inspector (inspector.py), volumes (volumes.py). The next
+step is a per-file record that owns its frame source and failures.
 """
 
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass, field, replace
+from dataclasses import astuple, dataclass, replace
 from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset
 
-from lightbox.catalog import report
+from lightbox.catalog import facts, report
 from lightbox.catalog.series import (
     Ordering,
     Series,
@@ -26,7 +31,6 @@ from lightbox.catalog.series import (
 )
 from lightbox.core.errors import DecodeError, InvalidDicomError, LightboxError, NoPixelDataError
 from lightbox.core.records import FrameRef, Photometric, Skipped, VoiFunction, Window
-from lightbox.deid import identifying
 from lightbox.display import frames, luts, pipeline, readers
 from lightbox.display import overlays as planes
 from lightbox.display.modality import modality_values
@@ -34,15 +38,14 @@ from lightbox.display.palette import apply_palette, grey_range, supplemental_to_
 from lightbox.display.voi import auto_window
 from lightbox.ingest import archive, dicomdir, documents, reconcile, structure
 from lightbox.ingest import headers as ingest
-from lightbox.inspect import describe, measure
-from lightbox.inspect import tags as header
+from lightbox.inspect import describe
 from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
 from lightbox.session import volumes
+from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
 from lightbox.volume import NotAVolume, SliceGeometry, Volume, build_volume, plan_volume
 
-DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 #: The most bytes of missing pixel data filled in to show a frame that is cut short.
 #: Showing it pads the pixel data to its declared size, so a file that declares far more
 #: than it holds (gigabytes, say) would allocate all of it: past this cap the cut frame
@@ -108,45 +111,6 @@ class DuplicateError(LightboxError):
         self.original = original
 
 
-@dataclass
-class Rendered:
-    """One rendered frame: RGBA pixels and what produced them."""
-
-    rgba: np.ndarray
-    info: dict[str, Any]
-
-
-@dataclass
-class FrameCache:
-    """Decoded frames by (file, frame), least recently used evicted past a budget."""
-
-    budget: int = DEFAULT_CACHE_BYTES
-    _frames: OrderedDict[FrameRef, np.ndarray] = field(default_factory=OrderedDict)
-    _bytes: int = 0
-
-    def get(self, ref: FrameRef) -> np.ndarray | None:
-        arr = self._frames.get(ref)
-        if arr is not None:
-            self._frames.move_to_end(ref)
-        return arr
-
-    def put(self, ref: FrameRef, arr: np.ndarray) -> None:
-        if ref in self._frames:
-            return
-        self._frames[ref] = arr
-        self._bytes += arr.nbytes
-        while self._bytes > self.budget and len(self._frames) > 1:
-            _, old = self._frames.popitem(last=False)
-            self._bytes -= old.nbytes
-
-    @property
-    def nbytes(self) -> int:
-        return self._bytes
-
-    def __len__(self) -> int:
-        return len(self._frames)
-
-
 class Session:
     """Everything the user has opened, and the rendering of its frames."""
 
@@ -165,7 +129,7 @@ class Session:
         self.documents: list[tuple[documents.Document, bytes]] = []
         self._present: list[str] = []
         self._dicomdirs: list[dicomdir.DicomDir] = []
-        self._facts: list[report.ImageFacts] = []
+        self._facts: list[facts.ImageFacts] = []
         self._patients: dict[str, str] = {}
         self._descriptions: dict[FrameRef, dict[str, Any]] = {}
         #: Each file's frame source (where its pixel data begins, its codec decision), made
@@ -293,10 +257,10 @@ class Session:
             ],
         )
 
-    def decode_failures(self) -> list[report.FrameFailure]:
+    def decode_failures(self) -> list[facts.FrameFailure]:
         """Frames whose decode failed when they were shown, by file and frame."""
         return [
-            report.FrameFailure(self.files[ref.file].name, ref.index + 1, error.reason)
+            facts.FrameFailure(self.files[ref.file].name, ref.index + 1, error.reason)
             for ref, error in sorted(self._failures.items(), key=lambda item: astuple(item[0]))
         ]
 
@@ -320,10 +284,10 @@ class Session:
             found.append(Skipped(self.files[file].name, reason))
         return found
 
-    def warnings(self) -> list[report.FileWarning]:
+    def warnings(self) -> list[facts.FileWarning]:
         """What is wrong with every file that opened (images, then documents), in words."""
-        found = [report.FileWarning(f.name, w) for f in self.files for w in f.warnings]
-        found += [report.FileWarning(d.name, w) for d, _ in self.documents for w in d.warnings]
+        found = [facts.FileWarning(f.name, w) for f in self.files for w in f.warnings]
+        found += [facts.FileWarning(d.name, w) for d, _ in self.documents for w in d.warnings]
         return found
 
     def files_of(self, series: Iterable[int] | None = None) -> list[tuple[str, bytes]]:
@@ -391,7 +355,7 @@ class Session:
         )
         self._entries.append(entry)
         self._facts.append(
-            report.image_facts(opened.name, opened.header.dataset, opened.shown_frames)
+            facts.image_facts(opened.name, opened.header.dataset, opened.shown_frames)
         )
         return entry.series_uid
 
@@ -857,128 +821,6 @@ class Session:
     def volume_info(self, series: int) -> dict[str, Any]:
         """The series' ``volume`` record (dims, spacing, warnings; ``not-a-volume``)."""
         return volumes.volume_json(self.volume(series))
-
-
-class Inspector:
-    """Header, geometry, probe and region questions about the frames of a session."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def _frame(self, series: int, frame: int) -> tuple[OpenedFile, FrameRef]:
-        ref = self.session.frame_ref(series, frame)
-        return self.session.files[ref.file], ref
-
-    def describe(self, series: int, frame: int) -> dict[str, Any]:
-        """On-image information and calibration for one frame."""
-        _opened, ref = self._frame(series, frame)
-        return self.session.description(ref)
-
-    def geometry(self, series: int) -> dict[str, Any]:
-        """Frame of reference and each frame's position along the slice normal (mm)."""
-        frames = self.session.series[series].frames
-        first = self.session.files[frames[0].file].header.dataset
-        positions: list[float | None] = []
-        if self.session.series[series].mixed_orientation:  # no one normal: nothing to sync by
-            return {"frameOfReference": None, "positions": [None] * len(frames)}
-        for ref in frames:
-            view = self.session.description(ref)
-            cosines, position = view["orientationCosines"], view["position"]
-            if cosines and position:
-                normal = np.cross(np.asarray(cosines[:3]), np.asarray(cosines[3:]))
-                positions.append(float(np.dot(normal, np.asarray(position))))
-            else:
-                positions.append(None)
-        reference = first.get("FrameOfReferenceUID")
-        return {"frameOfReference": str(reference) if reference else None, "positions": positions}
-
-    def header(self, series: int, frame: int, hide: bool = False) -> dict[str, Any]:
-        """Every element of the frame's file, for the tag browser.
-
-        With ``hide``, the values the de-identification profile would remove,
-        empty, replace or clean (UIDs excepted) are withheld (``hidden: True``).
-        """
-        opened, _ = self._frame(series, frame)
-        ds = opened.header.dataset
-        hidden = identifying.identifying_paths(ds) if hide else frozenset()
-        return header.header_json(ds, hidden)
-
-    def _values(self, ref: FrameRef, part: tuple[slice, slice] | None = None) -> np.ndarray:
-        """Modality values of a frame, or of a part of it (rows, columns)."""
-        opened = self.session.files[ref.file]
-        stored = self.session.stored(ref)
-        if part is not None:
-            stored = stored[part]
-        if stored.ndim == 3:
-            grey: np.ndarray = stored.astype(np.float64).mean(axis=2)  # colour: sample mean
-            return grey
-        return modality_values(stored, opened.parameters(ref.index).modality)
-
-    def probe(self, series: int, frame: int, column: float, row: float) -> dict[str, Any] | None:
-        """Stored value, modality value and patient position under image point (column, row)."""
-        opened, ref = self._frame(series, frame)
-        stored = self.session.stored(ref)
-        c, r = int(np.floor(column)), int(np.floor(row))
-        if not (0 <= r < stored.shape[0] and 0 <= c < stored.shape[1]):
-            return None
-        raw = stored[r, c]
-        info = self.session.description(ref)
-        spacing = info["calibration"]
-        result: dict[str, Any] = {
-            "column": c,
-            "row": r,
-            "stored": raw.tolist(),
-            "value": float(self._values(ref, (slice(r, r + 1), slice(c, c + 1)))[0, 0]),
-            "unit": opened.rescale.unit,
-            "patient": None,
-        }
-        if info["position"] and info["orientationCosines"] and spacing["row_mm"]:
-            result["patient"] = describe.patient_position(
-                info["position"],
-                info["orientationCosines"],
-                (spacing["row_mm"], spacing["column_mm"]),
-                c,
-                r,
-            )
-        return result
-
-    def region(
-        self, series: int, frame: int, kind: str, box: tuple[float, float, float, float]
-    ) -> dict[str, Any] | None:
-        """Statistics of a rectangle or ellipse (image pixel coordinates), with its area."""
-        opened, ref = self._frame(series, frame)
-        values = self._values(ref)
-        shape = (values.shape[0], values.shape[1])
-        mask = (
-            measure.ellipse_mask(shape, box)
-            if kind == "ellipse"
-            else measure.rectangle_mask(shape, box)
-        )
-        stats = measure.region_stats(values, mask)
-        if stats is None:
-            return None
-        calibration = describe.read_calibration(opened.header.dataset, ref.index)
-        width, height = abs(box[2] - box[0]), abs(box[3] - box[1])
-        if calibration.row_mm is not None and calibration.column_mm is not None:
-            w_mm, h_mm = width * calibration.column_mm, height * calibration.row_mm
-            area = w_mm * h_mm * (np.pi / 4 if kind == "ellipse" else 1.0)
-            area_unit = "mm²"
-        else:
-            area = width * height * (np.pi / 4 if kind == "ellipse" else 1.0)
-            area_unit = "pixels²"
-        return {
-            "kind": kind,
-            "pixels": stats.pixels,
-            "mean": stats.mean,
-            "std": stats.std,
-            "min": stats.minimum,
-            "max": stats.maximum,
-            "unit": opened.rescale.unit,
-            "area": float(area),
-            "areaUnit": area_unit,
-            "calibration": calibration.kind,
-            "calibrationNote": calibration.note,
-        }
 
 
 def _document_json(index: int, document: documents.Document) -> dict[str, Any]:

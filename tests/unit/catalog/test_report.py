@@ -10,17 +10,15 @@ import pydicom
 import pytest
 from pydicom.uid import JPEGBaseline8Bit
 
-from lightbox.catalog.report import (
-    Completeness,
+from lightbox.catalog.facts import (
     FileWarning,
     FrameFailure,
     ImageFacts,
     SkipKind,
-    build_report,
     classify,
     image_facts,
-    series_gap,
 )
+from lightbox.catalog.report import Completeness, build_report, series_gap
 from lightbox.core.errors import LightboxError
 from lightbox.core.records import Skipped
 from lightbox.ingest import dicomdir as dd

@@ -79,7 +79,7 @@ def test_the_on_image_marker_follows_the_same_rule():
     ds = Dataset()
     ds.file_meta = Dataset()
     ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
-    assert describe(ds)["lossy"] is True  # the report says so too (catalog.report.image_facts)
+    assert describe(ds)["lossy"] is True  # the report says so too (catalog.facts.image_facts)
     ds.file_meta.TransferSyntaxUID = RLELossless
     assert describe(ds)["lossy"] is False
     ds.LossyImageCompression = "01"

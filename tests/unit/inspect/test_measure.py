@@ -11,7 +11,8 @@ import pytest
 from pydicom.uid import generate_uid
 
 from lightbox.inspect.measure import RegionStats, ellipse_mask, rectangle_mask, region_stats
-from lightbox.session.session import Inspector, Session
+from lightbox.session.inspector import Inspector
+from lightbox.session.session import Session
 from tools import synth
 
 # -- rectangle_mask --------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from pydicom.uid import RLELossless
 
 from lightbox.core.errors import DecodeError
 from lightbox.pixels import decode
-from lightbox.session.session import Inspector, Session
+from lightbox.session.inspector import Inspector
+from lightbox.session.session import Session
 from tests.support.factories import image_dataset, to_bytes
 from tools import synth
 

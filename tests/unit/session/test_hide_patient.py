@@ -11,7 +11,8 @@ import json
 
 import pytest
 
-from lightbox.session.session import Inspector, Session
+from lightbox.session.inspector import Inspector
+from lightbox.session.session import Session
 from tests.support.planted import MARKERS, markers_in, planted_bytes
 
 #: Markers that are UIDs: replaced by an export, shown by the viewer.

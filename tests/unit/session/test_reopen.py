@@ -8,7 +8,7 @@ show it instead of leaving the screen as it was.
 
 from __future__ import annotations
 
-from lightbox.catalog.report import SkipKind, classify
+from lightbox.catalog.facts import SkipKind, classify
 from lightbox.core.records import Skipped
 from lightbox.session.session import Session
 from tools import synth

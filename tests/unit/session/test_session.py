@@ -15,7 +15,8 @@ from pydicom.pixels.processing import apply_color_lut
 from lightbox.core.records import FrameRef
 from lightbox.display.overlays import OVERLAY_RGBA
 from lightbox.pixels import decode
-from lightbox.session.session import FrameCache, Session
+from lightbox.session.cache import FrameCache
+from lightbox.session.session import Session
 from tests.support.hand import (
     COLOURS,
     LINEAR,

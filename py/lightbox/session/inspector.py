@@ -1,0 +1,136 @@
+"""Probes, regions, geometry and the tag tree of what a session has open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lightbox.core.records import FrameRef
+from lightbox.deid import identifying
+from lightbox.display.modality import modality_values
+from lightbox.inspect import describe, measure
+from lightbox.inspect import tags as header
+from lightbox.session.session import OpenedFile, Session
+
+
+class Inspector:
+    """Header, geometry, probe and region questions about the frames of a session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _frame(self, series: int, frame: int) -> tuple[OpenedFile, FrameRef]:
+        ref = self.session.frame_ref(series, frame)
+        return self.session.files[ref.file], ref
+
+    def describe(self, series: int, frame: int) -> dict[str, Any]:
+        """On-image information and calibration for one frame."""
+        _opened, ref = self._frame(series, frame)
+        return self.session.description(ref)
+
+    def geometry(self, series: int) -> dict[str, Any]:
+        """Frame of reference and each frame's position along the slice normal (mm)."""
+        frames = self.session.series[series].frames
+        first = self.session.files[frames[0].file].header.dataset
+        positions: list[float | None] = []
+        if self.session.series[series].mixed_orientation:  # no one normal: nothing to sync by
+            return {"frameOfReference": None, "positions": [None] * len(frames)}
+        for ref in frames:
+            view = self.session.description(ref)
+            cosines, position = view["orientationCosines"], view["position"]
+            if cosines and position:
+                normal = np.cross(np.asarray(cosines[:3]), np.asarray(cosines[3:]))
+                positions.append(float(np.dot(normal, np.asarray(position))))
+            else:
+                positions.append(None)
+        reference = first.get("FrameOfReferenceUID")
+        return {"frameOfReference": str(reference) if reference else None, "positions": positions}
+
+    def header(self, series: int, frame: int, hide: bool = False) -> dict[str, Any]:
+        """Every element of the frame's file, for the tag browser.
+
+        With ``hide``, the values the de-identification profile would remove,
+        empty, replace or clean (UIDs excepted) are withheld (``hidden: True``).
+        """
+        opened, _ = self._frame(series, frame)
+        ds = opened.header.dataset
+        hidden = identifying.identifying_paths(ds) if hide else frozenset()
+        return header.header_json(ds, hidden)
+
+    def _values(self, ref: FrameRef, part: tuple[slice, slice] | None = None) -> np.ndarray:
+        """Modality values of a frame, or of a part of it (rows, columns)."""
+        opened = self.session.files[ref.file]
+        stored = self.session.stored(ref)
+        if part is not None:
+            stored = stored[part]
+        if stored.ndim == 3:
+            grey: np.ndarray = stored.astype(np.float64).mean(axis=2)  # colour: sample mean
+            return grey
+        return modality_values(stored, opened.parameters(ref.index).modality)
+
+    def probe(self, series: int, frame: int, column: float, row: float) -> dict[str, Any] | None:
+        """Stored value, modality value and patient position under image point (column, row)."""
+        opened, ref = self._frame(series, frame)
+        stored = self.session.stored(ref)
+        c, r = int(np.floor(column)), int(np.floor(row))
+        if not (0 <= r < stored.shape[0] and 0 <= c < stored.shape[1]):
+            return None
+        raw = stored[r, c]
+        info = self.session.description(ref)
+        spacing = info["calibration"]
+        result: dict[str, Any] = {
+            "column": c,
+            "row": r,
+            "stored": raw.tolist(),
+            "value": float(self._values(ref, (slice(r, r + 1), slice(c, c + 1)))[0, 0]),
+            "unit": opened.rescale.unit,
+            "patient": None,
+        }
+        if info["position"] and info["orientationCosines"] and spacing["row_mm"]:
+            result["patient"] = describe.patient_position(
+                info["position"],
+                info["orientationCosines"],
+                (spacing["row_mm"], spacing["column_mm"]),
+                c,
+                r,
+            )
+        return result
+
+    def region(
+        self, series: int, frame: int, kind: str, box: tuple[float, float, float, float]
+    ) -> dict[str, Any] | None:
+        """Statistics of a rectangle or ellipse (image pixel coordinates), with its area."""
+        opened, ref = self._frame(series, frame)
+        values = self._values(ref)
+        shape = (values.shape[0], values.shape[1])
+        mask = (
+            measure.ellipse_mask(shape, box)
+            if kind == "ellipse"
+            else measure.rectangle_mask(shape, box)
+        )
+        stats = measure.region_stats(values, mask)
+        if stats is None:
+            return None
+        calibration = describe.read_calibration(opened.header.dataset, ref.index)
+        width, height = abs(box[2] - box[0]), abs(box[3] - box[1])
+        if calibration.row_mm is not None and calibration.column_mm is not None:
+            w_mm, h_mm = width * calibration.column_mm, height * calibration.row_mm
+            area = w_mm * h_mm * (np.pi / 4 if kind == "ellipse" else 1.0)
+            area_unit = "mm²"
+        else:
+            area = width * height * (np.pi / 4 if kind == "ellipse" else 1.0)
+            area_unit = "pixels²"
+        return {
+            "kind": kind,
+            "pixels": stats.pixels,
+            "mean": stats.mean,
+            "std": stats.std,
+            "min": stats.minimum,
+            "max": stats.maximum,
+            "unit": opened.rescale.unit,
+            "area": float(area),
+            "areaUnit": area_unit,
+            "calibration": calibration.kind,
+            "calibrationNote": calibration.note,
+        }
