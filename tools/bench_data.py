@@ -6,6 +6,7 @@ import io
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset
@@ -24,14 +25,14 @@ from tools import synth
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def ct_frame(rows: int = 512, cols: int = 512) -> np.ndarray:
+def ct_frame(rows: int = 512, cols: int = 512) -> np.ndarray[Any, Any]:
     """A 512x512 phantom slice as 12-bit unsigned stored values."""
     hu = synth.phantom_slice(rows, cols, 0.1)
-    frame: np.ndarray = np.clip(hu + 1024, 0, 4095).astype(np.uint16)
+    frame: np.ndarray[Any, Any] = np.clip(hu + 1024, 0, 4095).astype(np.uint16)
     return frame
 
 
-def _dataset(samples: np.ndarray, name: str, bits: int = 12) -> Dataset:
+def _dataset(samples: np.ndarray[Any, Any], name: str, bits: int = 12) -> Dataset:
     ds = synth.ct_series(1, samples.shape[0], samples.shape[1], name=name)[0]
     ds.BitsStored, ds.HighBit, ds.PixelRepresentation = bits, bits - 1, 0
     ds.PixelData = samples.astype("<u2").tobytes()
@@ -57,7 +58,7 @@ def encoded_files() -> dict[str, bytes]:
     return files
 
 
-def _htj2k(samples: np.ndarray) -> Dataset:
+def _htj2k(samples: np.ndarray[Any, Any]) -> Dataset:
     ds = _dataset(samples, "bench-htj2k")
     with tempfile.TemporaryDirectory() as tmp:
         raw, out = Path(tmp) / "in.raw", Path(tmp) / "out.j2c"
@@ -83,7 +84,7 @@ def _htj2k(samples: np.ndarray) -> Dataset:
     return ds
 
 
-def _jpeg8(samples: np.ndarray) -> Dataset:
+def _jpeg8(samples: np.ndarray[Any, Any]) -> Dataset:
     from PIL import Image  # native Pillow encodes the 8-bit baseline test frame
 
     grey = (samples >> 4).astype(np.uint8)

@@ -36,7 +36,7 @@ _PHANTOM: Sequence[tuple[float, float, float, float, float, float, float]] = (
 )
 
 
-def phantom_slice(rows: int, cols: int, z: float) -> np.ndarray:
+def phantom_slice(rows: int, cols: int, z: float) -> np.ndarray[Any, Any]:
     """CT numbers (HU) of the phantom at height z in [-1, 1], with air outside."""
     y, x = np.mgrid[-1 : 1 : rows * 1j, -1 : 1 : cols * 1j]
     hu = np.full((rows, cols), -1000.0)
@@ -49,7 +49,7 @@ def phantom_slice(rows: int, cols: int, z: float) -> np.ndarray:
 
 
 def ct_dataset(
-    hu: np.ndarray,
+    hu: np.ndarray[Any, Any],
     *,
     series_uid: str,
     study_uid: str,

@@ -120,7 +120,7 @@ def render(
     overlays: bool = False,
     voi_index: int | None = None,
     step: int = 1,
-) -> tuple[str, np.ndarray]:
+) -> tuple[str, np.ndarray[Any, Any]]:
     """Render one frame: (info JSON, C-contiguous uint8 RGBA array), every ``step``-th pixel."""
     window = None if center is None or width is None else (float(center), float(width))
     voi = None if voi_index is None else int(voi_index)
@@ -139,7 +139,7 @@ def render(
 @_guarded
 def render_view(
     series: int, view_json: str, center: float | None, width: float | None, invert: bool
-) -> tuple[str, np.ndarray]:
+) -> tuple[str, np.ndarray[Any, Any]]:
     """Render a reformatted plane or slab of a series' volume (issue 14 item 6): (info
     JSON with ``view``, ``reslice`` and ``volume``, C-contiguous uint8 RGBA array)."""
     window = None if center is None or width is None else (float(center), float(width))
@@ -181,7 +181,7 @@ def region(series: int, frame: int, kind: str, box: JsProxy) -> str:
 
 
 @_guarded
-def thumbnail(series: int, size: int) -> tuple[str, np.ndarray]:
+def thumbnail(series: int, size: int) -> tuple[str, np.ndarray[Any, Any]]:
     """A small RGBA picture of a series' middle frame for the series browser."""
     rendered = _session.thumbnail(int(series), int(size))
     return _json(rendered.info), np.ascontiguousarray(rendered.rgba)
@@ -194,7 +194,7 @@ def geometry(series: int) -> str:
 
 
 @_guarded
-def document(index: int) -> tuple[str, np.ndarray]:
+def document(index: int) -> tuple[str, np.ndarray[Any, Any]]:
     """An encapsulated document's MIME type and bytes (as a uint8 array for getBuffer)."""
     data, mime = _session.document(int(index))
     return mime, np.frombuffer(data, dtype=np.uint8)
@@ -214,7 +214,7 @@ def deid_preview(options: str, series: str) -> str:
 
 
 @_guarded
-def deid_export(options: str, series: str) -> tuple[str, np.ndarray]:
+def deid_export(options: str, series: str) -> tuple[str, np.ndarray[Any, Any]]:
     """De-identify the chosen series: (JSON summary with the report, the ZIP's bytes)."""
     chosen, items = _deid_inputs(options, series)
     export = deid.deidentify(items, chosen)

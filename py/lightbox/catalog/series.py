@@ -44,6 +44,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset
@@ -210,7 +211,9 @@ def patient_key(ds: Dataset) -> str:
     return key if key != "|" else f"study:{ds.get('StudyInstanceUID', '')}"
 
 
-def slice_distances(positions: np.ndarray, orientation: Sequence[float]) -> np.ndarray:
+def slice_distances(
+    positions: np.ndarray[Any, Any], orientation: Sequence[float]
+) -> np.ndarray[Any, Any]:
     """Distance of each position along the slice normal.
 
     Parameters
@@ -220,7 +223,7 @@ def slice_distances(positions: np.ndarray, orientation: Sequence[float]) -> np.n
     orientation : sequence of float
         The six direction cosines shared by the images.
     """
-    distances: np.ndarray = np.asarray(positions, dtype=np.float64) @ normal(orientation)
+    distances: np.ndarray[Any, Any] = np.asarray(positions, dtype=np.float64) @ normal(orientation)
     return distances
 
 
@@ -247,7 +250,7 @@ def _mixed_orientation(entries: Sequence[SeriesEntry]) -> bool:
     return bool(np.max(np.abs(cosines - cosines[0])) > _ORIENTATION_TOLERANCE)
 
 
-def places(distances: np.ndarray) -> np.ndarray:
+def places(distances: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """The place of each distance along the normal: 0, 1, ... from the lowest.
 
     A distance within :data:`_SAME_PLACE_MM` of the one below it shares its place.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from typing import Any
 
 import numpy as np
 
@@ -13,7 +14,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
 
 
-def encode_png(rgba: np.ndarray) -> bytes:
+def encode_png(rgba: np.ndarray[Any, Any]) -> bytes:
     """(rows, columns, 4) uint8 RGBA to PNG bytes (colour type 6, bit depth 8)."""
     if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4:
         raise ValueError(f"expected (rows, columns, 4) uint8, got {rgba.shape} {rgba.dtype}")

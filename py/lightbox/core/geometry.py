@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 
-def normal(orientation: Sequence[float]) -> np.ndarray:
+def normal(orientation: Sequence[float]) -> np.ndarray[Any, Any]:
     """The normal of the image plane: the row direction cosines crossed with the column ones.
 
     Parameters
@@ -27,5 +28,5 @@ def normal(orientation: Sequence[float]) -> np.ndarray:
     """
     row = np.asarray(orientation[:3], dtype=np.float64)
     col = np.asarray(orientation[3:6], dtype=np.float64)
-    out: np.ndarray = np.cross(row, col)
+    out: np.ndarray[Any, Any] = np.cross(row, col)
     return out

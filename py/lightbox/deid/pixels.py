@@ -8,6 +8,8 @@ original stays marked lossy: (0028,2110) is kept).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.uid import UID, ExplicitVRBigEndian
@@ -93,7 +95,7 @@ def _planar(ds: Dataset) -> int:
     return int(ds.get("PlanarConfiguration", 0) or 0) if samples > 1 else 0
 
 
-def _frames_view(ds: Dataset, syntax: UID, name: str) -> np.ndarray:
+def _frames_view(ds: Dataset, syntax: UID, name: str) -> np.ndarray[Any, Any]:
     """The native pixel bytes as a (frames, rows, columns, samples) array (a copy)."""
     bits = int(ds.BitsAllocated)
     photometric = str(ds.get("PhotometricInterpretation", "")).strip().upper()
@@ -112,11 +114,11 @@ def _frames_view(ds: Dataset, syntax: UID, name: str) -> np.ndarray:
     return raw.reshape(frames, rows, cols, samples).copy()
 
 
-def _to_planar(frames: np.ndarray) -> bytes:
+def _to_planar(frames: np.ndarray[Any, Any]) -> bytes:
     return np.ascontiguousarray(frames.transpose(0, 3, 1, 2)).tobytes()
 
 
-def _fill_values(ds: Dataset, frames: np.ndarray) -> np.ndarray:
+def _fill_values(ds: Dataset, frames: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """The darkest value per sample: black for colour, the display's dark end for grey."""
     photometric = str(ds.get("PhotometricInterpretation", "")).strip().upper()
     samples = frames.shape[-1]

@@ -56,7 +56,7 @@ class Lut:
 
     first: int
     bits: int
-    data: np.ndarray
+    data: np.ndarray[Any, Any]
     explanation: str = ""
     kind: str = ""
 
@@ -85,7 +85,7 @@ class Palette:
 
     first: int
     bits: int
-    rgb: np.ndarray
+    rgb: np.ndarray[Any, Any]
 
     @property
     def entries(self) -> int:
@@ -97,7 +97,7 @@ Modality = Rescale | Lut
 Voi = Window | Lut
 
 
-def lut_index(values: np.ndarray, first: int, count: int) -> np.ndarray:
+def lut_index(values: np.ndarray[Any, Any], first: int, count: int) -> np.ndarray[Any, Any]:
     """Table positions of input values: clamped to the first and last entry.
 
     Non-integer inputs (modality values from a fractional rescale) take the
@@ -108,7 +108,7 @@ def lut_index(values: np.ndarray, first: int, count: int) -> np.ndarray:
     else:
         x = np.clip(np.asarray(values, dtype=np.float64), first - 1.0, first + float(count))
         index = np.floor(x + 0.5).astype(np.int64) - first
-    clipped: np.ndarray = np.clip(index, 0, count - 1)
+    clipped: np.ndarray[Any, Any] = np.clip(index, 0, count - 1)
     return clipped
 
 
@@ -136,7 +136,7 @@ def descriptor_values(value: object, signed: bool) -> tuple[int, int, int] | Non
     return (count, first, bits) if 1 <= bits <= 16 else None
 
 
-def lut_entries(value: object, count: int, bits: int, little: bool) -> np.ndarray | None:
+def lut_entries(value: object, count: int, bits: int, little: bool) -> np.ndarray[Any, Any] | None:
     """``count`` LUT entries from US values or OW bytes.
 
     OW data holds one entry a 16-bit word; 8-bit entries may also come packed
@@ -171,13 +171,13 @@ def lut_entries(value: object, count: int, bits: int, little: bool) -> np.ndarra
     return arr
 
 
-def segment_words(value: object, bits: int, little: bool) -> np.ndarray | None:
+def segment_words(value: object, bits: int, little: bool) -> np.ndarray[Any, Any] | None:
     """Segmented LUT data as its 8- or 16-bit words, in order (PS3.3 C.7.9.2)."""
     if isinstance(value, (bytes, bytearray)):
         raw = bytes(value[: len(value) // 2 * 2])
         if not little:  # OW: undo the big-endian word order before reading 8-bit words
             raw = np.frombuffer(raw, ">u2").astype("<u2").tobytes()
-        words: np.ndarray = np.frombuffer(raw, np.uint8 if bits == 8 else "<u2")
+        words: np.ndarray[Any, Any] = np.frombuffer(raw, np.uint8 if bits == 8 else "<u2")
         return words.astype(np.int64)
     found = numbers(value)
     return np.asarray(found, dtype=np.int64) if found else None

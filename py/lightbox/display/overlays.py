@@ -144,7 +144,7 @@ def read_overlays(
     return tuple(planes)
 
 
-def overlay_frame(plane: OverlayPlane, index: int) -> np.ndarray:
+def overlay_frame(plane: OverlayPlane, index: int) -> np.ndarray[Any, Any]:
     """Overlay frame ``index`` (0-based) of a plane with Overlay Data, (rows, columns) bool.
 
     Frames follow each other bit after bit (PS3.3 C.9.3.1.1); bits missing
@@ -159,7 +159,9 @@ def overlay_frame(plane: OverlayPlane, index: int) -> np.ndarray:
     return out.reshape(plane.rows, plane.columns)
 
 
-def burn(rgba: np.ndarray, mask: np.ndarray, origin: tuple[int, int]) -> np.ndarray:
+def burn(
+    rgba: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], origin: tuple[int, int]
+) -> np.ndarray[Any, Any]:
     """A copy of ``rgba`` with the set pixels of ``mask`` painted :data:`OVERLAY_RGBA`.
 
     ``origin`` is the 1-based (row, column) of the mask's first pixel in the
@@ -179,11 +181,11 @@ def burn(rgba: np.ndarray, mask: np.ndarray, origin: tuple[int, int]) -> np.ndar
 
 
 def burn_planes(
-    rgba: np.ndarray,
+    rgba: np.ndarray[Any, Any],
     planes: Sequence[OverlayPlane],
     image_frame: int,
-    embedded: np.ndarray | None = None,
-) -> np.ndarray:
+    embedded: np.ndarray[Any, Any] | None = None,
+) -> np.ndarray[Any, Any]:
     """Burn every plane that covers image frame ``image_frame`` (0-based) into a copy of ``rgba``.
 
     Parameters

@@ -13,6 +13,7 @@ Lookup Table Module).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from lightbox.display.luts import Palette, lut_index
 _MAX_SEGMENT_DEPTH = 8
 
 
-def expand_segmented(words: Sequence[int] | np.ndarray, bits: int) -> list[int]:
+def expand_segmented(words: Sequence[int] | np.ndarray[Any, Any], bits: int) -> list[int]:
     """Expand Segmented Palette Color LUT Data into its table (PS3.3 C.7.9.2).
 
     Segments are an opcode, a length, then: 0 discrete, that many entries
@@ -78,7 +79,7 @@ def _expand(
         done += 1
 
 
-def palette_of(channels: Sequence[tuple[int, int, np.ndarray]]) -> Palette:
+def palette_of(channels: Sequence[tuple[int, int, np.ndarray[Any, Any]]]) -> Palette:
     """A :class:`Palette` from its red, green and blue tables, each scaled to 8 bits.
 
     Parameters
@@ -103,23 +104,25 @@ def palette_of(channels: Sequence[tuple[int, int, np.ndarray]]) -> Palette:
     return Palette(first, bits, rgb)
 
 
-def apply_palette(stored: np.ndarray, palette: Palette) -> np.ndarray:
+def apply_palette(stored: np.ndarray[Any, Any], palette: Palette) -> np.ndarray[Any, Any]:
     """Stored values through a palette to (rows, columns, 3) uint8 RGB (PS3.3 C.7.6.3.1.5).
 
     Values below the first value mapped take the first entry; values past
     the last entry take the last.
     """
-    out: np.ndarray = palette.rgb[lut_index(stored, palette.first, palette.entries)]
+    out: np.ndarray[Any, Any] = palette.rgb[lut_index(stored, palette.first, palette.entries)]
     return out
 
 
-def grey_range(stored: np.ndarray, palette: Palette) -> np.ndarray:
+def grey_range(stored: np.ndarray[Any, Any], palette: Palette) -> np.ndarray[Any, Any]:
     """The stored values of a supplemental-palette image that are grey (below the palette)."""
-    grey: np.ndarray = stored[stored < palette.first]
+    grey: np.ndarray[Any, Any] = stored[stored < palette.first]
     return grey
 
 
-def supplemental_to_rgba(stored: np.ndarray, grey_rgba: np.ndarray, palette: Palette) -> np.ndarray:
+def supplemental_to_rgba(
+    stored: np.ndarray[Any, Any], grey_rgba: np.ndarray[Any, Any], palette: Palette
+) -> np.ndarray[Any, Any]:
     """Colour the palette range of a grey image rendered to RGBA.
 
     Stored values at or above the palette's first value mapped are shown

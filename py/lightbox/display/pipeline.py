@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections import OrderedDict
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,9 @@ LUT_LIMIT = 1 << 17
 TABLES_KEPT = 8
 
 
-def gray_to_display(stored: np.ndarray, rescale: Modality, window: Voi, invert: bool) -> np.ndarray:
+def gray_to_display(
+    stored: np.ndarray[Any, Any], rescale: Modality, window: Voi, invert: bool
+) -> np.ndarray[Any, Any]:
     """Stored grayscale values to 8-bit display values, shape (rows, columns).
 
     Integer frames go through a lookup table built over their stored range
@@ -40,11 +43,12 @@ def gray_to_display(stored: np.ndarray, rescale: Modality, window: Voi, invert: 
         if hi - lo < LUT_LIMIT:
             domain = np.arange(lo, hi + 1, dtype=np.int64)
             lut = to_uint8(apply_voi(modality_values(domain, rescale), window), invert)
-            return lut[stored.astype(np.int64) - lo] if lo != 0 else lut[stored]
+            shown: np.ndarray[Any, Any] = lut[stored.astype(np.int64) - lo] if lo else lut[stored]
+            return shown
     return to_uint8(apply_voi(modality_values(stored, rescale), window), invert)
 
 
-def _full_range_index(stored: np.ndarray) -> np.ndarray | None:
+def _full_range_index(stored: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:
     """For 8- and 16-bit integers: an unsigned index into a table over the whole type.
 
     Signed values are offset by flipping the sign bit (``v ^ 0x8000`` on the
@@ -59,11 +63,11 @@ def _full_range_index(stored: np.ndarray) -> np.ndarray | None:
     if kind == "u":
         return unsigned
     flip = np.array(1 << (8 * size - 1), dtype=unsigned.dtype)
-    flipped: np.ndarray = np.bitwise_xor(unsigned, flip)
+    flipped: np.ndarray[Any, Any] = np.bitwise_xor(unsigned, flip)
     return flipped
 
 
-def _table_domain(dtype: np.dtype) -> np.ndarray:
+def _table_domain(dtype: np.dtype[Any]) -> np.ndarray[Any, Any]:
     """The stored value each entry of a whole-type table stands for."""
     bits = 8 * dtype.itemsize
     if dtype.kind == "u":
@@ -71,14 +75,18 @@ def _table_domain(dtype: np.dtype) -> np.ndarray:
     return np.arange(-(1 << (bits - 1)), 1 << (bits - 1))
 
 
-def rgba_table(dtype: np.dtype, rescale: Modality, window: Voi, invert: bool) -> np.ndarray:
+def rgba_table(
+    dtype: np.dtype[Any], rescale: Modality, window: Voi, invert: bool
+) -> np.ndarray[Any, Any]:
     """The whole-type RGBA table: one opaque grey uint32 pixel per stored value of ``dtype``.
 
     Each entry goes through the Modality, VOI and presentation steps; grey is
     in R, G and B, alpha is 255, in little-endian byte order (as wasm and x86 are).
     """
     grey = to_uint8(apply_voi(modality_values(_table_domain(dtype), rescale), window), invert)
-    table: np.ndarray = grey.astype(np.uint32) * np.uint32(0x010101) | np.uint32(0xFF000000)
+    table: np.ndarray[Any, Any] = grey.astype(np.uint32) * np.uint32(0x010101) | np.uint32(
+        0xFF000000
+    )
     return table
 
 
@@ -93,9 +101,13 @@ class TableCache:
 
     def __init__(self, kept: int = TABLES_KEPT) -> None:
         self.kept = kept
-        self._tables: OrderedDict[tuple[str, Modality, Voi, bool], np.ndarray] = OrderedDict()
+        self._tables: OrderedDict[tuple[str, Modality, Voi, bool], np.ndarray[Any, Any]] = (
+            OrderedDict()
+        )
 
-    def table(self, dtype: np.dtype, rescale: Modality, window: Voi, invert: bool) -> np.ndarray:
+    def table(
+        self, dtype: np.dtype[Any], rescale: Modality, window: Voi, invert: bool
+    ) -> np.ndarray[Any, Any]:
         """The table for these steps (:func:`rgba_table`): the kept one, or built and kept."""
         key = (dtype.str, rescale, window, invert)
         found = self._tables.get(key)
@@ -113,12 +125,12 @@ class TableCache:
 
 
 def gray_rgba(
-    stored: np.ndarray,
+    stored: np.ndarray[Any, Any],
     rescale: Modality,
     window: Voi,
     invert: bool,
     tables: TableCache | None = None,
-) -> np.ndarray:
+) -> np.ndarray[Any, Any]:
     """Stored greyscale straight to RGBA: one 32-bit lookup per pixel where possible.
 
     The same values as ``gray_to_rgba(gray_to_display(...))``: each table
@@ -148,7 +160,9 @@ def gray_rgba(
     return _lookup(table, index).view(np.uint8).reshape(*stored.shape, 4)
 
 
-def _lookup(table: np.ndarray, index: np.ndarray, block: int = 65536) -> np.ndarray:
+def _lookup(
+    table: np.ndarray[Any, Any], index: np.ndarray[Any, Any], block: int = 65536
+) -> np.ndarray[Any, Any]:
     """``table[index]`` for a 2-D index, a block of rows at a time.
 
     Indexing with native-width integers is the fast case of numpy's gather
@@ -162,7 +176,7 @@ def _lookup(table: np.ndarray, index: np.ndarray, block: int = 65536) -> np.ndar
     return out
 
 
-def gray_to_rgba(display: np.ndarray) -> np.ndarray:
+def gray_to_rgba(display: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """(rows, columns) uint8 grey to C-contiguous (rows, columns, 4) RGBA."""
     rows, cols = display.shape
     rgba = np.empty((rows, cols, 4), dtype=np.uint8)
@@ -173,7 +187,9 @@ def gray_to_rgba(display: np.ndarray) -> np.ndarray:
     return rgba
 
 
-def color_to_rgba(rgb: np.ndarray, bits_stored: int, invert: bool) -> np.ndarray:
+def color_to_rgba(
+    rgb: np.ndarray[Any, Any], bits_stored: int, invert: bool
+) -> np.ndarray[Any, Any]:
     """(rows, columns, 3) RGB of any bit depth to (rows, columns, 4) RGBA uint8.
 
     Colour images have no VOI transform (PS3.3 C.7.6.3.1.2); values wider

@@ -10,6 +10,8 @@ selectors to the functional group items of Enhanced objects.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
@@ -192,7 +194,9 @@ def read_padding(ds: Dataset, rescale: Modality) -> tuple[float, float] | None:
 # -- palettes: PALETTE COLOR and Supplemental Palette Color LUTs ---------------------------
 
 
-def _palette_channel(ds: Dataset, channel: str, little: bool) -> tuple[int, int, np.ndarray] | None:
+def _palette_channel(
+    ds: Dataset, channel: str, little: bool
+) -> tuple[int, int, np.ndarray[Any, Any]] | None:
     signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
     descriptor = luts.descriptor_values(
         ds.get(f"{channel}PaletteColorLookupTableDescriptor"), signed

@@ -7,6 +7,8 @@ A window (C.11.2.1.2: LINEAR; C.11.2.1.3: LINEAR_EXACT, SIGMOID) or a VOI LUT
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from lightbox.core.records import VoiFunction, Window
@@ -16,7 +18,7 @@ Y_MIN = 0.0
 Y_MAX = 255.0
 
 
-def apply_window(values: np.ndarray, window: Window) -> np.ndarray:
+def apply_window(values: np.ndarray[Any, Any], window: Window) -> np.ndarray[Any, Any]:
     """Map modality values through a VOI window to [0, 255] (float64).
 
     References
@@ -29,21 +31,22 @@ def apply_window(values: np.ndarray, window: Window) -> np.ndarray:
     span = Y_MAX - Y_MIN
     if window.function is VoiFunction.SIGMOID:
         # PS3.3 C.11.2.1.3.1: y = (ymax - ymin) / (1 + exp(-4 (x - c) / w)) + ymin
-        return span / (1.0 + np.exp(-4.0 * (x - c) / w)) + Y_MIN
+        sigmoid: np.ndarray[Any, Any] = span / (1.0 + np.exp(-4.0 * (x - c) / w)) + Y_MIN
+        return sigmoid
     if window.function is VoiFunction.LINEAR_EXACT:
         # PS3.3 C.11.2.1.3.2
         y = ((x - c) / w + 0.5) * span + Y_MIN
         y = np.where(x <= c - w / 2, Y_MIN, y)
-        exact: np.ndarray = np.where(x > c + w / 2, Y_MAX, y)
+        exact: np.ndarray[Any, Any] = np.where(x > c + w / 2, Y_MAX, y)
         return exact
     # PS3.3 C.11.2.1.2.1 LINEAR
     y = ((x - (c - 0.5)) / (w - 1) + 0.5) * span + Y_MIN if w > 1 else np.zeros_like(x)
     y = np.where(x <= c - 0.5 - (w - 1) / 2, Y_MIN, y)
-    out: np.ndarray = np.where(x > c - 0.5 + (w - 1) / 2, Y_MAX, y)
+    out: np.ndarray[Any, Any] = np.where(x > c - 0.5 + (w - 1) / 2, Y_MAX, y)
     return out
 
 
-def apply_voi_lut(values: np.ndarray, lut: Lut) -> np.ndarray:
+def apply_voi_lut(values: np.ndarray[Any, Any], lut: Lut) -> np.ndarray[Any, Any]:
     """Map modality values through a VOI LUT to [0, 255] (float64).
 
     References
@@ -53,26 +56,26 @@ def apply_voi_lut(values: np.ndarray, lut: Lut) -> np.ndarray:
     """
     entries = lut.data[lut_index(np.asarray(values), lut.first, lut.entries)]
     scale = (Y_MAX - Y_MIN) / float((1 << lut.bits) - 1)
-    out: np.ndarray = entries.astype(np.float64) * scale + Y_MIN
+    out: np.ndarray[Any, Any] = entries.astype(np.float64) * scale + Y_MIN
     return out
 
 
-def apply_voi(values: np.ndarray, voi: Voi) -> np.ndarray:
+def apply_voi(values: np.ndarray[Any, Any], voi: Voi) -> np.ndarray[Any, Any]:
     """The VOI step: a window (C.11.2.1.2) or a VOI LUT (C.11.2.1.1), to [0, 255]."""
     if isinstance(voi, Lut):
         return apply_voi_lut(values, voi)
     return apply_window(values, voi)
 
 
-def to_uint8(y: np.ndarray, invert: bool) -> np.ndarray:
+def to_uint8(y: np.ndarray[Any, Any], invert: bool) -> np.ndarray[Any, Any]:
     """Round display values to 8 bits (half up), inverting when asked."""
-    out: np.ndarray = np.floor(np.clip(y, Y_MIN, Y_MAX) + 0.5).astype(np.uint8)
+    out: np.ndarray[Any, Any] = np.floor(np.clip(y, Y_MIN, Y_MAX) + 0.5).astype(np.uint8)
     if invert:
         np.subtract(255, out, out=out)
     return out
 
 
-def auto_window(values: np.ndarray, padding: tuple[float, float] | None = None) -> Window:
+def auto_window(values: np.ndarray[Any, Any], padding: tuple[float, float] | None = None) -> Window:
     """A window spanning the frame's modality values, padding excluded.
 
     Parameters

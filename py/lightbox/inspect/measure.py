@@ -7,6 +7,7 @@ pixel coordinates, and the statistics of the values they cover.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,9 @@ def _box(shape: tuple[int, int], box: tuple[float, float, float, float]) -> tupl
     return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
 
-def rectangle_mask(shape: tuple[int, int], box: tuple[float, float, float, float]) -> np.ndarray:
+def rectangle_mask(
+    shape: tuple[int, int], box: tuple[float, float, float, float]
+) -> np.ndarray[Any, Any]:
     """Pixels whose centres lie inside the box (x0, y0, x1, y1) in pixel coordinates.
 
     Pixel (r, c) covers [c, c+1) x [r, r+1); its centre is (c + 0.5, r + 0.5).
@@ -41,7 +44,9 @@ def rectangle_mask(shape: tuple[int, int], box: tuple[float, float, float, float
     return np.outer(inside_y, inside_x)
 
 
-def ellipse_mask(shape: tuple[int, int], box: tuple[float, float, float, float]) -> np.ndarray:
+def ellipse_mask(
+    shape: tuple[int, int], box: tuple[float, float, float, float]
+) -> np.ndarray[Any, Any]:
     """Pixels whose centres lie inside the ellipse inscribed in the box."""
     left, top, right, bottom = _box(shape, box)
     rows, cols = shape
@@ -53,7 +58,7 @@ def ellipse_mask(shape: tuple[int, int], box: tuple[float, float, float, float])
     return ((x + 0.5 - cx) / a) ** 2 + ((y + 0.5 - cy) / b) ** 2 <= 1.0
 
 
-def region_stats(values: np.ndarray, mask: np.ndarray) -> RegionStats | None:
+def region_stats(values: np.ndarray[Any, Any], mask: np.ndarray[Any, Any]) -> RegionStats | None:
     """Mean, standard deviation (population), minimum and maximum under a mask."""
     selected = values[mask]
     if selected.size == 0:

@@ -107,7 +107,7 @@ class Frame:
         What the file lacks of the frame (shown as the frame's lowest value).
     """
 
-    values: np.ndarray
+    values: np.ndarray[Any, Any]
     in_place: bool = False
     truncation: Truncation | None = None
 
@@ -179,7 +179,7 @@ def file_codec(data: bytes, fmt: PixelFormat, start: int | None) -> codecs.Choic
     return codecs.choose_codec(fmt.transfer_syntax, fmt.samples, fmt.photometric.value, fragment)
 
 
-def _single_bit_frame(value: bytes, index: int, fmt: PixelFormat) -> np.ndarray:
+def _single_bit_frame(value: bytes, index: int, fmt: PixelFormat) -> np.ndarray[Any, Any]:
     """Frame ``index`` of packed single-bit data, first pixel in the lowest bit (PS3.5 8.1.1).
 
     Frames follow each other bit after bit, so a frame may start inside a byte.
@@ -207,7 +207,7 @@ def _decode(
     correct_bits: bool,
     start: int | None,
     codec: codecs.Choice,
-) -> np.ndarray:
+) -> np.ndarray[Any, Any]:
     """Decode one frame, reading only that frame's bytes where pydicom can.
 
     Given ``start``, the frame is found in the fragments from there and
@@ -224,13 +224,13 @@ def _decode(
     if start is not None:
         stream = io.BytesIO(data)  # shares the bytes; pydicom reads the fragments from here
         stream.seek(start)
-        decoded: np.ndarray = get_decoder(UID(fmt.transfer_syntax)).as_array(
+        decoded: np.ndarray[Any, Any] = get_decoder(UID(fmt.transfer_syntax)).as_array(
             stream, index=index, **options, **_pixel_options(fmt)
         )[0]
         return decoded
     if not fmt.full_parse:
         try:
-            arr: np.ndarray = pixel_array(io.BytesIO(data), index=index, **options)
+            arr: np.ndarray[Any, Any] = pixel_array(io.BytesIO(data), index=index, **options)
             return arr
         except (ValueError, KeyError, EOFError, AttributeError):
             if fmt.bits_allocated == 1 and fmt.is_native:
@@ -246,7 +246,7 @@ def _decode(
     if fmt.bits_allocated == 1 and fmt.is_native and keyword in ds:
         value = _bit_stream(bytes(ds[keyword].value), str(ds[keyword].VR), fmt)
         return _single_bit_frame(value, index, fmt)
-    full: np.ndarray = pixel_array(ds, index=index, **options)
+    full: np.ndarray[Any, Any] = pixel_array(ds, index=index, **options)
     return full
 
 
@@ -268,7 +268,9 @@ def _pixel_options(fmt: PixelFormat) -> dict[str, Any]:
     return options
 
 
-def _short(source: FrameSource, index: int, extent: PixelExtent, cut: Truncation) -> np.ndarray:
+def _short(
+    source: FrameSource, index: int, extent: PixelExtent, cut: Truncation
+) -> np.ndarray[Any, Any]:
     """Decode what a short native file holds of frame ``index``, as stored values.
 
     The missing bytes are taken as zero for decoding, then every pixel they
@@ -294,7 +296,7 @@ def _short(source: FrameSource, index: int, extent: PixelExtent, cut: Truncation
     return values
 
 
-def _fill_value(present: np.ndarray, fmt: PixelFormat) -> float | int:
+def _fill_value(present: np.ndarray[Any, Any], fmt: PixelFormat) -> float | int:
     if fmt.samples > 1:
         return 0
     if present.size:

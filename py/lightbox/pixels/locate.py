@@ -21,6 +21,7 @@ import io
 import struct
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pydicom import dcmread
@@ -177,7 +178,7 @@ def first_fragment(data: bytes, fmt: PixelFormat, start: int | None) -> memoryvi
 
 def native_view(
     data: bytes, index: int, fmt: PixelFormat, extent: PixelExtent | None
-) -> np.ndarray | None:
+) -> np.ndarray[Any, Any] | None:
     """A frame of native little-endian greyscale as a read-only view into the file's bytes.
 
     No copy and no decode: the file's bytes are the stored values when each
@@ -204,7 +205,7 @@ def native_view(
     start = extent.offset + index * count * size
     if start + count * size > extent.offset + extent.present:
         return None
-    view: np.ndarray = np.frombuffer(data, dtype=dtype, count=count, offset=start)
+    view: np.ndarray[Any, Any] = np.frombuffer(data, dtype=dtype, count=count, offset=start)
     return view.reshape(fmt.rows, fmt.columns)
 
 

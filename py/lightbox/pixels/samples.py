@@ -10,6 +10,7 @@ arrays and numbers; nothing is modified in place.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from pydicom.uid import RLELossless
@@ -28,7 +29,7 @@ _PARTIAL_OFFSET = np.array([16.0, 128.0, 128.0])
 _PARTIAL_INVERSE = np.linalg.inv(_PARTIAL_FORWARD)
 
 
-def native_order(arr: np.ndarray) -> np.ndarray:
+def native_order(arr: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """``arr`` with its samples in the machine's byte order (the same array when they are).
 
     pydicom returns Explicit VR Big Endian pixel data (PS3.5 A.3) with a
@@ -39,11 +40,11 @@ def native_order(arr: np.ndarray) -> np.ndarray:
     """
     if arr.dtype.isnative:
         return arr
-    swapped: np.ndarray = arr.astype(arr.dtype.newbyteorder("="))
+    swapped: np.ndarray[Any, Any] = arr.astype(arr.dtype.newbyteorder("="))
     return swapped
 
 
-def ybr_partial_to_rgb(ybr: np.ndarray, bits: int) -> np.ndarray:
+def ybr_partial_to_rgb(ybr: np.ndarray[Any, Any], bits: int) -> np.ndarray[Any, Any]:
     """Partial-range YCbCr to RGB of the same dtype, inverting PS3.3 C.7.6.3.1.2.
 
     The standard gives the forward transform of YBR_PARTIAL_422 for 8 bits
@@ -56,11 +57,11 @@ def ybr_partial_to_rgb(ybr: np.ndarray, bits: int) -> np.ndarray:
     centred = ybr.astype(np.float64) - _PARTIAL_OFFSET * scale
     rgb = centred @ _PARTIAL_INVERSE.T
     top = float((1 << bits) - 1)
-    out: np.ndarray = np.floor(np.clip(rgb, 0.0, top) + 0.5).astype(ybr.dtype)
+    out: np.ndarray[Any, Any] = np.floor(np.clip(rgb, 0.0, top) + 0.5).astype(ybr.dtype)
     return out
 
 
-def finish(arr: np.ndarray, fmt: PixelFormat) -> np.ndarray:
+def finish(arr: np.ndarray[Any, Any], fmt: PixelFormat) -> np.ndarray[Any, Any]:
     """What pydicom leaves to us: native byte order; partial-range YCbCr of native data to RGB."""
     arr = native_order(arr)
     if arr.ndim == 3 and fmt.photometric.is_ybr_partial and fmt.is_native:
@@ -80,7 +81,7 @@ def stored_range(bits_stored: int, signed: bool) -> tuple[int, int]:
     return 0, (1 << bits_stored) - 1
 
 
-def stored_values(raw: np.ndarray, fmt: PixelFormat) -> np.ndarray:
+def stored_values(raw: np.ndarray[Any, Any], fmt: PixelFormat) -> np.ndarray[Any, Any]:
     """Stored values of a decoded frame, within Bits Stored.
 
     Native data: unused high bits masked and the sign extended (PS3.5 8.1.1: they
@@ -96,7 +97,9 @@ def stored_values(raw: np.ndarray, fmt: PixelFormat) -> np.ndarray:
     return clip_stored_bits(raw, fmt.bits_stored, fmt.pixel_representation)
 
 
-def clip_stored_bits(arr: np.ndarray, bits_stored: int, pixel_representation: int) -> np.ndarray:
+def clip_stored_bits(
+    arr: np.ndarray[Any, Any], bits_stored: int, pixel_representation: int
+) -> np.ndarray[Any, Any]:
     """Values clipped to the range of ``bits_stored`` bits, signed or not (a new array)."""
     bits = arr.dtype.itemsize * 8
     if bits_stored >= bits or bits_stored <= 0:
@@ -104,11 +107,13 @@ def clip_stored_bits(arr: np.ndarray, bits_stored: int, pixel_representation: in
     low, high = stored_range(bits_stored, pixel_representation == 1)
     if int(arr.min()) >= low and int(arr.max()) <= high:
         return arr
-    clipped: np.ndarray = np.clip(arr, low, high).astype(arr.dtype)
+    clipped: np.ndarray[Any, Any] = np.clip(arr, low, high).astype(arr.dtype)
     return clipped
 
 
-def mask_stored_bits(arr: np.ndarray, bits_stored: int, pixel_representation: int) -> np.ndarray:
+def mask_stored_bits(
+    arr: np.ndarray[Any, Any], bits_stored: int, pixel_representation: int
+) -> np.ndarray[Any, Any]:
     """Keep the low ``bits_stored`` bits and sign-extend them when signed.
 
     Bits above High Bit may hold overlay data or junk; they are not part of
@@ -121,15 +126,17 @@ def mask_stored_bits(arr: np.ndarray, bits_stored: int, pixel_representation: in
     mask = np.array((1 << bits_stored) - 1, dtype=unsigned.dtype)
     values = np.bitwise_and(unsigned, mask)
     if pixel_representation == 0:
-        masked: np.ndarray = values.astype(arr.dtype.str.replace("i", "u"), copy=False)
+        masked: np.ndarray[Any, Any] = values.astype(arr.dtype.str.replace("i", "u"), copy=False)
         return masked
     signed = values.view(values.dtype.str.replace("u", "i"))
     shift = bits - bits_stored
-    extended: np.ndarray = np.right_shift(np.left_shift(signed, shift), shift)
+    extended: np.ndarray[Any, Any] = np.right_shift(np.left_shift(signed, shift), shift)
     return extended
 
 
-def embedded_overlay_bits(raw: np.ndarray, positions: Sequence[int]) -> np.ndarray:
+def embedded_overlay_bits(
+    raw: np.ndarray[Any, Any], positions: Sequence[int]
+) -> np.ndarray[Any, Any]:
     """Overlay planes held in the unused high bits of raw stored values.
 
     Parameters

@@ -17,7 +17,7 @@ DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 class Rendered:
     """One rendered frame: RGBA pixels and what produced them."""
 
-    rgba: np.ndarray
+    rgba: np.ndarray[Any, Any]
     info: dict[str, Any]
 
 
@@ -26,16 +26,16 @@ class FrameCache:
     """Decoded frames by (file, frame), least recently used evicted past a budget."""
 
     budget: int = DEFAULT_CACHE_BYTES
-    _frames: OrderedDict[FrameRef, np.ndarray] = field(default_factory=OrderedDict)
+    _frames: OrderedDict[FrameRef, np.ndarray[Any, Any]] = field(default_factory=OrderedDict)
     _bytes: int = 0
 
-    def get(self, ref: FrameRef) -> np.ndarray | None:
+    def get(self, ref: FrameRef) -> np.ndarray[Any, Any] | None:
         arr = self._frames.get(ref)
         if arr is not None:
             self._frames.move_to_end(ref)
         return arr
 
-    def put(self, ref: FrameRef, arr: np.ndarray) -> None:
+    def put(self, ref: FrameRef, arr: np.ndarray[Any, Any]) -> None:
         if ref in self._frames:
             return
         self._frames[ref] = arr

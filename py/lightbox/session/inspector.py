@@ -58,14 +58,18 @@ class Inspector:
         hidden = identifying.identifying_paths(ds) if hide else frozenset()
         return header.header_json(ds, hidden)
 
-    def _values(self, ref: FrameRef, part: tuple[slice, slice] | None = None) -> np.ndarray:
+    def _values(
+        self, ref: FrameRef, part: tuple[slice, slice] | None = None
+    ) -> np.ndarray[Any, Any]:
         """Modality values of a frame, or of a part of it (rows, columns)."""
         opened = self.session.files[ref.file]
         stored = self.session.stored(ref)
         if part is not None:
             stored = stored[part]
         if stored.ndim == 3:
-            grey: np.ndarray = stored.astype(np.float64).mean(axis=2)  # colour: sample mean
+            grey: np.ndarray[Any, Any] = stored.astype(np.float64).mean(
+                axis=2
+            )  # colour: sample mean
             return grey
         return modality_values(stored, opened.parameters(ref.index).modality)
 

@@ -469,7 +469,7 @@ class Session:
             )
         return self._sources[file]
 
-    def stored(self, ref: FrameRef) -> np.ndarray:
+    def stored(self, ref: FrameRef) -> np.ndarray[Any, Any]:
         """Decoded stored values of one frame, from the cache when there.
 
         PALETTE COLOR frames are their palette indices (the palette is a display
@@ -722,7 +722,7 @@ class Session:
         if isinstance(plan, NotAVolume):
             return plan
 
-        def values(index: int) -> np.ndarray:
+        def values(index: int) -> np.ndarray[Any, Any]:
             result = modality_values(self.stored(refs[index]), params[index].modality)
             if dtype == "float32":
                 return result.astype(np.float32)

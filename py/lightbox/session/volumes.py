@@ -67,7 +67,7 @@ def volume_dtype(modalities: Sequence[luts.Modality]) -> str:
     return "int16"
 
 
-def fits_int16(values: np.ndarray) -> bool:
+def fits_int16(values: np.ndarray[Any, Any]) -> bool:
     """Whether integer modality values fit the int16 volume."""
     return bool(values.size == 0 or (values.min() >= -32768 and values.max() <= 32767))
 
@@ -81,7 +81,9 @@ def _number(value: Any, what: str) -> float | None:
     return number
 
 
-def _oblique_directions(normal: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+def _oblique_directions(
+    normal: Sequence[float],
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """Row and column directions of an oblique plane facing ``normal``: the patient's
     head at the top (its anterior when the normal is nearly head-foot)."""
     n = np.asarray(normal, dtype=np.float64)
@@ -138,14 +140,16 @@ def view_geometry(volume: Volume, view: dict[str, Any]) -> tuple[PlaneGeometry, 
     return geometry, shown
 
 
-def voxel_step(volume: Volume, normal: np.ndarray) -> float:
+def voxel_step(volume: Volume, normal: np.ndarray[Any, Any]) -> float:
     """mm along ``normal`` that moves one voxel along the volume axis it crosses most
     (scrolling a view moves by this: one slice of an axial view of an axial stack)."""
     per_mm = np.linalg.inv(volume.grid) @ normal
     return float(1.0 / np.max(np.abs(per_mm)))
 
 
-def view_values(volume: Volume, geometry: PlaneGeometry, shown: dict[str, Any]) -> np.ndarray:
+def view_values(
+    volume: Volume, geometry: PlaneGeometry, shown: dict[str, Any]
+) -> np.ndarray[Any, Any]:
     """The modality values (float32) of a view: its plane, or its slab projected."""
     return project(volume, geometry, shown["slab"], shown["projection"] or "mip")
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -119,7 +120,7 @@ class Volume:
         are the nominal grid's.
     """
 
-    data: np.ndarray
+    data: np.ndarray[Any, Any]
     origin: Vector
     axes: tuple[Vector, Vector, Vector]
     spacing: Vector
@@ -130,7 +131,7 @@ class Volume:
     slices: SliceMap | None = None
 
     @property
-    def slice_grid(self) -> np.ndarray:
+    def slice_grid(self) -> np.ndarray[Any, Any]:
         """The nominal z coordinate of each stored slice (0, 1, 2, ... when even)."""
         if self.slices is None:
             return np.arange(self.data.shape[0], dtype=np.float64)
@@ -144,26 +145,28 @@ class Volume:
         return float(nx - 1), float(ny - 1), last
 
     @property
-    def normal(self) -> np.ndarray:
+    def normal(self) -> np.ndarray[Any, Any]:
         """The normal of the slices (row cosines × column cosines), unit length."""
-        result: np.ndarray = np.cross(self.axes[0], self.axes[1])
+        result: np.ndarray[Any, Any] = np.cross(self.axes[0], self.axes[1])
         return result
 
     @property
-    def grid(self) -> np.ndarray:
+    def grid(self) -> np.ndarray[Any, Any]:
         """3×3 matrix whose columns are the steps (mm) along x, y and z in patient space."""
-        result: np.ndarray = np.asarray(self.axes, dtype=np.float64).T * np.asarray(self.spacing)
+        result: np.ndarray[Any, Any] = np.asarray(self.axes, dtype=np.float64).T * np.asarray(
+            self.spacing
+        )
         return result
 
-    def to_patient(self, index_xyz: np.ndarray) -> np.ndarray:
+    def to_patient(self, index_xyz: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Patient mm of voxel coordinates (..., 3) given as (x, y, z)."""
-        result: np.ndarray = np.asarray(self.origin) + np.asarray(index_xyz) @ self.grid.T
+        result: np.ndarray[Any, Any] = np.asarray(self.origin) + np.asarray(index_xyz) @ self.grid.T
         return result
 
-    def to_index(self, points: np.ndarray) -> np.ndarray:
+    def to_index(self, points: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Voxel coordinates (x, y, z) of patient points (..., 3), fractional."""
         inverse = np.linalg.inv(self.grid)
-        result: np.ndarray = (np.asarray(points) - np.asarray(self.origin)) @ inverse.T
+        result: np.ndarray[Any, Any] = (np.asarray(points) - np.asarray(self.origin)) @ inverse.T
         return result
 
 
@@ -249,14 +252,14 @@ def plan_volume(
 class _Frames:
     """Decoded source frames, each checked against the plan; their lowest value kept."""
 
-    def __init__(self, plan: VolumePlan, frames: Callable[[int], np.ndarray]) -> None:
+    def __init__(self, plan: VolumePlan, frames: Callable[[int], np.ndarray[Any, Any]]) -> None:
         self.plan, self.frames = plan, frames
         self.lowest = np.inf
 
-    def get(self, index: int) -> np.ndarray:
+    def get(self, index: int) -> np.ndarray[Any, Any]:
         return self._checked(index, np.asarray(self.frames(self.plan.order[index])))
 
-    def _checked(self, index: int, frame: np.ndarray) -> np.ndarray:
+    def _checked(self, index: int, frame: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         name = self.plan.labels[index] if self.plan.labels else f"image {index + 1}"
         if frame.shape != self.plan.shape[1:]:
             raise VolumeError(
@@ -281,7 +284,7 @@ class _Frames:
         return frame
 
 
-def build_volume(plan: VolumePlan, frames: Callable[[int], np.ndarray]) -> Volume:
+def build_volume(plan: VolumePlan, frames: Callable[[int], np.ndarray[Any, Any]]) -> Volume:
     """Fill the planned volume, decoding one frame at a time.
 
     Parameters

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -51,18 +52,18 @@ def _check(thickness_mm: float, mode: str) -> None:
         raise ValueError(f"slab thickness must be 0 mm or more, not {thickness_mm!r}")
 
 
-def _finish(image: np.ndarray, volume: Volume) -> np.ndarray:
+def _finish(image: np.ndarray[Any, Any], volume: Volume) -> np.ndarray[Any, Any]:
     image[np.isnan(image)] = volume.background
     return image
 
 
 def _along_planes(
     volume: Volume, geometry: PlaneGeometry, thickness_mm: float, mode: str, step_mm: float
-) -> np.ndarray:
+) -> np.ndarray[Any, Any]:
     """The general slab: trilinear samples on planes ``step_mm`` apart, reduced as they come."""
     (x, y, z), per_mm = plane_coordinates(volume, geometry)
     reach = math.floor(thickness_mm / 2 / step_mm + 1e-6)
-    result: np.ndarray | None = None
+    result: np.ndarray[Any, Any] | None = None
     counted = np.zeros(x.shape, dtype=np.float32)
     for j in range(-reach, reach + 1):
         dx, dy, dz = per_mm * (j * step_mm)
@@ -105,7 +106,9 @@ def _volume_axis(volume: Volume, geometry: PlaneGeometry) -> int | None:
     return axis if flat else None
 
 
-def _reduce(result: np.ndarray | None, values: np.ndarray, mode: str) -> np.ndarray:
+def _reduce(
+    result: np.ndarray[Any, Any] | None, values: np.ndarray[Any, Any], mode: str
+) -> np.ndarray[Any, Any]:
     """Fold one sample plane into the running maximum, minimum or sum (float32)."""
     if result is None:
         return values.astype(np.float32)
@@ -118,9 +121,9 @@ def _reduce(result: np.ndarray | None, values: np.ndarray, mode: str) -> np.ndar
     return result
 
 
-def _voxel_slice(data: np.ndarray, dimension: int, index: int) -> np.ndarray:
+def _voxel_slice(data: np.ndarray[Any, Any], dimension: int, index: int) -> np.ndarray[Any, Any]:
     """A view of ``data`` at ``index`` along ``dimension`` (no copy)."""
-    view: np.ndarray = data[(slice(None),) * dimension + (index,)]
+    view: np.ndarray[Any, Any] = data[(slice(None),) * dimension + (index,)]
     return view
 
 
@@ -131,14 +134,14 @@ def _along_axis(
     mode: str,
     axis: int,
     step_mm: float,
-) -> np.ndarray:
+) -> np.ndarray[Any, Any]:
     """The slab along voxel axis ``axis``: the same sample planes as :func:`_along_planes`,
     each a blend of two voxel slices, reduced whole; then interpolated in the plane."""
     (x, y, z), per_mm = plane_coordinates(volume, geometry)
     middle, per_step = float((x, y, z)[axis].flat[0]), step_mm * float(per_mm[axis])
     reach = math.floor(thickness_mm / 2 / step_mm + 1e-6)
     size = volume.data.shape[2 - axis]
-    result: np.ndarray | None = None
+    result: np.ndarray[Any, Any] | None = None
     count = 0
     for j in range(-reach, reach + 1):
         at = middle + j * per_step
@@ -179,7 +182,7 @@ def project(
     thickness_mm: float,
     mode: str = "mip",
     step_mm: float | None = None,
-) -> np.ndarray:
+) -> np.ndarray[Any, Any]:
     """The slab of ``thickness_mm`` (total) centred on a plane, projected by ``mode``.
 
     Parameters
@@ -215,7 +218,7 @@ def slab(
     mode: str = "mip",
     size_px: int | tuple[int, int] = 512,
     pixel_mm: float | tuple[float, float] | None = None,
-) -> np.ndarray:
+) -> np.ndarray[Any, Any]:
     """Project the slab centred at ``center_mm`` facing ``normal`` (see :func:`project`).
 
     ``size_px`` and ``pixel_mm`` frame the image as in
@@ -260,7 +263,7 @@ def full_mip(
     return Reslice(project(volume, geometry, thickness, mode, pixel), geometry)
 
 
-def _turned(geometry: PlaneGeometry, pivot: np.ndarray, angle: float) -> PlaneGeometry:
+def _turned(geometry: PlaneGeometry, pivot: np.ndarray[Any, Any], angle: float) -> PlaneGeometry:
     """``geometry`` rotated by ``angle`` (radians) about the vertical axis through ``pivot``."""
     cos, sin = math.cos(angle), math.sin(angle)
     turn = np.array([[cos, -sin, 0.0], [sin, cos, 0.0], [0.0, 0.0, 1.0]])

@@ -6,6 +6,8 @@ maps onto :func:`render_plane`; the caller builds the volume and windows the res
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from lightbox.volume.build import Volume
@@ -55,7 +57,7 @@ def render_plane(
     position_mm: float | None = None,
     slab_mm: float = 0.0,
     projection: str = "mip",
-) -> np.ndarray:
+) -> np.ndarray[Any, Any]:
     """The image of :func:`render_view`: float32 (rows, columns) modality values, 2-D.
 
     Raises

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,16 +30,16 @@ STANDARD_PLANES: dict[str, tuple[Vector, Vector]] = {
 }
 
 
-def _unit(vector: Sequence[float], what: str) -> np.ndarray:
+def _unit(vector: Sequence[float], what: str) -> np.ndarray[Any, Any]:
     array = np.asarray(vector, dtype=np.float64)
     length = float(np.linalg.norm(array))
     if array.shape != (3,) or not math.isfinite(length) or length < 1e-9:
         raise ValueError(f"{what} must be a non-zero 3-vector, not {vector!r}")
-    result: np.ndarray = array / length
+    result: np.ndarray[Any, Any] = array / length
     return result
 
 
-def _vector(array: np.ndarray) -> Vector:
+def _vector(array: np.ndarray[Any, Any]) -> Vector:
     return float(array[0]), float(array[1]), float(array[2])
 
 
@@ -66,9 +67,9 @@ class PlaneGeometry:
     columns: int
 
     @property
-    def normal(self) -> np.ndarray:
+    def normal(self) -> np.ndarray[Any, Any]:
         """Unit normal, ``row_direction × column_direction`` (away from the viewer)."""
-        result: np.ndarray = np.cross(self.row_direction, self.column_direction)
+        result: np.ndarray[Any, Any] = np.cross(self.row_direction, self.column_direction)
         return result
 
     @property
@@ -81,11 +82,13 @@ class PlaneGeometry:
         """Orientation labels of the four edges ("right", "left", "bottom", "top")."""
         return edge_labels(self.row_direction, self.column_direction)
 
-    def to_patient(self, row: np.ndarray | float, column: np.ndarray | float) -> np.ndarray:
+    def to_patient(
+        self, row: np.ndarray[Any, Any] | float, column: np.ndarray[Any, Any] | float
+    ) -> np.ndarray[Any, Any]:
         """Patient mm (..., 3) of pixel coordinates (fractional allowed)."""
         r = np.asarray(row, dtype=np.float64)[..., None]
         c = np.asarray(column, dtype=np.float64)[..., None]
-        result: np.ndarray = (
+        result: np.ndarray[Any, Any] = (
             np.asarray(self.origin)
             + c * self.column_spacing * np.asarray(self.row_direction)
             + r * self.row_spacing * np.asarray(self.column_direction)
@@ -110,7 +113,7 @@ class PlaneGeometry:
 class Reslice:
     """A reformatted image (float32 modality values) and where it lies."""
 
-    image: np.ndarray
+    image: np.ndarray[Any, Any]
     geometry: PlaneGeometry
 
     @property
@@ -171,7 +174,7 @@ def plane_geometry(
 
 def plane_coordinates(
     volume: Volume, geometry: PlaneGeometry
-) -> tuple[list[np.ndarray], np.ndarray]:
+) -> tuple[list[np.ndarray[Any, Any]], np.ndarray[Any, Any]]:
     """Voxel coordinates (x, y, z arrays of the plane's shape) of every pixel, and the
     voxel step (x, y, z) per mm along the plane's normal."""
     inverse = np.linalg.inv(volume.grid)
@@ -184,7 +187,9 @@ def plane_coordinates(
     return coordinates, inverse @ geometry.normal
 
 
-def sample(volume: Volume, geometry: PlaneGeometry, fill: float | None = None) -> np.ndarray:
+def sample(
+    volume: Volume, geometry: PlaneGeometry, fill: float | None = None
+) -> np.ndarray[Any, Any]:
     """The volume sampled on a plane (trilinear), float32 (rows, columns).
 
     ``fill`` is the value outside the volume (default ``volume.background``).
@@ -202,7 +207,7 @@ def plane(
     up: Sequence[float],
     size_px: int | tuple[int, int],
     pixel_mm: float | tuple[float, float],
-) -> np.ndarray:
+) -> np.ndarray[Any, Any]:
     """Sample any plane (axial, coronal, sagittal, oblique) of the volume, trilinear.
 
     See :func:`plane_geometry` for the parameters; :func:`sample` with that geometry
@@ -211,7 +216,7 @@ def plane(
     return sample(volume, plane_geometry(center_mm, normal, up, size_px, pixel_mm))
 
 
-def corners(volume: Volume) -> np.ndarray:
+def corners(volume: Volume) -> np.ndarray[Any, Any]:
     """Patient mm (8, 3) of the corners of the volume's box (half a voxel past the centres)."""
     lx, ly, lz = volume.extent
     box = np.array(
@@ -220,9 +225,9 @@ def corners(volume: Volume) -> np.ndarray:
     return volume.to_patient(box)
 
 
-def centre(volume: Volume) -> np.ndarray:
+def centre(volume: Volume) -> np.ndarray[Any, Any]:
     """Patient mm of the centre of the volume's box."""
-    result: np.ndarray = corners(volume).mean(axis=0)
+    result: np.ndarray[Any, Any] = corners(volume).mean(axis=0)
     return result
 
 

@@ -15,6 +15,7 @@ it, takes the map's ``background`` (the gap shows; nothing is interpolated acros
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -34,8 +35,8 @@ class SliceMap:
         The value of points inside a gap.
     """
 
-    grid: np.ndarray
-    gap: np.ndarray
+    grid: np.ndarray[Any, Any]
+    gap: np.ndarray[Any, Any]
     background: float
 
     @property
@@ -43,7 +44,7 @@ class SliceMap:
         """The nominal z coordinate of the last slice."""
         return float(self.grid[-1])
 
-    def index(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def index(self, z: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
         """Fractional slice indices of nominal z coordinates, and which lie in a gap.
 
         Between two slices the index runs linearly from one to the other (their true
@@ -64,11 +65,13 @@ class SliceMap:
         near_high = in_gap & (high - z <= 0.5)
         np.copyto(result, k.astype(np.float64), where=near_low)
         np.copyto(result, (k + 1).astype(np.float64), where=near_high)
-        hole: np.ndarray = in_gap & ~near_low & ~near_high
+        hole: np.ndarray[Any, Any] = in_gap & ~near_low & ~near_high
         return result, hole
 
 
-def _axis(coordinate: np.ndarray, size: int, clamp: bool) -> tuple[np.ndarray, np.ndarray, int]:
+def _axis(
+    coordinate: np.ndarray[Any, Any], size: int, clamp: bool
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], int]:
     """Lower voxel index, fraction towards the next one, and the step to it (0 if size 1).
 
     The lower index stops one short of the last centre, so that the next one exists:
@@ -81,14 +84,19 @@ def _axis(coordinate: np.ndarray, size: int, clamp: bool) -> tuple[np.ndarray, n
     return lower, clamped.astype(np.float32), int(size > 1)
 
 
-def _span(coordinate: np.ndarray) -> tuple[float, float]:
+def _span(coordinate: np.ndarray[Any, Any]) -> tuple[float, float]:
     return float(coordinate.min()), float(coordinate.max())
 
 
-def inside(shape: tuple[int, ...], x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+def inside(
+    shape: tuple[int, ...],
+    x: np.ndarray[Any, Any],
+    y: np.ndarray[Any, Any],
+    z: np.ndarray[Any, Any],
+) -> np.ndarray[Any, Any]:
     """Whether each point lies in the volume's box (half a voxel past the outer centres)."""
     nz, ny, nx = shape
-    result: np.ndarray = (
+    result: np.ndarray[Any, Any] = (
         (x >= -0.5)
         & (x <= nx - 0.5)
         & (y >= -0.5)
@@ -100,13 +108,13 @@ def inside(shape: tuple[int, ...], x: np.ndarray, y: np.ndarray, z: np.ndarray) 
 
 
 def trilinear(
-    data: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    z: np.ndarray,
+    data: np.ndarray[Any, Any],
+    x: np.ndarray[Any, Any],
+    y: np.ndarray[Any, Any],
+    z: np.ndarray[Any, Any],
     fill: float,
     slices: SliceMap | None = None,
-) -> np.ndarray:
+) -> np.ndarray[Any, Any]:
     """Sample ``data[z, y, x]`` at fractional coordinates with trilinear interpolation.
 
     Parameters
@@ -145,11 +153,13 @@ def trilinear(
     sy *= nx
     sz *= nx * ny
 
-    def at(offset: int) -> np.ndarray:
-        values: np.ndarray = np.take(flat, base + offset if offset else base)
+    def at(offset: int) -> np.ndarray[Any, Any]:
+        values: np.ndarray[Any, Any] = np.take(flat, base + offset if offset else base)
         return values.astype(np.float32, copy=False)
 
-    def lerp(low: np.ndarray, high: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    def lerp(
+        low: np.ndarray[Any, Any], high: np.ndarray[Any, Any], weight: np.ndarray[Any, Any]
+    ) -> np.ndarray[Any, Any]:
         high -= low
         high *= weight
         high += low
@@ -157,7 +167,7 @@ def trilinear(
 
     near = lerp(lerp(at(0), at(sx), fx), lerp(at(sy), at(sy + sx), fx), fy)
     far = lerp(lerp(at(sz), at(sz + sx), fx), lerp(at(sz + sy), at(sz + sy + sx), fx), fy)
-    result: np.ndarray = lerp(near, far, fz)
+    result: np.ndarray[Any, Any] = lerp(near, far, fz)
     if beyond:  # only then can a point lie outside the box
         result[~inside(data.shape, x, y, z)] = fill
     if hole is not None and np.any(hole):

@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -93,11 +94,11 @@ class Spacing:
     uneven: tuple[float, float] | None
 
 
-def _vector(values: Sequence[float] | np.ndarray) -> Vector:
+def _vector(values: Sequence[float] | np.ndarray[Any, Any]) -> Vector:
     return float(values[0]), float(values[1]), float(values[2])
 
 
-def plane_name(normal: Sequence[float] | np.ndarray) -> str:
+def plane_name(normal: Sequence[float] | np.ndarray[Any, Any]) -> str:
     """ "axial", "coronal" or "sagittal": the patient axis the normal is closest to."""
     return _PLANE_NAMES[int(np.argmax(np.abs(np.asarray(normal, dtype=np.float64))))]
 
@@ -156,7 +157,7 @@ def _orientation_reason(geometries: Sequence[SliceGeometry]) -> str | None:
                 f"the (0020,0037) Image Orientation (Patient) of {name} is not two "
                 "perpendicular unit vectors"
             )
-    groups: list[np.ndarray] = []
+    groups: list[np.ndarray[Any, Any]] = []
     names: list[str] = []
     for row in cosines:
         match = next((g for g in groups if np.max(np.abs(g - row)) <= ORIENTATION_TOLERANCE), None)
@@ -181,7 +182,7 @@ def _pixel_spacing_reason(geometries: Sequence[SliceGeometry]) -> str | None:
 
 
 def _duplicate_reason(
-    geometries: Sequence[SliceGeometry], order: np.ndarray, along: np.ndarray
+    geometries: Sequence[SliceGeometry], order: np.ndarray[Any, Any], along: np.ndarray[Any, Any]
 ) -> str | None:
     """Say which positions hold more than one frame, and what tells those frames apart."""
     same = np.diff(along[order]) < SAME_POSITION_MM
@@ -282,10 +283,10 @@ def find_stack(geometries: Sequence[SliceGeometry]) -> Stack | NotAVolume:
     )
 
 
-def gap_steps(positions: Sequence[float] | np.ndarray) -> np.ndarray:
+def gap_steps(positions: Sequence[float] | np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """For each step between sorted positions: is it a gap (> GAP_FACTOR median steps)?"""
     steps = np.diff(np.asarray(positions, dtype=np.float64))
-    result: np.ndarray = steps > GAP_FACTOR * float(np.median(steps))
+    result: np.ndarray[Any, Any] = steps > GAP_FACTOR * float(np.median(steps))
     return result
 
 
