@@ -19,8 +19,9 @@ from tests.support.viewer import Viewer, Watch, engine_stopped, new_viewer, orig
 
 #: Appended to the worker's module in one test only (never shipped): Python in the worker
 #: ends its process (os._exit) while it serves catalog().
+# stats: a method only a script calls (the page asks catalog() after every open).
 PYTHON_EXIT = """
-methods.catalog = async () => {
+methods.stats = async () => {
   const { pyodide } = await booting;
   pyodide.runPython("import os; os._exit(3)");
   return [null, []];
@@ -65,7 +66,7 @@ def test_engine_that_ends_after_ready_offers_reload(
     assert "open them again after the reload" in text, text
     assert viewer.watch.closed  # it really ended
     # What the page asks of it from now on fails at once, with the same words.
-    error = viewer.page.evaluate("() => window.lightbox.catalog().then(() => 'ok', e => e.message)")
+    error = viewer.page.evaluate("() => window.lightbox.stats().then(() => 'ok', e => e.message)")
     assert "stopped" in error, error
     viewer.shot("engine-stopped-after-ready")
     viewer.page.click("#reload-button")
@@ -83,7 +84,7 @@ def test_python_that_exits_inside_the_engine_offers_reload(
     context, viewer = _viewer_with_python_exit(browser, base_url, ended)
     viewer.ready()
     viewer.choose([test_files / "CT_small.dcm"])
-    error = viewer.page.evaluate("() => window.lightbox.catalog().then(() => 'ok', e => e.message)")
+    error = viewer.page.evaluate("() => window.lightbox.stats().then(() => 'ok', e => e.message)")
     assert error == "Program terminated with exit(3)", error
     text = _crash_notice(viewer)
     assert text.startswith(
