@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import numpy as np
 import pytest
-from pydicom.dataset import Dataset
 
 from lightbox.session.session import Session
+from tests.support import discs
 from tests.support.expect import expected_frame
 from tests.support.viewer import Viewer
 from tools import synth
@@ -118,15 +117,12 @@ def test_monochrome1_is_inverted(viewer: Viewer, tmp_path: Path) -> None:
 
 
 def write_shuffled_series(folder: Path, count: int = 12) -> list[Path]:
-    series = synth.ct_series(count, 64, 64, name="shuffled")
-    order = list(range(count))
-    random.Random(7).shuffle(order)
+    """The shuffled series of :mod:`tests.support.discs` (Instance Numbers disagree with the
+    geometry on purpose), written as files."""
     paths = []
-    for position, index in enumerate(order):
-        ds: Dataset = series[index]
-        ds.InstanceNumber = count - index  # disagrees with geometry on purpose
-        path = folder / f"file{position:02d}"
-        path.write_bytes(synth.to_bytes(ds))
+    for name, data in discs.shuffled_series(count):
+        path = folder / Path(name).name
+        path.write_bytes(data)
         paths.append(path)
     return paths
 
