@@ -6,8 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from lightbox.core.geometry import normal as plane_normal
 from lightbox.core.records import FrameRef
 from lightbox.deid import identifying
+from lightbox.display.frames import geometry_json
 from lightbox.display.modality import modality_values
 from lightbox.inspect import describe, measure
 from lightbox.inspect import tags as header
@@ -30,22 +32,36 @@ class Inspector:
         return self.session.description(ref)
 
     def geometry(self, series: int) -> dict[str, Any]:
-        """Frame of reference and each frame's position along the slice normal (mm)."""
+        """A series' geometry, fixed per file and fetched once: its frame of reference, each
+        frame's position along the slice normal (mm; for synchronised scrolling) and each
+        frame's own geometry (``frames``: position, orientation, pixel spacing, thickness)."""
         frames = self.session.series[series].frames
         first = self.session.files[frames[0].file].header.dataset
+        per_frame = [
+            geometry_json(self.session.files[ref.file].parameters(ref.index).geometry)
+            for ref in frames
+        ]
         positions: list[float | None] = []
         if self.session.series[series].mixed_orientation:  # no one normal: nothing to sync by
-            return {"frameOfReference": None, "positions": [None] * len(frames)}
+            return {
+                "frameOfReference": None,
+                "positions": [None] * len(frames),
+                "frames": per_frame,
+            }
         for ref in frames:
             view = self.session.description(ref)
             cosines, position = view["orientationCosines"], view["position"]
             if cosines and position:
-                normal = np.cross(np.asarray(cosines[:3]), np.asarray(cosines[3:]))
+                normal = plane_normal(cosines)
                 positions.append(float(np.dot(normal, np.asarray(position))))
             else:
                 positions.append(None)
         reference = first.get("FrameOfReferenceUID")
-        return {"frameOfReference": str(reference) if reference else None, "positions": positions}
+        return {
+            "frameOfReference": str(reference) if reference else None,
+            "positions": positions,
+            "frames": per_frame,
+        }
 
     def header(self, series: int, frame: int, hide: bool = False) -> dict[str, Any]:
         """Every element of the frame's file, for the tag browser.

@@ -561,7 +561,6 @@ class Session:
         }
         info.update(
             modality=luts.modality_json(params.modality),
-            geometry=frames.geometry_json(params.geometry),
             overlays=[planes.plane_json(p, ref.index) for p in opened.overlay_planes],
             overlaysShown=overlays and bool(opened.overlay_planes),
             warning=f"{opened.name}: {short.message}" if short else None,

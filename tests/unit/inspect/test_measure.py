@@ -332,7 +332,9 @@ def test_geometry_without_positions(make_image):
             ("b", make_image(instance=2, series_uid=uid)),
         ]
     )
-    assert Inspector(session).geometry(0) == {"frameOfReference": None, "positions": [None, None]}
+    got = Inspector(session).geometry(0)
+    assert (got["frameOfReference"], got["positions"]) == (None, [None, None])
+    assert [f["position"] for f in got["frames"]] == [None, None]
 
 
 def test_describe_through_the_inspector(ct):

@@ -16,6 +16,7 @@ from lightbox.core.records import FrameRef
 from lightbox.display.overlays import OVERLAY_RGBA
 from lightbox.pixels import decode
 from lightbox.session.cache import FrameCache
+from lightbox.session.inspector import Inspector
 from lightbox.session.session import Session
 from tests.support.hand import (
     COLOURS,
@@ -455,7 +456,7 @@ def test_enhanced_frames_use_their_own_rescale_window_and_geometry(make_enhanced
         }
         assert (info["windowCenter"], info["windowWidth"]) == (center, width)
         assert [w["explanation"] for w in info["windows"]] == [e for _, _, e in WINDOWS[index]]
-        assert info["geometry"] == {
+        assert Inspector(session).geometry(0)["frames"][index] == {
             "position": [0.0, 0.0, 3.0 * index],
             "orientation": [1.0, 0.0, 0.0, 0.0, 1.0, 0.0],
             "pixelSpacing": [0.5, 0.75],
@@ -745,7 +746,7 @@ def test_real_segmentation_renders_with_its_functional_group_geometry(pydicom_fi
     session = Session()
     session.open([("liver.dcm", path.read_bytes())])
     rendered = session.render(0, 0)
-    geometry = rendered.info["geometry"]
+    geometry = Inspector(session).geometry(0)["frames"][0]
     assert geometry["position"] == pytest.approx([-235.2, -226.8, -128.69])
     assert geometry["pixelSpacing"] == pytest.approx([0.810547, 0.810547])
     mask = pydicom.dcmread(path).pixel_array

@@ -45,7 +45,7 @@
  * @typedef {{tag: string, keyword: string, name: string, vr: string, value: string,
  *            creator?: string, items?: TagNode[][], hidden?: boolean}} TagNode
  * @typedef {{meta: TagNode[], dataset: TagNode[], hidden: boolean}} Header
- * @typedef {{frameOfReference: string|null, positions: (number|null)[]}} Geometry
+ * @typedef {{frameOfReference: string|null, positions: (number|null)[], frames: any[]}} Geometry
  *
  * The methods, each with its arguments and result: the one list the page calls
  * (Client.call), the worker serves (its dispatch table) and tests/js/contract.test.js
