@@ -580,16 +580,7 @@ class Session:
             )
             if opened.supplemental and opened.palette is not None:
                 rgba = supplemental_to_rgba(arr, rgba, opened.palette)
-            if isinstance(chosen, luts.Lut):
-                info.update(windowCenter=None, windowWidth=None, windowFunction=None, voiKind="lut")
-            else:
-                info.update(
-                    windowCenter=chosen.center,
-                    windowWidth=chosen.width,
-                    windowFunction=chosen.function.value,
-                    voiKind="window",
-                )
-            info.update(windowSource=source, voiIndex=index)
+            info.update(_voi_info(chosen), windowSource=source, voiIndex=index)
         if burn:
             raw = self.cache.get(ref) if opened.embedded_bits else None
             if raw is None and opened.embedded_bits:
@@ -806,20 +797,25 @@ class Session:
             "windowSource": source,
             "voiIndex": index,
         }
-        if isinstance(chosen, luts.Lut):
-            info.update(windowCenter=None, windowWidth=None, windowFunction=None, voiKind="lut")
-        else:
-            info.update(
-                windowCenter=chosen.center,
-                windowWidth=chosen.width,
-                windowFunction=chosen.function.value,
-                voiKind="window",
-            )
+        info.update(_voi_info(chosen))
         return Rendered(np.ascontiguousarray(rgba), info)
 
     def volume_info(self, series: int) -> dict[str, Any]:
         """The series' ``volume`` record (dims, spacing, warnings; ``not-a-volume``)."""
         return volumes.volume_json(self.volume(series))
+
+
+def _voi_info(chosen: luts.Voi) -> dict[str, Any]:
+    """What a render's info says of its VOI step: a window's center, width and function, or
+    that a VOI LUT was used."""
+    if isinstance(chosen, luts.Lut):
+        return {"windowCenter": None, "windowWidth": None, "windowFunction": None, "voiKind": "lut"}
+    return {
+        "windowCenter": chosen.center,
+        "windowWidth": chosen.width,
+        "windowFunction": chosen.function.value,
+        "voiKind": "window",
+    }
 
 
 def _document_json(index: int, document: documents.Document) -> dict[str, Any]:
