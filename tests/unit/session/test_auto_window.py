@@ -7,7 +7,13 @@ expectation is the window of the same files opened at once.
 
 from __future__ import annotations
 
+import io
+
+import pytest
+from pydicom import dcmread
+
 from lightbox.session.session import Session
+from tests.support import reference
 from tools.synth import ct_series, to_bytes
 
 
@@ -29,3 +35,9 @@ def test_the_automatic_window_is_the_whole_series_one_after_batches() -> None:
     first = _window(batches)  # shown while the rest is still being read
     batches.open(files[3:])
     assert _window(batches) == _window(at_once) != first
+    # And that window is the middle slice's range, worked from the reference's modality
+    # values (PS3.3 C.11.2.1.2.1: lo maps to 0, hi to 255): c = (lo + hi) / 2 + 0.5,
+    # w = hi - lo + 1. The middle of 9 slices in z order is slice 4.
+    values = reference.modality_values(dcmread(io.BytesIO(files[4][1])), 0)
+    lo, hi = float(values.min()), float(values.max())
+    assert _window(batches) == pytest.approx(((lo + hi) / 2 + 0.5, hi - lo + 1))
