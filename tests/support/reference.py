@@ -172,6 +172,14 @@ def _modality(ds: Dataset, frame: int, stored: np.ndarray) -> np.ndarray:
     seq = src.get("ModalityLUTSequence")
     if seq:  # C.11.1: the Modality LUT Sequence, exclusive of the rescale
         first, table, _ = _lut(ds, seq[0], ds.get("PixelRepresentation", 0) == 1)
+        declared = int(_descriptor(seq[0], "LUTDescriptor", False)[2])
+        needed = int(table.max()).bit_length() if table.size else 0
+        if needed > declared:
+            # C.11.1.1.1: the descriptor's bits are the output's range; entries written more
+            # finely (needing more bits) are read on that range: e * (2^d - 1) / (2^n - 1).
+            table = np.floor(
+                table.astype(np.float64) * ((1 << declared) - 1) / ((1 << needed) - 1) + 0.5
+            )
         return _lookup(stored, first, table).astype(np.float64)
     # C.11.1 (Rescale Intercept): output units = m * SV + b
     slope, intercept = _number(src, "RescaleSlope", 1.0), _number(src, "RescaleIntercept", 0.0)

@@ -100,9 +100,15 @@ def _read_lut(item: Dataset, signed: bool, little: bool) -> Lut | None:
     data = luts.lut_entries(item["LUTData"].value, count, bits, little)
     if data is None:
         return None
-    # PS3.3 C.11.1.1.1: the third value is the entries' bit depth; when the data need more
-    # bits than it declares, the data's own depth is the one that holds.
-    bits = max(bits, int(data.max()).bit_length()) if data.size else bits
+    # PS3.3 C.11.1.1.1: the third value is the entries' bit depth, the range of the LUT's
+    # output. Entries that need more bits were written at a finer precision (an XA file
+    # declares 8 bits and holds 80..4022, with a window of 127/255 for its output): they are
+    # brought to the declared depth, value * (2**declared - 1) / (2**needed - 1), rounded.
+    needed = int(data.max()).bit_length() if data.size else 0
+    if needed > bits:
+        scaled = np.floor(data.astype(np.float64) * ((1 << bits) - 1) / ((1 << needed) - 1) + 0.5)
+        data = scaled.astype(np.uint16)
+        data.setflags(write=False)
     explanation = str(item.get("LUTExplanation", "") or "")
     kind = str(item.get("ModalityLUTType", "") or "")
     return Lut(first, bits, data, explanation, kind)

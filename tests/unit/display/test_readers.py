@@ -232,14 +232,16 @@ def test_8_bit_entries_packed_in_big_endian_ow_are_unswapped():
     assert lut.data.tolist() == [1, 2, 3, 4]
 
 
-def test_a_lut_whose_entries_need_more_bits_than_declared_keeps_them():
+def test_a_lut_whose_entries_need_more_bits_than_declared_is_read_on_its_declared_range():
     """A real XA file (../shared/corpus/xa_rf/go-dicom) declares an 8-bit Modality LUT whose
-    entries run from 80 to 4022: masking them to 8 bits turned the image into noise."""
+    entries run from 80 to 4022, and a window of 127/255 for its 8-bit output: masked to 8
+    bits the image was noise; taken as 12-bit values under that window, all white. Read on
+    the declared range: e * 255 / 4095, rounded (worked by hand)."""
     ds = lut_dataset("ModalityLUTSequence", [lut_item([4, 0, 8], [80, 282, 1000, 4022])])
     lut = readers.read_modality(ds)
     assert isinstance(lut, luts.Lut)
-    assert lut.data.tolist() == [80, 282, 1000, 4022]
-    assert lut.bits == 12  # the bits the data need (4022 < 4096)
+    assert lut.data.tolist() == [5, 18, 62, 250]  # 4.98, 17.56, 62.27, 250.45
+    assert lut.bits == 8
 
 
 @pytest.mark.parametrize(
