@@ -43,18 +43,7 @@ def _set_view(viewer: Viewer, view: dict | None) -> dict:
 
 
 def _agrees(viewer: Viewer, datasets: list, state: dict, offsets=(0.0,), reduce=None) -> None:
-    reslice = state["reslice"]
-    got = viewer.frame()
-    assert got.shape == (reslice["rows"], reslice["columns"], 4)
-    points = known.reslice_points(reslice)
-    normal = np.cross(reslice["rowDirection"], reslice["columnDirection"])
-    planes = [known.reference(datasets, points + d * normal) for d in offsets]
-    values = planes[0][0] if reduce is None else reduce([v for v, _ in planes], axis=0)
-    inside = np.logical_and.reduce([i for _, i in planes])
-    assert inside.sum() > 500
-    expected = known.windowed(values[inside], *WINDOW)
-    difference = np.abs(got[..., 0].astype(np.int16)[inside] - expected)
-    assert difference.max() <= 1, difference.max()
+    known.check_view(viewer.frame(), datasets, state["reslice"], WINDOW, offsets, reduce)
 
 
 @pytest.mark.parametrize(

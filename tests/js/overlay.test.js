@@ -84,3 +84,14 @@ test("round keeps one decimal below 100; dicomDate writes YYYY-MM-DD", () => {
   assert.equal(dicomDate("2024"), "2024");
   assert.equal(dicomDate(undefined), "");
 });
+
+test("a reformatted view says its plane, position and slab, not an image number", () => {
+  const plane = { plane: "coronal", normal: [0, 1, 0], position: -7.25, slab: 0, projection: null };
+  const { text } = overlayText(frame(VIEW, { volumeView: plane }), OPTIONS);
+  assert.equal(text.bl, "Coronal  -7.3 mm");
+  const slab = { ...plane, plane: "oblique", position: 3, slab: 30, projection: "mip" };
+  assert.equal(
+    overlayText(frame(VIEW, { volumeView: slab }), OPTIONS).text.bl,
+    "Oblique  3.0 mm\nMIP slab 30 mm",
+  );
+});

@@ -16,7 +16,9 @@ function recorder() {
         (_, name) =>
         (/** @type {unknown[]} */ ...args) => {
           calls.push(`${String(name)}(${args.map((a) => JSON.stringify(a)).join(", ")})`);
-          return name === "navigate" || name === "nextViewport" ? true : undefined;
+          return ["navigate", "nextViewport", "turnPlane"].includes(String(name))
+            ? true
+            : undefined;
         },
     },
   );
@@ -38,7 +40,7 @@ function press(key) {
 test("the help lists the rows it always listed, in order", () => {
   const { actions } = recorder();
   const labels = shortcuts(actions).map((row) => row.keys);
-  assert.equal(labels.length, 23);
+  assert.equal(labels.length, 25);
   assert.deepEqual(labels.slice(0, 4), [
     "↑ ↓ ← →, wheel",
     "Page Up / Page Down",
@@ -79,6 +81,9 @@ test("keys do what their row says", () => {
     ["K", ["snapshot(false)"]],
     ["Backspace", ["deleteLast()"]],
     ["Tab", ["nextViewport()"]],
+    ["m", ["toggleMpr()"]],
+    ["]", ['turnPlane("in-plane", 5)']],
+    ["{", ['turnPlane("tilt", -5)']],
     ["?", ["toggleHelp()"]],
   ];
   for (const [key, expected] of cases) assert.deepEqual(press(String(key)), expected, String(key));

@@ -141,3 +141,26 @@ def windowed(values: np.ndarray, center: float, width: float) -> np.ndarray:
     lut = np.vectorize(lambda v: half_up(reference_voi(float(v), center, width, LINEAR)))
     result: np.ndarray = lut(values).astype(np.int16)
     return result
+
+
+def check_view(
+    got: np.ndarray,
+    datasets: Sequence[Dataset],
+    reslice: dict[str, Any],
+    window: tuple[float, float],
+    offsets: Sequence[float] = (0.0,),
+    reduce: Any = None,
+) -> None:
+    """Assert that a rendered view (rows, columns, 4) is the reference sampled where its
+    ``reslice`` says (planes ``offsets`` mm along the normal reduced by ``reduce`` for a
+    slab), through the LINEAR ``window``, within one grey level, inside the stack."""
+    assert got.shape == (reslice["rows"], reslice["columns"], 4)
+    points = reslice_points(reslice)
+    normal = np.cross(reslice["rowDirection"], reslice["columnDirection"])
+    planes = [reference(datasets, points + d * normal) for d in offsets]
+    values = planes[0][0] if reduce is None else reduce([v for v, _ in planes], axis=0)
+    inside = np.logical_and.reduce([i for _, i in planes])
+    assert inside.sum() > 500
+    expected = windowed(values[inside], *window)
+    difference = np.abs(got[..., 0].astype(np.int16)[inside] - expected)
+    assert difference.max() <= 1, difference.max()

@@ -4,6 +4,7 @@ import { app, currentLayout, pane } from "./app.js";
 import { setHidePatient, setInvert, setTool } from "./controls.js";
 import { client, ready } from "./engine.js";
 import { activate, setLayout } from "./layout.js";
+import { mprState, setCrosshair, turnFreePlane } from "./mpr.js";
 import { measurementsCsv } from "./measurements.js";
 import { openCase, openDemo } from "./hosted.js";
 import { closeAll, open } from "./open.js";
@@ -28,18 +29,20 @@ export async function state() {
     flipH: p.flipH,
     flipV: p.flipV,
     tool: app.tool,
-    layout: currentLayout(),
+    layout: app.mpr ? "mpr" : currentLayout(),
     pane: app.active,
     file: p.info?.file ?? null,
     decoder: p.info?.decoder ?? null,
     view: p.view ? (p.info?.volumeView ?? null) : null,
     reslice: p.view ? (p.info?.reslice ?? null) : null,
     volume: p.view ? (p.info?.volume ?? null) : null,
+    mpr: mprState(),
     measurements: app.measurements.map((m) => ({
       id: m.id,
       kind: m.kind,
       label: m.label,
       frame: m.frame,
+      where: m.where ?? `image ${m.frame + 1}`,
       result: m.result,
     })),
   };
@@ -67,23 +70,11 @@ async function renderedFrame() {
 export async function setView(view) {
   const p = pane();
   if (!p.seriesInfo) throw new Error("nothing is open");
-  if (!view || view.plane === "acquired") {
-    p.view = null;
-    return p.changed();
-  }
+  if (!view || view.plane === "acquired") return p.showView(null);
   await client.ready;
   const volume = await client.call("volumeInfo", { series: p.series });
   if (!volume.dims) throw new Error(volume.warnings[0]?.message ?? "not a volume");
-  const before = { view: p.view, frame: p.frame };
-  p.view = { ...view };
-  p.frame = Math.floor(p.seriesInfo.frames / 2); // a step of n frames moves n voxels
-  try {
-    await p.changed();
-  } catch (error) {
-    Object.assign(p, before);
-    await p.changed().catch(() => {});
-    throw error;
-  }
+  return p.showView(view);
 }
 
 /** @param {number} series @param {number} frame */
@@ -136,6 +127,10 @@ export function exposeApi(deid) {
     /** @param {number} index @returns {Promise<string>} the latest document's blob URL */
     openDocument: (index) => openDocument((app.catalog.documents ?? [])[index]),
     setLayout,
+    /** MPR: move the crosshair to a point [x, y, z] (patient mm). */
+    setCrosshair,
+    /** MPR: turn the free plane by `degrees` about `axis` ([x, y, z]) through the crosshair. */
+    turnFreePlane,
     /** @param {number} index */
     activate,
     setTool,

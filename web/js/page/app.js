@@ -33,6 +33,8 @@ export const app = {
   cineTimer: null,
   /** @type {Map<string, {frameOfReference: string|null, positions: (number|null)[]}>} */
   geometry: new Map(),
+  /** The MPR layout's state while it is shown (page/mpr.js), else null. @type {object|null} */
+  mpr: null,
 };
 
 /** The section that holds the panes; its class names the layout. */

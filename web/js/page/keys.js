@@ -5,7 +5,8 @@ import { $, app, reportFailure } from "./app.js";
 import { toggleCine } from "./cine.js";
 import { applyPreset, setHidePatient, setInvert, setTool } from "./controls.js";
 import { toggleInfo, toggleOverlays, toggleSync } from "./controls.js";
-import { activateNext } from "./layout.js";
+import { activateNext, setLayout } from "./layout.js";
+import { turnByKey } from "./mpr.js";
 import { deleteLast } from "./measurements.js";
 import { keyMap, shortcuts } from "./shortcuts.js";
 import { tagsShown, toggleTags } from "./tags.js";
@@ -30,6 +31,8 @@ const table = shortcuts({
   toggleSync,
   deleteLast,
   nextViewport: activateNext,
+  toggleMpr: () => reportFailure(setLayout(app.mpr ? "1x1" : "mpr")),
+  turnPlane: turnByKey,
   toggleHelp,
 });
 const keys = keyMap(table);

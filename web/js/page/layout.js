@@ -1,7 +1,8 @@
-// The viewports: the layout (1×1 … 2×2), the panes it shows, which pane is active, and
-// what a pane is told of the page (its host).
+// The viewports: the layout (1×1 … 2×2, or MPR: 2×2 on one volume, page/mpr.js), the
+// panes it shows, which pane is active, and what a pane is told of the page (its host).
 import { Pane } from "../viewer/pane.js";
 import { $, app, setStatus, viewports } from "./app.js";
+import { dragGrip, enterMpr, follow, grip, guidesFor, leaveMpr } from "./mpr.js";
 import { syncControls } from "./controls.js";
 import { client } from "./engine.js";
 import { scheduleViewSave } from "./fragment.js";
@@ -20,6 +21,7 @@ const host = {
   measurements: app.measurements,
   onActivate: (pane) => activate(pane.index),
   onChange: (pane) => {
+    follow(pane, (message) => setStatus(message, true));
     if (pane.index === app.active) {
       renderMeasureList();
       syncControls();
@@ -28,10 +30,37 @@ const host = {
   onError: (message) => setStatus(message, true),
   onView: () => scheduleViewSave(),
   nextId: () => (app.measureId += 1),
+  guides: { lines: guidesFor, grip, drag: dragGrip },
 };
 
+/**
+ * @param {string} layout "1x1" | "1x2" | "2x1" | "2x2", or "mpr": axial, coronal,
+ *   sagittal and a free plane of the active pane's series, linked by a crosshair
+ * @returns {Promise<void>} rejects (the layout as it was) when MPR is not offered
+ */
+export async function setLayout(layout) {
+  const select = /** @type {HTMLSelectElement} */ ($("layout"));
+  if (layout === "mpr") {
+    const series = app.panes[app.active]?.series ?? -1;
+    const before = app.mpr ? "mpr" : viewports.className.replace(/.*layout-/, "");
+    leaveMpr();
+    showGrid("2x2");
+    select.value = "mpr";
+    try {
+      await enterMpr(series);
+      activate(0);
+    } catch (error) {
+      await setLayout(before === "mpr" ? "1x1" : before);
+      throw error;
+    }
+    return;
+  }
+  leaveMpr();
+  showGrid(layout);
+}
+
 /** @param {string} layout "1x1" | "1x2" | "2x1" | "2x2" */
-export function setLayout(layout) {
+function showGrid(layout) {
   const [rows, cols] = layout.split("x").map(Number);
   const count = rows * cols;
   if (!(count >= 1 && count <= 4)) throw new RangeError(`unknown layout ${layout}`);

@@ -33,7 +33,7 @@ attachToolbar();
 attachDrop();
 attachWheel();
 attachKeys();
-setLayout("1x1");
+void setLayout("1x1");
 activate(0);
 setTool("scroll");
 

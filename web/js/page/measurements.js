@@ -16,7 +16,7 @@ export function renderMeasureList() {
   list.replaceChildren();
   for (const item of items) {
     const li = document.createElement("li");
-    li.append(`${item.kind} on image ${item.frame + 1}: ${item.label}`);
+    li.append(`${item.kind} on ${item.where ?? `image ${item.frame + 1}`}: ${item.label}`);
     if (item.detail) {
       const detail = document.createElement("div");
       detail.className = "detail";
@@ -69,7 +69,7 @@ export function measurementsCsv() {
     const fields = [
       m.id,
       series?.description || series?.uid || "",
-      m.frame + 1,
+      m.view ? (m.where ?? "") : m.frame + 1,
       m.kind,
       r.value ?? "",
       r.unit ?? "",

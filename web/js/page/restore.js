@@ -15,7 +15,7 @@ export async function restoreView() {
   const view = decodeView(location.hash);
   if (!view || !app.catalog.series.length) return;
   await whileRestoring(async () => {
-    setLayout(view.layout);
+    await setLayout(view.layout);
     setTool(view.tool);
     await Promise.all(
       view.panes.map(async (saved, i) => {

@@ -14,6 +14,7 @@
  *            toggleHidePatient: () => void, toggleTags: () => void,
  *            snapshot: (withInfo: boolean) => void, toggleSync: () => void,
  *            deleteLast: () => void, nextViewport: () => boolean,
+ *            toggleMpr: () => void, turnPlane: (how: "in-plane"|"tilt", degrees: number) => boolean,
  *            toggleHelp: (on?: boolean) => void}} KeyActions
  * @typedef {() => boolean | void} KeyHandler false: the key did nothing
  * @typedef {{keys: string, what: string, on: Record<string, KeyHandler>}} Shortcut
@@ -102,6 +103,17 @@ export function shortcuts(a) {
       on: { k: () => a.snapshot(true), K: () => a.snapshot(false) },
     },
     { keys: "Y", what: "synchronised scrolling", on: { y: a.toggleSync } },
+    { keys: "M", what: "MPR layout: axial, coronal, sagittal, free plane", on: { m: a.toggleMpr } },
+    {
+      keys: "[ / ], { / }",
+      what: "MPR: turn the free plane about this view's axis / tilt it (5°)",
+      on: {
+        "[": () => a.turnPlane("in-plane", -5),
+        "]": () => a.turnPlane("in-plane", 5),
+        "{": () => a.turnPlane("tilt", -5),
+        "}": () => a.turnPlane("tilt", 5),
+      },
+    },
     {
       keys: "Delete",
       what: "delete the last measurement",

@@ -39,7 +39,7 @@ export function attachToolbar() {
   const slider = /** @type {HTMLInputElement} */ ($("frame-slider"));
   slider.addEventListener("input", () => showFrame(Number(slider.value) - 1));
   const layout = /** @type {HTMLSelectElement} */ ($("layout"));
-  layout.addEventListener("change", () => setLayout(layout.value));
+  layout.addEventListener("change", () => reportFailure(setLayout(layout.value)));
   const preset = /** @type {HTMLSelectElement} */ ($("preset"));
   preset.addEventListener("change", () => reportFailure(applyPreset(Number(preset.value))));
   onClick("sync-button", () => toggleSync());

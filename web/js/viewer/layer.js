@@ -1,5 +1,5 @@
 // The measurement layer of a viewport: the measurements of the frame shown, the one being
-// drawn, and the calibrated ruler. Drawn on its own canvas above the image, so that a
+// drawn, the calibrated ruler, and an MPR pane's guides (where the other planes cut it). Drawn on its own canvas above the image, so that a
 // measurement changing never redraws the image.
 import { applyMatrix, matrixScale, scaleBar } from "./interaction.js";
 
@@ -8,8 +8,10 @@ import { applyMatrix, matrixScale, scaleBar } from "./interaction.js";
 /** @typedef {import("./interaction.js").Calibration} Calibration */
 /**
  * @typedef {{kind: string, points: Point[], label: string}} Shape
+ * A line across the whole view through `at` along `direction` (image coordinates).
+ * @typedef {{at: Point, direction: Point, color: string, dashed: boolean}} Guide
  * @typedef {{matrix: Matrix, ratio: number, rotation: number, shapes: Shape[],
- *            draft: Shape | null, ruler: Calibration | null}} LayerContent
+ *            draft: Shape | null, ruler: Calibration | null, guides?: Guide[]}} LayerContent
  *   ratio: canvas pixels per CSS pixel; ruler: the calibration to draw a ruler for, or null
  */
 
@@ -26,6 +28,7 @@ export function drawLayer(ctx, content) {
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   if (!content) return;
   const { matrix, ratio } = content;
+  for (const guide of content.guides ?? []) drawGuide(ctx, matrix, ratio, guide);
   ctx.lineWidth = 1.5 * ratio;
   ctx.font = `${12 * ratio}px system-ui, sans-serif`;
   ctx.strokeStyle = MEASURE_COLOR;
@@ -33,6 +36,32 @@ export function drawLayer(ctx, content) {
   for (const shape of content.shapes) drawShape(ctx, matrix, shape);
   if (content.draft) drawShape(ctx, matrix, { ...content.draft, label: "" });
   if (content.ruler) drawRuler(ctx, matrix, ratio, content.rotation, content.ruler);
+}
+
+/**
+ * A guide: a line through the whole canvas, with a gap of 10 CSS pixels each side of
+ * the crosshair so that what is under it stays visible.
+ * @param {CanvasRenderingContext2D} ctx @param {Matrix} m @param {number} ratio @param {Guide} guide
+ */
+function drawGuide(ctx, m, ratio, { at, direction, color, dashed }) {
+  const centre = applyMatrix(m, at);
+  const ahead = applyMatrix(m, { x: at.x + direction.x, y: at.y + direction.y });
+  const [dx, dy] = [ahead.x - centre.x, ahead.y - centre.y];
+  const length = Math.hypot(dx, dy) || 1;
+  const [ux, uy] = [dx / length, dy / length];
+  const far = ctx.canvas.width + ctx.canvas.height;
+  const gap = 10 * ratio;
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 1.25 * ratio;
+  ctx.setLineDash(dashed ? [6 * ratio, 4 * ratio] : []);
+  ctx.beginPath();
+  for (const sign of [-1, 1]) {
+    ctx.moveTo(centre.x + sign * gap * ux, centre.y + sign * gap * uy);
+    ctx.lineTo(centre.x + sign * far * ux, centre.y + sign * far * uy);
+  }
+  ctx.stroke();
+  ctx.restore();
 }
 
 /**

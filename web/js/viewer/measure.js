@@ -6,10 +6,14 @@ import { angleAt, lengthBetween } from "./interaction.js";
 /** @typedef {import("./interaction.js").Calibration} Calibration */
 /**
  * @typedef {{id: number, kind: string, points: Point[], label: string, detail?: string,
- *            series: string, frame: number, result?: any}} Measurement
+ *            series: string, frame: number, view?: string|null, where?: string,
+ *            result?: any}} Measurement
+ *   where: what it was drawn on, as the list says it ("image 13", "Coronal  -20.0 mm")
  * @typedef {{client: import("../rpc/client.js").Client, id: number, uid: string,
- *            series: number, frame: number, calibration: Calibration}} MeasureContext
- *   uid: the series' UID (what the measurement list is kept by); series: its index
+ *            series: number, frame: number, view?: string|null, where?: string,
+ *            calibration: Calibration}} MeasureContext
+ *   uid: the series' UID (what the measurement list is kept by); series: its index;
+ *   view: the reformatted view it was drawn on (Pane.viewKey), null on the acquired images
  */
 
 /** The measurement tools, in the order of the toolbar. */
@@ -28,8 +32,16 @@ export const UNCALIBRATED = { row_mm: null, column_mm: null, kind: "uncalibrated
  */
 export async function measure(kind, points, context) {
   const { client, series, frame, calibration: cal } = context;
+  const view = context.view ?? null;
+  if (view && kind !== "length" && kind !== "angle") {
+    // The worker's region statistics and probe read the acquired frames.
+    throw new Error(
+      "On a reformatted view, lengths and angles can be measured; regions and the probe work on the acquired images",
+    );
+  }
+  const where = context.where ?? `image ${frame + 1}`;
   /** @type {Measurement} */
-  const item = { id: context.id, kind, points, label: "", series: context.uid, frame };
+  const item = { id: context.id, kind, points, label: "", series: context.uid, frame, view, where };
   if (kind === "length") {
     const { value, unit } = lengthBetween(points[0], points[1], cal);
     item.label = `${value.toFixed(1)} ${unit}`;

@@ -42,6 +42,21 @@ function joined(parts, separator) {
   return parts.filter(Boolean).join(separator);
 }
 
+/** The projections' names as the text says them. */
+const PROJECTIONS = { mip: "MIP", minip: "MinIP", average: "Average" };
+
+/**
+ * What a reformatted view says of itself: its plane and where it is, and its slab.
+ * @param {import("../rpc/protocol.js").VolumeView} shown the view as shown
+ */
+export function planeText(shown) {
+  const name = shown.plane.charAt(0).toUpperCase() + shown.plane.slice(1);
+  const at = `${name}  ${(shown.position ?? 0).toFixed(1)} mm`;
+  if (!shown.slab) return at;
+  const how = PROJECTIONS[/** @type {keyof PROJECTIONS} */ (shown.projection ?? "average")];
+  return `${at}\n${how ?? shown.projection} slab ${round(shown.slab)} mm`;
+}
+
 /**
  * The text of each box for a frame.
  * @param {FrameInfo & {view?: any}} info
@@ -83,7 +98,9 @@ export function overlayText(info, options) {
     "  ",
   );
   const bl = joined(
-    [`Image ${info.frame + 1} / ${info.frames}`, slice, view.lossy ? "LOSSY" : ""],
+    [info.volumeView ? planeText(info.volumeView) : `Image ${info.frame + 1} / ${info.frames}`]
+      .concat(info.volumeView ? [] : [slice])
+      .concat([view.lossy ? "LOSSY" : ""]),
     "\n",
   );
   const windowText =

@@ -6,7 +6,8 @@
 import { applyMatrix, clampFrame, invertMatrix, matrixScale, viewMatrix } from "./interaction.js";
 import { drawLayer } from "./layer.js";
 import { UNCALIBRATED, measure } from "./measure.js";
-import { createTextBoxes, overlayText, paintTextBoxes, writeTextBoxes } from "./overlay.js";
+import { createTextBoxes, overlayText, paintTextBoxes, planeText } from "./overlay.js";
+import { writeTextBoxes } from "./overlay.js";
 import { attachPointer } from "./pointer.js";
 import { RenderQueue } from "./render-queue.js";
 
@@ -23,7 +24,12 @@ import { RenderQueue } from "./render-queue.js";
  *            measurements: Measurement[], onActivate: (pane: Pane) => void,
  *            onChange: (pane: Pane) => void, onError: (message: string) => void,
  *            onView?: () => void,
- *            nextId: () => number}} PaneHost
+ *            nextId: () => number, guides?: GuideHost}} PaneHost
+ * The MPR layout's guides (page/mpr.js): what a pane draws of the other planes, what a
+ * pointer at image point `at` takes hold of, and a drag of it from `from` to `at`.
+ * @typedef {{lines: (pane: Pane) => import("./layer.js").Guide[],
+ *            grip: (pane: Pane, at: Point) => any,
+ *            drag: (pane: Pane, held: any, from: Point, at: Point) => any}} GuideHost
  */
 
 /** @param {string} tag @param {string} [className] */
@@ -132,6 +138,33 @@ export class Pane {
     this.frame = clampFrame(frame, info.frames);
     this.host.onChange(this);
     return this.changed();
+  }
+
+  /**
+   * Show a view of the series' volume, or the acquired images (null). On failure, the
+   * pane goes back to what it showed and the promise rejects.
+   * @param {import("../rpc/protocol.js").VolumeView | null} view
+   */
+  async showView(view) {
+    const before = { view: this.view, frame: this.frame };
+    this.view = view ? { ...view } : null;
+    // While a view is shown the frame stays put: a step of n frames moves n voxels.
+    if (view) this.frame = Math.floor((this.seriesInfo?.frames ?? 1) / 2);
+    try {
+      await this.changed();
+    } catch (error) {
+      Object.assign(this, before);
+      await this.changed().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** What the measurements of the image shown are kept by: its frame, or the view's plane. */
+  get viewKey() {
+    const shown = this.view ? this.info?.volumeView : null;
+    if (!shown) return null;
+    const normal = shown.normal.map((/** @type {number} */ v) => v.toFixed(4)).join(",");
+    return `${shown.plane}|${normal}|${shown.position.toFixed(3)}|${shown.slab}|${shown.projection}`;
   }
 
   clear() {
@@ -271,11 +304,14 @@ export class Pane {
    *          center: number|null, width: number|null}} args
    */
   async viewPixels(args) {
+    const asked = this.view;
     const { info, pixels } = await this.host.client.call("renderView", {
       ...args,
       invert: this.invert,
     });
-    if (this.view) this.view = { ...this.view, position: info.view.position };
+    // The position as shown (filled in, kept inside the volume), unless the view has
+    // moved on while this one was drawn.
+    if (asked && this.view === asked) this.view = { ...asked, position: info.view.position };
     return { info: { ...info, volumeView: info.view, view: info.description }, pixels };
   }
 
@@ -351,20 +387,35 @@ export class Pane {
   /** @param {Matrix} m @param {number} ratio */
   drawLayer(m, ratio) {
     const uid = this.shown ? this.seriesInfo?.uid : undefined;
+    const key = this.viewKey;
     const items = uid
-      ? this.host.measurements.filter((x) => x.series === uid && x.frame === this.frame)
+      ? this.host.measurements.filter(
+          (x) => x.series === uid && x.frame === this.frame && (x.view ?? null) === key,
+        )
       : [];
+    const guides = uid ? (this.host.guides?.lines(this) ?? []) : [];
     const cal = uid ? this.info?.view?.calibration : undefined;
     const ruler = this.host.showInfo() && cal && cal.column_mm ? cal : null;
     // What this layer shows; when it is what is already drawn (scrolling through slices
     // without measurements), the layer is left alone and the page repaints less.
     const shapes = items.map(({ kind, points, label }) => ({ kind, points, label }));
     const size = [this.layer.width, this.layer.height];
-    const content = JSON.stringify([m, ratio, size, this.rotation, ruler, shapes, this.draft]);
+    const content = JSON.stringify([
+      m,
+      ratio,
+      size,
+      this.rotation,
+      ruler,
+      shapes,
+      this.draft,
+      guides,
+    ]);
     if (content === this.layerContent) return;
     this.layerContent = content;
     const draft = this.draft ? { ...this.draft, label: "" } : null;
-    const what = uid ? { matrix: m, ratio, rotation: this.rotation, shapes, draft, ruler } : null;
+    const what = uid
+      ? { matrix: m, ratio, rotation: this.rotation, shapes, draft, ruler, guides }
+      : null;
     drawLayer(this.layerCtx, what);
   }
 
@@ -389,18 +440,34 @@ export class Pane {
   async finishMeasurement(kind, points) {
     const series = this.seriesInfo;
     if (!series) return;
-    const item = await measure(kind, points, {
-      client: this.host.client,
-      id: this.host.nextId(),
-      uid: series.uid,
-      series: this.series,
-      frame: this.frame,
-      calibration: this.info?.view?.calibration ?? UNCALIBRATED,
-    });
+    const item = await this.measured(kind, points, series.uid);
     if (!item) return;
     this.host.measurements.push(item);
     this.draw();
     this.host.onChange(this);
+  }
+
+  /** @param {string} kind @param {Point[]} points @param {string} uid */
+  async measured(kind, points, uid) {
+    try {
+      return await measure(kind, points, {
+        client: this.host.client,
+        id: this.host.nextId(),
+        uid,
+        series: this.series,
+        frame: this.frame,
+        view: this.viewKey,
+        where:
+          this.view && this.info?.volumeView
+            ? planeText(this.info.volumeView).replace("\n", ", ")
+            : undefined,
+        calibration: this.info?.view?.calibration ?? UNCALIBRATED,
+      });
+    } catch (error) {
+      this.draw();
+      this.host.onError(error instanceof Error ? error.message : String(error));
+      return null;
+    }
   }
 
   /** Zoom so that one image pixel is one screen pixel. */

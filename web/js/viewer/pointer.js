@@ -1,6 +1,7 @@
 // Pointer and wheel gestures on a viewport: a drag does what the tool says (right button:
 // window, middle button: pan, whatever the tool), two fingers pinch-zoom and pan, the
-// measurement tools draw their shape, Ctrl+wheel zooms. The math is interaction.js's.
+// measurement tools draw their shape, Ctrl+wheel zooms; in the MPR layout, a drag that
+// starts on a guide moves the crosshair or turns the free plane (page/mpr.js). The math is interaction.js's.
 import { clampFrame, wheelZoomFactor, windowFromDrag, zoomAbout } from "./interaction.js";
 import { MEASURE_KINDS } from "./measure.js";
 
@@ -47,6 +48,14 @@ export function attachPointer(pane) {
       return;
     }
     if (pane.series < 0 || !pane.shown) return;
+    // In the MPR layout, the left button on a guide (crosshair) takes hold of it.
+    const at = pane.toImage(event.clientX, event.clientY);
+    const held = event.button === 0 && !pane.draft ? pane.host.guides?.grip(pane, at) : null;
+    if (held) {
+      drag = { mode: "guide", x: event.clientX, y: event.clientY, start: { held, from: at } };
+      event.preventDefault();
+      return;
+    }
     const mode = event.button === 2 ? "wl" : event.button === 1 ? "pan" : pane.host.tool();
     drag = { mode, x: event.clientX, y: event.clientY, start: dragStart(pane, mode, event) };
     event.preventDefault();
@@ -108,6 +117,12 @@ function dragMove(pane, drag, event) {
   const dx = event.clientX - drag.x;
   const dy = event.clientY - drag.y;
   switch (drag.mode) {
+    case "guide": {
+      const at = pane.toImage(event.clientX, event.clientY);
+      const { held, from } = drag.start;
+      drag.start = { held: pane.host.guides?.drag(pane, held, from, at) ?? held, from: at };
+      break;
+    }
     case "wl": {
       const next = windowFromDrag(drag.start, dx, dy);
       pane.previewUntil = performance.now() + PREVIEW_MS;
