@@ -17,7 +17,9 @@ import numpy as np
 import pytest
 
 from tests.support import volumes as known
+from tests.support.factories import enhanced_dataset
 from tests.support.viewer import Viewer
+from tools import synth
 
 WINDOW = (100.0, 1200.0)
 EVEN = known.series([2.5 * k for k in range(20)], rows=56, columns=64, name="browser-even")
@@ -129,3 +131,78 @@ def test_images_that_are_not_a_volume_reject_with_the_reason(
     assert message is not None and "not parallel" in message
     state = viewer.state()
     assert state["view"] is None and state["volume"] is None
+
+
+def test_an_uneven_stack_with_missing_slices_is_sampled_at_its_true_positions(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    # Steps of 2.5 mm, one of 3 mm (uneven) and one of 7.5 mm (two slices missing).
+    distances = [0.0, 2.5, 5.0, 8.0, 10.5, 13.0, 20.5, 23.0, 25.5, 28.0]
+    datasets = known.series(distances, rows=56, columns=64, name="browser-uneven")
+    _open(viewer, datasets, tmp_path / "uneven")
+    state = _set_view(viewer, {"plane": "coronal"})
+    assert sorted(w["code"] for w in state["volume"]["warnings"]) == [
+        "missing-slices",
+        "uneven-spacing",
+    ]
+    points = known.reslice_points(state["reslice"])
+    values, inside = known.uneven_reference(datasets, points)
+    z = points[..., 2] - (-20.0)  # mm from the first slice
+    gap = (z > 13.0) & (z < 20.5)
+    got = viewer.frame()[..., 0].astype(np.int16)
+    compared = inside & ~gap
+    assert compared.sum() > 500
+    assert np.abs(got[compared] - known.windowed(values[compared], *WINDOW)).max() <= 1
+    # The gap shows as a gap: its middle is the volume's lowest value, not interpolated.
+    lowest = min(float(d.pixel_array.min()) for d in datasets) + known.INTERCEPT
+    middle = inside & (np.abs(z - 16.75) < 1.0)
+    assert middle.sum() > 50
+    assert np.all(got[middle] == known.windowed(np.array([lowest]), *WINDOW)[0])
+    viewer.shot("volume-uneven-gap-coronal")
+
+
+def test_an_enhanced_object_of_two_temporal_positions_shows_the_one_chosen(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    # One Enhanced CT file: frames 0-3 at t=1, 4-7 at t=2 (Frame Content's Temporal
+    # Position Index), the same four positions 3 mm apart; t=2 is 200 HU brighter.
+    rng = np.random.default_rng(14)
+    stored = rng.integers(0, 800, size=(8, 48, 40), dtype=np.int16)
+    stored[4:] = stored[:4] + 200
+    ds = enhanced_dataset(
+        stored,
+        shared_rescale=(1.0, -400.0),
+        positions=[(0, 0, 3.0 * (k % 4)) for k in range(8)],
+        spacing=(0.5, 0.5),
+    )
+    for k, item in enumerate(ds.PerFrameFunctionalGroupsSequence):
+        item.FrameContentSequence[0].TemporalPositionIndex = 1 + k // 4
+    path = tmp_path / "enhanced.dcm"
+    path.write_bytes(synth.to_bytes(ds))
+    viewer.choose([path])
+    viewer.wait_state("s.series === 0 && s.frames === 8")
+    viewer.page.evaluate("() => window.lightbox.setWindow(200, 1000)")
+    state = _set_view(viewer, {"plane": "axial", "position": 6.0})
+    assert state["volume"]["phases"] == {
+        "attribute": "(0020,0100) Temporal Position Index",
+        "values": ["1", "2"],
+        "chosen": 0,
+    }
+    assert state["volume"]["dims"] == [40, 48, 4]
+    expected = [known.windowed(stored[k].astype(np.float64) - 400, 200, 1000) for k in (2, 6)]
+    assert np.abs(viewer.frame()[..., 0].astype(np.int16) - expected[0]).max() <= 1
+    # The second volume, chosen as a user does: the toolbar's choice.
+    choice = viewer.page.locator("#phase")
+    assert choice.is_visible()
+    assert choice.locator("option").all_inner_texts() == [
+        "Temporal Position Index 1",
+        "Temporal Position Index 2",
+    ]
+    choice.select_option("1")
+    state = viewer.wait_state("s.view && s.view.phase === 1")
+    assert state["volume"]["phases"]["chosen"] == 1
+    assert np.abs(viewer.frame()[..., 0].astype(np.int16) - expected[1]).max() <= 1
+    # A coronal view of the second: rows of frames 4-7 (z 0 … 9 mm) between the positions.
+    state = _set_view(viewer, {"plane": "coronal", "position": 10.0, "phase": 1})
+    assert state["view"]["phase"] == 1
+    viewer.shot("volume-enhanced-phase-2")

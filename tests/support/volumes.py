@@ -164,3 +164,40 @@ def check_view(
     expected = windowed(values[inside], *window)
     difference = np.abs(got[..., 0].astype(np.int16)[inside] - expected)
     assert difference.max() <= 1, difference.max()
+
+
+def uneven_reference(
+    datasets: Sequence[Dataset], points: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """HU at patient points of an axial stack at any positions: bilinear in each slice
+    (map_coordinates, order 1), then linear along the normal between the two slices
+    that bracket the point at their true positions. Also which points lie between the
+    outer slices and in the plane's extent."""
+    ordered = sorted(datasets, key=lambda d: float(d.ImagePositionPatient[2]))
+    z = np.array([float(d.ImagePositionPatient[2]) for d in ordered])
+    rs, cs = (float(v) for v in ordered[0].PixelSpacing)
+    p0 = np.asarray(ordered[0].ImagePositionPatient, dtype=np.float64)
+    column = (points[..., 0] - p0[0]) / cs
+    row = (points[..., 1] - p0[1]) / rs
+    per_slice = np.stack(
+        [
+            ndimage.map_coordinates(
+                d.pixel_array.astype(np.float64) + INTERCEPT, [row, column], order=1, mode="nearest"
+            )
+            for d in ordered
+        ]
+    )
+    k = np.clip(np.searchsorted(z, points[..., 2], side="right") - 1, 0, len(z) - 2)
+    t = (points[..., 2] - z[k]) / (z[k + 1] - z[k])
+    low = np.take_along_axis(per_slice, k[None], axis=0)[0]
+    high = np.take_along_axis(per_slice, (k + 1)[None], axis=0)[0]
+    rows, columns = ordered[0].pixel_array.shape
+    inside = (
+        (points[..., 2] >= z[0])
+        & (points[..., 2] <= z[-1])
+        & (row >= 0)
+        & (row <= rows - 1)
+        & (column >= 0)
+        & (column <= columns - 1)
+    )
+    return low + t * (high - low), inside

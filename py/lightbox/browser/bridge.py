@@ -149,9 +149,10 @@ def render_view(
 
 
 @_guarded
-def volume_info(series: int) -> str:
-    """The series' ``volume`` record: dims, spacing and warnings (``not-a-volume``)."""
-    return _json(_session.volume_info(int(series)))
+def volume_info(series: int, phase: int | None = None) -> str:
+    """The series' ``volume`` record: dims, spacing and warnings (``not-a-volume``), and
+    its ``phases`` when it holds several volumes (``phase`` chooses one)."""
+    return _json(_session.volume_info(int(series), None if phase is None else int(phase)))
 
 
 @_guarded

@@ -45,6 +45,7 @@ from lightbox.pixels.format import PixelFormat, pixel_format
 from lightbox.session import volumes
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
 from lightbox.volume import NotAVolume, SliceGeometry, Volume, build_volume, plan_volume
+from lightbox.volume.stack import Phases, split_phases
 
 #: The most bytes of missing pixel data filled in to show a frame that is cut short.
 #: Showing it pads the pixel data to its declared size, so a file that declares far more
@@ -141,7 +142,10 @@ class Session:
         self._failures: dict[FrameRef, DecodeError] = {}
         #: Each series' volume (or why it is none), by series UID, with the frames it was
         #: built from: built once, on first need; dropped when an open changes the frames.
-        self._volumes: dict[str, tuple[tuple[FrameRef, ...], Volume | NotAVolume]] = {}
+        self._volumes: dict[
+            tuple[str, int | None], tuple[tuple[FrameRef, ...], Volume | NotAVolume]
+        ] = {}
+        self._phases: dict[str, tuple[tuple[FrameRef, ...], Phases | None]] = {}
 
     # -- opening -----------------------------------------------------------------
 
@@ -658,31 +662,57 @@ class Session:
         """Forget the volumes of series whose frames an open changed (or removed)."""
         now = {s.uid: tuple(s.frames) for s in self.series}
         self._volumes = {
-            uid: kept for uid, kept in self._volumes.items() if now.get(uid) == kept[0]
+            key: kept for key, kept in self._volumes.items() if now.get(key[0]) == kept[0]
         }
+        self._phases = {uid: kept for uid, kept in self._phases.items() if now.get(uid) == kept[0]}
 
-    def volume(self, series: int) -> Volume | NotAVolume:
+    def phases(self, series: int) -> Phases | None:
+        """The volumes a series holds at the same positions (temporal positions,
+        b-values, echoes) and what tells them apart, or None for one volume."""
+        entry = self.series[series]
+        refs = tuple(entry.frames)
+        kept = self._phases.get(entry.uid)
+        if kept is None or kept[0] != refs:
+            kept = (refs, split_phases(self._slice_geometries(refs)[1]))
+            self._phases[entry.uid] = kept
+        return kept[1]
+
+    def volume(self, series: int, phase: int | None = None) -> Volume | NotAVolume:
         """The series as a volume of modality values, built on first need and kept.
+
+        Parameters
+        ----------
+        phase : int, optional
+            For a series of several volumes (:meth:`phases`), which one (default the
+            first).
 
         Returns
         -------
         Volume or NotAVolume
             The volume (:mod:`lightbox.volume`: the true slice positions, tilt, gaps
             and uneven spacing handled and warned of), or why the series is none.
+
+        Raises
+        ------
+        ValueError
+            ``phase`` names no volume of the series.
         """
         entry = self.series[series]
         refs = tuple(entry.frames)
-        kept = self._volumes.get(entry.uid)
+        split = self.phases(series)
+        chosen = volumes.chosen_phase(split, phase)
+        key = (entry.uid, chosen)
+        kept = self._volumes.get(key)
         if kept is None or kept[0] != refs:
-            kept = (refs, self._build_volume(refs))
-            self._volumes[entry.uid] = kept
+            members = split.members[chosen] if split and chosen is not None else range(len(refs))
+            kept = (refs, self._build_volume(tuple(refs[i] for i in members)))
+            self._volumes[key] = kept
         return kept[1]
 
-    def _build_volume(self, refs: tuple[FrameRef, ...]) -> Volume | NotAVolume:
+    def _slice_geometries(
+        self, refs: tuple[FrameRef, ...]
+    ) -> tuple[list[frames.FrameParameters], list[SliceGeometry]]:
         opened = [self.files[ref.file] for ref in refs]
-        colour = next((o for o in opened if o.fmt.samples != 1 or o.palette), None)
-        if colour is not None:
-            return NotAVolume(f"{colour.name} is a colour image: MPR needs greyscale values")
         params = [o.parameters(ref.index) for o, ref in zip(opened, refs, strict=True)]
         geometries = [
             volumes.slice_geometry(
@@ -691,9 +721,18 @@ class Session:
                 o.fmt.rows,
                 o.fmt.columns,
                 o.name if o.fmt.frames <= 1 else f"{o.name}, frame {ref.index + 1}",
+                ref.index,
             )
             for o, p, ref in zip(opened, params, refs, strict=True)
         ]
+        return params, geometries
+
+    def _build_volume(self, refs: tuple[FrameRef, ...]) -> Volume | NotAVolume:
+        opened = [self.files[ref.file] for ref in refs]
+        colour = next((o for o in opened if o.fmt.samples != 1 or o.palette), None)
+        if colour is not None:
+            return NotAVolume(f"{colour.name} is a colour image: MPR needs greyscale values")
+        params, geometries = self._slice_geometries(refs)
         float_pixels = opened[0].fmt.is_float
         dtype = "float32" if float_pixels else volumes.volume_dtype([p.modality for p in params])
         try:
@@ -754,13 +793,17 @@ class Session:
         NotAVolumeError
             The series is not a volume (the reason says why).
         """
-        volume = self.volume(series)
+        split = self.phases(series)
+        picked = volumes.chosen_phase(split, view.get("phase"))
+        volume = self.volume(series, picked)
         frames_of = self.series[series].frames
         ref = frames_of[len(frames_of) // 2]
         opened = self.files[ref.file]
         if isinstance(volume, NotAVolume):
             raise NotAVolumeError(opened.name, f"not a volume: {volume.reason}")
         geometry, shown = volumes.view_geometry(volume, view)
+        if picked is not None:
+            shown["phase"] = picked
         image = volumes.view_values(volume, geometry, shown)
         chosen, source, index = self._window_for(series, opened, ref, window, None)
         params = opened.parameters(ref.index)
@@ -792,7 +835,7 @@ class Session:
             "warning": "; ".join(w.message for w in volume.warnings) or None,
             "view": shown,
             "reslice": volumes.reslice_json(geometry),
-            "volume": volumes.volume_json(volume),
+            "volume": volumes.volume_json(volume, split, picked),
             "description": description,
             "windowSource": source,
             "voiIndex": index,
@@ -800,9 +843,12 @@ class Session:
         info.update(_voi_info(chosen))
         return Rendered(np.ascontiguousarray(rgba), info)
 
-    def volume_info(self, series: int) -> dict[str, Any]:
-        """The series' ``volume`` record (dims, spacing, warnings; ``not-a-volume``)."""
-        return volumes.volume_json(self.volume(series))
+    def volume_info(self, series: int, phase: int | None = None) -> dict[str, Any]:
+        """The series' ``volume`` record (dims, spacing, warnings; ``not-a-volume``;
+        ``phases`` when it holds several volumes)."""
+        split = self.phases(series)
+        chosen = volumes.chosen_phase(split, phase)
+        return volumes.volume_json(self.volume(series, phase), split, chosen)
 
 
 def _voi_info(chosen: luts.Voi) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from lightbox.display import frames, luts
 from lightbox.volume import NotAVolume, PlaneGeometry, Volume, project, standard_geometry
 from lightbox.volume.records import SliceGeometry
 from lightbox.volume.reslice import STANDARD_PLANES, centre, corners, framed
+from lightbox.volume.stack import Phases
 
 PLANES = (*STANDARD_PLANES, "oblique")
 #: A slab with no projection named is averaged (a thick MPR).
@@ -31,18 +32,43 @@ _TELLING = (
     ("EchoTime", "(0018,0081) Echo Time"),
     ("AcquisitionNumber", "(0020,0012) Acquisition Number"),
     ("TriggerTime", "(0018,1060) Trigger Time"),
+    ("EffectiveEchoTime", "(0018,9082) Effective Echo Time"),
 )
 
 
+def frame_value(ds: Dataset, index: int, keyword: str) -> Any:
+    """An attribute of frame ``index``: the dataset's own, else in the frame's item of the
+    Per-frame Functional Groups Sequence or the shared one, one macro deep (PS3.3
+    C.7.6.16: e.g. Frame Content's Temporal Position Index, MR Diffusion's b-value)."""
+    value = ds.get(keyword)
+    if value is not None:
+        return value
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence") or []
+    shared = ds.get("SharedFunctionalGroupsSequence") or []
+    items = ([per_frame[index]] if index < len(per_frame) else []) + list(shared[:1])
+    for item in items:
+        for element in item:
+            if element.VR == "SQ" and element.value:
+                found = element.value[0].get(keyword)
+                if found is not None:
+                    return found
+    return None
+
+
 def slice_geometry(
-    ds: Dataset, geometry: frames.FrameGeometry, rows: int, columns: int, label: str
+    ds: Dataset,
+    geometry: frames.FrameGeometry,
+    rows: int,
+    columns: int,
+    label: str,
+    index: int = 0,
 ) -> SliceGeometry:
-    """One frame's geometry for :func:`lightbox.volume.plan_volume` (PS3.3 C.7.6.2.1.1)."""
+    """Frame ``index``'s geometry for :func:`lightbox.volume.plan_volume` (PS3.3
+    C.7.6.2.1.1), with what may tell it from other frames at its position."""
     image_type = ds.get("ImageType") or ()
     values = [image_type] if isinstance(image_type, str) else list(image_type)
-    attributes = tuple(
-        (name, str(ds.get(keyword))) for keyword, name in _TELLING if ds.get(keyword) is not None
-    )
+    found = ((name, frame_value(ds, index, keyword)) for keyword, name in _TELLING)
+    attributes = tuple((name, str(value)) for name, value in found if value is not None)
     return SliceGeometry(
         position=geometry.position,
         orientation=geometry.orientation,
@@ -168,10 +194,38 @@ def reslice_json(geometry: PlaneGeometry) -> dict[str, Any]:
     }
 
 
-def volume_json(volume: Volume | NotAVolume) -> dict[str, Any]:
+def chosen_phase(phases: Phases | None, phase: Any) -> int | None:
+    """Which of a series' volumes a view asks for: None when it holds one (and asks for
+    none, or the first), else an index (default 0)."""
+    if phase is None or phase == 0:
+        return 0 if phases else None
+    if phases is None:
+        raise ValueError(f"this series holds one volume: there is no phase {phase!r}")
+    if not isinstance(phase, int) or isinstance(phase, bool) or not 0 <= phase < len(phases.values):
+        raise ValueError(
+            f"phase must be 0 … {len(phases.values) - 1} (by {phases.attribute}), not {phase!r}"
+        )
+    return phase
+
+
+def volume_json(
+    volume: Volume | NotAVolume, phases: Phases | None = None, chosen: int | None = None
+) -> dict[str, Any]:
     """Issue 14's ``volume``: ``{dims: [columns, rows, slices], spacing, warnings}``;
     for images that are not a volume, ``dims`` and ``spacing`` are None and the one
-    warning (``not-a-volume``) says why."""
+    warning (``not-a-volume``) says why. A series of several volumes at the same
+    positions adds ``phases: {attribute, values, chosen}``."""
+    record = _volume_record(volume)
+    if phases is not None:
+        record["phases"] = {
+            "attribute": phases.attribute,
+            "values": list(phases.values),
+            "chosen": chosen,
+        }
+    return record
+
+
+def _volume_record(volume: Volume | NotAVolume) -> dict[str, Any]:
     if isinstance(volume, NotAVolume):
         return {
             "dims": None,

@@ -318,3 +318,60 @@ def analyse_spacing(positions: Sequence[float]) -> Spacing:
         gaps,
         (float(regular.min()), float(regular.max())) if uneven else None,
     )
+
+
+@dataclass(frozen=True)
+class Phases:
+    """One series that holds several volumes at the same positions (temporal positions,
+    b-values, echoes): what tells them apart, its values, and the frames of each.
+
+    Attributes
+    ----------
+    attribute : str
+        The attribute's tag and name, e.g. "(0020,0100) Temporal Position Index".
+    values : tuple of str
+        Its values, in order (numerically where they are numbers).
+    members : tuple of tuple of int
+        For each value, the caller's indices of its frames.
+    """
+
+    attribute: str
+    values: tuple[str, ...]
+    members: tuple[tuple[int, ...], ...]
+
+
+def _ordered(values: Sequence[str]) -> list[str]:
+    try:
+        return sorted(values, key=float)
+    except ValueError:
+        return sorted(values)
+
+
+def split_phases(geometries: Sequence[SliceGeometry]) -> Phases | None:
+    """Several volumes in one series: when positions hold more than one frame and one of
+    the attributes that tell frames apart (in the order the frames list them) splits
+    the frames into groups each with one frame per position, those groups; else None
+    (:func:`find_stack` then says why the frames are no volume).
+    """
+    if len(geometries) < 4 or any(g.position is None for g in geometries):
+        return None
+    if any(g.orientation is None for g in geometries):
+        return None
+    cosines = np.asarray(geometries[0].orientation, dtype=np.float64)
+    normal = np.cross(cosines[:3], cosines[3:])
+    along = np.array([g.position for g in geometries], dtype=np.float64) @ normal
+
+    def distinct(indices: Sequence[int]) -> bool:
+        return bool(np.all(np.diff(np.sort(along[list(indices)])) >= SAME_POSITION_MM))
+
+    if distinct(range(len(geometries))):
+        return None
+    names = list(dict.fromkeys(name for g in geometries for name, _ in g.attributes))
+    for name in names:
+        groups: dict[str, list[int]] = {}
+        for i, g in enumerate(geometries):
+            groups.setdefault(dict(g.attributes).get(name, "(absent)"), []).append(i)
+        if len(groups) > 1 and all(len(m) > 1 and distinct(m) for m in groups.values()):
+            values = _ordered(list(groups))
+            return Phases(name, tuple(values), tuple(tuple(groups[v]) for v in values))
+    return None

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from lightbox.volume import MAX_VOLUME_BYTES, NotAVolume, VolumePlan, plan_volume
+from lightbox.volume.stack import split_phases
 from tests.support.phantoms import AXIAL, CORONAL, SAGITTAL, stack, turned
 
 TEMPORAL = "(0020,0100) Temporal Position Index"
@@ -274,3 +275,27 @@ def test_a_tilted_stack_keeps_the_table_direction() -> None:
     assert np.allclose(plan.axes[1], (0, math.cos(math.radians(15)), math.sin(math.radians(15))))
     # Positions along the normal: 2 mm of z is 2 cos 15° along the normal.
     assert np.allclose(np.diff(plan.positions), 2 * math.cos(math.radians(15)))
+
+
+def test_split_phases_groups_frames_by_what_tells_them_apart() -> None:
+    geometries = _two_phases()
+    phases = split_phases(geometries)
+    assert phases is not None
+    assert (phases.attribute, phases.values, phases.members) == (
+        TEMPORAL,
+        ("1", "2"),
+        ((0, 1, 2), (3, 4, 5)),
+    )
+    # Values in numeric order, not text order; the attribute that separates is chosen.
+    both = [
+        replace(g, attributes=((B_VALUE, "0"), (TEMPORAL, str(10 - 8 * (i // 3)))))
+        for i, g in enumerate(geometries)
+    ]
+    split = split_phases(both)
+    assert split is not None and split.attribute == TEMPORAL and split.values == ("2", "10")
+    assert split.members == ((3, 4, 5), (0, 1, 2))
+    # One volume, or repeats that nothing separates into whole volumes: no phases.
+    assert split_phases(stack(6)) is None
+    assert split_phases(stack(3) + stack(3)) is None
+    uneven = _with(geometries, 5, attributes=((TEMPORAL, "1"),))  # t=1 twice at one place
+    assert split_phases(uneven) is None

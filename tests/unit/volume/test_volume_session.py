@@ -196,3 +196,78 @@ def test_an_enhanced_multiframe_object_is_a_volume_of_its_frames() -> None:
     assert volume.spacing == pytest.approx((0.75, 0.5, 3.0))
     modality = [stored[k] * slope + intercept for k, (slope, intercept) in enumerate(rescales)]
     np.testing.assert_allclose(volume.data, np.stack([modality[i] for i in (1, 3, 0, 2)]))
+
+
+def _phased(count: int = 8, phases: int = 3, keyword: str = "TemporalPositionIndex") -> list:
+    """``phases`` volumes at the same ``count`` positions, told apart by ``keyword``; each
+    phase's content shifted by 100 HU per phase (so a mix-up shows)."""
+    result = []
+    for phase in range(phases):
+        for ds in known.series([2.5 * k for k in range(count)], name="phased"):
+            ds.PixelData = (ds.pixel_array + 100 * phase).astype(np.int16).tobytes()
+            setattr(
+                ds, keyword, [1, 2, 3][phase] if keyword != "DiffusionBValue" else 500.0 * phase
+            )
+            ds.InstanceNumber = phase * count + int(ds.InstanceNumber)
+            ds.SOPInstanceUID = f"{ds.SOPInstanceUID[:60]}.{phase}"
+            result.append(ds)
+    return result
+
+
+@pytest.mark.parametrize("keyword", ["TemporalPositionIndex", "DiffusionBValue"])
+def test_files_of_several_temporal_positions_or_b_values_are_a_volume_each(keyword: str) -> None:
+    # The catalog makes k stacks of k images at every place (lightbox.catalog.series):
+    # each is a series of its own, so choosing one is choosing it in the series list.
+    datasets = _phased(keyword=keyword)
+    session = _opened(datasets)
+    assert len(session.series) == 3
+    for phase in range(3):
+        info = session.volume_info(phase)
+        assert info["dims"] == [48, 40, 8] and "phases" not in info
+        rendered = session.render_view(phase, {"plane": "coronal"}, WINDOW)
+        reslice = rendered.info["reslice"]
+        own = datasets[phase * 8 : (phase + 1) * 8]  # only that phase's files
+        values, inside = known.reference(own, known.reslice_points(reslice))
+        expected = known.windowed(values[inside], *WINDOW)
+        assert np.abs(_grey(rendered.rgba)[inside] - expected).max() <= 1
+
+
+def test_one_volume_has_no_phases_and_refuses_one() -> None:
+    session = _opened(EVEN[:6])
+    assert "phases" not in session.volume_info(0)
+    with pytest.raises(ValueError, match="holds one volume"):
+        session.render_view(0, {"plane": "axial", "phase": 1})
+
+
+def test_an_enhanced_object_of_two_temporal_positions_offers_both() -> None:
+    # Per-frame Frame Content's Temporal Position Index (PS3.3 C.7.6.16.2.2): frames
+    # 0-2 at t=1, 3-5 at t=2, the same three positions; t=2 is 50 HU brighter.
+    stored = np.arange(6 * 5 * 6, dtype=np.int16).reshape(6, 5, 6) % 40
+    stored[3:] = stored[:3] + 50
+    ds = enhanced_dataset(
+        stored,
+        shared_rescale=(1.0, 0.0),
+        spacing=(0.5, 0.5),
+        positions=[(0, 0, 3 * (k % 3)) for k in range(6)],
+    )
+    for k, item in enumerate(ds.PerFrameFunctionalGroupsSequence):
+        item.FrameContentSequence[0].TemporalPositionIndex = 1 + k // 3
+    session = _opened([ds])
+    assert session.volume_info(0)["phases"] == {
+        "attribute": "(0020,0100) Temporal Position Index",
+        "values": ["1", "2"],
+        "chosen": 0,
+    }
+    first, second = session.volume(0, 0), session.volume(0, 1)
+    assert isinstance(first, Volume) and isinstance(second, Volume)
+    np.testing.assert_array_equal(first.data, stored[:3])
+    np.testing.assert_array_equal(second.data, stored[3:])
+    # An axial view through the middle slice of phase 2: its stored values, windowed.
+    rendered = session.render_view(0, {"plane": "axial", "position": 3.0, "phase": 1}, (60, 120))
+    assert rendered.info["view"]["phase"] == 1
+    assert rendered.info["volume"]["phases"]["chosen"] == 1
+    np.testing.assert_array_equal(
+        _grey(rendered.rgba), known.windowed(stored[4].astype(np.float64), 60, 120)
+    )
+    with pytest.raises(ValueError, match="phase must be 0 … 1"):
+        session.render_view(0, {"plane": "axial", "phase": 2})

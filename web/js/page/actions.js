@@ -1,7 +1,7 @@
 // What the toolbar buttons and the keys do to the active pane: move through the series,
 // rotate, flip, zoom, reset, snapshot.
 import { clampFrame, frameForKey } from "../viewer/interaction.js";
-import { pane, reportFailure } from "./app.js";
+import { app, pane, reportFailure } from "./app.js";
 import { setInvert } from "./controls.js";
 import { download } from "./files.js";
 import { syncFrom } from "./sync.js";
@@ -33,6 +33,22 @@ export function navigate(key) {
   if (next === null) return false;
   step(next - p.frame);
   return true;
+}
+
+/**
+ * Which of a series' volumes (temporal position, b-value) the reformatted views show:
+ * the active pane's, or the MPR layout's four.
+ * @param {number} index
+ */
+export async function setPhase(index) {
+  const targets = app.mpr ? app.panes.slice(0, 4) : [pane()];
+  const shown = targets.filter((p) => p.view);
+  await Promise.all(
+    shown.map((p) => {
+      p.view = { ...(p.view ?? { plane: "axial" }), phase: index };
+      return p.changed();
+    }),
+  );
 }
 
 /** @param {number} degrees */

@@ -27,6 +27,7 @@ export function syncControls() {
     setAttribute(button, "aria-checked", String(tool === app.tool));
     setAttribute(button, "role", "radio");
   }
+  syncPhases(p.view ? p.info?.volume?.phases : undefined);
   const select = /** @type {HTMLSelectElement} */ ($("preset"));
   const modality = p.seriesInfo?.modality ?? "";
   const windows = p.info?.windows ?? [];
@@ -41,6 +42,25 @@ export function syncControls() {
       select.append(option);
     });
   }
+}
+
+/**
+ * The volumes of the active pane's series, when it holds several (temporal positions,
+ * b-values) and a reformatted view is shown: the choice, else hidden.
+ * @param {{attribute: string, values: string[], chosen: number} | undefined} phases
+ */
+function syncPhases(phases) {
+  const select = /** @type {HTMLSelectElement} */ ($("phase"));
+  const key = phases ? `${phases.attribute}|${phases.values.join(",")}` : "";
+  if (select.dataset.key !== key) {
+    select.dataset.key = key;
+    const name = (phases?.attribute ?? "").replace(/^\([0-9A-F,]+\)\s*/i, "");
+    select.replaceChildren(
+      ...(phases?.values ?? []).map((value, i) => new Option(`${name} ${value}`, String(i))),
+    );
+  }
+  select.hidden = !phases;
+  if (phases && select.value !== String(phases.chosen)) select.value = String(phases.chosen);
 }
 
 /** The active pane's window preset number `index` (0: the file's or automatic). @param {number} index */

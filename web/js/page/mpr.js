@@ -94,6 +94,7 @@ export async function enterMpr(series) {
   const source = app.panes[app.active];
   const window = source?.series === series ? source.windows.get(series) : undefined;
   const invert = source?.series === series && source.invert;
+  const phase = source?.series === series ? (source.view?.phase ?? null) : null;
   try {
     const panes = mprPanes();
     for (const [p, plane] of panes) {
@@ -105,7 +106,7 @@ export async function enterMpr(series) {
       p.resetView();
     }
     const [first] = panes[0];
-    await first.showView({ plane: "axial" });
+    await first.showView({ plane: "axial", phase });
     const reslice = first.info?.reslice;
     if (!reslice) throw new Error("the axial plane came without its geometry");
     state.point = fromView(reslice, { x: reslice.columns / 2, y: reslice.rows / 2 });
@@ -115,6 +116,7 @@ export async function enterMpr(series) {
           plane,
           normal: plane === "oblique" ? state.normal : null,
           position: plane === "oblique" && state.point ? dot(state.point, state.normal) : null,
+          phase,
         }),
       ),
     );

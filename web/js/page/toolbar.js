@@ -1,5 +1,6 @@
 // The toolbar's and the dialogs' buttons, wired to what they do.
-import { actualSize, fit, flip, resetView, rotate, showFrame, snapshot } from "./actions.js";
+import { actualSize, fit, flip, resetView, rotate, setPhase, showFrame } from "./actions.js";
+import { snapshot } from "./actions.js";
 import { $, app, reportFailure } from "./app.js";
 import { fpsChosen, toggleCine } from "./cine.js";
 import { applyPreset, setHidePatient, setInvert, setTool } from "./controls.js";
@@ -40,6 +41,8 @@ export function attachToolbar() {
   slider.addEventListener("input", () => showFrame(Number(slider.value) - 1));
   const layout = /** @type {HTMLSelectElement} */ ($("layout"));
   layout.addEventListener("change", () => reportFailure(setLayout(layout.value)));
+  const phase = /** @type {HTMLSelectElement} */ ($("phase"));
+  phase.addEventListener("change", () => reportFailure(setPhase(Number(phase.value))));
   const preset = /** @type {HTMLSelectElement} */ ($("preset"));
   preset.addEventListener("change", () => reportFailure(applyPreset(Number(preset.value))));
   onClick("sync-button", () => toggleSync());

@@ -33,14 +33,17 @@
  * A view of a series' volume (issue 14 item 6): the plane (axial, coronal, sagittal,
  * oblique with its normal), its position (mm along the normal), slab (total mm) and
  * projection; as shown, the normal and position are filled in.
+ * A series of several volumes at the same positions (temporal positions, b-values) names
+ * the one shown by `phase` (an index of VolumeInfo.phases.values; default 0).
  * @typedef {{plane: string, normal?: number[]|null, position?: number|null,
- *            slab?: number|null, projection?: string|null}} VolumeView
+ *            slab?: number|null, projection?: string|null, phase?: number|null}} VolumeView
  * Where a reformatted frame lies: pixel (r, c) at origin + c * columnSpacing *
  * rowDirection + r * rowSpacing * columnDirection (patient mm).
  * @typedef {{origin: number[], rowDirection: number[], columnDirection: number[],
  *            rowSpacing: number, columnSpacing: number, rows: number, columns: number}} Reslice
  * @typedef {{dims: number[]|null, spacing: number[]|null,
- *            warnings: {code: string, message: string}[]}} VolumeInfo
+ *            warnings: {code: string, message: string}[],
+ *            phases?: {attribute: string, values: string[], chosen: number}}} VolumeInfo
  * @typedef {{info: {width: number, height: number}, pixels: ArrayBuffer}} ThumbnailResult
  * @typedef {{tag: string, keyword: string, name: string, vr: string, value: string,
  *            creator?: string, items?: TagNode[][], hidden?: boolean}} TagNode
@@ -59,7 +62,7 @@
  *            result: RenderResult},
  *   renderView: {args: {series: number, view: VolumeView, center: number|null,
  *            width: number|null, invert: boolean}, result: RenderResult},
- *   volumeInfo: {args: {series: number}, result: VolumeInfo},
+ *   volumeInfo: {args: {series: number, phase?: number|null}, result: VolumeInfo},
  *   thumbnail: {args: {series: number, size: number}, result: ThumbnailResult},
  *   header: {args: {series: number, frame: number, hide?: boolean}, result: Header},
  *   probe: {args: {series: number, frame: number, x: number, y: number}, result: any},

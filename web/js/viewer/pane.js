@@ -278,8 +278,11 @@ export class Pane {
           this.image.height = rows;
         }
         this.imageCtx.putImageData(this.shown, 0, 0);
+        // A warning about what is shown (missing slices, lossy): a notice at the foot,
+        // clear of the image's middle; a failure (below) stands in the middle.
         this.message.hidden = !info.warning;
         this.message.textContent = info.warning ?? "";
+        this.message.classList.add("notice");
       }
       this.framesDrawn += 1;
       this.draw();
@@ -291,6 +294,7 @@ export class Pane {
       this.shown = null;
       this.message.hidden = false;
       this.message.textContent = message;
+      this.message.classList.remove("notice");
       this.draw();
       this.host.onError(message);
       throw error;

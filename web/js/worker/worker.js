@@ -255,9 +255,9 @@ export const methods = {
     );
     return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
-  async volumeInfo(bridge, { series }) {
+  async volumeInfo(bridge, { series, phase }) {
     await codecs.ensure(codecsOf(series));
-    return [JSON.parse(bridge.volume_info(series)), []];
+    return [JSON.parse(bridge.volume_info(series, phase ?? null)), []];
   },
 };
 
