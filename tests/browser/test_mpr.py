@@ -48,8 +48,9 @@ def _normal(reslice: dict) -> np.ndarray:
 
 
 def _fit(viewer: Viewer, index: int, reslice: dict) -> tuple[float, float, float, dict]:
-    """The fitted image's scale (CSS px per image pixel) and top-left corner in client
-    coordinates, worked from the pane's box (contain, centred, no zoom or pan)."""
+    """The fitted image's scale (CSS px per mm) and top-left corner in client
+    coordinates, worked from the pane's box: the image's extent in mm (its pixels at
+    their spacing) contained in the box and centred, no zoom or pan."""
     box = viewer.page.evaluate(
         f"""() => {{
             const r = document.querySelectorAll('.pane')[{index}].getBoundingClientRect();
@@ -57,22 +58,23 @@ def _fit(viewer: Viewer, index: int, reslice: dict) -> tuple[float, float, float
                      ratio: window.devicePixelRatio}};
         }}"""
     )
-    columns, rows = reslice["columns"], reslice["rows"]
+    wide = reslice["columns"] * reslice["columnSpacing"]
+    tall = reslice["rows"] * reslice["rowSpacing"]
     # The canvas is the pane's box in device pixels, rounded; the fit is in those.
     width, height = round(box["width"] * box["ratio"]), round(box["height"] * box["ratio"])
-    scale = min(width / columns, height / rows) / box["ratio"]
-    left = box["left"] + (box["width"] - columns * scale) / 2
-    top = box["top"] + (box["height"] - rows * scale) / 2
-    return scale, left, top, box
+    per_mm = min(width / wide, height / tall) / box["ratio"]
+    left = box["left"] + (box["width"] - wide * per_mm) / 2
+    top = box["top"] + (box["height"] - tall * per_mm) / 2
+    return per_mm, left, top, box
 
 
 def _client(viewer: Viewer, index: int, reslice: dict, point: np.ndarray) -> tuple[float, float]:
     """Where a patient point falls on pane ``index``, in client (CSS) pixels."""
-    scale, left, top, _ = _fit(viewer, index, reslice)
+    per_mm, left, top, _ = _fit(viewer, index, reslice)
     d = np.asarray(point) - np.asarray(reslice["origin"])
-    column = d @ np.asarray(reslice["rowDirection"]) / reslice["columnSpacing"] + 0.5
-    row = d @ np.asarray(reslice["columnDirection"]) / reslice["rowSpacing"] + 0.5
-    return left + column * scale, top + row * scale
+    across = d @ np.asarray(reslice["rowDirection"]) + 0.5 * reslice["columnSpacing"]
+    down = d @ np.asarray(reslice["columnDirection"]) + 0.5 * reslice["rowSpacing"]
+    return left + across * per_mm, top + down * per_mm
 
 
 def _layer(viewer: Viewer, index: int) -> np.ndarray:
@@ -147,7 +149,7 @@ def test_dragging_the_centre_moves_the_crosshair_and_the_other_planes(
     state = _mpr(viewer, tmp_path / "even")
     before = np.asarray(state["mpr"]["crosshair"])
     axial = _pane(viewer, 0)["reslice"]
-    scale, *_ = _fit(viewer, 0, axial)
+    per_mm, *_ = _fit(viewer, 0, axial)
     x, y = _client(viewer, 0, axial, before)
     mouse = viewer.page.mouse
     mouse.move(x, y)
@@ -159,8 +161,8 @@ def test_dragging_the_centre_moves_the_crosshair_and_the_other_planes(
     after = np.asarray(state["mpr"]["crosshair"])
     expected = (
         before
-        + 20 / scale * axial["columnSpacing"] * np.asarray(axial["rowDirection"])
-        + 10 / scale * axial["rowSpacing"] * np.asarray(axial["columnDirection"])
+        + 20 / per_mm * np.asarray(axial["rowDirection"])
+        + 10 / per_mm * np.asarray(axial["columnDirection"])
     )
     assert np.abs(after - expected).max() < 0.05, (after, expected)
     for index in (1, 2, 3):
@@ -254,12 +256,10 @@ def test_a_length_on_a_coronal_view_is_in_patient_mm(viewer: Viewer, tmp_path: P
     state = viewer.wait_state("s.measurements.length === 1")
     assert state["measurements"][0]["where"] == "Coronal  -20.0 mm"
     result = state["measurements"][0]["result"]
-    scale, *_ = _fit(viewer, 1, coronal["reslice"])
+    per_mm, *_ = _fit(viewer, 1, coronal["reslice"])
     assert result["unit"] == "mm"
     # Within the mouse's whole-pixel positions: half a CSS pixel at each end.
-    assert result["value"] == pytest.approx(
-        20.0, abs=1.0 / scale * coronal["reslice"]["rowSpacing"]
-    )
+    assert result["value"] == pytest.approx(20.0, abs=1.0 / per_mm)
     # The spheres are where the length's ends are: bright (400 HU over the ramp).
     got = viewer.frame()
     for point in (a, b):

@@ -17,7 +17,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from lightbox.display import frames, luts
-from lightbox.volume import NotAVolume, PlaneGeometry, Volume, project, standard_geometry
+from lightbox.volume import NotAVolume, PlaneGeometry, Volume, project
 from lightbox.volume.records import SliceGeometry
 from lightbox.volume.reslice import STANDARD_PLANES, centre, corners, framed
 from lightbox.volume.stack import Phases
@@ -129,10 +129,12 @@ def view_geometry(volume: Volume, view: dict[str, Any]) -> tuple[PlaneGeometry, 
     ``view``: ``plane`` ("axial", "coronal", "sagittal", "oblique"), ``normal`` (oblique:
     patient [x, y, z]), ``position`` (mm along the normal; default through the volume's
     centre), ``slab`` (total mm, 0 or absent: the plane), ``projection`` ("mip",
-    "minip", "average"; a slab without one is averaged). Pixels are square, the
-    volume's finer in-plane spacing. The view as shown adds ``step`` (mm: one voxel
-    along the normal, what a scroll moves) and ``range`` (the volume's extent, mm
-    along the normal).
+    "minip", "average"; a slab without one is averaged), ``pixels`` ("square", the
+    default: the volume's finer in-plane spacing both ways; "natural": along each of
+    the view's directions, one voxel step, so that a coronal view of 2 mm slices has
+    2 mm rows and no more of them than the volume has slices; the page shows them at
+    their aspect). The view as shown adds ``step`` (mm: one voxel along the normal,
+    what a scroll moves) and ``range`` (the volume's extent, mm along the normal).
     """
     name = view.get("plane")
     if name not in PLANES:
@@ -144,14 +146,19 @@ def view_geometry(volume: Volume, view: dict[str, Any]) -> tuple[PlaneGeometry, 
         projection = DEFAULT_PROJECTION
     if slab < 0 or projection not in (None, "mip", "minip", "average"):
         raise ValueError(f"a slab of 0 mm or more and a projection, not {slab!r}, {projection!r}")
-    pixel = min(volume.spacing[0], volume.spacing[1])
+    pixels = view.get("pixels") or "square"
+    if pixels not in ("square", "natural"):
+        raise ValueError(f"pixels must be 'square' or 'natural', not {pixels!r}")
     if name == "oblique":
         row, column = _oblique_directions(view.get("normal") or ())
-        if position is None:
-            position = float(centre(volume) @ np.cross(row, column))
-        geometry = framed(volume, tuple(row), tuple(column), position, pixel)
     else:
-        geometry = standard_geometry(volume, str(name), position, pixel)
+        row, column = (np.asarray(v, dtype=np.float64) for v in STANDARD_PLANES[str(name)])
+    if position is None:
+        position = float(centre(volume) @ np.cross(row, column))
+    pixel: float | tuple[float, float] = min(volume.spacing[0], volume.spacing[1])
+    if pixels == "natural":  # (row spacing: down the columns, column spacing: along rows)
+        pixel = (voxel_step(volume, column), voxel_step(volume, row))
+    geometry = framed(volume, tuple(row), tuple(column), position, pixel)
     normal = geometry.normal
     extent = corners(volume) @ normal
     shown = {
@@ -160,6 +167,7 @@ def view_geometry(volume: Volume, view: dict[str, Any]) -> tuple[PlaneGeometry, 
         "position": geometry.position,
         "slab": slab,
         "projection": projection if slab > 0 else None,
+        "pixels": pixels,
         "step": voxel_step(volume, normal),
         "range": [float(extent.min()), float(extent.max())],
     }

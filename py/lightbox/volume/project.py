@@ -31,8 +31,9 @@ from lightbox.volume.reslice import (
     framed,
     plane_coordinates,
     plane_geometry,
+    sample,
 )
-from lightbox.volume.sampling import trilinear
+from lightbox.volume.sampling import aligned_axes, separable, trilinear
 
 MODES = ("mip", "minip", "average")
 #: A voxel step this small (per mm along the normal) counts as no step.
@@ -168,11 +169,20 @@ def _along_axis(
         return np.full(x.shape, volume.background, dtype=np.float32)
     if mode == "average":
         result /= count
-    coordinates = [x, y, z]
-    coordinates[axis] = np.zeros_like(x)
-    image = trilinear(
-        np.expand_dims(result, 2 - axis), coordinates[0], coordinates[1], coordinates[2], math.nan
-    )
+    reduced = np.expand_dims(result, 2 - axis)
+    inverse = np.linalg.inv(volume.grid)
+    along_row = inverse @ (np.asarray(geometry.row_direction) * geometry.column_spacing)
+    down_column = inverse @ (np.asarray(geometry.column_direction) * geometry.row_spacing)
+    axes = aligned_axes(along_row, down_column)
+    if axes is not None:  # the plane's rows and columns run along the voxel axes
+        start = np.array([x.flat[0], y.flat[0], z.flat[0]])
+        start[axis] = 0.0
+        size = (geometry.rows, geometry.columns)
+        image = separable(reduced, start, along_row, down_column, size, axes, math.nan)
+    else:
+        coordinates = [x, y, z]
+        coordinates[axis] = np.zeros_like(x)
+        image = trilinear(reduced, coordinates[0], coordinates[1], coordinates[2], math.nan)
     return _finish(image, volume)
 
 
@@ -203,8 +213,10 @@ def project(
     """
     _check(thickness_mm, mode)
     step = step_mm if step_mm is not None else default_step(volume)
+    if thickness_mm < step:  # one plane: no slab
+        return sample(volume, geometry)
     axis = _volume_axis(volume, geometry)
-    if axis is not None and thickness_mm >= step:
+    if axis is not None:
         return _along_axis(volume, geometry, thickness_mm, mode, axis, step)
     return _along_planes(volume, geometry, thickness_mm, mode, step)
 

@@ -20,7 +20,7 @@ import numpy as np
 from lightbox.volume.build import Volume
 from lightbox.volume.labels import edge_labels
 from lightbox.volume.records import Vector
-from lightbox.volume.sampling import trilinear
+from lightbox.volume.sampling import aligned_axes, separable, trilinear
 
 #: (row direction, column direction) of the standard planes in patient space.
 STANDARD_PLANES: dict[str, tuple[Vector, Vector]] = {
@@ -194,10 +194,19 @@ def sample(
 
     ``fill`` is the value outside the volume (default ``volume.background``).
     """
+    value = volume.background if fill is None else fill
+    inverse = np.linalg.inv(volume.grid)
+    along_row = inverse @ (np.asarray(geometry.row_direction) * geometry.column_spacing)
+    down_column = inverse @ (np.asarray(geometry.column_direction) * geometry.row_spacing)
+    axes = aligned_axes(along_row, down_column)
+    if axes is not None:  # a plane along the voxel axes: one-dimensional interpolations
+        start = inverse @ (np.asarray(geometry.origin) - np.asarray(volume.origin))
+        size = (geometry.rows, geometry.columns)
+        return separable(
+            volume.data, start, along_row, down_column, size, axes, value, volume.slices
+        )
     (x, y, z), _ = plane_coordinates(volume, geometry)
-    return trilinear(
-        volume.data, x, y, z, volume.background if fill is None else fill, volume.slices
-    )
+    return trilinear(volume.data, x, y, z, value, volume.slices)
 
 
 def plane(
@@ -236,22 +245,24 @@ def framed(
     row_direction: Sequence[float],
     column_direction: Sequence[float],
     position_mm: float,
-    pixel_mm: float,
+    pixel_mm: float | tuple[float, float],
 ) -> PlaneGeometry:
     """The plane with these directions at ``position_mm`` along its normal, framed to
-    show the whole volume (the frame stays put as the plane moves along its normal)."""
+    show the whole volume (the frame stays put as the plane moves along its normal).
+    ``pixel_mm``: square pixels, or (row spacing, column spacing)."""
+    row_mm, column_mm = _pair(pixel_mm)
     row, column = np.asarray(row_direction, float), np.asarray(column_direction, float)
     box = corners(volume)
     sizes, starts = [], []
-    for direction in (row, column):
+    for direction, step in ((row, column_mm), (column, row_mm)):
         extent = box @ direction
-        count = max(1, math.ceil((extent.max() - extent.min()) / pixel_mm - 1e-6))
+        count = max(1, math.ceil((extent.max() - extent.min()) / step - 1e-6))
         sizes.append(count)
-        starts.append((extent.max() + extent.min()) / 2 - (count - 1) / 2 * pixel_mm)
+        starts.append((extent.max() + extent.min()) / 2 - (count - 1) / 2 * step)
     normal = np.cross(row, column)
     origin = starts[0] * row + starts[1] * column + position_mm * normal
     return PlaneGeometry(
-        _vector(origin), _vector(row), _vector(column), pixel_mm, pixel_mm, sizes[1], sizes[0]
+        _vector(origin), _vector(row), _vector(column), row_mm, column_mm, sizes[1], sizes[0]
     )
 
 

@@ -63,6 +63,12 @@ def test_the_volume_is_built_once_and_dropped_when_the_series_changes() -> None:
         pytest.param(EVEN, {"plane": "coronal", "position": -4.0}, id="coronal"),
         pytest.param(EVEN, {"plane": "sagittal"}, id="sagittal"),
         pytest.param(EVEN, {"plane": "oblique", "normal": [0.3, 1.0, 0.4]}, id="oblique"),
+        pytest.param(EVEN, {"plane": "coronal", "pixels": "natural"}, id="coronal-natural"),
+        pytest.param(
+            EVEN,
+            {"plane": "oblique", "normal": [0.3, 1.0, 0.4], "pixels": "natural"},
+            id="oblique-natural",
+        ),
         pytest.param(TILTED, {"plane": "coronal"}, id="tilted-coronal"),
         pytest.param(TILTED, {"plane": "axial", "position": 10.0}, id="tilted-axial"),
     ],
@@ -111,6 +117,7 @@ def test_an_axial_slab_is_the_reduction_of_its_slices(projection: str, reduce) -
         "position": pytest.approx(position),
         "slab": 10.0,
         "projection": projection,
+        "pixels": "square",
         "step": 2.5,
         "range": [pytest.approx(-21.25), pytest.approx(18.75)],
     }
@@ -271,3 +278,16 @@ def test_an_enhanced_object_of_two_temporal_positions_offers_both() -> None:
     )
     with pytest.raises(ValueError, match="phase must be 0 … 1"):
         session.render_view(0, {"plane": "axial", "phase": 2})
+
+
+def test_natural_pixels_are_one_voxel_step_along_each_direction() -> None:
+    # 1.25 mm pixels, 2.5 mm slices: a coronal view has 1.25 mm columns and 2.5 mm rows,
+    # one per slice (the box: 16 slices of 2.5 mm); square pixels would double the rows.
+    session = _opened(EVEN)
+    natural = session.render_view(0, {"plane": "coronal", "pixels": "natural"}).info
+    square = session.render_view(0, {"plane": "coronal"}).info
+    assert (natural["reslice"]["rowSpacing"], natural["reslice"]["columnSpacing"]) == (2.5, 1.25)
+    assert natural["reslice"]["rows"] == 16 and square["reslice"]["rows"] == 32
+    assert natural["view"]["pixels"] == "natural"
+    with pytest.raises(ValueError, match="pixels must be"):
+        session.render_view(0, {"plane": "axial", "pixels": "round"})

@@ -34,9 +34,12 @@
  * oblique with its normal), its position (mm along the normal), slab (total mm) and
  * projection; as shown, the normal and position are filled in.
  * A series of several volumes at the same positions (temporal positions, b-values) names
- * the one shown by `phase` (an index of VolumeInfo.phases.values; default 0).
+ * the one shown by `phase` (an index of VolumeInfo.phases.values; default 0). `pixels`:
+ * "square" (default) or "natural" (one voxel step along each direction; the page asks
+ * for these and draws them at their aspect).
  * @typedef {{plane: string, normal?: number[]|null, position?: number|null,
- *            slab?: number|null, projection?: string|null, phase?: number|null}} VolumeView
+ *            slab?: number|null, projection?: string|null, phase?: number|null,
+ *            pixels?: string}} VolumeView
  * Where a reformatted frame lies: pixel (r, c) at origin + c * columnSpacing *
  * rowDirection + r * rowSpacing * columnDirection (patient mm).
  * @typedef {{origin: number[], rowDirection: number[], columnDirection: number[],

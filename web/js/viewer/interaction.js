@@ -72,23 +72,27 @@ export function frameForKey(key, frame, frames) {
 /**
  * The affine map from image pixel coordinates to canvas pixels.
  * The image is fitted (rotated size) into the box, centred, then zoomed and panned;
- * flips apply in image space, then the quarter-turn rotation (clockwise).
+ * flips apply in image space, then the quarter-turn rotation (clockwise). A pixel is
+ * `aspect` times as tall as it is wide (a reformatted view's row spacing over its
+ * column spacing), and drawn so.
  * @param {number} width image columns
  * @param {number} height image rows
  * @param {number} boxWidth
  * @param {number} boxHeight
  * @param {ViewGeometry} view
  * @param {number} [pixelRatio] canvas pixels per CSS pixel (pan is in CSS pixels)
+ * @param {number} [aspect] a pixel's height over its width
  * @returns {Matrix}
  */
-export function viewMatrix(width, height, boxWidth, boxHeight, view, pixelRatio = 1) {
+export function viewMatrix(width, height, boxWidth, boxHeight, view, pixelRatio = 1, aspect = 1) {
   const quarter = ((Math.round(view.rotation / 90) % 4) + 4) % 4;
-  const rotatedW = quarter % 2 ? height : width;
-  const rotatedH = quarter % 2 ? width : height;
+  const tall = height * aspect; // the image's height in pixel widths
+  const rotatedW = quarter % 2 ? tall : width;
+  const rotatedH = quarter % 2 ? width : tall;
   const fit = width > 0 && height > 0 ? Math.min(boxWidth / rotatedW, boxHeight / rotatedH) : 1;
   const s = fit * view.zoom;
   const sx = view.flipH ? -s : s;
-  const sy = view.flipV ? -s : s;
+  const sy = (view.flipV ? -s : s) * aspect;
   const [cos, sin] = [
     [1, 0],
     [0, 1],

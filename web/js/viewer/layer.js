@@ -71,9 +71,12 @@ function drawGuide(ctx, m, ratio, { at, direction, color, dashed }) {
  * @param {number} rotation @param {Calibration} cal
  */
 function drawRuler(ctx, m, ratio, rotation, cal) {
-  // The ruler is vertical on screen: rows, or columns when turned a quarter.
-  const spacing = (rotation % 180 === 0 ? cal.row_mm : cal.column_mm) || cal.column_mm || 0;
-  const bar = scaleBar(matrixScale(m) / ratio / spacing);
+  // The ruler is vertical on screen: rows, or columns when turned a quarter; canvas
+  // pixels per mm along that image axis.
+  const rows = rotation % 180 === 0;
+  const spacing = (rows ? cal.row_mm : cal.column_mm) || cal.column_mm || 0;
+  const perPixel = rows ? Math.hypot(m[2], m[3]) : matrixScale(m);
+  const bar = scaleBar(perPixel / ratio / spacing);
   if (!bar) return;
   const x = ctx.canvas.width - 12 * ratio;
   const y0 = ctx.canvas.height * 0.58;

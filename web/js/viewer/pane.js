@@ -311,6 +311,9 @@ export class Pane {
     const asked = this.view;
     const { info, pixels } = await this.host.client.call("renderView", {
       ...args,
+      // One voxel step along each direction: no more pixels than the volume has (a
+      // coronal view of 2 mm slices has 2 mm rows); drawn at their aspect.
+      view: { ...args.view, pixels: "natural" },
       invert: this.invert,
     });
     // The position as shown (filled in, kept inside the volume), unless the view has
@@ -338,6 +341,12 @@ export class Pane {
 
   // -- drawing ------------------------------------------------------------------------
 
+  /** A pixel's height over its width: a reformatted view's may differ from 1. */
+  get aspect() {
+    const reslice = this.view ? this.info?.reslice : null;
+    return reslice ? reslice.rowSpacing / reslice.columnSpacing : 1;
+  }
+
   /** @returns {Matrix} image pixels to canvas pixels */
   matrix() {
     const ratio = window.devicePixelRatio || 1;
@@ -350,6 +359,7 @@ export class Pane {
       this.canvas.height,
       this.viewGeometry(),
       ratio,
+      this.aspect,
     );
   }
 
@@ -480,7 +490,8 @@ export class Pane {
     const ratio = window.devicePixelRatio || 1;
     const { width, height } = this.size;
     const fitted = { ...this.viewGeometry(), zoom: 1 };
-    const fit = viewMatrix(width, height, this.canvas.width, this.canvas.height, fitted, ratio);
+    const box = [this.canvas.width, this.canvas.height];
+    const fit = viewMatrix(width, height, box[0], box[1], fitted, ratio, this.aspect);
     this.zoom = ratio / matrixScale(fit);
     this.pan = { x: 0, y: 0 };
     this.draw();
