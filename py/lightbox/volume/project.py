@@ -177,8 +177,8 @@ def _along_axis(
     if axes is not None:  # the plane's rows and columns run along the voxel axes
         start = np.array([x.flat[0], y.flat[0], z.flat[0]])
         start[axis] = 0.0
-        size = (geometry.rows, geometry.columns)
-        image = separable(reduced, start, along_row, down_column, size, axes, math.nan)
+        shape = (geometry.rows, geometry.columns)
+        image = separable(reduced, start, along_row, down_column, shape, axes, math.nan)
     else:
         coordinates = [x, y, z]
         coordinates[axis] = np.zeros_like(x)

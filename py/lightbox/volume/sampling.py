@@ -201,7 +201,7 @@ def _lerp_along(
     edge value past the outer centres, as :func:`trilinear`)."""
     lower, fraction, step = _axis(coordinate, values.shape[axis], True)
     low = np.take(values, lower, axis=axis).astype(np.float32, copy=False)
-    high = np.take(values, lower + step, axis=axis).astype(np.float32)
+    high: np.ndarray[Any, Any] = np.take(values, lower + step, axis=axis).astype(np.float32)
     shape = [1] * values.ndim
     shape[axis] = fraction.size
     high -= low
