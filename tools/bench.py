@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import base64
 
-    from tools import bench_data
+    from tools import bench_data, bench_volume
 
     started = time.time()
     print("generating data…", flush=True)
@@ -370,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         row(f"scroll to a new slice, cold (first visit), {steps} steps", cold)
         row(f"scroll to a new slice, cached, {steps} steps", cached)
         memory_after_scroll = page.evaluate(MEMORY)
+        print("volume…", flush=True)
+        volume_heap = bench_volume.volume_rows(page, series, max(args.runs * 4, 20), row)
         print("window/level…", flush=True)
         page.evaluate("() => window.lightbox.closeAll()")
         page.evaluate(
@@ -468,7 +470,8 @@ def main(argv: list[str] | None = None) -> int:
         f"raw pixel bytes {raw / mib:.0f} MiB (heap / raw = {memory['wasmHeap'] / raw:.2f}), "
         f"page JS heap {(memory['jsHeap'] or 0) / mib:.0f} MiB; after scrolling {steps} slices "
         f"the frame cache holds {memory_after_scroll['cacheBytes'] / mib:.0f} MiB; "
-        f"heap beyond files and cache: {overhead / mib:.0f} MiB"
+        f"heap beyond files and cache: {overhead / mib:.0f} MiB; building the volume grew "
+        f"the heap by {volume_heap / mib:.0f} MiB (its int16 size: {raw / mib:.0f} MiB)"
     )
     OUT.mkdir(exist_ok=True)
     (OUT / "bench.json").write_text(

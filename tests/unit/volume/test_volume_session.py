@@ -291,3 +291,16 @@ def test_natural_pixels_are_one_voxel_step_along_each_direction() -> None:
     assert natural["view"]["pixels"] == "natural"
     with pytest.raises(ValueError, match="pixels must be"):
         session.render_view(0, {"plane": "axial", "pixels": "round"})
+
+
+@pytest.mark.parametrize("projection, reduce", [("mip", np.max), ("minip", np.min)])
+def test_a_slab_through_the_whole_volume_is_numpy_over_every_voxel(projection: str, reduce) -> None:
+    # Natural pixels on a coronal view of the even stack fall on the voxel centres
+    # (columns along x, rows down z): the full slab is numpy's reduction along y.
+    session = _opened(EVEN)
+    view = {"plane": "coronal", "slab": 1000.0, "projection": projection, "pixels": "natural"}
+    rendered = session.render_view(0, view, WINDOW)
+    stored = np.stack([d.pixel_array.astype(np.float64) for d in EVEN]) + known.INTERCEPT
+    expected = known.windowed(reduce(stored, axis=1)[::-1], *WINDOW)  # row 0: the top, +z
+    assert rendered.rgba.shape[:2] == expected.shape
+    assert np.abs(_grey(rendered.rgba) - expected).max() <= 1
