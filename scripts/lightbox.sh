@@ -5,6 +5,7 @@
 #   prepare  set up and build if needed, as start does, without serving (scripts/kiosk.sh)
 #   test   build, then every suite: ruff, mypy, tsc, node --test, pytest (unit + browser)
 #   bench  build, then the benchmark (prints a table, writes bench-results/)
+#   fuzz   a fuzzing campaign over the native paths: -- --count N --seconds S [--seed K]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -91,8 +92,12 @@ case "${1:-}" in
     ensure_npm; ensure_venv; ensure_build; ensure_chromium
     exec "$VENV/bin/python" -m tools.bench "${@:2}"
     ;;
+  fuzz)
+    ensure_venv
+    exec "$VENV/bin/python" -W ignore -m tests.fuzz "${@:2}"
+    ;;
   *)
-    echo "usage: scripts/lightbox.sh start|build|prepare|test|bench" >&2
+    echo "usage: scripts/lightbox.sh start|build|prepare|test|bench|fuzz" >&2
     exit 2
     ;;
 esac

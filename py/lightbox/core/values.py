@@ -7,6 +7,7 @@ the "not given" answer its caller chose; none of them raises.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydicom.dataset import Dataset
@@ -18,7 +19,8 @@ _MULTIPLE = (MultiValue, list, tuple)
 def numbers(value: object) -> list[float]:
     """Every value of a (possibly multi-valued) element that is a number, in order.
 
-    None and ``""`` give ``[]``; values that are not numbers are left out.
+    None and ``""`` give ``[]``; values that are not numbers are left out, and so are
+    NaN and the infinities (a rescale or a window of NaN is no number to compute with).
     """
     if value is None or value == "":
         return []
@@ -26,9 +28,11 @@ def numbers(value: object) -> list[float]:
     out: list[float] = []
     for item in items:
         try:
-            out.append(float(item))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+            number = float(item)  # type: ignore[arg-type]
+        except (TypeError, ValueError, OverflowError):
             continue
+        if math.isfinite(number):
+            out.append(number)
     return out
 
 

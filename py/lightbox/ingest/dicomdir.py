@@ -26,6 +26,7 @@ from lightbox.core.errors import InvalidDicomError
 from lightbox.core.values import int_or_none, text
 from lightbox.ingest import structure
 from lightbox.ingest.fileids import file_path, join, tidy, written
+from lightbox.ingest.headers import refuse_deep_nesting
 
 #: (0002,0002) Media Storage SOP Class UID of a DICOMDIR: Media Storage Directory Storage.
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
@@ -228,6 +229,7 @@ def read_dicomdir(path: str, data: bytes) -> DicomDir:
     if not is_dicomdir(data):
         found = _media_storage_class(data) or "none"
         raise InvalidDicomError(path, f"not a DICOMDIR (Media Storage SOP Class UID: {found})")
+    refuse_deep_nesting(path, data)
     try:
         ds = dcmread(io.BytesIO(data))
         items: list[Dataset] = list(ds.get("DirectoryRecordSequence") or [])

@@ -14,6 +14,8 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
+from lightbox.core.errors import InvalidDicomError
+from lightbox.core.values import int_or_none
 from lightbox.ingest import structure
 
 #: How deep an SR content tree is followed before it is cut (malformed trees can loop).
@@ -68,18 +70,28 @@ def _describe(name: str, ds: Dataset) -> Document:
     return Document(name, "other", sop_name, sop_name, date)
 
 
-def encapsulated_bytes(data: bytes) -> tuple[bytes, str]:
+def encapsulated_bytes(name: str, data: bytes) -> tuple[bytes, str]:
     """The encapsulated document's bytes and MIME type (PS3.3 C.24.2).
 
     (0042,0011) Encapsulated Document is padded to even length; for PDF the
     padding byte is harmless, and (0042,0015) Encapsulated Document Length,
     when present, gives the exact length.
+
+    Raises
+    ------
+    InvalidDicomError
+        The object holds no readable Encapsulated Document.
     """
-    ds = dcmread(io.BytesIO(data), force=True)
-    payload = bytes(ds.EncapsulatedDocument)
-    length = ds.get("EncapsulatedDocumentLength")
-    if length:
-        payload = payload[: int(length)]
+    try:
+        ds = dcmread(io.BytesIO(data), force=True)
+        payload = bytes(ds.get("EncapsulatedDocument") or b"")
+        length = int_or_none(ds.get("EncapsulatedDocumentLength"))
+    except Exception as exc:  # damaged bytes make pydicom raise many kinds
+        raise InvalidDicomError(name, f"the document cannot be read ({exc})") from exc
+    if not payload:
+        raise InvalidDicomError(name, "no (0042,0011) Encapsulated Document in this object")
+    if length and 0 < length <= len(payload):
+        payload = payload[:length]
     return payload, str(ds.get("MIMETypeOfEncapsulatedDocument", "") or "application/octet-stream")
 
 

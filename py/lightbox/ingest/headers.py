@@ -181,6 +181,7 @@ def read_header(name: str, data: bytes) -> Header:
         raise NotDicomError(name, "not a DICOM file (no DICM marker and no DICOM header)")
     data = framed(data)
     _refuse_guess_we_cannot_make(name, data)
+    refuse_deep_nesting(name, data)
     stream = io.BytesIO(data)
     try:
         ds = dcmread(stream, stop_before_pixels=True, force=True)
@@ -188,6 +189,7 @@ def read_header(name: str, data: bytes) -> Header:
         cut = structure.truncation(data, _declared_encoding(data))
         reason = cut.message if cut else f"the DICOM header cannot be read ({exc})"
         raise InvalidDicomError(name, reason) from exc
+    unreadable = settle(ds)
     if len(ds) == 0:  # File Meta Information at most: the data set itself is missing
         cut = structure.truncation(data, None)
         empty = f"the file holds no data set: it is truncated ({len(data)} bytes)"
@@ -216,6 +218,14 @@ def read_header(name: str, data: bytes) -> Header:
     if not syntax.is_compressed and pixel_bytes == 0 < get_expected_length(ds, "bytes"):
         raise InvalidDicomError(name, "pixel data is empty: the file ends at its pixel data")
     warnings, fragments = _pixel_data_shape(data, offset, ds, syntax)
+    if unreadable:
+        listed = ", ".join(unreadable[:3]) + (
+            f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
+        )
+        warnings = (
+            *warnings,
+            f"{len(unreadable)} element(s) could not be read and are left out: {listed}",
+        )
     return Header(ds, syntax, frames, warnings, fragments)
 
 
@@ -265,6 +275,49 @@ def _after_pixel_data(data: bytes, end: int, pixel_tag: int, encoding: Encoding)
         return ()
     cut = structure.find_truncation(data, end, encoding)
     return (cut.message,) if cut is not None and not cut.header else ()
+
+
+def settle(ds: Dataset, depth: int = 0) -> list[str]:
+    """Convert every element of ``ds`` (and its items, and its file meta) now, and
+    remove those pydicom cannot convert (a value of the wrong length for its VR, an
+    unknown VR, an item that is not one), so that no later read of the data set meets
+    them. Returns each removed element's tag and keyword.
+
+    pydicom converts elements when first read: without this, any attribute read
+    anywhere could raise for a damaged element.
+    """
+    removed: list[str] = []
+    meta = getattr(ds, "file_meta", None)
+    if depth == 0 and isinstance(meta, Dataset):
+        removed += settle(meta, 1)
+    for tag in list(ds.keys()):
+        try:
+            element = ds[tag]
+            items = list(element.value) if element.VR == "SQ" and element.value else []
+        except Exception:  # pydicom's conversion raises many kinds
+            del ds[tag]
+            removed.append(structure.label(int(tag)))
+            continue
+        if depth < structure.MAX_DEPTH:
+            for item in items:
+                if isinstance(item, Dataset):
+                    removed += settle(item, depth + 1)
+    return removed
+
+
+def refuse_deep_nesting(name: str, data: bytes) -> None:
+    """Refuse a file whose sequences nest past :data:`structure.MAX_DEPTH` before any
+    parser recurses into them.
+
+    Raises
+    ------
+    InvalidDicomError
+        Naming the file and the limit.
+    """
+    if structure.too_deep(data, _declared_encoding(data)):
+        raise InvalidDicomError(
+            name, f"sequences nested more than {structure.MAX_DEPTH} deep (the limit): not read"
+        )
 
 
 def _declared_encoding(data: bytes) -> Encoding | None:

@@ -147,6 +147,10 @@ class _Malformed(Exception):
     """The bytes are not a well-formed element stream: not truncation, so not reported."""
 
 
+class _TooDeep(_Malformed):
+    """Sequences nested past :data:`MAX_DEPTH`."""
+
+
 def size_text(n: int) -> str:
     """A byte count for people: exact, with GiB or MiB beside it when large."""
     if n >= 1 << 30:
@@ -243,7 +247,7 @@ def _walk(
 ) -> tuple[int, Truncation | None]:
     """Elements from ``at`` to ``end`` or to an item delimiter; (where it stopped, truncation)."""
     if depth > MAX_DEPTH:
-        raise _Malformed
+        raise _TooDeep
     while at < end:
         element = read_element(data, at, encoding)
         if element is None:
@@ -485,3 +489,27 @@ def top_level_tags(data: bytes, start: int, encoding: Encoding, until: int) -> l
     except _Malformed:
         return None
     return tags
+
+
+def too_deep(data: bytes, encoding: Encoding | None) -> bool:
+    """Whether the data set's sequences nest deeper than :data:`MAX_DEPTH`, read from the
+    element headers before any parser recurses into them (pydicom reads a nesting by
+    recursion: deep enough, it exhausts Python's stack, and Pyodide's before that).
+
+    Only a file with more item tags before its pixel data than the limit is walked. A
+    deflated data set (``encoding`` None) is not looked into here.
+    """
+    if encoding is None:
+        return False
+    pixels = data.find(b"\xe0\x7f\x10\x00")
+    region = data if pixels < 0 else data[:pixels]
+    if region.count(b"\xfe\xff\x00\xe0") + region.count(b"\xff\xfe\xe0\x00") <= MAX_DEPTH:
+        return False
+    start = dataset_start(data)
+    try:
+        _walk(data, start, len(data), found_encoding(data, start, encoding), (), 0)
+    except _TooDeep:
+        return True
+    except _Malformed:
+        return False
+    return False

@@ -17,7 +17,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from lightbox.core.lossy import is_lossy
-from lightbox.core.values import float_or_none, functional_group
+from lightbox.core.values import float_or_none, functional_group, numbers
 
 #: Patient axes (PS3.3 C.7.6.2.1.1): +x left, +y posterior, +z head.
 _AXIS_LABELS = (("R", "L"), ("A", "P"), ("F", "H"))
@@ -182,12 +182,10 @@ def describe(ds: Dataset, frame: int = 0) -> dict[str, Any]:
         ds, frame, "PlanePositionSequence", "ImagePositionPatient"
     ) or ds.get("ImagePositionPatient")
     labels = None
-    try:
-        cosines = [float(v) for v in orientation] if orientation is not None else []
-        if len(cosines) == 6:
-            labels = orientation_labels(cosines)
-    except (TypeError, ValueError):
-        cosines = []
+    cosines = numbers(orientation)
+    if len(cosines) == 6:
+        labels = orientation_labels(cosines)
+    point = numbers(position)
     calibration = read_calibration(ds, frame)
     meta = ds.get("file_meta")
     syntax = meta.get("TransferSyntaxUID") if meta is not None else None
@@ -207,7 +205,7 @@ def describe(ds: Dataset, frame: int = 0) -> dict[str, Any]:
         "sliceThickness": float_or_none(ds.get("SliceThickness")),
         "orientation": labels,
         "orientationCosines": cosines if len(cosines) == 6 else None,
-        "position": [float(v) for v in position] if position is not None else None,
+        "position": point if len(point) == 3 else None,
         "calibration": asdict(calibration),
         "lossy": lossy,
         "frameRate": frame_rate(ds),

@@ -60,7 +60,10 @@ def element_tree(
             node["items"] = [element_tree(item, hidden, path) for item in element.value]
             node["value"] = f"{len(element.value)} item(s)"
         else:
-            node["value"] = _value_text(element)
+            try:
+                node["value"] = _value_text(element)
+            except Exception as exc:  # a value pydicom cannot convert
+                node["value"] = f"<unreadable: {exc}>"[:MAX_VALUE_CHARS]
         out.append(node)
     return out
 

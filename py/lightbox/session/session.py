@@ -302,8 +302,8 @@ class Session:
 
     def document(self, index: int) -> tuple[bytes, str]:
         """The bytes and MIME type of an encapsulated document (the PDF report)."""
-        _, data = self.documents[index]
-        return documents.encapsulated_bytes(data)
+        document, data = self.documents[index]
+        return documents.encapsulated_bytes(document.name, data)
 
     def _open_one(self, name: str, data: bytes) -> OpenedFile | None:
         header = ingest.read_header(name, data)

@@ -1,0 +1,1 @@
+"""A mutation fuzzer over the native ingest, catalog, pixel and display paths (issue 19)."""
