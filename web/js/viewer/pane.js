@@ -9,6 +9,8 @@ import { UNCALIBRATED, measure } from "./measure.js";
 import { createTextBoxes, overlayText, paintTextBoxes, writeTextBoxes } from "./overlay.js";
 import { attachPointer } from "./pointer.js";
 import { RenderQueue } from "./render-queue.js";
+import { videoStream } from "./video.js";
+import { VideoBar } from "./video-bar.js";
 
 /** @typedef {import("../rpc/protocol.js").FrameInfo} FrameInfo */
 /** @typedef {import("./interaction.js").Point} Point */
@@ -100,8 +102,33 @@ export class Pane {
       () => this.host.onChange(this),
     );
 
+    /** @type {import("./video.js").VideoStream | null} the video shown, when it is one */
+    this.video = null;
+    this.videoBar = new VideoBar(root, {
+      frame: () => this.frame,
+      frames: () => this.seriesInfo?.frames ?? 1,
+      frameTime: () => this.video?.info.frameTime ?? 100,
+      show: (frame) => this.select(this.series, frame),
+      busy: () => this.inFlight,
+      snapshot: () => void this.saveSnapshot(),
+      fullscreen: () => void this.root.requestFullscreen?.().catch(() => {}),
+    });
+
     new ResizeObserver(() => this.draw()).observe(root);
     attachPointer(this);
+  }
+
+  /** Whether the pane shows a video. */
+  get isVideo() {
+    return this.seriesInfo?.kind === "video";
+  }
+
+  /** The video's state (issue 15): frame (0-based), frames, time (s) and playing; or null. */
+  videoState() {
+    if (!this.isVideo || !this.video) return null;
+    const frames = this.seriesInfo?.frames ?? 1;
+    const time = (this.frame * this.video.info.frameTime) / 1000;
+    return { frame: this.frame, frames, time, playing: this.videoBar.playing };
   }
 
   // -- state ---------------------------------------------------------------------
@@ -117,6 +144,8 @@ export class Pane {
       throw new RangeError(`no series ${series}: ${this.host.catalog().series.length} open`);
     if (series !== this.series) {
       this.series = series;
+      this.videoBar.pause();
+      this.video = null;
       this.view = null;
       this.previewUntil = 0; // a drag's previews were for the image it dragged on
       this.resetView();
@@ -135,6 +164,8 @@ export class Pane {
   }
 
   clear() {
+    this.videoBar.showFor("none");
+    this.video = null;
     this.series = -1;
     this.frame = 0;
     this.invert = false;
@@ -225,7 +256,9 @@ export class Pane {
         const window = { center: user ? user[0] : null, width: user ? user[1] : null };
         const { info, pixels } = this.view
           ? await this.viewPixels({ series: this.series, view: this.view, ...window })
-          : await this.host.client.call("render", {
+          : this.isVideo
+            ? await this.videoPixels()
+            : await this.host.client.call("render", {
               series: this.series,
               frame: this.frame,
               ...window,
@@ -247,6 +280,8 @@ export class Pane {
         this.imageCtx.putImageData(this.shown, 0, 0);
         this.message.hidden = !info.warning;
         this.message.textContent = info.warning ?? "";
+        if (!this.isVideo) this.videoBar.showFor("none");
+        else this.videoBar.update();
       }
       this.framesDrawn += 1;
       this.draw();
@@ -277,6 +312,50 @@ export class Pane {
     });
     if (this.view) this.view = { ...this.view, position: info.view.position };
     return { info: { ...info, volumeView: info.view, view: info.description }, pixels };
+  }
+
+  /**
+   * The current frame of a video series, decoded in the page, with an info record like a
+   * render's. A video the browser cannot play rejects with the reason and the bar offers
+   * its file to save; one that cannot be decoded rejects naming the file.
+   */
+  async videoPixels() {
+    const series = this.series;
+    const stream = await videoStream(this.host.client, series, this.seriesInfo?.uid ?? "");
+    if (this.video !== stream) {
+      this.video = stream;
+      const why = await stream.unplayable();
+      if (why) {
+        this.videoBar.showFor("offer", stream.saveUrl(), stream.fileName);
+        throw new Error(`${stream.info.file}: ${why}. You can save the video file and play it elsewhere.`);
+      }
+      this.videoBar.showFor("video");
+    }
+    const why = await stream.unplayable();
+    if (why) throw new Error(`${stream.info.file}: ${why}. You can save the video file and play it elsewhere.`);
+    const image = await stream.frame(this.frame);
+    const { info } = stream;
+    return {
+      info: {
+        series,
+        frame: this.frame,
+        frames: info.frames,
+        width: image.width,
+        height: image.height,
+        step: 1,
+        file: info.file,
+        photometric: "RGB",
+        windows: [],
+        windowCenter: null,
+        windowWidth: null,
+        windowSource: "none (video)",
+        decoder: "WebCodecs",
+        transferSyntax: info.transferSyntax,
+        view: info.view,
+        warning: info.warnings.length ? `${info.file}: ${info.warnings.join("; ")}` : undefined,
+      },
+      pixels: image.data.buffer,
+    };
   }
 
   /**
@@ -413,6 +492,16 @@ export class Pane {
     this.zoom = ratio / matrixScale(fit);
     this.pan = { x: 0, y: 0 };
     this.draw();
+  }
+
+  /** Save a PNG of the viewport with its text (the video bar's snapshot button). */
+  async saveSnapshot() {
+    const url = URL.createObjectURL(await this.snapshot(true));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `lightbox-frame-${this.frame + 1}.png`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
 
   /** A PNG of what the viewport shows, optionally with the on-image text. @param {boolean} withInfo */

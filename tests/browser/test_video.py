@@ -1,0 +1,150 @@
+"""Video in the page (issue 15 items 1 and 5): H.264 plays, seeks and steps; HEVC and MPEG-2
+say why they cannot play and offer the file; a broken video names its file.
+
+The clips are encoded at test time by Debian's ffmpeg with known content per frame
+(``tests.support.video``: frame k is grey level 40 + 6k with a white square at x = 8 + 4k),
+wrapped in DICOM as PS3.5 8.2.8 says (the transport stream or MP4 file as the one frame of
+encapsulated Pixel Data). The truth for a frame is ffmpeg's own decoding of the same stream
+to grey levels, independent of the browser. Tolerance: 6 grey levels on the mean absolute
+difference and 40 on the 99th percentile (lossy H.264 decoded by two decoders, YUV to RGB
+by the browser with its own rounding and chroma upsampling at the square's edges); a frame
+off by one differs by 6 levels everywhere and its square by 4 pixels, which the
+per-frame check below tells apart by choosing the nearest reference frame.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.support import video as clips
+from tests.support.viewer import Viewer
+
+FRAMES = 24
+ROWS, COLUMNS = 120, 160
+
+
+def _write(folder: Path, name: str, data: bytes) -> Path:
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def _grey(viewer: Viewer) -> np.ndarray:
+    got = viewer.frame()
+    assert got.shape == (ROWS, COLUMNS, 4), got.shape
+    return got[..., :3].astype(np.int16).mean(axis=2)
+
+
+def _nearest(frame: np.ndarray, reference: np.ndarray) -> tuple[int, float]:
+    """The reference frame closest to ``frame`` and its mean absolute difference."""
+    errors = [float(np.abs(frame - ref.astype(np.int16)).mean()) for ref in reference]
+    best = int(np.argmin(errors))
+    return best, errors[best]
+
+
+def _matches(viewer: Viewer, reference: np.ndarray, k: int) -> None:
+    frame = _grey(viewer)
+    best, error = _nearest(frame, reference)
+    assert best == k, f"the page shows frame {best}, not {k} (mean error {error:.1f})"
+    diff = np.abs(frame - reference[k].astype(np.int16))
+    assert error <= 6, error
+    assert np.percentile(diff, 99) <= 40, np.percentile(diff, 99)
+
+
+@pytest.mark.parametrize("kind", ["h264-ts", "h264-mp4"])
+def test_h264_seeks_steps_and_plays(shared_viewer: Viewer, tmp_path: Path, kind: str) -> None:
+    viewer = shared_viewer
+    data, stream = clips.video_bytes(kind, FRAMES)
+    reference = clips.decode_reference(stream, ROWS, COLUMNS)
+    assert reference.shape[0] == FRAMES
+    viewer.choose([_write(tmp_path, f"{kind}.dcm", data)])
+    catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+    entry = catalog["series"][0]
+    assert entry["kind"] == "video" and entry["playable"] is True
+    assert entry["frames"] == FRAMES
+    state = viewer.wait_state("s.video !== null && s.video.frames === 24")
+    assert state["video"]["frame"] == 0 and state["video"]["playing"] is False
+    _matches(viewer, reference, 0)
+    viewer.shot(f"video-{kind}-frame0")
+
+    for k in (13, 5, 23, 6):  # forward across key frames, back, to the end, back again
+        viewer.page.evaluate(f"() => window.lightbox.select(0, {k})")
+        state = viewer.state()
+        assert state["video"]["frame"] == k
+        assert state["video"]["time"] == pytest.approx(k * 0.1)
+        _matches(viewer, reference, k)
+    viewer.shot(f"video-{kind}-frame6")
+
+    viewer.page.click('[data-video="forward"]')
+    state = viewer.wait_state("s.video.frame === 7")
+    _matches(viewer, reference, 7)
+
+    viewer.page.click('[data-video="play"]')
+    state = viewer.wait_state("s.video.playing && s.video.frame >= 10", timeout_s=20)
+    viewer.page.click('[data-video="play"]')
+    paused = viewer.wait_state("!s.video.playing")
+    held = viewer.state()["video"]["frame"]
+    viewer.page.wait_for_timeout(400)
+    assert viewer.state()["video"]["frame"] == held  # paused means no frame advances
+    assert held == paused["video"]["frame"]
+    _matches(viewer, reference, held)
+    viewer.page.evaluate("() => window.lightbox.closeAll()")
+
+
+def test_unplayable_videos_say_why_and_offer_the_file(
+    shared_viewer: Viewer, tmp_path: Path
+) -> None:
+    viewer = shared_viewer
+    paths = []
+    for kind in ("hevc-ts", "mpeg2-ps"):
+        data, _ = clips.video_bytes(kind, 12)
+        paths.append(_write(tmp_path, f"{kind}.dcm", data))
+    viewer.choose(paths)
+    catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+    entries = {Path(s["files"][0]).name: s for s in catalog["series"]}
+    assert entries["hevc-ts.dcm"]["playable"] is False
+    assert "HEVC" in entries["hevc-ts.dcm"]["reason"]
+    assert entries["mpeg2-ps.dcm"]["playable"] is False
+    assert "MPEG-2" in entries["mpeg2-ps.dcm"]["reason"]
+    for index, entry in enumerate(catalog["series"]):
+        name = Path(entry["files"][0]).name
+        viewer.page.evaluate(f"() => window.lightbox.select({index}, 0).catch(() => {{}})")
+        message = viewer.page.locator(".pane.active .pane-message")
+        message.wait_for(state="visible")
+        assert name in message.inner_text() and entry["reason"] in message.inner_text()
+        offer = viewer.page.locator(".pane.active .video-save")
+        offer.wait_for(state="visible")
+        with viewer.page.expect_download() as download:
+            offer.click()
+        saved = Path(download.value.path()).read_bytes()
+        stream = clips.decode_reference(saved, ROWS, COLUMNS)  # ffmpeg plays what was saved
+        assert stream.shape[0] == 12
+        viewer.shot(f"video-unplayable-{entry['codec']}")
+    viewer.page.evaluate("() => window.lightbox.closeAll()")
+
+
+def test_broken_video_names_its_file_and_the_others_show(
+    shared_viewer: Viewer, tmp_path: Path
+) -> None:
+    viewer = shared_viewer
+    good, _ = clips.video_bytes("h264-ts", 12)
+    ds = clips.video_dataset(b"\x47" + bytes(range(256)) * 40, clips.SYNTAX["h264-ts"], frames=12)
+    broken = clips.to_bytes(ds)
+    paths = [_write(tmp_path, "broken-video.dcm", broken), _write(tmp_path, "good.dcm", good)]
+    viewer.choose(paths)
+    catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+    names = [Path(s["files"][0]).name for s in catalog["series"]]
+    bad, fine = names.index("broken-video.dcm"), names.index("good.dcm")
+    viewer.page.evaluate(f"() => window.lightbox.select({bad}, 0).catch(() => {{}})")
+    message = viewer.page.locator(".pane.active .pane-message")
+    message.wait_for(state="visible")
+    assert "broken-video.dcm" in message.inner_text()
+    viewer.shot("video-broken")
+    viewer.page.evaluate(f"() => window.lightbox.select({fine}, 3)")
+    state = viewer.wait_state("s.video !== null && s.video.frame === 3")
+    assert state["file"].endswith("good.dcm")
+    assert viewer.frame().shape == (ROWS, COLUMNS, 4)
+    viewer.page.evaluate("() => window.lightbox.closeAll()")
