@@ -46,7 +46,7 @@ async function thumbnail(index) {
 async function posterFrame(index, uid) {
   const stream = await videoStream(client, index, uid);
   const why = await stream.unplayable();
-  if (why) throw new Error(why);
+  if (why) throw new Error(why.reason);
   const first = await stream.frame(0);
   const scale = 64 / Math.max(first.width, first.height);
   const width = Math.max(1, Math.round(first.width * scale));

@@ -322,18 +322,19 @@ export class Pane {
   async videoPixels() {
     const series = this.series;
     const stream = await videoStream(this.host.client, series, this.seriesInfo?.uid ?? "");
+    const why = await stream.unplayable();
     if (this.video !== stream) {
       this.video = stream;
-      const why = await stream.unplayable();
-      if (why) {
-        this.videoBar.showFor("offer", stream.saveUrl(), stream.fileName);
-        throw new Error(`${stream.info.file}: ${why}. You can save the video file and play it elsewhere.`);
-      }
-      this.videoBar.showFor("video");
+      if (why && !why.broken) this.videoBar.showFor("offer", stream.saveUrl(), stream.fileName);
+      else this.videoBar.showFor(why ? "none" : "video");
     }
-    const why = await stream.unplayable();
-    if (why) throw new Error(`${stream.info.file}: ${why}. You can save the video file and play it elsewhere.`);
-    const image = await stream.frame(this.frame);
+    if (why) {
+      const offer = why.broken ? "" : ". You can save the video file and play it elsewhere";
+      throw new Error(`${stream.info.file}: ${why.reason}${offer}.`);
+    }
+    const image = await stream.frame(this.frame).catch((error) => {
+      throw new Error(`${stream.info.file}: ${error instanceof Error ? error.message : error}`);
+    });
     const { info } = stream;
     return {
       info: {

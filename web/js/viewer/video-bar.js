@@ -42,9 +42,9 @@ export class VideoBar {
     this.timer = 0;
     this.bar = el("div", "video-bar");
     this.bar.hidden = true;
-    this.back = button("Previous frame", "⏮", "back");
-    this.play = button("Play", "▶", "play");
-    this.forward = button("Next frame", "⏭", "forward");
+    this.back = button("Previous frame", "Prev", "back");
+    this.play = button("Play", "Play", "play");
+    this.forward = button("Next frame", "Next", "forward");
     this.scrub = /** @type {HTMLInputElement} */ (el("input", "video-scrub"));
     this.scrub.type = "range";
     this.scrub.min = "0";
@@ -64,8 +64,8 @@ export class VideoBar {
     this.loopBox.type = "checkbox";
     this.loopBox.checked = true;
     loopLabel.append(this.loopBox, " Loop");
-    this.snap = button("Snapshot (PNG)", "📷", "snapshot");
-    this.full = button("Full screen", "⛶", "fullscreen");
+    this.snap = button("Save a snapshot (PNG)", "Snapshot", "snapshot");
+    this.full = button("Full screen", "Full screen", "fullscreen");
     this.bar.append(
       this.back,
       this.play,
@@ -128,9 +128,9 @@ export class VideoBar {
     const seconds = (frame * this.host.frameTime()) / 1000;
     const total = (Math.max(0, frames - 1) * this.host.frameTime()) / 1000;
     this.clock.textContent = `${seconds.toFixed(2)} / ${total.toFixed(2)} s · ${frame + 1}/${frames}`;
-    this.play.textContent = this.playing ? "❚❚" : "▶";
-    this.play.title = this.playing ? "Pause" : "Play";
-    this.play.setAttribute("aria-label", this.play.title);
+    this.play.textContent = this.playing ? "Pause" : "Play";
+    this.play.title = this.play.textContent;
+    this.play.setAttribute("aria-label", this.play.textContent);
   }
 
   toggle() {

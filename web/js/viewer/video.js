@@ -42,7 +42,7 @@ export class VideoStream {
     this.onOutput = null;
     /** @type {Error | null} */
     this.failure = null;
-    /** @type {Promise<string> | undefined} why the video cannot be played ("" when it can) */
+    /** @type {Promise<{reason: string, broken: boolean} | null> | undefined} */
     this.checked = undefined;
     /** the decoder was flushed: it takes a key frame next, so decoding starts again */
     this.flushed = false;
@@ -54,24 +54,31 @@ export class VideoStream {
     this.ctx = ctx;
   }
 
-  /** Why the page cannot play this video, or "" when it can (checked once, in this browser). */
+  /**
+   * Why the page cannot play this video (checked once, in this browser): null when it can;
+   * `broken` when the stream itself cannot be read (saving it would not help).
+   * @returns {Promise<{reason: string, broken: boolean} | null>}
+   */
   unplayable() {
     this.checked ??= this.check();
     return this.checked;
   }
 
-  /** @returns {Promise<string>} */
+  /** @returns {Promise<{reason: string, broken: boolean} | null>} */
   async check() {
-    if (!this.info.playable) return this.info.reason ?? "this video cannot be played here";
+    if (!this.info.playable)
+      return { reason: this.info.reason ?? "this video cannot be played here", broken: false };
     if (typeof VideoDecoder === "undefined")
-      return "this browser has no video decoder Lightbox can use (WebCodecs)";
+      return { reason: "this browser has no video decoder Lightbox can use", broken: false };
+    let demuxed;
     try {
-      const demuxed = this.demux();
-      const { supported } = await VideoDecoder.isConfigSupported(this.config(demuxed));
-      return supported ? "" : `this browser cannot decode this H.264 video (${demuxed.codec})`;
+      demuxed = this.demux();
     } catch (error) {
-      return error instanceof Error ? error.message : String(error);
+      return { reason: error instanceof Error ? error.message : String(error), broken: true };
     }
+    const { supported } = await VideoDecoder.isConfigSupported(this.config(demuxed));
+    if (supported) return null;
+    return { reason: `this browser cannot decode this H.264 video (${demuxed.codec})`, broken: false };
   }
 
   demux() {
@@ -80,7 +87,7 @@ export class VideoStream {
         this.demuxed = demuxH264(this.bytes);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new Error(`${this.info.file}: the video cannot be read: ${reason}`);
+        throw new Error(`the video stream cannot be read: ${reason}`);
       }
     }
     return this.demuxed;
@@ -145,7 +152,7 @@ export class VideoStream {
       }
     }
     const found = this.cache.get(index) ?? this.cache.get(this.lastCached());
-    if (!found) throw new Error(`${this.info.file}: picture ${index + 1} could not be decoded`);
+    if (!found) throw new Error(`picture ${index + 1} could not be decoded`);
     return found;
   }
 
@@ -182,7 +189,7 @@ export class VideoStream {
     const decoder = new VideoDecoder({
       output: (picture) => this.take(picture),
       error: (error) => {
-        this.failure = new Error(`${this.info.file}: the video cannot be decoded: ${error.message}`);
+        this.failure = new Error(`the video cannot be decoded: ${error.message}`);
         this.onOutput?.();
       },
     });
