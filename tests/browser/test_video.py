@@ -148,3 +148,34 @@ def test_broken_video_names_its_file_and_the_others_show(
     assert state["file"].endswith("good.dcm")
     assert viewer.frame().shape == (ROWS, COLUMNS, 4)
     viewer.page.evaluate("() => window.lightbox.closeAll()")
+
+
+def test_length_on_a_video_is_in_mm_from_its_pixel_spacing(
+    shared_viewer: Viewer, tmp_path: Path
+) -> None:
+    """PS3.3 10.7.1.3: Pixel Spacing is (row spacing, column spacing); 0.4 mm between
+    columns, so 100 pixels along a row measure 40 mm."""
+    viewer = shared_viewer
+    data, _ = clips.video_bytes("h264-ts", 12, PixelSpacing=[0.25, 0.4])
+    viewer.choose([_write(tmp_path, "calibrated.dcm", data)])
+    viewer.wait_state("s.video !== null")
+    box = viewer.page.locator(".pane.active").bounding_box()
+    assert box is not None
+    scale = min(box["width"] / COLUMNS, box["height"] / ROWS)
+    left = box["x"] + (box["width"] - COLUMNS * scale) / 2
+    top = box["y"] + (box["height"] - ROWS * scale) / 2
+    viewer.page.keyboard.press("l")
+    mouse = viewer.page.mouse
+    mouse.move(left + 20 * scale, top + 40 * scale)
+    mouse.down()
+    for i in range(1, 6):
+        mouse.move(left + (20 + 20 * i) * scale, top + 40 * scale)
+    mouse.up()
+    state = viewer.wait_state("s.measurements.length === 1")
+    result = state["measurements"][0]["result"]
+    assert result["unit"] == "mm" and result["calibration"] == "Pixel Spacing"
+    assert result["value"] == pytest.approx(100 * 0.4, abs=0.5)
+    viewer.shot("video-length")
+    viewer.page.keyboard.press("Escape")
+    viewer.page.evaluate("() => window.lightbox.closeAll()")
+    viewer.page.evaluate("() => window.lightbox.setTool('scroll')")
