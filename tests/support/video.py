@@ -27,11 +27,11 @@ import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
 from pydicom.uid import (
-    PYDICOM_IMPLEMENTATION_UID,
-    UID,
     HEVCMP51,
     MPEG2MPML,
     MPEG4HP41,
+    PYDICOM_IMPLEMENTATION_UID,
+    UID,
     VideoEndoscopicImageStorage,
     generate_uid,
 )
@@ -67,7 +67,9 @@ def clip_frames(frames: int, rows: int, columns: int) -> np.ndarray:
     return out
 
 
-def encode(kind: str, frames: int = 24, rows: int = 120, columns: int = 160, fps: int = 10) -> bytes:
+def encode(
+    kind: str, frames: int = 24, rows: int = 120, columns: int = 160, fps: int = 10
+) -> bytes:
     """The clip encoded by ffmpeg as ``kind`` (a key of :data:`SYNTAX`), as file bytes."""
     codec, muxer = _ENCODE[kind]
     pictures = clip_frames(frames, rows, columns)
@@ -154,5 +156,7 @@ def video_bytes(kind: str, frames: int = 24, **attributes: Any) -> tuple[bytes, 
     rows = attributes.pop("rows", 120)
     columns = attributes.pop("columns", 160)
     stream = encode(kind, frames, rows, columns)
-    ds = video_dataset(stream, SYNTAX[kind], frames=frames, rows=rows, columns=columns, **attributes)
+    ds = video_dataset(
+        stream, SYNTAX[kind], frames=frames, rows=rows, columns=columns, **attributes
+    )
     return to_bytes(ds), stream

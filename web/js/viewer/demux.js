@@ -249,7 +249,9 @@ function samples(b, stbl) {
   }));
   const stss = find("stss");
   const sync = stss
-    ? new Set(Array.from({ length: u32(b, stss[0] + 4) }, (_, i) => u32(b, stss[0] + 8 + 4 * i) - 1))
+    ? new Set(
+        Array.from({ length: u32(b, stss[0] + 4) }, (_, i) => u32(b, stss[0] + 8 + 4 * i) - 1),
+      )
     : null;
   const out = [];
   let sample = 0;
@@ -277,7 +279,9 @@ export function demuxH264(b) {
   if (container === "ts") {
     const found = tsElementaryStream(b);
     if (found.streamType !== 0x1b)
-      throw new Error(`the transport stream's video is not H.264 (stream type ${found.streamType})`);
+      throw new Error(
+        `the transport stream's video is not H.264 (stream type ${found.streamType})`,
+      );
     es = found.data;
   } else if (container !== "annexb") {
     throw new Error("the stream is neither MP4, an MPEG-2 transport stream nor H.264 (Annex B)");

@@ -259,14 +259,14 @@ export class Pane {
           : this.isVideo
             ? await this.videoPixels()
             : await this.host.client.call("render", {
-              series: this.series,
-              frame: this.frame,
-              ...window,
-              invert: this.invert,
-              overlays: this.host.showOverlays(),
-              voi: this.vois.get(this.series) ?? null,
-              step: this.previewStep(),
-            });
+                series: this.series,
+                frame: this.frame,
+                ...window,
+                invert: this.invert,
+                overlays: this.host.showOverlays(),
+                voi: this.vois.get(this.series) ?? null,
+                step: this.previewStep(),
+              });
         const columns = Math.ceil(info.width / info.step);
         const rows = Math.ceil(info.height / info.step);
         this.shown = new ImageData(new Uint8ClampedArray(pixels), columns, rows);

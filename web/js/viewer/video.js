@@ -25,10 +25,12 @@ export class VideoStream {
     this.bytes = bytes;
     this.container = sniff(bytes);
     /** what the saved stream is called: the DICOM file's name with the container's extension */
-    this.fileName = `${info.file.split("/").pop()?.replace(/\.dcm$/i, "") || "video"}.${extension(
-      this.container,
-      info.codec,
-    )}`;
+    this.fileName = `${
+      info.file
+        .split("/")
+        .pop()
+        ?.replace(/\.dcm$/i, "") || "video"
+    }.${extension(this.container, info.codec)}`;
     /** @type {Map<number, ImageData>} decoded pictures by index, least recently used first */
     this.cache = new Map();
     /** @type {import("./demux.js").Demuxed | null} */
@@ -78,7 +80,10 @@ export class VideoStream {
     }
     const { supported } = await VideoDecoder.isConfigSupported(this.config(demuxed));
     if (supported) return null;
-    return { reason: `this browser cannot decode this H.264 video (${demuxed.codec})`, broken: false };
+    return {
+      reason: `this browser cannot decode this H.264 video (${demuxed.codec})`,
+      broken: false,
+    };
   }
 
   demux() {
@@ -87,7 +92,7 @@ export class VideoStream {
         this.demuxed = demuxH264(this.bytes);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new Error(`the video stream cannot be read: ${reason}`);
+        throw new Error(`the video stream cannot be read: ${reason}`, { cause: error });
       }
     }
     return this.demuxed;
