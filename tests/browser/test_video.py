@@ -54,7 +54,7 @@ def _matches(viewer: Viewer, reference: np.ndarray, k: int) -> None:
     assert np.percentile(diff, 99) <= 40, np.percentile(diff, 99)
 
 
-@pytest.mark.parametrize("kind", ["h264-ts", "h264-mp4"])
+@pytest.mark.parametrize("kind", ["h264-ts", "h264-mp4", "h264-mp4-bframes", "h264-annexb"])
 def test_h264_seeks_steps_and_plays(shared_viewer: Viewer, tmp_path: Path, kind: str) -> None:
     viewer = shared_viewer
     data, stream = clips.video_bytes(kind, FRAMES)

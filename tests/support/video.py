@@ -42,11 +42,20 @@ from tools.synth import to_bytes
 _ENCODE = {
     "h264-ts": (["-c:v", "libx264", "-bf", "0", "-g", "6", "-crf", "8"], "mpegts"),
     "h264-mp4": (["-c:v", "libx264", "-bf", "0", "-g", "6", "-crf", "8"], "mp4"),
+    "h264-mp4-bframes": (["-c:v", "libx264", "-bf", "2", "-g", "12", "-crf", "8"], "mp4"),
+    "h264-annexb": (["-c:v", "libx264", "-bf", "0", "-g", "6", "-crf", "8"], "h264"),
     "hevc-ts": (["-c:v", "libx265", "-x265-params", "log-level=error"], "mpegts"),
     "mpeg2-ps": (["-c:v", "mpeg2video", "-g", "6", "-q:v", "2"], "vob"),
 }
 #: The transfer syntax of each kind of clip (PS3.5 Annex A).
-SYNTAX = {"h264-ts": MPEG4HP41, "h264-mp4": MPEG4HP41, "hevc-ts": HEVCMP51, "mpeg2-ps": MPEG2MPML}
+SYNTAX = {
+    "h264-ts": MPEG4HP41,
+    "h264-mp4": MPEG4HP41,
+    "h264-mp4-bframes": MPEG4HP41,
+    "h264-annexb": MPEG4HP41,
+    "hevc-ts": HEVCMP51,
+    "mpeg2-ps": MPEG2MPML,
+}
 
 
 def ffmpeg() -> str:
