@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.support import video  # noqa: E402
+from tests.support import video
 
 
 def probe(path: Path) -> dict[str, object]:
