@@ -7,6 +7,7 @@ the expected stream is the bytes handed to pydicom for encapsulation (before it)
 from __future__ import annotations
 
 import pytest
+from pydicom.dataset import Dataset
 
 from lightbox.core.errors import DecodeError
 from lightbox.session.session import Session
@@ -79,3 +80,25 @@ def test_stacks_are_not_videos_and_videos_are_not_rendered_by_the_engine(
     with pytest.raises(DecodeError, match="decoded by the browser") as caught:
         session.render(clip, 0)
     assert caught.value.name == "v.dcm"
+
+
+def test_an_ultrasound_video_is_calibrated_by_its_region() -> None:
+    """PS3.3 C.8.5.5.1: Physical Delta X/Y in the units of Physical Units X/Y Direction,
+    3 meaning cm; 0.02 cm a pixel is 0.2 mm."""
+    region = Dataset()
+    region.RegionSpatialFormat = 1
+    region.PhysicalUnitsXDirection = 3
+    region.PhysicalUnitsYDirection = 3
+    region.PhysicalDeltaX = 0.02
+    region.PhysicalDeltaY = 0.03
+    region.RegionLocationMinX0, region.RegionLocationMinY0 = 0, 0
+    region.RegionLocationMaxX1, region.RegionLocationMaxY1 = 159, 119
+    data, _ = clips.video_bytes(
+        "h264-ts", 4, Modality="US", SequenceOfUltrasoundRegions=[region], pixel_spacing=None
+    )
+    session = Session()
+    session.open([("us.dcm", data)])
+    calibration = session.video(0)[0]["view"]["calibration"]
+    assert calibration["kind"] == "Ultrasound Region"
+    assert calibration["row_mm"] == pytest.approx(0.3)
+    assert calibration["column_mm"] == pytest.approx(0.2)
