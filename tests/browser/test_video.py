@@ -179,3 +179,51 @@ def test_length_on_a_video_is_in_mm_from_its_pixel_spacing(
     viewer.page.keyboard.press("Escape")
     viewer.page.evaluate("() => window.lightbox.closeAll()")
     viewer.page.evaluate("() => window.lightbox.setTool('scroll')")
+
+
+def test_poster_loop_and_snapshot(shared_viewer: Viewer, tmp_path: Path) -> None:
+    """The series browser's poster is the first frame; with Loop off, playing stops on the
+    last frame; the bar's snapshot saves a PNG of the viewport; Full screen fills the screen
+    with the viewport."""
+    viewer = shared_viewer
+    data, stream = clips.video_bytes("h264-mp4", 12)
+    reference = clips.decode_reference(stream, ROWS, COLUMNS)
+    viewer.choose([_write(tmp_path, "poster.dcm", data)])
+    viewer.wait_state("s.video !== null")
+    poster = viewer.page.locator("#series-list img.thumb")
+    poster.wait_for(state="visible")
+    pixels = viewer.page.evaluate(
+        """async () => {
+            const img = document.querySelector("#series-list img.thumb");
+            await img.decode();
+            const c = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
+            const ctx = c.getContext("2d");
+            ctx.drawImage(img, 0, 0);
+            const d = ctx.getImageData(0, 0, c.width, c.height);
+            return {w: c.width, h: c.height, data: Array.from(d.data)};
+        }"""
+    )
+    assert (pixels["w"], pixels["h"]) == (64, 48)
+    grey = np.array(pixels["data"], dtype=np.float64).reshape(48, 64, 4)[..., :3].mean(axis=2)
+    small = reference[:, ::2, ::2][:, :120:5, :160:5]  # what 64x48 from 160x120 roughly keeps
+    assert abs(np.median(grey) - np.median(small[0])) <= 6  # frame 0's background, not 11's
+    assert abs(np.median(grey) - np.median(small[11])) > 30
+
+    viewer.page.uncheck(".pane.active .video-loop input")
+    viewer.page.evaluate("() => window.lightbox.select(0, 8)")
+    viewer.page.click('[data-video="play"]')
+    state = viewer.wait_state("!s.video.playing && s.video.frame === 11", timeout_s=20)
+    assert state["video"]["time"] == pytest.approx(1.1)
+    _matches(viewer, reference, 11)
+
+    with viewer.page.expect_download() as download:
+        viewer.page.click('[data-video="snapshot"]')
+    png = Path(download.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert download.value.suggested_filename == "lightbox-frame-12.png"
+    viewer.shot("video-end-without-loop")
+    viewer.page.click('[data-video="fullscreen"]')
+    viewer.page.wait_for_function("() => document.fullscreenElement?.classList.contains('pane')")
+    viewer.shot("video-full-screen")
+    viewer.page.evaluate("() => document.exitFullscreen()")
+    viewer.page.evaluate("() => window.lightbox.closeAll()")

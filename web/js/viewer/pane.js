@@ -111,7 +111,10 @@ export class Pane {
       show: (frame) => this.select(this.series, frame),
       busy: () => this.inFlight,
       snapshot: () => void this.saveSnapshot(),
-      fullscreen: () => void this.root.requestFullscreen?.().catch(() => {}),
+      fullscreen: () =>
+        void (
+          document.fullscreenElement ? document.exitFullscreen() : this.root.requestFullscreen()
+        ).catch(() => {}),
     });
 
     new ResizeObserver(() => this.draw()).observe(root);
