@@ -21,6 +21,7 @@ import pytest
 
 from tests.support import video as clips
 from tests.support.viewer import Viewer
+from tools.synth import ct_series, to_bytes
 
 FRAMES = 24
 ROWS, COLUMNS = 120, 160
@@ -132,8 +133,13 @@ def test_broken_video_names_its_file_and_the_others_show(
     viewer = shared_viewer
     good, _ = clips.video_bytes("h264-ts", 12)
     ds = clips.video_dataset(b"\x47" + bytes(range(256)) * 40, clips.SYNTAX["h264-ts"], frames=12)
-    broken = clips.to_bytes(ds)
-    paths = [_write(tmp_path, "broken-video.dcm", broken), _write(tmp_path, "good.dcm", good)]
+    broken = to_bytes(ds)
+    ct = to_bytes(ct_series(1, 64, 64, name="beside")[0])
+    paths = [
+        _write(tmp_path, "broken-video.dcm", broken),
+        _write(tmp_path, "good.dcm", good),
+        _write(tmp_path, "ct.dcm", ct),
+    ]
     viewer.choose(paths)
     catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
     names = [Path(s["files"][0]).name for s in catalog["series"]]
@@ -147,6 +153,12 @@ def test_broken_video_names_its_file_and_the_others_show(
     state = viewer.wait_state("s.video !== null && s.video.frame === 3")
     assert state["file"].endswith("good.dcm")
     assert viewer.frame().shape == (ROWS, COLUMNS, 4)
+    viewer.page.evaluate(f"() => window.lightbox.select({names.index('ct.dcm')}, 0)")
+    state = viewer.state()
+    assert state["file"].endswith("ct.dcm") and state["video"] is None
+    assert viewer.frame().shape == (64, 64, 4)
+    assert viewer.page.locator(".pane.active .video-bar").is_hidden()
+    assert viewer.page.locator(".pane.active .pane-message").is_hidden()
     viewer.page.evaluate("() => window.lightbox.closeAll()")
 
 

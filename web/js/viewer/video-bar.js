@@ -107,6 +107,7 @@ export class VideoBar {
    * @param {"video" | "offer" | "none"} what @param {string} [url] @param {string} [name]
    */
   showFor(what, url, name) {
+    if (what === "none" && this.bar.hidden && this.offer.hidden) return; // scrolling a stack
     if (what !== "video") this.pause();
     this.bar.hidden = what !== "video";
     this.offer.hidden = what !== "offer";
