@@ -239,3 +239,25 @@ def test_poster_loop_and_snapshot(shared_viewer: Viewer, tmp_path: Path) -> None
     viewer.shot("video-full-screen")
     viewer.page.evaluate("() => document.exitFullscreen()")
     viewer.page.evaluate("() => window.lightbox.closeAll()")
+
+
+def test_a_video_cut_short_opens_with_a_warning_and_plays_what_is_there(
+    shared_viewer: Viewer, tmp_path: Path
+) -> None:
+    viewer = shared_viewer
+    data, stream = clips.video_bytes("h264-ts", FRAMES)
+    reference = clips.decode_reference(stream, ROWS, COLUMNS)
+    cut = data[: len(data) - len(stream) // 3]
+    viewer.choose([_write(tmp_path, "cut.dcm", cut)])
+    catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+    assert catalog["skipped"] == []
+    assert any("cut.dcm" == w["file"] for w in catalog["series"][0]["warnings"])
+    viewer.wait_state("s.video !== null")
+    message = viewer.page.locator(".pane.active .pane-message")
+    message.wait_for(state="visible")
+    assert "cut.dcm" in message.inner_text() and "truncated" in message.inner_text()
+    _matches(viewer, reference, 0)
+    viewer.page.evaluate("() => window.lightbox.select(0, 5)")
+    _matches(viewer, reference, 5)
+    viewer.shot("video-cut-short")
+    viewer.page.evaluate("() => window.lightbox.closeAll()")
