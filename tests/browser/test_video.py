@@ -251,7 +251,7 @@ def test_a_video_cut_short_opens_with_a_warning_and_plays_what_is_there(
     viewer.choose([_write(tmp_path, "cut.dcm", cut)])
     catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
     assert catalog["skipped"] == []
-    assert any("cut.dcm" == w["file"] for w in catalog["series"][0]["warnings"])
+    assert any(w["file"] == "cut.dcm" for w in catalog["series"][0]["warnings"])
     viewer.wait_state("s.video !== null")
     message = viewer.page.locator(".pane.active .pane-message")
     message.wait_for(state="visible")
