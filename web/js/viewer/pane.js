@@ -335,31 +335,7 @@ export class Pane {
       const offer = why.broken ? "" : ". You can save the video file and play it elsewhere";
       throw new Error(`${stream.info.file}: ${why.reason}${offer}.`);
     }
-    const image = await stream.frame(this.frame).catch((error) => {
-      throw new Error(`${stream.info.file}: ${error instanceof Error ? error.message : error}`);
-    });
-    const { info } = stream;
-    return {
-      info: {
-        series,
-        frame: this.frame,
-        frames: info.frames,
-        width: image.width,
-        height: image.height,
-        step: 1,
-        file: info.file,
-        photometric: "RGB",
-        windows: [],
-        windowCenter: null,
-        windowWidth: null,
-        windowSource: "none (video)",
-        decoder: "WebCodecs",
-        transferSyntax: info.transferSyntax,
-        view: info.view,
-        warning: info.warnings.length ? `${info.file}: ${info.warnings.join("; ")}` : undefined,
-      },
-      pixels: image.data.buffer,
-    };
+    return stream.rendered(series, this.frame);
   }
 
   /**

@@ -246,6 +246,42 @@ export class VideoStream {
     });
   }
 
+  /**
+   * Picture `frame` as a render of the worker would be: `{info, pixels}`, the info with the
+   * on-image information record (`view`, calibration included) and the file's warnings.
+   * Rejects naming the file when the picture cannot be decoded.
+   * @param {number} series @param {number} frame
+   */
+  async rendered(series, frame) {
+    const { info } = this;
+    const image = await this.frame(frame).catch((error) => {
+      throw new Error(`${info.file}: ${error instanceof Error ? error.message : error}`, {
+        cause: error,
+      });
+    });
+    return {
+      info: {
+        series,
+        frame,
+        frames: info.frames,
+        width: image.width,
+        height: image.height,
+        step: 1,
+        file: info.file,
+        photometric: "RGB",
+        windows: [],
+        windowCenter: null,
+        windowWidth: null,
+        windowSource: "none (video)",
+        decoder: "WebCodecs",
+        transferSyntax: info.transferSyntax,
+        view: info.view,
+        warning: info.warnings.length ? `${info.file}: ${info.warnings.join("; ")}` : undefined,
+      },
+      pixels: image.data.buffer,
+    };
+  }
+
   /** A blob URL of the stream as a file (on this origin: saving never leaves the page). */
   saveUrl() {
     const type = this.container === "mp4" ? "video/mp4" : "application/octet-stream";
