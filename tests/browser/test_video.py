@@ -221,6 +221,11 @@ def test_poster_loop_and_snapshot(shared_viewer: Viewer, tmp_path: Path) -> None
     assert abs(np.median(grey) - np.median(small[0])) <= 6  # frame 0's background, not 11's
     assert abs(np.median(grey) - np.median(small[11])) > 30
 
+    viewer.page.keyboard.press("Space")  # the cine key plays a video at its own rate
+    viewer.wait_state("s.video.playing && s.video.frame > 0")
+    viewer.page.keyboard.press("Space")
+    viewer.wait_state("!s.video.playing")
+
     viewer.page.uncheck(".pane.active .video-loop input")
     viewer.page.evaluate("() => window.lightbox.select(0, 8)")
     viewer.page.click('[data-video="play"]')
