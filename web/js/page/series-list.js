@@ -122,7 +122,10 @@ function seriesButton(series, index, current) {
   }
   const name = `Series ${series.number ?? index + 1}`;
   const title = app.hidePatient ? name : series.description || name;
-  const images = `${series.frames} image${series.frames === 1 ? "" : "s"}`;
+  const images =
+    series.kind === "video"
+      ? `video, ${series.frames} frames${series.playable ? "" : " (cannot play here)"}`
+      : `${series.frames} image${series.frames === 1 ? "" : "s"}`;
   const date = app.hidePatient ? "" : dicomDate(series.date);
   const meta = [series.modality || "?", images, date].filter(Boolean).join(" · ");
   button.append(element("div", "series-title", title), element("div", "meta", meta));
