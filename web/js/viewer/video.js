@@ -12,7 +12,10 @@ import { demuxH264, extension, sniff } from "./demux.js";
 
 /** Decoded pictures kept, at most, in bytes (and never fewer than a few pictures). */
 const CACHE_BYTES = 192 * 1024 * 1024;
-/** How long to wait for the decoder to give a picture before flushing it out. */
+/** Units fed beyond the one asked for: a stream with B-frames outputs a picture only once
+ * the later pictures it is predicted from are decoded (and playing finds the next ready). */
+const LOOKAHEAD = 3;
+/** How long to wait for the decoder to give a picture before feeding more or flushing. */
 const OUTPUT_WAIT_MS = 40;
 
 export class VideoStream {
@@ -142,7 +145,7 @@ export class VideoStream {
     const decoder = /** @type {VideoDecoder} */ (this.decoder);
     while (!this.cache.has(index)) {
       if (this.failure) throw this.failure;
-      if (this.fed < units.length && this.fed <= index + 1) {
+      if (this.fed < units.length && this.fed <= index + LOOKAHEAD) {
         this.feed(decoder, units);
         continue;
       }
