@@ -59,6 +59,20 @@ ensure_chromium() {
   fi
 }
 
+# The video tests and the bench encode H.264, HEVC and MPEG-2 clips with Debian's ffmpeg and
+# decode the reference frames with it (tests/support/video.py).
+ensure_ffmpeg() {
+  if command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; then return; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's ffmpeg for the video tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null
+  else
+    say "the video tests need ffmpeg: run 'sudo apt-get install -y ffmpeg'"
+    exit 1
+  fi
+}
+
 case "${1:-}" in
   start)
     ensure_npm; ensure_venv; ensure_build
@@ -71,7 +85,7 @@ case "${1:-}" in
     ensure_npm; ensure_venv; ensure_build
     ;;
   test)
-    ensure_npm; ensure_venv; ensure_build force; ensure_chromium
+    ensure_npm; ensure_venv; ensure_build force; ensure_chromium; ensure_ffmpeg
     say "lint: ruff"
     "$VENV/bin/ruff" check py tools tests
     "$VENV/bin/ruff" format --check py tools tests
@@ -89,7 +103,7 @@ case "${1:-}" in
     "$VENV/bin/python" -m pytest tests "${@:2}"
     ;;
   bench)
-    ensure_npm; ensure_venv; ensure_build; ensure_chromium
+    ensure_npm; ensure_venv; ensure_build; ensure_chromium; ensure_ffmpeg
     exec "$VENV/bin/python" -m tools.bench "${@:2}"
     ;;
   fuzz)

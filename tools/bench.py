@@ -102,6 +102,40 @@ def site_with_extras(extras: dict[str, bytes], into: Path) -> Path:
     return into
 
 
+# The baseline of a video's first frame: the same stream's first key frame decoded by a bare
+# WebCodecs VideoDecoder in the same page (configure, decode, flush, read the RGBA back), the
+# stream demuxed beforehand, outside the timing: what the browser's decoder itself costs.
+BARE_VIDEO_DECODE = """async ([url, runs]) => {
+  const { demuxH264 } = await import("./js/viewer/demux.js");
+  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+  const { codec, description, units } = demuxH264(bytes);
+  const times = [];
+  for (let i = 0; i < runs; i += 1) {
+    const t0 = performance.now();
+    let image = null;
+    const canvas = new OffscreenCanvas(1, 1);
+    const ctx = canvas.getContext("2d");
+    const decoder = new VideoDecoder({
+      output: (frame) => {
+        canvas.width = frame.displayWidth;
+        canvas.height = frame.displayHeight;
+        ctx.drawImage(frame, 0, 0);
+        image = ctx.getImageData(0, 0, canvas.width, canvas.height);
+        frame.close();
+      },
+      error: (e) => { throw e; },
+    });
+    decoder.configure({ codec, ...(description ? { description } : {}), optimizeForLatency: true });
+    decoder.decode(new EncodedVideoChunk({ type: "key", timestamp: 0, data: units[0].data }));
+    await decoder.flush();
+    decoder.close();
+    if (!image) throw new Error("no picture");
+    times.push(performance.now() - t0);
+  }
+  return times;
+}"""
+
+
 def open_times(browser: Browser, url: str, files: list[str], runs: int) -> dict[str, list[float]]:
     context = browser.new_context()
     page = context.new_page()
@@ -283,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     files = {"CT_small.dcm": (test_files / "CT_small.dcm").read_bytes()}
     files.update({f"{k}.dcm": v for k, v in encoded.items()})
     files["mammo.dcm"] = bench_data.mammogram()
+    video_file, video_stream = bench_data.video_clip()
+    files["video.dcm"] = video_file
+    files["video.ts"] = video_stream
     series = bench_data.ct_series_files(args.slices)
     scratch = tempfile.TemporaryDirectory()
     root = site_with_extras(files, Path(scratch.name))
@@ -410,6 +447,13 @@ def main(argv: list[str] | None = None) -> int:
         mammo = page.evaluate(WINDOW_DRAG, 10)
         row("full-resolution mammogram window/level, setWindow() round trip", mammo["times"])
         page.evaluate("() => window.lightbox.closeAll()")
+        print("video…", flush=True)
+        row(
+            "open to first video frame: H.264 640x480, 300 frames in MPEG-TS",
+            open_file_times(page, "video.dcm", args.runs),
+            page.evaluate(BARE_VIDEO_DECODE, ["__bench/video.ts", args.runs]),
+            "its first key frame, bare WebCodecs decode",
+        )
         print("decoders…", flush=True)
         codecs_url = url + "js/worker/codecs.js"
         worker = page.workers[0]

@@ -12,12 +12,14 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate
 from pydicom.uid import (
+    MPEG4HP41,
     ExplicitVRLittleEndian,
     HTJ2KLossless,
     JPEG2000Lossless,
     JPEGBaseline8Bit,
     JPEGLSLossless,
     RLELossless,
+    VideoEndoscopicImageStorage,
 )
 
 from tools import synth
@@ -117,3 +119,36 @@ def mammogram(rows: int = 5000, cols: int = 4000) -> bytes:
     ds.RescaleIntercept = 0
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     return synth.to_bytes(ds)
+
+
+def video_clip(
+    frames: int = 300, width: int = 640, height: int = 480, fps: int = 30
+) -> tuple[bytes, bytes]:
+    """(DICOM bytes, the stream) of an H.264 clip in an MPEG-2 transport stream.
+
+    ffmpeg's moving test pattern (``testsrc2``), one key frame a second, wrapped as
+    PS3.5 8.2.8 says: the stream is the one frame of encapsulated Pixel Data.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "clip.ts"
+        subprocess.run(
+            ["ffmpeg", "-loglevel", "error", "-f", "lavfi",
+             "-i", f"testsrc2=size={width}x{height}:rate={fps}", "-frames:v", str(frames),
+             "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", str(fps), "-f", "mpegts", str(out)],
+            check=True,
+        )  # fmt: skip
+        stream = out.read_bytes()
+    ds = synth.ct_series(1, height, width, name="video")[0]
+    ds.file_meta.TransferSyntaxUID = MPEG4HP41
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = VideoEndoscopicImageStorage
+    ds.Modality = "ES"
+    ds.SamplesPerPixel, ds.PlanarConfiguration = 3, 0
+    ds.PhotometricInterpretation = "YBR_PARTIAL_420"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    ds.NumberOfFrames, ds.FrameTime = frames, 1000 / fps
+    for keyword in ("RescaleSlope", "RescaleIntercept", "WindowCenter", "WindowWidth"):
+        if keyword in ds:
+            del ds[keyword]
+    ds.PixelData = encapsulate([stream])
+    ds["PixelData"].VR = "OB"
+    return synth.to_bytes(ds), stream

@@ -189,6 +189,13 @@ def thumbnail(series: int, size: int) -> tuple[str, np.ndarray[Any, Any]]:
 
 
 @_guarded
+def video(series: int) -> tuple[str, np.ndarray[Any, Any]]:
+    """A video series' info (JSON) and its bit stream (a uint8 array for getBuffer)."""
+    info, stream = _session.video(int(series))
+    return _json(info), np.frombuffer(stream, dtype=np.uint8)
+
+
+@_guarded
 def geometry(series: int) -> str:
     """Frame of reference and slice positions of a series, for synchronised scrolling."""
     return _json(_inspector.geometry(int(series)))

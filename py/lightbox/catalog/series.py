@@ -99,11 +99,18 @@ class SeriesEntry:
     acquired: str = ""
     #: When in a cycle or a dynamic series: Temporal Position Identifier and Trigger Time.
     phase: str = ""
+    #: The file is a video (one stream of pictures): a series by itself, like a multi-frame one.
+    video: bool = False
+
+    @property
+    def alone(self) -> bool:
+        """The file is a series by itself: a multi-frame object, or a video."""
+        return self.frames > 1 or self.video
 
     @property
     def stack_key(self) -> tuple[object, ...]:
         """What files must share to stack: size, being a localizer; a multi-frame file is alone."""
-        return (self.size, self.localizer, self.file if self.frames > 1 else None)
+        return (self.size, self.localizer, self.file if self.alone else None)
 
 
 @dataclass(frozen=True)
@@ -147,11 +154,19 @@ def read_geometry(ds: Dataset) -> Geometry:
 
 
 def entry_from_header(
-    file: int, batch: int, ds: Dataset, frames: int, fallback_uid: str, *, name: str = ""
+    file: int,
+    batch: int,
+    ds: Dataset,
+    frames: int,
+    fallback_uid: str,
+    *,
+    name: str = "",
+    video: bool = False,
 ) -> SeriesEntry:
     """Read what the catalog needs from one header; ``batch`` counts the opens.
 
-    ``name`` is the file's name in the drop, the last tie-breaker of instance order.
+    ``name`` is the file's name in the drop, the last tie-breaker of instance order;
+    ``video`` says the file is a video (its transfer syntax says so).
     """
     uid = str(ds.get("SeriesInstanceUID", "") or "") or fallback_uid
     image_type = [str(v).upper() for v in (ds.get("ImageType") or [])]
@@ -172,6 +187,7 @@ def entry_from_header(
         name=name,
         acquired=read_acquired(ds),
         phase=read_phase(ds),
+        video=video,
     )
 
 
@@ -332,7 +348,7 @@ def split_stacks(members: Sequence[SeriesEntry]) -> list[Stack]:
     ordered = sorted(groups.values(), key=lambda group: (-len(group), group[0].file))
     stacks: list[Stack] = []
     for group in ordered:
-        if group[0].frames > 1:
+        if group[0].alone:
             stacks.append(Stack((group[0],), Ordering.FILE))
         else:
             stacks.extend(stacks_of(group))

@@ -26,7 +26,7 @@ from pydicom.uid import (
 
 from lightbox.core.errors import InvalidDicomError, NoPixelDataError, NotDicomError
 from lightbox.core.tags import PIXEL_KEYWORDS, PIXEL_TAGS
-from lightbox.ingest import structure
+from lightbox.ingest import structure, video
 from lightbox.ingest.structure import Encoding, Fragments
 
 _PREAMBLE = 128
@@ -212,7 +212,8 @@ def read_header(name: str, data: bytes) -> Header:
                 )
         raise NoPixelDataError(name, f"no image in this object ({_sop_class_name(ds)})")
     _check_image_module(name, ds)
-    _check_decoder(name, syntax)
+    if video.codec_of(syntax) is None:  # the browser decodes video, not pydicom
+        _check_decoder(name, syntax)
     frames = _number_of_frames(name, ds)
     # Short native pixel data opens: the session shows what is there with a warning.
     if not syntax.is_compressed and pixel_bytes == 0 < get_expected_length(ds, "bytes"):
@@ -226,7 +227,19 @@ def read_header(name: str, data: bytes) -> Header:
             *warnings,
             f"{len(unreadable)} element(s) could not be read and are left out: {listed}",
         )
+    if video.codec_of(syntax) is not None:
+        _check_video(name, data, fragments)
     return Header(ds, syntax, frames, warnings, fragments)
+
+
+def _check_video(name: str, data: bytes, fragments: Fragments | None) -> None:
+    """A video's stream must be found in encapsulated items and must not be empty (PS3.5 A.4)."""
+    if fragments is None or len(fragments.offsets) < 2:
+        raise InvalidDicomError(
+            name, "the video's Pixel Data is not encapsulated as PS3.5 A.4 requires"
+        )
+    if not video.stream_bytes(data, fragments):
+        raise InvalidDicomError(name, "the video's Pixel Data holds no stream (no bytes)")
 
 
 def _pixel_data_shape(

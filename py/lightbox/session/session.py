@@ -36,7 +36,7 @@ from lightbox.display import overlays as planes
 from lightbox.display.modality import modality_values
 from lightbox.display.palette import apply_palette, grey_range, supplemental_to_rgba
 from lightbox.display.voi import auto_window
-from lightbox.ingest import archive, dicomdir, documents, reconcile, structure
+from lightbox.ingest import archive, dicomdir, documents, reconcile, structure, video
 from lightbox.ingest import headers as ingest
 from lightbox.inspect import describe
 from lightbox.pixels import checks, codecs, locate, samples
@@ -80,6 +80,8 @@ class OpenedFile:
     shown_frames: int = 1
     #: What is wrong with the file that still let it open, in words (the catalog's warnings).
     warnings: tuple[str, ...] = ()
+    #: A video's coding (MPEG-2, H.264, HEVC): its stream is decoded by the page, not here.
+    video: video.VideoCodec | None = None
 
     def parameters(self, index: int) -> frames.FrameParameters:
         """Display parameters of frame ``index`` (per frame for Enhanced objects)."""
@@ -340,6 +342,7 @@ class Session:
             supplemental=supplemental and palette is not None,
             overlay_planes=planes.read_overlays(ds, fmt.bits_allocated, readers.little_endian(ds)),
             extent=locate.pixel_extent(data, fmt),
+            video=video.codec_of(header.transfer_syntax),
         )
         return _checked(opened)
 
@@ -356,6 +359,7 @@ class Session:
             opened.shown_frames,
             f"lightbox-file-{index}",
             name=opened.name,
+            video=opened.video is not None,
         )
         self._entries.append(entry)
         self._facts.append(
@@ -397,6 +401,8 @@ class Session:
     def _series_json(self, series: Series) -> dict[str, Any]:
         first = self.files[series.frames[0].file]
         return {
+            "kind": "video" if first.video is not None else "stack",
+            **self._video_json(first),
             "uid": series.uid,
             "modality": series.modality,
             "description": series.description,
@@ -419,6 +425,47 @@ class Session:
                 for reason in self.files[i].warnings
             ],
         }
+
+    def _video_json(self, opened: OpenedFile) -> dict[str, Any]:
+        """What the page needs to choose a video's view: its coding, whether it plays, why not."""
+        if opened.video is None:
+            return {}
+        can = video.playability(opened.video)
+        out: dict[str, Any] = {"codec": opened.video.value, "playable": can.playable}
+        if not can.playable:
+            out["reason"] = can.reason
+        return out
+
+    def video(self, series: int) -> tuple[dict[str, Any], bytes]:
+        """A video series' stream and what plays it: (info, the stream's bytes).
+
+        ``info`` has the file, its coding, whether the browser plays it (and why
+        not), Number of Frames, Frame Time (ms), Columns and Rows, and the
+        on-image information (``view``: calibration included) as a render's has.
+
+        Raises
+        ------
+        DecodeError
+            The series is not a video.
+        """
+        ref = self.frame_ref(series, 0)
+        opened = self.files[ref.file]
+        fragments = opened.header.fragments
+        if opened.video is None or fragments is None:
+            raise DecodeError(opened.name, "this series is not a video")
+        info = {
+            "series": series,
+            "file": opened.name,
+            **self._video_json(opened),
+            "frames": opened.shown_frames,
+            "frameTime": video.frame_time_ms(opened.header.dataset),
+            "width": opened.fmt.columns,
+            "height": opened.fmt.rows,
+            "transferSyntax": opened.fmt.transfer_syntax,
+            "view": self.description(ref),
+            "warnings": list(opened.warnings),
+        }
+        return info, video.stream_bytes(opened.data, fragments)
 
     # -- rendering ---------------------------------------------------------------
 
@@ -482,6 +529,10 @@ class Session:
         them here, so the overlay bits need no second decode.
         """
         opened = self.files[ref.file]
+        if opened.video is not None:
+            raise DecodeError(
+                opened.name, "a video's pictures are decoded by the browser, not the engine"
+            )
         cached = self.cache.get(ref)
         if cached is None:
             found = self._decode(ref)
@@ -892,6 +943,8 @@ def _checked(opened: OpenedFile) -> OpenedFile:
     """
     fmt, header = opened.fmt, opened.header
     warnings = list(header.warnings)
+    if opened.video is not None:  # one stream of all the pictures (PS3.5 8.2.5-8.2.8)
+        return replace(opened, shown_frames=header.frames, warnings=tuple(warnings))
     if opened.extent is not None:
         present = checks.native_frames_present(opened.extent, fmt)
         missing = opened.extent.expected - opened.extent.present

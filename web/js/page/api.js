@@ -37,6 +37,7 @@ export async function state() {
     reslice: p.view ? (p.info?.reslice ?? null) : null,
     volume: p.view ? (p.info?.volume ?? null) : null,
     mpr: mprState(),
+    video: p.videoState(),
     measurements: app.measurements.map((m) => ({
       id: m.id,
       kind: m.kind,
@@ -77,11 +78,14 @@ export async function setView(view) {
   return p.showView(view);
 }
 
-/** @param {number} series @param {number} frame */
+/**
+ * Show series `series` at `frame`; for a video, seek there and pause (issue 15 item 5).
+ * @param {number} series @param {number} frame
+ */
 export function select(series, frame = 0) {
-  return pane()
-    .select(series, frame)
-    .then(() => {});
+  const p = pane();
+  p.videoBar.pause();
+  return p.select(series, frame).then(() => {});
 }
 
 /**

@@ -18,6 +18,7 @@ export function fpsChosen() {
 export function startCine() {
   stopCine();
   const p = pane();
+  if (p.isVideo) return p.videoBar.start();
   const rate = p.info?.view?.frameRate;
   if (rate && !fpsInput.dataset.userSet) fpsInput.value = String(Math.round(rate));
   const tick = () => {
@@ -39,6 +40,8 @@ export function stopCine() {
 }
 
 export function toggleCine() {
+  const p = pane();
+  if (p.isVideo) return p.videoBar.toggle(); // a video plays at its own rate (its bar)
   if (app.cineTimer === null) startCine();
   else stopCine();
 }

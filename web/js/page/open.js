@@ -7,6 +7,7 @@ import { client } from "./engine.js";
 import { renderMeasureList } from "./measurements.js";
 import { clearSkipped, showSkipped } from "./report.js";
 import { forgetThumbnails, loadThumbnails, renderSeriesList } from "./series-list.js";
+import { forgetVideos } from "../viewer/video.js";
 
 /** @typedef {import("../rpc/protocol.js").OpenResult} OpenResult */
 /** @typedef {import("../rpc/protocol.js").Reopened} Reopened */
@@ -249,6 +250,7 @@ export async function closeAll() {
   await Promise.all(app.panes.map((p) => p.clear()));
   clearSkipped();
   forgetThumbnails();
+  forgetVideos();
   $("placeholder").hidden = false;
   renderSeriesList();
   renderMeasureList();

@@ -2,6 +2,7 @@
 // modality, date and image count, then the documents; a warning when the files belong to
 // more than one patient.
 import { dicomDate } from "../viewer/overlay.js";
+import { videoStream } from "../viewer/video.js";
 import { $, app, pane, reportFailure } from "./app.js";
 import { client } from "./engine.js";
 import { openDocument } from "./report.js";
@@ -18,16 +19,43 @@ export async function loadThumbnails() {
     const series = app.catalog.series[index];
     if (thumbnails.has(series.uid)) continue;
     try {
-      const { info, pixels } = await client.call("thumbnail", { series: index, size: 64 });
-      const canvas = new OffscreenCanvas(info.width, info.height);
-      const image = new ImageData(new Uint8ClampedArray(pixels), info.width, info.height);
-      canvas.getContext("2d")?.putImageData(image, 0, 0);
+      const canvas =
+        series.kind === "video" ? await posterFrame(index, series.uid) : await thumbnail(index);
       thumbnails.set(series.uid, URL.createObjectURL(await canvas.convertToBlob()));
       renderSeriesList();
     } catch {
       thumbnails.set(series.uid, ""); // the pane says why when the series is shown
     }
   }
+}
+
+/** A stack's thumbnail, drawn by the worker. @param {number} index */
+async function thumbnail(index) {
+  const { info, pixels } = await client.call("thumbnail", { series: index, size: 64 });
+  const canvas = new OffscreenCanvas(info.width, info.height);
+  const image = new ImageData(new Uint8ClampedArray(pixels), info.width, info.height);
+  canvas.getContext("2d")?.putImageData(image, 0, 0);
+  return canvas;
+}
+
+/**
+ * A video's poster frame: its first picture, decoded in the page and shrunk to 64 pixels.
+ * A video the browser cannot play has none (its pane says why).
+ * @param {number} index @param {string} uid
+ */
+async function posterFrame(index, uid) {
+  const stream = await videoStream(client, index, uid);
+  const why = await stream.unplayable();
+  if (why) throw new Error(why.reason);
+  const first = await stream.frame(0);
+  const scale = 64 / Math.max(first.width, first.height);
+  const width = Math.max(1, Math.round(first.width * scale));
+  const height = Math.max(1, Math.round(first.height * scale));
+  const full = new OffscreenCanvas(first.width, first.height);
+  full.getContext("2d")?.putImageData(first, 0, 0);
+  const canvas = new OffscreenCanvas(width, height);
+  canvas.getContext("2d")?.drawImage(full, 0, 0, width, height);
+  return canvas;
 }
 
 /** Forget every thumbnail (everything was closed): a series opened again is asked anew, so
@@ -94,7 +122,10 @@ function seriesButton(series, index, current) {
   }
   const name = `Series ${series.number ?? index + 1}`;
   const title = app.hidePatient ? name : series.description || name;
-  const images = `${series.frames} image${series.frames === 1 ? "" : "s"}`;
+  const images =
+    series.kind === "video"
+      ? `video, ${series.frames} frames${series.playable ? "" : " (cannot play here)"}`
+      : `${series.frames} image${series.frames === 1 ? "" : "s"}`;
   const date = app.hidePatient ? "" : dicomDate(series.date);
   const meta = [series.modality || "?", images, date].filter(Boolean).join(" · ");
   button.append(element("div", "series-title", title), element("div", "meta", meta));

@@ -43,7 +43,7 @@ export function shortcuts(a) {
       on: each(["PageUp", "PageDown"], a.navigate),
     },
     { keys: "Home / End", what: "first / last image", on: each(["Home", "End"], a.navigate) },
-    { keys: "Space", what: "play / pause (cine)", on: { " ": a.toggleCine } },
+    { keys: "Space", what: "play / pause (cine, video)", on: { " ": a.toggleCine } },
     {
       keys: "S W P Z",
       what: "tools: scroll, window/level, pan, zoom",

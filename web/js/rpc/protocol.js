@@ -11,7 +11,8 @@
  *            frames: number, rows: number, columns: number, photometric: string,
  *            studyUid?: string, patientKey?: string, date?: string, overlays?: boolean,
  *            warnings?: Warning[], ordering?: string, mixedOrientation?: boolean,
- *            codecs?: string[], files?: string[]}} SeriesInfo
+ *            codecs?: string[], files?: string[], kind?: string, codec?: string,
+ *            playable?: boolean, reason?: string}} SeriesInfo
  * @typedef {{index: number, name: string, kind: string, title: string, type: string,
  *            date: string, text: string}} DocumentInfo
  * @typedef {{series: SeriesInfo[], skipped: Skipped[], documents?: DocumentInfo[],
@@ -48,6 +49,12 @@
  *            warnings: {code: string, message: string}[],
  *            phases?: {attribute: string, values: string[], chosen: number}}} VolumeInfo
  * @typedef {{info: {width: number, height: number}, pixels: ArrayBuffer}} ThumbnailResult
+ * A video series (issue 15): its file, coding ("h264", "hevc", "mpeg2"), whether the page
+ * can play it (and why not), Number of Frames, Frame Time (ms), Columns and Rows, the
+ * on-image information record (view) and the file's warnings; the stream is the bytes.
+ * @typedef {{series: number, file: string, codec: string, playable: boolean, reason?: string,
+ *            frames: number, frameTime: number, width: number, height: number,
+ *            transferSyntax: string, view: any, warnings: string[]}} VideoInfo
  * @typedef {{tag: string, keyword: string, name: string, vr: string, value: string,
  *            creator?: string, items?: TagNode[][], hidden?: boolean}} TagNode
  * @typedef {{meta: TagNode[], dataset: TagNode[], hidden: boolean}} Header
@@ -71,6 +78,7 @@
  *   probe: {args: {series: number, frame: number, x: number, y: number}, result: any},
  *   region: {args: {series: number, frame: number, kind: string, box: number[]}, result: any},
  *   geometry: {args: {series: number}, result: Geometry},
+ *   video: {args: {series: number}, result: {info: VideoInfo, stream: ArrayBuffer}},
  *   document: {args: {index: number}, result: {mime: string, bytes: ArrayBuffer}},
  *   deidPreview: {args: {options: object, series: number[]|null}, result: any},
  *   deidExport: {args: {options: object, series: number[]|null},

@@ -10,6 +10,8 @@ import { createTextBoxes, overlayText, paintTextBoxes, planeText } from "./overl
 import { writeTextBoxes } from "./overlay.js";
 import { attachPointer } from "./pointer.js";
 import { RenderQueue } from "./render-queue.js";
+import { videoStream } from "./video.js";
+import { VideoBar } from "./video-bar.js";
 
 /** @typedef {import("../rpc/protocol.js").FrameInfo} FrameInfo */
 /** @typedef {import("./interaction.js").Point} Point */
@@ -106,8 +108,36 @@ export class Pane {
       () => this.host.onChange(this),
     );
 
+    /** @type {import("./video.js").VideoStream | null} the video shown, when it is one */
+    this.video = null;
+    this.videoBar = new VideoBar(root, {
+      frame: () => this.frame,
+      frames: () => this.seriesInfo?.frames ?? 1,
+      frameTime: () => this.video?.info.frameTime ?? 100,
+      show: (frame) => this.select(this.series, frame),
+      busy: () => this.inFlight,
+      snapshot: () => void this.saveSnapshot(),
+      fullscreen: () =>
+        void (
+          document.fullscreenElement ? document.exitFullscreen() : this.root.requestFullscreen()
+        ).catch(() => {}),
+    });
+
     new ResizeObserver(() => this.draw()).observe(root);
     attachPointer(this);
+  }
+
+  /** Whether the pane shows a video. */
+  get isVideo() {
+    return this.seriesInfo?.kind === "video";
+  }
+
+  /** The video's state (issue 15): frame (0-based), frames, time (s) and playing; or null. */
+  videoState() {
+    if (!this.isVideo || !this.video) return null;
+    const frames = this.seriesInfo?.frames ?? 1;
+    const time = (this.frame * this.video.info.frameTime) / 1000;
+    return { frame: this.frame, frames, time, playing: this.videoBar.playing };
   }
 
   // -- state ---------------------------------------------------------------------
@@ -123,6 +153,8 @@ export class Pane {
       throw new RangeError(`no series ${series}: ${this.host.catalog().series.length} open`);
     if (series !== this.series) {
       this.series = series;
+      this.videoBar.pause();
+      this.video = null;
       this.view = null;
       this.previewUntil = 0; // a drag's previews were for the image it dragged on
       this.resetView();
@@ -168,6 +200,8 @@ export class Pane {
   }
 
   clear() {
+    this.videoBar.showFor("none");
+    this.video = null;
     this.series = -1;
     this.frame = 0;
     this.invert = false;
@@ -258,15 +292,17 @@ export class Pane {
         const window = { center: user ? user[0] : null, width: user ? user[1] : null };
         const { info, pixels } = this.view
           ? await this.viewPixels({ series: this.series, view: this.view, ...window })
-          : await this.host.client.call("render", {
-              series: this.series,
-              frame: this.frame,
-              ...window,
-              invert: this.invert,
-              overlays: this.host.showOverlays(),
-              voi: this.vois.get(this.series) ?? null,
-              step: this.previewStep(),
-            });
+          : this.isVideo
+            ? await this.videoPixels()
+            : await this.host.client.call("render", {
+                series: this.series,
+                frame: this.frame,
+                ...window,
+                invert: this.invert,
+                overlays: this.host.showOverlays(),
+                voi: this.vois.get(this.series) ?? null,
+                step: this.previewStep(),
+              });
         const columns = Math.ceil(info.width / info.step);
         const rows = Math.ceil(info.height / info.step);
         this.shown = new ImageData(new Uint8ClampedArray(pixels), columns, rows);
@@ -283,6 +319,8 @@ export class Pane {
         this.message.hidden = !info.warning;
         this.message.textContent = info.warning ?? "";
         this.message.classList.add("notice");
+        if (!this.isVideo) this.videoBar.showFor("none");
+        else this.videoBar.update();
       }
       this.framesDrawn += 1;
       this.draw();
@@ -320,6 +358,27 @@ export class Pane {
     // moved on while this one was drawn.
     if (asked && this.view === asked) this.view = { ...asked, position: info.view.position };
     return { info: { ...info, volumeView: info.view, view: info.description }, pixels };
+  }
+
+  /**
+   * The current frame of a video series, decoded in the page, with an info record like a
+   * render's. A video the browser cannot play rejects with the reason and the bar offers
+   * its file to save; one that cannot be decoded rejects naming the file.
+   */
+  async videoPixels() {
+    const series = this.series;
+    const stream = await videoStream(this.host.client, series, this.seriesInfo?.uid ?? "");
+    const why = await stream.unplayable();
+    if (this.video !== stream) {
+      this.video = stream;
+      if (why && !why.broken) this.videoBar.showFor("offer", stream.saveUrl(), stream.fileName);
+      else this.videoBar.showFor(why ? "none" : "video");
+    }
+    if (why) {
+      const offer = why.broken ? "" : ". You can save the video file and play it elsewhere";
+      throw new Error(`${stream.info.file}: ${why.reason}${offer}.`);
+    }
+    return stream.rendered(series, this.frame);
   }
 
   /**
@@ -495,6 +554,16 @@ export class Pane {
     this.zoom = ratio / matrixScale(fit);
     this.pan = { x: 0, y: 0 };
     this.draw();
+  }
+
+  /** Save a PNG of the viewport with its text (the video bar's snapshot button). */
+  async saveSnapshot() {
+    const url = URL.createObjectURL(await this.snapshot(true));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `lightbox-frame-${this.frame + 1}.png`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
 
   /** A PNG of what the viewport shows, optionally with the on-image text. @param {boolean} withInfo */

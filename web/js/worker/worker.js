@@ -204,6 +204,10 @@ export const methods = {
     const heap = /** @type {any} */ (pyodide)._module.HEAP8.length; // the wasm memory Pyodide grew to
     return [{ wasmHeap: heap, bootSteps, ...JSON.parse(bridge.stats()) }, []];
   },
+  video(bridge, { series }) {
+    const [info, stream] = takePair(bridge.video(series), "u8");
+    return [{ info: JSON.parse(info), stream }, [stream]];
+  },
   geometry(bridge, { series }) {
     return [JSON.parse(bridge.geometry(series)), []];
   },
