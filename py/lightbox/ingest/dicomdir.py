@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
@@ -53,6 +54,8 @@ _PARSE_ERRORS = (
     UnicodeError,
     ValueError,
     struct.error,
+    zlib.error,  # a deflated DICOMDIR whose stream is damaged
+    RecursionError,  # records nested past what the walk of the headers could tell
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import itertools
 import struct
+import zlib
 from dataclasses import dataclass
 
 from pydicom import dcmread
@@ -182,6 +183,7 @@ def read_header(name: str, data: bytes) -> Header:
     data = framed(data)
     _refuse_guess_we_cannot_make(name, data)
     refuse_deep_nesting(name, data)
+    refuse_deflate_bomb(name, data)
     stream = io.BytesIO(data)
     try:
         ds = dcmread(stream, stop_before_pixels=True, force=True)
@@ -318,6 +320,34 @@ def settle(ds: Dataset, depth: int = 0) -> list[str]:
     return removed
 
 
+#: A deflated data set may inflate to no more than this (a deflate bomb is refused).
+MAX_INFLATED_BYTES = 512 * 1024 * 1024
+#: An image frame may hold no more pixels than this (16384 × 16384); a slide is tiled.
+MAX_FRAME_PIXELS = 1 << 28
+
+
+def refuse_deflate_bomb(name: str, data: bytes) -> None:
+    """Refuse a deflated data set (PS3.5 A.5) that inflates past
+    :data:`MAX_INFLATED_BYTES`, before pydicom inflates it whole."""
+    if structure.meta_transfer_syntax(data) != DeflatedExplicitVRLittleEndian:
+        return
+    start = structure.dataset_start(data)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    piece = 1 << 24  # inflated 16 MiB at a time, counted, not kept
+    try:
+        size = len(inflater.decompress(memoryview(data)[start:], piece))
+        while inflater.unconsumed_tail and size <= MAX_INFLATED_BYTES:
+            size += len(inflater.decompress(inflater.unconsumed_tail, piece))
+    except zlib.error:
+        return  # a damaged stream: pydicom's reading says what is wrong with it
+    if size > MAX_INFLATED_BYTES:
+        raise InvalidDicomError(
+            name,
+            f"the deflated data set inflates to more than "
+            f"{structure.size_text(MAX_INFLATED_BYTES)} (the limit): not read",
+        )
+
+
 def refuse_deep_nesting(name: str, data: bytes) -> None:
     """Refuse a file whose sequences nest past :data:`structure.MAX_DEPTH` before any
     parser recurses into them.
@@ -380,6 +410,12 @@ def _check_image_module(name: str, ds: Dataset) -> None:
             raise InvalidDicomError(name, f"the image has no {keyword} (Image Pixel Module)")
     if int(ds.Rows) <= 0 or int(ds.Columns) <= 0:
         raise InvalidDicomError(name, f"the image size {ds.Rows}x{ds.Columns} is not valid")
+    if int(ds.Rows) * int(ds.Columns) > MAX_FRAME_PIXELS:
+        raise InvalidDicomError(
+            name,
+            f"a frame of {ds.Columns}x{ds.Rows} pixels is larger than "
+            f"{MAX_FRAME_PIXELS:,} pixels (the limit): not decoded",
+        )
 
 
 def _check_decoder(name: str, syntax: UID) -> None:

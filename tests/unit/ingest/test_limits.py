@@ -48,3 +48,47 @@ def test_numbers_leave_out_nan_and_infinities() -> None:
 def test_an_object_without_its_encapsulated_document_says_so() -> None:
     with pytest.raises(InvalidDicomError, match=r"no \(0042,0011\) Encapsulated"):
         encapsulated_bytes("report.dcm", _ct())
+
+
+def _deflated(body: bytes) -> bytes:
+    """A file of Deflated Explicit VR Little Endian whose data set is ``body`` deflated."""
+    import io
+    import zlib
+
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.filewriter import write_file_meta_info
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    meta.MediaStorageSOPInstanceUID = "1.2.3.4.5"
+    meta.TransferSyntaxUID = "1.2.840.10008.1.2.1.99"
+    out = io.BytesIO()
+    out.write(b"\0" * 128 + b"DICM")
+    write_file_meta_info(out, meta)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    out.write(compressor.compress(body) + compressor.flush())
+    return out.getvalue()
+
+
+def test_a_deflate_bomb_is_refused_before_it_is_inflated() -> None:
+    from lightbox.ingest.headers import MAX_INFLATED_BYTES
+
+    # 600 MiB of zeros after one element deflate to about 600 KiB.
+    element = b"\x08\x00\x60\x00CS\x02\x00OT"
+    bomb = _deflated(element + b"\0" * (MAX_INFLATED_BYTES + (88 << 20)))
+    assert len(bomb) < 2 << 20
+    limit = r"inflates to more than 536870912 bytes \(512\.0 MiB\)"
+    with pytest.raises(InvalidDicomError, match=limit):
+        read_header("bomb.dcm", bomb)
+
+
+def test_a_frame_past_the_pixel_limit_is_refused_before_decoding() -> None:
+    import pydicom
+
+    from lightbox.ingest.headers import MAX_FRAME_PIXELS
+
+    ds = pydicom.dcmread(__import__("io").BytesIO(_ct()))
+    ds.Rows, ds.Columns = 65535, 65535
+    assert MAX_FRAME_PIXELS < 65535 * 65535
+    with pytest.raises(InvalidDicomError, match="larger than 268,435,456 pixels"):
+        read_header("huge.dcm", synth.to_bytes(ds))
