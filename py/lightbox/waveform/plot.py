@@ -144,7 +144,12 @@ def plot(group: Group, values: np.ndarray[Any, Any], view: View) -> Plot:
         offset += len(points)
     joined = np.concatenate(parts) if parts else np.zeros((0, 2), np.float32)
     return Plot(
-        (start, end), view.px_per_ms, view.px_per_mv, rows, np.ascontiguousarray(joined), tuple(spans)
+        (start, end),
+        view.px_per_ms,
+        view.px_per_mv,
+        rows,
+        np.ascontiguousarray(joined),
+        tuple(spans),
     )
 
 

@@ -49,10 +49,11 @@ def stored(group: Group) -> np.ndarray[Any, Any]:
     dtype = np.dtype(("<" if group.little_endian else ">") + code)
     values = np.frombuffer(group.data, dtype=dtype, count=group.samples * count)
     values = values.reshape(group.samples, count)
-    if group.interpretation == "MB":
-        return _MU_LAW[values]
-    if group.interpretation == "AB":
-        return _A_LAW[values]
+    if group.interpretation in ("MB", "AB"):
+        expanded: np.ndarray[Any, Any] = (_MU_LAW if group.interpretation == "MB" else _A_LAW)[
+            values
+        ]
+        return expanded
     return values
 
 

@@ -9,6 +9,7 @@ import { UNCALIBRATED, measure } from "./measure.js";
 import { createTextBoxes, overlayText, paintTextBoxes, writeTextBoxes } from "./overlay.js";
 import { attachPointer } from "./pointer.js";
 import { RenderQueue } from "./render-queue.js";
+import { WaveformView } from "./waveform.js";
 
 /** @typedef {import("../rpc/protocol.js").FrameInfo} FrameInfo */
 /** @typedef {import("./interaction.js").Point} Point */
@@ -94,13 +95,18 @@ export class Pane {
      * @type {import("../rpc/protocol.js").VolumeView | null}
      */
     this.view = null;
+    /** @type {WaveformView | null} the plot, made when a waveform is first shown */
+    this.waveform = null;
 
     this.queue = new RenderQueue(
       () => this.render(),
       () => this.host.onChange(this),
     );
 
-    new ResizeObserver(() => this.draw()).observe(root);
+    new ResizeObserver(() => {
+      this.draw();
+      if (this.waveform?.visible) void this.changed().catch(() => {});
+    }).observe(root);
     attachPointer(this);
   }
 
@@ -118,6 +124,7 @@ export class Pane {
     if (series !== this.series) {
       this.series = series;
       this.view = null;
+      this.waveform?.reset(series);
       this.previewUntil = 0; // a drag's previews were for the image it dragged on
       this.resetView();
     } else if (this.view) {
@@ -215,7 +222,12 @@ export class Pane {
    */
   async render() {
     try {
-      if (this.series < 0) {
+      const waveform = this.seriesInfo?.kind === "waveform";
+      if (this.waveform) this.waveform.visible = waveform;
+      this.root.classList.toggle("waveform", waveform);
+      if (waveform) {
+        await this.plotWaveform();
+      } else if (this.series < 0) {
         this.shown = null;
         this.info = null;
         this.step = 1;
@@ -262,6 +274,24 @@ export class Pane {
       this.host.onError(message);
       throw error;
     }
+  }
+
+  /** The series is a waveform: its plot, drawn over the (empty) image canvas. */
+  async plotWaveform() {
+    if (!this.waveform) {
+      this.waveform = new WaveformView(this.root, this.host.client);
+      this.waveform.onChange = () => void this.changed().catch(() => {});
+      this.waveform.reset(this.series);
+      this.waveform.visible = true;
+    }
+    this.shown = null;
+    this.info = null;
+    this.step = 1;
+    this.message.hidden = true;
+    await this.waveform.plot();
+    const warnings = this.waveform.info?.warnings ?? [];
+    this.message.hidden = !warnings.length;
+    this.message.textContent = warnings.map((w) => `${this.waveform?.info?.file}: ${w}`).join("\n");
   }
 
   /**

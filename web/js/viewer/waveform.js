@@ -1,0 +1,426 @@
+// The waveform plot of a pane (issue 15 item 3): one canvas over the pane drawing the ECG
+// paper grid, one trace per channel with its label, the annotations and a caliper. The
+// worker does the samples' math (lightbox.waveform: a plot's rows and points in plot
+// pixels); this view draws them, and its wheel and drags change the window and scales.
+// Wheel: zoom in time about the pointer; Shift+wheel: amplitude; left drag: the caliper;
+// right or middle drag: move in time. Audio waveforms play through WebAudio.
+import {
+  DEFAULT_PX_PER_MS,
+  DEFAULT_PX_PER_MV,
+  caliper,
+  caliperText,
+  gridLines,
+  zoomTime,
+} from "./waveform-math.js";
+
+/** @typedef {import("../rpc/protocol.js").WaveformPlot} WaveformPlot */
+/** @typedef {import("./waveform-math.js").Point} Point */
+
+const PAPER = "#fff";
+const MINOR = "#f6d0d0";
+const MAJOR = "#e58c8c";
+const TRACE = "#000";
+const NOTE = "#0a5fb4";
+const CALIPER = "#0050ff";
+
+export class WaveformView {
+  /** @param {HTMLElement} root the pane's element @param {import("../rpc/client.js").Client} client */
+  constructor(root, client) {
+    this.client = client;
+    this.canvas = document.createElement("canvas");
+    this.canvas.className = "waveform-layer";
+    this.canvas.hidden = true;
+    this.bar = document.createElement("div");
+    this.bar.className = "waveform-bar";
+    this.bar.hidden = true;
+    root.append(this.canvas, this.bar);
+    const ctx = this.canvas.getContext("2d", { willReadFrequently: true });
+    if (!ctx) throw new Error("this browser cannot draw on a canvas");
+    this.ctx = ctx;
+    this.root = root;
+    this.series = -1;
+    this.group = 0;
+    this.start = 0;
+    const ratio = window.devicePixelRatio || 1;
+    this.pxPerMs = DEFAULT_PX_PER_MS * ratio;
+    this.pxPerMv = DEFAULT_PX_PER_MV * ratio;
+    /** @type {WaveformPlot | null} */
+    this.info = null;
+    this.points = new Float32Array(0);
+    /** @type {{from: Point, to: Point} | null} the caliper, in plot pixels */
+    this.caliper = null;
+    this.playing = false;
+    /** @type {AudioBufferSourceNode | null} */
+    this.source = null;
+    /** @type {AudioContext | null} */
+    this.audio = null;
+    /** @type {() => void} asks the pane to plot again (through its render queue) */
+    this.onChange = () => {};
+    this.attach();
+  }
+
+  /** Show or hide the plot. @param {boolean} on */
+  set visible(on) {
+    this.canvas.hidden = !on;
+    this.bar.hidden = !on;
+    if (!on) this.stop();
+  }
+
+  get visible() {
+    return !this.canvas.hidden;
+  }
+
+  /** A new series: the default window and scales. @param {number} series */
+  reset(series) {
+    const ratio = window.devicePixelRatio || 1;
+    this.series = series;
+    this.group = 0;
+    this.start = 0;
+    this.pxPerMs = DEFAULT_PX_PER_MS * ratio;
+    this.pxPerMv = DEFAULT_PX_PER_MV * ratio;
+    this.caliper = null;
+    this.stop();
+  }
+
+  /**
+   * Change the window or scales: `{start?, pxPerMs?, pxPerMv?, group?}` (what
+   * window.lightbox.setWaveformView takes). A new group starts at its first sample.
+   * @param {{start?: number, pxPerMs?: number, pxPerMv?: number, group?: number}} view
+   */
+  set(view) {
+    for (const key of /** @type {const} */ (["pxPerMs", "pxPerMv"])) {
+      const value = view[key];
+      if (value !== undefined && !(value > 0)) throw new RangeError(`${key} must be positive`);
+    }
+    if (view.group !== undefined && view.group !== this.group) {
+      this.group = view.group;
+      this.start = 0;
+      this.caliper = null;
+      this.stop();
+    }
+    if (view.start !== undefined) this.start = Math.max(0, view.start);
+    if (view.pxPerMs !== undefined) this.pxPerMs = view.pxPerMs;
+    if (view.pxPerMv !== undefined) this.pxPerMv = view.pxPerMv;
+  }
+
+  /** Ask the worker for the plot at the canvas' size and draw it. */
+  async plot() {
+    const ratio = window.devicePixelRatio || 1;
+    const width = Math.max(64, Math.round(this.root.clientWidth * ratio));
+    const height = Math.max(64, Math.round(this.root.clientHeight * ratio));
+    const { info, points } = await this.client.call("waveform", {
+      series: this.series,
+      group: this.group,
+      width,
+      height,
+      start: this.start,
+      pxPerMs: this.pxPerMs,
+      pxPerMv: this.pxPerMv,
+    });
+    this.info = info;
+    this.group = info.group;
+    this.start = info.window[0];
+    this.points = new Float32Array(points);
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+    }
+    this.draw();
+    this.writeBar();
+  }
+
+  draw() {
+    const info = this.info;
+    const ctx = this.ctx;
+    const { width, height } = this.canvas;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = PAPER;
+    ctx.fillRect(0, 0, width, height);
+    if (!info || !info.plot.length) return;
+    const rows = info.plot;
+    const area = {
+      left: rows[0].left,
+      right: rows[0].right,
+      top: rows[0].top,
+      bottom: rows[rows.length - 1].bottom,
+      start: info.window[0],
+      pxPerMs: info.pxPerMs,
+      pxPerMv: info.pxPerMv,
+    };
+    this.drawGrid(area);
+    this.drawNotes(info, area);
+    ctx.lineJoin = "round";
+    ctx.strokeStyle = TRACE;
+    ctx.lineWidth = 1.25;
+    ctx.fillStyle = TRACE;
+    ctx.textBaseline = "middle";
+    ctx.font = "bold 13px system-ui, sans-serif";
+    for (const row of rows) {
+      const [offset, count] = row.points;
+      ctx.beginPath();
+      for (let i = 0; i < count; i += 1) {
+        const x = this.points[2 * (offset + i)];
+        const y = this.points[2 * (offset + i) + 1];
+        if (i === 0) ctx.moveTo(x, y);
+        else ctx.lineTo(x, y);
+      }
+      ctx.stroke();
+      ctx.fillText(row.label, 4, row.baseline, row.left - 8);
+    }
+    ctx.font = "12px system-ui, sans-serif";
+    ctx.textBaseline = "top";
+    const scale = `${(info.pxPerMs * 1000) / (4 * (window.devicePixelRatio || 1))} mm/s · ${
+      info.pxPerMv / (4 * (window.devicePixelRatio || 1))
+    } mm/mV`;
+    const text = info.annotations.filter((a) => !a.times.length).map((a) => a.text);
+    ctx.fillText([info.groups[info.group], scale, ...text].join("  ·  "), 4, 5, width - 8);
+    this.drawCaliper();
+  }
+
+  /** @param {{left: number, right: number, top: number, bottom: number, start: number,
+   *           pxPerMs: number, pxPerMv: number}} area */
+  drawGrid(area) {
+    const ctx = this.ctx;
+    const { vertical, horizontal } = gridLines(area);
+    for (const major of [false, true]) {
+      ctx.strokeStyle = major ? MAJOR : MINOR;
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      for (const line of vertical.filter((l) => l.major === major)) {
+        const x = Math.round(line.x) + 0.5;
+        ctx.moveTo(x, area.top);
+        ctx.lineTo(x, area.bottom);
+      }
+      for (const line of horizontal.filter((l) => l.major === major)) {
+        const y = Math.round(line.y) + 0.5;
+        ctx.moveTo(area.left, y);
+        ctx.lineTo(area.right, y);
+      }
+      ctx.stroke();
+    }
+  }
+
+  /** Annotations at points in time: a dashed line and the text beside it.
+   * @param {WaveformPlot} info @param {{top: number, bottom: number}} area */
+  drawNotes(info, area) {
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.strokeStyle = NOTE;
+    ctx.fillStyle = NOTE;
+    ctx.setLineDash([3, 3]);
+    ctx.font = "11px system-ui, sans-serif";
+    ctx.textBaseline = "top";
+    let lane = 0;
+    for (const note of info.annotations) {
+      for (const x of note.x) {
+        ctx.beginPath();
+        ctx.moveTo(Math.round(x) + 0.5, area.top);
+        ctx.lineTo(Math.round(x) + 0.5, area.bottom);
+        ctx.stroke();
+        ctx.fillText(note.text, x + 2, area.top + 2 + (lane % 3) * 12);
+        lane += 1;
+      }
+    }
+    ctx.restore();
+  }
+
+  drawCaliper() {
+    if (!this.caliper || !this.info) return;
+    const { from, to } = this.caliper;
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.strokeStyle = CALIPER;
+    ctx.fillStyle = CALIPER;
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    for (const x of [from.x, to.x]) {
+      ctx.moveTo(x, from.y - 30);
+      ctx.lineTo(x, from.y + 30);
+    }
+    ctx.moveTo(from.x, from.y);
+    ctx.lineTo(to.x, from.y);
+    ctx.lineTo(to.x, to.y);
+    ctx.stroke();
+    ctx.font = "bold 13px system-ui, sans-serif";
+    ctx.textBaseline = "bottom";
+    const label = caliperText(this.measured() ?? { ms: 0, mv: 0 });
+    ctx.fillText(label, Math.min(from.x, to.x) + 4, Math.min(from.y, to.y) - 4);
+    ctx.restore();
+  }
+
+  /** What the caliper measures, or null. */
+  measured() {
+    if (!this.caliper || !this.info) return null;
+    return caliper(this.caliper.from, this.caliper.to, this.info.pxPerMs, this.info.pxPerMv);
+  }
+
+  /** The controls above the plot: the multiplex group, and Play for sound. */
+  writeBar() {
+    const info = this.info;
+    if (!info) return;
+    const key = JSON.stringify([this.series, info.groups, info.audio, this.playing]);
+    if (this.bar.dataset.key === key) return;
+    this.bar.dataset.key = key;
+    this.bar.replaceChildren();
+    if (info.groups.length > 1) {
+      const select = document.createElement("select");
+      select.setAttribute("aria-label", "Multiplex group");
+      info.groups.forEach((label, index) => {
+        const option = new Option(label, String(index), false, index === info.group);
+        select.append(option);
+      });
+      select.addEventListener("change", () => {
+        this.set({ group: Number(select.value) });
+        this.onChange();
+      });
+      this.bar.append(select);
+    }
+    if (info.audio) {
+      const play = document.createElement("button");
+      play.type = "button";
+      play.className = "waveform-play";
+      play.textContent = this.playing ? "Stop" : "Play";
+      play.addEventListener("click", () => void (this.playing ? this.stop() : this.play()));
+      this.bar.append(play);
+    }
+  }
+
+  /** Play the group's first channel through WebAudio (the samples, no network). */
+  async play() {
+    this.stop();
+    const { sampleRate, samples } = await this.client.call("waveformAudio", {
+      series: this.series,
+      group: this.group,
+    });
+    const sound = new Float32Array(samples);
+    const context = new AudioContext();
+    const buffer = context.createBuffer(1, sound.length, sampleRate);
+    buffer.copyToChannel(sound, 0);
+    const source = context.createBufferSource();
+    source.buffer = buffer;
+    source.connect(context.destination);
+    source.onended = () => {
+      if (this.source === source) this.stop();
+    };
+    this.source = source;
+    this.audio = context;
+    this.playing = true;
+    source.start();
+    this.writeBar();
+  }
+
+  stop() {
+    const source = this.source;
+    const context = this.audio;
+    this.source = null;
+    this.audio = null;
+    this.playing = false;
+    if (source) {
+      try {
+        source.stop();
+      } catch {
+        // already ended
+      }
+    }
+    void context?.close();
+    if (this.info) this.writeBar();
+  }
+
+  /** state().waveform */
+  state() {
+    const info = this.info;
+    if (!info) return null;
+    return {
+      channels: info.channels,
+      sampleRate: info.sampleRate,
+      window: [...info.window],
+      duration: info.duration,
+      plot: info.plot.map(({ label, left, right, baseline, units }) => ({
+        label,
+        left,
+        right,
+        baseline,
+        units,
+      })),
+      pxPerMs: info.pxPerMs,
+      pxPerMv: info.pxPerMv,
+      group: info.group,
+      groups: [...info.groups],
+      annotations: info.annotations.map(({ text, times, channels }) => ({ text, times, channels })),
+      caliper: this.caliper ? { ...this.caliper, ...this.measured() } : null,
+      audio: info.audio,
+      playing: this.playing,
+      warnings: info.warnings,
+      file: info.file,
+    };
+  }
+
+  /** The plot's pixels as drawn. */
+  pixels() {
+    const { width, height } = this.canvas;
+    return { width, height, data: this.ctx.getImageData(0, 0, width, height).data };
+  }
+
+  /** Client (CSS) coordinates to plot pixels. @param {number} x @param {number} y */
+  toPlot(x, y) {
+    const rect = this.canvas.getBoundingClientRect();
+    const ratio = window.devicePixelRatio || 1;
+    return { x: (x - rect.left) * ratio, y: (y - rect.top) * ratio };
+  }
+
+  attach() {
+    const canvas = this.canvas;
+    /** @type {{mode: "caliper" | "move", x: number, start: number} | null} */
+    let drag = null;
+    canvas.addEventListener("pointerdown", (event) => {
+      event.stopPropagation();
+      if (!this.info) return;
+      canvas.setPointerCapture(event.pointerId);
+      const at = this.toPlot(event.clientX, event.clientY);
+      drag = { mode: event.button === 0 ? "caliper" : "move", x: at.x, start: this.start };
+      if (drag.mode === "caliper") {
+        this.caliper = { from: at, to: at };
+        this.draw();
+      }
+      event.preventDefault();
+    });
+    canvas.addEventListener("pointermove", (event) => {
+      if (!drag || !this.info) return;
+      event.stopPropagation();
+      const at = this.toPlot(event.clientX, event.clientY);
+      if (drag.mode === "caliper" && this.caliper) {
+        this.caliper = { from: this.caliper.from, to: at };
+        this.draw();
+      } else {
+        this.start = Math.max(0, drag.start - (at.x - drag.x) / this.pxPerMs);
+        this.onChange();
+      }
+    });
+    const end = (/** @type {PointerEvent} */ event) => {
+      event.stopPropagation();
+      drag = null;
+    };
+    canvas.addEventListener("pointerup", end);
+    canvas.addEventListener("pointercancel", end);
+    canvas.addEventListener(
+      "wheel",
+      (event) => {
+        event.stopPropagation();
+        event.preventDefault();
+        if (!this.info) return;
+        const delta = event.deltaY || event.deltaX; // Shift turns the wheel sideways
+        const factor = delta < 0 ? 1.25 : 1 / 1.25;
+        if (event.shiftKey) {
+          this.pxPerMv *= factor;
+        } else {
+          const at = this.toPlot(event.clientX, event.clientY);
+          const left = this.info.plot[0]?.left ?? 0;
+          Object.assign(this, zoomTime(this.start, this.pxPerMs, at.x, left, factor));
+        }
+        this.caliper = null;
+        this.onChange();
+      },
+      { passive: false },
+    );
+  }
+}
