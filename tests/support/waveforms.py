@@ -193,3 +193,8 @@ def write(ds: Dataset, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(to_bytes(ds))
     return path
+
+
+def write_bytes(ds: Dataset) -> bytes:
+    """A waveform object's PS3.10 bytes."""
+    return to_bytes(ds)

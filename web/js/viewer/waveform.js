@@ -34,6 +34,8 @@ export class WaveformView {
     this.bar.className = "waveform-bar";
     this.bar.hidden = true;
     root.append(this.canvas, this.bar);
+    // The pane captures the pointer on pointerdown (a drag); its controls keep theirs.
+    this.bar.addEventListener("pointerdown", (event) => event.stopPropagation());
     const ctx = this.canvas.getContext("2d", { willReadFrequently: true });
     if (!ctx) throw new Error("this browser cannot draw on a canvas");
     this.ctx = ctx;
@@ -125,8 +127,8 @@ export class WaveformView {
       this.canvas.width = width;
       this.canvas.height = height;
     }
-    this.draw();
     this.writeBar();
+    this.draw();
   }
 
   draw() {
@@ -173,7 +175,12 @@ export class WaveformView {
       info.pxPerMv / (4 * (window.devicePixelRatio || 1))
     } mm/mV`;
     const text = info.annotations.filter((a) => !a.times.length).map((a) => a.text);
-    ctx.fillText([info.groups[info.group], scale, ...text].join("  ·  "), 4, 5, width - 8);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(0, 0, width - this.bar.offsetWidth * (window.devicePixelRatio || 1) - 12, rows[0].top);
+    ctx.clip();
+    ctx.fillText([info.groups[info.group], scale, ...text].join("  ·  "), 4, 5);
+    ctx.restore();
     this.drawCaliper();
   }
 
@@ -200,26 +207,31 @@ export class WaveformView {
     }
   }
 
-  /** Annotations at points in time: a dashed line and the text beside it.
+  /** Annotations at points in time: a dashed line, and its text where there is room
+   * (three lanes under the plot's top; a text that fits in none is left out).
    * @param {WaveformPlot} info @param {{top: number, bottom: number}} area */
   drawNotes(info, area) {
     const ctx = this.ctx;
     ctx.save();
     ctx.strokeStyle = NOTE;
     ctx.fillStyle = NOTE;
+    ctx.globalAlpha = 0.6;
     ctx.setLineDash([3, 3]);
     ctx.font = "11px system-ui, sans-serif";
     ctx.textBaseline = "top";
-    let lane = 0;
-    for (const note of info.annotations) {
-      for (const x of note.x) {
-        ctx.beginPath();
-        ctx.moveTo(Math.round(x) + 0.5, area.top);
-        ctx.lineTo(Math.round(x) + 0.5, area.bottom);
-        ctx.stroke();
-        ctx.fillText(note.text, x + 2, area.top + 2 + (lane % 3) * 12);
-        lane += 1;
-      }
+    const marks = info.annotations
+      .flatMap((note) => note.x.map((x) => ({ x, text: note.text })))
+      .sort((a, b) => a.x - b.x);
+    const lanes = [-Infinity, -Infinity, -Infinity];
+    for (const { x, text } of marks) {
+      ctx.beginPath();
+      ctx.moveTo(Math.round(x) + 0.5, area.top);
+      ctx.lineTo(Math.round(x) + 0.5, area.bottom);
+      ctx.stroke();
+      const lane = lanes.findIndex((end) => end < x);
+      if (lane < 0) continue;
+      ctx.fillText(text, x + 2, area.top + 2 + lane * 12);
+      lanes[lane] = x + 6 + ctx.measureText(text).width;
     }
     ctx.restore();
   }
