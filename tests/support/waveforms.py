@@ -46,14 +46,14 @@ class Lead:
 LEADS = (
     Lead("I", 0.30, 1.0),
     Lead("II", 0.45, 1.5),
-    Lead("III", 0.25, 2.0, baseline=50.0),
+    Lead("III", 0.25, 2.0, baseline=250.0),
     Lead("aVR", 0.40, 1.25, correction=0.8),
     Lead("aVL", 0.35, 0.75, units="mV", sensitivity=0.005),
     Lead("aVF", 0.50, 2.5, sensitivity=1.0),
     Lead("V1", 0.20, 3.0),
-    Lead("V2", 0.30, 1.75, baseline=-40.0, correction=1.25),
+    Lead("V2", 0.30, 1.75, baseline=-150.0, correction=1.25),
     Lead("V3", 0.45, 0.5),
-    Lead("V4", 0.50, 1.0, units="mV", sensitivity=0.0025, baseline=0.05),
+    Lead("V4", 0.50, 1.0, units="mV", sensitivity=0.0025, baseline=0.2),
     Lead("V5", 0.35, 2.25),
     Lead("V6", 0.25, 1.5),
 )
