@@ -153,6 +153,10 @@ export class Pane {
   }
 
   resetView() {
+    if (this.waveform?.visible) {
+      this.waveform.reset(this.series); // the standard scale, from the first sample
+      void this.changed().catch(() => {});
+    }
     this.zoom = 1;
     this.pan = { x: 0, y: 0 };
     this.rotation = 0;
@@ -452,6 +456,7 @@ export class Pane {
     if (!ctx) throw new Error("cannot draw a snapshot");
     ctx.drawImage(this.canvas, 0, 0);
     ctx.drawImage(this.layer, 0, 0);
+    if (this.waveform?.visible) ctx.drawImage(this.waveform.canvas, 0, 0);
     if (withInfo) paintTextBoxes(ctx, this.text, this.root, window.devicePixelRatio || 1);
     return out.convertToBlob({ type: "image/png" });
   }

@@ -23,6 +23,9 @@ const TRACE = "#000";
 const NOTE = "#0a5fb4";
 const CALIPER = "#0050ff";
 
+/** @param {number} value @returns {number} to one decimal */
+const round1 = (value) => Math.round(value * 10) / 10;
+
 export class WaveformView {
   /** @param {HTMLElement} root the pane's element @param {import("../rpc/client.js").Client} client */
   constructor(root, client) {
@@ -171,9 +174,8 @@ export class WaveformView {
     }
     ctx.font = "12px system-ui, sans-serif";
     ctx.textBaseline = "top";
-    const scale = `${(info.pxPerMs * 1000) / (4 * (window.devicePixelRatio || 1))} mm/s · ${
-      info.pxPerMv / (4 * (window.devicePixelRatio || 1))
-    } mm/mV`;
+    const mm = 4 * (window.devicePixelRatio || 1); // plot pixels a millimetre at 25 mm/s
+    const scale = `${round1((info.pxPerMs * 1000) / mm)} mm/s · ${round1(info.pxPerMv / mm)} mm/mV`;
     const text = info.annotations.filter((a) => !a.times.length).map((a) => a.text);
     ctx.save();
     ctx.beginPath();
