@@ -133,6 +133,13 @@ def test_zoom_changes_the_window_and_each_sample_is_where_it_says(
     louder = viewer.wait_state("s.waveform && s.waveform.pxPerMv > 40")["waveform"]
     assert louder["pxPerMv"] == pytest.approx(50)
     assert louder["pxPerMs"] == pytest.approx(1.25)
+    # The keys: "-" zooms out in time, Esc returns to the standard scale from the start.
+    viewer.page.keyboard.press("-")
+    out = viewer.wait_state("s.waveform && s.waveform.pxPerMs < 1.2")["waveform"]
+    assert out["pxPerMs"] == pytest.approx(1.0)
+    viewer.page.keyboard.press("Escape")
+    reset = viewer.wait_state("s.waveform && s.waveform.pxPerMs < 0.2")["waveform"]
+    assert (reset["pxPerMs"], reset["pxPerMv"], reset["window"][0]) == (0.1, 40, 0)
 
 
 def test_the_caliper_measures_ms_and_mv_between_two_points(viewer: Viewer, tmp_path: Path) -> None:

@@ -162,9 +162,9 @@ def hemodynamic() -> Dataset:
 
 
 def voice(seconds: float = 1.0, rate: float = 8000.0) -> Dataset:
-    """Basic Voice Audio: a 440 Hz tone, 8-bit signed (SB), no sensitivity (arbitrary units)."""
+    """Basic Voice Audio: :func:`voice_sound`, 8-bit signed (SB), no sensitivity."""
     t = np.arange(int(seconds * rate)) / rate
-    data = np.round(100 * np.sin(2 * np.pi * 440 * t)).astype("i1")[:, None]
+    data = np.round(voice_sound(t)).astype("i1")[:, None]
     item = group(
         [Lead("voice", 0.0, 0.0)],
         data,
@@ -175,6 +175,11 @@ def voice(seconds: float = 1.0, rate: float = 8000.0) -> Dataset:
         sensitivity=False,
     )
     return waveform_dataset(BASIC_VOICE_AUDIO, [item], modality="AU", description="dictation")
+
+
+def voice_sound(t: np.ndarray) -> np.ndarray:
+    """A 440 Hz tone swelling and fading twice a second (peaks of 100 of the 8 bits' 128)."""
+    return 100 * np.sin(2 * np.pi * 440 * t) * (0.2 + 0.8 * np.abs(np.sin(2 * np.pi * 1.0 * t)))
 
 
 def cut_samples(ds: Dataset, keep: float = 0.5) -> Dataset:

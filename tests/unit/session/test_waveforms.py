@@ -99,6 +99,6 @@ def test_voice_audio_plays_its_samples_scaled_to_one() -> None:
     assert session.catalog()["series"][0]["waveform"]["audio"] is True
     rate, sound = session.waveform_audio(0, 0)
     t = np.arange(8000) / 8000.0
-    expected = np.round(100 * np.sin(2 * np.pi * 440 * t)) / 128  # SB: 8 bits, ±128
+    expected = np.round(known.voice_sound(t)) / 128  # SB: 8 bits, ±128
     assert rate == 8000.0 and sound.dtype == np.float32
     np.testing.assert_allclose(sound, expected, atol=1e-6)

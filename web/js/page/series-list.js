@@ -129,7 +129,9 @@ function seriesButton(series, index, current) {
   const groups = series.waveform?.groups ?? [];
   const images =
     series.kind === "waveform"
-      ? `${groups[0]?.channels ?? 0} channels · ${((groups[0]?.duration ?? 0) / 1000).toFixed(1)} s`
+      ? `${groups[0]?.channels ?? 0} channel${groups[0]?.channels === 1 ? "" : "s"} · ${(
+          (groups[0]?.duration ?? 0) / 1000
+        ).toFixed(1)} s`
       : `${series.frames} image${series.frames === 1 ? "" : "s"}`;
   const date = app.hidePatient ? "" : dicomDate(series.date);
   const meta = [series.modality || "?", images, date].filter(Boolean).join(" · ");

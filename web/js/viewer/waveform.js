@@ -22,6 +22,8 @@ const MAJOR = "#e58c8c";
 const TRACE = "#000";
 const NOTE = "#0a5fb4";
 const CALIPER = "#0050ff";
+/** UCUM voltage units (lightbox.waveform.samples.MV_PER_UNIT): plotted at px per mV. */
+const VOLTAGES = ["nV", "uV", "mV", "V"];
 
 /** @param {number} value @returns {number} to one decimal */
 const round1 = (value) => Math.round(value * 10) / 10;
@@ -84,6 +86,8 @@ export class WaveformView {
     this.pxPerMs = DEFAULT_PX_PER_MS * ratio;
     this.pxPerMv = DEFAULT_PX_PER_MV * ratio;
     this.caliper = null;
+    /** a sound is first shown whole (its samples are far too dense for ECG paper) */
+    this.fitSound = true;
     this.stop();
   }
 
@@ -108,7 +112,10 @@ export class WaveformView {
     if (view.pxPerMv !== undefined) this.pxPerMv = view.pxPerMv;
   }
 
-  /** Ask the worker for the plot at the canvas' size and draw it. */
+  /**
+   * Ask the worker for the plot at the canvas' size and draw it.
+   * @returns {Promise<void>}
+   */
   async plot() {
     const ratio = window.devicePixelRatio || 1;
     const width = Math.max(64, Math.round(this.root.clientWidth * ratio));
@@ -122,6 +129,15 @@ export class WaveformView {
       pxPerMs: this.pxPerMs,
       pxPerMv: this.pxPerMv,
     });
+    if (info.audio && this.fitSound && info.plot.length) {
+      this.fitSound = false;
+      const fit = (width - info.plot[0].left - 8) / info.duration;
+      if (Math.abs(fit - info.pxPerMs) > 0.01 * fit) {
+        this.pxPerMs = fit;
+        await this.plot();
+        return;
+      }
+    }
     this.info = info;
     this.group = info.group;
     this.start = info.window[0];
@@ -175,7 +191,11 @@ export class WaveformView {
     ctx.font = "12px system-ui, sans-serif";
     ctx.textBaseline = "top";
     const mm = 4 * (window.devicePixelRatio || 1); // plot pixels a millimetre at 25 mm/s
-    const scale = `${round1((info.pxPerMs * 1000) / mm)} mm/s · ${round1(info.pxPerMv / mm)} mm/mV`;
+    const voltage = rows.some((r) => VOLTAGES.includes(r.units));
+    const shown = `${round1((info.window[1] - info.window[0]) / 1000)} s shown`;
+    const scale = voltage
+      ? `${round1((info.pxPerMs * 1000) / mm)} mm/s · ${round1(info.pxPerMv / mm)} mm/mV`
+      : shown;
     const text = info.annotations.filter((a) => !a.times.length).map((a) => a.text);
     ctx.save();
     ctx.beginPath();
