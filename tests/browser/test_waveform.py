@@ -172,6 +172,27 @@ def test_the_caliper_measures_ms_and_mv_between_two_points(viewer: Viewer, tmp_p
     assert blue.sum() > 200
 
 
+def test_annotations_are_drawn_at_their_time_on_their_channel(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    """ "R peak" is at 166 ms on lead II only; "SINUS RHYTHM" is about the whole waveform."""
+    ds = known.annotated(known.ecg())
+    catalog = _open(viewer, tmp_path, {"notes.dcm": known.write_bytes(ds)})
+    wave = _show(viewer, catalog, "notes.dcm")["waveform"]
+    assert wave["annotations"] == [
+        {"text": "SINUS RHYTHM", "times": [], "channels": []},
+        {"text": "R peak", "times": [166], "channels": ["II"]},
+    ]
+    frame = viewer.frame().astype(int)
+    viewer.shot("waveform-annotations")
+    x = round(wave["plot"][1]["left"] + (166 - wave["window"][0]) * wave["pxPerMs"])
+    bluish = (frame[..., 2] - frame[..., 0]) > 60  # the annotation's colour over the paper
+    bands = _bands(wave["plot"])
+    (top_ii, bottom_ii), (top_v6, bottom_v6) = bands[1], bands[-1]
+    assert bluish[top_ii:bottom_ii, x - 1 : x + 2].sum() > 10
+    assert bluish[top_v6:bottom_v6, x - 1 : x + 2].sum() == 0
+
+
 def test_a_broken_waveform_says_which_file_and_the_rest_still_shows(
     viewer: Viewer, tmp_path: Path
 ) -> None:
@@ -243,6 +264,8 @@ def test_a_pressure_and_a_voice_recording(viewer: Viewer, tmp_path: Path) -> Non
     viewer.page.locator(".pane.active .waveform-play").click()
     playing = viewer.wait_state("s.waveform && s.waveform.playing")
     assert playing["waveform"]["playing"] is True
+    later = viewer.wait_state("s.waveform && s.waveform.position > 0.1")  # the sound plays on
+    assert later["waveform"]["position"] < 1.0
     viewer.shot("waveform-voice-playing")
     viewer.page.locator(".pane.active .waveform-play").click()
     viewer.wait_state("s.waveform && !s.waveform.playing")

@@ -203,3 +203,19 @@ def write(ds: Dataset, path: Path) -> Path:
 def write_bytes(ds: Dataset) -> bytes:
     """A waveform object's PS3.10 bytes."""
     return to_bytes(ds)
+
+
+def annotated(ds: Dataset) -> Dataset:
+    """The object with two annotations (PS3.3 C.10.10): a text about the whole waveform,
+    and "R peak" at sample 84 (from 1; 166 ms at 500 Hz) of group 1's channel 2 (lead II)."""
+    out = copy.deepcopy(ds)
+    whole = Dataset()
+    whole.UnformattedTextValue = "SINUS RHYTHM"
+    whole.ReferencedWaveformChannels = [1, 0]
+    peak = Dataset()
+    peak.ConceptNameCodeSequence = DicomSequence([_code("R", "99TEST", "R peak")])
+    peak.ReferencedWaveformChannels = [1, 2]
+    peak.TemporalRangeType = "POINT"
+    peak.ReferencedSamplePositions = 84
+    out.WaveformAnnotationSequence = DicomSequence([whole, peak])
+    return out

@@ -102,3 +102,24 @@ def test_voice_audio_plays_its_samples_scaled_to_one() -> None:
     expected = np.round(known.voice_sound(t)) / 128  # SB: 8 bits, ±128
     assert rate == 8000.0 and sound.dtype == np.float32
     np.testing.assert_allclose(sound, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("sop", "name"),
+    [
+        ("1.2.840.10008.5.1.4.1.1.9.1.1", "12-lead ECG Waveform Storage"),
+        ("1.2.840.10008.5.1.4.1.1.9.1.2", "General ECG Waveform Storage"),
+        ("1.2.840.10008.5.1.4.1.1.9.1.3", "Ambulatory ECG Waveform Storage"),
+        ("1.2.840.10008.5.1.4.1.1.9.2.1", "Hemodynamic Waveform Storage"),
+        ("1.2.840.10008.5.1.4.1.1.9.4.1", "Basic Voice Audio Waveform Storage"),
+        ("1.2.840.10008.5.1.4.1.1.9.5.1", "Arterial Pulse Waveform Storage"),
+        ("1.2.840.10008.5.1.4.1.1.9.6.1", "Respiratory Waveform Storage"),
+    ],
+)
+def test_every_waveform_iod_opens_as_a_waveform(sop: str, name: str) -> None:
+    ds = known.ecg(seconds=1.0)
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = sop
+    session = Session()
+    (series,) = session.open([("w.dcm", to_bytes(ds))])["series"]
+    assert (series["kind"], series["waveform"]["type"]) == ("waveform", name)
+    assert series["waveform"]["audio"] is (name == "Basic Voice Audio Waveform Storage")

@@ -61,3 +61,13 @@ def test_an_encoding_the_standard_does_not_have_is_an_error() -> None:
     ds.WaveformSequence[0].WaveformBitsAllocated = 12
     with pytest.raises(InvalidDicomError, match="not a waveform encoding"):
         read_waveform("odd.dcm", ds)
+
+
+def test_an_annotation_names_its_group_channels_and_time() -> None:
+    """Referenced Waveform Channels [1, 2] is group 1, channel 2 (both from 1); sample 84
+    at 500 Hz is (84 - 1) × 2 = 166 ms; [1, 0] is every channel of group 1."""
+    wave = read_waveform("notes.dcm", known.annotated(known.ecg(seconds=1.0)))
+    whole, peak = wave.annotations
+    assert (whole.text, whole.group, whole.channels, whole.times_ms) == ("SINUS RHYTHM", 0, (), ())
+    assert (peak.text, peak.group, peak.channels, peak.times_ms) == ("R peak", 0, (1,), (166.0,))
+    assert peak.kind == "POINT"

@@ -22,6 +22,7 @@ const MAJOR = "#e58c8c";
 const TRACE = "#000";
 const NOTE = "#0a5fb4";
 const CALIPER = "#0050ff";
+const PLAYHEAD = "#0a8a3a";
 /** UCUM voltage units (lightbox.waveform.samples.MV_PER_UNIT): plotted at px per mV. */
 const VOLTAGES = ["nV", "uV", "mV", "V"];
 
@@ -61,6 +62,8 @@ export class WaveformView {
     this.source = null;
     /** @type {AudioContext | null} */
     this.audio = null;
+    /** the AudioContext's time when the sound started */
+    this.playStart = 0;
     /** @type {() => void} asks the pane to plot again (through its render queue) */
     this.onChange = () => {};
     this.attach();
@@ -187,6 +190,11 @@ export class WaveformView {
       }
       ctx.stroke();
       ctx.fillText(row.label, 4, row.baseline, row.left - 8);
+      if (!VOLTAGES.includes(row.units)) {
+        ctx.font = "11px system-ui, sans-serif"; // no mV: the row is scaled to fit, say in what
+        ctx.fillText(row.units, 4, row.baseline + 14, row.left - 8);
+        ctx.font = "bold 13px system-ui, sans-serif";
+      }
     }
     ctx.font = "12px system-ui, sans-serif";
     ctx.textBaseline = "top";
@@ -204,6 +212,30 @@ export class WaveformView {
     ctx.fillText([info.groups[info.group], scale, ...text].join("  ·  "), 4, 5);
     ctx.restore();
     this.drawCaliper();
+    this.drawPlayhead(area);
+  }
+
+  /** Where the sound being played is: a line at its time. @param {{top: number,
+   *  bottom: number, left: number, start: number, pxPerMs: number}} area */
+  drawPlayhead(area) {
+    const position = this.position();
+    if (position === null) return;
+    const x = area.left + (position * 1000 - area.start) * area.pxPerMs;
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.strokeStyle = PLAYHEAD;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(x, area.top);
+    ctx.lineTo(x, area.bottom);
+    ctx.stroke();
+    ctx.restore();
+  }
+
+  /** Seconds into the sound being played, or null. */
+  position() {
+    if (!this.playing || !this.audio) return null;
+    return Math.max(0, this.audio.currentTime - this.playStart);
   }
 
   /** @param {{left: number, right: number, top: number, bottom: number, start: number,
@@ -242,17 +274,23 @@ export class WaveformView {
     ctx.font = "11px system-ui, sans-serif";
     ctx.textBaseline = "top";
     const marks = info.annotations
-      .flatMap((note) => note.x.map((x) => ({ x, text: note.text })))
+      .flatMap((note) => {
+        // On the rows of the channels it names; on every row when it names none.
+        const rows = info.plot.filter((r) => note.channels.includes(r.label));
+        const top = rows.length ? Math.min(...rows.map((r) => r.top)) : area.top;
+        const bottom = rows.length ? Math.max(...rows.map((r) => r.bottom)) : area.bottom;
+        return note.x.map((x) => ({ x, text: note.text, top, bottom }));
+      })
       .sort((a, b) => a.x - b.x);
     const lanes = [-Infinity, -Infinity, -Infinity];
-    for (const { x, text } of marks) {
+    for (const { x, text, top, bottom } of marks) {
       ctx.beginPath();
-      ctx.moveTo(Math.round(x) + 0.5, area.top);
-      ctx.lineTo(Math.round(x) + 0.5, area.bottom);
+      ctx.moveTo(Math.round(x) + 0.5, top);
+      ctx.lineTo(Math.round(x) + 0.5, bottom);
       ctx.stroke();
       const lane = lanes.findIndex((end) => end < x);
       if (lane < 0) continue;
-      ctx.fillText(text, x + 2, area.top + 2 + lane * 12);
+      ctx.fillText(text, x + 2, top + 2 + lane * 12);
       lanes[lane] = x + 6 + ctx.measureText(text).width;
     }
     ctx.restore();
@@ -339,8 +377,15 @@ export class WaveformView {
     this.source = source;
     this.audio = context;
     this.playing = true;
+    this.playStart = context.currentTime;
     source.start();
     this.writeBar();
+    const tick = () => {
+      if (this.source !== source) return;
+      this.draw();
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
   }
 
   stop() {
@@ -357,6 +402,7 @@ export class WaveformView {
       }
     }
     void context?.close();
+    if (source) this.draw();
     if (this.info) this.writeBar();
   }
 
@@ -384,6 +430,7 @@ export class WaveformView {
       caliper: this.caliper ? { ...this.caliper, ...this.measured() } : null,
       audio: info.audio,
       playing: this.playing,
+      position: this.position(),
       warnings: info.warnings,
       file: info.file,
     };
