@@ -44,7 +44,15 @@ def plot(wave: Waveform, group: int, view: plotting.View) -> tuple[dict[str, Any
     """A group's plot: (its geometry and annotations as JSON, the (n, 2) float32 points)."""
     index = min(max(group, 0), len(wave.groups) - 1)
     chosen = wave.groups[index]
-    made = plotting.plot(chosen, samples.values(chosen), view)
+    first, stop = plotting.samples_shown(chosen, view)
+    voltages = all(samples.millivolt_factor(c.units) is not None for c in chosen.channels)
+    made = plotting.plot(
+        chosen,
+        samples.values(chosen, first, stop),
+        view,
+        offset=first,
+        ranges=None if voltages else samples.ranges(chosen),
+    )
     info = plotting.plot_json(made, chosen)
     info.update(
         group=index,

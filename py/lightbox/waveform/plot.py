@@ -89,8 +89,9 @@ def window_of(group: Group, view: View) -> tuple[float, float]:
     return start, min(duration, start + span)
 
 
-def rows_of(group: Group, view: View, values: np.ndarray[Any, Any]) -> tuple[Row, ...]:
-    """Each channel's row: its baseline and its scale."""
+def rows_of(group: Group, view: View, ranges: np.ndarray[Any, Any]) -> tuple[Row, ...]:
+    """Each channel's row: its baseline and its scale (``ranges``: each channel's lowest and
+    highest value, (channels, 2), which scale a channel without a voltage)."""
     count = len(group.channels)
     height = max(view.height - TOP - BOTTOM, 1.0) / count
     start, end = window_of(group, view)
@@ -103,7 +104,7 @@ def rows_of(group: Group, view: View, values: np.ndarray[Any, Any]) -> tuple[Row
         if factor is not None:
             center, per_unit = 0.0, view.px_per_mv * factor
         else:
-            low, high = float(values[:, i].min()), float(values[:, i].max())
+            low, high = float(ranges[i, 0]), float(ranges[i, 1])
             center = (low + high) / 2
             per_unit = zoom * 0.4 * height / max((high - low) / 2, 1e-12)
         rows.append(
@@ -122,26 +123,57 @@ def rows_of(group: Group, view: View, values: np.ndarray[Any, Any]) -> tuple[Row
     return tuple(rows)
 
 
-def plot(group: Group, values: np.ndarray[Any, Any], view: View) -> Plot:
-    """The plot of a group's values (samples × channels, in the channels' units)."""
+def samples_shown(group: Group, view: View) -> tuple[int, int]:
+    """The samples a plot of ``view`` needs, [first, stop): those in its window, skews counted."""
     start, end = window_of(group, view)
-    rows = rows_of(group, view, values)
+    skews = [c.skew_ms for c in group.channels]
+    rate = group.sample_rate
+    first = int(np.floor((start - max(skews)) * rate / 1000.0)) - 1
+    stop = int(np.ceil((end - min(skews)) * rate / 1000.0)) + 2
+    return max(first, 0), min(stop, group.samples)
+
+
+def plot(
+    group: Group,
+    values: np.ndarray[Any, Any],
+    view: View,
+    *,
+    offset: int = 0,
+    ranges: np.ndarray[Any, Any] | None = None,
+) -> Plot:
+    """The plot of a group's values (samples × channels, in the channels' units).
+
+    ``values`` may hold only the samples from ``offset`` on (those of
+    :func:`samples_shown`); ``ranges`` are each channel's lowest and highest value over
+    all samples (by default, those of ``values``), which scale the channels that have no
+    voltage, so that they keep their scale while the window moves.
+    """
+    start, end = window_of(group, view)
+    if ranges is None:
+        ranges = np.stack([values.min(axis=0), values.max(axis=0)], axis=1)
+    rows = rows_of(group, view, ranges)
     rate = group.sample_rate
     parts = []
     spans = []
-    offset = 0
+    at = 0
     for i, (row, channel) in enumerate(zip(rows, group.channels, strict=True)):
-        first = max(int(np.ceil((start - channel.skew_ms) * rate / 1000.0)), 0)
-        last = min(int(np.floor((end - channel.skew_ms) * rate / 1000.0)), group.samples - 1)
+        first = max(int(np.ceil((start - channel.skew_ms) * rate / 1000.0)), offset)
+        last = min(
+            int(np.floor((end - channel.skew_ms) * rate / 1000.0)),
+            group.samples - 1,
+            offset + len(values) - 1,
+        )
         k = np.arange(first, last + 1)
         x = row.left + (k * 1000.0 / rate + channel.skew_ms - start) * view.px_per_ms
-        y = row.baseline - (values[first : last + 1, i] - row.center) * row.px_per_unit
+        y = row.baseline - (values[first - offset : last + 1 - offset, i] - row.center) * (
+            row.px_per_unit
+        )
         points = _decimated(x, y, row.left) if view.px_per_ms * 1000.0 / rate < 0.5 else None
         if points is None:
             points = np.stack([x, y], axis=1)
         parts.append(points.astype(np.float32))
-        spans.append((offset, len(points)))
-        offset += len(points)
+        spans.append((at, len(points)))
+        at += len(points)
     joined = np.concatenate(parts) if parts else np.zeros((0, 2), np.float32)
     return Plot(
         (start, end),

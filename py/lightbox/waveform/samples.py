@@ -57,17 +57,34 @@ def stored(group: Group) -> np.ndarray[Any, Any]:
     return values
 
 
-def values(group: Group) -> np.ndarray[Any, Any]:
-    """Each channel's samples in its own units (float64, shape (samples, channels)).
+def values(group: Group, start: int = 0, stop: int | None = None) -> np.ndarray[Any, Any]:
+    """Each channel's samples ``start:stop`` in its own units (float64, (samples, channels)).
+
+    Only the samples asked for are converted: a plot of a few seconds of a day-long
+    recording converts those seconds.
 
     References
     ----------
     PS3.3 C.10.9.1.4 (Channel Sensitivity, Correction Factor, Baseline).
     """
+    scale, offset = _linear(group)
+    result: np.ndarray[Any, Any] = stored(group)[start:stop] * scale + offset
+    return result
+
+
+def ranges(group: Group) -> np.ndarray[Any, Any]:
+    """Each channel's lowest and highest value in its units over every sample, (channels, 2)."""
+    scale, offset = _linear(group)
+    data = stored(group)
+    ends = np.stack([data.min(axis=0) * scale + offset, data.max(axis=0) * scale + offset], 1)
+    return np.sort(ends, axis=1)  # a negative sensitivity swaps them
+
+
+def _linear(group: Group) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Each channel's (sensitivity × correction, baseline)."""
     scale = np.array([c.sensitivity * c.correction for c in group.channels], dtype=np.float64)
     offset = np.array([c.baseline for c in group.channels], dtype=np.float64)
-    result: np.ndarray[Any, Any] = stored(group) * scale + offset
-    return result
+    return scale, offset
 
 
 def millivolt_factor(units: str) -> float | None:

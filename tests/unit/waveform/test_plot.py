@@ -84,3 +84,17 @@ def test_a_channel_without_a_voltage_fills_its_row() -> None:
     ys = made.points[offset : offset + count, 1]
     height = pressure.bottom - pressure.top
     assert ys.max() - ys.min() == pytest.approx(0.8 * height, rel=0.02)
+
+
+@pytest.mark.parametrize("make", [known.ecg, known.hemodynamic], ids=["ecg", "pressure"])
+def test_converting_only_the_samples_shown_gives_the_same_plot(make) -> None:
+    group = read_waveform("w.dcm", make()).groups[0]
+    view = plotting.View(700, 400, 1500.0, 0.5, 60.0)
+    whole = plotting.plot(group, samples.values(group), view)
+    first, stop = plotting.samples_shown(group, view)
+    assert 0 < first and stop < group.samples
+    part = plotting.plot(
+        group, samples.values(group, first, stop), view, offset=first, ranges=samples.ranges(group)
+    )
+    assert part.window == whole.window and part.spans == whole.spans
+    np.testing.assert_array_equal(part.points, whole.points)
