@@ -274,7 +274,8 @@ class Session:
             missing=[p for r in results for p in r.missing_paths],
             unreferenced=[p for p in reconcile.unreferenced_by_all(results) if p in images],
             notes=[n for d in self._dicomdirs for n in d.problems]
-            + [n for r in results for n in r.notes()],
+            + [n for r in results for n in r.notes()]
+            + [waveforms.note(f.waveform) for f in self.files if f.waveform is not None],
             warnings=self.warnings(),
             # The catalog's stacks, so the report's gaps are those of the series shown.
             stacks=[

@@ -35,6 +35,14 @@ def summary(wave: Waveform) -> dict[str, Any]:
     }
 
 
+def note(wave: Waveform) -> str:
+    """What the report says of a waveform (it is not an image, so it is not counted as one)."""
+    groups = ", ".join(
+        f"{g.label}: {len(g.channels)} channels, {g.duration_ms / 1000:g} s" for g in wave.groups
+    )
+    return f"{wave.name} is a waveform, plotted ({wave.sop_class}; {groups})"
+
+
 def group_of(wave: Waveform, group: int) -> Group:
     """Multiplex group ``group`` (from 0), clamped to those there are."""
     return wave.groups[min(max(group, 0), len(wave.groups) - 1)]

@@ -25,6 +25,10 @@ def test_pydicoms_ecg_is_a_waveform_series_not_a_document() -> None:
     assert wave["waveform"]["groups"][0]["channels"] == 12
     report = session.catalog()["report"]
     assert report["images"] == 1  # the CT image; an ECG is not an image
+    assert (
+        "waveform_ecg.dcm is a waveform, plotted (12-lead ECG Waveform Storage; RHYTHM: 12 "
+        "channels, 10 s, MEDIAN BEAT: 12 channels, 1.2 s)" in report["text"]
+    )
 
 
 def test_a_plot_and_what_it_says() -> None:

@@ -92,7 +92,7 @@ def test_converting_only_the_samples_shown_gives_the_same_plot(make) -> None:
     view = plotting.View(700, 400, 1500.0, 0.5, 60.0)
     whole = plotting.plot(group, samples.values(group), view)
     first, stop = plotting.samples_shown(group, view)
-    assert 0 < first and stop < group.samples
+    assert first > 0 and stop < group.samples
     part = plotting.plot(
         group, samples.values(group, first, stop), view, offset=first, ranges=samples.ranges(group)
     )
