@@ -330,7 +330,7 @@ export class WaveformView {
   writeBar() {
     const info = this.info;
     if (!info) return;
-    const key = JSON.stringify([this.series, info.groups, info.audio, this.playing]);
+    const key = JSON.stringify([this.series, info.groups, info.group, info.audio, this.playing]);
     if (this.bar.dataset.key === key) return;
     this.bar.dataset.key = key;
     this.bar.replaceChildren();
