@@ -170,6 +170,13 @@ def test_the_caliper_measures_ms_and_mv_between_two_points(viewer: Viewer, tmp_p
     frame = viewer.frame()
     blue = (frame[..., 2] > 200) & (frame[..., 0] < 60)
     assert blue.sum() > 200
+    # A right drag moves in time: 100 px to the left at 1 px/ms is 100 ms later.
+    viewer.page.mouse.move(box["x"] + 400, box["y"] + 300)
+    viewer.page.mouse.down(button="right")
+    viewer.page.mouse.move(box["x"] + 300, box["y"] + 300, steps=4)
+    viewer.page.mouse.up(button="right")
+    moved = viewer.wait_state("s.waveform && s.waveform.window[0] > 0")["waveform"]
+    assert moved["window"][0] == pytest.approx(100, abs=0.5)
 
 
 def test_annotations_are_drawn_at_their_time_on_their_channel(
