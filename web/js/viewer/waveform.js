@@ -1,33 +1,15 @@
-// The waveform plot of a pane (issue 15 item 3): one canvas over the pane drawing the ECG
-// paper grid, one trace per channel with its label, the annotations and a caliper. The
+// The waveform plot of a pane (issue 15 item 3): one canvas over the pane, drawn by
+// waveform-paint.js (ECG paper, traces, labels, annotations, caliper, playhead). The
 // worker does the samples' math (lightbox.waveform: a plot's rows and points in plot
-// pixels); this view draws them, and its wheel and drags change the window and scales.
-// Wheel: zoom in time about the pointer; Shift+wheel: amplitude; left drag: the caliper;
-// right or middle drag: move in time. Audio waveforms play through WebAudio.
-import {
-  DEFAULT_PX_PER_MS,
-  DEFAULT_PX_PER_MV,
-  caliper,
-  caliperText,
-  gridLines,
-  zoomTime,
-} from "./waveform-math.js";
+// pixels); this view holds the window and scales, asks for plots, and turns the wheel and
+// drags into changes. Wheel: zoom in time about the pointer; Shift+wheel: amplitude; left
+// drag: the caliper; right or middle drag: move in time. Audio waveforms play through
+// WebAudio, with a playhead.
+import { DEFAULT_PX_PER_MS, DEFAULT_PX_PER_MV, caliper, zoomTime } from "./waveform-math.js";
+import { paint } from "./waveform-paint.js";
 
 /** @typedef {import("../rpc/protocol.js").WaveformPlot} WaveformPlot */
 /** @typedef {import("./waveform-math.js").Point} Point */
-
-const PAPER = "#fff";
-const MINOR = "#f6d0d0";
-const MAJOR = "#e58c8c";
-const TRACE = "#000";
-const NOTE = "#0a5fb4";
-const CALIPER = "#0050ff";
-const PLAYHEAD = "#0a8a3a";
-/** UCUM voltage units (lightbox.waveform.samples.MV_PER_UNIT): plotted at px per mV. */
-const VOLTAGES = ["nV", "uV", "mV", "V"];
-
-/** @param {number} value @returns {number} to one decimal */
-const round1 = (value) => Math.round(value * 10) / 10;
 
 export class WaveformView {
   /** @param {HTMLElement} root the pane's element @param {import("../rpc/client.js").Client} client */
@@ -154,170 +136,22 @@ export class WaveformView {
   }
 
   draw() {
-    const info = this.info;
-    const ctx = this.ctx;
-    const { width, height } = this.canvas;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.fillStyle = PAPER;
-    ctx.fillRect(0, 0, width, height);
-    if (!info || !info.plot.length) return;
-    const rows = info.plot;
-    const area = {
-      left: rows[0].left,
-      right: rows[0].right,
-      top: rows[0].top,
-      bottom: rows[rows.length - 1].bottom,
-      start: info.window[0],
-      pxPerMs: info.pxPerMs,
-      pxPerMv: info.pxPerMv,
-    };
-    this.drawGrid(area);
-    this.drawNotes(info, area);
-    ctx.lineJoin = "round";
-    ctx.strokeStyle = TRACE;
-    ctx.lineWidth = 1.25;
-    ctx.fillStyle = TRACE;
-    ctx.textBaseline = "middle";
-    ctx.font = "bold 13px system-ui, sans-serif";
-    for (const row of rows) {
-      const [offset, count] = row.points;
-      ctx.beginPath();
-      for (let i = 0; i < count; i += 1) {
-        const x = this.points[2 * (offset + i)];
-        const y = this.points[2 * (offset + i) + 1];
-        if (i === 0) ctx.moveTo(x, y);
-        else ctx.lineTo(x, y);
-      }
-      ctx.stroke();
-      ctx.fillText(row.label, 4, row.baseline, row.left - 8);
-      if (!VOLTAGES.includes(row.units)) {
-        ctx.font = "11px system-ui, sans-serif"; // no mV: the row is scaled to fit, say in what
-        ctx.fillText(row.units, 4, row.baseline + 14, row.left - 8);
-        ctx.font = "bold 13px system-ui, sans-serif";
-      }
-    }
-    ctx.font = "12px system-ui, sans-serif";
-    ctx.textBaseline = "top";
-    const mm = 4 * (window.devicePixelRatio || 1); // plot pixels a millimetre at 25 mm/s
-    const voltage = rows.some((r) => VOLTAGES.includes(r.units));
-    const shown = `${round1((info.window[1] - info.window[0]) / 1000)} s shown`;
-    const scale = voltage
-      ? `${round1((info.pxPerMs * 1000) / mm)} mm/s · ${round1(info.pxPerMv / mm)} mm/mV`
-      : shown;
-    const text = info.annotations.filter((a) => !a.times.length).map((a) => a.text);
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(0, 0, width - this.bar.offsetWidth * (window.devicePixelRatio || 1) - 12, rows[0].top);
-    ctx.clip();
-    ctx.fillText([info.groups[info.group], scale, ...text].join("  ·  "), 4, 5);
-    ctx.restore();
-    this.drawCaliper();
-    this.drawPlayhead(area);
-  }
-
-  /** Where the sound being played is: a line at its time. @param {{top: number,
-   *  bottom: number, left: number, start: number, pxPerMs: number}} area */
-  drawPlayhead(area) {
-    const position = this.position();
-    if (position === null) return;
-    const x = area.left + (position * 1000 - area.start) * area.pxPerMs;
-    const ctx = this.ctx;
-    ctx.save();
-    ctx.strokeStyle = PLAYHEAD;
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    ctx.moveTo(x, area.top);
-    ctx.lineTo(x, area.bottom);
-    ctx.stroke();
-    ctx.restore();
+    const ratio = window.devicePixelRatio || 1;
+    paint(this.ctx, {
+      info: this.info,
+      points: this.points,
+      caliper: this.caliper,
+      measured: this.measured(),
+      position: this.position(),
+      headerWidth: this.canvas.width - this.bar.offsetWidth * ratio - 12,
+      ratio,
+    });
   }
 
   /** Seconds into the sound being played, or null. */
   position() {
     if (!this.playing || !this.audio) return null;
     return Math.max(0, this.audio.currentTime - this.playStart);
-  }
-
-  /** @param {{left: number, right: number, top: number, bottom: number, start: number,
-   *           pxPerMs: number, pxPerMv: number}} area */
-  drawGrid(area) {
-    const ctx = this.ctx;
-    const { vertical, horizontal } = gridLines(area);
-    for (const major of [false, true]) {
-      ctx.strokeStyle = major ? MAJOR : MINOR;
-      ctx.lineWidth = 1;
-      ctx.beginPath();
-      for (const line of vertical.filter((l) => l.major === major)) {
-        const x = Math.round(line.x) + 0.5;
-        ctx.moveTo(x, area.top);
-        ctx.lineTo(x, area.bottom);
-      }
-      for (const line of horizontal.filter((l) => l.major === major)) {
-        const y = Math.round(line.y) + 0.5;
-        ctx.moveTo(area.left, y);
-        ctx.lineTo(area.right, y);
-      }
-      ctx.stroke();
-    }
-  }
-
-  /** Annotations at points in time: a dashed line, and its text where there is room
-   * (three lanes under the plot's top; a text that fits in none is left out).
-   * @param {WaveformPlot} info @param {{top: number, bottom: number}} area */
-  drawNotes(info, area) {
-    const ctx = this.ctx;
-    ctx.save();
-    ctx.strokeStyle = NOTE;
-    ctx.fillStyle = NOTE;
-    ctx.globalAlpha = 0.6;
-    ctx.setLineDash([3, 3]);
-    ctx.font = "11px system-ui, sans-serif";
-    ctx.textBaseline = "top";
-    const marks = info.annotations
-      .flatMap((note) => {
-        // On the rows of the channels it names; on every row when it names none.
-        const rows = info.plot.filter((r) => note.channels.includes(r.label));
-        const top = rows.length ? Math.min(...rows.map((r) => r.top)) : area.top;
-        const bottom = rows.length ? Math.max(...rows.map((r) => r.bottom)) : area.bottom;
-        return note.x.map((x) => ({ x, text: note.text, top, bottom }));
-      })
-      .sort((a, b) => a.x - b.x);
-    const lanes = [-Infinity, -Infinity, -Infinity];
-    for (const { x, text, top, bottom } of marks) {
-      ctx.beginPath();
-      ctx.moveTo(Math.round(x) + 0.5, top);
-      ctx.lineTo(Math.round(x) + 0.5, bottom);
-      ctx.stroke();
-      const lane = lanes.findIndex((end) => end < x);
-      if (lane < 0) continue;
-      ctx.fillText(text, x + 2, top + 2 + lane * 12);
-      lanes[lane] = x + 6 + ctx.measureText(text).width;
-    }
-    ctx.restore();
-  }
-
-  drawCaliper() {
-    if (!this.caliper || !this.info) return;
-    const { from, to } = this.caliper;
-    const ctx = this.ctx;
-    ctx.save();
-    ctx.strokeStyle = CALIPER;
-    ctx.fillStyle = CALIPER;
-    ctx.lineWidth = 1.5;
-    ctx.beginPath();
-    for (const x of [from.x, to.x]) {
-      ctx.moveTo(x, from.y - 30);
-      ctx.lineTo(x, from.y + 30);
-    }
-    ctx.moveTo(from.x, from.y);
-    ctx.lineTo(to.x, from.y);
-    ctx.lineTo(to.x, to.y);
-    ctx.stroke();
-    ctx.font = "bold 13px system-ui, sans-serif";
-    ctx.textBaseline = "bottom";
-    const label = caliperText(this.measured() ?? { ms: 0, mv: 0 });
-    ctx.fillText(label, Math.min(from.x, to.x) + 4, Math.min(from.y, to.y) - 4);
-    ctx.restore();
   }
 
   /** What the caliper measures, or null. */
