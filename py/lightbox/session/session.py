@@ -244,6 +244,10 @@ class Session:
             except LightboxError as error:
                 skipped.append(Skipped(name, error.reason))
                 return None
+            except Exception as error:  # a defect of ours must not take the drop down
+                reason = " ".join(f"{type(error).__name__}: {error}".split())
+                skipped.append(Skipped(name, f"the waveform could not be read ({reason})"))
+                return None
             if opened is not None:
                 return self._add(opened, batch)
             try:
@@ -382,7 +386,10 @@ class Session:
         Read in full (its samples are in its header's sequence); a duplicate is refused as
         an image is.
         """
-        ds = dcmread(io.BytesIO(data), force=True)
+        try:
+            ds = dcmread(io.BytesIO(data), force=True)
+        except Exception:  # the header read; the rest did not: the document reader says why
+            return None
         if not waveform_read.is_waveform(ds):
             return None
         wave = waveform_read.read_waveform(name, ds)
