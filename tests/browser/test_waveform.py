@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from playwright.sync_api import Browser
 
 from tests.support import waveforms as known
 from tests.support.factories import image_bytes, pydicom_test_file
-from tests.support.viewer import Viewer
+from tests.support.viewer import Viewer, Watch
 
 #: How far (px) a trace pixel may lie from where the samples say: the 1.25 px line's
 #: antialiased edge and the sub-pixel position of a point.
@@ -278,3 +279,33 @@ def test_a_pressure_and_a_voice_recording(viewer: Viewer, tmp_path: Path) -> Non
     viewer.shot("waveform-voice-playing")
     viewer.page.locator(".pane.active .waveform-play").click()
     viewer.wait_state("s.waveform && !s.waveform.playing")
+
+
+def test_on_a_high_density_screen_the_plot_is_in_device_pixels(
+    browser: Browser, base_url: str, tmp_path: Path
+) -> None:
+    """At devicePixelRatio 2 the plot has twice the pixels and the standard scale twice the
+    pixels a ms and a mV (a millimetre is 4 CSS pixels, 8 device pixels); the traces still
+    sit where the samples say, in renderedFrame()'s pixels."""
+    context = browser.new_context(viewport={"width": 1100, "height": 720}, device_scale_factor=2)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(base_url)
+        page.wait_for_function("() => window.lightbox !== undefined", timeout=120_000)
+        page.evaluate("() => window.lightbox.ready")
+        dense = Viewer(page, Watch(base_url))
+        path = tmp_path / "ecg.dcm"
+        path.write_bytes(known.write_bytes(known.ecg()))
+        dense.choose([path])
+        wave = dense.wait_state("s.waveform !== null")["waveform"]
+        assert (wave["pxPerMs"], wave["pxPerMv"]) == (0.2, 80)
+        frame = dense.frame()
+        box = page.locator(".pane.active .waveform-layer").bounding_box()
+        assert box is not None
+        assert frame.shape[:2] == (round(box["height"] * 2), round(box["width"] * 2))
+        assert _check_columns(frame, wave) > 12 * 800
+    finally:
+        context.close()
+    assert not errors, errors
