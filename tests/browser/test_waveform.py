@@ -166,6 +166,12 @@ def test_the_caliper_measures_ms_and_mv_between_two_points(viewer: Viewer, tmp_p
     caliper = viewer.state()["waveform"]["caliper"]
     assert caliper["ms"] == pytest.approx(500 - 1000 / 6, abs=1.0)
     assert caliper["mv"] == pytest.approx(-0.9, abs=0.03)
+    # It joins the measurement list and its CSV, in ms and mV.
+    (item,) = [m for m in viewer.state()["measurements"] if m["kind"] == "caliper"]
+    assert item["result"]["value"] == pytest.approx(500 - 1000 / 6, abs=1.0)
+    assert "333 ms" in viewer.page.locator("#measure-list").inner_text()
+    csv = viewer.page.evaluate("() => window.lightbox.measurementsCsv()")
+    assert ",caliper," in csv and " mV" in csv
     viewer.shot("waveform-caliper-peak-to-trough")
     # What the caliper measures is drawn with its label (blue), beside the trace.
     frame = viewer.frame()

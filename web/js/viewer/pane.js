@@ -9,6 +9,7 @@ import { UNCALIBRATED, measure } from "./measure.js";
 import { createTextBoxes, overlayText, paintTextBoxes, writeTextBoxes } from "./overlay.js";
 import { attachPointer } from "./pointer.js";
 import { RenderQueue } from "./render-queue.js";
+import { caliperText } from "./waveform-math.js";
 import { WaveformView } from "./waveform.js";
 
 /** @typedef {import("../rpc/protocol.js").FrameInfo} FrameInfo */
@@ -285,6 +286,7 @@ export class Pane {
     if (!this.waveform) {
       this.waveform = new WaveformView(this.root, this.host.client);
       this.waveform.onChange = () => void this.changed().catch(() => {});
+      this.waveform.onMeasure = (found) => this.addCaliper(found);
       this.waveform.reset(this.series);
       this.waveform.visible = true;
     }
@@ -296,6 +298,34 @@ export class Pane {
     const warnings = this.waveform.info?.warnings ?? [];
     this.message.hidden = !warnings.length;
     this.message.textContent = warnings.map((w) => `${this.waveform?.info?.file}: ${w}`).join("\n");
+  }
+
+  /**
+   * A caliper drawn on the waveform plot joins the measurement list (and its CSV): its ends
+   * as points (x: ms from the first sample; y: mV from the first end).
+   * @param {{times: number[], ms: number, mv: number}} found
+   */
+  addCaliper({ times, ms, mv }) {
+    const uid = this.seriesInfo?.uid;
+    if (!uid) return;
+    this.host.measurements.push({
+      id: this.host.nextId(),
+      kind: "caliper",
+      points: [
+        { x: times[0], y: 0 },
+        { x: times[1], y: mv },
+      ],
+      label: caliperText({ ms, mv }),
+      series: uid,
+      frame: 0,
+      result: {
+        value: ms,
+        unit: "ms",
+        calibration: "the file's sampling frequency and channel sensitivity",
+        note: `${mv.toFixed(3)} mV`,
+      },
+    });
+    this.host.onChange(this);
   }
 
   /**

@@ -48,6 +48,11 @@ export class WaveformView {
     this.playStart = 0;
     /** @type {() => void} asks the pane to plot again (through its render queue) */
     this.onChange = () => {};
+    /**
+     * A caliper was drawn: its ends in time (ms from the first sample) and what it measures.
+     * @type {(caliper: {times: number[], ms: number, mv: number}) => void}
+     */
+    this.onMeasure = () => {};
     this.attach();
   }
 
@@ -313,7 +318,13 @@ export class WaveformView {
     });
     const end = (/** @type {PointerEvent} */ event) => {
       event.stopPropagation();
+      const measured = drag?.mode === "caliper" ? this.measured() : null;
       drag = null;
+      if (!measured || !this.caliper || !this.info || Math.abs(measured.ms) < 1) return;
+      const left = this.info.plot[0]?.left ?? 0;
+      const { pxPerMs } = this.info;
+      const at = (/** @type {number} */ x) => this.start + (x - left) / pxPerMs;
+      this.onMeasure({ times: [at(this.caliper.from.x), at(this.caliper.to.x)], ...measured });
     };
     canvas.addEventListener("pointerup", end);
     canvas.addEventListener("pointercancel", end);
