@@ -258,9 +258,9 @@ def test_pydicoms_ecg_opens_with_its_groups_and_annotations(viewer: Viewer, tmp_
     viewer.page.locator(".pane.active .waveform-bar select").select_option("1")
     median = viewer.wait_state("s.waveform && s.waveform.group === 1")["waveform"]
     assert median["window"] == pytest.approx([0, 1200])
+    viewer.shot("waveform-pydicom-ecg-median-beat")
     viewer.page.evaluate("() => window.lightbox.setWaveformView({group: 0})")
     assert viewer.page.locator(".pane.active .waveform-bar select").input_value() == "0"
-    viewer.shot("waveform-pydicom-ecg-median-beat")
 
 
 def test_a_pressure_and_a_voice_recording(viewer: Viewer, tmp_path: Path) -> None:
