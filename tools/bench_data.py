@@ -152,3 +152,54 @@ def video_clip(
     ds.PixelData = encapsulate([stream])
     ds["PixelData"].VR = "OB"
     return synth.to_bytes(ds), stream
+
+
+def ecg_12_lead(seconds: float = 10.0, rate: float = 1000.0) -> bytes:
+    """A 12-lead ECG Waveform Storage object: a beat a second (a narrow QRS spike and a broad
+    T wave) over a slow baseline wander, 16-bit samples at 2.5 uV, as a 12-lead ECG holds."""
+    from pydicom.sequence import Sequence
+    from pydicom.uid import UID, generate_uid
+
+    t = np.arange(int(seconds * rate)) / rate
+    phase = t % 1.0
+    beat = 1.2 * np.exp(-(((phase - 0.3) / 0.012) ** 2)) + 0.3 * np.exp(
+        -(((phase - 0.6) / 0.05) ** 2)
+    )
+    leads = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
+    mv = np.stack(
+        [(0.5 + k / 12) * beat + 0.1 * np.sin(2 * np.pi * 0.3 * t + k) for k in range(12)], axis=1
+    )
+    stored = np.round(mv / 0.0025).astype("<i2")
+    group = Dataset()
+    group.MultiplexGroupLabel = "RHYTHM"
+    group.NumberOfWaveformChannels = len(leads)
+    group.NumberOfWaveformSamples = len(t)
+    group.SamplingFrequency = f"{rate:g}"
+    channels = []
+    for lead in leads:
+        item = Dataset()
+        item.ChannelLabel = lead
+        item.ChannelSensitivity = "2.5"
+        units = Dataset()
+        units.CodeValue, units.CodingSchemeDesignator, units.CodeMeaning = "uV", "UCUM", "uV"
+        item.ChannelSensitivityUnitsSequence = Sequence([units])
+        item.ChannelSensitivityCorrectionFactor = "1"
+        item.ChannelBaseline = "0"
+        item.WaveformBitsStored = 16
+        channels.append(item)
+    group.ChannelDefinitionSequence = Sequence(channels)
+    group.WaveformBitsAllocated = 16
+    group.WaveformSampleInterpretation = "SS"
+    group.WaveformData = stored.tobytes()
+    ds = synth.ct_series(1, 4, 4, name="bench-ecg")[0]
+    for keyword in list(ds.dir()):
+        if keyword not in ("PatientName", "PatientID", "StudyInstanceUID", "StudyDate"):
+            delattr(ds, keyword)
+    sop = UID("1.2.840.10008.5.1.4.1.1.9.1.1")  # 12-lead ECG Waveform Storage
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = sop
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID = generate_uid()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.Modality = "ECG"
+    ds.SeriesInstanceUID = generate_uid()
+    ds.WaveformSequence = Sequence([group])
+    return synth.to_bytes(ds)

@@ -19,7 +19,7 @@ PY_LAYERS = [
     ["browser", "cli"],
     ["session"],
     ["inspect", "catalog", "deid", "volume"],
-    ["display"],
+    ["display", "waveform"],
     ["pixels"],
     ["ingest"],
     ["core"],

@@ -24,6 +24,7 @@ from lightbox.ingest import dicomdir
 from lightbox.pixels import codecs
 from lightbox.session.inspector import Inspector
 from lightbox.session.session import Session
+from lightbox.waveform.plot import View
 
 
 class BrowserCodecs:
@@ -179,6 +180,31 @@ def region(series: int, frame: int, kind: str, box: JsProxy) -> str:
     """Statistics of a rectangle or ellipse given as [x0, y0, x1, y1] in image pixels."""
     x0, y0, x1, y1 = (float(v) for v in box)
     return _json(_inspector.region(int(series), int(frame), str(kind), (x0, y0, x1, y1)))
+
+
+@_guarded
+def waveform(
+    series: int,
+    group: int,
+    width: int,
+    height: int,
+    start: float,
+    px_per_ms: float,
+    px_per_mv: float,
+) -> tuple[str, np.ndarray[Any, Any]]:
+    """Plot a waveform's multiplex group: (plot JSON, the bytes of its (n, 2) float32 points
+    in plot pixels)."""
+    view = View(int(width), int(height), float(start), float(px_per_ms), float(px_per_mv))
+    info, points = _session.waveform(int(series), int(group), view)
+    return _json(info), np.ascontiguousarray(points).view(np.uint8).reshape(-1)
+
+
+@_guarded
+def waveform_audio(series: int, group: int) -> tuple[str, np.ndarray[Any, Any]]:
+    """A waveform's group as sound: (its sample rate as JSON, the bytes of its float32
+    samples in [-1, 1])."""
+    rate, sound = _session.waveform_audio(int(series), int(group))
+    return _json(rate), np.ascontiguousarray(sound).view(np.uint8).reshape(-1)
 
 
 @_guarded

@@ -99,18 +99,18 @@ class SeriesEntry:
     acquired: str = ""
     #: When in a cycle or a dynamic series: Temporal Position Identifier and Trigger Time.
     phase: str = ""
-    #: The file is a video (one stream of pictures): a series by itself, like a multi-frame one.
-    video: bool = False
+    #: What kind of catalog entry the file makes: "stack" (images), "waveform", ...
+    kind: str = "stack"
 
     @property
     def alone(self) -> bool:
-        """The file is a series by itself: a multi-frame object, or a video."""
-        return self.frames > 1 or self.video
+        """The file is a series by itself: a multi-frame image, or an object that is no image."""
+        return self.frames > 1 or self.kind != "stack"
 
     @property
     def stack_key(self) -> tuple[object, ...]:
-        """What files must share to stack: size, being a localizer; a multi-frame file is alone."""
-        return (self.size, self.localizer, self.file if self.alone else None)
+        """What files must share to stack: size, being a localizer; a file alone is alone."""
+        return (self.kind, self.size, self.localizer, self.file if self.alone else None)
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,8 @@ class Series:
     ordering: Ordering = Ordering.INSTANCE
     #: The images have more than one orientation (so it is not a volume).
     mixed_orientation: bool = False
+    #: The catalog's word for the entry: "stack" of images, "waveform", ... (issue 15 item 5).
+    kind: str = "stack"
 
 
 @dataclass(frozen=True)
@@ -161,12 +163,12 @@ def entry_from_header(
     fallback_uid: str,
     *,
     name: str = "",
-    video: bool = False,
+    kind: str = "stack",
 ) -> SeriesEntry:
     """Read what the catalog needs from one header; ``batch`` counts the opens.
 
     ``name`` is the file's name in the drop, the last tie-breaker of instance order;
-    ``video`` says the file is a video (its transfer syntax says so).
+    ``kind`` the catalog entry it makes (a file that is not a "stack" is one by itself).
     """
     uid = str(ds.get("SeriesInstanceUID", "") or "") or fallback_uid
     image_type = [str(v).upper() for v in (ds.get("ImageType") or [])]
@@ -187,7 +189,7 @@ def entry_from_header(
         name=name,
         acquired=read_acquired(ds),
         phase=read_phase(ds),
-        video=video,
+        kind=kind,
     )
 
 
@@ -383,6 +385,7 @@ def build_series(entries: Sequence[SeriesEntry]) -> list[Series]:
                 series_uid=uid,
                 ordering=stack.ordering,
                 mixed_orientation=stack.mixed_orientation,
+                kind=first.kind,
             )
             keyed.append(((batch, number is None, number or 0, first_file, i), series))
     return [series for _, series in sorted(keyed, key=lambda pair: pair[0])]

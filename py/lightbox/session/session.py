@@ -13,13 +13,16 @@ step is a per-file record that owns its frame source and failures.
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass, replace
 from typing import Any
 
 import numpy as np
+from pydicom import dcmread
 from pydicom.dataset import Dataset
+from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from lightbox.catalog import facts, report
 from lightbox.catalog.series import (
@@ -42,10 +45,13 @@ from lightbox.inspect import describe
 from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
-from lightbox.session import volumes
+from lightbox.session import volumes, waveforms
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
 from lightbox.volume import NotAVolume, SliceGeometry, Volume, build_volume, plan_volume
 from lightbox.volume.stack import Phases, split_phases
+from lightbox.waveform import plot as waveform_plot
+from lightbox.waveform import read as waveform_read
+from lightbox.waveform.records import Waveform
 
 #: The most bytes of missing pixel data filled in to show a frame that is cut short.
 #: Showing it pads the pixel data to its declared size, so a file that declares far more
@@ -82,6 +88,15 @@ class OpenedFile:
     warnings: tuple[str, ...] = ()
     #: A video's coding (MPEG-2, H.264, HEVC): its stream is decoded by the page, not here.
     video: video.VideoCodec | None = None
+    #: A waveform object's groups and annotations (it has no pixels: ``fmt`` is empty).
+    waveform: Waveform | None = None
+
+    @property
+    def kind(self) -> str:
+        """The catalog's word for what the file is: "video", "waveform", else "stack"."""
+        if self.video is not None:
+            return "video"
+        return "waveform" if self.waveform is not None else "stack"
 
     def parameters(self, index: int) -> frames.FrameParameters:
         """Display parameters of frame ``index`` (per frame for Enhanced objects)."""
@@ -101,6 +116,14 @@ class _WiderThanInt16(Exception):
 
 class NotAVolumeError(LightboxError):
     """A view of a volume was asked of a series that is not one (the reason says why)."""
+
+
+class NotAWaveformError(LightboxError):
+    """A waveform plot was asked of a series of images."""
+
+
+class NotAnImageError(LightboxError):
+    """A frame was asked of a waveform (it is plotted, not rendered)."""
 
 
 class DuplicateError(LightboxError):
@@ -221,6 +244,21 @@ class Session:
             return None
         except NoPixelDataError as exc:
             try:
+                opened = self._open_waveform(name, data)
+            except DuplicateError as error:
+                skipped.append(Skipped(name, error.reason))
+                again.add(error.original)
+                return None
+            except LightboxError as error:
+                skipped.append(Skipped(name, error.reason))
+                return None
+            except Exception as error:  # a defect of ours must not take the drop down
+                reason = " ".join(f"{type(error).__name__}: {error}".split())
+                skipped.append(Skipped(name, f"the waveform could not be read ({reason})"))
+                return None
+            if opened is not None:
+                return self._add(opened, batch)
+            try:
                 self.documents.append((documents.read_document(name, data), data))
             except Exception:  # an unreadable non-image object is skipped with the first reason
                 skipped.append(Skipped(name, exc.reason))
@@ -243,12 +281,13 @@ class Session:
         results = [reconcile.reconcile(d, self._present, uids) for d in self._dicomdirs]
         images = {f.name for f in self.files}
         return report.build_report(
-            self._facts,
+            [f for f, o in zip(self._facts, self.files, strict=True) if o.waveform is None],
             self.skipped,
             missing=[p for r in results for p in r.missing_paths],
             unreferenced=[p for p in reconcile.unreferenced_by_all(results) if p in images],
             notes=[n for d in self._dicomdirs for n in d.problems]
-            + [n for r in results for n in r.notes()],
+            + [n for r in results for n in r.notes()]
+            + [waveforms.note(f.waveform) for f in self.files if f.waveform is not None],
             warnings=self.warnings(),
             # The catalog's stacks, so the report's gaps are those of the series shown.
             stacks=[
@@ -310,12 +349,7 @@ class Session:
     def _open_one(self, name: str, data: bytes) -> OpenedFile | None:
         header = ingest.read_header(name, data)
         ds = header.dataset
-        sop = str(ds.get("SOPInstanceUID", "") or "")
-        if sop and sop in self._sop_uids:
-            original = self._sop_uids[sop]
-            other = self.files[original].name
-            said = "already open" if other == name else f"duplicate of {other}"
-            raise DuplicateError(name, f"{said} (same SOP Instance UID)", original)
+        self._refuse_duplicate(name, ds)
         fmt = pixel_format(ds, header.transfer_syntax)
         params = frames.read_frames(ds, header.frames)
         modality = params[0].modality
@@ -346,6 +380,44 @@ class Session:
         )
         return _checked(opened)
 
+    def _refuse_duplicate(self, name: str, ds: Dataset) -> None:
+        """Raise DuplicateError when an instance of the same SOP Instance UID is open."""
+        sop = str(ds.get("SOPInstanceUID", "") or "")
+        if sop and sop in self._sop_uids:
+            original = self._sop_uids[sop]
+            other = self.files[original].name
+            said = "already open" if other == name else f"duplicate of {other}"
+            raise DuplicateError(name, f"{said} (same SOP Instance UID)", original)
+
+    def _open_waveform(self, name: str, data: bytes) -> OpenedFile | None:
+        """A waveform object (an ECG, a pressure, a voice), or None when the file is not one.
+
+        Read in full (its samples are in its header's sequence); a duplicate is refused as
+        an image is.
+        """
+        try:
+            ds = dcmread(io.BytesIO(data), force=True)
+        except Exception:  # the header read; the rest did not: the document reader says why
+            return None
+        if not waveform_read.is_waveform(ds):
+            return None
+        wave = waveform_read.read_waveform(name, ds)
+        self._refuse_duplicate(name, ds)
+        meta = getattr(ds, "file_meta", None)
+        syntax = str((meta.get("TransferSyntaxUID") if meta else None) or ExplicitVRLittleEndian)
+        return OpenedFile(
+            name=name,
+            data=data,
+            header=ingest.Header(ds, UID(syntax), 1),
+            fmt=PixelFormat(0, 0, 1, 0, 0, 0, Photometric.MONOCHROME2, False, syntax, False),
+            rescale=luts.Rescale(),
+            windows=(),
+            inverts=False,
+            padding=None,
+            warnings=wave.warnings,
+            waveform=wave,
+        )
+
     def _add(self, opened: OpenedFile, batch: int) -> str:
         index = len(self.files)
         self.files.append(opened)
@@ -359,7 +431,7 @@ class Session:
             opened.shown_frames,
             f"lightbox-file-{index}",
             name=opened.name,
-            video=opened.video is not None,
+            kind=opened.kind,
         )
         self._entries.append(entry)
         self._facts.append(
@@ -401,7 +473,7 @@ class Session:
     def _series_json(self, series: Series) -> dict[str, Any]:
         first = self.files[series.frames[0].file]
         return {
-            "kind": "video" if first.video is not None else "stack",
+            "kind": series.kind,
             **self._video_json(first),
             "uid": series.uid,
             "modality": series.modality,
@@ -424,6 +496,7 @@ class Session:
                 for i in sorted({f.file for f in series.frames})
                 for reason in self.files[i].warnings
             ],
+            **({"waveform": waveforms.summary(first.waveform)} if first.waveform else {}),
         }
 
     def _video_json(self, opened: OpenedFile) -> dict[str, Any]:
@@ -593,6 +666,8 @@ class Session:
         """
         ref = self.frame_ref(series, frame)
         opened = self.files[ref.file]
+        if opened.waveform is not None:
+            raise NotAnImageError(opened.name, "a waveform has no image: it is plotted")
         step = max(1, int(step))
         arr = self.stored(ref)
         burn = overlays and bool(opened.overlay_planes)
@@ -646,6 +721,40 @@ class Session:
             rgba = planes.burn_planes(rgba, opened.overlay_planes, ref.index, bits_planes)
             rgba = rgba[::step, ::step]
         return Rendered(rgba, info)
+
+    # -- waveforms (issue 15 item 3) ------------------------------------------------
+
+    def waveform_of(self, series: int) -> Waveform:
+        """The waveform object behind a series.
+
+        Raises
+        ------
+        NotAWaveformError
+            The series is a stack of images.
+        """
+        opened = self.files[self.frame_ref(series, 0).file]
+        if opened.waveform is None:
+            raise NotAWaveformError(opened.name, "not a waveform: it is an image")
+        return opened.waveform
+
+    def waveform(
+        self, series: int, group: int, view: waveform_plot.View
+    ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
+        """Plot multiplex group ``group`` of a waveform series in ``view``.
+
+        Returns
+        -------
+        tuple
+            The plot's JSON (window in ms, pxPerMs, pxPerMv, one row per channel with
+            its label, left, right and baseline in plot pixels, the annotations in the
+            window) and its points, (n, 2) float32 x, y in plot pixels, row ``i``'s at
+            ``plot[i]["points"]`` = [offset, count].
+        """
+        return waveforms.plot(self.waveform_of(series), group, view)
+
+    def waveform_audio(self, series: int, group: int) -> tuple[float, np.ndarray[Any, Any]]:
+        """A waveform's group as sound: (sample rate, float32 samples in [-1, 1])."""
+        return waveforms.audio(self.waveform_of(series), group)
 
     def thumbnail(self, series: int, size: int = 64) -> Rendered:
         """The middle frame rendered with its default window, shrunk to fit ``size`` pixels."""

@@ -227,14 +227,14 @@ def test_read_geometry_and_entry_from_header():
         patient="study:",
     )
     # The plane is not part of what must agree to stack; a multi-frame file stacks alone.
-    assert entry.stack_key == ((0, 0), False, 5)
+    assert entry.stack_key == ("stack", (0, 0), False, 5)
     ds.SeriesInstanceUID = "1.2.3.4"
     ds.ImageType = ["ORIGINAL", "PRIMARY", "LOCALIZER"]
     ds.AcquisitionDate, ds.AcquisitionTime = "2007.12.01", "17:33:21.5"
     entry = entry_from_header(5, 2, ds, 1, "fallback-uid", name="CD/IM0001")
     assert (entry.series_uid, entry.localizer, entry.name) == ("1.2.3.4", True, "CD/IM0001")
     assert entry.acquired == "20071201173321.5"
-    assert entry.stack_key == ((0, 0), True, None)
+    assert entry.stack_key == ("stack", (0, 0), True, None)
 
 
 def test_read_geometry_rejects_malformed_values():

@@ -81,6 +81,11 @@ export function actualSize() {
 /** @param {number} factor */
 export function zoomBy(factor) {
   const p = pane();
+  if (p.waveform?.visible) {
+    p.waveform.set({ pxPerMs: p.waveform.pxPerMs * factor }); // a waveform zooms in time
+    reportFailure(p.changed());
+    return;
+  }
   p.zoom = Math.min(Math.max(p.zoom * factor, 0.05), 64);
   p.draw();
 }

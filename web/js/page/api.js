@@ -15,6 +15,7 @@ export async function state() {
   const p = pane();
   await p.drawn().catch(() => {}); // the state of what is on screen
   const series = p.seriesInfo;
+  const waveform = series?.kind === "waveform" ? (p.waveform?.state() ?? null) : null;
   return {
     series: p.series,
     frame: p.frame,
@@ -31,7 +32,9 @@ export async function state() {
     tool: app.tool,
     layout: app.mpr ? "mpr" : currentLayout(),
     pane: app.active,
-    file: p.info?.file ?? null,
+    file: p.info?.file ?? waveform?.file ?? null,
+    kind: series?.kind ?? null,
+    waveform,
     decoder: p.info?.decoder ?? null,
     view: p.view ? (p.info?.volumeView ?? null) : null,
     reslice: p.view ? (p.info?.reslice ?? null) : null,
@@ -53,6 +56,10 @@ export async function state() {
 async function renderedFrame() {
   const p = pane();
   await p.drawn().catch(() => {});
+  if (p.seriesInfo?.kind === "waveform") {
+    const plot = p.waveform?.info ? p.waveform.pixels() : null;
+    return plot && { ...plot, data: new Uint8ClampedArray(plot.data) };
+  }
   if (!p.shown) return null;
   return {
     width: p.shown.width,
@@ -79,6 +86,19 @@ export async function setView(view) {
 }
 
 /**
+ * Change the active waveform plot's window and scales (issue 15 item 3): `{start?}` (ms from
+ * the first sample), `{pxPerMs?, pxPerMv?}` (plot pixels; the default is 25 mm/s and 10
+ * mm/mV at 4 pixels a mm), `{group?}` (the multiplex group, from 0). Resolves once drawn.
+ * @param {{start?: number, pxPerMs?: number, pxPerMv?: number, group?: number}} view
+ */
+export async function setWaveformView(view) {
+  const p = pane();
+  if (p.seriesInfo?.kind !== "waveform" || !p.waveform) throw new Error("no waveform is shown");
+  p.waveform.set(view);
+  await p.changed();
+}
+
+/**
  * Show series `series` at `frame`; for a video, seek there and pause (issue 15 item 5).
  * @param {number} series @param {number} frame
  */
@@ -99,6 +119,7 @@ export function exposeApi(deid) {
     state,
     select,
     setView,
+    setWaveformView,
     /** @param {number} center @param {number} width */
     setWindow: (center, width) => pane().setWindow(center, width),
     /** @param {boolean} [on] */

@@ -18,6 +18,11 @@ export async function loadThumbnails() {
   for (let index = 0; index < app.catalog.series.length; index += 1) {
     const series = app.catalog.series[index];
     if (thumbnails.has(series.uid)) continue;
+    if (series.kind === "waveform") {
+      thumbnails.set(series.uid, await waveformPoster(series.waveform?.audio ?? false));
+      renderSeriesList();
+      continue;
+    }
     try {
       const canvas =
         series.kind === "video" ? await posterFrame(index, series.uid) : await thumbnail(index);
@@ -56,6 +61,33 @@ async function posterFrame(index, uid) {
   const canvas = new OffscreenCanvas(width, height);
   canvas.getContext("2d")?.drawImage(full, 0, 0, width, height);
   return canvas;
+}
+
+/**
+ * A waveform's picture in the list: a trace on ECG paper (a beat), or a sound's wave.
+ * @param {boolean} audio
+ */
+async function waveformPoster(audio) {
+  const canvas = new OffscreenCanvas(64, 48);
+  const ctx = canvas.getContext("2d");
+  if (!ctx) return "";
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, 64, 48);
+  ctx.strokeStyle = "#e58c8c";
+  for (let k = 0; k <= 64; k += 8) ctx.strokeRect(k + 0.5, -1, 0, 50);
+  for (let k = 0; k <= 48; k += 8) ctx.strokeRect(-1, k + 0.5, 66, 0);
+  ctx.strokeStyle = "#000";
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  for (let x = 0; x <= 64; x += 1) {
+    const t = (x % 32) / 32;
+    const beat = t > 0.45 && t < 0.5 ? -18 : t >= 0.5 && t < 0.55 ? 8 : 0;
+    const y = audio ? 24 - 14 * Math.sin(x / 2.5) * Math.sin(x / 20) : 28 + beat;
+    if (x === 0) ctx.moveTo(x, y);
+    else ctx.lineTo(x, y);
+  }
+  ctx.stroke();
+  return URL.createObjectURL(await canvas.convertToBlob());
 }
 
 /** Forget every thumbnail (everything was closed): a series opened again is asked anew, so
@@ -122,10 +154,15 @@ function seriesButton(series, index, current) {
   }
   const name = `Series ${series.number ?? index + 1}`;
   const title = app.hidePatient ? name : series.description || name;
+  const groups = series.waveform?.groups ?? [];
   const images =
     series.kind === "video"
       ? `video, ${series.frames} frames${series.playable ? "" : " (cannot play here)"}`
-      : `${series.frames} image${series.frames === 1 ? "" : "s"}`;
+      : series.kind === "waveform"
+        ? `${groups[0]?.channels ?? 0} channel${groups[0]?.channels === 1 ? "" : "s"} · ${(
+            (groups[0]?.duration ?? 0) / 1000
+          ).toFixed(1)} s`
+        : `${series.frames} image${series.frames === 1 ? "" : "s"}`;
   const date = app.hidePatient ? "" : dicomDate(series.date);
   const meta = [series.modality || "?", images, date].filter(Boolean).join(" · ");
   button.append(element("div", "series-title", title), element("div", "meta", meta));

@@ -12,7 +12,10 @@
  *            studyUid?: string, patientKey?: string, date?: string, overlays?: boolean,
  *            warnings?: Warning[], ordering?: string, mixedOrientation?: boolean,
  *            codecs?: string[], files?: string[], kind?: string, codec?: string,
- *            playable?: boolean, reason?: string}} SeriesInfo
+ *            playable?: boolean, reason?: string,
+ *            waveform?: {type: string, audio: boolean, groups: {label: string,
+ *              channels: number, samples: number, sampleRate: number, duration: number,
+ *              labels: string[]}[]}}} SeriesInfo
  * @typedef {{index: number, name: string, kind: string, title: string, type: string,
  *            date: string, text: string}} DocumentInfo
  * @typedef {{series: SeriesInfo[], skipped: Skipped[], documents?: DocumentInfo[],
@@ -55,6 +58,21 @@
  * @typedef {{series: number, file: string, codec: string, playable: boolean, reason?: string,
  *            frames: number, frameTime: number, width: number, height: number,
  *            transferSyntax: string, view: any, warnings: string[]}} VideoInfo
+ * A waveform's multiplex group plotted (issue 15 item 3): the window of time shown (ms from
+ * the first sample), the scales, one row per channel in plot pixels (value 0 of a voltage at
+ * baseline, up positive), the annotations in the window; the points are float32 x, y pairs,
+ * row i's at plot[i].points = [offset, count] (in pairs).
+ * @typedef {{label: string, left: number, right: number, baseline: number, top: number,
+ *            bottom: number, units: string, pxPerUnit: number, center: number,
+ *            points: number[]}} WaveformRow
+ * @typedef {{text: string, kind: string, channels: string[], times: number[], x: number[]}}
+ *            WaveformAnnotation
+ * @typedef {{window: number[], pxPerMs: number, pxPerMv: number, sampleRate: number,
+ *            channels: number, duration: number, group: number, groups: string[],
+ *            width: number, height: number, file: string, type: string, audio: boolean,
+ *            plot: WaveformRow[], annotations: WaveformAnnotation[],
+ *            warnings: string[]}} WaveformPlot
+ * @typedef {{info: WaveformPlot, points: ArrayBuffer}} WaveformResult
  * @typedef {{tag: string, keyword: string, name: string, vr: string, value: string,
  *            creator?: string, items?: TagNode[][], hidden?: boolean}} TagNode
  * @typedef {{meta: TagNode[], dataset: TagNode[], hidden: boolean}} Header
@@ -74,6 +92,10 @@
  *            width: number|null, invert: boolean}, result: RenderResult},
  *   volumeInfo: {args: {series: number, phase?: number|null}, result: VolumeInfo},
  *   thumbnail: {args: {series: number, size: number}, result: ThumbnailResult},
+ *   waveform: {args: {series: number, group: number, width: number, height: number,
+ *            start: number, pxPerMs: number, pxPerMv: number}, result: WaveformResult},
+ *   waveformAudio: {args: {series: number, group: number},
+ *            result: {sampleRate: number, samples: ArrayBuffer}},
  *   header: {args: {series: number, frame: number, hide?: boolean}, result: Header},
  *   probe: {args: {series: number, frame: number, x: number, y: number}, result: any},
  *   region: {args: {series: number, frame: number, kind: string, box: number[]}, result: any},

@@ -12,6 +12,8 @@ import { attachPointer } from "./pointer.js";
 import { RenderQueue } from "./render-queue.js";
 import { videoStream } from "./video.js";
 import { VideoBar } from "./video-bar.js";
+import { caliperText } from "./waveform-math.js";
+import { WaveformView } from "./waveform.js";
 
 /** @typedef {import("../rpc/protocol.js").FrameInfo} FrameInfo */
 /** @typedef {import("./interaction.js").Point} Point */
@@ -102,6 +104,8 @@ export class Pane {
      * @type {import("../rpc/protocol.js").VolumeView | null}
      */
     this.view = null;
+    /** @type {WaveformView | null} the plot, made when a waveform is first shown */
+    this.waveform = null;
 
     this.queue = new RenderQueue(
       () => this.render(),
@@ -123,7 +127,10 @@ export class Pane {
         ).catch(() => {}),
     });
 
-    new ResizeObserver(() => this.draw()).observe(root);
+    new ResizeObserver(() => {
+      this.draw();
+      if (this.waveform?.visible) void this.changed().catch(() => {});
+    }).observe(root);
     attachPointer(this);
   }
 
@@ -156,6 +163,7 @@ export class Pane {
       this.videoBar.pause();
       this.video = null;
       this.view = null;
+      this.waveform?.reset(series);
       this.previewUntil = 0; // a drag's previews were for the image it dragged on
       this.resetView();
     } else if (this.view) {
@@ -213,6 +221,10 @@ export class Pane {
   }
 
   resetView() {
+    if (this.waveform?.visible) {
+      this.waveform.reset(this.series); // the standard scale, from the first sample
+      void this.changed().catch(() => {});
+    }
     this.zoom = 1;
     this.pan = { x: 0, y: 0 };
     this.rotation = 0;
@@ -282,7 +294,13 @@ export class Pane {
    */
   async render() {
     try {
-      if (this.series < 0) {
+      const waveform = this.seriesInfo?.kind === "waveform";
+      if (this.waveform) this.waveform.visible = waveform;
+      this.root.classList.toggle("waveform", waveform);
+      if (waveform) {
+        await this.plotWaveform();
+        this.videoBar.showFor("none");
+      } else if (this.series < 0) {
         this.shown = null;
         this.info = null;
         this.step = 1;
@@ -337,6 +355,53 @@ export class Pane {
       this.host.onError(message);
       throw error;
     }
+  }
+
+  /** The series is a waveform: its plot, drawn over the (empty) image canvas. */
+  async plotWaveform() {
+    if (!this.waveform) {
+      this.waveform = new WaveformView(this.root, this.host.client);
+      this.waveform.onChange = () => void this.changed().catch(() => {});
+      this.waveform.onMeasure = (found) => this.addCaliper(found);
+      this.waveform.reset(this.series);
+      this.waveform.visible = true;
+    }
+    this.shown = null;
+    this.info = null;
+    this.step = 1;
+    this.message.hidden = true;
+    await this.waveform.plot();
+    const warnings = this.waveform.info?.warnings ?? [];
+    this.message.hidden = !warnings.length;
+    this.message.textContent = warnings.map((w) => `${this.waveform?.info?.file}: ${w}`).join("\n");
+  }
+
+  /**
+   * A caliper drawn on the waveform plot joins the measurement list (and its CSV): its ends
+   * as points (x: ms from the first sample; y: mV from the first end).
+   * @param {{times: number[], ms: number, mv: number}} found
+   */
+  addCaliper({ times, ms, mv }) {
+    const uid = this.seriesInfo?.uid;
+    if (!uid) return;
+    this.host.measurements.push({
+      id: this.host.nextId(),
+      kind: "caliper",
+      points: [
+        { x: times[0], y: 0 },
+        { x: times[1], y: mv },
+      ],
+      label: caliperText({ ms, mv }),
+      series: uid,
+      frame: 0,
+      result: {
+        value: ms,
+        unit: "ms",
+        calibration: "the file's sampling frequency and channel sensitivity",
+        note: `${mv.toFixed(3)} mV`,
+      },
+    });
+    this.host.onChange(this);
   }
 
   /**
@@ -573,6 +638,7 @@ export class Pane {
     if (!ctx) throw new Error("cannot draw a snapshot");
     ctx.drawImage(this.canvas, 0, 0);
     ctx.drawImage(this.layer, 0, 0);
+    if (this.waveform?.visible) ctx.drawImage(this.waveform.canvas, 0, 0);
     if (withInfo) paintTextBoxes(ctx, this.text, this.root, window.devicePixelRatio || 1);
     return out.convertToBlob({ type: "image/png" });
   }

@@ -227,6 +227,17 @@ export const methods = {
     const [info, pixels] = takePair(bridge.thumbnail(series, size), "u8clamped");
     return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
+  waveform(bridge, { series, group, width, height, start, pxPerMs, pxPerMv }) {
+    const [info, points] = takePair(
+      bridge.waveform(series, group, width, height, start, pxPerMs, pxPerMv),
+      "u8",
+    );
+    return [{ info: JSON.parse(info), points }, [points]];
+  },
+  waveformAudio(bridge, { series, group }) {
+    const [rate, samples] = takePair(bridge.waveform_audio(series, group), "u8");
+    return [{ sampleRate: JSON.parse(rate), samples }, [samples]];
+  },
   async decodeTimes(bridge, { series, frame, runs }) {
     await codecs.ensure(codecsOf(series));
     return [JSON.parse(bridge.decode_times(series, frame, runs)), []];
