@@ -25,12 +25,13 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 
 from pydicom import dcmread
 
+from lightbox.cli import audit
 from lightbox.cli.render import run_render
 from lightbox.cli.usage import UsageError
 from lightbox.deid.api import (
@@ -53,6 +54,11 @@ NOT_DICOM = "not a DICOM file"
 OWN_NAME = re.compile(r"DICOM/PT\d{4,6}/ST\d{4,6}/SE\d{4,6}/IM\d{4,6}(\.part)?")
 #: Seconds between saves of the manifest during a run.
 SAVE_EVERY = 5.0
+KEY_NOTE = (
+    "The secret is the key file given with --key: it is not in this folder. Whoever holds "
+    "it can confirm a guessed original UID: keep it apart from the shared data; the same "
+    "key and options rerun give the same bytes."
+)
 SECRET_NOTE = (
     f"The secret is kept in {SECRET_FILE} (mode 0600) beside the files, so that a resumed "
     "run maps UIDs, pseudonyms and dates the same way. Whoever holds it can confirm a "
@@ -85,8 +91,27 @@ def _parser() -> argparse.ArgumentParser:
         "into OUTPUT_DIR with neutral names, a DICOMDIR and REPORT.TXT. Rerunning "
         "skips the files already done.",
     )
-    deid.add_argument("input", type=Path, metavar="INPUT_DIR")
-    deid.add_argument("output", type=Path, metavar="OUTPUT_DIR")
+    deid.add_argument("input", type=Path, metavar="INPUT_DIR", nargs="?")
+    deid.add_argument("output", type=Path, metavar="OUTPUT_DIR", nargs="?")
+    deid.add_argument(
+        "--new-key", type=Path, metavar="FILE", help="write a new secret key to FILE and stop"
+    )
+    deid.add_argument(
+        "--key",
+        type=Path,
+        metavar="FILE",
+        help="the export's secret from FILE (made by --new-key): a rerun with the same key "
+        "and options writes the same bytes; the key is not copied into OUTPUT_DIR",
+    )
+    deid.add_argument(
+        "--keep-maps",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="DIR",
+        help="write uid_map.csv and patient_map.csv (original,new) into DIR "
+        "(default OUTPUT_DIR-maps beside it), never into OUTPUT_DIR",
+    )
     for flag, help_text in (
         ("--retain-safe-private", "Retain Safe Private Option (E.3.10)"),
         ("--retain-uids", "Retain UIDs Option (E.3.9)"),
@@ -202,6 +227,7 @@ class Manifest:
         self.sops: dict[str, str] = {}
         self.namer = Namer()
         self.changes: Counter[Change] = Counter()
+        self.change_sets: dict[str, list[list[str]]] = {}
         if self.path.exists():
             self._load()
 
@@ -217,15 +243,16 @@ class Manifest:
         self.namer = Namer.from_json(data["namer"])
         for path, keywords, outcome, reason, count in data["changes"]:
             self.changes[Change(path, keywords, Outcome(outcome), reason)] = count
+        self.change_sets = data.get("changeSets", {})
 
     def key(self, relative: str, stat: os.stat_result) -> str:
         message = f"{relative}\x00{stat.st_size}\x00{stat.st_mtime_ns}".encode()
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()[:32]
 
     def save(self) -> None:
-        changes = [
+        changes = sorted(
             [c.path, c.keywords, c.outcome.value, c.reason, n] for c, n in self.changes.items()
-        ]
+        )
         data = {
             "version": 1,
             "options": self.options,
@@ -233,9 +260,10 @@ class Manifest:
             "sops": self.sops,
             "namer": self.namer.to_json(),
             "changes": changes,
+            "changeSets": self.change_sets,
         }
         tmp = self.path.with_suffix(".part")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
         os.replace(tmp, self.path)
 
 
@@ -284,6 +312,14 @@ class Progress:
 
 def run_deid(args: argparse.Namespace) -> int:
     """``lightbox deid``: de-identify a folder into another, resumably."""
+    if args.new_key is not None:
+        audit.new_key(args.new_key)
+        print(
+            f"lightbox: a new key is in {args.new_key} (mode 0600): keep it safe", file=sys.stderr
+        )
+        return 0
+    if args.input is None or args.output is None:
+        raise UsageError("deid needs INPUT_DIR and OUTPUT_DIR (or --new-key FILE)")
     source, target = args.input.resolve(), args.output.resolve()
     if not source.is_dir():
         raise UsageError(f"{args.input} is not a folder")
@@ -293,7 +329,12 @@ def run_deid(args: argparse.Namespace) -> int:
         raise UsageError("--jobs must be at least 1")
     options = _options(args)
     target.mkdir(parents=True, exist_ok=True)
-    secret = read_secret(target)
+    secret = _secret(args, target)
+    maps = (
+        audit.Maps(audit.maps_folder(target, args.keep_maps or None))
+        if args.keep_maps is not None
+        else None
+    )
     manifest = Manifest(target, secret, options)
     todo: list[tuple[Path, str, str]] = []
     total = 0
@@ -313,6 +354,8 @@ def run_deid(args: argparse.Namespace) -> int:
     try:
         for (_, relative, key), result in _results(todo, options, secret, args.jobs):
             _store(target, manifest, key, relative, result)
+            if maps is not None and result.data is not None:
+                maps.add(result.mapped)
             progress.done += 1
             progress.step()
             if time.monotonic() - saved > SAVE_EVERY:
@@ -320,34 +363,46 @@ def run_deid(args: argparse.Namespace) -> int:
                 saved = time.monotonic()
     finally:
         manifest.save()
+        if maps is not None:
+            maps.write()
         progress.step(final=True)
-    _finish(target, manifest, options)
+    _finish(target, manifest, options, args.key is not None)
     written = sum(1 for e in manifest.files.values() if "output" in e)
     print(f"lightbox: {written} files in {target} (report: {REPORT_NAME})", file=sys.stderr)
     return 0
 
 
+def _secret(args: argparse.Namespace, target: Path) -> bytes:
+    """The export's secret: the key file's (never copied into OUT), or OUT's own."""
+    if args.key is None:
+        if (target / SECRET_FILE).exists() is False and (target / MANIFEST_FILE).exists():
+            raise UsageError(f"{target} was started with --key: give the same key")
+        return read_secret(target)
+    secret = audit.read_key(args.key)
+    kept = target / SECRET_FILE
+    if kept.exists() and kept.read_bytes() != secret:
+        raise UsageError(f"{target} was started with another secret: use a new output folder")
+    return secret
+
+
 def _results(
     todo: list[tuple[Path, str, str]], options: DeidOptions, secret: bytes, jobs: int
 ) -> Iterator[tuple[tuple[Path, str, str], FileResult]]:
-    """Results as they complete, with at most a few tasks per worker in flight."""
+    """Results in the order of ``todo`` (so that names and the manifest come out the same
+    whatever the workers' pace), with at most a few tasks per worker in flight."""
     if jobs == 1:
         for task in todo:
             yield task, work(str(task[0]), task[1], options, secret)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending: dict[Future[FileResult], tuple[Path, str, str]] = {}
-        queue = iter(todo)
-        while True:
-            for task in queue:
-                pending[pool.submit(work, str(task[0]), task[1], options, secret)] = task
-                if len(pending) >= 4 * jobs:
-                    break
-            if not pending:
-                return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield pending.pop(future), future.result()
+        futures: dict[int, Future[FileResult]] = {}
+        submitted = 0
+        for index, task in enumerate(todo):
+            while submitted < len(todo) and submitted < index + 4 * jobs:
+                queued = todo[submitted]
+                futures[submitted] = pool.submit(work, str(queued[0]), queued[1], options, secret)
+                submitted += 1
+            yield task, futures.pop(index).result()
 
 
 def _sweep(target: Path, manifest: Manifest) -> int:
@@ -389,11 +444,14 @@ def _store(target: Path, manifest: Manifest, key: str, relative: str, result: Fi
         entry["flagged"] = result.flagged.reason
     if key not in manifest.files:
         manifest.changes.update(result.changes)
+    digest, rows = audit.change_set(result.changes)
+    manifest.change_sets.setdefault(digest, rows)
+    entry["changes"] = digest
     manifest.files[key] = entry
 
 
-def _finish(target: Path, manifest: Manifest, options: DeidOptions) -> None:
-    """Write the DICOMDIR over every output file, and REPORT.TXT."""
+def _finish(target: Path, manifest: Manifest, options: DeidOptions, keyed: bool) -> None:
+    """Write the DICOMDIR over every output file, REPORT.TXT and report.json."""
     outputs = sorted(e["output"] for e in manifest.files.values() if "output" in e)
     headers = [(name, dcmread(target / name, stop_before_pixels=True)) for name in outputs]
     if headers:
@@ -410,7 +468,12 @@ def _finish(target: Path, manifest: Manifest, options: DeidOptions) -> None:
         excluded=excluded,
         flagged=[(e["output"], e["flagged"]) for e in manifest.files.values() if "flagged" in e],
         changes=summarize_counts(manifest.changes),
-        secret_note=SECRET_NOTE,
+        secret_note=KEY_NOTE if keyed else SECRET_NOTE,
         not_dicom=sum(1 for e in manifest.files.values() if "notDicom" in e),
     )
     (target / REPORT_NAME).write_text(report, encoding="utf-8")
+    profile = f"PS3.15 Table E.1-1, {load_profile().edition}"
+    (target / audit.REPORT_JSON).write_text(
+        audit.report_json(manifest.options, profile, manifest.files, manifest.change_sets),
+        encoding="utf-8",
+    )

@@ -25,6 +25,7 @@ from pydicom.fileset import (
     _four_level_record_type,  # pydicom is pinned (3.0.2); no public equivalent
     _single_level_record_type,
 )
+from pydicom.uid import generate_uid
 
 from lightbox.core.tags import PIXEL_TAGS
 
@@ -165,9 +166,14 @@ def dicomdir(entries: Iterable[tuple[str, Dataset]]) -> bytes:
     """
     fs = _BulkFileSet()
     fs.adding = True
+    sources = []
     for file_id, ds in entries:
         fs.add_custom(_stub(ds), _nodes(ds, file_id))
+        sources += [file_id, str(ds.get("SOPInstanceUID", ""))]
     fs.adding = False
+    # The File-set's own UID from what it holds, not at random: the same export, the
+    # same DICOMDIR bytes (issue 20 item 4).
+    fs.UID = generate_uid(entropy_srcs=sources or ["empty"])
     with TemporaryDirectory() as tmp:
         fs.write(tmp)
         return (Path(tmp) / "DICOMDIR").read_bytes()

@@ -89,6 +89,9 @@ class FileResult:
     order: tuple[int, int] = (0, 0)
     changes: frozenset[Change] = frozenset()
     header: Dataset | None = None
+    #: (keyword, original, new) of the Study, Series, SOP Instance and Frame of Reference
+    #: UIDs and the Patient ID: what an audit's maps list (never written into the export).
+    mapped: tuple[tuple[str, str, str], ...] = ()
 
 
 def process_file(
@@ -140,6 +143,7 @@ def _deidentify(
     write: bool,
 ) -> FileResult:
     sop = str(ds.SOPInstanceUID).strip()
+    before = {keyword: _text_of(ds, keyword) for keyword in MAPPED}
     patient = patient_key(ds)
     cleaner = Cleaner.from_values(known_values(ds, profile))
     walker = Walker(options, profile, keys, patient, keys.shift_days(patient), cleaner)
@@ -163,7 +167,27 @@ def _deidentify(
         order=(_int(ds.get("SeriesNumber")), _int(ds.get("InstanceNumber"))),
         changes=frozenset(walker.changes),
         header=header_only(ds) if write else None,
+        mapped=tuple(
+            (keyword, original, _text_of(ds, keyword))
+            for keyword, original in before.items()
+            if original
+        ),
     )
+
+
+#: What the audit maps follow: the UIDs that name a study, series, instance or frame of
+#: reference, and the patient's ID (issue 20 item 2).
+MAPPED = (
+    "StudyInstanceUID",
+    "SeriesInstanceUID",
+    "SOPInstanceUID",
+    "FrameOfReferenceUID",
+    "PatientID",
+)
+
+
+def _text_of(ds: Dataset, keyword: str) -> str:
+    return str(ds.get(keyword, "") or "").strip()
 
 
 def without_header(result: FileResult) -> FileResult:
