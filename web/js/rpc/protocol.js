@@ -41,6 +41,16 @@
  *            rowSpacing: number, columnSpacing: number, rows: number, columns: number}} Reslice
  * @typedef {{dims: number[]|null, spacing: number[]|null,
  *            warnings: {code: string, message: string}[]}} VolumeInfo
+ * A series' volume for the page's 3D view, on a regular grid within the limits asked
+ * (reduced in Python by whole factors, block means): the voxels (x fastest, then y, then
+ * z) as int16 or float32 bytes; dims [columns, rows, slices] and spacing (mm) of the
+ * grid sent; origin (patient mm of voxel 0's centre) and axes (unit patient vectors of
+ * increasing column, row, slice); the value range; the source voxels per voxel sent; the
+ * full volume's record; the series' window.
+ * @typedef {{dims: number[], spacing: number[], origin: number[], axes: number[][],
+ *            dtype: "int16"|"float32", range: number[], factors: number[],
+ *            volume: VolumeInfo, modality: string, windowCenter: number|null,
+ *            windowWidth: number|null, voxels: ArrayBuffer}} VolumeData
  * @typedef {{info: {width: number, height: number}, pixels: ArrayBuffer}} ThumbnailResult
  * @typedef {{tag: string, keyword: string, name: string, vr: string, value: string,
  *            creator?: string, items?: TagNode[][], hidden?: boolean}} TagNode
@@ -60,6 +70,8 @@
  *   renderView: {args: {series: number, view: VolumeView, center: number|null,
  *            width: number|null, invert: boolean}, result: RenderResult},
  *   volumeInfo: {args: {series: number}, result: VolumeInfo},
+ *   volumeData: {args: {series: number, maxVoxels: number, maxDim: number},
+ *                result: VolumeData},
  *   thumbnail: {args: {series: number, size: number}, result: ThumbnailResult},
  *   header: {args: {series: number, frame: number, hide?: boolean}, result: Header},
  *   probe: {args: {series: number, frame: number, x: number, y: number}, result: any},
