@@ -9,6 +9,7 @@ import { UNCALIBRATED, measure } from "./measure.js";
 import { createTextBoxes, overlayText, paintTextBoxes, writeTextBoxes } from "./overlay.js";
 import { attachPointer } from "./pointer.js";
 import { RenderQueue } from "./render-queue.js";
+import { View3D } from "./view3d.js";
 
 /** @typedef {import("../rpc/protocol.js").FrameInfo} FrameInfo */
 /** @typedef {import("./interaction.js").Point} Point */
@@ -94,6 +95,8 @@ export class Pane {
      * @type {import("../rpc/protocol.js").VolumeView | null}
      */
     this.view = null;
+    /** @type {View3D | null} the 3D view of the series' volume (view3d.js), or null */
+    this.view3d = null;
 
     this.queue = new RenderQueue(
       () => this.render(),
@@ -118,6 +121,7 @@ export class Pane {
     if (series !== this.series) {
       this.series = series;
       this.view = null;
+      this.leave3d();
       this.previewUntil = 0; // a drag's previews were for the image it dragged on
       this.resetView();
     } else if (this.view) {
@@ -159,11 +163,13 @@ export class Pane {
     if (this.series < 0) return Promise.reject(new Error("nothing is open"));
     if (!(width > 0) || !Number.isFinite(center))
       return Promise.reject(new RangeError("window width must be positive"));
+    if (this.view3d) return this.view3d.setWindow(center, width);
     this.windows.set(this.series, [center, width]);
     return this.changed();
   }
 
   clearWindow() {
+    if (this.view3d) return this.view3d.clearWindow();
     this.windows.delete(this.series);
     this.vois.delete(this.series);
     return this.changed();
@@ -223,17 +229,19 @@ export class Pane {
       } else {
         const user = this.windows.get(this.series);
         const window = { center: user ? user[0] : null, width: user ? user[1] : null };
-        const { info, pixels } = this.view
-          ? await this.viewPixels({ series: this.series, view: this.view, ...window })
-          : await this.host.client.call("render", {
-              series: this.series,
-              frame: this.frame,
-              ...window,
-              invert: this.invert,
-              overlays: this.host.showOverlays(),
-              voi: this.vois.get(this.series) ?? null,
-              step: this.previewStep(),
-            });
+        const { info, pixels } = this.view3d
+          ? await this.view3d.frame()
+          : this.view
+            ? await this.viewPixels({ series: this.series, view: this.view, ...window })
+            : await this.host.client.call("render", {
+                series: this.series,
+                frame: this.frame,
+                ...window,
+                invert: this.invert,
+                overlays: this.host.showOverlays(),
+                voi: this.vois.get(this.series) ?? null,
+                step: this.previewStep(),
+              });
         const columns = Math.ceil(info.width / info.step);
         const rows = Math.ceil(info.height / info.step);
         this.shown = new ImageData(new Uint8ClampedArray(pixels), columns, rows);
@@ -277,6 +285,36 @@ export class Pane {
     });
     if (this.view) this.view = { ...this.view, position: info.view.position };
     return { info: { ...info, volumeView: info.view, view: info.description }, pixels };
+  }
+
+  /**
+   * Show the series' volume in 3D (view3d.js): `{mode: "3d", preset?, azimuth?,
+   * elevation?, zoom?}`. Rejects, back in 2D with the reason in the viewport, where it
+   * cannot be shown (no WebGL2, not a volume).
+   * @param {import("./view3d.js").View3DRequest} view
+   */
+  async show3d(view) {
+    const next = this.view3d ?? new View3D(this);
+    try {
+      next.set(view);
+    } catch (error) {
+      if (next !== this.view3d) next.close();
+      throw error;
+    }
+    this.view = null;
+    this.view3d = next;
+    try {
+      await this.changed();
+    } catch (error) {
+      this.leave3d(); // the message stays in the viewport until the next render
+      throw error;
+    }
+  }
+
+  /** Leave 3D (to the acquired images or an MPR view; the caller renders). */
+  leave3d() {
+    this.view3d?.close();
+    this.view3d = null;
   }
 
   /**
