@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tools import chromium
+from tools import bench3d, chromium
 from tools.serve import serve_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -370,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         row(f"scroll to a new slice, cold (first visit), {steps} steps", cold)
         row(f"scroll to a new slice, cached, {steps} steps", cached)
         memory_after_scroll = page.evaluate(MEMORY)
+        print("3D…", flush=True)
+        rows.extend(bench3d.rows_3d(page, series, args.runs))
         print("window/level…", flush=True)
         page.evaluate("() => window.lightbox.closeAll()")
         page.evaluate(

@@ -4,7 +4,8 @@
 // element that is never shown (the pane draws what is read back). One fragment per
 // image pixel casts an orthographic ray through the volume, a 3D texture of the values
 // normalised to 0..1 by their range (R32F with linear filtering where the browser has
-// it, else R16F), trilinear. Composite mode accumulates the transfer function's colour
+// it, else R16F), trilinear, with mipmaps that previews sample (a coarser level, longer
+// steps). Composite mode accumulates the transfer function's colour
 // and opacity front to back (opacity corrected for the step, stopped when nearly
 // opaque), shaded by the gradient lit from the viewer; MIP mode keeps the largest value
 // and shows it through DICOM's LINEAR window. The pixels are read back (readPixels), row
@@ -48,10 +49,11 @@ uniform vec3 u_texel;
 uniform int u_mip;
 uniform int u_shade;
 uniform int u_invert;
+uniform float u_lod;
 out vec4 colour;
 
 float value(vec3 p) {
-  return u_range.x + texture(u_volume, p).r * (u_range.y - u_range.x);
+  return u_range.x + textureLod(u_volume, p, u_lod).r * (u_range.y - u_range.x);
 }
 
 void main() {
@@ -137,9 +139,10 @@ function compile(gl, type, source) {
  *           voxels: Int16Array | Float32Array}} VolumeUpload
  * What to draw: the plane of the pixels, the ray depth and step (mm), the window
  * (center, width), the transfer table, the modes.
+ * `lod`: the texture level sampled (0: the voxels; 1: blocks of 2×2×2, for previews).
  * @typedef {{plane: Plane, dir: number[], depth: number, step: number, reference: number,
  *            window: [number, number], table: Uint8Array, mip: boolean, shade: boolean,
- *            invert: boolean}} DrawRequest
+ *            invert: boolean, lod?: number}} DrawRequest
  */
 
 export class VolumeRenderer {
@@ -188,6 +191,7 @@ export class VolumeRenderer {
       "u_mip",
       "u_shade",
       "u_invert",
+      "u_lod",
     ]) {
       this.uniforms[name] = gl.getUniformLocation(program, name);
     }
@@ -226,9 +230,11 @@ export class VolumeRenderer {
     this.volume = gl.createTexture();
     gl.activeTexture(gl.TEXTURE0);
     gl.bindTexture(gl.TEXTURE_3D, this.volume);
-    gl.texStorage3D(gl.TEXTURE_3D, 1, this.floatLinear ? gl.R32F : gl.R16F, nx, ny, nz);
+    const levels = Math.floor(Math.log2(Math.max(nx, ny, nz))) + 1;
+    const format = this.floatLinear ? gl.R32F : gl.R16F;
+    gl.texStorage3D(gl.TEXTURE_3D, levels, format, nx, ny, nz);
     for (const [key, value] of [
-      [gl.TEXTURE_MIN_FILTER, gl.LINEAR],
+      [gl.TEXTURE_MIN_FILTER, gl.LINEAR_MIPMAP_NEAREST],
       [gl.TEXTURE_MAG_FILTER, gl.LINEAR],
       [gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE],
       [gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE],
@@ -249,6 +255,8 @@ export class VolumeRenderer {
       for (let i = 0; i < part.length; i++) part[i] = (from[i] - low) * scale;
       gl.texSubImage3D(gl.TEXTURE_3D, 0, 0, 0, z, nx, ny, count, gl.RED, gl.FLOAT, part);
     }
+    // Coarser levels for previews while a gesture runs (a level's voxels average eight).
+    gl.generateMipmap(gl.TEXTURE_3D);
     this.grid = { dims: [nx, ny, nz], range: [low, high] };
   }
 
@@ -290,7 +298,9 @@ export class VolumeRenderer {
     gl.uniform2fv(u.u_range, this.grid.range);
     gl.uniform2fv(u.u_window, request.window);
     const [nx, ny, nz] = this.grid.dims;
-    gl.uniform3f(u.u_texel, 1 / nx, 1 / ny, 1 / nz);
+    const scale = 2 ** (request.lod ?? 0);
+    gl.uniform3f(u.u_texel, scale / nx, scale / ny, scale / nz);
+    gl.uniform1f(u.u_lod, request.lod ?? 0);
     gl.uniform1i(u.u_mip, request.mip ? 1 : 0);
     gl.uniform1i(u.u_shade, request.shade ? 1 : 0);
     gl.uniform1i(u.u_invert, request.invert ? 1 : 0);

@@ -4,8 +4,9 @@
 // (one finger) rotates, the wheel, a pinch or the Zoom tool zooms, right-drag or the W/L
 // tool moves the transfer function's window; middle-drag and the Pan tool pan the picture
 // as in 2D. The pane renders through frame() as it renders a 2D frame: while a gesture
-// runs, at half resolution with rays of one voxel steps (the full frame follows once it
-// pauses). The rendering itself is render3d.js's (WebGL2 on the page).
+// runs, coarser previews (fewer pixels, a coarser level of the texture, longer steps,
+// adapted to keep about 15 frames a second); the full frame (every pixel, half-voxel
+// steps) follows once it pauses. The rendering itself is render3d.js's (WebGL2 on the page).
 import { bounds, camera, finestSpacing, imagePlane, normalAngle } from "./camera3d.js";
 import { patientToTexture } from "./camera3d.js";
 import { PRESET_NAMES, defaultWindow, preset3d, transferTable } from "./presets3d.js";
@@ -24,7 +25,23 @@ export const MAX_VOXELS = 256 ** 3;
 /** the largest side of a rendering in pixels (a larger viewport is drawn scaled up) */
 export const MAX_RENDER = 512;
 /** how long after a gesture's last step the view keeps drawing previews (ms) */
-const PREVIEW_MS = 200;
+const PREVIEW_MS = 400;
+/**
+ * What a preview may cost (ms). Software WebGL (no GPU) casts some ten million samples a
+ * second here, so while a gesture runs the view climbs down this ladder, by the last
+ * preview's time, to keep about 15 frames a second: every `step`-th pixel, from the
+ * texture's level `lod` (blocks of 2^lod voxels a side) in steps of 2^lod voxels.
+ */
+const PREVIEW_BUDGET_MS = 50;
+const PREVIEWS = [
+  { step: 2, lod: 1 },
+  { step: 3, lod: 1 },
+  { step: 2, lod: 2 },
+  { step: 3, lod: 2 },
+  { step: 4, lod: 2 },
+  { step: 4, lod: 3 },
+  { step: 6, lod: 3 },
+];
 /** degrees of rotation per CSS pixel dragged */
 const DEGREES_PER_PIXEL = 0.5;
 
@@ -56,6 +73,8 @@ export class View3D {
     if (info && info.windowCenter !== null && info.windowWidth !== null) {
       this.seriesWindow = [info.windowCenter, info.windowWidth];
     }
+    /** the rung of PREVIEWS the next preview takes (adapted to how long the last took) */
+    this.rung = 2;
     this.detach = attachGestures(this);
   }
 
@@ -152,7 +171,9 @@ export class View3D {
     );
     const width = Math.max(16, Math.round(pane.root.clientWidth * ratio * fit));
     const height = Math.max(16, Math.round(pane.root.clientHeight * ratio * fit));
-    const step = performance.now() < pane.previewUntil ? 2 : 1;
+    const preview = performance.now() < pane.previewUntil;
+    const { step, lod } = preview ? PREVIEWS[this.rung] : { step: 1, lod: 0 };
+    const started = performance.now();
     const cam = camera(this.azimuth, this.elevation);
     const full = imagePlane(grid, cam, width, height, this.zoom);
     const plane = {
@@ -170,7 +191,8 @@ export class View3D {
         plane,
         dir: cam.dir,
         depth: 2 * bounds(grid).radius,
-        step: step > 1 ? finest : finest / 2,
+        step: preview ? finest * 2 ** lod : finest / 2,
+        lod,
         reference: finest,
         window: [center, widthOf],
         table: tableOf(this.preset),
@@ -180,6 +202,7 @@ export class View3D {
       },
       patientToTexture(grid),
     );
+    if (preview) this.adaptPreview(performance.now() - started);
     const user = this.windows.has(this.preset);
     const info = {
       series: pane.series,
@@ -202,6 +225,12 @@ export class View3D {
       sent: { dims: grid.dims, factors: grid.factors },
     };
     return { info, pixels: pixels.buffer };
+  }
+
+  /** @param {number} ms what the last preview took */
+  adaptPreview(ms) {
+    if (ms > PREVIEW_BUDGET_MS * 1.3) this.rung = Math.min(PREVIEWS.length - 1, this.rung + 1);
+    else if (ms < PREVIEW_BUDGET_MS * 0.5) this.rung = Math.max(0, this.rung - 1);
   }
 
   /** A gesture moved the view: draw previews for a moment, then the full frame. */
