@@ -202,11 +202,12 @@ def test_the_window_moves_the_transfer_function(viewer: Viewer, tmp_path: Path) 
     assert (after[..., :3].max(-1) > 20).mean() < 0.5 * (before[..., :3].max(-1) > 20).mean()
 
 
-def test_dragging_rotates_the_wheel_zooms_and_a_plane_leaves_3d(
+def test_the_toolbar_enters_3d_dragging_rotates_the_wheel_zooms_and_2d_returns(
     viewer: Viewer, tmp_path: Path
 ) -> None:
     _open(viewer, tmp_path / "phantom")
-    _set_view(viewer, {"mode": "3d", "preset": "bone"})
+    viewer.page.select_option("#view-3d", "bone")  # the toolbar's 3D control, as a user does
+    viewer.wait_state("s.view && s.view.mode === '3d' && s.view.preset === 'bone'")
     box = viewer.page.locator('[data-pane="0"]').bounding_box()
     assert box is not None
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -224,7 +225,9 @@ def test_dragging_rotates_the_wheel_zooms_and_a_plane_leaves_3d(
     coronal = _set_view(viewer, {"plane": "coronal"})
     assert coronal["view"]["plane"] == "coronal" and "mode" not in coronal["view"]
     _set_view(viewer, {"mode": "3d", "preset": "mip"})
-    back = _set_view(viewer, None)
+    assert viewer.page.input_value("#view-3d") == "mip"
+    viewer.page.select_option("#view-3d", "")
+    back = viewer.wait_state("s.view === null")
     assert back["view"] is None and back["reslice"] is None
     assert viewer.frame().shape == (SIZE, SIZE, 4)
 
