@@ -179,6 +179,13 @@ def test_presets_and_rotation_change_the_rendering(viewer: Viewer, tmp_path: Pat
             lit_either = (frames[a].max(-1) > 20) | (frames[b].max(-1) > 20)
             change = np.abs(frames[a] - frames[b])[lit_either].mean()
             assert change > 10, f"{a} and {b} look the same ({change})"
+
+    # The presets' colours: angiography red, bone ivory (red and green close).
+    def redness(image: np.ndarray) -> float:
+        lit = image.max(axis=-1) > 40
+        return float(image[lit][:, 0].mean() / max(image[lit][:, 1].mean(), 1.0))
+
+    assert redness(frames["angio"]) > 1.8 and redness(frames["bone"]) < 1.3
     # Soft tissue shows the body, bone only the dense sphere: far more of soft tissue is lit.
     soft = (frames["soft-tissue"].max(axis=-1) > 20).mean()
     bone = (frames["bone"].max(axis=-1) > 20).mean()
