@@ -226,7 +226,25 @@ def test_the_toolbar_enters_3d_dragging_rotates_the_wheel_zooms_and_2d_returns(
     assert state["view"]["azimuth"] == pytest.approx(-30)
     assert state["view"]["elevation"] == pytest.approx(20)
     viewer.page.mouse.wheel(0, -500)
-    viewer.wait_state("s.view && s.view.zoom > 2.7")
+    zoomed = viewer.wait_state("s.view && s.view.zoom > 2.7")["view"]["zoom"]
+    assert zoomed == pytest.approx(np.exp(1.0))  # the wheel's factor: exp(-deltaY / 500)
+    # Two fingers spreading from 100 to 200 px apart: a pinch doubles the zoom.
+    viewer.page.evaluate(
+        """([x, y]) => {
+          const root = document.querySelector('[data-pane="0"]');
+          const touch = (type, id, dx) => root.dispatchEvent(new PointerEvent(type, {
+            bubbles: true, cancelable: true, pointerId: id, pointerType: "touch",
+            isPrimary: id === 11, clientX: x + dx, clientY: y}));
+          touch("pointerdown", 11, -50);
+          touch("pointerdown", 12, 50);
+          touch("pointermove", 12, 150);
+          touch("pointerup", 12, 150);
+          touch("pointerup", 11, -50);
+        }""",
+        [x, y],
+    )
+    pinched = viewer.wait_state(f"s.view && s.view.zoom > {zoomed * 1.5}")["view"]["zoom"]
+    assert pinched == pytest.approx(2 * zoomed)
     assert viewer.frame().shape[:2] == (state["reslice"]["rows"], state["reslice"]["columns"])
     viewer.shot("volume3d-dragged")
     coronal = _set_view(viewer, {"plane": "coronal"})

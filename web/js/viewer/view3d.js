@@ -47,7 +47,7 @@ const DEGREES_PER_PIXEL = 0.5;
 
 /** @type {VolumeRenderer | null} one WebGL2 context for the page, made on first need */
 let shared = null;
-/** @type {any} the volume uploaded to it: its series' uid and grid */
+/** @type {View3D | null} whose volume is on it (panes in 3D share the one context) */
 let uploaded = null;
 
 function renderer() {
@@ -67,9 +67,14 @@ export class View3D {
     this.windows = new Map();
     /** @type {(Omit<VolumeData, "voxels"> & {uid: string}) | null} the grid, voxels uploaded */
     this.grid = null;
+    /** @type {Int16Array | Float32Array | null} the voxels, kept to upload again when
+     * another pane's 3D view took the context */
+    this.values = null;
     /** @type {[number, number] | null} the series' window when 3D began (MIP starts from it) */
     this.seriesWindow = null;
     const info = pane.info;
+    /** the on-image text's record of the 2D view 3D began from: patient, study, series */
+    this.description = { ...(info?.view ?? {}) };
     if (info && info.windowCenter !== null && info.windowWidth !== null) {
       this.seriesWindow = [info.windowCenter, info.windowWidth];
     }
@@ -145,17 +150,21 @@ export class View3D {
     const pane = this.pane;
     const uid = pane.seriesInfo?.uid ?? "";
     const gl = renderer(); // throws NoWebGL2Error before anything is fetched
-    if (this.grid && uploaded?.uid === uid && uploaded?.series === pane.series) return this.grid;
-    const data = await pane.host.client.call("volumeData", {
-      series: pane.series,
-      maxVoxels: MAX_VOXELS,
-      maxDim: gl.maxDim,
-    });
-    const { voxels, ...grid } = data;
-    const values = data.dtype === "int16" ? new Int16Array(voxels) : new Float32Array(voxels);
-    gl.upload({ ...grid, voxels: values });
-    this.grid = { ...grid, uid };
-    uploaded = { uid, series: pane.series };
+    if (!this.grid || !this.values || this.grid.uid !== uid) {
+      const data = await pane.host.client.call("volumeData", {
+        series: pane.series,
+        maxVoxels: MAX_VOXELS,
+        maxDim: gl.maxDim,
+      });
+      const { voxels, ...grid } = data;
+      this.values = data.dtype === "int16" ? new Int16Array(voxels) : new Float32Array(voxels);
+      this.grid = { ...grid, uid };
+      uploaded = null;
+    }
+    if (uploaded !== this) {
+      gl.upload({ ...this.grid, voxels: this.values });
+      uploaded = this;
+    }
     return this.grid;
   }
 
@@ -218,11 +227,16 @@ export class View3D {
       windowWidth: widthOf,
       windowSource: user ? "user" : `3D ${preset.label}`,
       warning: grid.volume.warnings.map((w) => w.message).join("; ") || undefined,
-      view: { calibration: null },
+      view: {
+        ...this.description,
+        orientation: null,
+        sliceLocation: null,
+        sliceThickness: null,
+        calibration: null,
+      },
       view3d: this.state(),
       reslice: full,
       volume: grid.volume,
-      sent: { dims: grid.dims, factors: grid.factors },
     };
     return { info, pixels: pixels.buffer };
   }
@@ -241,6 +255,8 @@ export class View3D {
 
   close() {
     this.detach();
+    if (uploaded === this) uploaded = null;
+    this.values = null;
   }
 }
 
