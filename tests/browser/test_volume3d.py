@@ -15,6 +15,7 @@ smooth sphere).
 
 from __future__ import annotations
 
+from copy import deepcopy
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,10 @@ import pytest
 from playwright.sync_api import Playwright
 from scipy import ndimage
 
+from lightbox.session.session import Session
 from tests.support import volumes as known
 from tests.support.viewer import BUILD, CHROMIUM, CHROMIUM_ARGS, Viewer, finish, new_viewer
+from tools import synth
 from tools.serve import serve_in_thread
 
 SPHERE = np.array([25.0, -15.0, 20.0])  # left, anterior, superior of the centre (LPS mm)
@@ -63,9 +66,26 @@ def _set_view(viewer: Viewer, view: dict | None) -> dict:
     return viewer.state()
 
 
-def _stored_hu() -> np.ndarray:
-    """(z, y, x) HU of the files as pydicom reads them, slices in position order."""
-    return np.stack([d.pixel_array.astype(np.float64) for d in PHANTOM]) + known.INTERCEPT
+def _halved() -> list:
+    """The phantom with Rescale Slope 0.5: modality values 0.5 * stored - 1024, not
+    integers, so the volume (and what the page receives) is float32."""
+    datasets = []
+    for ds in PHANTOM:
+        copy = deepcopy(ds)  # Dataset.copy() would share the elements with PHANTOM
+        copy.RescaleSlope = 0.5
+        copy.SeriesInstanceUID = ds.SeriesInstanceUID + ".5"
+        copy.SOPInstanceUID = ds.SOPInstanceUID + ".5"
+        copy.file_meta.MediaStorageSOPInstanceUID = copy.SOPInstanceUID
+        datasets.append(copy)
+    return datasets
+
+
+def _stored_hu(datasets: list = PHANTOM) -> np.ndarray:
+    """(z, y, x) modality values of the files (pydicom's stored values through Rescale
+    Slope and Intercept, PS3.3 C.11.1.1.2), slices in position order."""
+    return np.stack(
+        [d.pixel_array.astype(np.float64) * float(d.RescaleSlope) for d in datasets]
+    ) + float(datasets[0].RescaleIntercept)
 
 
 def _index(points: np.ndarray) -> np.ndarray:
@@ -90,30 +110,40 @@ def _projected(reslice: dict, point: np.ndarray) -> tuple[float, float]:
 
 
 @pytest.mark.parametrize(
-    "azimuth, elevation, axis",
+    "azimuth, elevation, axis, slope",
     [
-        pytest.param(0, 0, 1, id="anterior-along-y"),
-        pytest.param(90, 0, 2, id="left-along-x"),
-        pytest.param(0, 90, 0, id="above-along-z"),
+        pytest.param(0, 0, 1, 1.0, id="anterior-along-y"),
+        pytest.param(90, 0, 2, 1.0, id="left-along-x"),
+        pytest.param(0, 90, 0, 1.0, id="above-along-z"),
+        pytest.param(0, 0, 1, 0.5, id="anterior-float32-volume"),
     ],
 )
 def test_mip_is_numpys_max_projection_along_the_axis_the_camera_looks_down(
-    viewer: Viewer, tmp_path: Path, azimuth: float, elevation: float, axis: int
+    viewer: Viewer, tmp_path: Path, azimuth: float, elevation: float, axis: int, slope: float
 ) -> None:
-    _open(viewer, tmp_path / "phantom")
+    datasets = PHANTOM if slope == 1.0 else _halved()
+    if slope != 1.0:  # the page is sent float32 voxels (what a native session sends)
+        native = Session()
+        native.open([(f"s{k}.dcm", synth.to_bytes(d)) for k, d in enumerate(datasets)])
+        assert native.volume_data(0)[0]["dtype"] == "float32"
+    viewer.choose(known.write(datasets, tmp_path / "phantom"))
+    viewer.wait_state(f"s.series === 0 && s.frames === {SLICES}")
     view = {"mode": "3d", "preset": "mip", "azimuth": azimuth, "elevation": elevation}
     _set_view(viewer, view)
-    viewer.page.evaluate(f"() => window.lightbox.setWindow({MIP_WINDOW[0]}, {MIP_WINDOW[1]})")
+    # The same window on the stored values: 200 .. 1000 HU are stored 1224 .. 2024.
+    center, width = MIP_WINDOW
+    window = (slope * (center + 1024.0) - 1024.0, slope * width)
+    viewer.page.evaluate(f"() => window.lightbox.setWindow({window[0]}, {window[1]})")
     state = viewer.state()
     assert state["view"] == {**view, "zoom": 1}
-    assert (state["windowCenter"], state["windowWidth"]) == MIP_WINDOW
+    assert (state["windowCenter"], state["windowWidth"]) == window
     reslice = state["reslice"]
     got = viewer.frame()
-    viewer.shot(f"volume3d-mip-{azimuth}-{elevation}")
+    viewer.shot(f"volume3d-mip-{azimuth}-{elevation}-slope-{slope}")
     assert got.shape == (reslice["rows"], reslice["columns"], 4)
     normal = np.cross(reslice["rowDirection"], reslice["columnDirection"])
     assert abs(normal[[2, 1, 0][axis]]) == pytest.approx(1.0)  # rays along that patient axis
-    projection = _stored_hu().max(axis=axis)  # numpy's MIP: (z, y, x) less that axis
+    projection = _stored_hu(datasets).max(axis=axis)  # numpy's MIP: (z, y, x) less that axis
     index = _index(known.reslice_points(reslice))  # (x, y, z) of each pixel's ray
     kept = [i for i in (0, 1, 2) if i != axis]  # the projection's axes, in its (z, y, x) order
     coords = [index[..., 2 - i] for i in kept]
@@ -123,7 +153,7 @@ def test_mip_is_numpys_max_projection_along_the_axis_the_camera_looks_down(
     )
     assert inside.sum() > 3000
     values = ndimage.map_coordinates(projection, [c[inside] for c in coords], order=1)
-    expected = known.windowed(values, *MIP_WINDOW)
+    expected = known.windowed(values, *window)
     grey = got[..., 0].astype(np.int16)[inside]
     difference = np.abs(grey - expected)
     assert expected.max() > 200 and (expected > 100).sum() > 50  # the sphere is in the picture

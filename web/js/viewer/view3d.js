@@ -5,10 +5,17 @@
 // tool moves the transfer function's window; middle-drag and the Pan tool pan the picture
 // as in 2D. The pane renders through frame() as it renders a 2D frame: while a gesture
 // runs, coarser previews (fewer pixels, a coarser level of the texture, longer steps,
-// adapted to keep about 15 frames a second); the full frame (every pixel, half-voxel
-// steps) follows once it pauses. The rendering itself is render3d.js's (WebGL2 on the page).
-import { bounds, camera, finestSpacing, imagePlane, normalAngle } from "./camera3d.js";
-import { patientToTexture } from "./camera3d.js";
+// adapted to keep about 15 frames a second); the full frame (every pixel, steps of a voxel,
+// half a voxel for MIP) follows once it pauses. The rendering itself is render3d.js's
+// (WebGL2 on the page).
+import {
+  bounds,
+  camera,
+  finestSpacing,
+  imagePlane,
+  normalAngle,
+  patientToTexture,
+} from "./camera3d.js";
 import { PRESET_NAMES, defaultWindow, preset3d, transferTable } from "./presets3d.js";
 import { VolumeRenderer } from "./render3d.js";
 
@@ -200,7 +207,9 @@ export class View3D {
         plane,
         dir: cam.dir,
         depth: 2 * bounds(grid).radius,
-        step: preview ? finest * 2 ** lod : finest / 2,
+        // full frames: half-voxel steps for MIP (its maximum dips less between samples),
+        // one-voxel steps for the composite presets (their opacity is step-corrected)
+        step: preview ? finest * 2 ** lod : preset.mip ? finest / 2 : finest,
         lod,
         reference: finest,
         window: [center, widthOf],
