@@ -9,7 +9,9 @@
 // and opacity front to back (opacity corrected for the step, stopped when nearly
 // opaque), shaded by the gradient lit from the viewer; MIP mode keeps the largest value
 // and shows it through DICOM's LINEAR window. The pixels are read back (readPixels), row
-// 0 first: what the viewport draws and renderedFrame() returns. Without WebGL2 the
+// 0 first: what the viewport draws and renderedFrame() returns. A full frame, which takes
+// seconds in software, is drawn in bands of rows, each waited for by a fence, so that the
+// page stays responsive and a new gesture can abandon it. Without WebGL2 the
 // constructor throws NoWebGL2Error, whose message the viewport shows.
 
 /** @typedef {import("./camera3d.js").Plane} Plane */
@@ -261,11 +263,73 @@ export class VolumeRenderer {
   }
 
   /**
-   * Draw and read back: RGBA, `plane.rows` rows of `plane.columns` pixels, row 0 first.
+   * Draw and read back at once: RGBA, `plane.rows` rows of `plane.columns` pixels, row 0
+   * first. (Reading back waits for the drawing: the page's thread is held meanwhile.)
    * @param {DrawRequest} request @param {Float32Array} toTexture camera3d.js patientToTexture
    * @returns {Uint8Array}
    */
   draw(request, toTexture) {
+    this.prepare(request, toTexture);
+    this.drawRows(0, request.plane.rows);
+    return this.read();
+  }
+
+  /**
+   * Draw in bands of rows, waiting for each without holding the page's thread, then read
+   * back; `stop()`, asked after each band, abandons the frame (null) for a newer one.
+   * @param {DrawRequest} request @param {Float32Array} toTexture @param {number} band rows
+   * @param {() => boolean} stop
+   * @returns {Promise<Uint8Array | null>}
+   */
+  async drawInBands(request, toTexture, band, stop) {
+    this.prepare(request, toTexture);
+    for (let row = 0; row < request.plane.rows; row += band) {
+      this.drawRows(row, Math.min(request.plane.rows, row + band));
+      await this.finished();
+      if (stop()) return null;
+    }
+    return this.read();
+  }
+
+  /** Resolves once the GPU has done what it was given (polled: nothing waits on it). */
+  async finished() {
+    const gl = this.gl;
+    const sync = gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0);
+    gl.flush();
+    try {
+      while (sync && gl.getSyncParameter(sync, gl.SYNC_STATUS) !== gl.SIGNALED) {
+        if (gl.isContextLost()) throw new Error("the 3D view's WebGL2 context was lost");
+        await new Promise((done) => setTimeout(done, 4));
+      }
+    } finally {
+      gl.deleteSync(sync);
+    }
+  }
+
+  /** @param {number} from @param {number} to rows (0: the first) */
+  drawRows(from, to) {
+    const gl = this.gl;
+    gl.enable(gl.SCISSOR_TEST);
+    gl.scissor(0, from, this.canvas.width, to - from);
+    gl.bindVertexArray(this.vao);
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
+    gl.disable(gl.SCISSOR_TEST);
+  }
+
+  /** The pixels drawn, row 0 first. */
+  read() {
+    const gl = this.gl;
+    const { width, height } = this.canvas;
+    const pixels = new Uint8Array(width * height * 4);
+    gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, pixels);
+    return pixels;
+  }
+
+  /**
+   * Size the canvas and set every uniform for a frame.
+   * @param {DrawRequest} request @param {Float32Array} toTexture
+   */
+  prepare(request, toTexture) {
     const gl = this.gl;
     const u = this.uniforms;
     if (!this.grid) throw new Error("no volume to render");
@@ -304,11 +368,6 @@ export class VolumeRenderer {
     gl.uniform1i(u.u_mip, request.mip ? 1 : 0);
     gl.uniform1i(u.u_shade, request.shade ? 1 : 0);
     gl.uniform1i(u.u_invert, request.invert ? 1 : 0);
-    gl.bindVertexArray(this.vao);
-    gl.drawArrays(gl.TRIANGLES, 0, 3);
-    const pixels = new Uint8Array(plane.columns * plane.rows * 4);
-    gl.readPixels(0, 0, plane.columns, plane.rows, gl.RGBA, gl.UNSIGNED_BYTE, pixels);
-    return pixels;
   }
 
   /** Free the GPU memory now rather than when the collector gets to it. */

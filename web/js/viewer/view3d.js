@@ -57,10 +57,16 @@ let shared = null;
 /** @type {View3D | null} whose volume is on it (panes in 3D share the one context) */
 let uploaded = null;
 
+/** the frame being drawn on it: one at a time (a full frame is drawn in bands) */
+let drawing = Promise.resolve();
+
 function renderer() {
   shared ??= new VolumeRenderer();
   return shared;
 }
+
+/** rows of a full frame drawn between checks for a newer gesture */
+const BAND_ROWS = 32;
 
 export class View3D {
   /** @param {Pane} pane */
@@ -176,7 +182,17 @@ export class View3D {
   }
 
   /** The rendering of the current state, as the pane takes a frame: {info, pixels}. */
-  async frame() {
+  frame() {
+    const next = drawing.then(() => this.render());
+    drawing = next.then(
+      () => {},
+      () => {},
+    );
+    return next;
+  }
+
+  /** @returns {Promise<{info: any, pixels: ArrayBuffer}>} */
+  async render() {
     const pane = this.pane;
     const grid = await this.ensureVolume();
     const gl = renderer();
@@ -202,24 +218,27 @@ export class View3D {
     const preset = preset3d(this.preset);
     const [center, widthOf] = this.window();
     const finest = finestSpacing(grid);
-    const pixels = gl.draw(
-      {
-        plane,
-        dir: cam.dir,
-        depth: 2 * bounds(grid).radius,
-        // full frames: half-voxel steps for MIP (its maximum dips less between samples),
-        // one-voxel steps for the composite presets (their opacity is step-corrected)
-        step: preview ? finest * 2 ** lod : preset.mip ? finest / 2 : finest,
-        lod,
-        reference: finest,
-        window: [center, widthOf],
-        table: tableOf(this.preset),
-        mip: preset.mip,
-        shade: preset.shade,
-        invert: pane.invert,
-      },
-      patientToTexture(grid),
-    );
+    const request = /** @type {import("./render3d.js").DrawRequest} */ ({
+      plane,
+      dir: cam.dir,
+      depth: 2 * bounds(grid).radius,
+      // full frames: half-voxel steps for MIP (its maximum dips less between samples),
+      // one-voxel steps for the composite presets (their opacity is step-corrected)
+      step: preview ? finest * 2 ** lod : preset.mip ? finest / 2 : finest,
+      lod,
+      reference: finest,
+      window: [center, widthOf],
+      table: tableOf(this.preset),
+      mip: preset.mip,
+      shade: preset.shade,
+      invert: pane.invert,
+    });
+    const toTexture = patientToTexture(grid);
+    const resumed = () => performance.now() < pane.previewUntil; // a gesture came back
+    const pixels = preview
+      ? gl.draw(request, toTexture)
+      : await gl.drawInBands(request, toTexture, BAND_ROWS, resumed);
+    if (!pixels) return this.render(); // abandoned for the gesture: a preview now
     if (preview) this.adaptPreview(performance.now() - started);
     const user = this.windows.has(this.preset);
     const info = {
