@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tools import chromium
+from tools import bench3d, chromium
 from tools.serve import serve_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -425,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
         memory_after_scroll = page.evaluate(MEMORY)
         print("volume…", flush=True)
         volume_heap = bench_volume.volume_rows(page, series, max(args.runs * 4, 20), row)
+        print("3D…", flush=True)
+        rows.extend(bench3d.rows_3d(page, series, args.runs))
         print("window/level…", flush=True)
         page.evaluate("() => window.lightbox.closeAll()")
         page.evaluate(

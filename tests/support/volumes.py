@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +53,10 @@ def series(
     direction: Sequence[float] | None = None,
     name: str = "volume",
     first: Sequence[float] = (-30.0, -25.0, -20.0),
+    field: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> list[Dataset]:
-    """Slices at ``distances`` (mm) from ``first`` along ``direction`` (default the normal)."""
+    """Slices at ``distances`` (mm) from ``first`` along ``direction`` (default the normal),
+    holding ``field`` (HU at patient points; default :func:`content`)."""
     cosines = np.asarray(orientation, dtype=np.float64)
     normal = np.cross(cosines[:3], cosines[3:])
     along = normal if direction is None else np.asarray(direction, dtype=np.float64)
@@ -67,7 +69,7 @@ def series(
             origin + c[..., None] * pixel_mm * cosines[:3] + r[..., None] * pixel_mm * cosines[3:]
         )
         ds = synth.ct_dataset(
-            content(points),
+            (field or content)(points),
             series_uid=f"1.2.826.0.1.3680043.10.543.{zlib.crc32(name.encode())}",
             study_uid="1.2.826.0.1.3680043.10.543.1",
             instance=k + 1,

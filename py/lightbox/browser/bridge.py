@@ -157,6 +157,15 @@ def volume_info(series: int, phase: int | None = None) -> str:
 
 
 @_guarded
+def volume_data(series: int, max_voxels: int, max_dim: int) -> tuple[str, np.ndarray[Any, Any]]:
+    """The series' volume for the page's 3D view: (record JSON, the voxels as a
+    C-contiguous int16 or float32 array, reduced to the limits; the volume's own array,
+    not a copy, when it fits)."""
+    info, data = _session.volume_data(int(series), int(max_voxels), int(max_dim))
+    return _json(info), data
+
+
+@_guarded
 def decode_times(series: int, frame: int, runs: int) -> str:
     """Milliseconds to decode a frame through Python, uncached, ``runs`` times (the bench)."""
     return _json(_session.decode_times(int(series), int(frame), int(runs)))

@@ -48,6 +48,7 @@ from lightbox.pixels.format import PixelFormat, pixel_format
 from lightbox.session import volumes, waveforms
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
 from lightbox.volume import NotAVolume, SliceGeometry, Volume, build_volume, plan_volume
+from lightbox.volume import texture as volume_texture
 from lightbox.volume.stack import Phases, split_phases
 from lightbox.waveform import plot as waveform_plot
 from lightbox.waveform import read as waveform_read
@@ -1009,6 +1010,36 @@ class Session:
         split = self.phases(series)
         chosen = volumes.chosen_phase(split, phase)
         return volumes.volume_json(self.volume(series, phase), split, chosen)
+
+    def volume_data(
+        self,
+        series: int,
+        max_voxels: int = volume_texture.DEFAULT_MAX_VOXELS,
+        max_dim: int = volume_texture.DEFAULT_MAX_DIM,
+    ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
+        """The series' volume for the page's 3D view: its grid, reduced in numpy to at most
+        ``max_voxels`` voxels and ``max_dim`` along an axis (see
+        :mod:`lightbox.volume.texture`), as (JSON-ready record, the voxels). The voxels are
+        the volume's own array when it fits (no copy); the record says ``dims``,
+        ``spacing``, ``origin``, ``axes``, ``dtype``, ``range``, ``factors``, ``volume``
+        and the series' window (as a render's info says it).
+
+        Raises
+        ------
+        NotAVolumeError
+            The series is not a volume (the reason says why).
+        """
+        volume = self.volume(series)
+        frames_of = self.series[series].frames
+        ref = frames_of[len(frames_of) // 2]
+        opened = self.files[ref.file]
+        if isinstance(volume, NotAVolume):
+            raise NotAVolumeError(opened.name, f"not a volume: {volume.reason}")
+        texture = volume_texture.volume_texture(volume, int(max_voxels), int(max_dim))
+        chosen, _, _ = self._window_for(series, opened, ref, None, None)
+        info = volumes.texture_json(texture, volume)
+        info.update(_voi_info(chosen), modality=str(opened.header.dataset.get("Modality", "")))
+        return info, texture.data
 
 
 def _voi_info(chosen: luts.Voi) -> dict[str, Any]:

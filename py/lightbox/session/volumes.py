@@ -21,6 +21,7 @@ from lightbox.volume import NotAVolume, PlaneGeometry, Volume, project
 from lightbox.volume.records import SliceGeometry
 from lightbox.volume.reslice import STANDARD_PLANES, centre, corners, framed
 from lightbox.volume.stack import Phases
+from lightbox.volume.texture import VolumeTexture
 
 PLANES = (*STANDARD_PLANES, "oblique")
 #: A slab with no projection named is averaged (a thick MPR).
@@ -245,4 +246,24 @@ def _volume_record(volume: Volume | NotAVolume) -> dict[str, Any]:
         "dims": [columns, rows, slices],
         "spacing": list(volume.spacing),
         "warnings": [{"code": w.code, "message": w.message} for w in volume.warnings],
+    }
+
+
+def texture_json(texture: VolumeTexture, volume: Volume) -> dict[str, Any]:
+    """What the page's 3D view needs of a volume's grid besides its voxels: ``dims``
+    ([columns, rows, slices] of the voxels sent), ``spacing`` (mm, same order),
+    ``origin`` (patient mm of voxel (0, 0, 0)'s centre), ``axes`` (the unit patient
+    vectors of increasing column, row and slice), ``dtype``, ``range`` ([lowest,
+    highest] value), ``factors`` (source voxels per voxel sent, per axis) and
+    ``volume`` (the full volume's record, :func:`volume_json`)."""
+    nz, ny, nx = texture.data.shape
+    return {
+        "dims": [nx, ny, nz],
+        "spacing": list(texture.spacing),
+        "origin": list(texture.origin),
+        "axes": [list(axis) for axis in texture.axes],
+        "dtype": str(texture.data.dtype),
+        "range": list(texture.value_range),
+        "factors": list(texture.factors),
+        "volume": volume_json(volume),
     }

@@ -36,9 +36,9 @@ export async function state() {
     kind: series?.kind ?? null,
     waveform,
     decoder: p.info?.decoder ?? null,
-    view: p.view ? (p.info?.volumeView ?? null) : null,
-    reslice: p.view ? (p.info?.reslice ?? null) : null,
-    volume: p.view ? (p.info?.volume ?? null) : null,
+    view: p.view3d ? p.view3d.state() : p.view ? (p.info?.volumeView ?? null) : null,
+    reslice: p.view || p.view3d ? (p.info?.reslice ?? null) : null,
+    volume: p.view || p.view3d ? (p.info?.volume ?? null) : null,
     mpr: mprState(),
     video: p.videoState(),
     measurements: app.measurements.map((m) => ({
@@ -71,14 +71,24 @@ async function renderedFrame() {
 /**
  * Show a view of the active series' volume (issue 14 item 6): `{plane: "axial" |
  * "coronal" | "sagittal" | "oblique", normal?, position?, slab?, projection?}`; null or
- * `{plane: "acquired"}` returns to the acquired images. Rejects, changing nothing, for a
- * series that is not a volume (with the reason) or a view that cannot be shown.
- * @param {import("../rpc/protocol.js").VolumeView | null} view
+ * `{plane: "acquired"}` returns to the acquired images; `{mode: "3d", preset, azimuth?,
+ * elevation?, zoom?}` renders the volume in 3D (viewer/view3d.js). Rejects, changing
+ * nothing, for a series that is not a volume (with the reason) or a view that cannot be
+ * shown (3D without WebGL2: the reason stays in the viewport).
+ * @param {import("../rpc/protocol.js").VolumeView
+ *   | import("../viewer/view3d.js").View3DRequest | null} view
  */
 export async function setView(view) {
   const p = pane();
   if (!p.seriesInfo) throw new Error("nothing is open");
-  if (!view || view.plane === "acquired") return p.showView(null);
+  if (view && "mode" in view && view.mode === "3d") {
+    await client.ready;
+    const volume = await client.call("volumeInfo", { series: p.series });
+    if (!volume.dims) throw new Error(volume.warnings[0]?.message ?? "not a volume");
+    return p.show3d(view);
+  }
+  p.leave3d();
+  if (!view || !("plane" in view) || view.plane === "acquired") return p.showView(null);
   await client.ready;
   const volume = await client.call("volumeInfo", { series: p.series });
   if (!volume.dims) throw new Error(volume.warnings[0]?.message ?? "not a volume");

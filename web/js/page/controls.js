@@ -22,6 +22,8 @@ export function syncControls() {
   const disabled = !p.seriesInfo || p.seriesInfo.frames < 2;
   if (slider.disabled !== disabled) slider.disabled = disabled;
   setAttribute($("invert-button"), "aria-pressed", String(p.invert));
+  const view3d = /** @type {HTMLSelectElement} */ ($("view-3d"));
+  if (view3d.value !== (p.view3d?.preset ?? "")) view3d.value = p.view3d?.preset ?? "";
   for (const button of document.querySelectorAll("#tools .tool")) {
     const tool = /** @type {HTMLElement} */ (button).dataset.tool;
     setAttribute(button, "aria-checked", String(tool === app.tool));

@@ -1,4 +1,5 @@
 // The toolbar's and the dialogs' buttons, wired to what they do.
+import { setView } from "./api.js";
 import { actualSize, fit, flip, resetView, rotate, setPhase, showFrame } from "./actions.js";
 import { snapshot } from "./actions.js";
 import { $, app, reportFailure } from "./app.js";
@@ -45,6 +46,10 @@ export function attachToolbar() {
   phase.addEventListener("change", () => reportFailure(setPhase(Number(phase.value))));
   const preset = /** @type {HTMLSelectElement} */ ($("preset"));
   preset.addEventListener("change", () => reportFailure(applyPreset(Number(preset.value))));
+  const view3d = /** @type {HTMLSelectElement} */ ($("view-3d"));
+  view3d.addEventListener("change", () =>
+    reportFailure(setView(view3d.value ? { mode: "3d", preset: view3d.value } : null)),
+  );
   onClick("sync-button", () => toggleSync());
   onClick("info-button", () => toggleInfo());
   onClick("overlay-button", () => toggleOverlays());

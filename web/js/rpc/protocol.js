@@ -51,6 +51,16 @@
  * @typedef {{dims: number[]|null, spacing: number[]|null,
  *            warnings: {code: string, message: string}[],
  *            phases?: {attribute: string, values: string[], chosen: number}}} VolumeInfo
+ * A series' volume for the page's 3D view, on a regular grid within the limits asked
+ * (reduced in Python by whole factors, block means): the voxels (x fastest, then y, then
+ * z) as int16 or float32 bytes; dims [columns, rows, slices] and spacing (mm) of the
+ * grid sent; origin (patient mm of voxel 0's centre) and axes (unit patient vectors of
+ * increasing column, row, slice); the value range; the source voxels per voxel sent; the
+ * full volume's record; the series' window.
+ * @typedef {{dims: number[], spacing: number[], origin: number[], axes: number[][],
+ *            dtype: "int16"|"float32", range: number[], factors: number[],
+ *            volume: VolumeInfo, modality: string, windowCenter: number|null,
+ *            windowWidth: number|null, voxels: ArrayBuffer}} VolumeData
  * @typedef {{info: {width: number, height: number}, pixels: ArrayBuffer}} ThumbnailResult
  * A video series (issue 15): its file, coding ("h264", "hevc", "mpeg2"), whether the page
  * can play it (and why not), Number of Frames, Frame Time (ms), Columns and Rows, the
@@ -91,6 +101,8 @@
  *   renderView: {args: {series: number, view: VolumeView, center: number|null,
  *            width: number|null, invert: boolean}, result: RenderResult},
  *   volumeInfo: {args: {series: number, phase?: number|null}, result: VolumeInfo},
+ *   volumeData: {args: {series: number, maxVoxels: number, maxDim: number},
+ *                result: VolumeData},
  *   thumbnail: {args: {series: number, size: number}, result: ThumbnailResult},
  *   waveform: {args: {series: number, group: number, width: number, height: number,
  *            start: number, pxPerMs: number, pxPerMv: number}, result: WaveformResult},

@@ -14,6 +14,7 @@ import { videoStream } from "./video.js";
 import { VideoBar } from "./video-bar.js";
 import { caliperText } from "./waveform-math.js";
 import { WaveformView } from "./waveform.js";
+import { View3D } from "./view3d.js";
 
 /** @typedef {import("../rpc/protocol.js").FrameInfo} FrameInfo */
 /** @typedef {import("./interaction.js").Point} Point */
@@ -106,6 +107,8 @@ export class Pane {
     this.view = null;
     /** @type {WaveformView | null} the plot, made when a waveform is first shown */
     this.waveform = null;
+    /** @type {View3D | null} the 3D view of the series' volume (view3d.js), or null */
+    this.view3d = null;
 
     this.queue = new RenderQueue(
       () => this.render(),
@@ -164,6 +167,7 @@ export class Pane {
       this.video = null;
       this.view = null;
       this.waveform?.reset(series);
+      this.leave3d();
       this.previewUntil = 0; // a drag's previews were for the image it dragged on
       this.resetView();
     } else if (this.view) {
@@ -186,6 +190,7 @@ export class Pane {
    * @param {import("../rpc/protocol.js").VolumeView | null} view
    */
   async showView(view) {
+    this.leave3d();
     const before = { view: this.view, frame: this.frame };
     this.view = view ? { ...view } : null;
     // While a view is shown the frame stays put: a step of n frames moves n voxels.
@@ -238,11 +243,13 @@ export class Pane {
     if (this.series < 0) return Promise.reject(new Error("nothing is open"));
     if (!(width > 0) || !Number.isFinite(center))
       return Promise.reject(new RangeError("window width must be positive"));
+    if (this.view3d) return this.view3d.setWindow(center, width);
     this.windows.set(this.series, [center, width]);
     return this.changed();
   }
 
   clearWindow() {
+    if (this.view3d) return this.view3d.clearWindow();
     this.windows.delete(this.series);
     this.vois.delete(this.series);
     return this.changed();
@@ -308,19 +315,21 @@ export class Pane {
       } else {
         const user = this.windows.get(this.series);
         const window = { center: user ? user[0] : null, width: user ? user[1] : null };
-        const { info, pixels } = this.view
-          ? await this.viewPixels({ series: this.series, view: this.view, ...window })
-          : this.isVideo
-            ? await this.videoPixels()
-            : await this.host.client.call("render", {
-                series: this.series,
-                frame: this.frame,
-                ...window,
-                invert: this.invert,
-                overlays: this.host.showOverlays(),
-                voi: this.vois.get(this.series) ?? null,
-                step: this.previewStep(),
-              });
+        const { info, pixels } = this.view3d
+          ? await this.view3d.frame()
+          : this.view
+            ? await this.viewPixels({ series: this.series, view: this.view, ...window })
+            : this.isVideo
+              ? await this.videoPixels()
+              : await this.host.client.call("render", {
+                  series: this.series,
+                  frame: this.frame,
+                  ...window,
+                  invert: this.invert,
+                  overlays: this.host.showOverlays(),
+                  voi: this.vois.get(this.series) ?? null,
+                  step: this.previewStep(),
+                });
         const columns = Math.ceil(info.width / info.step);
         const rows = Math.ceil(info.height / info.step);
         this.shown = new ImageData(new Uint8ClampedArray(pixels), columns, rows);
@@ -423,6 +432,36 @@ export class Pane {
     // moved on while this one was drawn.
     if (asked && this.view === asked) this.view = { ...asked, position: info.view.position };
     return { info: { ...info, volumeView: info.view, view: info.description }, pixels };
+  }
+
+  /**
+   * Show the series' volume in 3D (view3d.js): `{mode: "3d", preset?, azimuth?,
+   * elevation?, zoom?}`. Rejects, back in 2D with the reason in the viewport, where it
+   * cannot be shown (no WebGL2, not a volume).
+   * @param {import("./view3d.js").View3DRequest} view
+   */
+  async show3d(view) {
+    const next = this.view3d ?? new View3D(this);
+    try {
+      next.set(view);
+    } catch (error) {
+      if (next !== this.view3d) next.close();
+      throw error;
+    }
+    this.view = null;
+    this.view3d = next;
+    try {
+      await this.changed();
+    } catch (error) {
+      this.leave3d(); // the message stays in the viewport until the next render
+      throw error;
+    }
+  }
+
+  /** Leave 3D (to the acquired images or an MPR view; the caller renders). */
+  leave3d() {
+    this.view3d?.close();
+    this.view3d = null;
   }
 
   /**

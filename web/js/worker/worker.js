@@ -270,6 +270,11 @@ export const methods = {
     );
     return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
+  async volumeData(bridge, { series, maxVoxels, maxDim }) {
+    await codecs.ensure(codecsOf(series));
+    const [info, voxels] = takePair(bridge.volume_data(series, maxVoxels, maxDim), "u8");
+    return [{ ...JSON.parse(info), voxels }, [voxels]];
+  },
   async volumeInfo(bridge, { series, phase }) {
     await codecs.ensure(codecsOf(series));
     return [JSON.parse(bridge.volume_info(series, phase ?? null)), []];
