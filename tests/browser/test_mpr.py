@@ -117,6 +117,13 @@ def test_four_planes_through_one_crosshair_each_the_volume_sampled(
         # Every plane goes through the crosshair.
         assert pane["view"]["position"] == pytest.approx(float(crosshair @ normal), abs=1e-3)
         known.check_view(viewer.frame(), EVEN, pane["reslice"], WINDOW)
+    # The orientation markers of each plane (PS3.3 C.7.6.1.1.1: L, P, H in +x, +y, +z).
+    markers = viewer.page.evaluate(
+        """() => [...document.querySelectorAll('.pane')].slice(0, 3).map((p) =>
+            ['top', 'right', 'bottom', 'left'].map(
+                (edge) => p.querySelector('.marker-' + edge).textContent))"""
+    )
+    assert markers == [["A", "L", "P", "R"], ["H", "L", "F", "R"], ["H", "P", "F", "A"]]
     # Three orthogonal planes and a free one that is none of them.
     assert np.abs(np.array(normals[:3]) @ np.array(normals[:3]).T - np.eye(3)).max() < 1e-6
     assert all(abs(abs(normals[3] @ n) - 1) > 0.05 for n in normals[:3])

@@ -207,3 +207,28 @@ def test_an_enhanced_object_of_two_temporal_positions_shows_the_one_chosen(
     state = _set_view(viewer, {"plane": "coronal", "position": 10.0, "phase": 1})
     assert state["view"]["phase"] == 1
     viewer.shot("volume-enhanced-phase-2")
+
+
+def test_the_toolbar_slab_choice_projects_the_view(viewer: Viewer, tmp_path: Path) -> None:
+    _open(viewer, EVEN, tmp_path / "even")
+    state = _set_view(viewer, {"plane": "coronal", "position": 0.0})
+    choice = viewer.page.locator("#slab")
+    assert choice.is_visible()
+    choice.select_option("mip:10")
+    state = viewer.wait_state("s.view && s.view.slab === 10")
+    assert state["view"]["projection"] == "mip"
+    # 10 mm about the plane, a sample every 1.25 mm (the finest spacing): 9 planes.
+    _agrees(viewer, EVEN, state, offsets=[j * 1.25 for j in range(-4, 5)], reduce=np.max)
+    choice.select_option("mip:full")
+    state = viewer.wait_state("s.view && s.view.slab > 100")
+    stored = np.stack([d.pixel_array.astype(np.float64) for d in EVEN]) + known.INTERCEPT
+    expected = known.windowed(stored.max(axis=1)[::-1], *WINDOW)  # rows from the top, +z
+    got = viewer.frame()[..., 0].astype(np.int16)
+    assert got.shape == expected.shape
+    assert np.abs(got - expected).max() <= 1
+    viewer.shot("volume-coronal-full-mip")
+    choice.select_option("")
+    state = viewer.wait_state("s.view && !s.view.slab")
+    _agrees(viewer, EVEN, state)
+    _set_view(viewer, None)
+    assert not choice.is_visible()

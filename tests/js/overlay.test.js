@@ -95,3 +95,10 @@ test("a reformatted view says its plane, position and slab, not an image number"
     "Oblique  3.0 mm\nMIP slab 30 mm",
   );
 });
+
+test("a 3D view says its preset, camera and its own zoom", () => {
+  const camera = { mode: "3d", preset: "soft-tissue", azimuth: 30, elevation: -12.5, zoom: 2 };
+  const { text } = overlayText(frame(VIEW, { view3d: camera }), OPTIONS);
+  assert.equal(text.bl, "3D soft tissue\nazimuth 30°  elevation -12.5°");
+  assert.equal(text.br, "W 400  L 40\nZoom 200%");
+});

@@ -107,6 +107,16 @@ def inside(
     return result
 
 
+def _lerp(
+    low: np.ndarray[Any, Any], high: np.ndarray[Any, Any], weight: np.ndarray[Any, Any]
+) -> np.ndarray[Any, Any]:
+    """``low + (high - low) * weight``, in ``high``'s memory."""
+    high -= low
+    high *= weight
+    high += low
+    return high
+
+
 def trilinear(
     data: np.ndarray[Any, Any],
     x: np.ndarray[Any, Any],
@@ -157,14 +167,7 @@ def trilinear(
         values: np.ndarray[Any, Any] = np.take(flat, base + offset if offset else base)
         return values.astype(np.float32, copy=False)
 
-    def lerp(
-        low: np.ndarray[Any, Any], high: np.ndarray[Any, Any], weight: np.ndarray[Any, Any]
-    ) -> np.ndarray[Any, Any]:
-        high -= low
-        high *= weight
-        high += low
-        return high
-
+    lerp = _lerp
     near = lerp(lerp(at(0), at(sx), fx), lerp(at(sy), at(sy + sx), fx), fy)
     far = lerp(lerp(at(sz), at(sz + sx), fx), lerp(at(sz + sy), at(sz + sy + sx), fx), fy)
     result: np.ndarray[Any, Any] = lerp(near, far, fz)
@@ -204,10 +207,7 @@ def _lerp_along(
     high: np.ndarray[Any, Any] = np.take(values, lower + step, axis=axis).astype(np.float32)
     shape = [1] * values.ndim
     shape[axis] = fraction.size
-    high -= low
-    high *= fraction.reshape(shape)
-    high += low
-    return high
+    return _lerp(low, high, fraction.reshape(shape))
 
 
 def separable(

@@ -51,6 +51,21 @@ export async function setPhase(index) {
   );
 }
 
+/**
+ * The slab of the active pane's reformatted view, from the toolbar's choice: "" (the plane),
+ * "mip:30" (a 30 mm MIP), "mip:full" (through the whole volume), "minip:10", "average:5"...
+ * @param {string} choice
+ */
+export async function setSlab(choice) {
+  const p = pane();
+  if (!p.view) return;
+  const [projection, thickness] = choice ? choice.split(":") : [null, "0"];
+  const range = p.info?.volumeView?.range ?? [0, 0];
+  const slab = thickness === "full" ? 2 * Math.abs(range[1] - range[0]) : Number(thickness);
+  p.view = { ...p.view, slab, projection: slab > 0 ? projection : null };
+  await p.changed();
+}
+
 /** @param {number} degrees */
 export function rotate(degrees) {
   const p = pane();

@@ -7,6 +7,7 @@ import { activate, setLayout } from "./layout.js";
 import { mprState, setCrosshair, turnFreePlane } from "./mpr.js";
 import { measurementsCsv } from "./measurements.js";
 import { openCase, openDemo } from "./hosted.js";
+import { startCine, stopCine } from "./cine.js";
 import { closeAll, open } from "./open.js";
 import { openDocument } from "./report.js";
 
@@ -162,6 +163,9 @@ export function exposeApi(deid) {
     /** @param {number} index @returns {Promise<string>} the latest document's blob URL */
     openDocument: (index) => openDocument((app.catalog.documents ?? [])[index]),
     setLayout,
+    /** Play (a stack's frames; a video; a 3D view turning: the rotating MIP) and stop. */
+    startCine,
+    stopCine,
     /** MPR: move the crosshair to a point [x, y, z] (patient mm). */
     setCrosshair,
     /** MPR: turn the free plane by `degrees` about `axis` ([x, y, z]) through the crosshair. */

@@ -30,6 +30,7 @@ export function syncControls() {
     setAttribute(button, "role", "radio");
   }
   syncPhases(p.view ? p.info?.volume?.phases : undefined);
+  syncSlab(p.view ? (p.info?.volumeView ?? null) : null);
   const select = /** @type {HTMLSelectElement} */ ($("preset"));
   const modality = p.seriesInfo?.modality ?? "";
   const windows = p.info?.windows ?? [];
@@ -44,6 +45,22 @@ export function syncControls() {
       select.append(option);
     });
   }
+}
+
+/**
+ * The slab of the active pane's reformatted view, when one is shown: the choice, else hidden.
+ * @param {import("../rpc/protocol.js").VolumeView | null} shown the view as shown
+ */
+function syncSlab(shown) {
+  const select = /** @type {HTMLSelectElement} */ ($("slab"));
+  select.hidden = !shown;
+  if (!shown) return;
+  const slab = shown.slab ?? 0;
+  const range = /** @type {{range?: number[]}} */ (shown).range ?? [0, 0];
+  const whole = slab >= Math.abs(range[1] - range[0]);
+  const value = !slab ? "" : `${shown.projection}:${whole ? "full" : Math.round(slab)}`;
+  if ([...select.options].some((o) => o.value === value) && select.value !== value)
+    select.value = value;
 }
 
 /**

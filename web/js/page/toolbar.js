@@ -1,7 +1,7 @@
 // The toolbar's and the dialogs' buttons, wired to what they do.
 import { setView } from "./api.js";
 import { actualSize, fit, flip, resetView, rotate, setPhase, showFrame } from "./actions.js";
-import { snapshot } from "./actions.js";
+import { setSlab, snapshot } from "./actions.js";
 import { $, app, reportFailure } from "./app.js";
 import { fpsChosen, toggleCine } from "./cine.js";
 import { applyPreset, setHidePatient, setInvert, setTool } from "./controls.js";
@@ -42,6 +42,8 @@ export function attachToolbar() {
   slider.addEventListener("input", () => showFrame(Number(slider.value) - 1));
   const layout = /** @type {HTMLSelectElement} */ ($("layout"));
   layout.addEventListener("change", () => reportFailure(setLayout(layout.value)));
+  const slab = /** @type {HTMLSelectElement} */ ($("slab"));
+  slab.addEventListener("change", () => reportFailure(setSlab(slab.value)));
   const phase = /** @type {HTMLSelectElement} */ ($("phase"));
   phase.addEventListener("change", () => reportFailure(setPhase(Number(phase.value))));
   const preset = /** @type {HTMLSelectElement} */ ($("preset"));

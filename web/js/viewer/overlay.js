@@ -57,6 +57,18 @@ export function planeText(shown) {
   return `${at}\n${how ?? shown.projection} slab ${round(shown.slab)} mm`;
 }
 
+/** The 3D presets' names as the text says them. */
+const PRESETS = { bone: "bone", "soft-tissue": "soft tissue", angio: "angio", mip: "MIP" };
+
+/**
+ * What a 3D view says of itself: its preset and where the camera is.
+ * @param {{preset: string, azimuth: number, elevation: number}} camera
+ */
+export function cameraText(camera) {
+  const name = PRESETS[/** @type {keyof PRESETS} */ (camera.preset)] ?? camera.preset;
+  return `3D ${name}\nazimuth ${round(camera.azimuth)}°  elevation ${round(camera.elevation)}°`;
+}
+
 /**
  * The text of each box for a frame.
  * @param {FrameInfo & {view?: any}} info
@@ -97,9 +109,14 @@ export function overlayText(info, options) {
     ],
     "  ",
   );
+  const where = info.view3d
+    ? cameraText(info.view3d)
+    : info.volumeView
+      ? planeText(info.volumeView)
+      : `Image ${info.frame + 1} / ${info.frames}`;
   const bl = joined(
-    [info.volumeView ? planeText(info.volumeView) : `Image ${info.frame + 1} / ${info.frames}`]
-      .concat(info.volumeView ? [] : [slice])
+    [where]
+      .concat(info.volumeView || info.view3d ? [] : [slice])
       .concat([view.lossy ? "LOSSY" : ""]),
     "\n",
   );
@@ -108,7 +125,11 @@ export function overlayText(info, options) {
       ? `W ${round(info.windowWidth)}  L ${round(info.windowCenter)}`
       : "";
   const br = joined(
-    [windowText, `Zoom ${Math.round(options.scale * 100)}%`, options.invert ? "Inverted" : ""],
+    [
+      windowText,
+      `Zoom ${Math.round((info.view3d ? info.view3d.zoom : options.scale) * 100)}%`,
+      options.invert ? "Inverted" : "",
+    ],
     "\n",
   );
   const labels = view.orientation
