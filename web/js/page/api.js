@@ -9,6 +9,7 @@ import { measurementsCsv } from "./measurements.js";
 import { openCase, openDemo } from "./hosted.js";
 import { closeAll, open } from "./open.js";
 import { openDocument } from "./report.js";
+import { overlayState, segmentStats, setOverlay } from "./segments.js";
 
 /** The active pane's state, once what is on screen is its latest state. */
 export async function state() {
@@ -40,6 +41,7 @@ export async function state() {
     reslice: p.view || p.view3d ? (p.info?.reslice ?? null) : null,
     volume: p.view || p.view3d ? (p.info?.volume ?? null) : null,
     mpr: mprState(),
+    overlays: overlayState(),
     video: p.videoState(),
     measurements: app.measurements.map((m) => ({
       id: m.id,
@@ -52,8 +54,12 @@ export async function state() {
   };
 }
 
-/** The active pane's pixels as drawn (a copy), or null. */
-async function renderedFrame() {
+/**
+ * The active pane's pixels as drawn (a copy), or null; with `{overlays: true}`, the
+ * segmentation layer composited over them on the image grid as on screen.
+ * @param {{overlays?: boolean}} [options]
+ */
+async function renderedFrame(options = {}) {
   const p = pane();
   await p.drawn().catch(() => {});
   if (p.seriesInfo?.kind === "waveform") {
@@ -64,7 +70,7 @@ async function renderedFrame() {
   return {
     width: p.shown.width,
     height: p.shown.height,
-    data: new Uint8ClampedArray(p.shown.data),
+    data: options.overlays ? p.segments.composite(p.shown) : new Uint8ClampedArray(p.shown.data),
   };
 }
 
@@ -162,6 +168,9 @@ export function exposeApi(deid) {
     /** @param {number} index @returns {Promise<string>} the latest document's blob URL */
     openDocument: (index) => openDocument((app.catalog.documents ?? [])[index]),
     setLayout,
+    setOverlay,
+    /** @param {string} uid the statistics of a SEG's segments over the active series */
+    segmentStats,
     /** MPR: move the crosshair to a point [x, y, z] (patient mm). */
     setCrosshair,
     /** MPR: turn the free plane by `degrees` about `axis` ([x, y, z]) through the crosshair. */

@@ -164,7 +164,9 @@ function seriesButton(series, index, current) {
           ).toFixed(1)} s`
         : `${series.frames} image${series.frames === 1 ? "" : "s"}`;
   const date = app.hidePatient ? "" : dicomDate(series.date);
-  const meta = [series.modality || "?", images, date].filter(Boolean).join(" · ");
+  const segs = (series.segmentations ?? []).length;
+  const drawn = segs ? `${segs} segmentation${segs === 1 ? "" : "s"}` : "";
+  const meta = [series.modality || "?", images, date, drawn].filter(Boolean).join(" · ");
   button.append(element("div", "series-title", title), element("div", "meta", meta));
   button.addEventListener("click", () => reportFailure(pane().select(index, 0)));
   return button;
