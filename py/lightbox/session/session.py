@@ -429,7 +429,7 @@ class Session:
                 record = read_segmentation(opened.name, opened.header.dataset)
                 self._segs.append(segments.Seg(index, record, opened.data))
             except LightboxError as error:  # shown as an image still, with the reason
-                opened = replace(opened, warnings=(*opened.warnings, str(error)))
+                opened = replace(opened, warnings=(*opened.warnings, error.reason))
         self.files.append(opened)
         sop = str(opened.header.dataset.get("SOPInstanceUID", "") or "")
         if sop:
