@@ -156,7 +156,7 @@ def test_statistics_volume_and_mean() -> None:
 def test_a_seg_whose_segments_are_missing_opens_with_the_reason() -> None:
     stack = segs.ct_stack()
     a = np.ones((12, 16))
-    data, ds = segs.seg_bytes(stack, [(1, 0, a)], [("A", None)])
+    _, ds = segs.seg_bytes(stack, [(1, 0, a)], [("A", None)])
     del ds.SegmentSequence
     session = Session()
     result = session.open([*stack.files.items(), ("broken-seg.dcm", to_bytes(ds))])
