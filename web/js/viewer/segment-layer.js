@@ -96,7 +96,7 @@ export class SegmentLayer {
     ctx.font = `${size}px system-ui, sans-serif`;
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    const right = this.canvas.width - 8 * ratio;
+    const right = this.canvas.width - 28 * ratio; // clear of the orientation marker
     let y = this.canvas.height / 2 - ((this.segments.length - 1) * size * 1.5) / 2;
     for (const segment of this.segments) {
       const [r, g, b] = segment.color;
