@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 
 from lightbox.core.errors import InvalidDicomError
 from lightbox.segment.color import DEFAULT_COLOR, lab_to_srgb
@@ -103,7 +104,9 @@ def _sources(ds: Dataset, index: int) -> tuple[tuple[str, int | None], ...]:
                 if numbers is None or numbers == "":
                     found.append((uid, None))
                 else:
-                    listed = numbers if isinstance(numbers, list | tuple) else [numbers]
+                    listed = (
+                        numbers if isinstance(numbers, list | tuple | MultiValue) else [numbers]
+                    )
                     found.extend((uid, int(n)) for n in listed)
         if found:
             break

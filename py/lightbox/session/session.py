@@ -39,7 +39,7 @@ from lightbox.display import overlays as planes
 from lightbox.display.modality import modality_values
 from lightbox.display.palette import apply_palette, grey_range, supplemental_to_rgba
 from lightbox.display.voi import auto_window
-from lightbox.ingest import archive, dicomdir, documents, reconcile, structure, video
+from lightbox.ingest import archive, dicomdir, documents, keyobjects, reconcile, structure, video
 from lightbox.ingest import headers as ingest
 from lightbox.inspect import describe
 from lightbox.pixels import checks, codecs, locate, samples
@@ -175,6 +175,8 @@ class Session:
         self._phases: dict[str, tuple[tuple[FrameRef, ...], Phases | None]] = {}
         #: The segmentations open (SEG objects, issue 16 item 4), in opening order.
         self._segs: list[segments.Seg] = []
+        #: Each document's Key Object Selection content (None: not a KOS), by position.
+        self._key_objects: dict[int, keyobjects.KeyObject | None] = {}
 
     # -- opening -----------------------------------------------------------------
 
@@ -508,6 +510,7 @@ class Session:
             ],
             **({"waveform": waveforms.summary(first.waveform)} if first.waveform else {}),
             "segmentations": self.segmentations_of(series),
+            **self._key_images_json(series),
         }
 
     def _video_json(self, opened: OpenedFile) -> dict[str, Any]:
@@ -550,6 +553,47 @@ class Session:
             "warnings": list(opened.warnings),
         }
         return info, video.stream_bytes(opened.data, fragments)
+
+    # -- key images (issue 16 item 2) ---------------------------------------------
+
+    def key_objects(self) -> list[keyobjects.KeyObject]:
+        """The Key Object Selection documents open (read from their bytes once)."""
+        for index, (_, data) in enumerate(self.documents):
+            if index in self._key_objects:
+                continue
+            found = None
+            try:
+                ds = dcmread(io.BytesIO(data), force=True)
+                if keyobjects.is_key_object(ds):
+                    found = keyobjects.read_key_object(ds)
+            except Exception:  # listed as a document still; its marks are what could be read
+                found = None
+            self._key_objects[index] = found
+        return [k for k in self._key_objects.values() if k is not None]
+
+    def _key_images_json(self, series: Series) -> dict[str, Any]:
+        """``keyImages`` (the series' frames, from 0, that a KOS flags) and ``keyObjects``
+        (each KOS flagging some: its UID, title and those frames)."""
+        kos = self.key_objects()
+        if not kos:
+            return {"keyImages": [], "keyObjects": []}
+        uids = [
+            str(self.files[ref.file].header.dataset.get("SOPInstanceUID", "") or "")
+            for ref in series.frames
+        ]
+        objects = []
+        every: set[int] = set()
+        for key in kos:
+            flagged = {
+                i
+                for uid, numbers in key.references
+                for i, (ref, mine) in enumerate(zip(series.frames, uids, strict=True))
+                if mine == uid and (not numbers or ref.index + 1 in numbers)
+            }
+            if flagged:
+                objects.append({"uid": key.uid, "title": key.title, "frames": sorted(flagged)})
+                every |= flagged
+        return {"keyImages": sorted(every), "keyObjects": objects}
 
     # -- segmentations (issue 16 item 4) -------------------------------------------
 
