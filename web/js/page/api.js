@@ -2,6 +2,7 @@
 // kiosk drive the page through it). The UI calls the same functions.
 import { app, currentLayout, pane } from "./app.js";
 import { setHidePatient, setInvert, setTool } from "./controls.js";
+import { setKeyImagesOnly } from "./keyimages.js";
 import { client, ready } from "./engine.js";
 import { activate, setLayout } from "./layout.js";
 import { mprState, setCrosshair, turnFreePlane } from "./mpr.js";
@@ -17,10 +18,15 @@ export async function state() {
   await p.drawn().catch(() => {}); // the state of what is on screen
   const series = p.seriesInfo;
   const waveform = series?.kind === "waveform" ? (p.waveform?.state() ?? null) : null;
+  const keyImages = series?.keyImages ?? [];
+  const keyOnly = app.keyImagesOnly && keyImages.length > 0;
   return {
     series: p.series,
     frame: p.frame,
-    frames: series ? series.frames : 0,
+    frames: series ? (keyOnly ? keyImages.length : series.frames) : 0,
+    keyImages,
+    keyImagesOnly: app.keyImagesOnly,
+    keyImage: keyImages.includes(p.frame) ? { titles: p.keyTitles } : null,
     windowCenter: p.info?.windowCenter ?? null,
     windowWidth: p.info?.windowWidth ?? null,
     windowSource: p.info?.windowSource ?? null,
@@ -169,6 +175,8 @@ export function exposeApi(deid) {
     openDocument: (index) => openDocument((app.catalog.documents ?? [])[index]),
     setLayout,
     setOverlay,
+    /** @param {boolean} on only the key images are scrolled through (state().frames counts them) */
+    setKeyImagesOnly: (on) => setKeyImagesOnly(on),
     /** @param {string} uid the statistics of a SEG's segments over the active series */
     segmentStats,
     /** MPR: move the crosshair to a point [x, y, z] (patient mm). */

@@ -30,6 +30,8 @@ export const app = {
    * @type {Map<string, import("../rpc/protocol.js").OverlaySetting>}
    */
   segmentSettings: new Map(),
+  /** Only the key images (those a Key Object Selection flags) are scrolled through. */
+  keyImagesOnly: false,
   sync: false,
   /** @type {Measurement[]} */
   measurements: [],

@@ -20,6 +20,7 @@ const host = {
   hidePatient: () => app.hidePatient,
   showOverlays: () => app.showOverlays,
   segmentSettings: () => [...app.segmentSettings.values()],
+  keyImagesOnly: () => app.keyImagesOnly,
   measurements: app.measurements,
   onActivate: (pane) => activate(pane.index),
   onChange: (pane) => {

@@ -13,6 +13,8 @@
  *            warnings?: Warning[], ordering?: string, mixedOrientation?: boolean,
  *            codecs?: string[], files?: string[], kind?: string, codec?: string,
  *            playable?: boolean, reason?: string, segmentations?: SegmentationInfo[],
+ *            keyImages?: number[],
+ *            keyObjects?: {uid: string, title: string, frames: number[]}[],
  *            waveform?: {type: string, audio: boolean, groups: {label: string,
  *              channels: number, samples: number, sampleRate: number, duration: number,
  *              labels: string[]}[]}}} SeriesInfo

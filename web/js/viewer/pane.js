@@ -28,6 +28,7 @@ import { View3D } from "./view3d.js";
  *            tool: () => string, showInfo: () => boolean, hidePatient: () => boolean,
  *            showOverlays: () => boolean,
  *            segmentSettings?: () => import("../rpc/protocol.js").OverlaySetting[],
+ *            keyImagesOnly?: () => boolean,
  *            measurements: Measurement[], onActivate: (pane: Pane) => void,
  *            onChange: (pane: Pane) => void, onError: (message: string) => void,
  *            onView?: () => void,
@@ -183,9 +184,30 @@ export class Pane {
       this.host.onChange(this);
       return this.changed();
     }
-    this.frame = clampFrame(frame, info.frames);
+    this.frame = this.keyFrame(clampFrame(frame, info.frames));
     this.host.onChange(this);
     return this.changed();
+  }
+
+  /**
+   * The frame to show for `frame` while only key images are shown (issue 16 item 2): the
+   * first key image at or past it going forward, at or before it going back (the first or
+   * last key image past the ends); `frame` itself otherwise.
+   * @param {number} frame
+   */
+  keyFrame(frame) {
+    const keys = this.seriesInfo?.keyImages ?? [];
+    if (!this.host.keyImagesOnly?.() || !keys.length || keys.includes(frame)) return frame;
+    if (frame > this.frame) return keys.find((k) => k >= frame) ?? keys[keys.length - 1];
+    if (frame < this.frame) return [...keys].reverse().find((k) => k <= frame) ?? keys[0];
+    return keys.reduce((a, b) => (Math.abs(b - frame) < Math.abs(a - frame) ? b : a));
+  }
+
+  /** The KOS titles that flag the frame shown (empty when it is not a key image). */
+  get keyTitles() {
+    return (this.seriesInfo?.keyObjects ?? [])
+      .filter((k) => k.frames.includes(this.frame))
+      .map((k) => k.title);
   }
 
   /**
@@ -629,6 +651,7 @@ export class Pane {
       rotation: this.rotation,
       flipH: this.flipH,
       flipV: this.flipV,
+      keyImage: this.view || this.view3d ? [] : this.keyTitles,
     });
     writeTextBoxes(this.text, content);
   }
