@@ -26,6 +26,7 @@ class KeyObject:
     """A KOS: its SOP Instance UID, its title, and the instances (and frames) it flags."""
 
     uid: str
+    series_uid: str
     title: str
     #: (Referenced SOP Instance UID, frame numbers from 1, or () for every frame)
     references: tuple[tuple[str, tuple[int, ...]], ...]
@@ -72,6 +73,7 @@ def read_key_object(ds: Dataset) -> KeyObject:
                         references.append((uid, _frames(ref)))
     return KeyObject(
         uid=str(ds.get("SOPInstanceUID", "") or ""),
+        series_uid=str(ds.get("SeriesInstanceUID", "") or ""),
         title=title or "Key images",
         references=tuple(references),
     )

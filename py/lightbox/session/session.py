@@ -509,8 +509,7 @@ class Session:
                 for reason in self.files[i].warnings
             ],
             **({"waveform": waveforms.summary(first.waveform)} if first.waveform else {}),
-            "segmentations": self.segmentations_of(series),
-            **self._key_images_json(series),
+            **self._drawn_objects_json(series),
         }
 
     def _video_json(self, opened: OpenedFile) -> dict[str, Any]:
@@ -571,6 +570,21 @@ class Session:
             self._key_objects[index] = found
         return [k for k in self._key_objects.values() if k is not None]
 
+    def _drawn_objects_json(self, series: Series) -> dict[str, Any]:
+        """What is drawn over or marks a series (issue 16): ``segmentations``, ``keyImages``,
+        ``keyObjects``, and ``objects``, each such object as ``{kind: "SEG" | "KO", uid,
+        seriesUid, label}``."""
+        segmentations = self.segmentations_of(series)
+        keys = self._key_images_json(series)
+        objects = [
+            {"kind": "SEG", "uid": s["uid"], "seriesUid": s["seriesUid"], "label": s["label"]}
+            for s in segmentations
+        ] + [
+            {"kind": "KO", "uid": k["uid"], "seriesUid": k["seriesUid"], "label": k["title"]}
+            for k in keys["keyObjects"]
+        ]
+        return {"segmentations": segmentations, **keys, "objects": objects}
+
     def _key_images_json(self, series: Series) -> dict[str, Any]:
         """``keyImages`` (the series' frames, from 0, that a KOS flags) and ``keyObjects``
         (each KOS flagging some: its UID, title and those frames)."""
@@ -591,7 +605,14 @@ class Session:
                 if mine == uid and (not numbers or ref.index + 1 in numbers)
             }
             if flagged:
-                objects.append({"uid": key.uid, "title": key.title, "frames": sorted(flagged)})
+                objects.append(
+                    {
+                        "uid": key.uid,
+                        "seriesUid": key.series_uid,
+                        "title": key.title,
+                        "frames": sorted(flagged),
+                    }
+                )
                 every |= flagged
         return {"keyImages": sorted(every), "keyObjects": objects}
 

@@ -34,7 +34,20 @@ def test_kos_flags_two_slices_and_stays_a_document() -> None:
     ]
     assert series["keyImages"] == want == [1, 3]
     assert series["keyObjects"] == [
-        {"uid": read.SOPInstanceUID, "title": "For Referring Provider", "frames": [1, 3]}
+        {
+            "uid": read.SOPInstanceUID,
+            "seriesUid": read.SeriesInstanceUID,
+            "title": "For Referring Provider",
+            "frames": [1, 3],
+        }
+    ]
+    assert series["objects"] == [
+        {
+            "kind": "KO",
+            "uid": read.SOPInstanceUID,
+            "seriesUid": read.SeriesInstanceUID,
+            "label": "For Referring Provider",
+        }
     ]
     assert [d["name"] for d in result["documents"]] == ["kos.dcm"]
 

@@ -43,6 +43,14 @@ def test_dcmqi_seg_lands_on_the_ct_slices_it_names() -> None:
     listed = result["series"][ct]["segmentations"]
     assert [s["label"] for s in listed[0]["segments"]] == ["Liver"]
     seg = pydicom.dcmread(seg_path)
+    assert result["series"][ct]["objects"] == [
+        {
+            "kind": "SEG",
+            "uid": seg.SOPInstanceUID,
+            "seriesUid": seg.SeriesInstanceUID,
+            "label": seg.SeriesDescription,
+        }
+    ]
     lab = tuple(seg.SegmentSequence[0].RecommendedDisplayCIELabValue)
     color = np.array(listed[0]["segments"][0]["color"], float)
     assert np.all(np.abs(color - lab_expected(lab)) <= 1)

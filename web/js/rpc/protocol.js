@@ -14,7 +14,8 @@
  *            codecs?: string[], files?: string[], kind?: string, codec?: string,
  *            playable?: boolean, reason?: string, segmentations?: SegmentationInfo[],
  *            keyImages?: number[],
- *            keyObjects?: {uid: string, title: string, frames: number[]}[],
+ *            keyObjects?: {uid: string, seriesUid: string, title: string, frames: number[]}[],
+ *            objects?: {kind: string, uid: string, seriesUid: string, label: string}[],
  *            waveform?: {type: string, audio: boolean, groups: {label: string,
  *              channels: number, samples: number, sampleRate: number, duration: number,
  *              labels: string[]}[]}}} SeriesInfo
