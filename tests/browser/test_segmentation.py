@@ -162,3 +162,47 @@ def test_two_generated_segments_by_frame_of_reference(
         assert np.array_equal(_frame(viewer, True), _frame(viewer, False))
     finally:
         finish(context, viewer)
+
+
+def test_dcmqi_partial_overlaps_on_its_512_ct(browser: Browser, base_url: str) -> None:
+    """Five overlapping segments of a real SEG over the real 512 × 512 CT it names: the
+    page's composite is the plain frame with each SEG frame naming the slice drawn over
+    it in the SEG's frame order (source-over, opacity 0.5, the CIELab formula's colour)."""
+    folder = CORPUS / "seg" / "dcmqi" / "segmentations"
+    images = sorted((folder / "ct-3slice").glob("*.dcm"))
+    seg_path = folder / "partial_overlaps.dcm"
+    seg = pydicom.dcmread(seg_path)
+    masks = seg.pixel_array
+    colors = {
+        s.SegmentNumber: np.rint(lab_expected(tuple(s.RecommendedDisplayCIELabValue)))
+        for s in seg.SegmentSequence
+    }
+    names = {pydicom.dcmread(p).SOPInstanceUID: p.name for p in images}
+    context, viewer = new_viewer(browser, base_url)
+    try:
+        viewer.ready()
+        viewer.choose([*images, seg_path])
+        catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+        ct = _select(viewer, catalog, "CT")
+        for frame in range(3):
+            viewer.page.evaluate(f"() => window.lightbox.select({ct}, {frame})")
+            state = viewer.wait_state(f"s.frame === {frame}")
+            plain, shown = _frame(viewer, False), _frame(viewer, True)
+            want = plain.copy()
+            drawn = 0
+            for k, item in enumerate(seg.PerFrameFunctionalGroupsSequence):
+                uid = item.DerivationImageSequence[0].SourceImageSequence[0]
+                if names[uid.ReferencedSOPInstanceUID] != Path(state["file"]).name:
+                    continue
+                number = item.SegmentIdentificationSequence[0].ReferencedSegmentNumber
+                inside = masks[k].astype(bool)
+                want[inside, :3] = 0.5 * want[inside, :3] + 0.5 * colors[number]
+                drawn += 1
+            assert drawn > 0
+            # the layer is composed in Python (colour over colour, then rounded to 8 bits),
+            # then over the image: a few levels of rounding where segments overlap
+            assert np.abs(shown[..., :3] - want[..., :3]).max() <= 3
+            if frame == 1:
+                viewer.shot("segmentation-partial-overlaps")
+    finally:
+        finish(context, viewer)
