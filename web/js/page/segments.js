@@ -91,18 +91,25 @@ export function renderSegmentPanel() {
   const p = pane();
   const series = p?.seriesInfo;
   const segs = series?.segmentations ?? [];
-  const key = JSON.stringify([series?.uid, segs, [...app.segmentSettings.values()]]);
+  const key = JSON.stringify([
+    series?.uid,
+    segs,
+    [...app.segmentSettings.values()],
+    app.hidePatient,
+  ]);
   if (list.dataset.key === key) return;
   list.dataset.key = key;
   panel.hidden = !segs.length;
   list.replaceChildren();
   for (const seg of segs) {
+    // a SEG's label is its Series Description, which de-identification removes
+    const label = app.hidePatient ? "Segmentation" : seg.label;
     const chosen = app.segmentSettings.get(seg.uid);
     const item = node("li");
     const toggle = /** @type {HTMLInputElement} */ (node("input"));
     toggle.type = "checkbox";
     toggle.checked = chosen?.visible ?? true;
-    toggle.setAttribute("aria-label", `Show ${seg.label}`);
+    toggle.setAttribute("aria-label", `Show ${label}`);
     toggle.addEventListener("change", () =>
       reportFailure(setOverlay({ uid: seg.uid, visible: toggle.checked })),
     );
@@ -112,12 +119,12 @@ export function renderSegmentPanel() {
     slider.max = "1";
     slider.step = "0.05";
     slider.value = String(chosen?.opacity ?? 0.5);
-    slider.setAttribute("aria-label", `Opacity of ${seg.label}`);
+    slider.setAttribute("aria-label", `Opacity of ${label}`);
     slider.addEventListener("change", () =>
       reportFailure(setOverlay({ uid: seg.uid, opacity: Number(slider.value) })),
     );
     const title = node("label");
-    title.append(toggle, ` ${seg.label}`);
+    title.append(toggle, ` ${label}`);
     item.append(title, node("div", "opacity"), slider);
     const segments = node("ul");
     for (const s of seg.segments) {
