@@ -17,6 +17,7 @@ import pytest
 
 from lightbox.session.session import Session
 from tests.support import segs
+from tests.support.factories import enhanced_dataset
 from tests.support.paths import CORPUS
 from tests.unit.segment.test_color import expected as lab_expected
 from tools.synth import to_bytes
@@ -177,3 +178,31 @@ def test_a_seg_whose_segments_are_missing_opens_with_the_reason() -> None:
     ]
     ct = _series_of(result, "CT")
     assert result["series"][ct]["segmentations"] == []
+
+
+def test_frames_of_a_multiframe_image_named_by_frame_number() -> None:
+    """A SEG naming frames 3 and 1 of an enhanced multi-frame image (Referenced Frame
+    Number), without positions: each mask lands on the frame it names."""
+    image = enhanced_dataset(np.zeros((4, 12, 16), np.uint16))
+    stack = segs.ct_stack()
+    a = np.zeros((12, 16))
+    a[1:3, 1:4] = 1
+    b = np.zeros((12, 16))
+    b[6:9, 10:15] = 1
+    _, ds = segs.seg_bytes(stack, [(1, 0, a), (1, 1, b)], [("A", None)])
+    ds.FrameOfReferenceUID = "1.2.3.4.5"  # nowhere else: only the frame numbers place them
+    for item, number in zip(ds.PerFrameFunctionalGroupsSequence, [3, 1], strict=True):
+        source = item.DerivationImageSequence[0].SourceImageSequence[0]
+        source.ReferencedSOPInstanceUID = image.SOPInstanceUID
+        source.ReferencedFrameNumber = number
+        del item.PlanePositionSequence
+    session = Session()
+    result = session.open([("mf.dcm", to_bytes(image)), ("seg.dcm", to_bytes(ds))])
+    mf = next(i for i, s in enumerate(result["series"]) if s["modality"] != "SEG")
+    by_index = {session.frame_ref(mf, f).index: f for f in range(4)}
+    for index, want in [(2, a), (0, b), (1, None), (3, None)]:
+        _, rgba = session.segment_layer(mf, by_index[index], [])
+        if want is None:
+            assert not rgba[..., 3].any()
+        else:
+            assert np.array_equal(rgba[..., 3] > 0, want.astype(bool))
