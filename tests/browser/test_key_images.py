@@ -52,6 +52,8 @@ def test_kos_marks_and_filters_key_images(browser: Browser, base_url: str, tmp_p
         viewer.page.click("#key-button")
         state = viewer.wait_state("s.keyImagesOnly === true")
         assert state["frames"] == 2 and state["keyImages"] == [1, 3] and state["frame"] == 1
+        assert viewer.page.get_attribute("#key-button", "aria-pressed") == "true"
+        viewer.shot("key-images-only")
         viewer.page.evaluate("() => window.lightbox.select(0, 2)")  # one step forward
         assert viewer.wait_state("s.frame === 3")["frame"] == 3
         viewer.page.evaluate("() => window.lightbox.select(0, 4)")  # past the last one
