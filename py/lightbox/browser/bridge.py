@@ -217,6 +217,21 @@ def waveform_audio(series: int, group: int) -> tuple[str, np.ndarray[Any, Any]]:
 
 
 @_guarded
+def segment_layer(series: int, frame: int, settings: str) -> tuple[str, np.ndarray[Any, Any]]:
+    """The segmentations' mask layer over one frame (issue 16 item 4): (info JSON with the
+    segments on it, C-contiguous uint8 RGBA of the frame's size); ``settings`` is the
+    page's JSON ``[{uid, visible, opacity, hidden}]``."""
+    info, rgba = _session.segment_layer(int(series), int(frame), json.loads(settings))
+    return _json(info), np.ascontiguousarray(rgba)
+
+
+@_guarded
+def segment_stats(series: int, uid: str) -> str:
+    """Each segment of a SEG over a series: voxels, volume (ml) and mean value (JSON)."""
+    return _json(_session.segment_statistics(int(series), str(uid)))
+
+
+@_guarded
 def thumbnail(series: int, size: int) -> tuple[str, np.ndarray[Any, Any]]:
     """A small RGBA picture of a series' middle frame for the series browser."""
     rendered = _session.thumbnail(int(series), int(size))

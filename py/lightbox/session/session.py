@@ -39,13 +39,14 @@ from lightbox.display import overlays as planes
 from lightbox.display.modality import modality_values
 from lightbox.display.palette import apply_palette, grey_range, supplemental_to_rgba
 from lightbox.display.voi import auto_window
-from lightbox.ingest import archive, dicomdir, documents, reconcile, structure, video
+from lightbox.ingest import archive, dicomdir, documents, keyobjects, reconcile, structure, video
 from lightbox.ingest import headers as ingest
 from lightbox.inspect import describe
 from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
-from lightbox.session import volumes, waveforms
+from lightbox.segment.read import is_segmentation, read_segmentation
+from lightbox.session import segments, volumes, waveforms
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
 from lightbox.volume import NotAVolume, SliceGeometry, Volume, build_volume, plan_volume
 from lightbox.volume import texture as volume_texture
@@ -172,6 +173,10 @@ class Session:
             tuple[str, int | None], tuple[tuple[FrameRef, ...], Volume | NotAVolume]
         ] = {}
         self._phases: dict[str, tuple[tuple[FrameRef, ...], Phases | None]] = {}
+        #: The segmentations open (SEG objects, issue 16 item 4), in opening order.
+        self._segs: list[segments.Seg] = []
+        #: Each document's Key Object Selection content (None: not a KOS), by position.
+        self._key_objects: dict[int, keyobjects.KeyObject | None] = {}
 
     # -- opening -----------------------------------------------------------------
 
@@ -421,6 +426,12 @@ class Session:
 
     def _add(self, opened: OpenedFile, batch: int) -> str:
         index = len(self.files)
+        if is_segmentation(opened.header.dataset):
+            try:
+                record = read_segmentation(opened.name, opened.header.dataset)
+                self._segs.append(segments.Seg(index, record, opened.data))
+            except LightboxError as error:  # shown as an image still, with the reason
+                opened = replace(opened, warnings=(*opened.warnings, error.reason))
         self.files.append(opened)
         sop = str(opened.header.dataset.get("SOPInstanceUID", "") or "")
         if sop:
@@ -498,6 +509,7 @@ class Session:
                 for reason in self.files[i].warnings
             ],
             **({"waveform": waveforms.summary(first.waveform)} if first.waveform else {}),
+            **self._drawn_objects_json(series),
         }
 
     def _video_json(self, opened: OpenedFile) -> dict[str, Any]:
@@ -540,6 +552,163 @@ class Session:
             "warnings": list(opened.warnings),
         }
         return info, video.stream_bytes(opened.data, fragments)
+
+    # -- key images (issue 16 item 2) ---------------------------------------------
+
+    def key_objects(self) -> list[keyobjects.KeyObject]:
+        """The Key Object Selection documents open (read from their bytes once)."""
+        for index, (_, data) in enumerate(self.documents):
+            if index in self._key_objects:
+                continue
+            found = None
+            try:
+                ds = dcmread(io.BytesIO(data), force=True)
+                if keyobjects.is_key_object(ds):
+                    found = keyobjects.read_key_object(ds)
+            except Exception:  # listed as a document still; its marks are what could be read
+                found = None
+            self._key_objects[index] = found
+        return [k for k in self._key_objects.values() if k is not None]
+
+    def _drawn_objects_json(self, series: Series) -> dict[str, Any]:
+        """What is drawn over or marks a series (issue 16): ``segmentations``, ``keyImages``,
+        ``keyObjects``, and ``objects``, each such object as ``{kind: "SEG" | "KO", uid,
+        seriesUid, label}``."""
+        segmentations = self.segmentations_of(series)
+        keys = self._key_images_json(series)
+        objects = [
+            {"kind": "SEG", "uid": s["uid"], "seriesUid": s["seriesUid"], "label": s["label"]}
+            for s in segmentations
+        ] + [
+            {"kind": "KO", "uid": k["uid"], "seriesUid": k["seriesUid"], "label": k["title"]}
+            for k in keys["keyObjects"]
+        ]
+        return {"segmentations": segmentations, **keys, "objects": objects}
+
+    def _key_images_json(self, series: Series) -> dict[str, Any]:
+        """``keyImages`` (the series' frames, from 0, that a KOS flags) and ``keyObjects``
+        (each KOS flagging some: its UID, title and those frames)."""
+        kos = self.key_objects()
+        if not kos:
+            return {"keyImages": [], "keyObjects": []}
+        uids = [
+            str(self.files[ref.file].header.dataset.get("SOPInstanceUID", "") or "")
+            for ref in series.frames
+        ]
+        objects = []
+        every: set[int] = set()
+        for key in kos:
+            flagged = {
+                i
+                for uid, numbers in key.references
+                for i, (ref, mine) in enumerate(zip(series.frames, uids, strict=True))
+                if mine == uid and (not numbers or ref.index + 1 in numbers)
+            }
+            if flagged:
+                objects.append(
+                    {
+                        "uid": key.uid,
+                        "seriesUid": key.series_uid,
+                        "title": key.title,
+                        "frames": sorted(flagged),
+                    }
+                )
+                every |= flagged
+        return {"keyImages": sorted(every), "keyObjects": objects}
+
+    # -- segmentations (issue 16 item 4) -------------------------------------------
+
+    def _resolved_segs(self) -> list[segments.Seg]:
+        """The open SEGs, each knowing which open image frames its frames lie on."""
+        if not self._segs:
+            return []
+        seg_files = {seg.file for seg in self._segs}
+        images: list[segments.Target] | None = None
+        for seg in self._segs:
+            if seg.resolved_for == len(self.files):
+                continue
+            if images is None:
+                images = []
+                for s in self.series:
+                    for ref in s.frames:
+                        if ref.file in seg_files:
+                            continue
+                        opened = self.files[ref.file]
+                        ds = opened.header.dataset
+                        geometry = opened.parameters(ref.index).geometry
+                        images.append(
+                            segments.Target(
+                                ref,
+                                str(ds.get("SOPInstanceUID", "") or ""),
+                                opened.fmt.frames,
+                                str(ds.get("FrameOfReferenceUID", "") or ""),
+                                geometry.orientation,
+                                geometry.position,
+                                opened.fmt.rows,
+                                opened.fmt.columns,
+                            )
+                        )
+            spacing = seg.record.slice_spacing or 1.0
+            seg.targets = segments.resolve(seg, images, spacing)
+            seg.resolved_for = len(self.files)
+        return self._segs
+
+    def _segs_over(self, series: Series) -> list[segments.Seg]:
+        frames = set(series.frames)
+        return [seg for seg in self._resolved_segs() if frames & seg.targets.keys()]
+
+    def segmentations_of(self, series: Series) -> list[dict[str, Any]]:
+        """The catalog's record of the SEGs drawn over a series: each one's SOP Instance
+        UID, series, label and segments (number, label, sRGB colour), the frames it covers."""
+        index = {ref: i for i, ref in enumerate(series.frames)}
+        return [
+            {
+                "uid": seg.record.uid,
+                "seriesUid": seg.record.series_uid,
+                "label": seg.record.label,
+                "file": seg.record.name,
+                "fractional": seg.record.fractional,
+                "segments": [
+                    {"number": s.number, "label": s.label, "color": list(s.color)}
+                    for s in seg.record.segments
+                ],
+                "frames": sorted(index[ref] for ref in seg.targets if ref in index),
+            }
+            for seg in self._segs_over(series)
+        ]
+
+    def segment_layer(
+        self, series: int, frame: int, settings: list[dict[str, Any]]
+    ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
+        """The mask layer over frame ``frame`` of series ``series``: (info, RGBA uint8 of the
+        frame's size), ``settings`` being the page's ``[{uid, visible, opacity, hidden}]``."""
+        ref = self.frame_ref(series, frame)
+        fmt = self.files[ref.file].fmt
+        segs = self._segs_over(self.series[series])
+        return segments.frame_layer(segs, ref, fmt.rows, fmt.columns, settings)
+
+    def segment_statistics(self, series: int, uid: str) -> list[dict[str, Any]]:
+        """Each segment of SEG ``uid`` over series ``series``: voxels, volume in ml (voxel
+        count × pixel spacing × slice spacing) and the mean modality value under it."""
+        self.frame_ref(series, 0)
+        seg = next((s for s in self._segs_over(self.series[series]) if s.record.uid == uid), None)
+        if seg is None:
+            raise LightboxError(uid, f"no such segmentation lies on series {series + 1}")
+        values: dict[FrameRef, np.ndarray[Any, Any]] = {}
+
+        def values_of(ref: FrameRef) -> np.ndarray[Any, Any]:
+            if ref not in values:
+                params = self.files[ref.file].parameters(ref.index)
+                values[ref] = modality_values(self.stored(ref), params.modality)
+            return values[ref]
+
+        geometry = self.files[next(iter(seg.targets)).file].parameters(0).geometry
+        pixel = seg.record.pixel_spacing or (
+            (geometry.pixel_spacing[0], geometry.pixel_spacing[1])
+            if geometry.pixel_spacing and len(geometry.pixel_spacing) == 2
+            else None
+        )
+        return segments.statistics(seg, values_of, pixel, seg.record.slice_spacing)
 
     # -- rendering ---------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 // kiosk drive the page through it). The UI calls the same functions.
 import { app, currentLayout, pane } from "./app.js";
 import { setHidePatient, setInvert, setTool } from "./controls.js";
+import { setKeyImagesOnly } from "./keyimages.js";
 import { client, ready } from "./engine.js";
 import { activate, setLayout } from "./layout.js";
 import { mprState, setCrosshair, turnFreePlane } from "./mpr.js";
@@ -10,6 +11,7 @@ import { openCase, openDemo } from "./hosted.js";
 import { startCine, stopCine } from "./cine.js";
 import { closeAll, open } from "./open.js";
 import { openDocument } from "./report.js";
+import { overlayState, segmentStats, setOverlay } from "./segments.js";
 
 /** The active pane's state, once what is on screen is its latest state. */
 export async function state() {
@@ -17,10 +19,15 @@ export async function state() {
   await p.drawn().catch(() => {}); // the state of what is on screen
   const series = p.seriesInfo;
   const waveform = series?.kind === "waveform" ? (p.waveform?.state() ?? null) : null;
+  const keyImages = series?.keyImages ?? [];
+  const keyOnly = app.keyImagesOnly && keyImages.length > 0;
   return {
     series: p.series,
     frame: p.frame,
-    frames: series ? series.frames : 0,
+    frames: series ? (keyOnly ? keyImages.length : series.frames) : 0,
+    keyImages,
+    keyImagesOnly: app.keyImagesOnly,
+    keyImage: keyImages.includes(p.frame) ? { titles: p.keyTitles } : null,
     windowCenter: p.info?.windowCenter ?? null,
     windowWidth: p.info?.windowWidth ?? null,
     windowSource: p.info?.windowSource ?? null,
@@ -41,6 +48,7 @@ export async function state() {
     reslice: p.view || p.view3d ? (p.info?.reslice ?? null) : null,
     volume: p.view || p.view3d ? (p.info?.volume ?? null) : null,
     mpr: mprState(),
+    overlays: overlayState(),
     video: p.videoState(),
     measurements: app.measurements.map((m) => ({
       id: m.id,
@@ -53,8 +61,12 @@ export async function state() {
   };
 }
 
-/** The active pane's pixels as drawn (a copy), or null. */
-async function renderedFrame() {
+/**
+ * The active pane's pixels as drawn (a copy), or null; with `{overlays: true}`, the
+ * segmentation layer composited over them on the image grid as on screen.
+ * @param {{overlays?: boolean}} [options]
+ */
+async function renderedFrame(options = {}) {
   const p = pane();
   await p.drawn().catch(() => {});
   if (p.seriesInfo?.kind === "waveform") {
@@ -65,7 +77,7 @@ async function renderedFrame() {
   return {
     width: p.shown.width,
     height: p.shown.height,
-    data: new Uint8ClampedArray(p.shown.data),
+    data: options.overlays ? p.segments.composite(p.shown) : new Uint8ClampedArray(p.shown.data),
   };
 }
 
@@ -166,6 +178,11 @@ export function exposeApi(deid) {
     /** Play (a stack's frames; a video; a 3D view turning: the rotating MIP) and stop. */
     startCine,
     stopCine,
+    setOverlay,
+    /** @param {boolean} on only the key images are scrolled through (state().frames counts them) */
+    setKeyImagesOnly: (on) => setKeyImagesOnly(on),
+    /** @param {string} uid the statistics of a SEG's segments over the active series */
+    segmentStats,
     /** MPR: move the crosshair to a point [x, y, z] (patient mm). */
     setCrosshair,
     /** MPR: turn the free plane by `degrees` about `axis` ([x, y, z]) through the crosshair. */

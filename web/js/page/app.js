@@ -24,6 +24,14 @@ export const app = {
   showInfo: true,
   hidePatient: false,
   showOverlays: false,
+  /**
+   * How each segmentation is shown, by its SOP Instance UID (issue 16 item 4); one not
+   * listed is shown, every segment, at opacity 0.5.
+   * @type {Map<string, import("../rpc/protocol.js").OverlaySetting>}
+   */
+  segmentSettings: new Map(),
+  /** Only the key images (those a Key Object Selection flags) are scrolled through. */
+  keyImagesOnly: false,
   sync: false,
   /** @type {Measurement[]} */
   measurements: [],

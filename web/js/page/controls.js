@@ -2,6 +2,7 @@
 // tool, the window presets of its series), and the page-wide display switches.
 import { presetsFor } from "../viewer/presets.js";
 import { $, app, pane, press } from "./app.js";
+import { renderSegmentPanel } from "./segments.js";
 import { renderSeriesList } from "./series-list.js";
 import { showTags, tagsShown } from "./tags.js";
 
@@ -108,6 +109,7 @@ export function setInvert(on) {
 export function redrawAll() {
   app.panes.forEach((p) => p.draw());
   renderSeriesList();
+  renderSegmentPanel();
 }
 
 /** Hide patient information everywhere (for screen sharing), or show it again. @param {boolean} on */

@@ -7,6 +7,7 @@ import { syncControls } from "./controls.js";
 import { client } from "./engine.js";
 import { scheduleViewSave } from "./fragment.js";
 import { renderMeasureList } from "./measurements.js";
+import { renderSegmentPanel } from "./segments.js";
 import { renderSeriesList } from "./series-list.js";
 import { showTags, tagsShown } from "./tags.js";
 
@@ -18,12 +19,15 @@ const host = {
   showInfo: () => app.showInfo,
   hidePatient: () => app.hidePatient,
   showOverlays: () => app.showOverlays,
+  segmentSettings: () => [...app.segmentSettings.values()],
+  keyImagesOnly: () => app.keyImagesOnly,
   measurements: app.measurements,
   onActivate: (pane) => activate(pane.index),
   onChange: (pane) => {
     follow(pane, (message) => setStatus(message, true));
     if (pane.index === app.active) {
       renderMeasureList();
+      renderSegmentPanel();
       syncControls();
     }
   },
@@ -86,6 +90,7 @@ export function activate(index) {
   app.panes.forEach((pane, i) => pane.root.classList.toggle("active", i === index));
   renderSeriesList();
   renderMeasureList();
+  renderSegmentPanel();
   syncControls();
   if (tagsShown()) void showTags();
 }

@@ -5,6 +5,7 @@ import { $, app, pane, setStatus } from "./app.js";
 import { stopCine } from "./cine.js";
 import { client } from "./engine.js";
 import { renderMeasureList } from "./measurements.js";
+import { renderSegmentPanel } from "./segments.js";
 import { clearSkipped, showSkipped } from "./report.js";
 import { forgetThumbnails, loadThumbnails, renderSeriesList } from "./series-list.js";
 import { forgetVideos } from "../viewer/video.js";
@@ -168,6 +169,11 @@ async function openFiles(list, job, how) {
   if (app.catalog.series.length === 0 && !app.catalog.documents?.length) source = { kind: "none" };
   $("placeholder").hidden = app.catalog.series.length > 0;
   renderSeriesList();
+  renderSegmentPanel();
+  // A segmentation opened over a series already shown: its panes draw it.
+  for (const p of app.panes) {
+    if (p.series >= 0 && p.seriesInfo?.segmentations?.length) void p.changed().catch(() => {});
+  }
   void loadThumbnails();
   if (first !== null) {
     // Other visible panes that are empty show the following series.

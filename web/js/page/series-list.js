@@ -5,6 +5,7 @@ import { dicomDate } from "../viewer/overlay.js";
 import { videoStream } from "../viewer/video.js";
 import { $, app, pane, reportFailure } from "./app.js";
 import { client } from "./engine.js";
+import { setKeyImagesOnly } from "./keyimages.js";
 import { openDocument } from "./report.js";
 
 /** @typedef {import("../rpc/protocol.js").SeriesInfo} SeriesInfo */
@@ -121,6 +122,7 @@ export function renderSeriesList() {
     const text = `These files belong to ${patients.length} different patients.`;
     list.append(element("p", "warning", text));
   }
+  if (catalog.series.some((s) => s.keyImages?.length)) list.append(keyToggle());
   const current = pane()?.series ?? -1;
   let group = "";
   catalog.series.forEach((series, index) => {
@@ -136,6 +138,17 @@ export function renderSeriesList() {
   });
   if (docs.length) list.append(element("div", "group-title", "Documents"));
   for (const doc of docs) list.append(documentButton(doc));
+}
+
+/** The filter of key images (issue 16 item 2), shown while a series has some. */
+function keyToggle() {
+  const button = element("button", "button key-toggle", "★ Key images only");
+  button.id = "key-button";
+  button.setAttribute("type", "button");
+  button.setAttribute("aria-pressed", String(app.keyImagesOnly));
+  button.title = "Scroll through only the images a Key Object Selection flags";
+  button.addEventListener("click", () => reportFailure(setKeyImagesOnly()));
+  return button;
 }
 
 /** @param {SeriesInfo} series @param {number} index @param {boolean} current */
@@ -164,7 +177,11 @@ function seriesButton(series, index, current) {
           ).toFixed(1)} s`
         : `${series.frames} image${series.frames === 1 ? "" : "s"}`;
   const date = app.hidePatient ? "" : dicomDate(series.date);
-  const meta = [series.modality || "?", images, date].filter(Boolean).join(" · ");
+  const segs = (series.segmentations ?? []).length;
+  const drawn = segs ? `${segs} segmentation${segs === 1 ? "" : "s"}` : "";
+  const keys = series.keyImages?.length ?? 0;
+  const starred = keys ? `★ ${keys} key image${keys === 1 ? "" : "s"}` : "";
+  const meta = [series.modality || "?", images, date, drawn, starred].filter(Boolean).join(" · ");
   button.append(element("div", "series-title", title), element("div", "meta", meta));
   button.addEventListener("click", () => reportFailure(pane().select(index, 0)));
   return button;

@@ -12,10 +12,25 @@
  *            studyUid?: string, patientKey?: string, date?: string, overlays?: boolean,
  *            warnings?: Warning[], ordering?: string, mixedOrientation?: boolean,
  *            codecs?: string[], files?: string[], kind?: string, codec?: string,
- *            playable?: boolean, reason?: string,
+ *            playable?: boolean, reason?: string, segmentations?: SegmentationInfo[],
+ *            keyImages?: number[],
+ *            keyObjects?: {uid: string, seriesUid: string, title: string, frames: number[]}[],
+ *            objects?: {kind: string, uid: string, seriesUid: string, label: string}[],
  *            waveform?: {type: string, audio: boolean, groups: {label: string,
  *              channels: number, samples: number, sampleRate: number, duration: number,
  *              labels: string[]}[]}}} SeriesInfo
+ * A SEG drawn over a series (issue 16 item 4): its SOP Instance UID, series, label, file,
+ * segments (number, label, sRGB colour from its CIELab value) and the frames it covers.
+ * @typedef {{number: number, label: string, color: number[]}} SegmentInfo
+ * @typedef {{uid: string, seriesUid: string, label: string, file: string,
+ *            fractional: boolean, segments: SegmentInfo[], frames: number[]}} SegmentationInfo
+ * How the page shows a SEG: visible, opacity 0..1 (1: the colour replaces the pixel), and
+ * the segment numbers hidden.
+ * @typedef {{uid: string, visible: boolean, opacity: number, hidden: number[]}} OverlaySetting
+ * @typedef {{uid: string, segment: number, label: string, color: number[],
+ *            visible: boolean}} SegmentOnFrame
+ * @typedef {{segment: number, label: string, voxels: number, volumeMl: number|null,
+ *            mean: number|null}} SegmentStats
  * @typedef {{index: number, name: string, kind: string, title: string, type: string,
  *            date: string, text: string}} DocumentInfo
  * @typedef {{series: SeriesInfo[], skipped: Skipped[], documents?: DocumentInfo[],
@@ -108,6 +123,10 @@
  *            start: number, pxPerMs: number, pxPerMv: number}, result: WaveformResult},
  *   waveformAudio: {args: {series: number, group: number},
  *            result: {sampleRate: number, samples: ArrayBuffer}},
+ *   segmentLayer: {args: {series: number, frame: number, settings: OverlaySetting[]},
+ *            result: {info: {width: number, height: number, segments: SegmentOnFrame[]},
+ *                     pixels: ArrayBuffer}},
+ *   segmentStats: {args: {series: number, uid: string}, result: SegmentStats[]},
  *   header: {args: {series: number, frame: number, hide?: boolean}, result: Header},
  *   probe: {args: {series: number, frame: number, x: number, y: number}, result: any},
  *   region: {args: {series: number, frame: number, kind: string, box: number[]}, result: any},

@@ -10,7 +10,8 @@ import { screenLabels } from "./interaction.js";
  * @typedef {Record<TextBox, string>} OverlayText
  * @typedef {Record<TextBox, HTMLElement>} TextBoxes
  * @typedef {{hidePatient: boolean, scale: number, invert: boolean, rotation: number,
- *            flipH: boolean, flipV: boolean}} OverlayOptions scale: CSS pixels per image pixel
+ *            flipH: boolean, flipV: boolean, keyImage?: string[]}} OverlayOptions scale: CSS
+ *   pixels per image pixel; keyImage: the titles of the KOS flagging the frame
  */
 
 export const TEXT_BOXES = /** @type {const} */ ([
@@ -109,13 +110,14 @@ export function overlayText(info, options) {
     ],
     "  ",
   );
+  const key = options.keyImage?.length ? `Key image: ${options.keyImage.join(", ")}` : "";
   const where = info.view3d
     ? cameraText(info.view3d)
     : info.volumeView
       ? planeText(info.volumeView)
       : `Image ${info.frame + 1} / ${info.frames}`;
   const bl = joined(
-    [where]
+    [key, where]
       .concat(info.volumeView || info.view3d ? [] : [slice])
       .concat([view.lossy ? "LOSSY" : ""]),
     "\n",

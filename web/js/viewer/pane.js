@@ -10,6 +10,7 @@ import { createTextBoxes, overlayText, paintTextBoxes, planeText } from "./overl
 import { writeTextBoxes } from "./overlay.js";
 import { attachPointer } from "./pointer.js";
 import { RenderQueue } from "./render-queue.js";
+import { SegmentLayer } from "./segment-layer.js";
 import { videoStream } from "./video.js";
 import { VideoBar } from "./video-bar.js";
 import { caliperText } from "./waveform-math.js";
@@ -26,6 +27,8 @@ import { View3D } from "./view3d.js";
  *            catalog: () => import("../rpc/protocol.js").Catalog,
  *            tool: () => string, showInfo: () => boolean, hidePatient: () => boolean,
  *            showOverlays: () => boolean,
+ *            segmentSettings?: () => import("../rpc/protocol.js").OverlaySetting[],
+ *            keyImagesOnly?: () => boolean,
  *            measurements: Measurement[], onActivate: (pane: Pane) => void,
  *            onChange: (pane: Pane) => void, onError: (message: string) => void,
  *            onView?: () => void,
@@ -64,6 +67,8 @@ export class Pane {
     if (!ctx || !layerCtx) throw new Error("this browser cannot draw on a canvas");
     this.ctx = ctx;
     this.layerCtx = layerCtx;
+    /** the segmentations over the frame (issue 16 item 4), between image and measurements */
+    this.segments = new SegmentLayer(root, this.layer);
     this.image = new OffscreenCanvas(1, 1);
     const imageCtx = this.image.getContext("2d");
     if (!imageCtx) throw new Error("this browser has no OffscreenCanvas");
@@ -179,9 +184,30 @@ export class Pane {
       this.host.onChange(this);
       return this.changed();
     }
-    this.frame = clampFrame(frame, info.frames);
+    this.frame = this.keyFrame(clampFrame(frame, info.frames));
     this.host.onChange(this);
     return this.changed();
+  }
+
+  /**
+   * The frame to show for `frame` while only key images are shown (issue 16 item 2): the
+   * first key image at or past it going forward, at or before it going back (the first or
+   * last key image past the ends); `frame` itself otherwise.
+   * @param {number} frame
+   */
+  keyFrame(frame) {
+    const keys = this.seriesInfo?.keyImages ?? [];
+    if (!this.host.keyImagesOnly?.() || !keys.length || keys.includes(frame)) return frame;
+    if (frame > this.frame) return keys.find((k) => k >= frame) ?? keys[keys.length - 1];
+    if (frame < this.frame) return [...keys].reverse().find((k) => k <= frame) ?? keys[0];
+    return keys.reduce((a, b) => (Math.abs(b - frame) < Math.abs(a - frame) ? b : a));
+  }
+
+  /** The KOS titles that flag the frame shown (empty when it is not a key image). */
+  get keyTitles() {
+    return (this.seriesInfo?.keyObjects ?? [])
+      .filter((k) => k.frames.includes(this.frame))
+      .map((k) => k.title);
   }
 
   /**
@@ -308,6 +334,7 @@ export class Pane {
         await this.plotWaveform();
         this.videoBar.showFor("none");
       } else if (this.series < 0) {
+        this.segments.clear();
         this.shown = null;
         this.info = null;
         this.step = 1;
@@ -341,6 +368,7 @@ export class Pane {
           this.image.height = rows;
         }
         this.imageCtx.putImageData(this.shown, 0, 0);
+        await this.fetchSegments();
         // A warning about what is shown (missing slices, lossy): a notice at the foot,
         // clear of the image's middle; a failure (below) stands in the middle.
         this.message.hidden = !info.warning;
@@ -364,6 +392,21 @@ export class Pane {
       this.host.onError(message);
       throw error;
     }
+  }
+
+  /** The segmentation layer of the acquired frame shown (none on volume views and video). */
+  async fetchSegments() {
+    const seg = this.seriesInfo?.segmentations ?? [];
+    if (!seg.length || this.view || this.view3d || this.isVideo) {
+      this.segments.clear();
+      return;
+    }
+    const chosen = this.host.segmentSettings?.() ?? [];
+    const settings = seg.map(
+      ({ uid }) =>
+        chosen.find((c) => c.uid === uid) ?? { uid, visible: true, opacity: 0.5, hidden: [] },
+    );
+    await this.segments.fetch(this.host.client, this.series, this.frame, settings);
   }
 
   /** The series is a waveform: its plot, drawn over the (empty) image canvas. */
@@ -556,6 +599,7 @@ export class Pane {
       ctx.drawImage(this.image, 0, 0, this.image.width * this.step, this.image.height * this.step);
       ctx.setTransform(1, 0, 0, 1, 0, 0);
     }
+    this.segments.draw(this.shown ? m : null, width, height, ratio);
     this.drawLayer(m, ratio);
     this.drawText();
     this.host.onView?.();
@@ -607,6 +651,7 @@ export class Pane {
       rotation: this.rotation,
       flipH: this.flipH,
       flipV: this.flipV,
+      keyImage: this.view || this.view3d ? [] : this.keyTitles,
     });
     writeTextBoxes(this.text, content);
   }
@@ -676,6 +721,7 @@ export class Pane {
     const ctx = out.getContext("2d");
     if (!ctx) throw new Error("cannot draw a snapshot");
     ctx.drawImage(this.canvas, 0, 0);
+    ctx.drawImage(this.segments.canvas, 0, 0);
     ctx.drawImage(this.layer, 0, 0);
     if (this.waveform?.visible) ctx.drawImage(this.waveform.canvas, 0, 0);
     if (withInfo) paintTextBoxes(ctx, this.text, this.root, window.devicePixelRatio || 1);

@@ -238,6 +238,17 @@ export const methods = {
     const [rate, samples] = takePair(bridge.waveform_audio(series, group), "u8");
     return [{ sampleRate: JSON.parse(rate), samples }, [samples]];
   },
+  async segmentLayer(bridge, { series, frame, settings }) {
+    const [info, pixels] = takePair(
+      bridge.segment_layer(series, frame, JSON.stringify(settings)),
+      "u8clamped",
+    );
+    return [{ info: JSON.parse(info), pixels }, [pixels]];
+  },
+  async segmentStats(bridge, { series, uid }) {
+    await codecs.ensure(codecsOf(series));
+    return [JSON.parse(bridge.segment_stats(series, uid)), []];
+  },
   async decodeTimes(bridge, { series, frame, runs }) {
     await codecs.ensure(codecsOf(series));
     return [JSON.parse(bridge.decode_times(series, frame, runs)), []];

@@ -1,0 +1,159 @@
+// The segmentation panel (issue 16 item 4): for the active pane's series, each SEG drawn
+// over it with a visibility toggle and an opacity slider, and each of its segments with
+// its colour, a toggle, and its statistics (volume in ml, mean value under it) once the
+// worker has worked them out. setOverlay() is what the panel and window.lightbox call.
+import { $, app, pane, reportFailure } from "./app.js";
+import { client } from "./engine.js";
+
+/** @typedef {import("../rpc/protocol.js").SegmentStats} SegmentStats */
+
+/** Statistics by `${series uid}|${SEG uid}`, asked once. @type {Map<string, Promise<SegmentStats[]>>} */
+const statistics = new Map();
+
+/**
+ * Show or hide a segmentation (or one of its segments) and set its opacity (0 to 1, 1:
+ * the colour replaces the pixel); every pane redraws.
+ * @param {{uid: string, segment?: number, visible?: boolean, opacity?: number}} change
+ */
+export async function setOverlay({ uid, segment, visible, opacity }) {
+  const known = app.catalog.series.some((s) => (s.segmentations ?? []).some((g) => g.uid === uid));
+  if (!known) throw new Error(`no segmentation ${uid} is open over a series`);
+  const was = app.segmentSettings.get(uid) ?? { uid, visible: true, opacity: 0.5, hidden: [] };
+  const next = { ...was, hidden: [...was.hidden] };
+  if (segment === undefined || segment === null) {
+    if (visible !== undefined) next.visible = Boolean(visible);
+  } else if (visible !== undefined) {
+    next.hidden = next.hidden.filter((n) => n !== segment);
+    if (!visible) next.hidden.push(segment);
+  }
+  if (opacity !== undefined) next.opacity = Math.min(Math.max(Number(opacity), 0), 1);
+  app.segmentSettings.set(uid, next);
+  renderSegmentPanel();
+  await Promise.all(app.panes.map((p) => (p.series >= 0 ? p.changed() : null)));
+}
+
+/**
+ * The statistics of a SEG's segments over the active series.
+ * @param {string} uid @returns {Promise<SegmentStats[]>}
+ */
+export function segmentStats(uid) {
+  const p = pane();
+  const key = `${p.seriesInfo?.uid}|${uid}`;
+  let found = statistics.get(key);
+  if (!found) {
+    found = client.call("segmentStats", { series: p.series, uid });
+    found.catch(() => statistics.delete(key));
+    statistics.set(key, found);
+  }
+  return found;
+}
+
+/** What state() says of the segmentations over the active pane's series and frame. */
+export function overlayState() {
+  const p = pane();
+  const onFrame = p.segments.segments;
+  return (p.seriesInfo?.segmentations ?? []).map((seg) => {
+    const chosen = app.segmentSettings.get(seg.uid);
+    const hidden = chosen?.hidden ?? [];
+    return {
+      kind: "SEG",
+      uid: seg.uid,
+      label: seg.label,
+      visible: chosen?.visible ?? true,
+      opacity: chosen?.opacity ?? 0.5,
+      frames: seg.frames,
+      segments: seg.segments.map((s) => ({
+        number: s.number,
+        label: s.label,
+        color: s.color,
+        visible: (chosen?.visible ?? true) && !hidden.includes(s.number),
+        onFrame: onFrame.some((o) => o.uid === seg.uid && o.segment === s.number),
+      })),
+    };
+  });
+}
+
+/** @param {string} tag @param {string} [text] */
+function node(tag, text) {
+  const made = document.createElement(tag);
+  if (text !== undefined) made.textContent = text;
+  return made;
+}
+
+/** @param {number | null} value @param {number} digits */
+function fixed(value, digits) {
+  return value === null || value === undefined ? "–" : value.toFixed(digits);
+}
+
+export function renderSegmentPanel() {
+  const panel = $("segment-panel");
+  const list = $("segment-list");
+  const p = pane();
+  const series = p?.seriesInfo;
+  const segs = series?.segmentations ?? [];
+  const key = JSON.stringify([
+    series?.uid,
+    segs,
+    [...app.segmentSettings.values()],
+    app.hidePatient,
+  ]);
+  if (list.dataset.key === key) return;
+  list.dataset.key = key;
+  panel.hidden = !segs.length;
+  list.replaceChildren();
+  for (const seg of segs) {
+    // a SEG's label is its Series Description, which de-identification removes
+    const label = app.hidePatient ? "Segmentation" : seg.label;
+    const chosen = app.segmentSettings.get(seg.uid);
+    const item = node("li");
+    const toggle = /** @type {HTMLInputElement} */ (node("input"));
+    toggle.type = "checkbox";
+    toggle.checked = chosen?.visible ?? true;
+    toggle.setAttribute("aria-label", `Show ${label}`);
+    toggle.addEventListener("change", () =>
+      reportFailure(setOverlay({ uid: seg.uid, visible: toggle.checked })),
+    );
+    const slider = /** @type {HTMLInputElement} */ (node("input"));
+    slider.type = "range";
+    slider.min = "0";
+    slider.max = "1";
+    slider.step = "0.05";
+    slider.value = String(chosen?.opacity ?? 0.5);
+    slider.setAttribute("aria-label", `Opacity of ${label}`);
+    slider.addEventListener("change", () =>
+      reportFailure(setOverlay({ uid: seg.uid, opacity: Number(slider.value) })),
+    );
+    const title = node("label");
+    title.append(toggle, ` ${label}`);
+    item.append(title, node("div", "opacity"), slider);
+    const segments = node("ul");
+    for (const s of seg.segments) {
+      const row = node("li");
+      const box = /** @type {HTMLInputElement} */ (node("input"));
+      box.type = "checkbox";
+      box.checked = !(chosen?.hidden ?? []).includes(s.number);
+      box.setAttribute("aria-label", `Show segment ${s.label}`);
+      box.addEventListener("change", () =>
+        reportFailure(setOverlay({ uid: seg.uid, segment: s.number, visible: box.checked })),
+      );
+      const swatch = node("span");
+      swatch.className = "swatch";
+      swatch.style.background = `rgb(${s.color.join(", ")})`;
+      const stats = node("div");
+      stats.className = "detail";
+      stats.textContent = "statistics…";
+      row.append(box, swatch, ` ${s.label}`, stats);
+      segments.append(row);
+      segmentStats(seg.uid)
+        .then((all) => {
+          const mine = all.find((x) => x.segment === s.number);
+          stats.textContent = mine
+            ? `${fixed(mine.volumeMl, 2)} ml · mean ${fixed(mine.mean, 1)} · ${mine.voxels} voxels`
+            : "";
+        })
+        .catch((error) => (stats.textContent = String(error?.message ?? error)));
+    }
+    item.append(segments);
+    list.append(item);
+  }
+}

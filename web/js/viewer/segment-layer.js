@@ -1,0 +1,134 @@
+// The segmentation layer of a viewport (issue 16 item 4): the masks of the SEG segments
+// that lie on the frame shown, as the worker composes them (an RGBA image of the frame's
+// size, each segment in its colour at its opacity), drawn on a canvas of its own between
+// the image and the measurement layer with the image's matrix, one image pixel a block
+// (no smoothing, so a mask's edge stays on its pixels); and a legend of their labels.
+// It also composes the image with the layer on the image grid, for
+// renderedFrame({overlays: true}).
+
+/** @typedef {import("./interaction.js").Matrix} Matrix */
+/** @typedef {import("../rpc/protocol.js").SegmentOnFrame} SegmentOnFrame */
+/** @typedef {import("../rpc/protocol.js").OverlaySetting} OverlaySetting */
+
+export class SegmentLayer {
+  /** @param {HTMLElement} root @param {Element} before the canvas it is drawn under */
+  constructor(root, before) {
+    this.canvas = document.createElement("canvas");
+    this.canvas.className = "segment-layer";
+    root.insertBefore(this.canvas, before);
+    const ctx = this.canvas.getContext("2d");
+    const image = new OffscreenCanvas(1, 1);
+    const imageCtx = image.getContext("2d");
+    if (!ctx || !imageCtx) throw new Error("this browser cannot draw on a canvas");
+    this.ctx = ctx;
+    this.image = image;
+    this.imageCtx = imageCtx;
+    /** @type {ImageData | null} the layer's pixels, on the frame's grid, or null: none */
+    this.shown = null;
+    /** @type {SegmentOnFrame[]} the segments that lie on the frame shown */
+    this.segments = [];
+    /** what the layer kept was asked for (a window drag does not ask again) */
+    this.key = "";
+  }
+
+  /** Nothing on the frame shown. */
+  clear() {
+    this.shown = null;
+    this.segments = [];
+    this.key = "";
+  }
+
+  /**
+   * Ask the worker for the layer of a frame and keep it (drawn by draw()).
+   * @param {import("../rpc/client.js").Client} client
+   * @param {number} series @param {number} frame @param {OverlaySetting[]} settings
+   */
+  async fetch(client, series, frame, settings) {
+    const key = JSON.stringify([series, frame, settings]);
+    if (key === this.key) return;
+    this.key = "";
+    const { info, pixels } = await client.call("segmentLayer", { series, frame, settings });
+    this.segments = info.segments;
+    const shown = info.segments.some((s) => s.visible);
+    if (!shown) {
+      this.shown = null;
+      this.key = key;
+      return;
+    }
+    this.shown = new ImageData(new Uint8ClampedArray(pixels), info.width, info.height);
+    if (this.image.width !== info.width || this.image.height !== info.height) {
+      this.image.width = info.width;
+      this.image.height = info.height;
+    }
+    this.imageCtx.putImageData(this.shown, 0, 0);
+    this.key = key;
+  }
+
+  /**
+   * Draw the layer with the image's matrix, and the legend.
+   * @param {Matrix | null} matrix null: the image is not shown
+   * @param {number} width @param {number} height the canvas size
+   * @param {number} ratio canvas pixels per CSS pixel
+   */
+  draw(matrix, width, height, ratio) {
+    const canvas = this.canvas;
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
+    }
+    const ctx = this.ctx;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    if (!matrix || !this.segments.length) return;
+    if (this.shown) {
+      ctx.setTransform(...matrix);
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(this.image, 0, 0);
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+    }
+    this.drawLegend(ratio);
+  }
+
+  /** The labels of the segments on the frame, at the right edge, each with its colour. */
+  drawLegend(/** @type {number} */ ratio) {
+    const ctx = this.ctx;
+    const size = 12 * ratio;
+    ctx.font = `${size}px system-ui, sans-serif`;
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    const right = this.canvas.width - 28 * ratio; // clear of the orientation marker
+    let y = this.canvas.height / 2 - ((this.segments.length - 1) * size * 1.5) / 2;
+    for (const segment of this.segments) {
+      const [r, g, b] = segment.color;
+      ctx.globalAlpha = segment.visible ? 1 : 0.45;
+      ctx.fillStyle = `rgb(${r}, ${g}, ${b})`;
+      ctx.fillRect(right - size, y - size / 2, size, size);
+      ctx.fillStyle = "#f0f0f0";
+      ctx.shadowColor = "#000";
+      ctx.shadowBlur = 3 * ratio;
+      ctx.fillText(segment.label, right - size * 1.5, y);
+      ctx.shadowBlur = 0;
+      y += size * 1.5;
+    }
+    ctx.globalAlpha = 1;
+    ctx.textAlign = "start";
+  }
+
+  /**
+   * The image with the layer over it, on the image grid (source-over, as on screen).
+   * @param {ImageData} image the frame as rendered (the same grid as the layer)
+   * @returns {Uint8ClampedArray}
+   */
+  composite(image) {
+    const out = new Uint8ClampedArray(image.data);
+    const layer = this.shown;
+    if (!layer || layer.width !== image.width || layer.height !== image.height) return out;
+    const top = layer.data;
+    for (let i = 0; i < out.length; i += 4) {
+      const a = top[i + 3] / 255;
+      if (!a) continue;
+      for (let c = 0; c < 3; c += 1) out[i + c] = top[i + c] * a + out[i + c] * (1 - a);
+    }
+    return out;
+  }
+}
