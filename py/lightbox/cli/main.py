@@ -31,16 +31,14 @@ from typing import Any, TextIO
 
 from pydicom import dcmread
 
-from lightbox.cli import audit
+from lightbox.cli import audit, cluster
 from lightbox.cli.render import run_render
+from lightbox.cli.tasks import work
 from lightbox.cli.usage import UsageError
 from lightbox.deid.api import (
     REPORT_NAME,
     DeidOptions,
     FileResult,
-    Keys,
-    process_file,
-    without_header,
 )
 from lightbox.deid.export import Namer, dicomdir
 from lightbox.deid.profile import load_profile
@@ -138,7 +136,26 @@ def _parser() -> argparse.ArgumentParser:
         metavar="JSON",
         help='rectangles to blank: {"<SOP or Series Instance UID>": [[x, y, width, height]]}',
     )
-    deid.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
+    deid.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes (default: one per core); 1 runs in this process, without Dask",
+    )
+    deid.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="send the work to the Dask cluster at ADDRESS (tcp://host:8786), whose workers "
+        "see INPUT_DIR and have Lightbox installed; OUTPUT_DIR is written from here",
+    )
+    deid.add_argument(
+        "--engine",
+        choices=["dask", "processes"],
+        default=None,
+        help="for --jobs 2 or more: a local Dask cluster (the default when dask.distributed "
+        "is installed) or a pool of processes without Dask",
+    )
     deid.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     deid.set_defaults(run=run_deid)
     render = commands.add_parser(
@@ -278,16 +295,6 @@ def _candidates(root: Path, skip: Path) -> Iterator[tuple[Path, str]]:
                 yield path, path.relative_to(root).as_posix()
 
 
-def work(path: str, relative: str, options: DeidOptions, secret: bytes) -> FileResult:
-    """De-identify one file (run in a worker process)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return FileResult(relative, excluded=f"cannot be read ({exc.strerror})")
-    result = process_file(relative, data, options, Keys(secret), load_profile())
-    return without_header(result)
-
-
 class Progress:
     """A progress bar on stderr, redrawn at most ten times a second."""
 
@@ -327,6 +334,7 @@ def run_deid(args: argparse.Namespace) -> int:
         raise UsageError("the output folder must not be the input folder or contain it")
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    engine = _engine(args)
     options = _options(args)
     target.mkdir(parents=True, exist_ok=True)
     secret = _secret(args, target)
@@ -352,7 +360,7 @@ def run_deid(args: argparse.Namespace) -> int:
     progress.step()
     saved = time.monotonic()
     try:
-        for (_, relative, key), result in _results(todo, options, secret, args.jobs):
+        for (_, relative, key), result in _results(todo, options, secret, args, engine):
             _store(target, manifest, key, relative, result)
             if maps is not None and result.data is not None:
                 maps.add(result.mapped)
@@ -385,15 +393,44 @@ def _secret(args: argparse.Namespace, target: Path) -> bytes:
     return secret
 
 
+def _engine(args: argparse.Namespace) -> str:
+    """Where the work runs: ``inline``, ``processes`` or ``dask``."""
+    if args.scheduler is not None:
+        if args.engine == "processes":
+            raise UsageError("--scheduler sends the work to Dask: not with --engine processes")
+        return "dask"
+    if args.jobs == 1:
+        return "inline"
+    if args.engine is None:
+        return "dask" if cluster.available() else "processes"
+    return str(args.engine)
+
+
 def _results(
-    todo: list[tuple[Path, str, str]], options: DeidOptions, secret: bytes, jobs: int
+    todo: list[tuple[Path, str, str]],
+    options: DeidOptions,
+    secret: bytes,
+    args: argparse.Namespace,
+    engine: str,
 ) -> Iterator[tuple[tuple[Path, str, str], FileResult]]:
     """Results in the order of ``todo`` (so that names and the manifest come out the same
     whatever the workers' pace), with at most a few tasks per worker in flight."""
-    if jobs == 1:
+    if engine == "inline":
         for task in todo:
             yield task, work(str(task[0]), task[1], options, secret)
         return
+    if engine == "dask":
+        if not todo:
+            return
+        with cluster.connect(args.scheduler, args.jobs) as client:
+            where = args.scheduler or f"a local cluster of {args.jobs} workers"
+            print(
+                f"lightbox: on Dask ({where}); dashboard {cluster.dashboard(client)}",
+                file=sys.stderr,
+            )
+            yield from cluster.results(client, todo, options, secret)
+        return
+    jobs = args.jobs
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures: dict[int, Future[FileResult]] = {}
         submitted = 0

@@ -1,0 +1,117 @@
+"""``lightbox deid`` on a Dask cluster: a local one (a worker process per core) or an
+existing one named by ``--scheduler tcp://host:8786``.
+
+The unit of work is a study: the files are first sorted into studies by their Study
+Instance UID (read from the headers, in batches, on the cluster), then each study is
+one task (:func:`lightbox.cli.tasks.deid_study`). The tasks are pure (the UIDs,
+pseudonyms and date shifts come from the export's secret by keyed hashing, so no state
+is shared), which lets Dask run a task again when a worker is lost. The results come
+back to the calling process, which alone writes OUT, file by file in the input order:
+so a run on a cluster writes the same bytes as one in a single process, and each output
+file exactly once. Dask is optional (``pip install lightbox[cluster]``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from lightbox.cli.tasks import deid_study, studies_of
+from lightbox.cli.usage import UsageError
+from lightbox.deid.api import DeidOptions, FileResult
+
+#: Files per task of the pass that reads Study Instance UIDs.
+SCAN_BATCH = 256
+#: Studies in flight per worker thread.
+AHEAD = 4
+Task = tuple[Path, str, str]
+
+
+def available() -> bool:
+    """Whether ``dask.distributed`` is installed."""
+    return importlib.util.find_spec("distributed") is not None
+
+
+@contextmanager
+def connect(scheduler: str | None, workers: int) -> Iterator[Any]:
+    """A Dask client: of the cluster at ``scheduler``, or of a local cluster of
+    ``workers`` processes (one thread each) stopped on leaving."""
+    if not available():
+        raise UsageError(
+            "the Dask cluster needs dask.distributed: pip install lightbox[cluster] "
+            "(or run with --jobs 1, or --engine processes)"
+        )
+    from distributed import Client, LocalCluster  # noqa: PLC0415 (an optional extra)
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError) as exc:
+            raise UsageError(f"no Dask scheduler at {scheduler} ({exc})") from exc
+        with client:
+            yield client
+        return
+    with (
+        LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR,
+        ) as local,
+        Client(local) as client,  # type: ignore[no-untyped-call]
+    ):
+        yield client
+
+
+def dashboard(client: Any) -> str:
+    """The address of the cluster's dashboard."""
+    return str(client.dashboard_link)
+
+
+def results(
+    client: Any, todo: list[Task], options: DeidOptions, secret: bytes
+) -> Iterator[tuple[Task, FileResult]]:
+    """Each task's result, in the order of ``todo``, worked out on the cluster by study."""
+    if not todo:
+        return
+    groups = _studies(client, todo)
+    threads = max(1, sum(client.nthreads().values()))
+    first = sorted(groups, key=lambda k: groups[k][0])  # studies by first appearance
+    study_of = {index: key for key, indexes in groups.items() for index in indexes}
+    futures: dict[str, Any] = {}
+    sent: set[str] = set()
+    done: dict[int, FileResult] = {}
+
+    for index, task in enumerate(todo):
+        key = study_of[index]
+        # Every study up to this file's, then a few ahead for the workers to go on with.
+        while len(sent) < len(first) and (key not in sent or len(futures) < threads * AHEAD):
+            ahead = first[len(sent)]
+            files = [(str(todo[i][0]), todo[i][1]) for i in groups[ahead]]
+            futures[ahead] = client.submit(deid_study, files, options, secret, pure=False)
+            sent.add(ahead)
+        if index not in done:
+            future = futures.pop(key)
+            for i, result in zip(groups[key], future.result(), strict=True):
+                done[i] = result
+            future.release()
+        yield task, done.pop(index)
+
+
+def _studies(client: Any, todo: list[Task]) -> dict[str, list[int]]:
+    """The indexes into ``todo`` of each study's files (a file of no study on its own)."""
+    paths = [str(task[0]) for task in todo]
+    batches = [paths[i : i + SCAN_BATCH] for i in range(0, len(paths), SCAN_BATCH)]
+    found: list[str | None] = []
+    for batch in client.gather(client.map(studies_of, batches, pure=False)):
+        found.extend(batch)
+    groups: dict[str, list[int]] = {}
+    for index, study in enumerate(found):
+        groups.setdefault(f"study:{study}" if study else f"file:{index}", []).append(index)
+    return groups

@@ -1,0 +1,50 @@
+"""The pure units of ``lightbox deid``'s work, as run in a worker process or on a Dask worker.
+
+Each function reads its inputs by path and returns values; none writes anything, so
+running one twice (a Dask worker lost mid-task and the task run again elsewhere) gives
+the same result and leaves no trace. Storing the results is the caller's, in one place
+(:mod:`lightbox.cli.main`), which is what makes a run exactly-once. On a cluster the
+workers must see the input paths (a shared file system) and have Lightbox installed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydicom import dcmread
+from pydicom.errors import InvalidDicomError
+
+from lightbox.deid.api import DeidOptions, FileResult, Keys, process_file, without_header
+from lightbox.deid.profile import load_profile
+
+
+def work(path: str, relative: str, options: DeidOptions, secret: bytes) -> FileResult:
+    """De-identify one file."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return FileResult(relative, excluded=f"cannot be read ({exc.strerror})")
+    result = process_file(relative, data, options, Keys(secret), load_profile())
+    return without_header(result)
+
+
+def study_of(path: str) -> str | None:
+    """The file's Study Instance UID, or None when it has none or is no DICOM file."""
+    try:
+        ds = dcmread(path, stop_before_pixels=True, specific_tags=["StudyInstanceUID"])
+    except (OSError, InvalidDicomError, ValueError, TypeError, AttributeError, EOFError):
+        return None
+    value = ds.get("StudyInstanceUID")
+    return str(value) if value else None
+
+
+def studies_of(paths: list[str]) -> list[str | None]:
+    """:func:`study_of` for each path (one task for a batch of files)."""
+    return [study_of(path) for path in paths]
+
+
+def deid_study(
+    files: list[tuple[str, str]], options: DeidOptions, secret: bytes
+) -> list[FileResult]:
+    """De-identify one study's files, given as (path, relative name), in that order."""
+    return [work(path, relative, options, secret) for path, relative in files]
