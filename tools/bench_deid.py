@@ -25,8 +25,14 @@ from lightbox.cli import main as cli
 from tools.synth import UID_ROOT, ct_dataset, to_bytes
 
 
-def write_studies(folder: Path, files: int, per_study: int, rows: int = 64) -> int:
-    """``files`` CT images in studies of ``per_study`` under ``folder``; returns the count."""
+def write_studies(
+    folder: Path, files: int, per_study: int, rows: int = 64, interleaved: bool = False
+) -> int:
+    """``files`` CT images in studies of ``per_study`` under ``folder``; returns the count.
+
+    A folder per study, or (``interleaved``) a folder per instance number, so that the
+    files of the studies alternate in the order the files are walked.
+    """
     rng = np.random.default_rng(20)
     written = 0
     study = 0
@@ -45,7 +51,10 @@ def write_studies(folder: Path, files: int, per_study: int, rows: int = 64) -> i
             )
             ds.PatientID = f"BENCH{study:04d}"
             ds.StudyDate, ds.PatientBirthDate = "20240102", "19700304"
-            path = folder / f"p{study:04d}" / f"i{i:04d}.dcm"
+            place = (
+                (f"i{i:04d}", f"p{study:04d}") if interleaved else (f"p{study:04d}", f"i{i:04d}")
+            )
+            path = folder / place[0] / f"{place[1]}.dcm"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(to_bytes(ds))
             written += 1

@@ -98,7 +98,14 @@ def results(
             sent.add(ahead)
         if index not in done:
             future = futures.pop(key)
-            for i, result in zip(groups[key], future.result(), strict=True):
+            try:
+                files = future.result()
+            except Exception as exc:  # the task's error, or the cluster's (KilledWorker)
+                raise UsageError(
+                    f"the Dask cluster could not de-identify the study of {task[1]} ({exc}); "
+                    "the files done so far are kept: run the same command again to resume"
+                ) from exc
+            for i, result in zip(groups[key], files, strict=True):
                 done[i] = result
             future.release()
         yield task, done.pop(index)

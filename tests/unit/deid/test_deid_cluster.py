@@ -27,6 +27,7 @@ from tests.support.paths import ROOT
 from tools.bench_deid import write_studies
 
 distributed = pytest.importorskip("distributed")
+dask = pytest.importorskip("dask")
 
 FILES, PER_STUDY = 160, 8
 
@@ -44,7 +45,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The input tree, a key, and the single-process run's output (name -> bytes)."""
     root = tmp_path_factory.mktemp("cluster")
     source = root / "in"
-    write_studies(source, FILES, PER_STUDY)
+    write_studies(source, FILES, PER_STUDY, interleaved=True)  # the studies' files alternate
     (source / "notes.txt").write_bytes(b"not dicom " * 40)
     key = root / "key"
     assert cli.main(["deid", "--new-key", str(key)]) == 0
@@ -110,11 +111,9 @@ def test_scheduler_started_by_the_test(corpus, tmp_path, local_cluster, capsys):
     assert f"on Dask ({address})" in capsys.readouterr().err
     assert "deid_study" in local_cluster.scheduler.task_prefixes  # the work went there
     _check_outputs(corpus, target)
-    # A rerun finds everything done: nothing is sent, the bytes stay.
-    before = len(local_cluster.scheduler.task_prefixes["deid_study"].all_durations or {})
+    # A rerun finds everything done: it does not even connect, and the bytes stay.
     assert cli.main([*argv, "--scheduler", address, "-q"]) == 0
     assert "on Dask" not in capsys.readouterr().err
-    assert len(local_cluster.scheduler.task_prefixes["deid_study"].all_durations or {}) == before
     _check_outputs(corpus, target)
 
 
@@ -124,29 +123,63 @@ def test_no_scheduler_there_is_a_clear_message(corpus, tmp_path, capsys):
     assert "no Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
 
 
-def test_a_worker_killed_mid_run_the_run_completes_exactly_once(corpus, tmp_path, local_cluster):
-    target = tmp_path / "out"
-    argv = ["deid", str(corpus["source"]), str(target), "--key", str(corpus["key"]), "-q"]
+def _run_and_kill_a_worker(local: Any, argv: list[str], target: Path) -> int:
+    """Run ``argv`` against ``local``; once some files are stored, SIGKILL a worker that is
+    running a study. Returns the run's exit status."""
     status: list[int] = []
-    with distributed.Client(local_cluster) as client:
+    with distributed.Client(local) as client:
         pids = client.run(os.getpid)
         run = threading.Thread(
-            target=lambda: status.append(
-                cli.main([*argv, "--scheduler", local_cluster.scheduler_address])
-            )
+            target=lambda: status.append(cli.main([*argv, "--scheduler", local.scheduler_address]))
         )
         run.start()
-        killed = None
+        killed, stored = None, 0
         deadline = time.monotonic() + 30
         while killed is None and run.is_alive() and time.monotonic() < deadline:
-            for worker, keys in client.processing().items():
-                if any(str(k).startswith("deid_study") for k in keys):
-                    killed = pids[worker]
-                    os.kill(killed, signal.SIGKILL)  # mid-task: its study must run again
-                    break
+            stored = len(list((target / "DICOM").rglob("IM*"))) if target.exists() else 0
+            busy = [
+                worker
+                for worker, keys in client.processing().items()
+                if any(str(k).startswith("deid_study") for k in keys)
+            ]
+            if stored >= 8 and busy:
+                killed = pids[busy[0]]
+                os.kill(killed, signal.SIGKILL)  # mid-task: its study must run again
             time.sleep(0.005)
         run.join(timeout=60)
         assert killed is not None, "the run ended before a worker could be killed"
-        assert status == [0]
-        assert killed not in client.run(os.getpid).values()
+        assert stored < FILES
+        assert killed not in client.run(os.getpid).values()  # it is gone (the nanny made another)
+    assert status, "the run raised instead of returning an exit status"
+    return status[0]
+
+
+def test_a_worker_killed_mid_run_the_run_completes_exactly_once(corpus, tmp_path, local_cluster):
+    target = tmp_path / "out"
+    argv = ["deid", str(corpus["source"]), str(target), "--key", str(corpus["key"]), "-q"]
+    assert _run_and_kill_a_worker(local_cluster, argv, target) == 0  # Dask ran the study again
+    _check_outputs(corpus, target)
+
+
+def test_a_run_the_cluster_gave_up_on_resumes_to_the_same_bytes(corpus, tmp_path, capsys):
+    """A scheduler that allows no retry: the run stops with a message; the rerun finishes."""
+    target = tmp_path / "out"
+    argv = ["deid", str(corpus["source"]), str(target), "--key", str(corpus["key"]), "-q"]
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=50,
+        ) as local,
+    ):
+        assert _run_and_kill_a_worker(local, argv, target) == 2
+        err = capsys.readouterr().err
+        assert "the Dask cluster could not de-identify the study of" in err
+        assert "run the same command again to resume" in err
+        partial = len(list((target / "DICOM").rglob("IM*")))
+        assert 8 <= partial < FILES
+        assert cli.main([*argv, "--scheduler", local.scheduler_address]) == 0
     _check_outputs(corpus, target)
