@@ -115,6 +115,7 @@ def _runs(
                     "finishSeconds": round(finish, 2),
                     "filesPerSecondBeforeFinish": round(count / (seconds - finish), 1),
                     "status": status,
+                    "loadAverage": round(os.getloadavg()[0], 2),  # others' work on the cores
                 }
             )
     return rows
@@ -126,7 +127,7 @@ def describe(row: dict[str, Any]) -> str:
         f"{row['engine']:<36} {row['files']} files, {row['jobs']} jobs: "
         f"{row['seconds']:.2f} s, {row['filesPerSecond']:.1f} files/s "
         f"({row['filesPerSecondBeforeFinish']:.1f} files/s before the DICOMDIR and reports, "
-        f"which took {row['finishSeconds']:.2f} s)"
+        f"which took {row['finishSeconds']:.2f} s; load average {row['loadAverage']})"
     )
 
 

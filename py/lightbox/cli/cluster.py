@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import re
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +50,7 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Any]:
     from distributed import Client, LocalCluster  # noqa: PLC0415 (an optional extra)
 
     if scheduler is not None:
+        _reachable(scheduler)
         try:
             client = Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError) as exc:
@@ -67,6 +70,18 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Any]:
         Client(local) as client,  # type: ignore[no-untyped-call]
     ):
         yield client
+
+
+def _reachable(scheduler: str) -> None:
+    """Fail at once, with a message, when nothing listens at a ``tcp://host:port`` address
+    (Dask's own client would retry until its time-out)."""
+    match = re.fullmatch(r"tcp://\[?([^\]]+?)\]?:(\d+)", scheduler)
+    if match is None:
+        return
+    try:
+        socket.create_connection((match[1], int(match[2])), timeout=5).close()
+    except OSError as exc:
+        raise UsageError(f"no Dask scheduler at {scheduler} ({exc.strerror or exc})") from exc
 
 
 def dashboard(client: Any) -> str:

@@ -28,6 +28,8 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from pydicom import dcmread
 
@@ -89,8 +91,8 @@ def _parser() -> argparse.ArgumentParser:
         "into OUTPUT_DIR with neutral names, a DICOMDIR and REPORT.TXT. Rerunning "
         "skips the files already done.",
     )
-    deid.add_argument("input", type=Path, metavar="INPUT_DIR", nargs="?")
-    deid.add_argument("output", type=Path, metavar="OUTPUT_DIR", nargs="?")
+    deid.add_argument("input", type=_folder, metavar="INPUT_DIR", nargs="?")
+    deid.add_argument("output", type=_folder, metavar="OUTPUT_DIR", nargs="?")
     deid.add_argument(
         "--new-key", type=Path, metavar="FILE", help="write a new secret key to FILE and stop"
     )
@@ -187,6 +189,21 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.png")
     render.set_defaults(run=run_render)
     return parser
+
+
+def _folder(text: str) -> Path:
+    """A folder given as a path or a ``file://`` URL (other URL schemes are refused)."""
+    scheme, _, rest = text.partition("://")
+    if not rest or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
+        return Path(text)
+    if scheme.lower() != "file":
+        raise argparse.ArgumentTypeError(
+            f"{text}: only folders and file:// URLs are supported, not {scheme}://"
+        )
+    parsed = urlparse(text)
+    if parsed.netloc not in ("", "localhost"):
+        raise argparse.ArgumentTypeError(f"{text}: a file:// URL of another host")
+    return Path(url2pathname(parsed.path))
 
 
 def _options(args: argparse.Namespace) -> DeidOptions:

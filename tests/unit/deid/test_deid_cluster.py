@@ -183,3 +183,17 @@ def test_a_run_the_cluster_gave_up_on_resumes_to_the_same_bytes(corpus, tmp_path
         assert 8 <= partial < FILES
         assert cli.main([*argv, "--scheduler", local.scheduler_address]) == 0
     _check_outputs(corpus, target)
+
+
+def test_file_urls_for_in_and_out(corpus, tmp_path):
+    target = tmp_path / "out"
+    argv = ["deid", corpus["source"].as_uri(), target.as_uri(), "--key", str(corpus["key"])]
+    assert cli.main([*argv, "-j", "1", "-q"]) == 0
+    _check_outputs(corpus, target)
+
+
+def test_other_urls_are_refused_with_a_message(corpus, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["deid", "s3://bucket/in", str(tmp_path / "out")])
+    assert exit_.value.code == 2
+    assert "s3://bucket/in: only folders and file:// URLs are supported" in capsys.readouterr().err
