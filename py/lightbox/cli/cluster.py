@@ -47,7 +47,8 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Any]:
             "the Dask cluster needs dask.distributed: pip install lightbox[cluster] "
             "(or run with --jobs 1, or --engine processes)"
         )
-    from distributed import Client, LocalCluster  # noqa: PLC0415 (an optional extra)
+    import dask  # noqa: PLC0415 (an optional extra)
+    from distributed import Client, LocalCluster  # noqa: PLC0415
 
     if scheduler is not None:
         _reachable(scheduler)
@@ -58,7 +59,10 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Any]:
         with client:
             yield client
         return
+    # Forked from a clean server process: the workers start in about half the time of
+    # Dask's default (spawn), without inheriting this process's threads.
     with (
+        dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}),
         LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers,
             threads_per_worker=1,
