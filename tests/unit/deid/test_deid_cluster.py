@@ -197,3 +197,17 @@ def test_other_urls_are_refused_with_a_message(corpus, tmp_path, capsys):
         cli.main(["deid", "s3://bucket/in", str(tmp_path / "out")])
     assert exit_.value.code == 2
     assert "s3://bucket/in: only folders and file:// URLs are supported" in capsys.readouterr().err
+
+
+def test_without_dask_installed_a_process_pool_or_a_message(corpus, tmp_path, monkeypatch, capsys):
+    from lightbox.cli import cluster
+
+    monkeypatch.setattr(cluster, "available", lambda: False)  # as without lightbox[cluster]
+    target = tmp_path / "out"
+    argv = ["deid", str(corpus["source"]), str(target), "--key", str(corpus["key"])]
+    assert cli.main([*argv, "-j", "2"]) == 0
+    assert "Dask" not in capsys.readouterr().err
+    _check_outputs(corpus, target)
+    assert cli.main([*argv, "--engine", "dask", "-j", "2"]) == 0  # nothing left to do
+    assert cli.main([*argv[:2], str(tmp_path / "o2"), *argv[3:], "--engine", "dask"]) == 2
+    assert "pip install lightbox[cluster]" in capsys.readouterr().err
