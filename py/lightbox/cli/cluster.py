@@ -6,9 +6,11 @@ Instance UID (read from the headers, in batches, on the cluster), then each stud
 one task (:func:`lightbox.cli.tasks.deid_study`). The tasks are pure (the UIDs,
 pseudonyms and date shifts come from the export's secret by keyed hashing, so no state
 is shared), which lets Dask run a task again when a worker is lost. The results come
-back to the calling process, which alone writes OUT, file by file in the input order:
-so a run on a cluster writes the same bytes as one in a single process, and each output
-file exactly once. Dask is optional (``pip install lightbox[cluster]``).
+back to the calling process, and each file's bytes are staged by its worker in OUT
+(``.lightbox-deid-staging/``, one file per input, written atomically): the calling
+process alone names and records them, renaming each staged file to its name in the input
+order, so a run on a cluster writes the same bytes as one in a single process, and each
+output file exactly once. Dask is optional (``pip install lightbox[cluster]``).
 """
 
 from __future__ import annotations
@@ -94,9 +96,10 @@ def dashboard(client: Any) -> str:
 
 
 def results(
-    client: Any, todo: list[Task], options: DeidOptions, secret: bytes
-) -> Iterator[tuple[Task, FileResult]]:
-    """Each task's result, in the order of ``todo``, worked out on the cluster by study."""
+    client: Any, todo: list[Task], options: DeidOptions, secret: bytes, staging: Path
+) -> Iterator[tuple[Task, FileResult, Path | None]]:
+    """Each task's result, in the order of ``todo``, worked out on the cluster by study,
+    with the path of the file its worker staged under ``staging`` (None if excluded)."""
     if not todo:
         return
     groups = _studies(client, todo)
@@ -107,27 +110,34 @@ def results(
     sent: set[str] = set()
     done: dict[int, FileResult] = {}
 
-    for index, task in enumerate(todo):
-        key = study_of[index]
-        # Every study up to this file's, then a few ahead for the workers to go on with.
-        while len(sent) < len(first) and (key not in sent or len(futures) < threads * AHEAD):
-            ahead = first[len(sent)]
-            files = [(str(todo[i][0]), todo[i][1]) for i in groups[ahead]]
-            futures[ahead] = client.submit(deid_study, files, options, secret, pure=False)
-            sent.add(ahead)
-        if index not in done:
-            future = futures.pop(key)
-            try:
-                files = future.result()
-            except Exception as exc:  # the task's error, or the cluster's (KilledWorker)
-                raise UsageError(
-                    f"the Dask cluster could not de-identify the study of {task[1]} ({exc}); "
-                    "the files done so far are kept: run the same command again to resume"
-                ) from exc
-            for i, result in zip(groups[key], files, strict=True):
-                done[i] = result
-            future.release()
-        yield task, done.pop(index)
+    try:
+        for index, task in enumerate(todo):
+            key = study_of[index]
+            # Every study up to this file's, then a few ahead for the workers to go on with.
+            while len(sent) < len(first) and (key not in sent or len(futures) < threads * AHEAD):
+                ahead = first[len(sent)]
+                work = [(str(todo[i][0]), todo[i][1], todo[i][2]) for i in groups[ahead]]
+                futures[ahead] = client.submit(
+                    deid_study, work, options, secret, str(staging), pure=False
+                )
+                sent.add(ahead)
+            if index not in done:
+                future = futures.pop(key)
+                try:
+                    out = future.result()
+                except Exception as exc:  # the task's error, or the cluster's (KilledWorker)
+                    raise UsageError(
+                        f"the Dask cluster could not de-identify the study of {task[1]} ({exc}); "
+                        "the files done so far are kept: run the same command again to resume"
+                    ) from exc
+                for i, result in zip(groups[key], out, strict=True):
+                    done[i] = result
+                future.release()
+            result = done.pop(index)
+            yield task, result, None if result.data is None else staging / task[2]
+    finally:
+        if futures:  # the run stopped early: the studies left are not run for nothing
+            client.cancel(list(futures.values()))
 
 
 def _studies(client: Any, todo: list[Task]) -> dict[str, list[int]]:

@@ -16,6 +16,7 @@ across runs because the secret they derive from is kept in the output folder
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import hmac
 import json
@@ -49,6 +50,8 @@ from lightbox.deid.walk import Change, Outcome
 
 SECRET_FILE = ".lightbox-deid-secret"
 MANIFEST_FILE = ".lightbox-deid-manifest.json"
+#: Where Dask workers write each file before this process names it (then removed).
+STAGING_DIR = ".lightbox-deid-staging"
 NOT_DICOM = "not a DICOM file"
 #: The names this command writes (and may remove again, if no manifest records them).
 OWN_NAME = re.compile(r"DICOM/PT\d{4,6}/ST\d{4,6}/SE\d{4,6}/IM\d{4,6}(\.part)?")
@@ -371,14 +374,15 @@ def run_deid(args: argparse.Namespace) -> int:
             continue
         todo.append((path, relative, key))
     swept = _sweep(target, manifest)
+    _clear_staging(target)
     if swept:
         print(f"lightbox: removed {swept} unrecorded files of an interrupted run", file=sys.stderr)
     progress = Progress(total, total - len(todo), sys.stderr, args.quiet)
     progress.step()
     saved = time.monotonic()
     try:
-        for (_, relative, key), result in _results(todo, options, secret, args, engine):
-            _store(target, manifest, key, relative, result)
+        for (_, relative, key), result, staged in _results(todo, options, secret, args, engine):
+            _store(target, manifest, key, relative, result, staged)
             if maps is not None and result.data is not None:
                 maps.add(result.mapped)
             progress.done += 1
@@ -388,6 +392,7 @@ def run_deid(args: argparse.Namespace) -> int:
                 saved = time.monotonic()
     finally:
         manifest.save()
+        _clear_staging(target)
         if maps is not None:
             maps.write()
         progress.step(final=True)
@@ -429,12 +434,13 @@ def _results(
     secret: bytes,
     args: argparse.Namespace,
     engine: str,
-) -> Iterator[tuple[tuple[Path, str, str], FileResult]]:
+) -> Iterator[tuple[tuple[Path, str, str], FileResult, Path | None]]:
     """Results in the order of ``todo`` (so that names and the manifest come out the same
-    whatever the workers' pace), with at most a few tasks per worker in flight."""
+    whatever the workers' pace), with at most a few tasks per worker in flight; and the
+    file a Dask worker staged for each (None elsewhere: the result holds the bytes)."""
     if engine == "inline":
         for task in todo:
-            yield task, work(str(task[0]), task[1], options, secret)
+            yield task, work(str(task[0]), task[1], options, secret), None
         return
     if engine == "dask":
         if not todo:
@@ -445,7 +451,9 @@ def _results(
                 f"lightbox: on Dask ({where}); dashboard {cluster.dashboard(client)}",
                 file=sys.stderr,
             )
-            yield from cluster.results(client, todo, options, secret)
+            staging = args.output.resolve() / STAGING_DIR
+            staging.mkdir(exist_ok=True)
+            yield from cluster.results(client, todo, options, secret, staging)
         return
     jobs = args.jobs
     with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -456,7 +464,7 @@ def _results(
                 queued = todo[submitted]
                 futures[submitted] = pool.submit(work, str(queued[0]), queued[1], options, secret)
                 submitted += 1
-            yield task, futures.pop(index).result()
+            yield task, futures.pop(index).result(), None
 
 
 def _sweep(target: Path, manifest: Manifest) -> int:
@@ -474,8 +482,28 @@ def _sweep(target: Path, manifest: Manifest) -> int:
     return removed
 
 
-def _store(target: Path, manifest: Manifest, key: str, relative: str, result: FileResult) -> None:
-    """Write one result's file (atomically) and record it; report what was left out."""
+def _clear_staging(target: Path) -> None:
+    """Remove what Dask workers staged and no one renamed (an interrupted run's)."""
+    staging = target / STAGING_DIR
+    if staging.is_dir():
+        for path in staging.iterdir():
+            path.unlink(missing_ok=True)
+        # A task still running on a cluster we left (its run failed) may stage one more
+        # file: it is the same bytes, and the next run clears it.
+        with contextlib.suppress(OSError):
+            staging.rmdir()
+
+
+def _store(
+    target: Path,
+    manifest: Manifest,
+    key: str,
+    relative: str,
+    result: FileResult,
+    staged: Path | None = None,
+) -> None:
+    """Write one result's file (atomically; or rename the file a worker ``staged``) and
+    record it; report what was left out."""
     if result.data is None:
         reason = result.excluded or "left out"
         manifest.files[key] = {"notDicom": "1"} if reason == NOT_DICOM else {"excluded": reason}
@@ -485,13 +513,18 @@ def _store(target: Path, manifest: Manifest, key: str, relative: str, result: Fi
     owner = manifest.sops.get(result.sop)
     if owner is not None and owner != key:
         manifest.files[key] = {"excluded": "same SOP Instance UID as another input"}
+        if staged is not None:
+            staged.unlink(missing_ok=True)
         return
     name = manifest.namer.path(result.patient, result.study, result.series, result.sop)
     path = target / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(result.data)
-    os.replace(tmp, path)
+    if staged is not None:
+        os.replace(staged, path)
+    else:
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_bytes(result.data)
+        os.replace(tmp, path)
     manifest.sops[result.sop] = key
     entry = {"output": name}
     if result.flagged is not None:

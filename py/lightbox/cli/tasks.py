@@ -9,6 +9,9 @@ workers must see the input paths (a shared file system) and have Lightbox instal
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import uuid
 from pathlib import Path
 
 from pydicom import dcmread
@@ -44,7 +47,24 @@ def studies_of(paths: list[str]) -> list[str | None]:
 
 
 def deid_study(
-    files: list[tuple[str, str]], options: DeidOptions, secret: bytes
+    files: list[tuple[str, str, str]], options: DeidOptions, secret: bytes, staging: str
 ) -> list[FileResult]:
-    """De-identify one study's files, given as (path, relative name), in that order."""
-    return [work(path, relative, options, secret) for path, relative in files]
+    """De-identify one study's files, given as (path, relative name, manifest key), in that
+    order. Each file's bytes are written to ``staging``/key (atomically; the same bytes
+    however often the task runs) and its result comes back with ``data`` empty: the caller
+    renames the staged file to its name. An excluded file's result has no data, as ever."""
+    results = []
+    for path, relative, key in files:
+        result = work(path, relative, options, secret)
+        if result.data is not None:
+            stage(Path(staging), key, result.data)
+            result = dataclasses.replace(result, data=b"")
+        results.append(result)
+    return results
+
+
+def stage(folder: Path, key: str, data: bytes) -> None:
+    """Write ``data`` to ``folder``/``key`` through a file of this attempt's own."""
+    part = folder / f"{key}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part"
+    part.write_bytes(data)
+    os.replace(part, folder / key)
