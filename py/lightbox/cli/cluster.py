@@ -2,8 +2,8 @@
 existing one named by ``--scheduler tcp://host:8786``.
 
 The unit of work is a study: the files are first sorted into studies by their Study
-Instance UID (read from the headers, in batches, on the cluster), then each study is
-one task (:func:`lightbox.cli.tasks.deid_study`). The tasks are pure (the UIDs,
+Instance UID (read from the headers by the calling process while the cluster starts),
+then each study is one task (:func:`lightbox.cli.tasks.deid_study`). The tasks are pure (the UIDs,
 pseudonyms and date shifts come from the export's secret by keyed hashing, so no state
 is shared), which lets Dask run a task again when a worker is lost. The results come
 back to the calling process, and each file's bytes are staged by its worker in OUT
@@ -24,12 +24,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from lightbox.cli.tasks import deid_study, studies_of
+from lightbox.cli.tasks import deid_study, study_of
 from lightbox.cli.usage import UsageError
 from lightbox.deid.api import DeidOptions, FileResult
 
-#: Files per task of the pass that reads Study Instance UIDs.
-SCAN_BATCH = 256
 #: Studies in flight per worker thread.
 AHEAD = 4
 Task = tuple[Path, str, str]
@@ -96,13 +94,18 @@ def dashboard(client: Any) -> str:
 
 
 def results(
-    client: Any, todo: list[Task], options: DeidOptions, secret: bytes, staging: Path
+    client: Any,
+    todo: list[Task],
+    groups: dict[str, list[int]],
+    options: DeidOptions,
+    secret: bytes,
+    staging: Path,
 ) -> Iterator[tuple[Task, FileResult, Path | None]]:
-    """Each task's result, in the order of ``todo``, worked out on the cluster by study,
-    with the path of the file its worker staged under ``staging`` (None if excluded)."""
+    """Each task's result, in the order of ``todo``, worked out on the cluster by study
+    (``groups``, from :func:`studies`), with the path of the file its worker staged under
+    ``staging`` (None if excluded)."""
     if not todo:
         return
-    groups = _studies(client, todo)
     threads = max(1, sum(client.nthreads().values()))
     first = sorted(groups, key=lambda k: groups[k][0])  # studies by first appearance
     study_of = {index: key for key, indexes in groups.items() for index in indexes}
@@ -140,14 +143,11 @@ def results(
             client.cancel(list(futures.values()))
 
 
-def _studies(client: Any, todo: list[Task]) -> dict[str, list[int]]:
-    """The indexes into ``todo`` of each study's files (a file of no study on its own)."""
-    paths = [str(task[0]) for task in todo]
-    batches = [paths[i : i + SCAN_BATCH] for i in range(0, len(paths), SCAN_BATCH)]
-    found: list[str | None] = []
-    for batch in client.gather(client.map(studies_of, batches, pure=False)):
-        found.extend(batch)
+def studies(todo: list[Task]) -> dict[str, list[int]]:
+    """The indexes into ``todo`` of each study's files (a file of no study on its own),
+    read here from the headers (while the cluster starts)."""
     groups: dict[str, list[int]] = {}
-    for index, study in enumerate(found):
+    for index, task in enumerate(todo):
+        study = study_of(str(task[0]))
         groups.setdefault(f"study:{study}" if study else f"file:{index}", []).append(index)
     return groups

@@ -26,7 +26,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlparse
@@ -445,15 +445,10 @@ def _results(
     if engine == "dask":
         if not todo:
             return
-        with cluster.connect(args.scheduler, args.jobs) as client:
-            where = args.scheduler or f"a local cluster of {args.jobs} workers"
-            print(
-                f"lightbox: on Dask ({where}); dashboard {cluster.dashboard(client)}",
-                file=sys.stderr,
-            )
-            staging = args.output.resolve() / STAGING_DIR
-            staging.mkdir(exist_ok=True)
-            yield from cluster.results(client, todo, options, secret, staging)
+        with ThreadPoolExecutor(max_workers=1) as scan:
+            grouping = scan.submit(cluster.studies, todo)  # while the cluster starts
+            with cluster.connect(args.scheduler, args.jobs) as client:
+                yield from _on_dask(client, args, todo, grouping.result(), options, secret)
         return
     jobs = args.jobs
     with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -465,6 +460,22 @@ def _results(
                 futures[submitted] = pool.submit(work, str(queued[0]), queued[1], options, secret)
                 submitted += 1
             yield task, futures.pop(index).result(), None
+
+
+def _on_dask(
+    client: Any,
+    args: argparse.Namespace,
+    todo: list[tuple[Path, str, str]],
+    groups: dict[str, list[int]],
+    options: DeidOptions,
+    secret: bytes,
+) -> Iterator[tuple[tuple[Path, str, str], FileResult, Path | None]]:
+    """The Dask engine's results, once connected: say where, and where its dashboard is."""
+    where = args.scheduler or f"a local cluster of {args.jobs} workers"
+    print(f"lightbox: on Dask ({where}); dashboard {cluster.dashboard(client)}", file=sys.stderr)
+    staging = args.output.resolve() / STAGING_DIR
+    staging.mkdir(exist_ok=True)
+    yield from cluster.results(client, todo, groups, options, secret, staging)
 
 
 def _sweep(target: Path, manifest: Manifest) -> int:

@@ -41,11 +41,6 @@ def study_of(path: str) -> str | None:
     return str(value) if value else None
 
 
-def studies_of(paths: list[str]) -> list[str | None]:
-    """:func:`study_of` for each path (one task for a batch of files)."""
-    return [study_of(path) for path in paths]
-
-
 def deid_study(
     files: list[tuple[str, str, str]], options: DeidOptions, secret: bytes, staging: str
 ) -> list[FileResult]:

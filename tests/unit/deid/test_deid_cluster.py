@@ -74,6 +74,7 @@ def _check_outputs(corpus: dict[str, Any], target: Path) -> None:
     images = sorted((target / "DICOM").rglob("IM*"))
     assert len(images) == FILES
     assert not list(target.rglob("*.part"))
+    assert not (target / cli.STAGING_DIR).exists()
     studies = {pydicom.dcmread(p, stop_before_pixels=True).StudyInstanceUID for p in images}
     assert len(studies) == FILES // PER_STUDY
 
