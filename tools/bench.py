@@ -318,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Lightbox benchmark")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--slices", type=int, default=300)
+    parser.add_argument(
+        "--deid-files", type=int, default=2000, help="files for the deid rows (0: none)"
+    )
     args = parser.parse_args(argv)
     import base64
 
@@ -551,6 +554,14 @@ def main(argv: list[str] | None = None) -> int:
         f"heap beyond files and cache: {overhead / mib:.0f} MiB; building the volume grew "
         f"the heap by {volume_heap / mib:.0f} MiB (its int16 size: {raw / mib:.0f} MiB)"
     )
+    deid_rows: list[dict[str, Any]] = []
+    if args.deid_files:
+        from tools import bench_deid
+
+        print(f"\nlightbox deid, {args.deid_files} generated files (the whole command):")
+        deid_rows = bench_deid.bench(args.deid_files)
+        for entry in deid_rows:
+            print(f"  {bench_deid.describe(entry)}")
     OUT.mkdir(exist_ok=True)
     (OUT / "bench.json").write_text(
         json.dumps(
@@ -558,6 +569,7 @@ def main(argv: list[str] | None = None) -> int:
                 "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "runs": args.runs,
                 "rows": rows,
+                "deid": deid_rows,
                 "memory": memory,
                 "memoryAfterScroll": memory_after_scroll,
                 "rawPixelBytes": raw,

@@ -16,6 +16,7 @@ across runs because the secret they derive from is kept in the output folder
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import hmac
 import json
@@ -25,22 +26,22 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from pydicom import dcmread
 
-from lightbox.cli import audit
+from lightbox.cli import audit, cluster
 from lightbox.cli.render import run_render
+from lightbox.cli.tasks import work
 from lightbox.cli.usage import UsageError
 from lightbox.deid.api import (
     REPORT_NAME,
     DeidOptions,
     FileResult,
-    Keys,
-    process_file,
-    without_header,
 )
 from lightbox.deid.export import Namer, dicomdir
 from lightbox.deid.profile import load_profile
@@ -49,6 +50,8 @@ from lightbox.deid.walk import Change, Outcome
 
 SECRET_FILE = ".lightbox-deid-secret"
 MANIFEST_FILE = ".lightbox-deid-manifest.json"
+#: Where Dask workers write each file before this process names it (then removed).
+STAGING_DIR = ".lightbox-deid-staging"
 NOT_DICOM = "not a DICOM file"
 #: The names this command writes (and may remove again, if no manifest records them).
 OWN_NAME = re.compile(r"DICOM/PT\d{4,6}/ST\d{4,6}/SE\d{4,6}/IM\d{4,6}(\.part)?")
@@ -91,8 +94,8 @@ def _parser() -> argparse.ArgumentParser:
         "into OUTPUT_DIR with neutral names, a DICOMDIR and REPORT.TXT. Rerunning "
         "skips the files already done.",
     )
-    deid.add_argument("input", type=Path, metavar="INPUT_DIR", nargs="?")
-    deid.add_argument("output", type=Path, metavar="OUTPUT_DIR", nargs="?")
+    deid.add_argument("input", type=_folder, metavar="INPUT_DIR", nargs="?")
+    deid.add_argument("output", type=_folder, metavar="OUTPUT_DIR", nargs="?")
     deid.add_argument(
         "--new-key", type=Path, metavar="FILE", help="write a new secret key to FILE and stop"
     )
@@ -138,7 +141,26 @@ def _parser() -> argparse.ArgumentParser:
         metavar="JSON",
         help='rectangles to blank: {"<SOP or Series Instance UID>": [[x, y, width, height]]}',
     )
-    deid.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
+    deid.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes (default: one per core); 1 runs in this process, without Dask",
+    )
+    deid.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="send the work to the Dask cluster at ADDRESS (tcp://host:8786), whose workers "
+        "see INPUT_DIR and have Lightbox installed; OUTPUT_DIR is written from here",
+    )
+    deid.add_argument(
+        "--engine",
+        choices=["dask", "processes"],
+        default=None,
+        help="for --jobs 2 or more: a local Dask cluster (the default when dask.distributed "
+        "is installed) or a pool of processes without Dask",
+    )
     deid.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     deid.set_defaults(run=run_deid)
     render = commands.add_parser(
@@ -170,6 +192,21 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.png")
     render.set_defaults(run=run_render)
     return parser
+
+
+def _folder(text: str) -> Path:
+    """A folder given as a path or a ``file://`` URL (other URL schemes are refused)."""
+    scheme, _, rest = text.partition("://")
+    if not rest or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
+        return Path(text)
+    if scheme.lower() != "file":
+        raise argparse.ArgumentTypeError(
+            f"{text}: only folders and file:// URLs are supported, not {scheme}://"
+        )
+    parsed = urlparse(text)
+    if parsed.netloc not in ("", "localhost"):
+        raise argparse.ArgumentTypeError(f"{text}: a file:// URL of another host")
+    return Path(url2pathname(parsed.path))
 
 
 def _options(args: argparse.Namespace) -> DeidOptions:
@@ -278,16 +315,6 @@ def _candidates(root: Path, skip: Path) -> Iterator[tuple[Path, str]]:
                 yield path, path.relative_to(root).as_posix()
 
 
-def work(path: str, relative: str, options: DeidOptions, secret: bytes) -> FileResult:
-    """De-identify one file (run in a worker process)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return FileResult(relative, excluded=f"cannot be read ({exc.strerror})")
-    result = process_file(relative, data, options, Keys(secret), load_profile())
-    return without_header(result)
-
-
 class Progress:
     """A progress bar on stderr, redrawn at most ten times a second."""
 
@@ -327,6 +354,7 @@ def run_deid(args: argparse.Namespace) -> int:
         raise UsageError("the output folder must not be the input folder or contain it")
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    engine = _engine(args)
     options = _options(args)
     target.mkdir(parents=True, exist_ok=True)
     secret = _secret(args, target)
@@ -346,14 +374,15 @@ def run_deid(args: argparse.Namespace) -> int:
             continue
         todo.append((path, relative, key))
     swept = _sweep(target, manifest)
+    _clear_staging(target)
     if swept:
         print(f"lightbox: removed {swept} unrecorded files of an interrupted run", file=sys.stderr)
     progress = Progress(total, total - len(todo), sys.stderr, args.quiet)
     progress.step()
     saved = time.monotonic()
     try:
-        for (_, relative, key), result in _results(todo, options, secret, args.jobs):
-            _store(target, manifest, key, relative, result)
+        for (_, relative, key), result, staged in _results(todo, options, secret, args, engine):
+            _store(target, manifest, key, relative, result, staged)
             if maps is not None and result.data is not None:
                 maps.add(result.mapped)
             progress.done += 1
@@ -363,6 +392,7 @@ def run_deid(args: argparse.Namespace) -> int:
                 saved = time.monotonic()
     finally:
         manifest.save()
+        _clear_staging(target)
         if maps is not None:
             maps.write()
         progress.step(final=True)
@@ -385,15 +415,42 @@ def _secret(args: argparse.Namespace, target: Path) -> bytes:
     return secret
 
 
+def _engine(args: argparse.Namespace) -> str:
+    """Where the work runs: ``inline``, ``processes`` or ``dask``."""
+    if args.scheduler is not None:
+        if args.engine == "processes":
+            raise UsageError("--scheduler sends the work to Dask: not with --engine processes")
+        return "dask"
+    if args.jobs == 1:
+        return "inline"
+    if args.engine is None:
+        return "dask" if cluster.available() else "processes"
+    return str(args.engine)
+
+
 def _results(
-    todo: list[tuple[Path, str, str]], options: DeidOptions, secret: bytes, jobs: int
-) -> Iterator[tuple[tuple[Path, str, str], FileResult]]:
+    todo: list[tuple[Path, str, str]],
+    options: DeidOptions,
+    secret: bytes,
+    args: argparse.Namespace,
+    engine: str,
+) -> Iterator[tuple[tuple[Path, str, str], FileResult, Path | None]]:
     """Results in the order of ``todo`` (so that names and the manifest come out the same
-    whatever the workers' pace), with at most a few tasks per worker in flight."""
-    if jobs == 1:
+    whatever the workers' pace), with at most a few tasks per worker in flight; and the
+    file a Dask worker staged for each (None elsewhere: the result holds the bytes)."""
+    if engine == "inline":
         for task in todo:
-            yield task, work(str(task[0]), task[1], options, secret)
+            yield task, work(str(task[0]), task[1], options, secret), None
         return
+    if engine == "dask":
+        if not todo:
+            return
+        with ThreadPoolExecutor(max_workers=1) as scan:
+            grouping = scan.submit(cluster.studies, todo)  # while the cluster starts
+            with cluster.connect(args.scheduler, args.jobs) as client:
+                yield from _on_dask(client, args, todo, grouping.result(), options, secret)
+        return
+    jobs = args.jobs
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures: dict[int, Future[FileResult]] = {}
         submitted = 0
@@ -402,7 +459,23 @@ def _results(
                 queued = todo[submitted]
                 futures[submitted] = pool.submit(work, str(queued[0]), queued[1], options, secret)
                 submitted += 1
-            yield task, futures.pop(index).result()
+            yield task, futures.pop(index).result(), None
+
+
+def _on_dask(
+    client: Any,
+    args: argparse.Namespace,
+    todo: list[tuple[Path, str, str]],
+    groups: dict[str, list[int]],
+    options: DeidOptions,
+    secret: bytes,
+) -> Iterator[tuple[tuple[Path, str, str], FileResult, Path | None]]:
+    """The Dask engine's results, once connected: say where, and where its dashboard is."""
+    where = args.scheduler or f"a local cluster of {args.jobs} workers"
+    print(f"lightbox: on Dask ({where}); dashboard {cluster.dashboard(client)}", file=sys.stderr)
+    staging = args.output.resolve() / STAGING_DIR
+    staging.mkdir(exist_ok=True)
+    yield from cluster.results(client, todo, groups, options, secret, staging)
 
 
 def _sweep(target: Path, manifest: Manifest) -> int:
@@ -420,8 +493,28 @@ def _sweep(target: Path, manifest: Manifest) -> int:
     return removed
 
 
-def _store(target: Path, manifest: Manifest, key: str, relative: str, result: FileResult) -> None:
-    """Write one result's file (atomically) and record it; report what was left out."""
+def _clear_staging(target: Path) -> None:
+    """Remove what Dask workers staged and no one renamed (an interrupted run's)."""
+    staging = target / STAGING_DIR
+    if staging.is_dir():
+        for path in staging.iterdir():
+            path.unlink(missing_ok=True)
+        # A task still running on a cluster we left (its run failed) may stage one more
+        # file: it is the same bytes, and the next run clears it.
+        with contextlib.suppress(OSError):
+            staging.rmdir()
+
+
+def _store(
+    target: Path,
+    manifest: Manifest,
+    key: str,
+    relative: str,
+    result: FileResult,
+    staged: Path | None = None,
+) -> None:
+    """Write one result's file (atomically; or rename the file a worker ``staged``) and
+    record it; report what was left out."""
     if result.data is None:
         reason = result.excluded or "left out"
         manifest.files[key] = {"notDicom": "1"} if reason == NOT_DICOM else {"excluded": reason}
@@ -431,13 +524,18 @@ def _store(target: Path, manifest: Manifest, key: str, relative: str, result: Fi
     owner = manifest.sops.get(result.sop)
     if owner is not None and owner != key:
         manifest.files[key] = {"excluded": "same SOP Instance UID as another input"}
+        if staged is not None:
+            staged.unlink(missing_ok=True)
         return
     name = manifest.namer.path(result.patient, result.study, result.series, result.sop)
     path = target / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(result.data)
-    os.replace(tmp, path)
+    if staged is not None:
+        os.replace(staged, path)
+    else:
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_bytes(result.data)
+        os.replace(tmp, path)
     manifest.sops[result.sop] = key
     entry = {"output": name}
     if result.flagged is not None:
