@@ -14,6 +14,7 @@ import pydicom
 from playwright.sync_api import Browser
 
 from tests.support import kos, segs
+from tests.support.paths import written
 from tests.support.viewer import finish, new_viewer
 
 
@@ -26,10 +27,7 @@ def test_kos_marks_and_filters_key_images(browser: Browser, base_url: str, tmp_p
     }
     # the slices are 2 mm apart along z, so the series lists them in file order
     want = [i for i, ds in enumerate(stack.datasets) if ds.SOPInstanceUID in flagged]
-    paths = []
-    for name, content in [*stack.files.items(), ("kos.dcm", data)]:
-        (tmp_path / name).write_bytes(content)
-        paths.append(tmp_path / name)
+    paths = written(tmp_path, [*stack.files.items(), ("kos.dcm", data)])
     context, viewer = new_viewer(browser, base_url)
     try:
         viewer.ready()

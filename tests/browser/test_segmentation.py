@@ -20,7 +20,7 @@ import pydicom
 from playwright.sync_api import Browser
 
 from tests.support import segs
-from tests.support.paths import CORPUS
+from tests.support.paths import CORPUS, written
 from tests.support.viewer import Viewer, finish, new_viewer
 from tests.unit.segment.test_color import expected as lab_expected
 
@@ -129,10 +129,7 @@ def test_two_generated_segments_by_frame_of_reference(
     data, ds = segs.seg_bytes(
         stack, [(1, 1, a), (2, 1, b)], [("Red", red), ("Purple", purple)], by_uid=False
     )
-    paths = []
-    for name, content in [*stack.files.items(), ("seg.dcm", data)]:
-        (tmp_path / name).write_bytes(content)
-        paths.append(tmp_path / name)
+    paths = written(tmp_path, [*stack.files.items(), ("seg.dcm", data)])
     context, viewer = new_viewer(browser, base_url)
     try:
         viewer.ready()

@@ -21,3 +21,12 @@ def shared_file(*parts: str) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: the tests need ../shared beside the checkout")
     return path
+
+
+def written(folder: Path, files: list[tuple[str, bytes]]) -> list[Path]:
+    """Write ``(name, bytes)`` into ``folder``; the paths, in order."""
+    paths = []
+    for name, content in files:
+        (folder / name).write_bytes(content)
+        paths.append(folder / name)
+    return paths
