@@ -287,6 +287,69 @@ def test_a_length_on_a_coronal_view_is_in_patient_mm(viewer: Viewer, tmp_path: P
     assert _colored(_layer(viewer, 1), (0xFF, 0xD5, 0x4A)).sum() < yellow / 4
 
 
+def _drag(viewer: Viewer, start: tuple[float, float], end: tuple[float, float]) -> None:
+    mouse = viewer.page.mouse
+    mouse.move(*start)
+    mouse.down()
+    mouse.move((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+    mouse.move(*end)
+    mouse.up()
+
+
+def test_the_probe_and_a_region_on_a_coronal_view_read_the_volume_there(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    # Expected values: the reference volume (map_coordinates over the stored slices) at
+    # the patient points the view's reslice gives the pixels; the region's pixels are
+    # those whose centres lie in the drawn box (the measurement's own corner points).
+    _mpr(viewer, tmp_path / "even")
+    viewer.page.evaluate("() => window.lightbox.setCrosshair([0, -20, 10])")
+    coronal = _pane(viewer, 1)
+    reslice = coronal["reslice"]
+    viewer.page.evaluate("() => window.lightbox.setTool('probe')")
+    point = np.array([20.0, -20.0, 0.0])  # a sphere's centre, off the crosshair's lines
+    viewer.page.mouse.click(*(round(v) for v in _client(viewer, 1, reslice, point)))
+    probe = viewer.wait_state("s.measurements.length === 1")["measurements"][0]
+    assert probe["kind"] == "probe" and probe["where"] == "Coronal  -20.0 mm"
+    found = probe["result"]
+    pixel = known.reslice_points(reslice)[found["row"], found["column"]]
+    assert np.allclose(found["patient"], pixel, atol=1e-6)
+    assert np.abs(pixel - point).max() <= max(reslice["rowSpacing"], reslice["columnSpacing"])
+    want, inside = known.reference(EVEN, pixel[None])
+    assert inside[0] and found["value"] == pytest.approx(want[0], abs=0.05)
+    assert found["stored"] is None and found["unit"] == "HU"
+
+    viewer.page.evaluate("() => window.lightbox.setTool('rect')")
+    corner_a = np.array([-25.0, -20.0, 20.0])
+    corner_b = np.array([5.0, -20.0, 40.0])
+    _drag(
+        viewer,
+        tuple(round(v) for v in _client(viewer, 1, reslice, corner_a)),
+        tuple(round(v) for v in _client(viewer, 1, reslice, corner_b)),
+    )
+    region = viewer.wait_state("s.measurements.length === 2")["measurements"][1]
+    (x0, y0), (x1, y1) = region["points"]
+    points = known.reslice_points(reslice)
+    rows, columns = np.mgrid[0 : reslice["rows"], 0 : reslice["columns"]]
+    centre_x, centre_y = columns + 0.5, rows + 0.5
+    mask = (
+        (centre_x >= min(x0, x1))
+        & (centre_x <= max(x0, x1))
+        & (centre_y >= min(y0, y1))
+        & (centre_y <= max(y0, y1))
+    )
+    values, inside = known.reference(EVEN, points[mask])
+    assert inside.all() and mask.sum() > 100
+    stats = region["result"]
+    assert stats["pixels"] == mask.sum()
+    assert stats["mean"] == pytest.approx(values.mean(), abs=0.05)
+    assert stats["min"] == pytest.approx(values.min(), abs=0.05)
+    assert stats["max"] == pytest.approx(values.max(), abs=0.05)
+    area = abs(x1 - x0) * reslice["columnSpacing"] * abs(y1 - y0) * reslice["rowSpacing"]
+    assert stats["areaUnit"] == "mm²" and stats["area"] == pytest.approx(area)
+    viewer.shot("mpr-probe-region-coronal")
+
+
 def test_a_series_that_is_not_a_volume_is_refused_with_the_reason(
     viewer: Viewer, tmp_path: Path
 ) -> None:

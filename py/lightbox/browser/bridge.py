@@ -192,6 +192,22 @@ def region(series: int, frame: int, kind: str, box: JsProxy) -> str:
 
 
 @_guarded
+def view_probe(series: int, view_json: str, column: float, row: float) -> str:
+    """The value and patient position under a point of a reformatted view (issue 14)."""
+    view = json.loads(str(view_json))
+    return _json(_inspector.view_probe(int(series), view, float(column), float(row)))
+
+
+@_guarded
+def view_region(series: int, view_json: str, kind: str, box: JsProxy) -> str:
+    """Statistics of a rectangle or ellipse on a reformatted view, [x0, y0, x1, y1] in
+    the view's pixels."""
+    x0, y0, x1, y1 = (float(v) for v in box)
+    view = json.loads(str(view_json))
+    return _json(_inspector.view_region(int(series), view, str(kind), (x0, y0, x1, y1)))
+
+
+@_guarded
 def waveform(
     series: int,
     group: int,

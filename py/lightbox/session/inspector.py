@@ -122,35 +122,97 @@ class Inspector:
     ) -> dict[str, Any] | None:
         """Statistics of a rectangle or ellipse (image pixel coordinates), with its area."""
         opened, ref = self._frame(series, frame)
-        values = self._values(ref)
-        shape = (values.shape[0], values.shape[1])
-        mask = (
-            measure.ellipse_mask(shape, box)
-            if kind == "ellipse"
-            else measure.rectangle_mask(shape, box)
-        )
-        stats = measure.region_stats(values, mask)
-        if stats is None:
-            return None
         calibration = describe.read_calibration(opened.header.dataset, ref.index)
-        width, height = abs(box[2] - box[0]), abs(box[3] - box[1])
-        if calibration.row_mm is not None and calibration.column_mm is not None:
-            w_mm, h_mm = width * calibration.column_mm, height * calibration.row_mm
-            area = w_mm * h_mm * (np.pi / 4 if kind == "ellipse" else 1.0)
-            area_unit = "mm²"
-        else:
-            area = width * height * (np.pi / 4 if kind == "ellipse" else 1.0)
-            area_unit = "pixels²"
+        return _region_json(
+            self._values(ref),
+            kind,
+            box,
+            (calibration.row_mm, calibration.column_mm),
+            (calibration.kind, calibration.note),
+            opened.rescale.unit,
+        )
+
+    # -- reformatted views (issue 14) ------------------------------------------------
+
+    def _unit_of(self, series: int) -> str:
+        frames_of = self.session.series[series].frames
+        return self.session.files[frames_of[len(frames_of) // 2].file].rescale.unit
+
+    def view_probe(
+        self, series: int, view: dict[str, Any], column: float, row: float
+    ) -> dict[str, Any] | None:
+        """The value under a point of a reformatted view (its plane's trilinear sample,
+        or the slab's projection there, as drawn) and the point's patient position.
+        There is no stored value: the view's pixels are made from several voxels."""
+        shown = self.session.view_image(series, view)
+        c, r = int(np.floor(column)), int(np.floor(row))
+        rows, columns = shown.image.shape
+        if not (0 <= r < rows and 0 <= c < columns):
+            return None
+        value = float(shown.image[r, c])
+        if not np.isfinite(value):  # outside the volume
+            return None
         return {
-            "kind": kind,
-            "pixels": stats.pixels,
-            "mean": stats.mean,
-            "std": stats.std,
-            "min": stats.minimum,
-            "max": stats.maximum,
-            "unit": opened.rescale.unit,
-            "area": float(area),
-            "areaUnit": area_unit,
-            "calibration": calibration.kind,
-            "calibrationNote": calibration.note,
+            "column": c,
+            "row": r,
+            "stored": None,
+            "value": value,
+            "unit": self._unit_of(series),
+            "patient": [float(v) for v in shown.geometry.to_patient(r, c)],
+            "view": shown.shown["plane"],
         }
+
+    def view_region(
+        self, series: int, view: dict[str, Any], kind: str, box: tuple[float, float, float, float]
+    ) -> dict[str, Any] | None:
+        """Statistics of a rectangle or ellipse on a reformatted view, as drawn (its
+        values; the area from the view's pixel spacing)."""
+        shown = self.session.view_image(series, view)
+        geometry = shown.geometry
+        return _region_json(
+            shown.image,
+            kind,
+            box,
+            (geometry.row_spacing, geometry.column_spacing),
+            ("Pixel Spacing", "the reformatted view's pixel spacing"),
+            self._unit_of(series),
+        )
+
+
+def _region_json(
+    values: np.ndarray[Any, Any],
+    kind: str,
+    box: tuple[float, float, float, float],
+    spacing: tuple[float | None, float | None],
+    calibration: tuple[str, str],
+    unit: str,
+) -> dict[str, Any] | None:
+    """A region's statistics and area: ``spacing`` (row mm, column mm) or None for an
+    area in pixels; ``calibration`` (its kind, its note) as the result names it."""
+    shape = (values.shape[0], values.shape[1])
+    masked = measure.ellipse_mask if kind == "ellipse" else measure.rectangle_mask
+    mask = masked(shape, box)
+    mask &= np.isfinite(values)  # a view's pixels outside the volume hold no value
+    stats = measure.region_stats(values, mask)
+    if stats is None:
+        return None
+    width, height = abs(box[2] - box[0]), abs(box[3] - box[1])
+    shape_factor = np.pi / 4 if kind == "ellipse" else 1.0
+    row_mm, column_mm = spacing
+    if row_mm is not None and column_mm is not None:
+        area, area_unit = width * column_mm * height * row_mm * shape_factor, "mm²"
+    else:
+        area, area_unit = width * height * shape_factor, "pixels²"
+    return {
+        "kind": kind,
+        "pixels": stats.pixels,
+        "mean": stats.mean,
+        "std": stats.std,
+        "min": stats.minimum,
+        "max": stats.maximum,
+        "unit": unit,
+        "area": float(area),
+        "areaUnit": area_unit,
+        "calibration": calibration[0],
+        "calibrationNote": calibration[1],
+    }

@@ -48,6 +48,7 @@ from lightbox.pixels.format import PixelFormat, pixel_format
 from lightbox.segment.read import is_segmentation, read_segmentation
 from lightbox.session import segments, volumes, waveforms
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
+from lightbox.session.volumes import ViewImage
 from lightbox.volume import NotAVolume, SliceGeometry, Volume, build_volume, plan_volume
 from lightbox.volume import texture as volume_texture
 from lightbox.volume.stack import Phases, split_phases
@@ -1123,18 +1124,12 @@ class Session:
         NotAVolumeError
             The series is not a volume (the reason says why).
         """
-        split = self.phases(series)
-        picked = volumes.chosen_phase(split, view.get("phase"))
-        volume = self.volume(series, picked)
+        shown_view = self.view_image(series, view)
+        volume, split, picked = shown_view.volume, shown_view.phases, shown_view.phase
+        geometry, shown, image = shown_view.geometry, shown_view.shown, shown_view.image
         frames_of = self.series[series].frames
         ref = frames_of[len(frames_of) // 2]
         opened = self.files[ref.file]
-        if isinstance(volume, NotAVolume):
-            raise NotAVolumeError(opened.name, f"not a volume: {volume.reason}")
-        geometry, shown = volumes.view_geometry(volume, view)
-        if picked is not None:
-            shown["phase"] = picked
-        image = volumes.view_values(volume, geometry, shown)
         chosen, source, index = self._window_for(series, opened, ref, window, None)
         params = opened.parameters(ref.index)
         display = pipeline.gray_to_display(image, luts.Rescale(), chosen, invert != opened.inverts)
@@ -1172,6 +1167,29 @@ class Session:
         }
         info.update(_voi_info(chosen))
         return Rendered(np.ascontiguousarray(rgba), info)
+
+    def view_image(self, series: int, view: dict[str, Any]) -> ViewImage:
+        """The modality values of a reformatted view (its plane, or its slab projected)
+        and where its pixels lie: what :meth:`render_view` draws, and what the probe and
+        region statistics of a reformatted view read.
+
+        Raises
+        ------
+        NotAVolumeError
+            The series is not a volume (the reason says why).
+        """
+        split = self.phases(series)
+        picked = volumes.chosen_phase(split, view.get("phase"))
+        volume = self.volume(series, picked)
+        if isinstance(volume, NotAVolume):
+            frames_of = self.series[series].frames
+            name = self.files[frames_of[len(frames_of) // 2].file].name
+            raise NotAVolumeError(name, f"not a volume: {volume.reason}")
+        geometry, shown = volumes.view_geometry(volume, view)
+        if picked is not None:
+            shown["phase"] = picked
+        image = volumes.view_values(volume, geometry, shown)
+        return ViewImage(volume, split, picked, geometry, shown, image)
 
     def volume_info(self, series: int, phase: int | None = None) -> dict[str, Any]:
         """The series' ``volume`` record (dims, spacing, warnings; ``not-a-volume``;

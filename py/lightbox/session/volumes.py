@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,22 @@ from lightbox.volume.stack import Phases
 from lightbox.volume.texture import VolumeTexture
 
 PLANES = (*STANDARD_PLANES, "oblique")
+
+
+@dataclass(frozen=True, eq=False)
+class ViewImage:
+    """A reformatted view as drawn: its modality values (float32, rows × columns) and
+    where its pixels lie, with the volume (and the phase of it) they were sampled from
+    and the view as shown (:func:`view_geometry`)."""
+
+    volume: Volume
+    phases: Phases | None
+    phase: int | None
+    geometry: PlaneGeometry
+    shown: dict[str, Any]
+    image: np.ndarray[Any, Any]
+
+
 #: A slab with no projection named is averaged (a thick MPR).
 DEFAULT_PROJECTION = "average"
 #: What may tell two frames at one position apart (named when a series is refused).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lightbox.session.inspector import Inspector
 from lightbox.session.session import NotAVolumeError, Session
 from lightbox.volume import NotAVolume, Volume
 from tests.support import volumes as known
@@ -304,3 +305,31 @@ def test_a_slab_through_the_whole_volume_is_numpy_over_every_voxel(projection: s
     expected = known.windowed(reduce(stored, axis=1)[::-1], *WINDOW)  # row 0: the top, +z
     assert rendered.rgba.shape[:2] == expected.shape
     assert np.abs(_grey(rendered.rgba) - expected).max() <= 1
+
+
+def test_the_probe_and_regions_of_a_reformatted_view_read_its_pixels_as_drawn() -> None:
+    # Tilted, so that the coronal view's pixels lie between voxels (truth: map_coordinates).
+    session = _opened(TILTED)
+    inspector = Inspector(session)
+    view = {"plane": "coronal", "position": -5.0, "pixels": "natural"}
+    reslice = session.render_view(0, view).info["reslice"]
+    points = known.reslice_points(reslice)
+    row, column = reslice["rows"] // 2, reslice["columns"] // 3
+    found = inspector.view_probe(0, view, column + 0.7, row + 0.2)
+    assert found is not None
+    want, inside = known.reference(TILTED, points[row, column][None])
+    assert inside[0]
+    assert (found["row"], found["column"]) == (row, column)
+    assert found["value"] == pytest.approx(want[0], abs=0.01)
+    assert found["patient"] == pytest.approx(list(points[row, column]))
+    assert found["stored"] is None
+    assert inspector.view_probe(0, view, -1.0, 0.0) is None
+    box = (column - 4.0, row - 3.0, column + 6.0, row + 5.0)
+    stats = inspector.view_region(0, view, "rect", box)
+    assert stats is not None
+    values, inside = known.reference(TILTED, points[row - 3 : row + 5, column - 4 : column + 6])
+    assert inside.all() and stats["pixels"] == values.size == 80
+    assert stats["mean"] == pytest.approx(values.mean(), abs=0.01)
+    assert stats["max"] == pytest.approx(values.max(), abs=0.01)
+    area = 10 * reslice["columnSpacing"] * 8 * reslice["rowSpacing"]
+    assert stats["area"] == pytest.approx(area) and stats["areaUnit"] == "mm²"

@@ -56,6 +56,7 @@ export async function state() {
       label: m.label,
       frame: m.frame,
       where: m.where ?? `image ${m.frame + 1}`,
+      points: m.points.map(({ x, y }) => [x, y]),
       result: m.result,
     })),
   };

@@ -23,13 +23,16 @@ export function renderMeasureList() {
       detail.textContent = item.detail;
       li.append(detail);
     }
-    const calibration = document.createElement("div");
-    calibration.className = "detail";
-    calibration.textContent = `calibration: ${item.result?.calibration ?? "uncalibrated"}`;
-    if (item.result?.note) calibration.textContent += ` — ${item.result.note}`;
-    if (item.result?.calibrationNote)
-      calibration.textContent += ` — ${item.result.calibrationNote}`;
-    li.append(calibration);
+    // A probe reads one pixel: no distance, so no calibration to state.
+    if (item.kind !== "probe") {
+      const calibration = document.createElement("div");
+      calibration.className = "detail";
+      calibration.textContent = `calibration: ${item.result?.calibration ?? "uncalibrated"}`;
+      if (item.result?.note) calibration.textContent += ` — ${item.result.note}`;
+      if (item.result?.calibrationNote)
+        calibration.textContent += ` — ${item.result.calibrationNote}`;
+      li.append(calibration);
+    }
     const remove = document.createElement("button");
     remove.type = "button";
     remove.textContent = "Delete";

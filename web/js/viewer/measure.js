@@ -11,9 +11,12 @@ import { angleAt, lengthBetween } from "./interaction.js";
  *   where: what it was drawn on, as the list says it ("image 13", "Coronal  -20.0 mm")
  * @typedef {{client: import("../rpc/client.js").Client, id: number, uid: string,
  *            series: number, frame: number, view?: string|null, where?: string,
- *            calibration: Calibration}} MeasureContext
+ *            calibration: Calibration,
+ *            volumeView?: import("../rpc/protocol.js").VolumeView|null}} MeasureContext
  *   uid: the series' UID (what the measurement list is kept by); series: its index;
- *   view: the reformatted view it was drawn on (Pane.viewKey), null on the acquired images
+ *   view: the reformatted view it was drawn on (Pane.viewKey), null on the acquired images;
+ *   volumeView: that view as the worker drew it (its pixels are what regions and the
+ *   probe read)
  */
 
 /** The measurement tools, in the order of the toolbar. */
@@ -33,12 +36,8 @@ export const UNCALIBRATED = { row_mm: null, column_mm: null, kind: "uncalibrated
 export async function measure(kind, points, context) {
   const { client, series, frame, calibration: cal } = context;
   const view = context.view ?? null;
-  if (view && kind !== "length" && kind !== "angle") {
-    // The worker's region statistics and probe read the acquired frames.
-    throw new Error(
-      "On a reformatted view, lengths and angles can be measured; regions and the probe work on the acquired images",
-    );
-  }
+  // On a reformatted view the worker reads the view's own pixels, as drawn.
+  const drawn = view ? (context.volumeView ?? null) : null;
   const where = context.where ?? `image ${frame + 1}`;
   /** @type {Measurement} */
   const item = { id: context.id, kind, points, label: "", series: context.uid, frame, view, where };
@@ -52,14 +51,20 @@ export async function measure(kind, points, context) {
     item.result = { value: degrees, unit: "deg", calibration: cal.kind, note: cal.note };
   } else if (kind === "rect" || kind === "ellipse") {
     const box = [points[0].x, points[0].y, points[1].x, points[1].y];
-    const stats = await client.call("region", { series, frame, kind, box });
+    const stats = await client.call("region", { series, frame, kind, box, view: drawn });
     if (!stats) return null;
     item.result = stats;
     const unit = stats.unit ? ` ${stats.unit}` : "";
     item.label = `${stats.area.toFixed(1)} ${stats.areaUnit}, mean ${stats.mean.toFixed(1)}${unit}`;
     item.detail = `SD ${stats.std.toFixed(1)}, min ${stats.min.toFixed(1)}, max ${stats.max.toFixed(1)}${unit}`;
   } else if (kind === "probe") {
-    const probe = await client.call("probe", { series, frame, x: points[0].x, y: points[0].y });
+    const probe = await client.call("probe", {
+      series,
+      frame,
+      x: points[0].x,
+      y: points[0].y,
+      view: drawn,
+    });
     if (!probe) return null;
     item.result = probe;
     const unit = probe.unit ? ` ${probe.unit}` : "";
@@ -67,7 +72,8 @@ export async function measure(kind, points, context) {
       ? `, patient (${probe.patient.map((/** @type {number} */ v) => v.toFixed(1)).join(", ")}) mm`
       : "";
     item.label = `${probe.value.toFixed(1)}${unit}`;
-    item.detail = `stored ${JSON.stringify(probe.stored)} at (${probe.column}, ${probe.row})${patient}`;
+    const stored = probe.stored === null ? "" : `stored ${JSON.stringify(probe.stored)} `;
+    item.detail = `${stored}at (${probe.column}, ${probe.row})${patient}`;
   }
   return item;
 }

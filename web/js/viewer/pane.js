@@ -684,6 +684,7 @@ export class Pane {
             ? planeText(this.info.volumeView).replace("\n", ", ")
             : undefined,
         calibration: this.info?.view?.calibration ?? UNCALIBRATED,
+        volumeView: this.view ? { ...this.view, pixels: "natural" } : null,
       });
     } catch (error) {
       this.draw();

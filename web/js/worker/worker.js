@@ -214,13 +214,20 @@ export const methods = {
   header(bridge, { series, frame, hide }) {
     return [JSON.parse(bridge.header(series, frame, Boolean(hide))), []];
   },
-  async probe(bridge, { series, frame, x, y }) {
+  // With a view: on the reformatted view as drawn (issue 14), else on the acquired frame.
+  async probe(bridge, { series, frame, x, y, view }) {
     await codecs.ensure(codecsOf(series));
-    return [JSON.parse(bridge.probe(series, frame, x, y)), []];
+    const found = view
+      ? bridge.view_probe(series, JSON.stringify(view), x, y)
+      : bridge.probe(series, frame, x, y);
+    return [JSON.parse(found), []];
   },
-  async region(bridge, { series, frame, kind, box }) {
+  async region(bridge, { series, frame, kind, box, view }) {
     await codecs.ensure(codecsOf(series));
-    return [JSON.parse(bridge.region(series, frame, kind, box)), []];
+    const found = view
+      ? bridge.view_region(series, JSON.stringify(view), kind, box)
+      : bridge.region(series, frame, kind, box);
+    return [JSON.parse(found), []];
   },
   async thumbnail(bridge, { series, size }) {
     await codecs.ensure(codecsOf(series));
