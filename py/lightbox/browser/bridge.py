@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 import lightbox_codecs  # registered by the worker
+import lightbox_kernels  # registered by the worker
 import numpy as np
 from pyodide.ffi import JsProxy, to_js
 
@@ -24,6 +25,7 @@ from lightbox.ingest import dicomdir
 from lightbox.pixels import codecs
 from lightbox.session.inspector import Inspector
 from lightbox.session.session import Session
+from lightbox.volume import sampling
 from lightbox.waveform.plot import View
 
 
@@ -52,7 +54,25 @@ class BrowserCodecs:
         )
 
 
+def _plane_kernel(
+    data: np.ndarray[Any, Any],
+    out: np.ndarray[Any, Any],
+    start: tuple[float, float, float],
+    along_row: tuple[float, float, float],
+    down_column: tuple[float, float, float],
+    fill: float,
+) -> None:
+    """The worker's trilinear plane (web/js/worker/kernels.js): it reads ``data`` and
+    fills ``out`` in place, through their buffers (no copy)."""
+    nz, ny, nx = data.shape
+    rows, columns = out.shape
+    lightbox_kernels.trilinear_plane(
+        data, out, nx, ny, nz, *start, *along_row, *down_column, rows, columns, float(fill)
+    )
+
+
 codecs.install(BrowserCodecs())
+sampling.use_plane_kernel(_plane_kernel)
 _session = Session()
 _inspector = Inspector(_session)
 

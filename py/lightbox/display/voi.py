@@ -39,11 +39,19 @@ def apply_window(values: np.ndarray[Any, Any], window: Window) -> np.ndarray[Any
         y = np.where(x <= c - w / 2, Y_MIN, y)
         exact: np.ndarray[Any, Any] = np.where(x > c + w / 2, Y_MAX, y)
         return exact
-    # PS3.3 C.11.2.1.2.1 LINEAR
-    y = ((x - (c - 0.5)) / (w - 1) + 0.5) * span + Y_MIN if w > 1 else np.zeros_like(x)
-    y = np.where(x <= c - 0.5 - (w - 1) / 2, Y_MIN, y)
-    out: np.ndarray[Any, Any] = np.where(x > c - 0.5 + (w - 1) / 2, Y_MAX, y)
-    return out
+    # PS3.3 C.11.2.1.2.1 LINEAR: y = ((x - (c - 0.5)) / (w - 1) + 0.5) * span + ymin,
+    # worked in place in that order (the same roundings, fewer passes over the frame).
+    if w > 1:
+        y = x - (c - 0.5)
+        y /= w - 1
+        y += 0.5
+        y *= span
+        y += Y_MIN
+    else:
+        y = np.zeros_like(x)
+    np.copyto(y, Y_MIN, where=x <= c - 0.5 - (w - 1) / 2)
+    np.copyto(y, Y_MAX, where=x > c - 0.5 + (w - 1) / 2)
+    return y
 
 
 def apply_voi_lut(values: np.ndarray[Any, Any], lut: Lut) -> np.ndarray[Any, Any]:
@@ -69,7 +77,10 @@ def apply_voi(values: np.ndarray[Any, Any], voi: Voi) -> np.ndarray[Any, Any]:
 
 def to_uint8(y: np.ndarray[Any, Any], invert: bool) -> np.ndarray[Any, Any]:
     """Round display values to 8 bits (half up), inverting when asked."""
-    out: np.ndarray[Any, Any] = np.floor(np.clip(y, Y_MIN, Y_MAX) + 0.5).astype(np.uint8)
+    half_up = np.clip(y, Y_MIN, Y_MAX)
+    half_up += 0.5
+    np.floor(half_up, out=half_up)
+    out: np.ndarray[Any, Any] = half_up.astype(np.uint8)
     if invert:
         np.subtract(255, out, out=out)
     return out

@@ -31,9 +31,10 @@ from lightbox.volume.reslice import (
     framed,
     plane_coordinates,
     plane_geometry,
+    plane_steps,
     sample,
 )
-from lightbox.volume.sampling import aligned_axes, separable, trilinear
+from lightbox.volume.sampling import aligned_axes, plane_trilinear, separable
 
 MODES = ("mip", "minip", "average")
 #: A voxel step this small (per mm along the normal) counts as no step.
@@ -62,13 +63,16 @@ def _along_planes(
     volume: Volume, geometry: PlaneGeometry, thickness_mm: float, mode: str, step_mm: float
 ) -> np.ndarray[Any, Any]:
     """The general slab: trilinear samples on planes ``step_mm`` apart, reduced as they come."""
-    (x, y, z), per_mm = plane_coordinates(volume, geometry)
+    start, along_row, down_column, per_mm = plane_steps(volume, geometry)
+    size = (geometry.rows, geometry.columns)
     reach = math.floor(thickness_mm / 2 / step_mm + 1e-6)
     result: np.ndarray[Any, Any] | None = None
-    counted = np.zeros(x.shape, dtype=np.float32)
+    counted = np.zeros(size, dtype=np.float32)
     for j in range(-reach, reach + 1):
-        dx, dy, dz = per_mm * (j * step_mm)
-        values = trilinear(volume.data, x + dx, y + dy, z + dz, math.nan, volume.slices)
+        at = start + per_mm * (j * step_mm)
+        values = plane_trilinear(
+            volume.data, at, along_row, down_column, size, math.nan, volume.slices
+        )
         if result is None:
             result = values
             counted += ~np.isnan(values)
@@ -186,10 +190,13 @@ def _along_axis(
         start[axis] = 0.0
         shape = (geometry.rows, geometry.columns)
         image = separable(reduced, start, along_row, down_column, shape, axes, math.nan)
-    else:
-        coordinates = [x, y, z]
-        coordinates[axis] = np.zeros_like(x)
-        image = trilinear(reduced, coordinates[0], coordinates[1], coordinates[2], math.nan)
+    else:  # on the reduced volume, one voxel thick along the axis
+        start = np.array([x.flat[0], y.flat[0], z.flat[0]])
+        start[axis] = 0.0
+        flat_row, flat_column = along_row.copy(), down_column.copy()
+        flat_row[axis] = flat_column[axis] = 0.0
+        shape = (geometry.rows, geometry.columns)
+        image = plane_trilinear(reduced, start, flat_row, flat_column, shape, math.nan)
     return _finish(image, volume)
 
 

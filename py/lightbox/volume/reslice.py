@@ -20,7 +20,7 @@ import numpy as np
 from lightbox.volume.build import Volume
 from lightbox.volume.labels import edge_labels
 from lightbox.volume.records import Vector
-from lightbox.volume.sampling import aligned_axes, separable, trilinear
+from lightbox.volume.sampling import aligned_axes, plane_trilinear, separable
 
 #: (row direction, column direction) of the standard planes in patient space.
 STANDARD_PLANES: dict[str, tuple[Vector, Vector]] = {
@@ -172,19 +172,28 @@ def plane_geometry(
     )
 
 
+def plane_steps(
+    volume: Volume, geometry: PlaneGeometry
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Voxel coordinates (x, y, z) of pixel (0, 0), the voxel steps from one column and
+    from one row to the next, and the voxel step per mm along the plane's normal."""
+    inverse = np.linalg.inv(volume.grid)
+    start = inverse @ (np.asarray(geometry.origin) - np.asarray(volume.origin))
+    along_row = inverse @ (np.asarray(geometry.row_direction) * geometry.column_spacing)
+    down_column = inverse @ (np.asarray(geometry.column_direction) * geometry.row_spacing)
+    return start, along_row, down_column, inverse @ geometry.normal
+
+
 def plane_coordinates(
     volume: Volume, geometry: PlaneGeometry
 ) -> tuple[list[np.ndarray[Any, Any]], np.ndarray[Any, Any]]:
     """Voxel coordinates (x, y, z arrays of the plane's shape) of every pixel, and the
     voxel step (x, y, z) per mm along the plane's normal."""
-    inverse = np.linalg.inv(volume.grid)
-    start = inverse @ (np.asarray(geometry.origin) - np.asarray(volume.origin))
-    along_row = inverse @ (np.asarray(geometry.row_direction) * geometry.column_spacing)
-    down_column = inverse @ (np.asarray(geometry.column_direction) * geometry.row_spacing)
+    start, along_row, down_column, per_mm = plane_steps(volume, geometry)
     r = np.arange(geometry.rows, dtype=np.float64)[:, None]
     c = np.arange(geometry.columns, dtype=np.float64)[None, :]
     coordinates = [start[a] + r * down_column[a] + c * along_row[a] for a in range(3)]
-    return coordinates, inverse @ geometry.normal
+    return coordinates, per_mm
 
 
 def sample(
@@ -195,18 +204,14 @@ def sample(
     ``fill`` is the value outside the volume (default ``volume.background``).
     """
     value = volume.background if fill is None else fill
-    inverse = np.linalg.inv(volume.grid)
-    along_row = inverse @ (np.asarray(geometry.row_direction) * geometry.column_spacing)
-    down_column = inverse @ (np.asarray(geometry.column_direction) * geometry.row_spacing)
+    start, along_row, down_column, _ = plane_steps(volume, geometry)
+    size = (geometry.rows, geometry.columns)
     axes = aligned_axes(along_row, down_column)
     if axes is not None:  # a plane along the voxel axes: one-dimensional interpolations
-        start = inverse @ (np.asarray(geometry.origin) - np.asarray(volume.origin))
-        size = (geometry.rows, geometry.columns)
         return separable(
             volume.data, start, along_row, down_column, size, axes, value, volume.slices
         )
-    (x, y, z), _ = plane_coordinates(volume, geometry)
-    return trilinear(volume.data, x, y, z, value, volume.slices)
+    return plane_trilinear(volume.data, start, along_row, down_column, size, value, volume.slices)
 
 
 def plane(

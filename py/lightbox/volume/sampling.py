@@ -14,10 +14,33 @@ it, takes the map's ``background`` (the gap shows; nothing is interpolated acros
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+#: A faster equal of :func:`plane_trilinear` for a regular volume: ``kernel(data, out,
+#: start, along_row, down_column, fill)`` fills ``out`` (float32, rows × columns). The
+#: browser installs the worker's (web/js/worker/kernels.js); natively there is none.
+PlaneKernel = Callable[
+    [
+        np.ndarray[Any, Any],
+        np.ndarray[Any, Any],
+        tuple[float, float, float],
+        tuple[float, float, float],
+        tuple[float, float, float],
+        float,
+    ],
+    None,
+]
+_plane_kernel: PlaneKernel | None = None
+
+
+def use_plane_kernel(kernel: PlaneKernel | None) -> None:
+    """Sample oblique planes of regular volumes with ``kernel`` (None: numpy's)."""
+    global _plane_kernel  # noqa: PLW0603 -- one kernel per process, installed at start-up
+    _plane_kernel = kernel
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,6 +199,33 @@ def trilinear(
     if hole is not None and np.any(hole):
         result[hole] = slices.background if slices is not None else fill
     return result
+
+
+def plane_trilinear(
+    data: np.ndarray[Any, Any],
+    start: np.ndarray[Any, Any],
+    along_row: np.ndarray[Any, Any],
+    down_column: np.ndarray[Any, Any],
+    size: tuple[int, int],
+    fill: float,
+    slices: SliceMap | None = None,
+) -> np.ndarray[Any, Any]:
+    """:func:`trilinear` on the plane whose pixel (r, c) lies at voxel coordinates
+    ``start + c * along_row + r * down_column``: float32 (rows, columns). A regular
+    volume's plane goes to the installed kernel when there is one."""
+    rows, columns = size
+    if _plane_kernel is not None and slices is None:
+        out = np.empty((rows, columns), dtype=np.float32)
+        _plane_kernel(data, out, _triple(start), _triple(along_row), _triple(down_column), fill)
+        return out
+    r = np.arange(rows, dtype=np.float64)[:, None]
+    c = np.arange(columns, dtype=np.float64)[None, :]
+    x, y, z = (start[a] + r * down_column[a] + c * along_row[a] for a in range(3))
+    return trilinear(data, x, y, z, fill, slices)
+
+
+def _triple(vector: np.ndarray[Any, Any]) -> tuple[float, float, float]:
+    return float(vector[0]), float(vector[1]), float(vector[2])
 
 
 #: A direction's voxel-step component below this is none (the plane runs along an axis).

@@ -4,6 +4,7 @@
 import { loadPyodide as loadPyodideUntyped } from "../../pyodide/pyodide.mjs";
 import * as codecs from "./codecs.js";
 import { BOOT_STEPS, toWorkerError, workerError } from "../rpc/protocol.js";
+import { trilinearPlane } from "./kernels.js";
 import { fetchPack, install } from "./sitepack.js";
 
 /** @typedef {import("../rpc/protocol.js").Request} Request */
@@ -78,6 +79,7 @@ async function boot() {
     available: codecs.available,
     decode: codecs.decode,
   });
+  pyodide.registerJsModule("lightbox_kernels", { trilinear_plane: trilinearPlaneOf });
   const startup = pyodide.pyimport("lightbox.browser.startup");
   startup.prepare(); // defers what pydicom imports but the viewer never uses
   pyodide.pyimport("numpy").destroy();
@@ -142,6 +144,40 @@ function takePair(pair, type) {
     view?.release();
     array?.destroy();
     pair.destroy();
+  }
+}
+
+/**
+ * Python's oblique-plane sampling (lightbox.volume.sampling, installed by the bridge): the
+ * kernel reads the volume and fills the plane through their buffers in wasm memory, no
+ * copy either way; nothing allocates in between, so the views stay attached. The
+ * proxies are Python's, borrowed for the call.
+ * @param {any} data a PyProxy of the volume (z, y, x), C-contiguous
+ * @param {any} out a PyProxy of a float32 (rows, columns) array
+ * @param {number[]} numbers nx, ny, nz, start (3), along a row (3), down a column (3),
+ *   rows, columns, fill
+ */
+function trilinearPlaneOf(data, out, ...numbers) {
+  const [nx, ny, nz, x0, y0, z0, ax, ay, az, bx, by, bz, rows, columns, fill] = numbers;
+  const volume = data.getBuffer();
+  let plane;
+  try {
+    plane = out.getBuffer("f32");
+    if (!volume.c_contiguous || !plane.c_contiguous) throw new Error("not C-contiguous");
+    trilinearPlane(
+      volume.data,
+      [nx, ny, nz],
+      [x0, y0, z0],
+      [ax, ay, az],
+      [bx, by, bz],
+      rows,
+      columns,
+      fill,
+      plane.data,
+    );
+  } finally {
+    plane?.release();
+    volume.release();
   }
 }
 

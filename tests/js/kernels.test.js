@@ -1,0 +1,71 @@
+// The worker's sampling kernel against values worked by hand (trilinear interpolation is
+// the weighted mean of the eight voxels around a point, weights the products of the
+// fractions), and against its edge rules (clamped within half a voxel, fill beyond).
+import assert from "node:assert/strict";
+import test from "node:test";
+
+import { trilinearPlane } from "../../web/js/worker/kernels.js";
+
+// A 3 × 2 × 2 volume (x fastest): value = 1 + x + 10 y + 100 z, so that any trilinear
+// sample is exactly that linear function of the point.
+const DIMS = [3, 2, 2];
+const data = new Int16Array(12);
+for (let z = 0; z < 2; z += 1)
+  for (let y = 0; y < 2; y += 1)
+    for (let x = 0; x < 3; x += 1) data[z * 6 + y * 3 + x] = 1 + x + 10 * y + 100 * z;
+
+/** @param {number[]} start @param {number[]} along @param {number[]} down @param {number} rows @param {number} columns */
+function sample(start, along, down, rows, columns, fill = -7) {
+  const out = new Float32Array(rows * columns);
+  trilinearPlane(data, DIMS, start, along, down, rows, columns, fill, out);
+  return Array.from(out);
+}
+
+test("a point between voxels is the weighted mean of the eight around it", () => {
+  // (0.25, 0.5, 0.75): 1 + 0.25 + 5 + 75 = 81.25
+  assert.deepEqual(sample([0.25, 0.5, 0.75], [1, 0, 0], [0, 0, 0], 1, 2), [81.25, 82.25]);
+  // A non-linear volume, worked by hand: only voxel (1, 1, 1) set to 80 → weight
+  // 0.5 * 0.5 * 0.5 at (0.5, 0.5, 0.5): 0.125 * 80 = 10 (the others 0).
+  const spike = new Int16Array(8);
+  spike[7] = 80;
+  const out = new Float32Array(1);
+  trilinearPlane(spike, [2, 2, 2], [0.5, 0.5, 0.5], [0, 0, 0], [0, 0, 0], 1, 1, 0, out);
+  assert.equal(out[0], 10);
+});
+
+test("rows and columns step as the plane says", () => {
+  // Down a column: z from 0 to 1 in two rows; along a row: y from 0 to 1.
+  assert.deepEqual(sample([2, 0, 0], [0, 1, 0], [0, 0, 1], 2, 2), [3, 13, 103, 113]);
+});
+
+test("within half a voxel past the outer centres the edge holds; beyond, the fill", () => {
+  assert.deepEqual(sample([-0.4, 0, 0], [0, 0, 0], [0, 0, 0], 1, 1), [1]);
+  assert.deepEqual(sample([2.4, 1.4, 1.4], [0, 0, 0], [0, 0, 0], 1, 1), [113]);
+  assert.deepEqual(sample([-0.6, 0, 0], [0, 0, 0], [0, 0, 0], 1, 1), [-7]);
+  assert.deepEqual(sample([0, 0, 1.6], [0, 0, 0], [0, 0, 0], 1, 1, NaN), [NaN]);
+});
+
+test("an axis of one voxel has no neighbour to reach for", () => {
+  const flat = new Int16Array([5, 9]); // 2 × 1 × 1
+  const out = new Float32Array(1);
+  trilinearPlane(flat, [2, 1, 1], [0.5, 0.3, -0.2], [0, 0, 0], [0, 0, 0], 1, 1, 0, out);
+  assert.equal(out[0], 7);
+});
+
+test("arrays smaller than their dimensions are refused", () => {
+  assert.throws(
+    () =>
+      trilinearPlane(
+        data,
+        [3, 2, 3],
+        [0, 0, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+        1,
+        1,
+        0,
+        new Float32Array(1),
+      ),
+    RangeError,
+  );
+});
