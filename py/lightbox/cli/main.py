@@ -142,6 +142,16 @@ def _parser() -> argparse.ArgumentParser:
         help='rectangles to blank: {"<SOP or Series Instance UID>": [[x, y, width, height]]}',
     )
     deid.add_argument(
+        "--find-text",
+        action="store_true",
+        help="search every image's pixels for burned-in text; report the boxes found",
+    )
+    deid.add_argument(
+        "--blank-detected",
+        action="store_true",
+        help="blank the boxes of text found in the pixels (implies --find-text)",
+    )
+    deid.add_argument(
         "--jobs",
         "-j",
         type=int,
@@ -231,6 +241,8 @@ def _options(args: argparse.Namespace) -> DeidOptions:
             clean_graphics=args.clean_graphics,
             burned_in=args.burned_in,
             blank_rects={k: [tuple(r) for r in v] for k, v in rects.items()},
+            find_text=args.find_text,
+            blank_detected=args.blank_detected,
         )
     except (ValueError, TypeError, AttributeError) as exc:
         raise UsageError(str(exc)) from exc

@@ -28,6 +28,7 @@ from pydicom.uid import (
 
 from lightbox.core.errors import DecodeError, InvalidDicomError, LightboxError, NotDicomError
 from lightbox.core.tags import PIXEL_DATA
+from lightbox.deid import text
 from lightbox.deid.export import header_only
 from lightbox.deid.options import BurnedIn, DeidOptions, Longitudinal, Rect
 from lightbox.deid.pixels import blank, burned_in_reason
@@ -60,6 +61,8 @@ class FlaggedFile:
     rows: int
     columns: int
     frames: int
+    #: Boxes of text found in the pixels (x, y, width, height), when searched.
+    text_boxes: tuple[Rect, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +73,7 @@ class FlaggedFile:
             "rows": self.rows,
             "columns": self.columns,
             "frames": self.frames,
+            "textBoxes": [list(b) for b in self.text_boxes],
         }
 
 
@@ -151,7 +155,7 @@ def _deidentify(
         walker.walk(ds.file_meta)
     walker.walk(ds)
     if rects:
-        walker.record((PIXEL_DATA,), Outcome.REPLACED, "rectangles drawn by the user blanked")
+        walker.record((PIXEL_DATA,), Outcome.REPLACED, "rectangles blanked (drawn, or text found)")
         if write:
             syntax = blank(ds, syntax, rects, name)
     _finish(ds, walker, options, keys, patient, syntax, bool(rects))
@@ -217,8 +221,16 @@ def _burned_in(
 ) -> tuple[FlaggedFile | None, list[Rect], str | None]:
     """(the flag, the rectangles to blank, why the file is left out) for one image."""
     series = str(ds.get("SeriesInstanceUID", "") or "").strip()
-    rects = options.blank_rects.get(sop) or options.blank_rects.get(series) or []
+    rects = list(options.blank_rects.get(sop) or options.blank_rects.get(series) or [])
     reason = burned_in_reason(ds)
+    boxes = _text_boxes(ds) if options.find_text else []
+    if boxes:
+        where = ", ".join(f"({x}, {y}, {w}, {h})" for x, y, w, h in boxes)
+        done = "blanked" if options.blank_detected else "found"
+        said = f"text {done} in the pixels: {len(boxes)} box(es) (x, y, width, height) {where}"
+        reason = f"{reason}; {said}" if reason else said
+        if options.blank_detected:
+            rects += boxes
     if reason is None:
         return None, rects, None
     flagged = FlaggedFile(
@@ -229,6 +241,7 @@ def _burned_in(
         _int(ds.get("Rows")),
         _int(ds.get("Columns")),
         max(1, _int(ds.get("NumberOfFrames"))),
+        tuple(boxes),
     )
     mode = BurnedIn(options.burned_in)
     if mode is BurnedIn.EXCLUDE:
@@ -236,6 +249,24 @@ def _burned_in(
     if mode is BurnedIn.BLANK and not rects:
         return flagged, rects, f"may carry burned-in text ({reason}) and no rectangle was drawn"
     return flagged, rects, None
+
+
+def _text_boxes(ds: Dataset) -> list[Rect]:
+    """Boxes of burned-in text found in an image's pixels (none when it has no pixels,
+    or they cannot be decoded here: the header's flag still holds then)."""
+    if "PixelData" not in ds:
+        return []
+    try:
+        pixels = ds.pixel_array
+    except Exception:  # any decoder's failure: nothing searched, nothing claimed
+        return []
+    frames = max(1, _int(ds.get("NumberOfFrames")))
+    samples = _int(ds.get("SamplesPerPixel")) or 1
+    if frames == 1:
+        pixels = pixels[None]
+    if samples == 1 and pixels.ndim == 4:
+        pixels = pixels[..., 0]
+    return list(text.find_text_in_frames(pixels))
 
 
 def patient_key(ds: Dataset) -> str:

@@ -46,6 +46,8 @@ _CAMEL = {
     "cleanGraphics": "clean_graphics",
     "burnedIn": "burned_in",
     "blankRects": "blank_rects",
+    "findText": "find_text",
+    "blankDetected": "blank_detected",
 }
 
 #: PS3.16 CID 7050 De-identification Method codes (scheme DCM) for the options used.
@@ -91,6 +93,11 @@ class DeidOptions:
         Rectangles to blank, keyed by the original SOP Instance UID (or a
         Series Instance UID, for every image of the series), each
         ``(x, y, width, height)`` in pixels, applied to every frame.
+    find_text : bool
+        Search every image's pixels for burned-in text (:mod:`lightbox.deid.text`);
+        an image with text found is flagged, with its boxes.
+    blank_detected : bool
+        Blank the boxes found as if drawn (implies ``find_text``).
 
     Raises
     ------
@@ -111,6 +118,8 @@ class DeidOptions:
     clean_graphics: bool = False
     burned_in: str = BurnedIn.FLAG.value
     blank_rects: dict[str, list[Rect]] = field(default_factory=dict)
+    find_text: bool = False
+    blank_detected: bool = False
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -129,6 +138,8 @@ class DeidOptions:
         if self.dates_to_year and longitudinal is Longitudinal.OFF:
             object.__setattr__(self, "retain_longitudinal", Longitudinal.MODIFIED.value)
         object.__setattr__(self, "blank_rects", _rects(self.blank_rects))
+        if self.blank_detected:  # what is blanked must first be found
+            object.__setattr__(self, "find_text", True)
 
     @property
     def longitudinal(self) -> Longitudinal:
@@ -193,6 +204,9 @@ class DeidOptions:
         if self.retain_descriptors:
             lines.append("Retain Descriptors (not a PS3.15 option): descriptors kept verbatim")
         lines.append(f"Images that may carry burned-in text: {self.burned_in}")
+        if self.find_text:
+            found = "blanked" if self.blank_detected else "reported"
+            lines.append(f"Text searched for in the pixels of every image; boxes found {found}")
         return lines
 
 
