@@ -41,9 +41,14 @@ def background(kind: str, size: tuple[int, int], rng: np.random.Generator) -> np
 
 
 def with_text(
-    kind: str, seed: int, size: tuple[int, int] = (512, 512), count: int = 3
+    kind: str,
+    seed: int,
+    size: tuple[int, int] = (512, 512),
+    count: int = 3,
+    brightness: tuple[float, float] = (0.85, 1.0),
 ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
-    """A uint16 image (or uint8 for ultrasound) and the truth boxes (x, y, w, h)."""
+    """A uint16 image (or uint8 for ultrasound) and the truth boxes (x, y, w, h); each
+    line's grey a random fraction in ``brightness`` of the background's brightest."""
     rng = np.random.default_rng(seed)
     image = background(kind, size, rng)
     top = float(image.max())
@@ -75,8 +80,8 @@ def with_text(
             )
             if clear and x + width < columns and y + height < rows:
                 break
-        brightness = top * float(rng.uniform(0.85, 1.0))
-        draw.text((x - left, y - upper), text, fill=brightness, font=font)
+        grey = top * float(rng.uniform(*brightness))
+        draw.text((x - left, y - upper), text, fill=grey, font=font)
         truth.append(box)
     text_layer = np.asarray(canvas, dtype=np.float64)
     image = np.maximum(image, text_layer)

@@ -212,6 +212,12 @@ def region(series: int, frame: int, kind: str, box: JsProxy) -> str:
 
 
 @_guarded
+def find_text(series: int, frame: int) -> str:
+    """Boxes [x, y, width, height] of burned-in text found in a frame's pixels."""
+    return _json(_inspector.text_boxes(int(series), int(frame)))
+
+
+@_guarded
 def view_probe(series: int, view_json: str, column: float, row: float) -> str:
     """The value and patient position under a point of a reformatted view (issue 14)."""
     view = json.loads(str(view_json))

@@ -8,7 +8,7 @@ import numpy as np
 
 from lightbox.core.geometry import normal as plane_normal
 from lightbox.core.records import FrameRef
-from lightbox.deid import identifying
+from lightbox.deid import identifying, text
 from lightbox.display.frames import geometry_json
 from lightbox.display.modality import modality_values
 from lightbox.inspect import describe, measure
@@ -131,6 +131,12 @@ class Inspector:
             (calibration.kind, calibration.note),
             opened.rescale.unit,
         )
+
+    def text_boxes(self, series: int, frame: int) -> list[list[int]]:
+        """Boxes (x, y, width, height) of burned-in text found in a frame's stored values
+        (:mod:`lightbox.deid.text`), for the user to see and blank."""
+        _opened, ref = self._frame(series, frame)
+        return [list(box) for box in text.find_text(self.session.stored(ref))]
 
     # -- reformatted views (issue 14) ------------------------------------------------
 

@@ -6,6 +6,7 @@
 /**
  * @typedef {{client: Client, catalog: () => import("../rpc/protocol.js").Catalog,
  *            activeSeries: () => number, rectangles: () => Map<string, number[][]>,
+ *            findText: () => Promise<number>,
  *            download: (blob: Blob, name: string) => void,
  *            status: (text: string, error?: boolean) => void}} DeidHost
  */
@@ -108,6 +109,16 @@ export function setupDeid(host) {
         (preview.flagged.length ? ` ${preview.flagged.length} may carry burned-in text.` : "") +
         (preview.excluded.length ? ` ${preview.excluded.length} will be left out.` : "");
       output.replaceChildren(head, table);
+    } catch (error) {
+      output.textContent = error instanceof Error ? error.message : String(error);
+    }
+  });
+  $("deid-find-text").addEventListener("click", async () => {
+    try {
+      const count = await host.findText();
+      output.textContent = count
+        ? `Found ${count} box(es) of text on the image shown, drawn as rectangles. Delete any that are not text; "blank the rectangles drawn" blanks the rest.`
+        : "No text was found on the image shown.";
     } catch (error) {
       output.textContent = error instanceof Error ? error.message : String(error);
     }

@@ -193,6 +193,8 @@ export function exposeApi(deid) {
     setTool,
     measurementsCsv,
     deidentify: deid.deidentify,
+    /** Find burned-in text on the active image: each box becomes a Rect; resolves to the count. */
+    findText: () => pane().findText(),
     setHidePatient,
   };
   Object.defineProperty(window, "lightbox", { value: Object.freeze(api), enumerable: true });

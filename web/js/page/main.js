@@ -24,6 +24,7 @@ const deid = setupDeid({
   catalog: () => app.catalog,
   activeSeries: () => pane().series,
   rectangles,
+  findText: () => pane().findText(),
   download,
   status: setStatus,
 });

@@ -132,6 +132,7 @@
  *            view?: VolumeView|null}, result: any},
  *   region: {args: {series: number, frame: number, kind: string, box: number[],
  *            view?: VolumeView|null}, result: any},
+ *   findText: {args: {series: number, frame: number}, result: number[][]},
  *   geometry: {args: {series: number}, result: Geometry},
  *   video: {args: {series: number}, result: {info: VideoInfo, stream: ArrayBuffer}},
  *   document: {args: {index: number}, result: {mime: string, bytes: ArrayBuffer}},

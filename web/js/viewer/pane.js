@@ -693,6 +693,28 @@ export class Pane {
     }
   }
 
+  /**
+   * Find burned-in text on the acquired frame shown (issue 20): each box found becomes a
+   * Rect measurement on it, which de-identification's "blank the rectangles" blanks.
+   * @returns {Promise<number>} how many boxes were found
+   */
+  async findText() {
+    const series = this.seriesInfo;
+    if (!series || !this.shown || this.view || this.view3d || this.video) return 0;
+    /** @type {number[][]} */
+    const boxes = await this.host.client.call("findText", {
+      series: this.series,
+      frame: this.frame,
+    });
+    for (const [x, y, w, h] of boxes) {
+      await this.finishMeasurement("rect", [
+        { x, y },
+        { x: x + w, y: y + h },
+      ]);
+    }
+    return boxes.length;
+  }
+
   /** Zoom so that one image pixel is one screen pixel. */
   actualSize() {
     if (!this.shown) return;

@@ -250,6 +250,10 @@ export const methods = {
   header(bridge, { series, frame, hide }) {
     return [JSON.parse(bridge.header(series, frame, Boolean(hide))), []];
   },
+  async findText(bridge, { series, frame }) {
+    await codecs.ensure(codecsOf(series));
+    return [JSON.parse(bridge.find_text(series, frame)), []];
+  },
   // With a view: on the reformatted view as drawn (issue 14), else on the acquired frame.
   async probe(bridge, { series, frame, x, y, view }) {
     await codecs.ensure(codecsOf(series));
