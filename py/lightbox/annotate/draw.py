@@ -11,6 +11,7 @@ the pixels whose centres lie inside (even-odd).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,7 +43,9 @@ class Canvas:
         """Paint the set pixels of ``mask`` opaque in ``color``."""
         self.rgba[mask] = (*color[:3], 255)
 
-    def mark(self, xs: np.ndarray[Any, Any], ys: np.ndarray[Any, Any], color: Sequence[int]) -> None:
+    def mark(
+        self, xs: np.ndarray[Any, Any], ys: np.ndarray[Any, Any], color: Sequence[int]
+    ) -> None:
         """Paint the pixels that hold the points (x, y)."""
         c = np.floor(xs).astype(np.int64)
         r = np.floor(ys).astype(np.int64)
@@ -57,8 +60,8 @@ def path_samples(points: Sequence[Point], closed: bool = False) -> tuple[Any, An
     if len(pts) == 1:
         return np.array([pts[0][0]]), np.array([pts[0][1]])
     xs, ys = [], []
-    for (x0, y0), (x1, y1) in zip(pts[:-1], pts[1:], strict=True):
-        n = max(2, int(math.ceil(math.hypot(x1 - x0, y1 - y0) * SAMPLES_PER_PIXEL)) + 1)
+    for (x0, y0), (x1, y1) in itertools.pairwise(pts):
+        n = max(2, math.ceil(math.hypot(x1 - x0, y1 - y0) * SAMPLES_PER_PIXEL) + 1)
         t = np.linspace(0.0, 1.0, n)
         xs.append(x0 + (x1 - x0) * t)
         ys.append(y0 + (y1 - y0) * t)

@@ -205,7 +205,7 @@ def _gray_color(value: object) -> tuple[int, int, int] | None:
     found = numbers(value)
     if not found:
         return None
-    g = int(round(min(max(found[0], 0.0), 65535.0) / 65535.0 * 255.0))
+    g = round(min(max(found[0], 0.0), 65535.0) / 65535.0 * 255.0)
     return (g, g, g)
 
 
@@ -235,7 +235,7 @@ def _rgb(element: object) -> tuple[int, int, int] | None:
     found = numbers(value) if value is not None else []
     if len(found) < 3:
         return None
-    r, g, b = (int(round(min(max(v, 0), 65535) / 65535 * 255)) for v in found[:3])
+    r, g, b = (round(min(max(v, 0), 65535) / 65535 * 255) for v in found[:3])
     return (r, g, b)
 
 

@@ -73,10 +73,10 @@ def _where(item: Dataset) -> Where | None:
     data = numbers(item.get("GraphicData"))
     if kind == "SCOORD":
         image = _image_of(item)
-        points = tuple((data[i], data[i + 1]) for i in range(0, len(data) - 1, 2))
-        if image is None or not points:
+        flat = tuple((data[i], data[i + 1]) for i in range(0, len(data) - 1, 2))
+        if image is None or not flat:
             return None
-        return Where("image", graphic, points, (image[0], image[1]))
+        return Where("image", graphic, flat, (image[0], image[1]))
     if kind == "SCOORD3D":
         points = tuple((data[i], data[i + 1], data[i + 2]) for i in range(0, len(data) - 2, 3))
         frame = str(item.get("ReferencedFrameOfReferenceUID", "") or "")
@@ -101,12 +101,9 @@ def _value(item: Dataset) -> tuple[float | None, str]:
 def _name(item: Dataset) -> str:
     name = _meaning(item)
     for child in _children(item):
-        if str(child.get("RelationshipType", "")) == "HAS CONCEPT MOD":
-            if _meaning(child) in ("Derivation", "Measurement Method") and child.get(
-                "ConceptCodeSequence"
-            ):
-                if _meaning(child) == "Derivation":
-                    return f"{name} ({_meaning(child, 'ConceptCodeSequence')})"
+        modifier = str(child.get("RelationshipType", "")) == "HAS CONCEPT MOD"
+        if modifier and _meaning(child) == "Derivation" and child.get("ConceptCodeSequence"):
+            return f"{name} ({_meaning(child, 'ConceptCodeSequence')})"
     return name
 
 
@@ -130,12 +127,13 @@ def _walk(uid: str, items: list[Dataset], depth: int, out: list[Measurement]) ->
         elif kind not in ("SCOORD", "SCOORD3D"):
             # a finding (TEXT, CODE) with its own region below it (another template)
             inner = [w for w in (_where(c) for c in _children(item)) if w and w.kind != "segment"]
-            for w in inner:
-                out.append(Measurement(uid, _meaning(item) or w.graphic, None, "", w))
+            out += [Measurement(uid, _meaning(item) or w.graphic, None, "", w) for w in inner]
     if not numeric:
-        for item, w in ((i, _where(i)) for i in items):
-            if w is not None and w.kind != "segment":
-                out.append(Measurement(uid, _meaning(item) or w.graphic.title(), None, "", w))
+        for item in items:
+            region = _where(item)
+            if region is not None and region.kind != "segment":
+                name = _meaning(item) or region.graphic.title()
+                out.append(Measurement(uid, name, None, "", region))
 
 
 def read_measurements(ds: Dataset) -> list[Measurement]:
@@ -148,4 +146,4 @@ def read_measurements(ds: Dataset) -> list[Measurement]:
 
 def is_structured_report(ds: Dataset) -> bool:
     """Whether a data set is an SR document (it has a content tree)."""
-    return str(ds.get("Modality", "")) == "SR" or "ContentSequence" in ds and "ValueType" in ds
+    return str(ds.get("Modality", "")) == "SR" or ("ContentSequence" in ds and "ValueType" in ds)

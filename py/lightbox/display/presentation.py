@@ -37,7 +37,9 @@ def presented_rgba(
         lo, hi = int(stored.min()), int(stored.max())
         if hi - lo < LUT_LIMIT:
             domain = np.arange(lo, hi + 1, dtype=np.int64)
-            table = to_uint8(lut_output(lut, apply_voi(modality_values(domain, modality), voi)), invert)
+            table = to_uint8(
+                lut_output(lut, apply_voi(modality_values(domain, modality), voi)), invert
+            )
             return gray_to_rgba(table[stored.astype(np.int64) - lo])
     y = apply_voi(modality_values(stored, modality), voi)
     return gray_to_rgba(to_uint8(lut_output(lut, y), invert))

@@ -12,6 +12,7 @@ its referenced segment covers.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,8 +38,8 @@ class Found:
 
     states: list[pstate.PresentationState] = field(default_factory=list)
     measurements: list[srmeasure.Measurement] = field(default_factory=list)
-    #: SR SOP Instance UID → its label (Series Description or title)
-    reports: dict[str, str] = field(default_factory=dict)
+    #: SR SOP Instance UID → (its label: Series Description or title, its series UID)
+    reports: dict[str, tuple[str, str]] = field(default_factory=dict)
     read: set[int] = field(default_factory=set)
 
     def update(self, documents: Sequence[tuple[Any, bytes]]) -> None:
@@ -59,7 +60,8 @@ class Found:
                         concept = ds.get("ConceptNameCodeSequence")
                         title = str(concept[0].get("CodeMeaning", "") or "") if concept else ""
                         label = str(ds.get("SeriesDescription", "") or "") or title or "SR"
-                        self.reports[found[0].uid] = label
+                        series = str(ds.get("SeriesInstanceUID", "") or "")
+                        self.reports[found[0].uid] = (label, series)
             except Exception:  # listed as a document still; it draws nothing
                 continue
 
@@ -128,9 +130,13 @@ def measurements_on(
             points = project(where.points, image.geometry, max(thickness / 2, 0.01))
             if points is not None:
                 out.append((m, points))
-        elif where.kind == "segment" and where.image is not None and where.segment is not None:
-            if image.ref in segment_frames(where.image[0], where.segment):
-                out.append((m, None))
+        elif (
+            where.kind == "segment"
+            and where.image is not None
+            and where.segment is not None
+            and image.ref in segment_frames(where.image[0], where.segment)
+        ):
+            out.append((m, None))
     return out
 
 
@@ -151,7 +157,8 @@ def label_of(m: srmeasure.Measurement) -> str:
     """The text drawn beside a measurement: name, value, unit."""
     if m.value is None:
         return m.name
-    unit = m.unit if m.unit not in ("1", "{ratio}") else ""
+    # UCUM annotations ({SUVbw}g/ml) are not part of the unit shown
+    unit = re.sub(r"\{[^}]*\}", "", m.unit) if m.unit != "1" else ""
     return f"{m.name} {m.value:g} {unit}".strip()
 
 
@@ -203,14 +210,22 @@ def _label(
     }
 
 
+#: Labels stacked at the viewport's top left at most (then one line says how many more).
+STACKED = 8
+
+
 def _stack(texts: list[dict[str, Any]], rows: int) -> None:
     """Labels without a place of their own (a segment's measurements) one under another
-    from the top left, a line each (the page draws them at a readable size)."""
-    line = 0
-    for t in texts:
-        if t.get("stack"):
-            t["line"] = line
-            line += 1
+    from the top left, a line each (the page draws them at a readable size); past
+    :data:`STACKED` of them, one line says how many more ``state().overlays`` lists."""
+    stacked = [t for t in texts if t.get("stack")]
+    for line, t in enumerate(stacked[:STACKED]):
+        t["line"] = line
+    if len(stacked) > STACKED:
+        more = stacked[STACKED]
+        more.update(text=f"+ {len(stacked) - STACKED} more measurements", line=STACKED)
+        for t in stacked[STACKED + 1 :]:
+            texts.remove(t)
 
 
 def modality_range(modality: Modality, low: int, high: int) -> tuple[float, float]:

@@ -653,8 +653,10 @@ class Session:
             for m, _ in presented.measurements_on(found, image, self._segment_frames):
                 if m.uid not in seen:
                     seen.add(m.uid)
-                    label = found.reports.get(m.uid, "SR")
-                    out.append({"kind": "SR", "uid": m.uid, "seriesUid": "", "label": label})
+                    label, series_uid = found.reports.get(m.uid, ("SR", ""))
+                    out.append(
+                        {"kind": "SR", "uid": m.uid, "seriesUid": series_uid, "label": label}
+                    )
         return out
 
     def _segment_frames(self, seg_uid: str, segment: int) -> set[FrameRef]:
@@ -697,7 +699,11 @@ class Session:
         opened = self.files[ref.file]
         fmt = opened.fmt
         low = -(1 << (fmt.bits_stored - 1)) if fmt.pixel_representation == 1 else 0
-        high = (1 << (fmt.bits_stored - 1)) - 1 if fmt.pixel_representation == 1 else (1 << fmt.bits_stored) - 1
+        high = (
+            (1 << (fmt.bits_stored - 1)) - 1
+            if fmt.pixel_representation == 1
+            else (1 << fmt.bits_stored) - 1
+        )
         image = self._image(ref)
         modality, voi, lut, inverse = presented.steps(state, image, (low, high))
         source = "presentation state"
