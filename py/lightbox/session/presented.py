@@ -23,7 +23,7 @@ from pydicom import dcmread
 from lightbox.annotate import draw, pstate, srmeasure
 from lightbox.core.records import FrameRef, Window
 from lightbox.display.frames import FrameGeometry
-from lightbox.display.luts import Lut, Modality, Rescale, Voi
+from lightbox.display.luts import Lut, Modality, Palette, Rescale, Voi
 from lightbox.display.modality import modality_values
 from lightbox.display.overlays import OverlayPlane
 from lightbox.display.presentation import presented_rgba
@@ -271,6 +271,16 @@ def render_gray(
     if lut is None:
         return table(stored, modality, voi, invert)
     return presented_rgba(stored, modality, voi, lut, invert)
+
+
+def pseudo_color(rgba: np.ndarray[Any, Any], palette: Palette) -> np.ndarray[Any, Any]:
+    """The grey output through a Pseudo-Color PS's Palette Color LUT (PS3.3 A.33.3,
+    C.7.9): the VOI output range spans the palette's entries."""
+    n = palette.entries
+    index = np.floor(rgba[..., 0].astype(np.float64) * (n - 1) / 255.0 + 0.5).astype(np.intp)
+    out = rgba.copy()
+    out[..., :3] = palette.rgb[np.clip(index, 0, n - 1)]
+    return out
 
 
 def view_json(state: pstate.PresentationState, image: Image) -> dict[str, Any]:

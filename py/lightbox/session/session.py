@@ -717,6 +717,8 @@ class Session:
             inverse != invert,
             lambda a, m, v, i: pipeline.gray_rgba(a, m, v, i, self.tables),
         )
+        if state.palette is not None:  # a Pseudo-Color Softcopy Presentation State
+            rgba = presented.pseudo_color(rgba, state.palette)
         shown = {
             **_voi_info(voi),
             "windowSource": source,
