@@ -73,6 +73,16 @@ def test_layer_marks_the_pixels_the_path_crosses_and_the_shutter() -> None:
     assert texts == []
 
 
+def test_a_line_off_the_pixel_centres_marks_the_pixels_it_crosses() -> None:
+    canvas = draw.Canvas(20, 20)
+    draw.draw_graphic(canvas, "POLYLINE", [(2.2, 3.8), (9.9, 3.8), (9.9, 12.6)], False, (1, 2, 3))
+    want = np.zeros((20, 20), bool)
+    want[3, 2:10] = True  # y = 3.8 lies in row 3; x 2.2..9.9 in columns 2..9
+    want[3:13, 9] = True  # x = 9.9 in column 9; y 3.8..12.6 in rows 3..12
+    assert np.array_equal(canvas.rgba[..., 3] > 0, want)
+    assert (canvas.rgba[want, :3] == (1, 2, 3)).all()
+
+
 def test_filled_circle_and_ellipse_cover_the_pixel_centres_inside() -> None:
     canvas = draw.Canvas(40, 40)
     draw.draw_graphic(canvas, "CIRCLE", [(20.0, 20.0), (30.0, 20.0)], True, (255, 0, 0))
@@ -115,7 +125,7 @@ def test_presentation_lut_scales_its_input_and_output_ranges() -> None:
     # 4096 entries of 12 bits, entry k = 4095 - k (an inverse): 0 → 255, 255 → 0
     data = np.arange(4095, -1, -1, dtype=np.uint16)
     lut = Lut(0, 12, data)
-    y = np.array([0.0, 255.0, 127.5])
+    y = np.array([0.0, 255.0, 127.5, 254.0, 1.0])
     want = (4095 - np.floor(y * 4095 / 255 + 0.5)) * 255 / 4095
     assert np.allclose(lut_output(lut, y), want)
 
