@@ -136,3 +136,22 @@ def test_weasis_states_are_read() -> None:
     overlay = pstate.read_presentation_state(pydicom.dcmread(WEASIS / "prOverlay.dcm"))
     assert [p.group for p in overlay.overlays] == [0x6008, 0x600A]
     assert overlay.activation[0x6000] == "LAYER1" and overlay.activation[0x600A] == "LAYER6"
+
+
+def test_circular_and_polygonal_shutters_hide_what_lies_outside() -> None:
+    ds = pstates.gsps(_image(20, 20))
+    ds.ShutterShape = ["CIRCULAR", "POLYGONAL"]
+    ds.CenterOfCircularShutter = [10, 11]  # row, column (1-based)
+    ds.RadiusOfCircularShutter = 6
+    # a triangle, vertices as 1-based (row, column)
+    ds.VerticesOfThePolygonalShutter = [2, 2, 2, 19, 19, 2]
+    ds.ShutterPresentationValue = 65535
+    state = pstate.read_presentation_state(ds)
+    canvas, _ = draw.presentation_layer(state, "none", 0, 20, 20)
+    rr, cc = np.mgrid[0:20, 0:20] + 1  # 1-based row and column of each pixel
+    in_circle = (rr - 10) ** 2 + (cc - 11) ** 2 <= 36
+    in_triangle = (rr >= 2) & (cc >= 2) & (rr - 2 + cc - 2 <= 17)
+    hidden = ~(in_circle & in_triangle)
+    edge = rr + cc == 21  # centres on the hypotenuse: either side is right
+    assert np.array_equal((canvas.rgba[..., 3] > 0)[~edge], hidden[~edge])
+    assert (canvas.rgba[hidden, :3] == 255).all()  # the Shutter Presentation Value, white
