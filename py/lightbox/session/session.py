@@ -1017,6 +1017,10 @@ class Session:
             if opened.supplemental and opened.palette is not None:
                 rgba = supplemental_to_rgba(arr, rgba, opened.palette)
             info.update(_voi_info(chosen), windowSource=source, voiIndex=index)
+        if presentation and "presentation" not in info:  # a colour image: no VOI, the view
+            colour_state = self._state_for(presentation, ref)
+            if colour_state is not None:
+                info["presentation"] = presented.view_json(colour_state, self._image(ref))
         if burn:
             raw = self.cache.get(ref) if opened.embedded_bits else None
             if raw is None and opened.embedded_bits:
