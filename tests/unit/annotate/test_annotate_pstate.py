@@ -155,3 +155,24 @@ def test_circular_and_polygonal_shutters_hide_what_lies_outside() -> None:
     edge = rr + cc == 21  # centres on the hypotenuse: either side is right
     assert np.array_equal((canvas.rgba[..., 3] > 0)[~edge], hidden[~edge])
     assert (canvas.rgba[hidden, :3] == 255).all()  # the Shutter Presentation Value, white
+
+
+def test_interpolated_through_points_on_a_line_stays_on_it() -> None:
+    canvas = draw.Canvas(12, 24)
+    points = [(2.5, 5.5), (10.5, 5.5), (18.5, 5.5)]
+    draw.draw_graphic(canvas, "INTERPOLATED", points, False, (9, 9, 9))
+    want = np.zeros((12, 24), bool)
+    want[5, 2:19] = True
+    assert np.array_equal(canvas.rgba[..., 3] > 0, want)
+
+
+def test_text_in_display_units_lands_in_the_displayed_area_as_shown() -> None:
+    image = _image()
+    ds = pstates.gsps(image, rotation=90, text=("T", (0.0, 0.0), (0.5, 0.25)))
+    item = ds.GraphicAnnotationSequence[0].TextObjectSequence[0]
+    item.BoundingBoxAnnotationUnits = "DISPLAY"
+    state = pstate.read_presentation_state(ds)
+    _, texts = draw.presentation_layer(state, image.SOPInstanceUID, 0, 60, 80)
+    # shown 60 wide × 80 tall after a quarter turn: its top left quarter-width, quarter-
+    # height box is image x 0..20, y 30..60 (worked by hand)
+    assert np.allclose(texts[0]["box"], [0.0, 30.0, 20.0, 60.0])
