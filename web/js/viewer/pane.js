@@ -183,6 +183,7 @@ export class Pane {
       this.waveform?.reset(series);
       this.leave3d();
       this.previewUntil = 0; // a drag's previews were for the image it dragged on
+      this.presentation = null; // a presentation state is applied to its own series only
       this.resetView();
     } else if (this.view) {
       const shown = this.info?.volumeView;
