@@ -141,8 +141,10 @@ def render(
     overlays: bool = False,
     voi_index: int | None = None,
     step: int = 1,
+    presentation: str | None = None,
 ) -> tuple[str, np.ndarray[Any, Any]]:
-    """Render one frame: (info JSON, C-contiguous uint8 RGBA array), every ``step``-th pixel."""
+    """Render one frame: (info JSON, C-contiguous uint8 RGBA array), every ``step``-th pixel;
+    ``presentation``: the SOP Instance UID of a presentation state to apply, or None."""
     window = None if center is None or width is None else (float(center), float(width))
     voi = None if voi_index is None else int(voi_index)
     rendered = _session.render(
@@ -153,6 +155,7 @@ def render(
         voi_index=voi,
         overlays=bool(overlays),
         step=int(step),
+        presentation=None if presentation is None else str(presentation),
     )
     return _json(rendered.info), np.ascontiguousarray(rendered.rgba)
 
@@ -264,6 +267,17 @@ def segment_layer(series: int, frame: int, settings: str) -> tuple[str, np.ndarr
     segments on it, C-contiguous uint8 RGBA of the frame's size); ``settings`` is the
     page's JSON ``[{uid, visible, opacity, hidden}]``."""
     info, rgba = _session.segment_layer(int(series), int(frame), json.loads(settings))
+    return _json(info), np.ascontiguousarray(rgba)
+
+
+@_guarded
+def annotation_layer(
+    series: int, frame: int, presentation: str | None
+) -> tuple[str, np.ndarray[Any, Any]]:
+    """The annotation layer of a frame (issue 16 items 1 and 3): (info JSON with its
+    ``texts`` and ``measurements``, C-contiguous uint8 RGBA of the frame's size)."""
+    uid = None if presentation is None else str(presentation)
+    info, rgba = _session.annotation_layer(int(series), int(frame), uid)
     return _json(info), np.ascontiguousarray(rgba)
 
 

@@ -46,7 +46,7 @@ from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
 from lightbox.segment.read import is_segmentation, read_segmentation
-from lightbox.session import segments, volumes, waveforms
+from lightbox.session import presented, segments, volumes, waveforms
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
 from lightbox.session.volumes import ViewImage
 from lightbox.volume import NotAVolume, SliceGeometry, Volume, build_volume, plan_volume
@@ -178,6 +178,8 @@ class Session:
         self._segs: list[segments.Seg] = []
         #: Each document's Key Object Selection content (None: not a KOS), by position.
         self._key_objects: dict[int, keyobjects.KeyObject | None] = {}
+        #: Presentation states and SR measurements (issue 16 items 1 and 3), read once.
+        self._found = presented.Found()
 
     # -- opening -----------------------------------------------------------------
 
@@ -584,6 +586,7 @@ class Session:
             {"kind": "KO", "uid": k["uid"], "seriesUid": k["seriesUid"], "label": k["title"]}
             for k in keys["keyObjects"]
         ]
+        objects += self._presented_objects(series)
         return {"segmentations": segmentations, **keys, "objects": objects}
 
     def _key_images_json(self, series: Series) -> dict[str, Any]:
@@ -616,6 +619,131 @@ class Session:
                 )
                 every |= flagged
         return {"keyImages": sorted(every), "keyObjects": objects}
+
+    # -- presentation states and SR measurements (issue 16 items 1 and 3) ----------
+
+    def _found_objects(self) -> presented.Found:
+        self._found.update(self.documents)
+        return self._found
+
+    def _image(self, ref: FrameRef) -> presented.Image:
+        opened = self.files[ref.file]
+        ds = opened.header.dataset
+        return presented.Image(
+            ref=ref,
+            uid=str(ds.get("SOPInstanceUID", "") or ""),
+            rows=opened.fmt.rows,
+            columns=opened.fmt.columns,
+            frame_of_reference=str(ds.get("FrameOfReferenceUID", "") or ""),
+            geometry=opened.parameters(ref.index).geometry,
+        )
+
+    def _presented_objects(self, series: Series) -> list[dict[str, Any]]:
+        """The ``objects`` entries of the presentation states (kind "PR") and the SRs with
+        measurements (kind "SR") on a series."""
+        found = self._found_objects()
+        if not found.states and not found.measurements:
+            return []
+        images = [self._image(ref) for ref in series.frames]
+        out = [
+            {"kind": "PR", "uid": s.uid, "seriesUid": s.series_uid, "label": s.label}
+            for s in presented.states_on(found, images)
+        ]
+        seen: set[str] = set()
+        for image in images:
+            for m, _ in presented.measurements_on(found, image, self._segment_frames):
+                if m.uid not in seen:
+                    seen.add(m.uid)
+                    label, series_uid = found.reports.get(m.uid, ("SR", ""))
+                    out.append(
+                        {"kind": "SR", "uid": m.uid, "seriesUid": series_uid, "label": label}
+                    )
+        return out
+
+    def _segment_frames(self, seg_uid: str, segment: int) -> set[FrameRef]:
+        """The image frames segment ``segment`` of SEG ``seg_uid`` lies on (the SEG's own
+        frames when it is shown as a series of its own)."""
+        out: set[FrameRef] = set()
+        for seg in self._resolved_segs():
+            if seg.record.uid != seg_uid:
+                continue
+            for ref, indices in seg.targets.items():
+                if any(seg.record.frames[i].segment == segment for i in indices):
+                    out.add(ref)
+            if not out:
+                out |= {
+                    FrameRef(seg.file, f.index)
+                    for f in seg.record.frames
+                    if f.segment == segment and seg.file < len(self.files)
+                }
+        return out
+
+    def _state_for(self, uid: str | None, ref: FrameRef) -> Any:
+        """The presentation state ``uid`` when it applies to this frame, else None."""
+        if not uid:
+            return None
+        state = self._found_objects().state(uid)
+        if state is None:
+            raise LightboxError(uid, "no such presentation state is open")
+        image = self._image(ref)
+        return state if state.applies_to(image.uid, ref.index) else None
+
+    def _presented(
+        self,
+        state: Any,
+        ref: FrameRef,
+        arr: np.ndarray[Any, Any],
+        window: tuple[float, float] | None,
+        invert: bool,
+    ) -> tuple[np.ndarray[Any, Any], dict[str, Any]]:
+        """A grey frame under a presentation state's Modality LUT, VOI and Presentation LUT."""
+        opened = self.files[ref.file]
+        fmt = opened.fmt
+        low = -(1 << (fmt.bits_stored - 1)) if fmt.pixel_representation == 1 else 0
+        high = (
+            (1 << (fmt.bits_stored - 1)) - 1
+            if fmt.pixel_representation == 1
+            else (1 << fmt.bits_stored) - 1
+        )
+        image = self._image(ref)
+        modality, voi, lut, inverse = presented.steps(state, image, (low, high))
+        source = "presentation state"
+        if window is not None:
+            voi, source = Window(float(window[0]), float(window[1]), explanation="User"), "user"
+        rgba = presented.render_gray(
+            arr,
+            modality,
+            voi,
+            lut,
+            inverse != invert,
+            lambda a, m, v, i: pipeline.gray_rgba(a, m, v, i, self.tables),
+        )
+        if state.palette is not None:  # a Pseudo-Color Softcopy Presentation State
+            rgba = presented.pseudo_color(rgba, state.palette)
+        shown = {
+            **_voi_info(voi),
+            "windowSource": source,
+            "voiIndex": None,
+            "modality": luts.modality_json(modality),
+            "presentation": presented.view_json(state, image),
+        }
+        return rgba, shown
+
+    def annotation_layer(
+        self, series: int, frame: int, presentation: str | None
+    ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
+        """The annotation layer of a frame: the presentation state's shutters, overlays,
+        graphics and texts when one is applied, and the SR measurements on the frame (shown
+        by default). (info JSON, uint8 RGBA of the frame's size)."""
+        ref = self.frame_ref(series, frame)
+        image = self._image(ref)
+        found = self._found_objects()
+        state = found.state(presentation) if presentation else None
+        if presentation and state is None:
+            raise LightboxError(presentation, "no such presentation state is open")
+        measured = presented.measurements_on(found, image, self._segment_frames)
+        planes = self.files[ref.file].overlay_planes
+        return presented.layer(state, image, planes, measured)
 
     # -- segmentations (issue 16 item 4) -------------------------------------------
 
@@ -813,6 +941,7 @@ class Session:
         voi_index: int | None = None,
         overlays: bool = False,
         step: int = 1,
+        presentation: str | None = None,
     ) -> Rendered:
         """Render one frame of one series to RGBA.
 
@@ -834,6 +963,10 @@ class Session:
             user drags a large image shown smaller than its pixels (the viewer
             follows it with the full frame). ``info`` keeps the full size and
             says the step.
+        presentation : str, optional
+            The SOP Instance UID of a presentation state to apply (issue 16 item 1): its
+            Modality LUT, VOI and Presentation LUT replace the file's (a user ``window``
+            still wins); ``info["presentation"]`` then says its spatial steps.
         """
         ref = self.frame_ref(series, frame)
         opened = self.files[ref.file]
@@ -874,6 +1007,9 @@ class Session:
             info.update(
                 windowCenter=None, windowWidth=None, windowSource="none (colour)", voiIndex=None
             )
+        elif (state := self._state_for(presentation, ref)) is not None:
+            rgba, shown = self._presented(state, ref, arr, window, invert)
+            info.update(shown)
         else:
             chosen, source, index = self._window_for(series, opened, ref, window, voi_index)
             rgba = pipeline.gray_rgba(
@@ -882,6 +1018,10 @@ class Session:
             if opened.supplemental and opened.palette is not None:
                 rgba = supplemental_to_rgba(arr, rgba, opened.palette)
             info.update(_voi_info(chosen), windowSource=source, voiIndex=index)
+        if presentation and "presentation" not in info:  # a colour image: no VOI, the view
+            colour_state = self._state_for(presentation, ref)
+            if colour_state is not None:
+                info["presentation"] = presented.view_json(colour_state, self._image(ref))
         if burn:
             raw = self.cache.get(ref) if opened.embedded_bits else None
             if raw is None and opened.embedded_bits:

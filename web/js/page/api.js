@@ -12,6 +12,7 @@ import { startCine, stopCine } from "./cine.js";
 import { closeAll, open } from "./open.js";
 import { openDocument } from "./report.js";
 import { overlayState, segmentStats, setOverlay } from "./segments.js";
+import { applyPresentation, measurementOverlays, presentationState } from "./presentations.js";
 
 /** The active pane's state, once what is on screen is its latest state. */
 export async function state() {
@@ -48,7 +49,8 @@ export async function state() {
     reslice: p.view || p.view3d ? (p.info?.reslice ?? null) : null,
     volume: p.view || p.view3d ? (p.info?.volume ?? null) : null,
     mpr: mprState(),
-    overlays: overlayState(),
+    overlays: [...overlayState(), ...measurementOverlays()],
+    presentation: presentationState(),
     video: p.videoState(),
     measurements: app.measurements.map((m) => ({
       id: m.id,
@@ -78,7 +80,11 @@ async function renderedFrame(options = {}) {
   return {
     width: p.shown.width,
     height: p.shown.height,
-    data: options.overlays ? p.segments.composite(p.shown) : new Uint8ClampedArray(p.shown.data),
+    data: options.overlays
+      ? p.annotations.composite(
+          new ImageData(p.segments.composite(p.shown), p.shown.width, p.shown.height),
+        )
+      : new Uint8ClampedArray(p.shown.data),
   };
 }
 
@@ -180,6 +186,8 @@ export function exposeApi(deid) {
     startCine,
     stopCine,
     setOverlay,
+    /** @param {string | null} uid apply a presentation state (its SOP Instance UID), or none */
+    applyPresentation,
     /** @param {boolean} on only the key images are scrolled through (state().frames counts them) */
     setKeyImagesOnly: (on) => setKeyImagesOnly(on),
     /** @param {string} uid the statistics of a SEG's segments over the active series */

@@ -8,6 +8,7 @@ import { client } from "./engine.js";
 import { scheduleViewSave } from "./fragment.js";
 import { renderMeasureList } from "./measurements.js";
 import { renderSegmentPanel } from "./segments.js";
+import { renderPresentationPanel } from "./presentations.js";
 import { renderSeriesList } from "./series-list.js";
 import { showTags, tagsShown } from "./tags.js";
 
@@ -28,6 +29,7 @@ const host = {
     if (pane.index === app.active) {
       renderMeasureList();
       renderSegmentPanel();
+      renderPresentationPanel();
       syncControls();
     }
   },

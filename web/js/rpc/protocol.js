@@ -27,6 +27,14 @@
  * How the page shows a SEG: visible, opacity 0..1 (1: the colour replaces the pixel), and
  * the segment numbers hidden.
  * @typedef {{uid: string, visible: boolean, opacity: number, hidden: number[]}} OverlaySetting
+ * A text of the annotation layer (issue 16 items 1, 3): box [x0, y0, x1, y1] and anchor
+ * [x, y] in image coordinates (0, 0: the top left corner of the first pixel); `line` for
+ * labels stacked at the viewport's top left (a segment's measurements).
+ * @typedef {{text: string, box: number[]|null, anchor: number[]|null, anchorVisible: boolean,
+ *            color: number[], justification: string, layer: string, line?: number}} AnnotationText
+ * An SR measurement on the frame shown.
+ * @typedef {{kind: "measurement", uid: string, name: string, value: number|null, unit: string,
+ *            graphic: string|null, on: string}} MeasurementOverlay
  * @typedef {{uid: string, segment: number, label: string, color: number[],
  *            visible: boolean}} SegmentOnFrame
  * @typedef {{segment: number, label: string, voxels: number, volumeMl: number|null,
@@ -111,8 +119,8 @@
  *   catalog: {args: {}, result: Catalog},
  *   closeAll: {args: {}, result: Catalog},
  *   render: {args: {series: number, frame: number, center: number|null, width: number|null,
- *            invert: boolean, overlays?: boolean, voi?: number|null, step?: number},
- *            result: RenderResult},
+ *            invert: boolean, overlays?: boolean, voi?: number|null, step?: number,
+ *            presentation?: string|null}, result: RenderResult},
  *   renderView: {args: {series: number, view: VolumeView, center: number|null,
  *            width: number|null, invert: boolean}, result: RenderResult},
  *   volumeInfo: {args: {series: number, phase?: number|null}, result: VolumeInfo},
@@ -127,6 +135,9 @@
  *            result: {info: {width: number, height: number, segments: SegmentOnFrame[]},
  *                     pixels: ArrayBuffer}},
  *   segmentStats: {args: {series: number, uid: string}, result: SegmentStats[]},
+ *   annotationLayer: {args: {series: number, frame: number, presentation: string|null},
+ *            result: {info: {width: number, height: number, texts: AnnotationText[],
+ *                     measurements: MeasurementOverlay[]}, pixels: ArrayBuffer}},
  *   header: {args: {series: number, frame: number, hide?: boolean}, result: Header},
  *   probe: {args: {series: number, frame: number, x: number, y: number,
  *            view?: VolumeView|null}, result: any},

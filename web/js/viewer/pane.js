@@ -11,6 +11,7 @@ import { writeTextBoxes } from "./overlay.js";
 import { attachPointer } from "./pointer.js";
 import { RenderQueue } from "./render-queue.js";
 import { SegmentLayer } from "./segment-layer.js";
+import { AnnotationLayer } from "./annotation-layer.js";
 import { videoStream } from "./video.js";
 import { VideoBar } from "./video-bar.js";
 import { caliperText } from "./waveform-math.js";
@@ -69,6 +70,14 @@ export class Pane {
     this.layerCtx = layerCtx;
     /** the segmentations over the frame (issue 16 item 4), between image and measurements */
     this.segments = new SegmentLayer(root, this.layer);
+    /** presentation states' and SR measurements' drawings (issue 16 items 1, 3) */
+    this.annotations = new AnnotationLayer(root, this.layer);
+    /**
+     * The presentation state applied (page/presentations.js): its UID, label, the series
+     * it was applied on, and what it says of the view once rendered.
+     * @type {{uid: string, label: string, series: string, view?: any} | null}
+     */
+    this.presentation = null;
     this.image = new OffscreenCanvas(1, 1);
     const imageCtx = this.image.getContext("2d");
     if (!imageCtx) throw new Error("this browser has no OffscreenCanvas");
@@ -174,6 +183,7 @@ export class Pane {
       this.waveform?.reset(series);
       this.leave3d();
       this.previewUntil = 0; // a drag's previews were for the image it dragged on
+      this.presentation = null; // a presentation state is applied to its own series only
       this.resetView();
     } else if (this.view) {
       const shown = this.info?.volumeView;
@@ -356,6 +366,7 @@ export class Pane {
                   overlays: this.host.showOverlays(),
                   voi: this.vois.get(this.series) ?? null,
                   step: this.previewStep(),
+                  presentation: this.presentationUid,
                 });
         const columns = Math.ceil(info.width / info.step);
         const rows = Math.ceil(info.height / info.step);
@@ -369,6 +380,7 @@ export class Pane {
         }
         this.imageCtx.putImageData(this.shown, 0, 0);
         await this.fetchSegments();
+        await this.fetchAnnotations();
         // A warning about what is shown (missing slices, lossy): a notice at the foot,
         // clear of the image's middle; a failure (below) stands in the middle.
         this.message.hidden = !info.warning;
@@ -407,6 +419,23 @@ export class Pane {
         chosen.find((c) => c.uid === uid) ?? { uid, visible: true, opacity: 0.5, hidden: [] },
     );
     await this.segments.fetch(this.host.client, this.series, this.frame, settings);
+  }
+
+  /** The presentation state's UID while it is applied to the series shown, else null. */
+  get presentationUid() {
+    const chosen = this.presentation;
+    return chosen && chosen.series === this.seriesInfo?.uid ? chosen.uid : null;
+  }
+
+  /** The annotation layer of the acquired frame shown (none on volume views and video). */
+  async fetchAnnotations() {
+    const objects = this.seriesInfo?.objects ?? [];
+    const some = objects.some((o) => o.kind === "SR" || o.kind === "PR");
+    if (!some || this.view || this.view3d || this.isVideo) {
+      this.annotations.clear();
+      return;
+    }
+    await this.annotations.fetch(this.host.client, this.series, this.frame, this.presentationUid);
   }
 
   /** The series is a waveform: its plot, drawn over the (empty) image canvas. */
@@ -550,6 +579,7 @@ export class Pane {
   /** A pixel's height over its width: a reformatted view's may differ from 1. */
   get aspect() {
     const reslice = this.view ? this.info?.reslice : null;
+    if (!reslice && this.presentationUid) return this.info?.presentation?.area?.aspect ?? 1;
     return reslice ? reslice.rowSpacing / reslice.columnSpacing : 1;
   }
 
@@ -600,6 +630,7 @@ export class Pane {
       ctx.setTransform(1, 0, 0, 1, 0, 0);
     }
     this.segments.draw(this.shown ? m : null, width, height, ratio);
+    this.annotations.draw(this.shown ? m : null, width, height, ratio);
     this.drawLayer(m, ratio);
     this.drawText();
     this.host.onView?.();
@@ -745,6 +776,7 @@ export class Pane {
     if (!ctx) throw new Error("cannot draw a snapshot");
     ctx.drawImage(this.canvas, 0, 0);
     ctx.drawImage(this.segments.canvas, 0, 0);
+    ctx.drawImage(this.annotations.canvas, 0, 0);
     ctx.drawImage(this.layer, 0, 0);
     if (this.waveform?.visible) ctx.drawImage(this.waveform.canvas, 0, 0);
     if (withInfo) paintTextBoxes(ctx, this.text, this.root, window.devicePixelRatio || 1);

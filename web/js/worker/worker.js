@@ -292,6 +292,13 @@ export const methods = {
     );
     return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
+  annotationLayer(bridge, { series, frame, presentation }) {
+    const [info, pixels] = takePair(
+      bridge.annotation_layer(series, frame, presentation ?? null),
+      "u8clamped",
+    );
+    return [{ info: JSON.parse(info), pixels }, [pixels]];
+  },
   async segmentStats(bridge, { series, uid }) {
     await codecs.ensure(codecsOf(series));
     return [JSON.parse(bridge.segment_stats(series, uid)), []];
@@ -303,7 +310,10 @@ export const methods = {
   closeAll(bridge) {
     return [kept(JSON.parse(bridge.close_all())), []];
   },
-  async render(bridge, { series, frame, center, width, invert, overlays, voi, step }) {
+  async render(
+    bridge,
+    { series, frame, center, width, invert, overlays, voi, step, presentation },
+  ) {
     await codecs.ensure(codecsOf(series));
     const [info, pixels] = takePair(
       bridge.render(
@@ -315,6 +325,7 @@ export const methods = {
         Boolean(overlays),
         voi ?? null,
         step ?? 1,
+        presentation ?? null,
       ),
       "u8clamped",
     );

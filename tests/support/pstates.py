@@ -1,0 +1,172 @@
+"""Generated presentation states (PS3.3 A.33.1 GSPS) and TID 1500 SR documents over given
+images, with known geometry, for the presentation-state and SR-measurement tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+GSPS_CLASS = "1.2.840.10008.5.1.4.1.1.11.1"
+COMPREHENSIVE_SR_CLASS = "1.2.840.10008.5.1.4.1.1.88.33"
+
+
+def _code(value: str, scheme: str, meaning: str) -> Dataset:
+    item = Dataset()
+    item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = value, scheme, meaning
+    return item
+
+
+def _base(image: Dataset, sop_class: str, modality: str) -> Dataset:
+    sop = generate_uid()
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = sop_class
+    ds.file_meta.MediaStorageSOPInstanceUID = sop
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.SOPClassUID, ds.SOPInstanceUID = sop_class, sop
+    ds.StudyInstanceUID = image.StudyInstanceUID
+    ds.SeriesInstanceUID = generate_uid()
+    ds.Modality = modality
+    ds.SeriesNumber = 901
+    ds.InstanceNumber = 1
+    ds.PatientName = image.get("PatientName", "")
+    ds.PatientID = image.get("PatientID", "")
+    return ds
+
+
+def _image_ref(image: Dataset) -> Dataset:
+    ref = Dataset()
+    ref.ReferencedSOPClassUID = image.SOPClassUID
+    ref.ReferencedSOPInstanceUID = image.SOPInstanceUID
+    return ref
+
+
+def gsps(
+    image: Dataset,
+    *,
+    rotation: int = 0,
+    flip: bool = False,
+    window: tuple[float, float] | None = None,
+    rescale: tuple[float, float] | None = None,
+    shape: str = "IDENTITY",
+    polyline: Sequence[tuple[float, float]] = (),
+    text: tuple[str, tuple[float, float], tuple[float, float]] | None = None,
+    lab: tuple[int, int, int] = (54534, 55143, 41117),
+    shutter: tuple[int, int, int, int] | None = None,
+    label: str = "TEST_PS",
+) -> Dataset:
+    """A GSPS over ``image``: its spatial transformation, window, a PIXEL polyline and a
+    PIXEL text box in one layer of CIELab colour ``lab``, and a rectangular shutter
+    (left, right, upper, lower) if given."""
+    ds = _base(image, GSPS_CLASS, "PR")
+    series = Dataset()
+    series.SeriesInstanceUID = image.SeriesInstanceUID
+    series.ReferencedImageSequence = [_image_ref(image)]
+    ds.ReferencedSeriesSequence = [series]
+    ds.ContentLabel = label
+    ds.ContentDescription = "generated"
+    ds.PresentationCreationDate, ds.PresentationCreationTime = "20261202", "050000"
+    if rescale is not None:
+        ds.RescaleSlope, ds.RescaleIntercept = rescale
+        ds.RescaleType = "HU"
+    if window is not None:
+        voi = Dataset()
+        voi.WindowCenter, voi.WindowWidth = window
+        ds.SoftcopyVOILUTSequence = [voi]
+    ds.PresentationLUTShape = shape
+    ds.ImageRotation = rotation
+    ds.ImageHorizontalFlip = "Y" if flip else "N"
+    area = Dataset()
+    area.DisplayedAreaTopLeftHandCorner = [1, 1]
+    area.DisplayedAreaBottomRightHandCorner = [int(image.Columns), int(image.Rows)]
+    area.PresentationSizeMode = "SCALE TO FIT"
+    area.PresentationPixelAspectRatio = [1, 1]
+    ds.DisplayedAreaSelectionSequence = [area]
+    layer = Dataset()
+    layer.GraphicLayer = "ANNOTATIONS"
+    layer.GraphicLayerOrder = 1
+    layer.GraphicLayerRecommendedDisplayCIELabValue = list(lab)
+    ds.GraphicLayerSequence = [layer]
+    annotation = Dataset()
+    annotation.GraphicLayer = "ANNOTATIONS"
+    annotation.ReferencedImageSequence = [_image_ref(image)]
+    if polyline:
+        graphic = Dataset()
+        graphic.GraphicAnnotationUnits = "PIXEL"
+        graphic.GraphicDimensions = 2
+        graphic.NumberOfGraphicPoints = len(polyline)
+        graphic.GraphicData = [float(v) for p in polyline for v in p]
+        graphic.GraphicType = "POLYLINE"
+        graphic.GraphicFilled = "N"
+        annotation.GraphicObjectSequence = [graphic]
+    if text is not None:
+        item = Dataset()
+        item.BoundingBoxAnnotationUnits = "PIXEL"
+        item.UnformattedTextValue = text[0]
+        item.BoundingBoxTopLeftHandCorner = list(text[1])
+        item.BoundingBoxBottomRightHandCorner = list(text[2])
+        item.BoundingBoxTextHorizontalJustification = "LEFT"
+        annotation.TextObjectSequence = [item]
+    ds.GraphicAnnotationSequence = [annotation]
+    if shutter is not None:
+        ds.ShutterShape = "RECTANGULAR"
+        (
+            ds.ShutterLeftVerticalEdge,
+            ds.ShutterRightVerticalEdge,
+            ds.ShutterUpperHorizontalEdge,
+            ds.ShutterLowerHorizontalEdge,
+        ) = shutter
+        ds.ShutterPresentationValue = 0
+    return ds
+
+
+def tid1500(
+    image: Dataset,
+    name: tuple[str, str, str],
+    value: float,
+    unit: tuple[str, str],
+    graphic: str,
+    points: Sequence[tuple[float, float]],
+) -> Dataset:
+    """A Comprehensive SR (TID 1500) with one measurement group: a NUM (concept ``name``
+    as (code, scheme, meaning), ``value`` in UCUM ``unit`` (code, meaning)) inferred from a
+    SCOORD of ``graphic`` at ``points`` (column, row) selected from ``image``."""
+    ds = _base(image, COMPREHENSIVE_SR_CLASS, "SR")
+    ds.SeriesDescription = "Generated measurements"
+    ds.ValueType = "CONTAINER"
+    ds.ContinuityOfContent = "SEPARATE"
+    ds.ConceptNameCodeSequence = [_code("126000", "DCM", "Imaging Measurement Report")]
+    template = Dataset()
+    template.MappingResource, template.TemplateIdentifier = "DCMR", "1500"
+    ds.ContentTemplateSequence = [template]
+    ds.CompletionFlag, ds.VerificationFlag = "COMPLETE", "UNVERIFIED"
+    selected = Dataset()
+    selected.RelationshipType, selected.ValueType = "SELECTED FROM", "IMAGE"
+    selected.ReferencedSOPSequence = [_image_ref(image)]
+    scoord = Dataset()
+    scoord.RelationshipType, scoord.ValueType = "INFERRED FROM", "SCOORD"
+    scoord.GraphicType = graphic
+    scoord.GraphicData = [float(v) for p in points for v in p]
+    scoord.ContentSequence = [selected]
+    measured = Dataset()
+    measured.NumericValue = value
+    measured.MeasurementUnitsCodeSequence = [_code(unit[0], "UCUM", unit[1])]
+    num = Dataset()
+    num.RelationshipType, num.ValueType = "CONTAINS", "NUM"
+    num.ConceptNameCodeSequence = [_code(*name)]
+    num.MeasuredValueSequence = [measured]
+    num.ContentSequence = [scoord]
+    group = Dataset()
+    group.RelationshipType, group.ValueType = "CONTAINS", "CONTAINER"
+    group.ContinuityOfContent = "SEPARATE"
+    group.ConceptNameCodeSequence = [_code("125007", "DCM", "Measurement Group")]
+    group.ContentSequence = [num]
+    measurements = Dataset()
+    measurements.RelationshipType, measurements.ValueType = "CONTAINS", "CONTAINER"
+    measurements.ContinuityOfContent = "SEPARATE"
+    measurements.ConceptNameCodeSequence = [_code("126010", "DCM", "Imaging Measurements")]
+    measurements.ContentSequence = [group]
+    ds.ContentSequence = [measurements]
+    return ds
