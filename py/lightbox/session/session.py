@@ -46,7 +46,10 @@ from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
 from lightbox.segment.read import is_segmentation, read_segmentation
-from lightbox.session import segments, volumes, waveforms
+from lightbox.ingest.source import ByteSource
+from lightbox.session import segments, slides, volumes, waveforms
+from lightbox.slide.image import SlideImage
+from lightbox.slide.read import slide_key
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
 from lightbox.volume import NotAVolume, SliceGeometry, Volume, build_volume, plan_volume
 from lightbox.volume import texture as volume_texture
@@ -92,12 +95,16 @@ class OpenedFile:
     video: video.VideoCodec | None = None
     #: A waveform object's groups and annotations (it has no pixels: ``fmt`` is empty).
     waveform: Waveform | None = None
+    #: A whole-slide image's pyramid level and tile index (issue 15 item 2).
+    slide: SlideImage | None = None
 
     @property
     def kind(self) -> str:
-        """The catalog's word for what the file is: "video", "waveform", else "stack"."""
+        """The catalog's word for what the file is: "video", "waveform", "slide", else "stack"."""
         if self.video is not None:
             return "video"
+        if self.slide is not None:
+            return "slide"
         return "waveform" if self.waveform is not None else "stack"
 
     def parameters(self, index: int) -> frames.FrameParameters:
@@ -177,10 +184,14 @@ class Session:
         self._segs: list[segments.Seg] = []
         #: Each document's Key Object Selection content (None: not a KOS), by position.
         self._key_objects: dict[int, keyobjects.KeyObject | None] = {}
+        #: Slide tiles decoded last (issue 15 item 2).
+        self._tile_cache = slides.TileCache()
 
     # -- opening -----------------------------------------------------------------
 
-    def open(self, items: Iterable[tuple[str, bytes]], report: bool = True) -> dict[str, Any]:
+    def open(
+        self, items: Iterable[tuple[str, bytes | ByteSource]], report: bool = True
+    ) -> dict[str, Any]:
         """Open files given as (name, bytes); return the catalog and this open's result.
 
         Bad files never stop the others: each is listed in ``skipped`` with the
@@ -198,7 +209,17 @@ class Session:
         skipped: list[Skipped] = []
         touched: set[str] = set()
         again: set[int] = set()
-        for name, data in items:
+        for name, given in items:
+            if isinstance(given, bytes):
+                data = given
+            else:  # a file read a range at a time: a slide opens so, anything else is read
+                uid = self._open_slide_source(name, given, batch, skipped)
+                if uid is not None:
+                    touched.add(uid)
+                    continue
+                if name in self._present:
+                    continue
+                data = given.read(0, given.size)
             for item in archive.expand(name, data):  # a ZIP (nested too) gives its members
                 if isinstance(item, Skipped):
                     skipped.append(item)
@@ -217,6 +238,47 @@ class Session:
         result["skipped"] = [_skipped_json(s) for s in skipped]
         result["reopened"] = self._where(again)
         return result
+
+    def _open_slide_source(
+        self, name: str, source: ByteSource, batch: int, skipped: list[Skipped]
+    ) -> str | None:
+        """Open a slide from a byte source (its header and tile index only); None when the
+        file is not a slide (then it is read whole), or when it is skipped with its reason."""
+        try:
+            image = slides.open_from_source(name, source)
+        except LightboxError as exc:
+            self._present.append(name)
+            skipped.append(Skipped(name, exc.reason))
+            return None
+        except Exception as exc:  # a defect of ours must not take the rest of the drop down
+            self._present.append(name)
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+            skipped.append(Skipped(name, f"the slide could not be opened ({reason})"))
+            return None
+        if image is None:
+            return None
+        self._present.append(name)
+        try:
+            self._refuse_duplicate(name, image.dataset)
+        except DuplicateError as exc:
+            skipped.append(Skipped(name, exc.reason))
+            return None
+        return self._add(self._slide_file(name, image), batch)
+
+    def _slide_file(self, name: str, image: SlideImage, data: bytes | None = None) -> OpenedFile:
+        """An opened file of a slide level: its header held, its tiles read when shown."""
+        header = ingest.Header(image.dataset, UID(image.fmt.transfer_syntax), 1)
+        return OpenedFile(
+            name=name,
+            data=data if data is not None else image.source.read(0, min(image.source.size, 1 << 20)),
+            header=header,
+            fmt=image.fmt,
+            rescale=luts.Rescale(),
+            windows=(),
+            inverts=False,
+            padding=None,
+            slide=image,
+        )
 
     def _where(self, files: set[int]) -> dict[str, Any] | None:
         """Where the first of these files is shown: ``{series, frame, file, count}``, or None."""
@@ -356,6 +418,10 @@ class Session:
         header = ingest.read_header(name, data)
         ds = header.dataset
         self._refuse_duplicate(name, ds)
+        if slides.is_slide_bytes(data):  # a pyramid level: viewed by its tiles
+            image = slides.open_from_bytes(name, data)
+            if image is not None:
+                return self._slide_file(name, image, data)
         fmt = pixel_format(ds, header.transfer_syntax)
         params = frames.read_frames(ds, header.frames)
         modality = params[0].modality
@@ -445,6 +511,8 @@ class Session:
             name=opened.name,
             kind=opened.kind,
         )
+        if opened.slide is not None:  # the files of one slide are one entry
+            entry = replace(entry, group=slide_key(opened.header.dataset))
         self._entries.append(entry)
         self._facts.append(
             facts.image_facts(opened.name, opened.header.dataset, opened.shown_frames)
@@ -509,6 +577,7 @@ class Session:
                 for reason in self.files[i].warnings
             ],
             **({"waveform": waveforms.summary(first.waveform)} if first.waveform else {}),
+            **self._slide_json(series),
             **self._drawn_objects_json(series),
         }
 
@@ -838,6 +907,8 @@ class Session:
         opened = self.files[ref.file]
         if opened.waveform is not None:
             raise NotAnImageError(opened.name, "a waveform has no image: it is plotted")
+        if opened.slide is not None:
+            raise NotAnImageError(opened.name, "a slide is shown by its tiles (slide view)")
         step = max(1, int(step))
         arr = self.stored(ref)
         burn = overlays and bool(opened.overlay_planes)
@@ -926,8 +997,46 @@ class Session:
         """A waveform's group as sound: (sample rate, float32 samples in [-1, 1])."""
         return waveforms.audio(self.waveform_of(series), group)
 
+    # -- whole-slide images (issue 15 item 2) ------------------------------------------
+
+    def slide_images(self, series: int) -> list[SlideImage]:
+        """The slide images (levels, optical paths) of a slide series.
+
+        Raises
+        ------
+        DecodeError
+            The series is not a slide.
+        """
+        found = [self.files[r.file].slide for r in self.series[series].frames]
+        images = [s for s in found if s is not None]
+        if not images:
+            raise DecodeError(self.files[self.series[series].frames[0].file].name, "not a slide")
+        return images
+
+    def _slide_json(self, series: Series) -> dict[str, Any]:
+        """``slide``: a slide's levels, size and spacing (none for other series)."""
+        if series.kind != "slide":
+            return {}
+        images = [self.files[r.file].slide for r in series.frames]
+        return {"slide": slides.summary([s for s in images if s is not None])}
+
+    def slide(self, series: int) -> dict[str, Any]:
+        """A slide's pyramid: every level (finest first) with its tile grid and spacing."""
+        out = slides.info(self.slide_images(series))
+        out["series"] = series
+        return out
+
+    def slide_tile(self, series: int, level: int, frame: int) -> tuple[dict[str, Any], Any]:
+        """Frame ``frame`` of level ``level`` (0 finest) of a slide, as (info, RGBA)."""
+        images = self.slide_images(series)
+        files = [r.file for r in self.series[series].frames if self.files[r.file].slide]
+        return slides.tile(images, files, self._tile_cache, level, frame)
+
     def thumbnail(self, series: int, size: int = 64) -> Rendered:
         """The middle frame rendered with its default window, shrunk to fit ``size`` pixels."""
+        if self.series[series].kind == "slide":
+            small = slides.thumbnail(self.slide_images(series), size)
+            return Rendered(small, {"width": small.shape[1], "height": small.shape[0]})
         frames = self.series[series].frames
         rendered = self.render(series, len(frames) // 2)
         rgba = rendered.rgba
