@@ -24,7 +24,6 @@ from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import (
     PYDICOM_IMPLEMENTATION_UID,
     ExplicitVRLittleEndian,
-    JPEG2000Lossless,
     JPEGBaseline8Bit,
     generate_uid,
 )
@@ -161,8 +160,8 @@ def level_dataset(
     if syntax == ExplicitVRLittleEndian:
         ds.PixelData = b"".join(frames)
     elif table == "extended":
-        ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = (
-            encapsulate_extended(frames)
+        ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = encapsulate_extended(
+            frames
         )
         ds["PixelData"].VR = "OB"
     else:
@@ -236,14 +235,14 @@ def reference(path: Path) -> np.ndarray:
     """A level's total pixel matrix composited from its tiles decoded by pydicom.
 
     Each frame is placed by its Plane Position (Slide) when the file has them, else in
-    TILED_FULL order (PS3.3 C.7.6.17.3); (height, width, 3) RGB uint8, black where no
-    tile is.
+    TILED_FULL order (PS3.3 C.7.6.17.3); (height, width, 4) uint8: RGB, and 255 in the
+    fourth channel where a tile is (0 where the sparse level has none).
     """
     ds = dcmread(path)
     width, height = int(ds.TotalPixelMatrixColumns), int(ds.TotalPixelMatrixRows)
     rows, cols = int(ds.Rows), int(ds.Columns)
     frames = int(ds.get("NumberOfFrames", 1))
-    out = np.zeros((height, width, 3), dtype=np.uint8)
+    out = np.zeros((height, width, 4), dtype=np.uint8)
     across = -(-width // cols)
     per_frame = ds.get("PerFrameFunctionalGroupsSequence")
     sparse = str(ds.get("DimensionOrganizationType", "")) == "TILED_SPARSE"
@@ -264,5 +263,6 @@ def reference(path: Path) -> np.ndarray:
             x, y = (k % across) * cols, (k // across) * rows
         h, w = min(rows, height - y), min(cols, width - x)
         if h > 0 and w > 0:
-            out[y : y + h, x : x + w] = arr[:h, :w]
+            out[y : y + h, x : x + w, :3] = arr[:h, :w]
+            out[y : y + h, x : x + w, 3] = 255
     return out

@@ -41,16 +41,16 @@ from lightbox.display.palette import apply_palette, grey_range, supplemental_to_
 from lightbox.display.voi import auto_window
 from lightbox.ingest import archive, dicomdir, documents, keyobjects, reconcile, structure, video
 from lightbox.ingest import headers as ingest
+from lightbox.ingest.source import ByteSource
 from lightbox.inspect import describe
 from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
 from lightbox.segment.read import is_segmentation, read_segmentation
-from lightbox.ingest.source import ByteSource
 from lightbox.session import segments, slides, volumes, waveforms
+from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
 from lightbox.slide.image import SlideImage
 from lightbox.slide.read import slide_key
-from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
 from lightbox.volume import NotAVolume, SliceGeometry, Volume, build_volume, plan_volume
 from lightbox.volume import texture as volume_texture
 from lightbox.volume.stack import Phases, split_phases
@@ -270,7 +270,9 @@ class Session:
         header = ingest.Header(image.dataset, UID(image.fmt.transfer_syntax), 1)
         return OpenedFile(
             name=name,
-            data=data if data is not None else image.source.read(0, min(image.source.size, 1 << 20)),
+            data=data
+            if data is not None
+            else image.source.read(0, min(image.source.size, 1 << 20)),
             header=header,
             fmt=image.fmt,
             rescale=luts.Rescale(),

@@ -112,7 +112,9 @@ def _walk(name: str, source: ByteSource, at: int, frames: int) -> FrameIndex:
     if not starts:
         raise InvalidDicomError(name, "the encapsulated pixel data holds no fragments")
     if len(starts) != frames:  # several fragments a frame: a frame begins with its codestream
-        chosen = [s for s, m in zip(starts, markers, strict=True) if m in (b"\xff\xd8", b"\xff\x4f")]
+        chosen = [
+            s for s, m in zip(starts, markers, strict=True) if m in (b"\xff\xd8", b"\xff\x4f")
+        ]
         if len(chosen) == frames:
             starts = chosen
     starts_array = np.asarray(starts[:frames], dtype=np.int64)

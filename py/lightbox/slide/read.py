@@ -94,7 +94,9 @@ def pixel_spacing_um(ds: Dataset, width: int, height: int) -> tuple[float, float
     """
     spacing = _first(ds, "SharedFunctionalGroupsSequence", "PixelMeasuresSequence", "PixelSpacing")
     if spacing is None:
-        spacing = _first(ds, "PerFrameFunctionalGroupsSequence", "PixelMeasuresSequence", "PixelSpacing")
+        spacing = _first(
+            ds, "PerFrameFunctionalGroupsSequence", "PixelMeasuresSequence", "PixelSpacing"
+        )
     try:
         row_mm, col_mm = float(spacing[0]), float(spacing[1])
         if row_mm > 0 and col_mm > 0:
@@ -134,7 +136,9 @@ def read_level(ds: Dataset) -> Level:
     if organization != "TILED_FULL" and per_frame and len(per_frame) >= frames:
         z_first: float | None = None
         for index, item in enumerate(per_frame[:frames]):
-            plane = _first(item, "PlanePositionSlideSequence", "ColumnPositionInTotalImagePixelMatrix")
+            plane = _first(
+                item, "PlanePositionSlideSequence", "ColumnPositionInTotalImagePixelMatrix"
+            )
             row = _first(item, "PlanePositionSlideSequence", "RowPositionInTotalImagePixelMatrix")
             z = _first(item, "PlanePositionSlideSequence", "ZOffsetInSlideCoordinateSystem")
             frame_path = _first(item, "OpticalPathIdentificationSequence", "OpticalPathIdentifier")
