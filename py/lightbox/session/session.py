@@ -272,7 +272,7 @@ class Session:
             name=name,
             data=data
             if data is not None
-            else image.source.read(0, min(image.source.size, 1 << 20)),
+            else image.source.read(0, image.pixel_at),
             header=header,
             fmt=image.fmt,
             rescale=luts.Rescale(),

@@ -83,6 +83,8 @@ class SlideImage:
     frames: indexing.FrameIndex
     codec: codecs.Choice
     window: Window | None
+    #: Where the Pixel Data element begins: the header is the bytes before it.
+    pixel_at: int = 0
 
     def tile_values(self, frame: int) -> np.ndarray[Any, Any]:
         """Stored values of frame ``frame`` (rows, columns) or (rows, columns, 3)."""
@@ -140,4 +142,4 @@ def open_image(name: str, source: ByteSource, header: Header) -> SlideImage:
                 window = Window(c, w, VoiFunction.LINEAR)
     except (TypeError, ValueError, IndexError):
         window = None
-    return SlideImage(name, source, ds, fmt, level, frames, codec, window)
+    return SlideImage(name, source, ds, fmt, level, frames, codec, window, header.pixel_at)

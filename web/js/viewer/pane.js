@@ -430,7 +430,7 @@ export class Pane {
     this.segments.clear();
     this.shown = null;
     this.info = null;
-    await this.slide.show(this.series);
+    await this.slide.show(this.series, this.seriesInfo?.uid ?? "");
     const error = this.slide.error;
     this.message.hidden = !error;
     this.message.textContent = error ?? "";

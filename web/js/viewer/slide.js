@@ -47,6 +47,8 @@ export class SlideView {
     this.ctx = ctx;
     this.octx = octx;
     this.series = -1;
+    /** the series' UID: what the tiles cached are keyed by (a series index is reused) */
+    this.uid = "";
     /** @type {SlideInfo | null} */
     this.info = null;
     /** @type {(Map<string, number> | null)[]} */
@@ -90,15 +92,16 @@ export class SlideView {
 
   /**
    * Show series `series` (fetching its pyramid once), fitted to the pane.
-   * @param {number} series
+   * @param {number} series @param {string} uid the series' UID
    */
-  async show(series) {
-    if (series === this.series && this.info) {
+  async show(series, uid) {
+    if (series === this.series && uid === this.uid && this.info) {
       this.requestDraw();
       return;
     }
     const info = await this.client.call("slide", { series });
     this.series = series;
+    this.uid = uid;
     this.info = info;
     this.grids = info.level.map((l) => (l.positions ? sparseGrid(l) : null));
     this.wanted.clear();
@@ -187,7 +190,7 @@ export class SlideView {
     }
     const now = performance.now();
     const missing = this.drawLevel(chosen, width, height, true);
-    const key = (/** @type {number} */ frame) => `${this.series}:${chosen}:${frame}`;
+    const key = (/** @type {number} */ frame) => `${this.uid}|${chosen}|${frame}`;
     const inView = new Set(missing.map(key));
     for (const wanted of [...this.wanted.keys()])
       if (!inView.has(wanted)) this.wanted.delete(wanted);
@@ -215,7 +218,7 @@ export class SlideView {
     /** @type {number[]} */
     const missing = [];
     for (const tile of visibleTiles(level, this.camera, width, height, this.grids[l])) {
-      const key = `${this.series}:${l}:${tile.frame}`;
+      const key = `${this.uid}|${l}|${tile.frame}`;
       const bitmap = this.tiles.get(key);
       if (!bitmap) {
         if (fetch) missing.push(tile.frame);
@@ -246,9 +249,10 @@ export class SlideView {
       const since = /** @type {number} */ (this.wanted.get(next));
       this.wanted.delete(next);
       this.loading.add(next);
-      const [series, level, frame] = next.split(":").map(Number);
+      const [uid, level, frame] = next.split("|");
+      const series = this.series;
       void this.client
-        .call("slideTile", { series, level, frame })
+        .call("slideTile", { series, level: Number(level), frame: Number(frame) })
         .then(async ({ info, pixels }) => {
           const image = new ImageData(new Uint8ClampedArray(pixels), info.width, info.height);
           const bitmap = await createImageBitmap(image, {
@@ -263,7 +267,7 @@ export class SlideView {
             this.tiles.get(oldest)?.close();
             this.tiles.delete(oldest);
           }
-          if (series === this.series) {
+          if (uid === this.uid) {
             this.loading.delete(next);
             this.drawNow();
             this.arrivals.push(performance.now() - since);
