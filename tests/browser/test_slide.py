@@ -90,9 +90,7 @@ def _compare(frame: np.ndarray, ref: np.ndarray, left: int, top: int, tolerance:
 def test_each_level_shows_its_tiles_where_they_belong(
     viewer: Viewer, tmp_path: Path, syntax: str, table: str, sparse: int | None, tolerance: int
 ) -> None:
-    pyramid = slides.pyramid(
-        tmp_path, syntax=syntax, table=table, sparse_level=sparse, label=True
-    )
+    pyramid = slides.pyramid(tmp_path, syntax=syntax, table=table, sparse_level=sparse, label=True)
     catalog = _open(viewer, pyramid.paths)
     assert not catalog["skipped"]
     index = _slide_index(catalog)
@@ -187,7 +185,9 @@ def test_the_scale_bar_and_a_length_in_micrometres(viewer: Viewer, tmp_path: Pat
     lengths = viewer.wait_state("s.slide && s.slide.lengths.length === 1")["slide"]["lengths"]
     # 300 × 400 CSS px is 500 CSS px at 0.5 µm each: 250 µm.
     assert lengths[0]["um"] == pytest.approx(250.0, abs=1e-6)
-    rows = list(csv.reader(io.StringIO(viewer.page.evaluate("() => window.lightbox.measurementsCsv()"))))
+    rows = list(
+        csv.reader(io.StringIO(viewer.page.evaluate("() => window.lightbox.measurementsCsv()")))
+    )
     assert any("250" in " ".join(r) and "µm" in " ".join(r) for r in rows[1:]), rows
     viewer.page.evaluate("() => window.lightbox.setTool('scroll')")
     viewer.shot("slide-scale-bar-and-length")

@@ -270,9 +270,7 @@ class Session:
         header = ingest.Header(image.dataset, UID(image.fmt.transfer_syntax), 1)
         return OpenedFile(
             name=name,
-            data=data
-            if data is not None
-            else image.source.read(0, image.pixel_at),
+            data=data if data is not None else image.source.read(0, image.pixel_at),
             header=header,
             fmt=image.fmt,
             rescale=luts.Rescale(),

@@ -174,15 +174,16 @@ def thumbnail(images: Sequence[SlideImage], size: int) -> np.ndarray[Any, Any]:
     canvas = np.zeros((-(-level.height // step), -(-level.width // step), 4), dtype=np.uint8)
     drawn = 0
     for frame, (x, y) in enumerate(level.positions):
-        if x < 0 or x % step or y % step:
+        if x < 0:
             continue
         if drawn >= 64:
             break
+        oy, ox = (-y) % step, (-x) % step  # the tile's pixels on the thumbnail's grid
         try:
-            rgba = coarse.tile(frame)[::step, ::step]
+            rgba = coarse.tile(frame)[oy::step, ox::step]
         except InvalidDicomError:
             continue
-        top, left = y // step, x // step
+        top, left = (y + oy) // step, (x + ox) // step
         h = min(rgba.shape[0], canvas.shape[0] - top)
         w = min(rgba.shape[1], canvas.shape[1] - left)
         if h > 0 and w > 0:

@@ -30,7 +30,7 @@ from lightbox.slide.read import Level, read_level
 
 #: The header is read in growing prefixes of the file, up to this many bytes.
 MAX_HEADER_BYTES = 256 * 1024 * 1024
-_FIRST_PREFIX = 1024 * 1024
+_FIRST_PREFIX = 64 * 1024
 _PIXEL_TAG = b"\xe0\x7f\x10\x00"
 
 

@@ -23,6 +23,8 @@ const TILE_CACHE = 600;
 /** Tile requests in flight at once (the worker decodes one at a time; two keep it busy). */
 const IN_FLIGHT = 2;
 const BACKGROUND = "#1b1b1b";
+/** Tiles asked for at most of one view. */
+const MAX_WANTED = 400;
 
 export class SlideView {
   /**
@@ -194,7 +196,10 @@ export class SlideView {
     const inView = new Set(missing.map(key));
     for (const wanted of [...this.wanted.keys()])
       if (!inView.has(wanted)) this.wanted.delete(wanted);
-    for (const frame of missing) if (!this.wanted.has(key(frame))) this.wanted.set(key(frame), now);
+    // At most MAX_WANTED (nearest the centre): a level of one file seen whole asks no more.
+    for (const frame of missing.slice(0, MAX_WANTED)) {
+      if (!this.wanted.has(key(frame))) this.wanted.set(key(frame), now);
+    }
     this.pending = missing.length;
     this.drawOverlay(width, height);
     this.drawTimes.push(performance.now() - began);
