@@ -28,11 +28,11 @@ from playwright.sync_api import Page
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filewriter import dcmwrite
 from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, JPEGBaseline8Bit, generate_uid
+from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID, JPEGBaseline8Bit, generate_uid
 
 WIDTH, HEIGHT, LEVELS, TILE = 50_000, 40_000, 8, 256
 SPACING_UM = 0.25
-WSM = "1.2.840.10008.5.1.4.1.1.77.1.6"
+WSM = UID("1.2.840.10008.5.1.4.1.1.77.1.6")
 
 
 def _tiles(noise: bool, count: int = 12) -> list[bytes]:
@@ -98,7 +98,7 @@ def _header(level: int, width: int, height: int, frames: int, uids: dict[str, st
 
 def write_pyramid(folder: Path) -> list[Path]:
     """The 8 level files, finest first (its file about 2 GB)."""
-    uids = {"study": generate_uid(), "series": generate_uid(), "for": generate_uid()}
+    uids = {"study": str(generate_uid()), "series": str(generate_uid()), "for": str(generate_uid())}
     noise, plain = _tiles(True), _tiles(False)
     paths = []
     for level in range(LEVELS):
@@ -182,7 +182,8 @@ def slide_rows(page: Page, folder: Path, runs: int, row: Callable[..., None]) ->
             timeout=120_000,
         )
         index = page.evaluate(
-            "async () => (await window.lightbox.catalog()).series.findIndex((s) => s.kind === 'slide')"
+            "async () => (await window.lightbox.catalog())"
+            ".series.findIndex((s) => s.kind === 'slide')"
         )
         page.evaluate(f"() => window.lightbox.select({index})")
         opens.append(page.evaluate(OPEN_TO_FIRST_VIEW) - t0)

@@ -118,7 +118,7 @@ def test_a_slide_cut_short_says_which_tile_is_missing(tmp_path: Path) -> None:
     catalog = session.open([("cut.dcm", BytesSource(cut))])
     assert catalog["series"][0]["kind"] == "slide"
     frames = session.slide(0)["level"][0]["frames"]
-    meta, rgba = session.slide_tile(0, 0, 0)  # the first tiles are there
+    _meta, rgba = session.slide_tile(0, 0, 0)  # the first tiles are there
     assert rgba.shape == (128, 128, 4)
     with pytest.raises(Exception) as failure:
         session.slide_tile(0, 0, frames - 1)
