@@ -124,6 +124,14 @@ def write_pyramid(folder: Path) -> list[Path]:
     return paths
 
 
+WAIT_FOR_SLIDE = """async () => {
+  for (;;) {
+    const found = (await window.lightbox.catalog()).series.findIndex((s) => s.kind === "slide");
+    if (found >= 0) return found;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}"""
+
 OPEN_TO_FIRST_VIEW = """async () => {
   const lb = window.lightbox;
   for (;;) {
@@ -177,14 +185,7 @@ def slide_rows(page: Page, folder: Path, runs: int, row: Callable[..., None]) ->
         page.evaluate("() => window.lightbox.closeAll()")
         t0 = page.evaluate("() => performance.now()")
         page.set_input_files("#open-input", [str(p) for p in paths])
-        page.wait_for_function(
-            "async () => (await window.lightbox.catalog()).series.some((s) => s.kind === 'slide')",
-            timeout=120_000,
-        )
-        index = page.evaluate(
-            "async () => (await window.lightbox.catalog())"
-            ".series.findIndex((s) => s.kind === 'slide')"
-        )
+        index = page.evaluate(WAIT_FOR_SLIDE)
         page.evaluate(f"() => window.lightbox.select({index})")
         opens.append(page.evaluate(OPEN_TO_FIRST_VIEW) - t0)
     gb = size / 1e9
