@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pydicom.uid import ExplicitVRLittleEndian, JPEG2000Lossless, JPEGBaseline8Bit
+from pydicom.uid import ExplicitVRLittleEndian, HTJ2KLossless, JPEG2000Lossless, JPEGBaseline8Bit
 
 from tests.support import slides
 from tests.support.paths import CORPUS
@@ -78,19 +78,28 @@ def _compare(frame: np.ndarray, ref: np.ndarray, left: int, top: int, tolerance:
 
 
 @pytest.mark.parametrize(
-    ("syntax", "table", "sparse", "tolerance"),
+    ("syntax", "table", "sparse", "tolerance", "tile"),
     [
-        (JPEGBaseline8Bit, "basic", None, JPEG_TOLERANCE),
-        (JPEGBaseline8Bit, "none", 1, JPEG_TOLERANCE),
-        (JPEG2000Lossless, "extended", 0, 0),
-        (ExplicitVRLittleEndian, "basic", 2, 0),
+        (JPEGBaseline8Bit, "basic", None, JPEG_TOLERANCE, 128),
+        (JPEGBaseline8Bit, "none", 1, JPEG_TOLERANCE, 128),
+        (JPEG2000Lossless, "extended", 0, 0, 128),
+        (ExplicitVRLittleEndian, "basic", 2, 0, 128),
+        (HTJ2KLossless, "none", None, 0, 256),  # grey tiles, encoded by openjph
     ],
-    ids=["jpeg-bot", "jpeg-no-table-sparse1", "j2k-eot-sparse0", "native-sparse2"],
+    ids=["jpeg-bot", "jpeg-no-table-sparse1", "j2k-eot-sparse0", "native-sparse2", "htj2k-grey"],
 )
 def test_each_level_shows_its_tiles_where_they_belong(
-    viewer: Viewer, tmp_path: Path, syntax: str, table: str, sparse: int | None, tolerance: int
+    viewer: Viewer,
+    tmp_path: Path,
+    syntax: str,
+    table: str,
+    sparse: int | None,
+    tolerance: int,
+    tile: int,
 ) -> None:
-    pyramid = slides.pyramid(tmp_path, syntax=syntax, table=table, sparse_level=sparse, label=True)
+    pyramid = slides.pyramid(
+        tmp_path, syntax=syntax, table=table, sparse_level=sparse, label=True, tile=tile
+    )
     catalog = _open(viewer, pyramid.paths)
     assert not catalog["skipped"]
     index = _slide_index(catalog)

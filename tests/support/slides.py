@@ -12,6 +12,8 @@ never with what Lightbox decodes.
 from __future__ import annotations
 
 import io
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +26,13 @@ from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import (
     PYDICOM_IMPLEMENTATION_UID,
     ExplicitVRLittleEndian,
+    HTJ2KLossless,
     JPEGBaseline8Bit,
     generate_uid,
 )
 
 WSM = "1.2.840.10008.5.1.4.1.1.77.1.6"
+ENCODER = Path(__file__).resolve().parents[1] / "browser" / "htj2k_encode.mjs"
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,23 @@ def _tiles(img: np.ndarray, tile: int) -> list[tuple[int, int, np.ndarray]]:
     return out
 
 
+def _htj2k(block: np.ndarray) -> bytes:
+    """One grey tile as an HTJ2K codestream (openjph through Node, as tests/browser/test_htj2k)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        raw, out = Path(scratch) / "t.raw", Path(scratch) / "t.j2c"
+        np.ascontiguousarray(block).tofile(raw)
+        rows, cols = block.shape
+        subprocess.run(
+            ["node", str(ENCODER), str(raw), str(out), str(cols), str(rows), "8", "0"],
+            check=True,
+            cwd=ENCODER.parents[2],
+        )
+        return out.read_bytes()
+
+
 def _encode(block: np.ndarray, syntax: str) -> bytes:
+    if syntax == HTJ2KLossless:
+        return _htj2k(block[..., 1])  # grey: the picture's green
     if syntax == ExplicitVRLittleEndian:
         return block.tobytes()
     out = io.BytesIO()
@@ -125,6 +145,10 @@ def level_dataset(
     ds.SamplesPerPixel = 3
     ds.PhotometricInterpretation = "YBR_FULL_422" if syntax == JPEGBaseline8Bit else "RGB"
     ds.PlanarConfiguration = 0
+    if syntax == HTJ2KLossless:  # a grey (fluorescence-like) slide
+        ds.SamplesPerPixel = 1
+        ds.PhotometricInterpretation = "MONOCHROME2"
+        del ds.PlanarConfiguration
     ds.BitsAllocated = 8
     ds.BitsStored = 8
     ds.HighBit = 7

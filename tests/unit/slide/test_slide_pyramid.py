@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from pydicom import dcmread
 from pydicom.encaps import generate_frames
-from pydicom.uid import ExplicitVRLittleEndian, JPEG2000Lossless, JPEGBaseline8Bit
+from pydicom.uid import ExplicitVRLittleEndian, HTJ2KLossless, JPEG2000Lossless, JPEGBaseline8Bit
 
 from lightbox.ingest.source import BytesSource, CountingSource
 from lightbox.session.session import Session
@@ -28,18 +28,19 @@ def _open(paths: list[Path]) -> tuple[Session, dict]:
 
 
 @pytest.mark.parametrize(
-    ("syntax", "table", "sparse"),
+    ("syntax", "table", "sparse", "tile"),
     [
-        (JPEGBaseline8Bit, "basic", None),
-        (JPEGBaseline8Bit, "none", 0),
-        (JPEG2000Lossless, "extended", 1),
-        (ExplicitVRLittleEndian, "basic", 2),
+        (JPEGBaseline8Bit, "basic", None, 128),
+        (JPEGBaseline8Bit, "none", 0, 128),
+        (JPEG2000Lossless, "extended", 1, 128),
+        (ExplicitVRLittleEndian, "basic", 2, 128),
+        (HTJ2KLossless, "basic", None, 256),
     ],
 )
 def test_each_tile_is_the_frame_pydicom_reads_and_lands_where_it_belongs(
-    tmp_path: Path, syntax: str, table: str, sparse: int | None
+    tmp_path: Path, syntax: str, table: str, sparse: int | None, tile: int
 ) -> None:
-    pyramid = slides.pyramid(tmp_path, syntax=syntax, table=table, sparse_level=sparse)
+    pyramid = slides.pyramid(tmp_path, syntax=syntax, table=table, sparse_level=sparse, tile=tile)
     session, catalog = _open(pyramid.paths)
     (entry,) = catalog["series"]
     assert entry["kind"] == "slide" and entry["slide"]["levels"] == 3
