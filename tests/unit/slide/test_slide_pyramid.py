@@ -148,3 +148,12 @@ def test_the_corpus_slides_open_with_their_levels() -> None:
         if series["kind"] == "slide":
             thumb = session.thumbnail(index).rgba
             assert thumb[..., :3].std() > 5  # the whole slide, not one tile on black
+
+
+def test_a_slide_read_by_range_is_exported_whole(tmp_path: Path) -> None:
+    pyramid = slides.pyramid(tmp_path, levels=1)
+    data = pyramid.paths[0].read_bytes()
+    session = Session()
+    session.open([("ranged.dcm", BytesSource(data))])
+    assert len(session.files[0].data) < len(data)  # only the header is held
+    assert session.files_of() == [("ranged.dcm", data)]  # what de-identification reads
