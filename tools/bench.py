@@ -324,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import base64
 
-    from tools import bench_data, bench_volume
+    from tools import bench_data, bench_slide, bench_volume
 
     started = time.time()
     print("generating data…", flush=True)
@@ -491,6 +491,8 @@ def main(argv: list[str] | None = None) -> int:
             "window/level render round trip, 512x512 CT",
         )
         page.evaluate("() => window.lightbox.closeAll()")
+        print("slide…", flush=True)
+        bench_slide.slide_rows(page, Path(scratch.name), max(2, args.runs // 2), row)
         print("decoders…", flush=True)
         codecs_url = url + "js/worker/codecs.js"
         worker = page.workers[0]

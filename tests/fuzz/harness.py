@@ -142,6 +142,14 @@ def check(name: str, data: bytes, good: tuple[str, bytes]) -> str | None:
             step = f"thumbnail {index}"
             with contextlib.suppress(LightboxError):
                 session.thumbnail(index)
+            if series["kind"] == "slide":  # issue 15: the first and last tile of each level
+                step = f"slide {index}"
+                levels = session.slide(index)["level"]
+                for level, found in enumerate(levels):
+                    for tile in sorted({0, found["frames"] - 1}):
+                        step = f"slide tile {index}/{level}/{tile}"
+                        with contextlib.suppress(LightboxError):
+                            session.slide_tile(index, level, tile)
             step = f"volume {index}"
             with contextlib.suppress(LightboxError):
                 session.volume_info(index)

@@ -19,6 +19,7 @@ import lightbox_kernels  # registered by the worker
 import numpy as np
 from pyodide.ffi import JsProxy, to_js
 
+from lightbox.browser.sources import bytes_or_source as _bytes_or_source
 from lightbox.core.errors import LightboxError
 from lightbox.deid import api as deid
 from lightbox.ingest import dicomdir
@@ -112,7 +113,9 @@ def last_error() -> str:
 @_guarded
 def open_files(names: JsProxy, buffers: JsProxy) -> str:
     """Open files given as parallel JS arrays of names and ArrayBuffers."""
-    items = [(str(name), buffer.to_bytes()) for name, buffer in zip(names, buffers, strict=True)]
+    items = [
+        (str(name), _bytes_or_source(buffer)) for name, buffer in zip(names, buffers, strict=True)
+    ]
     return _json(_session.open(items, report=False))  # the page asks catalog() at the end
 
 
@@ -259,6 +262,19 @@ def waveform_audio(series: int, group: int) -> tuple[str, np.ndarray[Any, Any]]:
     samples in [-1, 1])."""
     rate, sound = _session.waveform_audio(int(series), int(group))
     return _json(rate), np.ascontiguousarray(sound).view(np.uint8).reshape(-1)
+
+
+@_guarded
+def slide(series: int) -> str:
+    """A slide's pyramid (issue 15 item 2): its levels, finest first, with their tile grids."""
+    return _json(_session.slide(int(series)))
+
+
+@_guarded
+def slide_tile(series: int, level: int, frame: int) -> tuple[str, np.ndarray[Any, Any]]:
+    """One tile of a slide: (its place as JSON, C-contiguous uint8 RGBA)."""
+    info, rgba = _session.slide_tile(int(series), int(level), int(frame))
+    return _json(info), np.ascontiguousarray(rgba)
 
 
 @_guarded

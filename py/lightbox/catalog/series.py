@@ -101,15 +101,24 @@ class SeriesEntry:
     phase: str = ""
     #: What kind of catalog entry the file makes: "stack" (images), "waveform", ...
     kind: str = "stack"
+    #: What the files of one slide share (Container Identifier, Frame of Reference).
+    group: str = ""
 
     @property
     def alone(self) -> bool:
-        """The file is a series by itself: a multi-frame image, or an object that is no image."""
+        """The file is a series by itself: a multi-frame image, or an object that is no image.
+
+        The levels of a slide are one entry together.
+        """
+        if self.kind == "slide":
+            return False
         return self.frames > 1 or self.kind != "stack"
 
     @property
     def stack_key(self) -> tuple[object, ...]:
         """What files must share to stack: size, being a localizer; a file alone is alone."""
+        if self.kind == "slide":
+            return (self.kind, self.group)
         return (self.kind, self.size, self.localizer, self.file if self.alone else None)
 
 
@@ -350,7 +359,9 @@ def split_stacks(members: Sequence[SeriesEntry]) -> list[Stack]:
     ordered = sorted(groups.values(), key=lambda group: (-len(group), group[0].file))
     stacks: list[Stack] = []
     for group in ordered:
-        if group[0].alone:
+        if group[0].kind == "slide":  # a slide's levels, in opening order
+            stacks.append(Stack(tuple(sorted(group, key=lambda e: e.file)), Ordering.FILE))
+        elif group[0].alone:
             stacks.append(Stack((group[0],), Ordering.FILE))
         else:
             stacks.extend(stacks_of(group))

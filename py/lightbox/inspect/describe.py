@@ -46,6 +46,10 @@ class Calibration:
     row_mm: float | None
     column_mm: float | None
     note: str = ""
+    #: Each calibrated ultrasound region (issue 15 item 4): ``{box: [x0, y0, x1, y1]`` in
+    #: pixels, inclusive, ``row_mm, column_mm, note}``; a measurement uses the region both
+    #: its ends are in (PS3.3 C.8.5.5.1).
+    regions: tuple[dict[str, Any], ...] = ()
 
     @property
     def calibrated(self) -> bool:
@@ -105,15 +109,56 @@ def read_calibration(ds: Dataset, frame: int = 0) -> Calibration:
             imager[1],
             "measured at the detector: objects in the patient are magnified by the projection",
         )
-    for region in ds.get("SequenceOfUltrasoundRegions") or []:
-        units = (region.get("PhysicalUnitsXDirection"), region.get("PhysicalUnitsYDirection"))
-        if units == (_ULTRASOUND_CM, _ULTRASOUND_CM):
-            dx, dy = abs(float(region.PhysicalDeltaX)), abs(float(region.PhysicalDeltaY))
-            if dx > 0 and dy > 0:
-                return Calibration(
-                    "Ultrasound Region", dy * 10.0, dx * 10.0, "from the first ultrasound region"
-                )
+    regions = _ultrasound_regions(ds)
+    if regions:
+        first = regions[0]
+        note = "from the first ultrasound region" if len(regions) == 1 else first["note"]
+        return Calibration(
+            "Ultrasound Region", first["row_mm"], first["column_mm"], note, tuple(regions)
+        )
     return UNCALIBRATED
+
+
+def _calibration_json(calibration: Calibration) -> dict[str, Any]:
+    """The calibration as JSON; ``regions`` only where the image has several."""
+    out = asdict(calibration)
+    regions = out.pop("regions")
+    if len(regions) > 1:
+        out["regions"] = list(regions)
+    return out
+
+
+def _ultrasound_regions(ds: Dataset) -> list[dict[str, Any]]:
+    """The regions of (0018,6011) Sequence of Ultrasound Regions calibrated in cm."""
+    found = []
+    for number, region in enumerate(ds.get("SequenceOfUltrasoundRegions") or [], start=1):
+        units = (region.get("PhysicalUnitsXDirection"), region.get("PhysicalUnitsYDirection"))
+        if units != (_ULTRASOUND_CM, _ULTRASOUND_CM):
+            continue
+        try:
+            dx, dy = abs(float(region.PhysicalDeltaX)), abs(float(region.PhysicalDeltaY))
+            box = [
+                int(region.RegionLocationMinX0),
+                int(region.RegionLocationMinY0),
+                int(region.RegionLocationMaxX1),
+                int(region.RegionLocationMaxY1),
+            ]
+        except (AttributeError, TypeError, ValueError):
+            box = [0, 0, 1 << 30, 1 << 30]
+            try:
+                dx, dy = abs(float(region.PhysicalDeltaX)), abs(float(region.PhysicalDeltaY))
+            except (AttributeError, TypeError, ValueError):
+                continue
+        if dx > 0 and dy > 0:
+            found.append(
+                {
+                    "box": box,
+                    "row_mm": dy * 10.0,
+                    "column_mm": dx * 10.0,
+                    "note": f"from ultrasound region {number}",
+                }
+            )
+    return found
 
 
 def direction_label(vector: Sequence[float]) -> str:
@@ -206,7 +251,7 @@ def describe(ds: Dataset, frame: int = 0) -> dict[str, Any]:
         "orientation": labels,
         "orientationCosines": cosines if len(cosines) == 6 else None,
         "position": point if len(point) == 3 else None,
-        "calibration": asdict(calibration),
+        "calibration": _calibration_json(calibration),
         "lossy": lossy,
         "frameRate": frame_rate(ds),
     }

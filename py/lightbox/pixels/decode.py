@@ -16,7 +16,7 @@ boundary, partial-range YCbCr, and native pixel data that ends early.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -304,3 +304,44 @@ def _fill_value(present: np.ndarray[Any, Any], fmt: PixelFormat) -> float | int:
     if fmt.is_float or fmt.pixel_representation == 0:
         return 0
     return -(1 << (fmt.bits_stored - 1))
+
+
+def encoded_frame(
+    name: str, codestream: bytes, fmt: PixelFormat, codec: codecs.Choice, index: int = 0
+) -> np.ndarray[Any, Any]:
+    """Stored values of one frame given as its codestream alone (a slide's tile).
+
+    The codestream is wrapped as one-frame encapsulated pixel data (an empty Basic
+    Offset Table, one fragment, PS3.5 A.4) and decoded by the same decoder call as a
+    file's frames, with the file's codec decision. ``index`` only names the frame in
+    an error.
+    """
+    one = replace(fmt, frames=1)
+    padded = codestream + b"\x00" * (len(codestream) % 2)
+    wrapped = (
+        b"\xfe\xff\x00\xe0\x00\x00\x00\x00"
+        + b"\xfe\xff\x00\xe0"
+        + len(padded).to_bytes(4, "little")
+        + padded
+        + b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+    )
+    options: dict[str, Any] = codecs.plugin_options(codec, fmt.transfer_syntax)
+    try:
+        arr: np.ndarray[Any, Any] = get_decoder(UID(fmt.transfer_syntax)).as_array(
+            io.BytesIO(wrapped), index=0, **options, **_pixel_options(one)
+        )[0]
+    except Exception as exc:  # a codec can raise anything; report it as one error
+        raise _decode_error(name, index, exc) from exc
+    return stored_values(finish(arr, one), one)
+
+
+def native_frame(name: str, data: bytes, fmt: PixelFormat, index: int = 0) -> np.ndarray[Any, Any]:
+    """Stored values of one native frame given as its bytes alone (a slide's tile)."""
+    one = replace(fmt, frames=1)
+    try:
+        arr: np.ndarray[Any, Any] = get_decoder(UID(fmt.transfer_syntax)).as_array(
+            data, **_pixel_options(one)
+        )[0]
+    except Exception as exc:  # short or odd bytes: say which frame
+        raise _decode_error(name, index, exc) from exc
+    return stored_values(finish(arr, one), one)

@@ -41,14 +41,17 @@ from lightbox.display.palette import apply_palette, grey_range, supplemental_to_
 from lightbox.display.voi import auto_window
 from lightbox.ingest import archive, dicomdir, documents, keyobjects, reconcile, structure, video
 from lightbox.ingest import headers as ingest
+from lightbox.ingest.source import ByteSource
 from lightbox.inspect import describe
 from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
 from lightbox.segment.read import is_segmentation, read_segmentation
-from lightbox.session import presented, segments, volumes, waveforms
+from lightbox.session import presented, segments, slides, volumes, waveforms
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
 from lightbox.session.volumes import ViewImage
+from lightbox.slide.image import SlideImage
+from lightbox.slide.read import slide_key
 from lightbox.volume import NotAVolume, SliceGeometry, Volume, build_volume, plan_volume
 from lightbox.volume import texture as volume_texture
 from lightbox.volume.stack import Phases, split_phases
@@ -93,12 +96,16 @@ class OpenedFile:
     video: video.VideoCodec | None = None
     #: A waveform object's groups and annotations (it has no pixels: ``fmt`` is empty).
     waveform: Waveform | None = None
+    #: A whole-slide image's pyramid level and tile index (issue 15 item 2).
+    slide: SlideImage | None = None
 
     @property
     def kind(self) -> str:
-        """The catalog's word for what the file is: "video", "waveform", else "stack"."""
+        """The catalog's word for what the file is: "video", "waveform", "slide", else "stack"."""
         if self.video is not None:
             return "video"
+        if self.slide is not None:
+            return "slide"
         return "waveform" if self.waveform is not None else "stack"
 
     def parameters(self, index: int) -> frames.FrameParameters:
@@ -180,10 +187,14 @@ class Session:
         self._key_objects: dict[int, keyobjects.KeyObject | None] = {}
         #: Presentation states and SR measurements (issue 16 items 1 and 3), read once.
         self._found = presented.Found()
+        #: Slide tiles decoded last (issue 15 item 2).
+        self._tile_cache = slides.TileCache()
 
     # -- opening -----------------------------------------------------------------
 
-    def open(self, items: Iterable[tuple[str, bytes]], report: bool = True) -> dict[str, Any]:
+    def open(
+        self, items: Iterable[tuple[str, bytes | ByteSource]], report: bool = True
+    ) -> dict[str, Any]:
         """Open files given as (name, bytes); return the catalog and this open's result.
 
         Bad files never stop the others: each is listed in ``skipped`` with the
@@ -201,7 +212,17 @@ class Session:
         skipped: list[Skipped] = []
         touched: set[str] = set()
         again: set[int] = set()
-        for name, data in items:
+        for name, given in items:
+            if isinstance(given, bytes):
+                data = given
+            else:  # a file read a range at a time: a slide opens so, anything else is read
+                uid = self._open_slide_source(name, given, batch, skipped)
+                if uid is not None:
+                    touched.add(uid)
+                    continue
+                if name in self._present:
+                    continue
+                data = given.read(0, given.size)
             for item in archive.expand(name, data):  # a ZIP (nested too) gives its members
                 if isinstance(item, Skipped):
                     skipped.append(item)
@@ -220,6 +241,47 @@ class Session:
         result["skipped"] = [_skipped_json(s) for s in skipped]
         result["reopened"] = self._where(again)
         return result
+
+    def _open_slide_source(
+        self, name: str, source: ByteSource, batch: int, skipped: list[Skipped]
+    ) -> str | None:
+        """Open a slide from a byte source (its header and tile index only); None when the
+        file is not a slide (then it is read whole), or when it is skipped with its reason."""
+        try:
+            image = slides.open_from_source(name, source)
+        except LightboxError as exc:
+            self._present.append(name)
+            skipped.append(Skipped(name, exc.reason))
+            return None
+        except Exception as exc:  # a defect of ours must not take the rest of the drop down
+            self._present.append(name)
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+            skipped.append(Skipped(name, f"the slide could not be opened ({reason})"))
+            return None
+        if image is None:
+            return None
+        self._present.append(name)
+        try:
+            self._refuse_duplicate(name, image.dataset)
+        except DuplicateError as exc:
+            skipped.append(Skipped(name, exc.reason))
+            return None
+        return self._add(self._slide_file(name, image), batch)
+
+    def _slide_file(self, name: str, image: SlideImage, data: bytes | None = None) -> OpenedFile:
+        """An opened file of a slide level: its header held, its tiles read when shown."""
+        header = ingest.Header(image.dataset, UID(image.fmt.transfer_syntax), 1)
+        return OpenedFile(
+            name=name,
+            data=data if data is not None else image.source.read(0, image.pixel_at),
+            header=header,
+            fmt=image.fmt,
+            rescale=luts.Rescale(),
+            windows=(),
+            inverts=False,
+            padding=None,
+            slide=image,
+        )
 
     def _where(self, files: set[int]) -> dict[str, Any] | None:
         """Where the first of these files is shown: ``{series, frame, file, count}``, or None."""
@@ -348,7 +410,15 @@ class Session:
         """(name, bytes) of every file behind the given series (all series when None)."""
         chosen = range(len(self.series)) if series is None else series
         indices = sorted({ref.file for s in chosen for ref in self.series[s].frames})
-        return [(self.files[i].name, self.files[i].data) for i in indices]
+        return [(self.files[i].name, self._whole(self.files[i])) for i in indices]
+
+    @staticmethod
+    def _whole(opened: OpenedFile) -> bytes:
+        """A file's bytes: a slide read by range holds its header only, so read it all."""
+        source = opened.slide.source if opened.slide is not None else None
+        if source is not None and source.size > len(opened.data):
+            return source.read(0, source.size)
+        return opened.data
 
     def document(self, index: int) -> tuple[bytes, str]:
         """The bytes and MIME type of an encapsulated document (the PDF report)."""
@@ -359,6 +429,10 @@ class Session:
         header = ingest.read_header(name, data)
         ds = header.dataset
         self._refuse_duplicate(name, ds)
+        if slides.is_slide_bytes(data):  # a pyramid level: viewed by its tiles
+            image = slides.open_from_bytes(name, data)
+            if image is not None:
+                return self._slide_file(name, image, data)
         fmt = pixel_format(ds, header.transfer_syntax)
         params = frames.read_frames(ds, header.frames)
         modality = params[0].modality
@@ -448,6 +522,8 @@ class Session:
             name=opened.name,
             kind=opened.kind,
         )
+        if opened.slide is not None:  # the files of one slide are one entry
+            entry = replace(entry, group=slide_key(opened.header.dataset))
         self._entries.append(entry)
         self._facts.append(
             facts.image_facts(opened.name, opened.header.dataset, opened.shown_frames)
@@ -512,6 +588,7 @@ class Session:
                 for reason in self.files[i].warnings
             ],
             **({"waveform": waveforms.summary(first.waveform)} if first.waveform else {}),
+            **self._slide_json(series),
             **self._drawn_objects_json(series),
         }
 
@@ -972,6 +1049,8 @@ class Session:
         opened = self.files[ref.file]
         if opened.waveform is not None:
             raise NotAnImageError(opened.name, "a waveform has no image: it is plotted")
+        if opened.slide is not None:
+            raise NotAnImageError(opened.name, "a slide is shown by its tiles (slide view)")
         step = max(1, int(step))
         arr = self.stored(ref)
         burn = overlays and bool(opened.overlay_planes)
@@ -1067,8 +1146,46 @@ class Session:
         """A waveform's group as sound: (sample rate, float32 samples in [-1, 1])."""
         return waveforms.audio(self.waveform_of(series), group)
 
+    # -- whole-slide images (issue 15 item 2) ------------------------------------------
+
+    def slide_images(self, series: int) -> list[SlideImage]:
+        """The slide images (levels, optical paths) of a slide series.
+
+        Raises
+        ------
+        DecodeError
+            The series is not a slide.
+        """
+        found = [self.files[r.file].slide for r in self.series[series].frames]
+        images = [s for s in found if s is not None]
+        if not images:
+            raise DecodeError(self.files[self.series[series].frames[0].file].name, "not a slide")
+        return images
+
+    def _slide_json(self, series: Series) -> dict[str, Any]:
+        """``slide``: a slide's levels, size and spacing (none for other series)."""
+        if series.kind != "slide":
+            return {}
+        images = [self.files[r.file].slide for r in series.frames]
+        return {"slide": slides.summary([s for s in images if s is not None])}
+
+    def slide(self, series: int) -> dict[str, Any]:
+        """A slide's pyramid: every level (finest first) with its tile grid and spacing."""
+        out = slides.info(self.slide_images(series))
+        out["series"] = series
+        return out
+
+    def slide_tile(self, series: int, level: int, frame: int) -> tuple[dict[str, Any], Any]:
+        """Frame ``frame`` of level ``level`` (0 finest) of a slide, as (info, RGBA)."""
+        images = self.slide_images(series)
+        files = [r.file for r in self.series[series].frames if self.files[r.file].slide]
+        return slides.tile(images, files, self._tile_cache, level, frame)
+
     def thumbnail(self, series: int, size: int = 64) -> Rendered:
         """The middle frame rendered with its default window, shrunk to fit ``size`` pixels."""
+        if self.series[series].kind == "slide":
+            small = slides.thumbnail(self.slide_images(series), size)
+            return Rendered(small, {"width": small.shape[1], "height": small.shape[0]})
         frames = self.series[series].frames
         rendered = self.render(series, len(frames) // 2)
         rgba = rendered.rgba

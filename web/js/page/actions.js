@@ -84,6 +84,7 @@ export function flip(axis) {
 
 export function fit() {
   const p = pane();
+  if (p.slide?.visible) return (p.slide.fit(), p.slide.requestDraw());
   p.zoom = 1;
   p.pan = { x: 0, y: 0 };
   p.draw();
@@ -96,6 +97,10 @@ export function actualSize() {
 /** @param {number} factor */
 export function zoomBy(factor) {
   const p = pane();
+  if (p.slide?.visible) {
+    p.slide.zoomBy(factor); // a slide zooms about its centre
+    return;
+  }
   if (p.waveform?.visible) {
     p.waveform.set({ pxPerMs: p.waveform.pxPerMs * factor }); // a waveform zooms in time
     reportFailure(p.changed());

@@ -9,7 +9,7 @@ import { mprState, setCrosshair, turnFreePlane } from "./mpr.js";
 import { measurementsCsv } from "./measurements.js";
 import { openCase, openDemo } from "./hosted.js";
 import { startCine, stopCine } from "./cine.js";
-import { closeAll, open } from "./open.js";
+import { closeAll, large, open } from "./open.js";
 import { openDocument } from "./report.js";
 import { overlayState, segmentStats, setOverlay } from "./segments.js";
 import { applyPresentation, measurementOverlays, presentationState } from "./presentations.js";
@@ -20,6 +20,7 @@ export async function state() {
   await p.drawn().catch(() => {}); // the state of what is on screen
   const series = p.seriesInfo;
   const waveform = series?.kind === "waveform" ? (p.waveform?.state() ?? null) : null;
+  const slide = series?.kind === "slide" ? (p.slide?.state() ?? null) : null;
   const keyImages = series?.keyImages ?? [];
   const keyOnly = app.keyImagesOnly && keyImages.length > 0;
   return {
@@ -44,6 +45,7 @@ export async function state() {
     file: p.info?.file ?? waveform?.file ?? null,
     kind: series?.kind ?? null,
     waveform,
+    slide,
     decoder: p.info?.decoder ?? null,
     view: p.view3d ? p.view3d.state() : p.view ? (p.info?.volumeView ?? null) : null,
     reslice: p.view || p.view3d ? (p.info?.reslice ?? null) : null,
@@ -75,6 +77,12 @@ async function renderedFrame(options = {}) {
   if (p.seriesInfo?.kind === "waveform") {
     const plot = p.waveform?.info ? p.waveform.pixels() : null;
     return plot && { ...plot, data: new Uint8ClampedArray(plot.data) };
+  }
+  if (p.seriesInfo?.kind === "slide") {
+    if (!p.slide?.info) return null;
+    await p.slide.settled();
+    const map = p.slide.pixels(Boolean(options.overlays));
+    return { ...map, data: new Uint8ClampedArray(map.data) };
   }
   if (!p.shown) return null;
   return {
@@ -129,6 +137,20 @@ export async function setWaveformView(view) {
 }
 
 /**
+ * Change the active slide's view (issue 15 item 2): `{center?: [x, y]}` in µm from the
+ * top-left of the finest level, `{zoom?}` in µm per CSS pixel, `{level?}` one pixel of
+ * that level per CSS pixel. Resolves once every tile in view is drawn.
+ * @param {{center?: number[], zoom?: number, level?: number}} view
+ */
+export async function setSlideView(view) {
+  const p = pane();
+  await p.drawn().catch(() => {});
+  if (p.seriesInfo?.kind !== "slide" || !p.slide?.info) throw new Error("no slide is shown");
+  p.slide.set(view);
+  await p.slide.settled();
+}
+
+/**
  * Show series `series` at `frame`; for a video, seek there and pause (issue 15 item 5).
  * @param {number} series @param {number} frame
  */
@@ -150,6 +172,18 @@ export function exposeApi(deid) {
     select,
     setView,
     setWaveformView,
+    setSlideView,
+    /** The slide view's timings (draw ms, tile arrival ms): for `npm run bench`. */
+    slideStats: () => pane().slide?.stats() ?? null,
+    /**
+     * Files of this many bytes or more are handed to the worker as File objects and read a
+     * range at a time (a slide: header, tile offsets, tiles shown); with a number, set it.
+     * @param {number} [bytes]
+     */
+    largeFileBytes: (bytes) => {
+      if (bytes !== undefined) large.bytes = Math.max(0, bytes);
+      return large.bytes;
+    },
     /** @param {number} center @param {number} width */
     setWindow: (center, width) => pane().setWindow(center, width),
     /** @param {boolean} [on] */

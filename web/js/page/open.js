@@ -19,6 +19,12 @@ import { forgetVideos } from "../viewer/video.js";
  * image shows before a large drop is fully indexed, and a cancel takes effect between batches. */
 const BATCH_FILES = 64;
 const BATCH_BYTES = 96 * 1024 * 1024;
+/**
+ * Files of this size or more are handed to the worker as the File itself, not read: a
+ * slide is then read a range at a time (its header, tile offsets and the tiles shown);
+ * any other file the worker reads whole (issue 15 item 2). window.lightbox.largeFileBytes.
+ */
+export const large = { bytes: 64 * 1024 * 1024 };
 
 /** @type {Job | null} the open in progress */
 let opening = null;
@@ -109,12 +115,18 @@ async function openFiles(list, job, how) {
     await client.ready;
     while (done < total && !job.cancelled) {
       const names = [];
+      /** @type {(ArrayBuffer | File)[]} */
       const buffers = [];
       let bytes = 0;
       while (done < total && names.length < BATCH_FILES && bytes < BATCH_BYTES) {
         const file = list[done];
         const name = file.webkitRelativePath || file.name;
         done += 1;
+        if (file.size >= large.bytes) {
+          buffers.push(file); // structured-cloned, never read here
+          names.push(name);
+          continue;
+        }
         try {
           const buffer = await file.arrayBuffer();
           bytes += buffer.byteLength;
@@ -124,8 +136,9 @@ async function openFiles(list, job, how) {
           skipped.push({ name, reason: `the browser could not read it (${error})` });
         }
       }
+      const transfer = buffers.filter((b) => b instanceof ArrayBuffer);
       /** @type {OpenResult} */
-      const result = await client.call("open", { names, buffers }, buffers);
+      const result = await client.call("open", { names, buffers }, transfer);
       skipped.push(...result.skipped);
       result.opened.forEach((uid) => opened.add(uid));
       reopened = earlier(reopened, result.reopened ?? null);

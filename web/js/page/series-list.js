@@ -175,7 +175,9 @@ function seriesButton(series, index, current) {
         ? `${groups[0]?.channels ?? 0} channel${groups[0]?.channels === 1 ? "" : "s"} · ${(
             (groups[0]?.duration ?? 0) / 1000
           ).toFixed(1)} s`
-        : `${series.frames} image${series.frames === 1 ? "" : "s"}`;
+        : series.kind === "slide"
+          ? `slide ${series.slide?.width ?? 0}×${series.slide?.height ?? 0}, ${series.slide?.levels ?? 0} level${series.slide?.levels === 1 ? "" : "s"}`
+          : `${series.frames} image${series.frames === 1 ? "" : "s"}`;
   const date = app.hidePatient ? "" : dicomDate(series.date);
   const segs = (series.segmentations ?? []).length;
   const drawn = segs ? `${segs} segmentation${segs === 1 ? "" : "s"}` : "";

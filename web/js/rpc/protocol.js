@@ -18,7 +18,20 @@
  *            objects?: {kind: string, uid: string, seriesUid: string, label: string}[],
  *            waveform?: {type: string, audio: boolean, groups: {label: string,
  *              channels: number, samples: number, sampleRate: number, duration: number,
- *              labels: string[]}[]}}} SeriesInfo
+ *              labels: string[]}[]}, slide?: SlideSummary}} SeriesInfo
+ * A whole-slide image (issue 15 item 2): its levels, the finest's size and spacing (µm per
+ * pixel, x then y).
+ * @typedef {{levels: number, width: number, height: number, spacing: number[],
+ *            calibrated: boolean, opticalPaths: string[]}} SlideSummary
+ * One pyramid level: total pixel matrix, tile size, µm per pixel, frames, and for a
+ * TILED_SPARSE level each frame's (x, y) flat (null: TILED_FULL, frame = row × across + col).
+ * @typedef {{file: string, width: number, height: number, tileWidth: number,
+ *            tileHeight: number, spacing: number[], frames: number, organization: string,
+ *            flavor: string, opticalPath: string, transferSyntax: string,
+ *            positions: number[] | null}} SlideLevel
+ * @typedef {SlideSummary & {series: number, level: SlideLevel[], files: string[]}} SlideInfo
+ * @typedef {{level: number, frame: number, x: number, y: number, width: number,
+ *            height: number, file: string}} SlideTileInfo
  * A SEG drawn over a series (issue 16 item 4): its SOP Instance UID, series, label, file,
  * segments (number, label, sRGB colour from its CIELab value) and the frames it covers.
  * @typedef {{number: number, label: string, color: number[]}} SegmentInfo
@@ -115,7 +128,7 @@
  * (Client.call), the worker serves (its dispatch table) and tests/js/contract.test.js
  * checks against both and against lightbox/browser/bridge.py.
  * @typedef {{
- *   open: {args: {names: string[], buffers: ArrayBuffer[]}, result: OpenResult},
+ *   open: {args: {names: string[], buffers: (ArrayBuffer | File)[]}, result: OpenResult},
  *   catalog: {args: {}, result: Catalog},
  *   closeAll: {args: {}, result: Catalog},
  *   render: {args: {series: number, frame: number, center: number|null, width: number|null,
@@ -131,6 +144,9 @@
  *            start: number, pxPerMs: number, pxPerMv: number}, result: WaveformResult},
  *   waveformAudio: {args: {series: number, group: number},
  *            result: {sampleRate: number, samples: ArrayBuffer}},
+ *   slide: {args: {series: number}, result: SlideInfo},
+ *   slideTile: {args: {series: number, level: number, frame: number},
+ *            result: {info: SlideTileInfo, pixels: ArrayBuffer}},
  *   segmentLayer: {args: {series: number, frame: number, settings: OverlaySetting[]},
  *            result: {info: {width: number, height: number, segments: SegmentOnFrame[]},
  *                     pixels: ArrayBuffer}},

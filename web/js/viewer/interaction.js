@@ -195,7 +195,9 @@ export function screenLabels(labels, rotation, flipH, flipV) {
 
 /**
  * @typedef {{x: number, y: number}} Point
- * @typedef {{row_mm: number|null, column_mm: number|null, kind: string, note: string}} Calibration
+ * @typedef {{row_mm: number|null, column_mm: number|null, kind: string, note: string,
+ *            regions?: {box: number[], row_mm: number, column_mm: number, note: string}[]}}
+ *   Calibration
  */
 
 /**

@@ -19,6 +19,30 @@ import { angleAt, lengthBetween } from "./interaction.js";
  *   probe read)
  */
 
+/**
+ * The calibration of a measurement through `points`: an image with several calibrated
+ * ultrasound regions (PS3.3 C.8.5.5.1) is calibrated by the region every point is in;
+ * points in no one region are measured in pixels, and say so.
+ * @param {Point[]} points @param {Calibration} cal
+ * @returns {Calibration}
+ */
+export function regionCalibration(points, cal) {
+  const regions = cal.regions ?? [];
+  if (regions.length < 2) return cal;
+  const inside = (/** @type {{box: number[]}} */ r) =>
+    points.every(
+      (p) => p.x >= r.box[0] && p.x <= r.box[2] + 1 && p.y >= r.box[1] && p.y <= r.box[3] + 1,
+    );
+  const region = regions.find(inside);
+  if (!region) {
+    return {
+      ...UNCALIBRATED,
+      note: "uncalibrated (pixels): the points are not in one ultrasound region",
+    };
+  }
+  return { kind: cal.kind, row_mm: region.row_mm, column_mm: region.column_mm, note: region.note };
+}
+
 /** The measurement tools, in the order of the toolbar. */
 export const MEASURE_KINDS = /** @type {const} */ (["length", "angle", "rect", "ellipse", "probe"]);
 
@@ -34,7 +58,8 @@ export const UNCALIBRATED = { row_mm: null, column_mm: null, kind: "uncalibrated
  * @returns {Promise<Measurement | null>}
  */
 export async function measure(kind, points, context) {
-  const { client, series, frame, calibration: cal } = context;
+  const { client, series, frame } = context;
+  const cal = regionCalibration(points, context.calibration);
   const view = context.view ?? null;
   // On a reformatted view the worker reads the view's own pixels, as drawn.
   const drawn = view ? (context.volumeView ?? null) : null;

@@ -16,6 +16,7 @@ import { videoStream } from "./video.js";
 import { VideoBar } from "./video-bar.js";
 import { caliperText } from "./waveform-math.js";
 import { WaveformView } from "./waveform.js";
+import { SlideView } from "./slide.js";
 import { View3D } from "./view3d.js";
 
 /** @typedef {import("../rpc/protocol.js").FrameInfo} FrameInfo */
@@ -121,6 +122,8 @@ export class Pane {
     this.view = null;
     /** @type {WaveformView | null} the plot, made when a waveform is first shown */
     this.waveform = null;
+    /** @type {SlideView | null} the slide map, made when a slide is first shown */
+    this.slide = null;
     /** @type {View3D | null} the 3D view of the series' volume (view3d.js), or null */
     this.view3d = null;
 
@@ -340,8 +343,14 @@ export class Pane {
       const waveform = this.seriesInfo?.kind === "waveform";
       if (this.waveform) this.waveform.visible = waveform;
       this.root.classList.toggle("waveform", waveform);
+      const slide = this.seriesInfo?.kind === "slide";
+      if (this.slide) this.slide.visible = slide;
+      this.root.classList.toggle("slide", slide);
       if (waveform) {
         await this.plotWaveform();
+        this.videoBar.showFor("none");
+      } else if (slide) {
+        await this.showSlide();
         this.videoBar.showFor("none");
       } else if (this.series < 0) {
         this.segments.clear();
@@ -436,6 +445,43 @@ export class Pane {
       return;
     }
     await this.annotations.fetch(this.host.client, this.series, this.frame, this.presentationUid);
+  }
+
+  /** The series is a slide: its map, drawn over the (empty) image canvas (viewer/slide.js). */
+  async showSlide() {
+    if (!this.slide) {
+      this.slide = new SlideView(this.root, this.host.client, {
+        tool: () => this.host.tool(),
+        onMeasure: (found) => this.addSlideLength(found),
+      });
+    }
+    this.slide.visible = true;
+    this.segments.clear();
+    this.shown = null;
+    this.info = null;
+    await this.slide.show(this.series, this.seriesInfo?.uid ?? "");
+    const error = this.slide.error;
+    this.message.hidden = !error;
+    this.message.textContent = error ?? "";
+  }
+
+  /**
+   * A length drawn on a slide joins the measurement list (and its CSV), in µm.
+   * @param {{points: number[][], um: number}} found
+   */
+  addSlideLength({ points, um }) {
+    const uid = this.seriesInfo?.uid;
+    if (!uid) return;
+    this.host.measurements.push({
+      id: this.host.nextId(),
+      kind: "slide-length",
+      points: points.map(([x, y]) => ({ x, y })),
+      label: `${um.toFixed(1)} µm`,
+      series: uid,
+      frame: 0,
+      result: { value: um, unit: "µm", calibration: "the slide's Pixel Spacing", note: "" },
+    });
+    this.host.onChange(this);
   }
 
   /** The series is a waveform: its plot, drawn over the (empty) image canvas. */
@@ -779,6 +825,10 @@ export class Pane {
     ctx.drawImage(this.annotations.canvas, 0, 0);
     ctx.drawImage(this.layer, 0, 0);
     if (this.waveform?.visible) ctx.drawImage(this.waveform.canvas, 0, 0);
+    if (this.slide?.visible) {
+      ctx.drawImage(this.slide.canvas, 0, 0);
+      ctx.drawImage(this.slide.overlay, 0, 0);
+    }
     if (withInfo) paintTextBoxes(ctx, this.text, this.root, window.devicePixelRatio || 1);
     return out.convertToBlob({ type: "image/png" });
   }

@@ -6,6 +6,7 @@ import * as codecs from "./codecs.js";
 import { BOOT_STEPS, toWorkerError, workerError } from "../rpc/protocol.js";
 import { trilinearPlane } from "./kernels.js";
 import { fetchPack, install } from "./sitepack.js";
+import { fileSource } from "./filesource.js";
 
 /** @typedef {import("../rpc/protocol.js").Request} Request */
 /** @typedef {import("../rpc/protocol.js").Methods} Methods */
@@ -213,7 +214,16 @@ function kept(catalog) {
  */
 export const methods = {
   open(bridge, { names, buffers }) {
-    return [kept(JSON.parse(bridge.open_files(names, buffers))), []];
+    const given = buffers.map((b) => (b instanceof ArrayBuffer ? b : fileSource(b)));
+    return [kept(JSON.parse(bridge.open_files(names, given))), []];
+  },
+  slide(bridge, { series }) {
+    return [JSON.parse(bridge.slide(series)), []];
+  },
+  async slideTile(bridge, { series, level, frame }) {
+    await codecs.ensure(codecsOf(series));
+    const [info, pixels] = takePair(bridge.slide_tile(series, level, frame), "u8clamped");
+    return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
   catalog(bridge) {
     return [kept(JSON.parse(bridge.catalog())), []];

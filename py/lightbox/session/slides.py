@@ -1,0 +1,192 @@
+"""What the session says of whole-slide images: the pyramid of a slide, its tiles.
+
+The files of one slide (one series, one Container Identifier and Frame of Reference:
+:func:`lightbox.slide.read.slide_key`) are one catalog entry of ``kind: "slide"``; its
+levels are sorted by pixel spacing, finest first (level 0). Tiles are decoded one at a
+time when the page asks, and the last few are kept (:class:`TileCache`).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pydicom import dcmread
+
+from lightbox.core.errors import InvalidDicomError
+from lightbox.ingest.source import ByteSource, BytesSource
+from lightbox.slide import image as slide_image
+from lightbox.slide.image import SlideImage
+from lightbox.slide.read import Level, is_slide
+
+#: Decoded tiles kept (RGBA, 256 KiB each at 256 x 256): the page keeps its own, larger.
+TILE_CACHE = 48
+
+
+class TileCache:
+    """The last tiles decoded, least recently used dropped first."""
+
+    def __init__(self, size: int = TILE_CACHE) -> None:
+        self.size = size
+        self._tiles: OrderedDict[tuple[int, int], np.ndarray[Any, Any]] = OrderedDict()
+        self.decoded = 0
+
+    def get(self, key: tuple[int, int]) -> np.ndarray[Any, Any] | None:
+        found = self._tiles.get(key)
+        if found is not None:
+            self._tiles.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[int, int], tile: np.ndarray[Any, Any]) -> None:
+        self._tiles[key] = tile
+        self._tiles.move_to_end(key)
+        while len(self._tiles) > self.size:
+            self._tiles.popitem(last=False)
+
+
+def open_from_bytes(name: str, data: bytes) -> SlideImage | None:
+    """A slide image held in memory, or None when the file is not a pyramid level."""
+    return open_from_source(name, BytesSource(data))
+
+
+def open_from_source(name: str, source: ByteSource) -> SlideImage | None:
+    """A slide image read through a byte source (header and tile index only), or None."""
+    header = slide_image.read_prefix_header(name, source)
+    if header is None or not is_slide(header.dataset):
+        return None
+    return slide_image.open_image(name, source, header)
+
+
+def is_slide_bytes(data: bytes) -> bool:
+    """Whether a file in memory is a pyramid level of a slide (header only)."""
+    try:
+        ds = dcmread(io.BytesIO(data), stop_before_pixels=True, force=True)
+    except Exception:  # not ours to judge: the normal path says why
+        return False
+    return is_slide(ds)
+
+
+def sorted_levels(images: Sequence[SlideImage]) -> list[int]:
+    """Indices of ``images``, finest pixel spacing first (then the larger matrix first)."""
+    return sorted(
+        range(len(images)),
+        key=lambda i: (images[i].level.spacing[0], -images[i].level.width, i),
+    )
+
+
+def _level_json(level: Level, name: str, syntax: str) -> dict[str, Any]:
+    sparse = level.organization != "TILED_FULL"
+    return {
+        "file": name,
+        "width": level.width,
+        "height": level.height,
+        "tileWidth": level.tile_width,
+        "tileHeight": level.tile_height,
+        "spacing": list(level.spacing),
+        "frames": level.frames,
+        "organization": level.organization,
+        "flavor": level.flavor,
+        "opticalPath": level.optical_path,
+        "transferSyntax": syntax,
+        # TILED_FULL: frame = row * tilesAcross + column; sparse: each frame's (x, y)
+        "positions": level.positions.reshape(-1).tolist() if sparse else None,
+    }
+
+
+def summary(images: Sequence[SlideImage]) -> dict[str, Any]:
+    """The catalog's record of a slide: its levels (finest first), size and spacing."""
+    order = sorted_levels(images)
+    finest = images[order[0]].level
+    return {
+        "levels": len(order),
+        "width": finest.width,
+        "height": finest.height,
+        "spacing": list(finest.spacing),
+        "calibrated": finest.spacing != (1.0, 1.0),
+        "opticalPaths": sorted({images[i].level.optical_path for i in order}),
+    }
+
+
+def info(images: Sequence[SlideImage]) -> dict[str, Any]:
+    """What the page's slide view needs: every level with its tile grid."""
+    order = sorted_levels(images)
+    out = summary(images)
+    path = images[order[0]].level.optical_path
+    chosen = [i for i in order if images[i].level.optical_path == path]
+    out["levels"] = len(chosen)
+    out["level"] = [
+        _level_json(images[i].level, images[i].name, images[i].fmt.transfer_syntax) for i in chosen
+    ]
+    out["files"] = [images[i].name for i in chosen]
+    return out
+
+
+def shown_levels(images: Sequence[SlideImage]) -> list[int]:
+    """The levels shown (those of the first optical path), finest first, as indices."""
+    order = sorted_levels(images)
+    path = images[order[0]].level.optical_path
+    return [i for i in order if images[i].level.optical_path == path]
+
+
+def tile(
+    images: Sequence[SlideImage],
+    files: Sequence[int],
+    cache: TileCache,
+    level: int,
+    frame: int,
+) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
+    """Frame ``frame`` of level ``level`` (0 finest) as RGBA, with its place.
+
+    ``files`` are the session's file indices of ``images`` (the cache's keys).
+    """
+    chosen = shown_levels(images)
+    if not 0 <= level < len(chosen):
+        raise InvalidDicomError(images[0].name, f"no level {level} ({len(chosen)} levels)")
+    found = images[chosen[level]]
+    key = (files[chosen[level]], frame)
+    cached = cache.get(key)
+    if cached is None:
+        cached = np.ascontiguousarray(found.tile(frame))
+        cache.decoded += 1
+        cache.put(key, cached)
+    x, y = (int(v) for v in found.level.positions[frame])
+    meta = {
+        "level": level,
+        "frame": frame,
+        "x": x,
+        "y": y,
+        "width": int(cached.shape[1]),
+        "height": int(cached.shape[0]),
+        "file": found.name,
+    }
+    return meta, cached
+
+
+def thumbnail(images: Sequence[SlideImage], size: int) -> np.ndarray[Any, Any]:
+    """The coarsest level composited from its tiles (at most 64), shrunk to ``size``."""
+    chosen = shown_levels(images)
+    coarse = images[chosen[-1]]
+    level = coarse.level
+    step = max(1, int(np.ceil(max(level.height, level.width) / max(size, 1))))
+    canvas = np.zeros((-(-level.height // step), -(-level.width // step), 4), dtype=np.uint8)
+    drawn = 0
+    for frame, (x, y) in enumerate(level.positions):
+        if x < 0:
+            continue
+        if drawn >= 64:
+            break
+        oy, ox = (-y) % step, (-x) % step  # the tile's pixels on the thumbnail's grid
+        try:
+            rgba = coarse.tile(frame)[oy::step, ox::step]
+        except InvalidDicomError:
+            continue
+        top, left = (y + oy) // step, (x + ox) // step
+        h = min(rgba.shape[0], canvas.shape[0] - top)
+        w = min(rgba.shape[1], canvas.shape[1] - left)
+        if h > 0 and w > 0:
+            canvas[top : top + h, left : left + w] = rgba[:h, :w]
+        drawn += 1
+    return np.ascontiguousarray(canvas)

@@ -1,0 +1,103 @@
+"""Image objects never seen before (issue 15 item 4), through the real page.
+
+Ophthalmic photography, OCT B-scans (scrolled) and the en-face image, dental intraoral and
+panoramic radiographs, an endoscopy still and an ultrasound cine with two calibrated
+regions, generated at test time (tests.support.others). Every frame checked is compared
+with the independent reference (tests.support.reference: pydicom's pixel_array and the
+standard's pipeline); lengths in the ultrasound image are checked against the regions'
+Physical Delta X/Y written in the test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support import others
+from tests.support.expect import expected_frame
+from tests.support.viewer import Viewer
+
+#: JPEG decoded in the page and by pydicom's plugin (the corpus' rule for JPEG).
+LOSSY_MAX = 6
+
+
+@pytest.fixture
+def opened(viewer: Viewer, tmp_path: Path) -> tuple[dict[str, Path], dict]:
+    paths = {}
+    for name, make in others.ALL.items():
+        make().save_as(tmp_path / name, enforce_file_format=True)
+        paths[name] = tmp_path / name
+    viewer.choose(list(paths.values()))
+    catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+    return paths, catalog
+
+
+def test_each_object_shows_like_the_reference(
+    viewer: Viewer, opened: tuple[dict[str, Path], dict]
+) -> None:
+    paths, catalog = opened
+    assert not catalog["skipped"]
+    by_file = {s["files"][0]: i for i, s in enumerate(catalog["series"])}
+    assert sorted(by_file) == sorted(paths)
+    modalities = {s["files"][0]: s["modality"] for s in catalog["series"]}
+    assert modalities["io.dcm"] == "IO" and modalities["px.dcm"] == "PX"
+    assert catalog["series"][by_file["oct.dcm"]]["frames"] == 12
+    for name, index in by_file.items():
+        frames = catalog["series"][index]["frames"]
+        for frame in sorted({0, frames // 2, frames - 1}):
+            viewer.page.evaluate(f"() => window.lightbox.select({index}, {frame})")
+            state = viewer.wait_state(f"s.series === {index} && s.frame === {frame}")
+            assert state["file"] == name
+            expected = expected_frame(paths, index, frame)
+            found = expected.disagreement(viewer.frame(), max_lossy=LOSSY_MAX)
+            assert found is None, found
+        viewer.shot(f"other-{name.removesuffix('.dcm')}")
+
+
+def _to_screen(viewer: Viewer, x: float, y: float, cols: int, rows: int) -> tuple[float, float]:
+    box = viewer.page.locator(".pane.active").bounding_box()
+    assert box is not None
+    scale = min(box["width"] / cols, box["height"] / rows)
+    left = box["x"] + (box["width"] - cols * scale) / 2
+    top = box["y"] + (box["height"] - rows * scale) / 2
+    return left + x * scale, top + y * scale
+
+
+def _length(viewer: Viewer, a: tuple[float, float], b: tuple[float, float]) -> dict:
+    count = len(viewer.state()["measurements"])
+    mouse = viewer.page.mouse
+    start = _to_screen(viewer, *a, 320, 240)
+    end = _to_screen(viewer, *b, 320, 240)
+    mouse.move(*start)
+    mouse.down()
+    for i in range(1, 6):
+        mouse.move(start[0] + (end[0] - start[0]) * i / 5, start[1] + (end[1] - start[1]) * i / 5)
+    mouse.up()
+    state = viewer.wait_state(f"s.measurements.length === {count + 1}")
+    return state["measurements"][-1]["result"]
+
+
+def test_ultrasound_lengths_use_the_region_they_are_in(
+    viewer: Viewer, opened: tuple[dict[str, Path], dict]
+) -> None:
+    _, catalog = opened
+    index = next(i for i, s in enumerate(catalog["series"]) if s["files"] == ["us-regions.dcm"])
+    viewer.page.evaluate(f"() => window.lightbox.select({index}, 4)")
+    viewer.wait_state(f"s.series === {index} && s.frame === 4")
+    viewer.page.evaluate("() => window.lightbox.setTool('length')")
+    (_, (dx1, _)), (_, (dx2, dy2)) = others.US_REGIONS
+    # 100 pixels across in region 1: 100 × Physical Delta X (cm) × 10 mm.
+    first = _length(viewer, (40, 120), (140, 120))
+    assert first["unit"] == "mm" and first["value"] == pytest.approx(100 * dx1 * 10, rel=0.03)
+    assert "region 1" in first["note"]
+    # 80 pixels across and 60 down in region 2, whose pixels are 0.5 mm by 0.1 mm.
+    second = _length(viewer, (220, 60), (300, 120))
+    expected = ((80 * dx2 * 10) ** 2 + (60 * dy2 * 10) ** 2) ** 0.5
+    assert second["unit"] == "mm" and second["value"] == pytest.approx(expected, rel=0.03)
+    assert "region 2" in second["note"]
+    # From one region into the other: no one calibration, so pixels.
+    across = _length(viewer, (150, 100), (260, 100))
+    assert across["unit"] != "mm" and "not in one ultrasound region" in across["note"]
+    viewer.page.evaluate("() => window.lightbox.setTool('scroll')")
+    viewer.shot("other-us-region-lengths")
