@@ -6,6 +6,7 @@
 // matrix, one image pixel a block; texts are drawn upright on screen inside their
 // bounding box (or at their anchor). It also composes the image with the layer and the
 // texts on the image grid, for renderedFrame({overlays: true}).
+import { clearLayerCanvas, holdLayerPixels } from "./image-layer.js";
 
 /** @typedef {import("./interaction.js").Matrix} Matrix */
 /** @typedef {import("../rpc/protocol.js").AnnotationText} AnnotationText */
@@ -65,13 +66,7 @@ export class AnnotationLayer {
       }
     }
     this.shown = any ? new ImageData(data, info.width, info.height) : null;
-    if (this.shown) {
-      if (this.image.width !== info.width || this.image.height !== info.height) {
-        this.image.width = info.width;
-        this.image.height = info.height;
-      }
-      this.imageCtx.putImageData(this.shown, 0, 0);
-    }
+    if (this.shown) holdLayerPixels(this.image, this.imageCtx, this.shown);
     this.key = key;
   }
 
@@ -82,14 +77,8 @@ export class AnnotationLayer {
    * @param {number} ratio canvas pixels per CSS pixel
    */
   draw(matrix, width, height, ratio) {
-    const canvas = this.canvas;
-    if (canvas.width !== width || canvas.height !== height) {
-      canvas.width = width;
-      canvas.height = height;
-    }
     const ctx = this.ctx;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, width, height);
+    clearLayerCanvas(this.canvas, ctx, width, height);
     if (!matrix) return;
     if (this.shown) {
       ctx.setTransform(...matrix);

@@ -5,6 +5,7 @@
 // (no smoothing, so a mask's edge stays on its pixels); and a legend of their labels.
 // It also composes the image with the layer on the image grid, for
 // renderedFrame({overlays: true}).
+import { clearLayerCanvas, holdLayerPixels } from "./image-layer.js";
 
 /** @typedef {import("./interaction.js").Matrix} Matrix */
 /** @typedef {import("../rpc/protocol.js").SegmentOnFrame} SegmentOnFrame */
@@ -56,11 +57,7 @@ export class SegmentLayer {
       return;
     }
     this.shown = new ImageData(new Uint8ClampedArray(pixels), info.width, info.height);
-    if (this.image.width !== info.width || this.image.height !== info.height) {
-      this.image.width = info.width;
-      this.image.height = info.height;
-    }
-    this.imageCtx.putImageData(this.shown, 0, 0);
+    holdLayerPixels(this.image, this.imageCtx, this.shown);
     this.key = key;
   }
 
@@ -71,14 +68,8 @@ export class SegmentLayer {
    * @param {number} ratio canvas pixels per CSS pixel
    */
   draw(matrix, width, height, ratio) {
-    const canvas = this.canvas;
-    if (canvas.width !== width || canvas.height !== height) {
-      canvas.width = width;
-      canvas.height = height;
-    }
     const ctx = this.ctx;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, width, height);
+    clearLayerCanvas(this.canvas, ctx, width, height);
     if (!matrix || !this.segments.length) return;
     if (this.shown) {
       ctx.setTransform(...matrix);
