@@ -13,6 +13,7 @@ from lightbox.display.frames import geometry_json
 from lightbox.display.modality import modality_values
 from lightbox.inspect import describe, measure
 from lightbox.inspect import tags as header
+from lightbox.session.pet import Pet
 from lightbox.session.session import OpenedFile, Session
 
 
@@ -21,6 +22,7 @@ class Inspector:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.pet = Pet(session)
 
     def _frame(self, series: int, frame: int) -> tuple[OpenedFile, FrameRef]:
         ref = self.session.frame_ref(series, frame)
@@ -115,6 +117,7 @@ class Inspector:
                 c,
                 r,
             )
+        result.update(self.pet.probe(series, ref, result["value"]))
         return result
 
     def region(
@@ -153,4 +156,5 @@ class Inspector:
             "areaUnit": area_unit,
             "calibration": calibration.kind,
             "calibrationNote": calibration.note,
+            **self.pet.region(series, frame, mask, self._values),
         }
