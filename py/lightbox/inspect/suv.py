@@ -149,7 +149,8 @@ def _radiopharmaceutical(ds: Dataset) -> Dataset:
             "no Radiopharmaceutical Information Sequence (0054,0016): the injected dose "
             "and its time are unknown"
         )
-    return seq[0]
+    first: Dataset = seq[0]
+    return first
 
 
 def _injection(ds: Dataset, info: Dataset) -> datetime:
@@ -215,7 +216,7 @@ def _decayed_dose(
             f"the reference time {reference.isoformat()} is before the injection "
             f"{injected.isoformat()}"
         )
-    decayed = dose * 2.0 ** (-elapsed / half_life)
+    decayed = float(dose * 2.0 ** (-elapsed / half_life))
     inputs.update(
         reference=reference.isoformat(),
         referenceFrom=source,
@@ -237,7 +238,7 @@ def lean_body_mass(weight_kg: float, height_m: float, sex: str) -> float | None:
 
 def body_surface_area(weight_kg: float, height_m: float) -> float:
     """Du Bois body surface area (m²)."""
-    return 0.007184 * weight_kg**0.425 * (height_m * 100.0) ** 0.725
+    return float(0.007184 * weight_kg**0.425 * (height_m * 100.0) ** 0.725)
 
 
 def suv_factors(ds: Dataset, earliest_acquisition: datetime | None = None) -> SuvFactors:

@@ -33,8 +33,8 @@ def suv_peak(
         return None
     rows, columns = mask.shape
     row_mm, col_mm = pixel_spacing
-    ry = int(math.floor(RADIUS_MM / row_mm))
-    rx = int(math.floor(RADIUS_MM / col_mm))
+    ry = math.floor(RADIUS_MM / row_mm)
+    rx = math.floor(RADIUS_MM / col_mm)
     top, bottom = int(ys.min()), int(ys.max()) + 1
     left, right = int(xs.min()), int(xs.max()) + 1
     height, width = bottom - top, right - left
@@ -49,9 +49,7 @@ def suv_peak(
             for dx in range(-rx, rx + 1):
                 if (dy * row_mm) ** 2 + (dx * col_mm) ** 2 + dz * dz > RADIUS_MM**2:
                     continue
-                window = padded[
-                    top + ry + dy : bottom + ry + dy, left + rx + dx : right + rx + dx
-                ]
+                window = padded[top + ry + dy : bottom + ry + dy, left + rx + dx : right + rx + dx]
                 present = ~np.isnan(window)
                 total += np.where(present, window, 0.0)
                 count += present

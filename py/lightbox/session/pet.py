@@ -130,4 +130,3 @@ class Pet:
             if abs(dz) <= RADIUS_MM:
                 out.append((dz, ref))
         return out
-

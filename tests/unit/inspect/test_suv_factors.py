@@ -27,7 +27,7 @@ def test_body_weight_lean_and_surface_suv_of_the_hot_cube() -> None:
     assert 40000 * factors.bw == pytest.approx(40000 * BW, rel=1e-3)
     # by hand: 2^(-3600/6586.2) = 0.68457, so SUVbw of 40 kBq/ml = 11.0553
     assert 40000 * factors.bw == pytest.approx(11.055, rel=1e-3)
-    assert LBM_KG == pytest.approx(55.857, rel=1e-4)
+    assert pytest.approx(55.857, rel=1e-4) == LBM_KG
     assert factors.lbm == pytest.approx(LBM_KG * 1000 / DECAYED, rel=1e-3)
     assert factors.bsa == pytest.approx(BSA_M2 * 10_000 / DECAYED, rel=1e-3)
     assert factors.inputs["referenceFrom"] == "Series Date/Time"

@@ -58,6 +58,10 @@ export async function measure(kind, points, context) {
     const unit = stats.unit ? ` ${stats.unit}` : "";
     item.label = `${stats.area.toFixed(1)} ${stats.areaUnit}, mean ${stats.mean.toFixed(1)}${unit}`;
     item.detail = `SD ${stats.std.toFixed(1)}, min ${stats.min.toFixed(1)}, max ${stats.max.toFixed(1)}${unit}`;
+    if (stats.suvMax !== undefined) {
+      const peak = stats.suvPeak === null ? "–" : stats.suvPeak.toFixed(2);
+      item.detail += `; SUVmax ${stats.suvMax.toFixed(2)}, SUVmean ${stats.suvMean.toFixed(2)}, SUVpeak ${peak}`;
+    } else if (stats.suvUnavailable) item.detail += `; SUV not available: ${stats.suvUnavailable}`;
   } else if (kind === "probe") {
     const probe = await client.call("probe", { series, frame, x: points[0].x, y: points[0].y });
     if (!probe) return null;
@@ -68,6 +72,12 @@ export async function measure(kind, points, context) {
       : "";
     item.label = `${probe.value.toFixed(1)}${unit}`;
     item.detail = `stored ${JSON.stringify(probe.stored)} at (${probe.column}, ${probe.row})${patient}`;
+    if (probe.suv) {
+      const { bw, lbm, bsa } = probe.suv;
+      item.label += `, SUVbw ${bw.toFixed(2)}`;
+      if (lbm !== undefined) item.detail += `; SUVlbm ${lbm.toFixed(2)}`;
+      if (bsa !== undefined) item.detail += `; SUVbsa ${bsa.toFixed(1)} cm²/ml`;
+    } else if (probe.suvUnavailable) item.detail += `; SUV not available: ${probe.suvUnavailable}`;
   }
   return item;
 }
