@@ -123,9 +123,11 @@ def frame_layer(
     rows: int,
     columns: int,
     settings: list[dict[str, Any]],
+    extra: tuple[list[layer.Drawn], list[dict[str, Any]]] = ([], []),
 ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
     """The mask layer of image frame ``ref``: (info, RGBA uint8), info listing the
-    segments that lie on it (shown or not)."""
+    segments that lie on it (shown or not); ``extra``: more to draw over them and list
+    (an RT structure set's ROIs)."""
     drawn: list[layer.Drawn] = []
     present: list[dict[str, Any]] = []
     for seg in segs:
@@ -150,6 +152,8 @@ def frame_layer(
             )
             if shown:
                 drawn.append(layer.Drawn(masks[index], segment.color, opacity))
+    drawn.extend(extra[0])
+    present.extend(extra[1])
     rgba = layer.compose(drawn, rows, columns)
     return {"width": columns, "height": rows, "segments": present}, rgba
 

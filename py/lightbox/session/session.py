@@ -46,7 +46,7 @@ from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
 from lightbox.segment.read import is_segmentation, read_segmentation
-from lightbox.session import segments, volumes, waveforms
+from lightbox.session import rtstructs, segments, volumes, waveforms
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
 from lightbox.volume import NotAVolume, SliceGeometry, Volume, build_volume, plan_volume
 from lightbox.volume import texture as volume_texture
@@ -175,6 +175,8 @@ class Session:
         self._phases: dict[str, tuple[tuple[FrameRef, ...], Phases | None]] = {}
         #: The segmentations open (SEG objects, issue 16 item 4), in opening order.
         self._segs: list[segments.Seg] = []
+        #: The RT Structure Sets among the documents (issue 16 item 5).
+        self._rt = rtstructs.RtStructures(self)
         #: Each document's Key Object Selection content (None: not a KOS), by position.
         self._key_objects: dict[int, keyobjects.KeyObject | None] = {}
 
@@ -583,7 +585,17 @@ class Session:
             {"kind": "KO", "uid": k["uid"], "seriesUid": k["seriesUid"], "label": k["title"]}
             for k in keys["keyObjects"]
         ]
-        return {"segmentations": segmentations, **keys, "objects": objects}
+        structures = self._rt.catalog(series)
+        objects += [
+            {"kind": "RTSTRUCT", "uid": r["uid"], "seriesUid": r["seriesUid"], "label": r["label"]}
+            for r in structures
+        ]
+        return {
+            "segmentations": segmentations,
+            **keys,
+            "objects": objects,
+            "rtStructures": structures,
+        }
 
     def _key_images_json(self, series: Series) -> dict[str, Any]:
         """``keyImages`` (the series' frames, from 0, that a KOS flags) and ``keyObjects``
@@ -685,7 +697,9 @@ class Session:
         ref = self.frame_ref(series, frame)
         fmt = self.files[ref.file].fmt
         segs = self._segs_over(self.series[series])
-        return segments.frame_layer(segs, ref, fmt.rows, fmt.columns, settings)
+        frame = min(max(frame, 0), len(self.series[series].frames) - 1)
+        extra = self._rt.drawing(self.series[series], frame, settings)
+        return segments.frame_layer(segs, ref, fmt.rows, fmt.columns, settings, extra)
 
     def segment_statistics(self, series: int, uid: str) -> list[dict[str, Any]]:
         """Each segment of SEG ``uid`` over series ``series``: voxels, volume in ml (voxel

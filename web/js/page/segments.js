@@ -16,9 +16,14 @@ const statistics = new Map();
  * @param {{uid: string, segment?: number, visible?: boolean, opacity?: number}} change
  */
 export async function setOverlay({ uid, segment, visible, opacity }) {
-  const known = app.catalog.series.some((s) => (s.segmentations ?? []).some((g) => g.uid === uid));
+  const known = app.catalog.series.some((s) => drawnOver(s).some((g) => g.uid === uid));
   if (!known) throw new Error(`no segmentation ${uid} is open over a series`);
-  const was = app.segmentSettings.get(uid) ?? { uid, visible: true, opacity: 0.5, hidden: [] };
+  const was = app.segmentSettings.get(uid) ?? {
+    uid,
+    visible: true,
+    opacity: defaultOpacity(uid),
+    hidden: [],
+  };
   const next = { ...was, hidden: [...was.hidden] };
   if (segment === undefined || segment === null) {
     if (visible !== undefined) next.visible = Boolean(visible);
@@ -30,6 +35,24 @@ export async function setOverlay({ uid, segment, visible, opacity }) {
   app.segmentSettings.set(uid, next);
   renderSegmentPanel();
   await Promise.all(app.panes.map((p) => (p.series >= 0 ? p.changed() : null)));
+}
+
+/**
+ * The SEGs and RT Structure Sets (issue 16 item 5) drawn over a series, each with its
+ * `kind` and its segments (a structure set's ROIs).
+ * @param {import("../rpc/protocol.js").SeriesInfo | null | undefined} series
+ */
+function drawnOver(series) {
+  return [
+    ...(series?.segmentations ?? []).map((s) => ({ ...s, kind: "SEG" })),
+    ...(series?.rtStructures ?? []),
+  ];
+}
+
+/** The opacity an object is shown at before one is chosen: a structure set's fill is lighter. */
+function defaultOpacity(/** @type {string} */ uid) {
+  const rt = app.catalog.series.some((s) => (s.rtStructures ?? []).some((r) => r.uid === uid));
+  return rt ? 0.3 : 0.5;
 }
 
 /**
@@ -52,15 +75,15 @@ export function segmentStats(uid) {
 export function overlayState() {
   const p = pane();
   const onFrame = p.segments.segments;
-  return (p.seriesInfo?.segmentations ?? []).map((seg) => {
+  return drawnOver(p.seriesInfo).map((seg) => {
     const chosen = app.segmentSettings.get(seg.uid);
     const hidden = chosen?.hidden ?? [];
     return {
-      kind: "SEG",
+      kind: seg.kind,
       uid: seg.uid,
       label: seg.label,
       visible: chosen?.visible ?? true,
-      opacity: chosen?.opacity ?? 0.5,
+      opacity: chosen?.opacity ?? defaultOpacity(seg.uid),
       frames: seg.frames,
       segments: seg.segments.map((s) => ({
         number: s.number,
@@ -90,7 +113,7 @@ export function renderSegmentPanel() {
   const list = $("segment-list");
   const p = pane();
   const series = p?.seriesInfo;
-  const segs = series?.segmentations ?? [];
+  const segs = drawnOver(series);
   const key = JSON.stringify([
     series?.uid,
     segs,
@@ -103,7 +126,11 @@ export function renderSegmentPanel() {
   list.replaceChildren();
   for (const seg of segs) {
     // a SEG's label is its Series Description, which de-identification removes
-    const label = app.hidePatient ? "Segmentation" : seg.label;
+    const label = app.hidePatient
+      ? seg.kind === "SEG"
+        ? "Segmentation"
+        : "Structure set"
+      : seg.label;
     const chosen = app.segmentSettings.get(seg.uid);
     const item = node("li");
     const toggle = /** @type {HTMLInputElement} */ (node("input"));
@@ -118,7 +145,7 @@ export function renderSegmentPanel() {
     slider.min = "0";
     slider.max = "1";
     slider.step = "0.05";
-    slider.value = String(chosen?.opacity ?? 0.5);
+    slider.value = String(chosen?.opacity ?? defaultOpacity(seg.uid));
     slider.setAttribute("aria-label", `Opacity of ${label}`);
     slider.addEventListener("change", () =>
       reportFailure(setOverlay({ uid: seg.uid, opacity: Number(slider.value) })),
@@ -144,6 +171,10 @@ export function renderSegmentPanel() {
       stats.textContent = "statistics…";
       row.append(box, swatch, ` ${s.label}`, stats);
       segments.append(row);
+      if (seg.kind !== "SEG") {
+        stats.textContent = "";
+        continue;
+      }
       segmentStats(seg.uid)
         .then((all) => {
           const mine = all.find((x) => x.segment === s.number);

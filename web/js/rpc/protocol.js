@@ -13,6 +13,7 @@
  *            warnings?: Warning[], ordering?: string, mixedOrientation?: boolean,
  *            codecs?: string[], files?: string[], kind?: string, codec?: string,
  *            playable?: boolean, reason?: string, segmentations?: SegmentationInfo[],
+ *            rtStructures?: StructureSetInfo[],
  *            keyImages?: number[],
  *            keyObjects?: {uid: string, seriesUid: string, title: string, frames: number[]}[],
  *            objects?: {kind: string, uid: string, seriesUid: string, label: string}[],
@@ -24,6 +25,10 @@
  * @typedef {{number: number, label: string, color: number[]}} SegmentInfo
  * @typedef {{uid: string, seriesUid: string, label: string, file: string,
  *            fractional: boolean, segments: SegmentInfo[], frames: number[]}} SegmentationInfo
+ * An RT Structure Set drawn over a series (issue 16 item 5): its ROIs as `segments`
+ * (ROI Number, ROI Name, ROI Display Color) and the frames its contours lie on.
+ * @typedef {{kind: "RTSTRUCT", uid: string, seriesUid: string, label: string, file: string,
+ *            segments: SegmentInfo[], frames: number[]}} StructureSetInfo
  * How the page shows a SEG: visible, opacity 0..1 (1: the colour replaces the pixel), and
  * the segment numbers hidden.
  * @typedef {{uid: string, visible: boolean, opacity: number, hidden: number[]}} OverlaySetting

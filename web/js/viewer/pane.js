@@ -396,7 +396,8 @@ export class Pane {
 
   /** The segmentation layer of the acquired frame shown (none on volume views and video). */
   async fetchSegments() {
-    const seg = this.seriesInfo?.segmentations ?? [];
+    const rt = this.seriesInfo?.rtStructures ?? []; // issue 16 item 5: drawn in the same layer
+    const seg = [...(this.seriesInfo?.segmentations ?? []), ...rt];
     if (!seg.length || this.view || this.view3d || this.isVideo) {
       this.segments.clear();
       return;
@@ -404,7 +405,12 @@ export class Pane {
     const chosen = this.host.segmentSettings?.() ?? [];
     const settings = seg.map(
       ({ uid }) =>
-        chosen.find((c) => c.uid === uid) ?? { uid, visible: true, opacity: 0.5, hidden: [] },
+        chosen.find((c) => c.uid === uid) ?? {
+          uid,
+          visible: true,
+          opacity: rt.some((r) => r.uid === uid) ? 0.3 : 0.5,
+          hidden: [],
+        },
     );
     await this.segments.fetch(this.host.client, this.series, this.frame, settings);
   }
