@@ -85,3 +85,50 @@ def distance_to_path(polygons: Sequence[np.ndarray], x: float, y: float) -> floa
             t = np.clip(np.dot((x, y) - a, b - a) / np.dot(b - a, b - a), 0, 1)
             best = min(best, float(np.linalg.norm(a + t * (b - a) - (x, y))))
     return best
+
+
+RTDOSE_CLASS = "1.2.840.10008.5.1.4.1.1.481.2"
+
+
+def dose_bytes(
+    stack: Stack,
+    gy: np.ndarray,
+    origin: Sequence[float],
+    spacing: tuple[float, float],
+    offsets: Sequence[float],
+    scaling: float = 1e-4,
+) -> tuple[bytes, Dataset]:
+    """An RT Dose grid over ``stack``'s Frame of Reference: ``gy`` (frames, rows, columns)
+    stored as uint32 / ``scaling``, axial, at ``origin`` with ``spacing`` (row, column)."""
+    ds = Dataset()
+    sop = generate_uid()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = RTDOSE_CLASS
+    ds.file_meta.MediaStorageSOPInstanceUID = sop
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.SOPClassUID = RTDOSE_CLASS
+    ds.SOPInstanceUID = sop
+    ds.StudyInstanceUID = stack.study_uid
+    ds.SeriesInstanceUID = generate_uid()
+    ds.FrameOfReferenceUID = stack.frame_of_reference
+    ds.Modality = "RTDOSE"
+    ds.PatientName = "Seg^Phantom"
+    ds.PatientID = "SEG-1"
+    ds.DoseUnits = "GY"
+    ds.DoseType = "PHYSICAL"
+    ds.DoseSummationType = "PLAN"
+    ds.ImagePositionPatient = [float(v) for v in origin]
+    ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+    ds.PixelSpacing = list(spacing)
+    ds.GridFrameOffsetVector = [float(v) for v in offsets]
+    ds.FrameIncrementPointer = 0x3004000C
+    ds.DoseGridScaling = scaling
+    stored = np.rint(np.asarray(gy) / scaling).astype(np.uint32)
+    ds.NumberOfFrames, ds.Rows, ds.Columns = stored.shape
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.BitsAllocated = ds.BitsStored = 32
+    ds.HighBit = 31
+    ds.PixelRepresentation = 0
+    ds.PixelData = stored.astype("<u4").tobytes()
+    return to_bytes(ds), ds

@@ -118,6 +118,7 @@ class Inspector:
                 r,
             )
         result.update(self.pet.probe(series, ref, result["value"]))
+        result.update(self.session.washes.probe(self.session.series[series], result["patient"]))
         return result
 
     def region(

@@ -46,7 +46,7 @@ from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
 from lightbox.segment.read import is_segmentation, read_segmentation
-from lightbox.session import rtstructs, segments, volumes, waveforms
+from lightbox.session import rtstructs, segments, volumes, washes, waveforms
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
 from lightbox.volume import NotAVolume, SliceGeometry, Volume, build_volume, plan_volume
 from lightbox.volume import texture as volume_texture
@@ -177,6 +177,8 @@ class Session:
         self._segs: list[segments.Seg] = []
         #: The RT Structure Sets among the documents (issue 16 item 5).
         self._rt = rtstructs.RtStructures(self)
+        #: RT Dose grids and fused series resampled onto a frame (issue 16 items 5, 7).
+        self.washes = washes.Washes(self)
         #: Each document's Key Object Selection content (None: not a KOS), by position.
         self._key_objects: dict[int, keyobjects.KeyObject | None] = {}
 
@@ -586,15 +588,17 @@ class Session:
             for k in keys["keyObjects"]
         ]
         structures = self._rt.catalog(series)
+        resampled = self.washes.catalog(series)
         objects += [
-            {"kind": "RTSTRUCT", "uid": r["uid"], "seriesUid": r["seriesUid"], "label": r["label"]}
-            for r in structures
+            {"kind": r["kind"], "uid": r["uid"], "seriesUid": r["seriesUid"], "label": r["label"]}
+            for r in [*structures, *resampled["rtDoses"]]
         ]
         return {
             "segmentations": segmentations,
             **keys,
             "objects": objects,
             "rtStructures": structures,
+            **resampled,
         }
 
     def _key_images_json(self, series: Series) -> dict[str, Any]:
@@ -699,7 +703,8 @@ class Session:
         segs = self._segs_over(self.series[series])
         frame = min(max(frame, 0), len(self.series[series].frames) - 1)
         extra = self._rt.drawing(self.series[series], frame, settings)
-        return segments.frame_layer(segs, ref, fmt.rows, fmt.columns, settings, extra)
+        under = self.washes.drawing(self.series[series], frame, settings)
+        return segments.frame_layer(segs, ref, fmt.rows, fmt.columns, settings, extra, under)
 
     def segment_statistics(self, series: int, uid: str) -> list[dict[str, Any]]:
         """Each segment of SEG ``uid`` over series ``series``: voxels, volume in ml (voxel
