@@ -60,10 +60,10 @@ def test_dose_grid_listed_and_its_wash_lies_where_the_dose_is() -> None:
     assert np.array_equal(rgba[..., 3] > 0, washed)
     levels = [s["segment"] for s in info["segments"]]
     assert levels and all(top * level / 100 <= want[reach].max() + 1e-6 for level in levels)
-    # the 30 % line: at or above the level with a 4-neighbour below it, by the formula,
+    # the 70 % line (pure green, which the rainbow wash never is): at or above the level with a 4-neighbour below it, by the formula,
     # between the outer voxel centres (there the interpolation is exact; beyond, held)
-    line = np.all(rgba[..., :3] == (0, 0, 255), axis=-1) & (rgba[..., 3] == 255)
-    level = 0.3 * top
+    line = np.all(rgba[..., :3] == (0, 255, 0), axis=-1) & (rgba[..., 3] == 255)
+    level = 0.7 * top
     inner = (x >= ORIGIN[0]) & (x <= ORIGIN[0] + 19) & (y >= ORIGIN[1]) & (y <= ORIGIN[1] + 11)
     held = np.pad(~inner, 1, constant_values=True)
     near_held = held[:-2, 1:-1] | held[2:, 1:-1] | held[1:-1, :-2] | held[1:-1, 2:]
