@@ -60,7 +60,8 @@ def test_dose_grid_listed_and_its_wash_lies_where_the_dose_is() -> None:
     assert np.array_equal(rgba[..., 3] > 0, washed)
     levels = [s["segment"] for s in info["segments"]]
     assert levels and all(top * level / 100 <= want[reach].max() + 1e-6 for level in levels)
-    # the 70 % line (pure green, which the rainbow wash never is): at or above the level with a 4-neighbour below it, by the formula,
+    # the 70 % line (pure green, which the rainbow wash never is): at or above the level
+    # with a 4-neighbour below it, by the formula,
     # between the outer voxel centres (there the interpolation is exact; beyond, held)
     line = np.all(rgba[..., :3] == (0, 255, 0), axis=-1) & (rgba[..., 3] == 255)
     level = 0.7 * top

@@ -13,7 +13,7 @@
  *            warnings?: Warning[], ordering?: string, mixedOrientation?: boolean,
  *            codecs?: string[], files?: string[], kind?: string, codec?: string,
  *            playable?: boolean, reason?: string, segmentations?: SegmentationInfo[],
- *            rtStructures?: StructureSetInfo[],
+ *            rtStructures?: StructureSetInfo[], rtDoses?: DoseInfo[], fusions?: FusionInfo[],
  *            keyImages?: number[],
  *            keyObjects?: {uid: string, seriesUid: string, title: string, frames: number[]}[],
  *            objects?: {kind: string, uid: string, seriesUid: string, label: string}[],
@@ -29,9 +29,18 @@
  * (ROI Number, ROI Name, ROI Display Color) and the frames its contours lie on.
  * @typedef {{kind: "RTSTRUCT", uid: string, seriesUid: string, label: string, file: string,
  *            segments: SegmentInfo[], frames: number[]}} StructureSetInfo
+ * An RT Dose grid over a series: its isodose levels as `segments` (per cent of maxGy).
+ * @typedef {{kind: "RTDOSE", uid: string, seriesUid: string, label: string, file: string,
+ *            maxGy: number, segments: SegmentInfo[], frames?: number[]}} DoseInfo
+ * A series that can be fused over it (issue 16 item 7): `uid` is that series' catalog UID.
+ * @typedef {{kind: "fusion", uid: string, seriesUid: string, label: string,
+ *            modality: string, colormaps: string[], segments: SegmentInfo[],
+ *            frames?: number[]}} FusionInfo
  * How the page shows a SEG: visible, opacity 0..1 (1: the colour replaces the pixel), and
  * the segment numbers hidden.
- * @typedef {{uid: string, visible: boolean, opacity: number, hidden: number[]}} OverlaySetting
+ * A fusion's also has its colour map and window ([low, high] or null: automatic).
+ * @typedef {{uid: string, visible: boolean, opacity: number, hidden: number[],
+ *            colormap?: string, window?: number[] | null}} OverlaySetting
  * @typedef {{uid: string, segment: number, label: string, color: number[],
  *            visible: boolean}} SegmentOnFrame
  * @typedef {{segment: number, label: string, voxels: number, volumeMl: number|null,

@@ -78,6 +78,10 @@ export async function measure(kind, points, context) {
       if (lbm !== undefined) item.detail += `; SUVlbm ${lbm.toFixed(2)}`;
       if (bsa !== undefined) item.detail += `; SUVbsa ${bsa.toFixed(1)} cm²/ml`;
     } else if (probe.suvUnavailable) item.detail += `; SUV not available: ${probe.suvUnavailable}`;
+    if (probe.dose !== undefined) item.detail += `; dose ${probe.dose.toFixed(3)} Gy`;
+    for (const fused of probe.fused ?? []) {
+      item.detail += `; ${fused.modality} (fused) ${fused.value.toFixed(1)}`;
+    }
   }
   return item;
 }

@@ -10,7 +10,7 @@ import { createTextBoxes, overlayText, paintTextBoxes, planeText } from "./overl
 import { writeTextBoxes } from "./overlay.js";
 import { attachPointer } from "./pointer.js";
 import { RenderQueue } from "./render-queue.js";
-import { SegmentLayer } from "./segment-layer.js";
+import { SegmentLayer, defaultSetting, drawnOver } from "./segment-layer.js";
 import { videoStream } from "./video.js";
 import { VideoBar } from "./video-bar.js";
 import { caliperText } from "./waveform-math.js";
@@ -396,21 +396,14 @@ export class Pane {
 
   /** The segmentation layer of the acquired frame shown (none on volume views and video). */
   async fetchSegments() {
-    const rt = this.seriesInfo?.rtStructures ?? []; // issue 16 item 5: drawn in the same layer
-    const seg = [...(this.seriesInfo?.segmentations ?? []), ...rt];
+    const seg = drawnOver(this.seriesInfo); // SEG, RT structures and dose, fusions
     if (!seg.length || this.view || this.view3d || this.isVideo) {
       this.segments.clear();
       return;
     }
     const chosen = this.host.segmentSettings?.() ?? [];
     const settings = seg.map(
-      ({ uid }) =>
-        chosen.find((c) => c.uid === uid) ?? {
-          uid,
-          visible: true,
-          opacity: rt.some((r) => r.uid === uid) ? 0.3 : 0.5,
-          hidden: [],
-        },
+      ({ uid, kind }) => chosen.find((c) => c.uid === uid) ?? defaultSetting(kind, uid),
     );
     await this.segments.fetch(this.host.client, this.series, this.frame, settings);
   }

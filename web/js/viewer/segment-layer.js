@@ -10,6 +10,40 @@
 /** @typedef {import("../rpc/protocol.js").SegmentOnFrame} SegmentOnFrame */
 /** @typedef {import("../rpc/protocol.js").OverlaySetting} OverlaySetting */
 
+/** The default opacity of what the layer draws, by kind (issue 16 items 4, 5, 7). */
+const DEFAULT_OPACITY = /** @type {Record<string, number>} */ ({
+  SEG: 0.5,
+  RTSTRUCT: 0.3,
+  RTDOSE: 0.4,
+  fusion: 0.5,
+});
+
+/**
+ * How an object is drawn before the page chooses: shown at its kind's opacity, except a
+ * fused series, which is hidden until shown.
+ * @param {string} kind @param {string} uid @returns {OverlaySetting}
+ */
+export function defaultSetting(kind, uid) {
+  return { uid, visible: kind !== "fusion", opacity: DEFAULT_OPACITY[kind] ?? 0.5, hidden: [] };
+}
+
+/**
+ * What is drawn in the layer over a series: its SEGs, RT structure sets, RT doses and the
+ * series that can be fused over it, each with its `kind` and `segments` (a structure set's
+ * ROIs, a dose's isodose levels; none for a fusion).
+ * @param {import("../rpc/protocol.js").SeriesInfo | null | undefined} series
+ * @returns {{kind: string, uid: string, label: string, segments: {number: number,
+ *            label: string, color: number[]}[], frames?: number[]}[]}
+ */
+export function drawnOver(series) {
+  return [
+    ...(series?.segmentations ?? []).map((s) => ({ ...s, kind: "SEG" })),
+    ...(series?.rtStructures ?? []),
+    ...(series?.rtDoses ?? []),
+    ...(series?.fusions ?? []),
+  ];
+}
+
 export class SegmentLayer {
   /** @param {HTMLElement} root @param {Element} before the canvas it is drawn under */
   constructor(root, before) {
