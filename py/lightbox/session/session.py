@@ -48,6 +48,7 @@ from lightbox.pixels.format import PixelFormat, pixel_format
 from lightbox.segment.read import is_segmentation, read_segmentation
 from lightbox.session import rtstructs, segments, volumes, washes, waveforms
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
+from lightbox.session.planes import Planes
 from lightbox.volume import NotAVolume, SliceGeometry, Volume, build_volume, plan_volume
 from lightbox.volume import texture as volume_texture
 from lightbox.volume.stack import Phases, split_phases
@@ -179,6 +180,8 @@ class Session:
         self._rt = rtstructs.RtStructures(self)
         #: RT Dose grids and fused series resampled onto a frame (issue 16 items 5, 7).
         self.washes = washes.Washes(self)
+        #: SEG and RT structure layers resliced onto reformatted views (issue 16 items 4, 5).
+        self.plane_layers = Planes(self)
         #: Each document's Key Object Selection content (None: not a KOS), by position.
         self._key_objects: dict[int, keyobjects.KeyObject | None] = {}
 
@@ -694,7 +697,7 @@ class Session:
         ]
 
     def segment_layer(
-        self, series: int, frame: int, settings: list[dict[str, Any]]
+        self, series: int, frame: int, settings: list[dict[str, Any]], resampled: bool = True
     ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
         """The mask layer over frame ``frame`` of series ``series``: (info, RGBA uint8 of the
         frame's size), ``settings`` being the page's ``[{uid, visible, opacity, hidden}]``."""
@@ -703,8 +706,27 @@ class Session:
         segs = self._segs_over(self.series[series])
         frame = min(max(frame, 0), len(self.series[series].frames) - 1)
         extra = self._rt.drawing(self.series[series], frame, settings)
-        under = self.washes.drawing(self.series[series], frame, settings)
+        under = self.washes.drawing(self.series[series], frame, settings) if resampled else ([], [])
         return segments.frame_layer(segs, ref, fmt.rows, fmt.columns, settings, extra, under)
+
+    def frames_with_layers(self, series: int) -> set[int]:
+        """The frames of a series a SEG or an RT structure set draws on."""
+        entry = self.series[series]
+        index = {ref: i for i, ref in enumerate(entry.frames)}
+        found = {
+            index[ref] for seg in self._segs_over(entry) for ref in seg.targets if ref in index
+        }
+        for structures in self._rt.over(entry):
+            found |= set(self._rt.frames_of(structures, entry))
+        return found
+
+    def plane_layer(
+        self, series: int, reslice: dict[str, Any], settings: list[dict[str, Any]]
+    ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
+        """The SEG and RT structure layer of a reformatted plane (``reslice``, as a view's
+        ``state().reslice``): (info, RGBA uint8 of the plane's rows × columns)."""
+        self.frame_ref(series, 0)
+        return self.plane_layers.layer(series, reslice, settings)
 
     def segment_statistics(self, series: int, uid: str) -> list[dict[str, Any]]:
         """Each segment of SEG ``uid`` over series ``series``: voxels, volume in ml (voxel

@@ -397,7 +397,8 @@ export class Pane {
   /** The segmentation layer of the acquired frame shown (none on volume views and video). */
   async fetchSegments() {
     const seg = drawnOver(this.seriesInfo); // SEG, RT structures and dose, fusions
-    if (!seg.length || this.view || this.view3d || this.isVideo) {
+    const reslice = this.view && !this.view.projection ? this.info?.reslice : null;
+    if (!seg.length || (this.view && !reslice) || this.view3d || this.isVideo) {
       this.segments.clear();
       return;
     }
@@ -405,7 +406,11 @@ export class Pane {
     const settings = seg.map(
       ({ uid, kind }) => chosen.find((c) => c.uid === uid) ?? defaultSetting(kind, uid),
     );
-    await this.segments.fetch(this.host.client, this.series, this.frame, settings);
+    if (reslice) {
+      // a reformatted plane: the SEG masks and RT contours resliced (not dose or fusion)
+      const drawn = settings.filter((_, i) => ["SEG", "RTSTRUCT"].includes(seg[i].kind));
+      await this.segments.fetchPlane(this.host.client, this.series, reslice, drawn);
+    } else await this.segments.fetch(this.host.client, this.series, this.frame, settings);
   }
 
   /** The series is a waveform: its plot, drawn over the (empty) image canvas. */

@@ -78,10 +78,36 @@ export class SegmentLayer {
    * @param {number} series @param {number} frame @param {OverlaySetting[]} settings
    */
   async fetch(client, series, frame, settings) {
-    const key = JSON.stringify([series, frame, settings]);
+    await this.fetchLayer(client, [series, frame, settings], () =>
+      client.call("segmentLayer", { series, frame, settings }),
+    );
+  }
+
+  /**
+   * Ask the worker for the layer of a reformatted plane (SEG masks and RT contours resliced,
+   * issue 16 items 4, 5) and keep it.
+   * @param {import("../rpc/client.js").Client} client
+   * @param {number} series @param {import("../rpc/protocol.js").Reslice} reslice
+   * @param {OverlaySetting[]} settings
+   */
+  async fetchPlane(client, series, reslice, settings) {
+    await this.fetchLayer(client, [series, reslice, settings], () =>
+      client.call("planeLayer", { series, reslice, settings }),
+    );
+  }
+
+  /**
+   * @param {import("../rpc/client.js").Client} client
+   * @param {unknown[]} asked what identifies the layer
+   * @param {() => Promise<{info: {width: number, height: number, segments: SegmentOnFrame[]},
+   *          pixels: ArrayBuffer}>} call
+   */
+  async fetchLayer(client, asked, call) {
+    void client;
+    const key = JSON.stringify(asked);
     if (key === this.key) return;
     this.key = "";
-    const { info, pixels } = await client.call("segmentLayer", { series, frame, settings });
+    const { info, pixels } = await call();
     this.segments = info.segments;
     const shown = info.segments.some((s) => s.visible);
     if (!shown) {
