@@ -16,6 +16,7 @@ import numpy as np
 from playwright.sync_api import Browser
 
 from tests.browser.test_segmentation import _frame, _select
+from tests.support import rt
 from tests.support.paths import written
 from tests.support.viewer import finish, new_viewer
 from tests.unit.session.test_rt_structures import HOLE, OUTER, RED, STS, expected_fill, generated
@@ -73,5 +74,53 @@ def test_corpus_sts_002_contours_on_the_ct(browser: Browser, base_url: str) -> N
         assert red.sum() > 20 and not np.array_equal(plain, shown)
         assert "GTV_Mass_CT" in viewer.page.inner_text("#segment-panel")
         viewer.shot("rt-sts-002-gtv")
+    finally:
+        finish(context, viewer)
+
+
+def test_contours_and_seg_on_a_coronal_view(browser: Browser, base_url: str) -> None:
+    """The STS_002 GTV on a coronal reformat: every opaque red pixel (the outline) lies, in
+    patient mm, within a pixel of a contour of a CT slice within half a slice of it."""
+    import pydicom
+
+    paths = [*sorted((STS / "image").glob("*.dcm")), STS / "mask" / "RS.dcm"]
+    rs = pydicom.dcmread(STS / "mask" / "RS.dcm")
+    contours = [
+        np.asarray(c.ContourData, float).reshape(-1, 3)
+        for item in rs.ROIContourSequence
+        for c in item.ContourSequence
+    ]
+    context, viewer = new_viewer(browser, base_url)
+    try:
+        viewer.ready()
+        viewer.choose(paths)
+        catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+        ct = _select(viewer, catalog, "CT")
+        centre = np.vstack(contours).mean(axis=0)
+        view = {"plane": "coronal", "position": float(centre[1])}
+        viewer.page.evaluate("(view) => window.lightbox.setView(view)", view)
+        state = viewer.wait_state("s.view && s.view.plane === 'coronal' && !!s.reslice")
+        assert state["series"] == ct
+        viewer.wait_state("s.overlays.length === 1")
+        reslice = state["reslice"]
+        shown = _frame(viewer, True)
+        plain = _frame(viewer, False)
+        red = (shown[..., 0] == 255) & (shown[..., 1] == 0) & (shown[..., 2] == 0)
+        assert red.sum() > 10 and not np.array_equal(plain, shown)
+        spacing = 3.27
+        for r, c in np.argwhere(red)[::7]:
+            p = (
+                np.asarray(reslice["origin"])
+                + c * reslice["columnSpacing"] * np.asarray(reslice["rowDirection"])
+                + r * reslice["rowSpacing"] * np.asarray(reslice["columnDirection"])
+            )
+            best = np.inf
+            for contour in contours:
+                if abs(contour[0, 2] - p[2]) > spacing / 2 + reslice["rowSpacing"]:
+                    continue
+                polygon = contour[:, :2]
+                best = min(best, rt.distance_to_path([polygon], p[0], p[1]))
+            assert best <= 1.5, (r, c, best)
+        viewer.shot("rt-sts-002-coronal")
     finally:
         finish(context, viewer)
