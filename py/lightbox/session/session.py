@@ -467,6 +467,7 @@ class Session:
         files that opened but none of whose frames could be decoded when shown. The
         completeness report (``report``) is built on request, from the catalog's series.
         """
+        self.washes.doses()  # a dose grid that cannot be read says so in its warnings
         out: dict[str, Any] = {
             "series": [self._series_json(s) for s in self.series],
             "skipped": [_skipped_json(s) for s in [*self.skipped, *self.unshowable()]],

@@ -12,7 +12,7 @@ A fused series is hidden until the page shows it; a dose grid is shown at 0.4.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -85,10 +85,14 @@ class Washes:
             try:
                 ds = dcmread(io.BytesIO(opened.data), force=True)
                 self._doses[index] = DoseFile(index, rtdose.read_dose(opened.name, ds))
+                continue
             except LightboxError as error:
-                self._doses[index] = DoseFile(index, None, error.reason)
-            except Exception as error:  # pydicom's reason, named with the file
-                self._doses[index] = DoseFile(index, None, str(error))
+                reason = error.reason
+            except Exception as error:  # pydicom's reason, said with the file's warnings
+                reason = str(error)
+            self._doses[index] = DoseFile(index, None, reason)
+            said = f"its dose grid cannot be drawn: {reason}"
+            self.session.files[index] = replace(opened, warnings=(*opened.warnings, said))
         return list(self._doses.values())
 
     def _frame_of_reference(self, series: Series) -> str:

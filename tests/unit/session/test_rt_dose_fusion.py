@@ -146,3 +146,21 @@ def test_fusion_matches_map_coordinates() -> None:
     [fused] = probe["fused"]
     expected = map_coordinates(pet, [[1.5], [(4.0 + 2.0) / 2.5], [(5.0 + 1.0) / 2.0]], order=1)
     assert fused["value"] == pytest.approx(float(expected[0]), abs=1e-3)
+
+
+def test_a_dose_grid_without_offsets_says_why() -> None:
+    stack = segs.ct_stack(rows=40, cols=48, slices=3)
+    gy = np.ones(SHAPE)
+    _, ds = rt.dose_bytes(stack, gy, ORIGIN, (1.0, 1.0), OFFSETS)
+    ds.GridFrameOffsetVector = [0.0, 2.5]  # two planes for three frames
+    session = Session()
+    result = session.open([*stack.files.items(), ("dose.dcm", to_bytes(ds))])
+    catalog = session.catalog(report=False)["series"]
+    ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
+    assert catalog[ct]["rtDoses"] == []
+    dose = next(s for s in catalog if s["modality"] == "RTDOSE")
+    [warning] = [w for w in dose["warnings"] if "dose grid" in w["reason"]]
+    assert warning["file"] == "dose.dcm"
+    assert "Grid Frame Offset Vector lists 2 planes for 3 frames" in warning["reason"]
+    _, rgba = session.segment_layer(ct, 1, [])  # the CT still draws, without a dose
+    assert not rgba[..., 3].any()
