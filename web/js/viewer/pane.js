@@ -406,6 +406,10 @@ export class Pane {
     const settings = seg.map(
       ({ uid, kind }) => chosen.find((c) => c.uid === uid) ?? defaultSetting(kind, uid),
     );
+    if (seg.every((s, i) => s.kind === "fusion" && !settings[i].visible)) {
+      this.segments.clear(); // only hidden fusions: nothing to ask for
+      return;
+    }
     if (reslice) {
       // a reformatted plane: the SEG masks and RT contours resliced (not dose or fusion)
       const drawn = settings.filter((_, i) => ["SEG", "RTSTRUCT"].includes(seg[i].kind));
