@@ -16,7 +16,7 @@ from pydicom.uid import UID
 
 from lightbox.core.errors import InvalidDicomError
 from lightbox.core.values import int_or_none
-from lightbox.ingest import structure
+from lightbox.ingest import rtplan, structure
 
 #: How deep an SR content tree is followed before it is cut (malformed trees can loop).
 MAX_SR_DEPTH = 32
@@ -67,6 +67,9 @@ def _describe(name: str, ds: Dataset) -> Document:
     if "ContentSequence" in ds:
         title = _concept(ds) or sop_name
         return Document(name, "sr", title, sop_name, date, text=sr_text(ds))
+    if rtplan.is_plan(ds):  # issue 16 item 5: the plan summarised as text
+        title = str(ds.get("RTPlanLabel", "") or "") or sop_name
+        return Document(name, "other", title, sop_name, date, text=rtplan.plan_text(ds))
     return Document(name, "other", sop_name, sop_name, date)
 
 

@@ -20,10 +20,11 @@ Mask = np.ndarray[Any, np.dtype[np.float32]]
 
 @dataclass(frozen=True)
 class Drawn:
-    """One mask to draw: its fractions (0..1), its colour, its opacity (0..1)."""
+    """One mask to draw: its fractions (0..1), its colour (or one per pixel, rows ×
+    columns × 3, as a dose wash or a fused image has), its opacity (0..1)."""
 
     mask: Mask
-    color: tuple[int, int, int]
+    color: tuple[int, int, int] | np.ndarray[Any, Any]
     opacity: float
 
 

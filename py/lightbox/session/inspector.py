@@ -13,6 +13,7 @@ from lightbox.display.frames import geometry_json
 from lightbox.display.modality import modality_values
 from lightbox.inspect import describe, measure
 from lightbox.inspect import tags as header
+from lightbox.session.pet import Pet
 from lightbox.session.session import OpenedFile, Session
 
 
@@ -21,6 +22,7 @@ class Inspector:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.pet = Pet(session)
 
     def _frame(self, series: int, frame: int) -> tuple[OpenedFile, FrameRef]:
         ref = self.session.frame_ref(series, frame)
@@ -115,6 +117,8 @@ class Inspector:
                 c,
                 r,
             )
+        result.update(self.pet.probe(series, ref, result["value"]))
+        result.update(self.session.washes.probe(self.session.series[series], result["patient"]))
         return result
 
     def region(
@@ -123,14 +127,19 @@ class Inspector:
         """Statistics of a rectangle or ellipse (image pixel coordinates), with its area."""
         opened, ref = self._frame(series, frame)
         calibration = describe.read_calibration(opened.header.dataset, ref.index)
-        return _region_json(
-            self._values(ref),
+        values = self._values(ref)
+        result = _region_json(
+            values,
             kind,
             box,
             (calibration.row_mm, calibration.column_mm),
             (calibration.kind, calibration.note),
             opened.rescale.unit,
         )
+        if result is not None:  # on a PET: SUVmax, SUVmean, SUVpeak
+            mask = _mask((values.shape[0], values.shape[1]), kind, box)
+            result.update(self.pet.region(series, frame, mask, self._values))
+        return result
 
     def text_boxes(self, series: int, frame: int) -> list[list[int]]:
         """Boxes (x, y, width, height) of burned-in text found in a frame's stored values
@@ -185,6 +194,14 @@ class Inspector:
         )
 
 
+def _mask(
+    shape: tuple[int, int], kind: str, box: tuple[float, float, float, float]
+) -> np.ndarray[Any, Any]:
+    """The pixels of a rectangle or ellipse (those whose centres lie inside)."""
+    masked = measure.ellipse_mask if kind == "ellipse" else measure.rectangle_mask
+    return masked(shape, box)
+
+
 def _region_json(
     values: np.ndarray[Any, Any],
     kind: str,
@@ -195,9 +212,7 @@ def _region_json(
 ) -> dict[str, Any] | None:
     """A region's statistics and area: ``spacing`` (row mm, column mm) or None for an
     area in pixels; ``calibration`` (its kind, its note) as the result names it."""
-    shape = (values.shape[0], values.shape[1])
-    masked = measure.ellipse_mask if kind == "ellipse" else measure.rectangle_mask
-    mask = masked(shape, box)
+    mask = _mask((values.shape[0], values.shape[1]), kind, box)
     mask &= np.isfinite(values)  # a view's pixels outside the volume hold no value
     stats = measure.region_stats(values, mask)
     if stats is None:

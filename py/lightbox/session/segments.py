@@ -123,11 +123,14 @@ def frame_layer(
     rows: int,
     columns: int,
     settings: list[dict[str, Any]],
+    extra: tuple[list[layer.Drawn], list[dict[str, Any]]] = ([], []),
+    under: tuple[list[layer.Drawn], list[dict[str, Any]]] = ([], []),
 ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
     """The mask layer of image frame ``ref``: (info, RGBA uint8), info listing the
-    segments that lie on it (shown or not)."""
-    drawn: list[layer.Drawn] = []
-    present: list[dict[str, Any]] = []
+    segments that lie on it (shown or not); ``extra``: more to draw over them and list
+    (an RT structure set's ROIs), ``under``: to draw under them (a fusion, a dose wash)."""
+    drawn: list[layer.Drawn] = list(under[0])
+    present: list[dict[str, Any]] = list(under[1])
     for seg in segs:
         indices = seg.targets.get(ref, [])
         if not indices:
@@ -150,6 +153,8 @@ def frame_layer(
             )
             if shown:
                 drawn.append(layer.Drawn(masks[index], segment.color, opacity))
+    drawn.extend(extra[0])
+    present.extend(extra[1])
     rgba = layer.compose(drawn, rows, columns)
     return {"width": columns, "height": rows, "segments": present}, rgba
 

@@ -47,8 +47,9 @@ from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
 from lightbox.segment.read import is_segmentation, read_segmentation
-from lightbox.session import presented, segments, slides, volumes, waveforms
+from lightbox.session import presented, rtstructs, segments, slides, volumes, washes, waveforms
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
+from lightbox.session.planes import Planes
 from lightbox.session.volumes import ViewImage
 from lightbox.slide.image import SlideImage
 from lightbox.slide.read import slide_key
@@ -183,6 +184,12 @@ class Session:
         self._phases: dict[str, tuple[tuple[FrameRef, ...], Phases | None]] = {}
         #: The segmentations open (SEG objects, issue 16 item 4), in opening order.
         self._segs: list[segments.Seg] = []
+        #: The RT Structure Sets among the documents (issue 16 item 5).
+        self._rt = rtstructs.RtStructures(self)
+        #: RT Dose grids and fused series resampled onto a frame (issue 16 items 5, 7).
+        self.washes = washes.Washes(self)
+        #: SEG and RT structure layers resliced onto reformatted views (issue 16 items 4, 5).
+        self.plane_layers = Planes(self)
         #: Each document's Key Object Selection content (None: not a KOS), by position.
         self._key_objects: dict[int, keyobjects.KeyObject | None] = {}
         #: Presentation states and SR measurements (issue 16 items 1 and 3), read once.
@@ -539,6 +546,7 @@ class Session:
         files that opened but none of whose frames could be decoded when shown. The
         completeness report (``report``) is built on request, from the catalog's series.
         """
+        self.washes.doses()  # a dose grid that cannot be read says so in its warnings
         out: dict[str, Any] = {
             "series": [self._series_json(s) for s in self.series],
             "skipped": [_skipped_json(s) for s in [*self.skipped, *self.unshowable()]],
@@ -664,7 +672,19 @@ class Session:
             for k in keys["keyObjects"]
         ]
         objects += self._presented_objects(series)
-        return {"segmentations": segmentations, **keys, "objects": objects}
+        structures = self._rt.catalog(series)
+        resampled = self.washes.catalog(series)
+        objects += [
+            {"kind": r["kind"], "uid": r["uid"], "seriesUid": r["seriesUid"], "label": r["label"]}
+            for r in [*structures, *resampled["rtDoses"]]
+        ]
+        return {
+            "segmentations": segmentations,
+            **keys,
+            "objects": objects,
+            "rtStructures": structures,
+            **resampled,
+        }
 
     def _key_images_json(self, series: Series) -> dict[str, Any]:
         """``keyImages`` (the series' frames, from 0, that a KOS flags) and ``keyObjects``
@@ -884,14 +904,36 @@ class Session:
         ]
 
     def segment_layer(
-        self, series: int, frame: int, settings: list[dict[str, Any]]
+        self, series: int, frame: int, settings: list[dict[str, Any]], resampled: bool = True
     ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
         """The mask layer over frame ``frame`` of series ``series``: (info, RGBA uint8 of the
         frame's size), ``settings`` being the page's ``[{uid, visible, opacity, hidden}]``."""
         ref = self.frame_ref(series, frame)
         fmt = self.files[ref.file].fmt
         segs = self._segs_over(self.series[series])
-        return segments.frame_layer(segs, ref, fmt.rows, fmt.columns, settings)
+        frame = min(max(frame, 0), len(self.series[series].frames) - 1)
+        extra = self._rt.drawing(self.series[series], frame, settings)
+        under = self.washes.drawing(self.series[series], frame, settings) if resampled else ([], [])
+        return segments.frame_layer(segs, ref, fmt.rows, fmt.columns, settings, extra, under)
+
+    def frames_with_layers(self, series: int) -> set[int]:
+        """The frames of a series a SEG or an RT structure set draws on."""
+        entry = self.series[series]
+        index = {ref: i for i, ref in enumerate(entry.frames)}
+        found = {
+            index[ref] for seg in self._segs_over(entry) for ref in seg.targets if ref in index
+        }
+        for structures in self._rt.over(entry):
+            found |= set(self._rt.frames_of(structures, entry))
+        return found
+
+    def plane_layer(
+        self, series: int, reslice: dict[str, Any], settings: list[dict[str, Any]]
+    ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
+        """The SEG and RT structure layer of a reformatted plane (``reslice``, as a view's
+        ``state().reslice``): (info, RGBA uint8 of the plane's rows × columns)."""
+        self.frame_ref(series, 0)
+        return self.plane_layers.layer(series, reslice, settings)
 
     def segment_statistics(self, series: int, uid: str) -> list[dict[str, Any]]:
         """Each segment of SEG ``uid`` over series ``series``: voxels, volume in ml (voxel

@@ -33,6 +33,7 @@ export function renderMeasureList() {
         calibration.textContent += ` — ${item.result.calibrationNote}`;
       li.append(calibration);
     }
+    if (item.result?.suvFormula) li.append(suvDetails(item.result));
     const remove = document.createElement("button");
     remove.type = "button";
     remove.textContent = "Delete";
@@ -41,6 +42,28 @@ export function renderMeasureList() {
     li.append(" ", remove);
     list.append(li);
   }
+}
+
+/**
+ * The SUV's formula and inputs, shown on request (a closed disclosure).
+ * @param {{suvFormula: string, suvInputs: Record<string, unknown>}} result
+ */
+function suvDetails(result) {
+  const details = document.createElement("details");
+  details.className = "suv-formula";
+  const summary = document.createElement("summary");
+  summary.textContent = "SUV formula and inputs";
+  const body = document.createElement("div");
+  body.className = "detail";
+  // weight, height and sex are the patient's: withheld while patient information is hidden
+  const personal = app.hidePatient ? ["weightKg", "heightM", "sex"] : [];
+  const inputs = Object.entries(result.suvInputs ?? {})
+    .filter(([k]) => !personal.includes(k))
+    .map(([k, v]) => `${k}: ${v}`);
+  body.textContent = [result.suvFormula, ...inputs].join("\n");
+  body.style.whiteSpace = "pre-line";
+  details.append(summary, body);
+  return details;
 }
 
 /** @param {number} id */

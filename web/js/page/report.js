@@ -35,7 +35,7 @@ export async function openDocument(doc) {
   shown += 1;
   $("report-title").textContent = doc.title;
   $("report-text").textContent =
-    doc.kind === "sr" ? doc.text : `${doc.type}: this object has no image to show.`;
+    doc.kind === "sr" || doc.text ? doc.text : `${doc.type}: this object has no image to show.`;
   $("report").hidden = false;
   return lastDocumentUrl;
 }

@@ -4,6 +4,7 @@
 // worker has worked them out. setOverlay() is what the panel and window.lightbox call.
 import { $, app, pane, reportFailure } from "./app.js";
 import { client } from "./engine.js";
+import { defaultSetting, drawnOver } from "../viewer/segment-layer.js";
 
 /** @typedef {import("../rpc/protocol.js").SegmentStats} SegmentStats */
 
@@ -13,13 +14,18 @@ const statistics = new Map();
 /**
  * Show or hide a segmentation (or one of its segments) and set its opacity (0 to 1, 1:
  * the colour replaces the pixel); every pane redraws.
- * @param {{uid: string, segment?: number, visible?: boolean, opacity?: number}} change
+ * A fusion (a series' UID) also takes `colormap` ("hot-iron", "rainbow", "grey") and
+ * `window` ([low, high] modality values at the colour map's ends; null: automatic).
+ * @param {{uid: string, segment?: number, visible?: boolean, opacity?: number,
+ *          colormap?: string, window?: number[] | null}} change
  */
-export async function setOverlay({ uid, segment, visible, opacity }) {
-  const known = app.catalog.series.some((s) => (s.segmentations ?? []).some((g) => g.uid === uid));
-  if (!known) throw new Error(`no segmentation ${uid} is open over a series`);
-  const was = app.segmentSettings.get(uid) ?? { uid, visible: true, opacity: 0.5, hidden: [] };
+export async function setOverlay({ uid, segment, visible, opacity, colormap, window }) {
+  const kind = kindOf(uid);
+  if (!kind) throw new Error(`no segmentation, RT object or fusable series ${uid} is open`);
+  const was = app.segmentSettings.get(uid) ?? defaultSetting(kind, uid);
   const next = { ...was, hidden: [...was.hidden] };
+  if (colormap !== undefined) next.colormap = String(colormap);
+  if (window !== undefined) next.window = window ? [Number(window[0]), Number(window[1])] : null;
   if (segment === undefined || segment === null) {
     if (visible !== undefined) next.visible = Boolean(visible);
   } else if (visible !== undefined) {
@@ -30,6 +36,15 @@ export async function setOverlay({ uid, segment, visible, opacity }) {
   app.segmentSettings.set(uid, next);
   renderSegmentPanel();
   await Promise.all(app.panes.map((p) => (p.series >= 0 ? p.changed() : null)));
+}
+
+/** The kind of an object drawn over some open series (issue 16), or null. */
+function kindOf(/** @type {string} */ uid) {
+  for (const series of app.catalog.series) {
+    const found = drawnOver(series).find((g) => g.uid === uid);
+    if (found) return found.kind;
+  }
+  return null;
 }
 
 /**
@@ -52,21 +67,23 @@ export function segmentStats(uid) {
 export function overlayState() {
   const p = pane();
   const onFrame = p.segments.segments;
-  return (p.seriesInfo?.segmentations ?? []).map((seg) => {
+  return drawnOver(p.seriesInfo).map((seg) => {
     const chosen = app.segmentSettings.get(seg.uid);
     const hidden = chosen?.hidden ?? [];
+    const fallback = defaultSetting(seg.kind, seg.uid);
     return {
-      kind: "SEG",
+      kind: seg.kind,
       uid: seg.uid,
       label: seg.label,
-      visible: chosen?.visible ?? true,
-      opacity: chosen?.opacity ?? 0.5,
+      ...(seg.kind === "fusion" ? { colormap: chosen?.colormap ?? "hot-iron" } : {}),
+      visible: chosen?.visible ?? fallback.visible,
+      opacity: chosen?.opacity ?? defaultSetting(seg.kind, seg.uid).opacity,
       frames: seg.frames,
       segments: seg.segments.map((s) => ({
         number: s.number,
         label: s.label,
         color: s.color,
-        visible: (chosen?.visible ?? true) && !hidden.includes(s.number),
+        visible: (chosen?.visible ?? fallback.visible) && !hidden.includes(s.number),
         onFrame: onFrame.some((o) => o.uid === seg.uid && o.segment === s.number),
       })),
     };
@@ -85,12 +102,34 @@ function fixed(value, digits) {
   return value === null || value === undefined ? "–" : value.toFixed(digits);
 }
 
+/** What the panel calls an object while patient information is hidden. */
+const HIDDEN_LABEL = /** @type {Record<string, string>} */ ({
+  SEG: "Segmentation",
+  RTSTRUCT: "Structure set",
+  RTDOSE: "RT dose",
+  fusion: "Fused series",
+});
+
+/** A fusion's colour map menu. @param {string} uid @param {string | undefined} chosen */
+function colormapChoice(uid, chosen) {
+  const menu = /** @type {HTMLSelectElement} */ (node("select"));
+  menu.setAttribute("aria-label", "Colour map");
+  for (const name of ["hot-iron", "rainbow", "grey"]) {
+    const option = /** @type {HTMLOptionElement} */ (node("option", name));
+    option.value = name;
+    menu.append(option);
+  }
+  menu.value = chosen ?? "hot-iron";
+  menu.addEventListener("change", () => reportFailure(setOverlay({ uid, colormap: menu.value })));
+  return menu;
+}
+
 export function renderSegmentPanel() {
   const panel = $("segment-panel");
   const list = $("segment-list");
   const p = pane();
   const series = p?.seriesInfo;
-  const segs = series?.segmentations ?? [];
+  const segs = drawnOver(series);
   const key = JSON.stringify([
     series?.uid,
     segs,
@@ -103,12 +142,12 @@ export function renderSegmentPanel() {
   list.replaceChildren();
   for (const seg of segs) {
     // a SEG's label is its Series Description, which de-identification removes
-    const label = app.hidePatient ? "Segmentation" : seg.label;
+    const label = app.hidePatient ? (HIDDEN_LABEL[seg.kind] ?? seg.kind) : seg.label;
     const chosen = app.segmentSettings.get(seg.uid);
     const item = node("li");
     const toggle = /** @type {HTMLInputElement} */ (node("input"));
     toggle.type = "checkbox";
-    toggle.checked = chosen?.visible ?? true;
+    toggle.checked = chosen?.visible ?? defaultSetting(seg.kind, seg.uid).visible;
     toggle.setAttribute("aria-label", `Show ${label}`);
     toggle.addEventListener("change", () =>
       reportFailure(setOverlay({ uid: seg.uid, visible: toggle.checked })),
@@ -118,7 +157,7 @@ export function renderSegmentPanel() {
     slider.min = "0";
     slider.max = "1";
     slider.step = "0.05";
-    slider.value = String(chosen?.opacity ?? 0.5);
+    slider.value = String(chosen?.opacity ?? defaultSetting(seg.kind, seg.uid).opacity);
     slider.setAttribute("aria-label", `Opacity of ${label}`);
     slider.addEventListener("change", () =>
       reportFailure(setOverlay({ uid: seg.uid, opacity: Number(slider.value) })),
@@ -126,6 +165,7 @@ export function renderSegmentPanel() {
     const title = node("label");
     title.append(toggle, ` ${label}`);
     item.append(title, node("div", "opacity"), slider);
+    if (seg.kind === "fusion") item.append(colormapChoice(seg.uid, chosen?.colormap));
     const segments = node("ul");
     for (const s of seg.segments) {
       const row = node("li");
@@ -144,6 +184,10 @@ export function renderSegmentPanel() {
       stats.textContent = "statistics…";
       row.append(box, swatch, ` ${s.label}`, stats);
       segments.append(row);
+      if (seg.kind !== "SEG") {
+        stats.textContent = "";
+        continue;
+      }
       segmentStats(seg.uid)
         .then((all) => {
           const mine = all.find((x) => x.segment === s.number);

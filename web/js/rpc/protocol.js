@@ -13,6 +13,7 @@
  *            warnings?: Warning[], ordering?: string, mixedOrientation?: boolean,
  *            codecs?: string[], files?: string[], kind?: string, codec?: string,
  *            playable?: boolean, reason?: string, segmentations?: SegmentationInfo[],
+ *            rtStructures?: StructureSetInfo[], rtDoses?: DoseInfo[], fusions?: FusionInfo[],
  *            keyImages?: number[],
  *            keyObjects?: {uid: string, seriesUid: string, title: string, frames: number[]}[],
  *            objects?: {kind: string, uid: string, seriesUid: string, label: string}[],
@@ -37,9 +38,22 @@
  * @typedef {{number: number, label: string, color: number[]}} SegmentInfo
  * @typedef {{uid: string, seriesUid: string, label: string, file: string,
  *            fractional: boolean, segments: SegmentInfo[], frames: number[]}} SegmentationInfo
+ * An RT Structure Set drawn over a series (issue 16 item 5): its ROIs as `segments`
+ * (ROI Number, ROI Name, ROI Display Color) and the frames its contours lie on.
+ * @typedef {{kind: "RTSTRUCT", uid: string, seriesUid: string, label: string, file: string,
+ *            segments: SegmentInfo[], frames: number[]}} StructureSetInfo
+ * An RT Dose grid over a series: its isodose levels as `segments` (per cent of maxGy).
+ * @typedef {{kind: "RTDOSE", uid: string, seriesUid: string, label: string, file: string,
+ *            maxGy: number, segments: SegmentInfo[], frames?: number[]}} DoseInfo
+ * A series that can be fused over it (issue 16 item 7): `uid` is that series' catalog UID.
+ * @typedef {{kind: "fusion", uid: string, seriesUid: string, label: string,
+ *            modality: string, colormaps: string[], segments: SegmentInfo[],
+ *            frames?: number[]}} FusionInfo
  * How the page shows a SEG: visible, opacity 0..1 (1: the colour replaces the pixel), and
  * the segment numbers hidden.
- * @typedef {{uid: string, visible: boolean, opacity: number, hidden: number[]}} OverlaySetting
+ * A fusion's also has its colour map and window ([low, high] or null: automatic).
+ * @typedef {{uid: string, visible: boolean, opacity: number, hidden: number[],
+ *            colormap?: string, window?: number[] | null}} OverlaySetting
  * A text of the annotation layer (issue 16 items 1, 3): box [x0, y0, x1, y1] and anchor
  * [x, y] in image coordinates (0, 0: the top left corner of the first pixel); `line` for
  * labels stacked at the viewport's top left (a segment's measurements).
@@ -148,6 +162,9 @@
  *   slideTile: {args: {series: number, level: number, frame: number},
  *            result: {info: SlideTileInfo, pixels: ArrayBuffer}},
  *   segmentLayer: {args: {series: number, frame: number, settings: OverlaySetting[]},
+ *            result: {info: {width: number, height: number, segments: SegmentOnFrame[]},
+ *                     pixels: ArrayBuffer}},
+ *   planeLayer: {args: {series: number, reslice: Reslice, settings: OverlaySetting[]},
  *            result: {info: {width: number, height: number, segments: SegmentOnFrame[]},
  *                     pixels: ArrayBuffer}},
  *   segmentStats: {args: {series: number, uid: string}, result: SegmentStats[]},

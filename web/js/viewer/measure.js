@@ -82,6 +82,10 @@ export async function measure(kind, points, context) {
     const unit = stats.unit ? ` ${stats.unit}` : "";
     item.label = `${stats.area.toFixed(1)} ${stats.areaUnit}, mean ${stats.mean.toFixed(1)}${unit}`;
     item.detail = `SD ${stats.std.toFixed(1)}, min ${stats.min.toFixed(1)}, max ${stats.max.toFixed(1)}${unit}`;
+    if (stats.suvMax !== undefined) {
+      const peak = stats.suvPeak === null ? "–" : stats.suvPeak.toFixed(2);
+      item.detail += `; SUVmax ${stats.suvMax.toFixed(2)}, SUVmean ${stats.suvMean.toFixed(2)}, SUVpeak ${peak}`;
+    } else if (stats.suvUnavailable) item.detail += `; SUV not available: ${stats.suvUnavailable}`;
   } else if (kind === "probe") {
     const probe = await client.call("probe", {
       series,
@@ -99,6 +103,16 @@ export async function measure(kind, points, context) {
     item.label = `${probe.value.toFixed(1)}${unit}`;
     const stored = probe.stored === null ? "" : `stored ${JSON.stringify(probe.stored)} `;
     item.detail = `${stored}at (${probe.column}, ${probe.row})${patient}`;
+    if (probe.suv) {
+      const { bw, lbm, bsa } = probe.suv;
+      item.label += `, SUVbw ${bw.toFixed(2)}`;
+      if (lbm !== undefined) item.detail += `; SUVlbm ${lbm.toFixed(2)}`;
+      if (bsa !== undefined) item.detail += `; SUVbsa ${bsa.toFixed(1)} cm²/ml`;
+    } else if (probe.suvUnavailable) item.detail += `; SUV not available: ${probe.suvUnavailable}`;
+    if (probe.dose !== undefined) item.detail += `; dose ${probe.dose.toFixed(3)} Gy`;
+    for (const fused of probe.fused ?? []) {
+      item.detail += `; ${fused.modality} (fused) ${fused.value.toFixed(1)}`;
+    }
   }
   return item;
 }

@@ -10,7 +10,7 @@ import { createTextBoxes, overlayText, paintTextBoxes, planeText } from "./overl
 import { writeTextBoxes } from "./overlay.js";
 import { attachPointer } from "./pointer.js";
 import { RenderQueue } from "./render-queue.js";
-import { SegmentLayer } from "./segment-layer.js";
+import { SegmentLayer, defaultSetting, drawnOver } from "./segment-layer.js";
 import { AnnotationLayer } from "./annotation-layer.js";
 import { videoStream } from "./video.js";
 import { VideoBar } from "./video-bar.js";
@@ -417,17 +417,25 @@ export class Pane {
 
   /** The segmentation layer of the acquired frame shown (none on volume views and video). */
   async fetchSegments() {
-    const seg = this.seriesInfo?.segmentations ?? [];
-    if (!seg.length || this.view || this.view3d || this.isVideo) {
+    const seg = drawnOver(this.seriesInfo); // SEG, RT structures and dose, fusions
+    const reslice = this.view && !this.view.projection ? this.info?.reslice : null;
+    if (!seg.length || (this.view && !reslice) || this.view3d || this.isVideo) {
       this.segments.clear();
       return;
     }
     const chosen = this.host.segmentSettings?.() ?? [];
     const settings = seg.map(
-      ({ uid }) =>
-        chosen.find((c) => c.uid === uid) ?? { uid, visible: true, opacity: 0.5, hidden: [] },
+      ({ uid, kind }) => chosen.find((c) => c.uid === uid) ?? defaultSetting(kind, uid),
     );
-    await this.segments.fetch(this.host.client, this.series, this.frame, settings);
+    if (seg.every((s, i) => s.kind === "fusion" && !settings[i].visible)) {
+      this.segments.clear(); // only hidden fusions: nothing to ask for
+      return;
+    }
+    if (reslice) {
+      // a reformatted plane: the SEG masks and RT contours resliced (not dose or fusion)
+      const drawn = settings.filter((_, i) => ["SEG", "RTSTRUCT"].includes(seg[i].kind));
+      await this.segments.fetchPlane(this.host.client, this.series, reslice, drawn);
+    } else await this.segments.fetch(this.host.client, this.series, this.frame, settings);
   }
 
   /** The presentation state's UID while it is applied to the series shown, else null. */

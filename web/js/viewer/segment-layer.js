@@ -11,6 +11,40 @@ import { clearLayerCanvas, holdLayerPixels } from "./image-layer.js";
 /** @typedef {import("../rpc/protocol.js").SegmentOnFrame} SegmentOnFrame */
 /** @typedef {import("../rpc/protocol.js").OverlaySetting} OverlaySetting */
 
+/** The default opacity of what the layer draws, by kind (issue 16 items 4, 5, 7). */
+const DEFAULT_OPACITY = /** @type {Record<string, number>} */ ({
+  SEG: 0.5,
+  RTSTRUCT: 0.3,
+  RTDOSE: 0.4,
+  fusion: 0.5,
+});
+
+/**
+ * How an object is drawn before the page chooses: shown at its kind's opacity, except a
+ * fused series, which is hidden until shown.
+ * @param {string} kind @param {string} uid @returns {OverlaySetting}
+ */
+export function defaultSetting(kind, uid) {
+  return { uid, visible: kind !== "fusion", opacity: DEFAULT_OPACITY[kind] ?? 0.5, hidden: [] };
+}
+
+/**
+ * What is drawn in the layer over a series: its SEGs, RT structure sets, RT doses and the
+ * series that can be fused over it, each with its `kind` and `segments` (a structure set's
+ * ROIs, a dose's isodose levels; none for a fusion).
+ * @param {import("../rpc/protocol.js").SeriesInfo | null | undefined} series
+ * @returns {{kind: string, uid: string, label: string, segments: {number: number,
+ *            label: string, color: number[]}[], frames?: number[]}[]}
+ */
+export function drawnOver(series) {
+  return [
+    ...(series?.segmentations ?? []).map((s) => ({ ...s, kind: "SEG" })),
+    ...(series?.rtStructures ?? []),
+    ...(series?.rtDoses ?? []),
+    ...(series?.fusions ?? []),
+  ];
+}
+
 export class SegmentLayer {
   /** @param {HTMLElement} root @param {Element} before the canvas it is drawn under */
   constructor(root, before) {
@@ -45,10 +79,36 @@ export class SegmentLayer {
    * @param {number} series @param {number} frame @param {OverlaySetting[]} settings
    */
   async fetch(client, series, frame, settings) {
-    const key = JSON.stringify([series, frame, settings]);
+    await this.fetchLayer(client, [series, frame, settings], () =>
+      client.call("segmentLayer", { series, frame, settings }),
+    );
+  }
+
+  /**
+   * Ask the worker for the layer of a reformatted plane (SEG masks and RT contours resliced,
+   * issue 16 items 4, 5) and keep it.
+   * @param {import("../rpc/client.js").Client} client
+   * @param {number} series @param {import("../rpc/protocol.js").Reslice} reslice
+   * @param {OverlaySetting[]} settings
+   */
+  async fetchPlane(client, series, reslice, settings) {
+    await this.fetchLayer(client, [series, reslice, settings], () =>
+      client.call("planeLayer", { series, reslice, settings }),
+    );
+  }
+
+  /**
+   * @param {import("../rpc/client.js").Client} client
+   * @param {unknown[]} asked what identifies the layer
+   * @param {() => Promise<{info: {width: number, height: number, segments: SegmentOnFrame[]},
+   *          pixels: ArrayBuffer}>} call
+   */
+  async fetchLayer(client, asked, call) {
+    void client;
+    const key = JSON.stringify(asked);
     if (key === this.key) return;
     this.key = "";
-    const { info, pixels } = await client.call("segmentLayer", { series, frame, settings });
+    const { info, pixels } = await call();
     this.segments = info.segments;
     const shown = info.segments.some((s) => s.visible);
     if (!shown) {

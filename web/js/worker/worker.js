@@ -309,6 +309,13 @@ export const methods = {
     );
     return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
+  async planeLayer(bridge, { series, reslice, settings }) {
+    const [info, pixels] = takePair(
+      bridge.plane_layer(series, JSON.stringify(reslice), JSON.stringify(settings)),
+      "u8clamped",
+    );
+    return [{ info: JSON.parse(info), pixels }, [pixels]];
+  },
   async segmentStats(bridge, { series, uid }) {
     await codecs.ensure(codecsOf(series));
     return [JSON.parse(bridge.segment_stats(series, uid)), []];

@@ -1,0 +1,310 @@
+"""PET standardized uptake value (issue 16 item 6): the factors that turn a PET image's
+modality values into SUV, with the inputs and the formula they came from, or the reason
+there is no SUV.
+
+The body-weight SUV follows the QIBA vendor-neutral pseudo-code ("SUV calculation",
+QIBA FDG-PET/CT profile and its wiki):
+
+- Units (0054,1001) BQML: the pixel (after Rescale) is the activity concentration C
+  (Bq/ml); SUVbw = C × weight (g) / decayed dose (Bq).
+- The decayed dose is the Radionuclide Total Dose (0018,1074) decayed from the
+  injection (Radiopharmaceutical Start DateTime (0018,1078), else Series Date with
+  Radiopharmaceutical Start Time (0018,1072)) to the time the image is corrected to,
+  with the Radionuclide Half Life (0018,1075): dose × 2^(−Δt / half-life).
+- That time, by Decay Correction (0054,1102): START: the scan start, which is Series
+  Date/Time unless that is later than the series' earliest Acquisition Date/Time (a
+  re-processed series), in which case GE's private Scan DateTime (0009,xx0D of
+  "GEMS_PETD_01") where present, else the earliest acquisition; ADMIN: the injection
+  itself (no decay); NONE: the frame's own Acquisition Date/Time (the image holds the
+  activity at that time).
+- Units CNTS (Philips): the private SUV Scale Factor (7053,xx00 of "Philips PET Private
+  Group") turns the rescaled value into SUVbw directly; else its Activity Concentration
+  Scale Factor (7053,xx09) turns it into Bq/ml first.
+- Units GML: the values are SUVbw already.
+
+Lean body mass: Janmahasatian et al. 2005 (as PERCIST uses), from Patient's Weight (kg),
+Size (m) and Sex: LBM = 9270 × W / (6680 + 216 × BMI) for M, 9270 × W / (8780 + 244 ×
+BMI) for F, BMI = W / H². Body surface area: Du Bois and Du Bois 1916, BSA (m²) =
+0.007184 × W^0.425 × H(cm)^0.725; SUVbsa = C × BSA (cm²) / dose, in cm²/ml.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from pydicom.dataset import Dataset
+from pydicom.tag import Tag
+
+PHILIPS_CREATOR = "Philips PET Private Group"
+GE_CREATOR = "GEMS_PETD_01"
+
+
+@dataclass(frozen=True)
+class SuvFactors:
+    """Multiply a modality value (after Rescale) by these to get SUV."""
+
+    bw: float
+    lbm: float | None
+    bsa: float | None
+    #: The inputs used and how, for the "formula and inputs" view (JSON-ready).
+    inputs: dict[str, Any] = field(default_factory=dict)
+    formula: str = ""
+
+    def of(self, value: float) -> dict[str, float]:
+        """``{bw, lbm?, bsa?}`` of one modality value."""
+        out = {"bw": value * self.bw}
+        if self.lbm is not None:
+            out["lbm"] = value * self.lbm
+        if self.bsa is not None:
+            out["bsa"] = value * self.bsa
+        return out
+
+
+class SuvUnavailable(Exception):
+    """Why a PET image has no SUV (the message is the reason, in plain words)."""
+
+
+def _text(ds: Dataset, keyword: str) -> str:
+    return str(ds.get(keyword, "") or "").strip()
+
+
+def _float(value: Any) -> float | None:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def parse_date(value: Any) -> date | None:
+    """A DA value (YYYYMMDD), or None."""
+    text = str(value or "").strip()
+    try:
+        return datetime.strptime(text[:8], "%Y%m%d").date() if len(text) >= 8 else None
+    except ValueError:
+        return None
+
+
+def parse_time(value: Any) -> time | None:
+    """A TM value (HH[MM[SS[.F{1,6}]]], the old HH:MM:SS too), or None."""
+    text = str(value or "").strip().replace(":", "")
+    if not text:
+        return None
+    whole, _, fraction = text.partition(".")
+    try:
+        hour = int(whole[0:2])
+        minute = int(whole[2:4]) if len(whole) >= 4 else 0
+        second = int(whole[4:6]) if len(whole) >= 6 else 0
+        micro = int((fraction + "000000")[:6]) if fraction else 0
+        return time(hour, minute, min(second, 59), micro)
+    except ValueError:
+        return None
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """A DT value (YYYYMMDDHHMMSS.FFFFFF, a &ZZXX offset ignored: both ends of a
+    difference are taken in the same local time), or None."""
+    text = str(value or "").strip()
+    for sign in "+-":
+        if sign in text[8:]:
+            text = text[: 8 + text[8:].index(sign)]
+    day = parse_date(text[:8])
+    if day is None:
+        return None
+    clock = parse_time(text[8:]) if len(text) > 8 else time(0, 0)
+    return datetime.combine(day, clock) if clock else None
+
+
+def _combine(day: Any, clock: Any) -> datetime | None:
+    d, t = parse_date(day), parse_time(clock)
+    return datetime.combine(d, t) if d and t else None
+
+
+def acquisition_datetime(ds: Dataset) -> datetime | None:
+    """A PET image's Acquisition DateTime, else Acquisition Date with Time."""
+    found = parse_datetime(ds.get("AcquisitionDateTime"))
+    return found or _combine(ds.get("AcquisitionDate"), ds.get("AcquisitionTime"))
+
+
+def _private(ds: Dataset, creator: str, group: int, element: int) -> Any:
+    try:
+        return ds.private_block(group, creator)[element].value
+    except (KeyError, ValueError):
+        # pydicom read without a private dictionary: the creator's block by hand
+        for block in range(0x10, 0x100):
+            tag = Tag(group, block)
+            if tag in ds and str(ds[tag].value).strip() == creator:
+                inner = Tag(group, (block << 8) | element)
+                return ds[inner].value if inner in ds else None
+        return None
+
+
+def _radiopharmaceutical(ds: Dataset) -> Dataset:
+    seq = ds.get("RadiopharmaceuticalInformationSequence")
+    if not seq:
+        raise SuvUnavailable(
+            "no Radiopharmaceutical Information Sequence (0054,0016): the injected dose "
+            "and its time are unknown"
+        )
+    first: Dataset = seq[0]
+    return first
+
+
+def _injection(ds: Dataset, info: Dataset) -> datetime:
+    found = parse_datetime(info.get("RadiopharmaceuticalStartDateTime"))
+    if found:
+        return found
+    found = _combine(ds.get("SeriesDate"), info.get("RadiopharmaceuticalStartTime"))
+    if found:
+        return found
+    raise SuvUnavailable(
+        "no injection time: neither Radiopharmaceutical Start DateTime (0018,1078) nor "
+        "Series Date with Radiopharmaceutical Start Time (0018,1072)"
+    )
+
+
+def _scan_start(ds: Dataset, earliest_acquisition: datetime | None) -> tuple[datetime, str]:
+    series = _combine(ds.get("SeriesDate"), ds.get("SeriesTime"))
+    if series is not None and (earliest_acquisition is None or series <= earliest_acquisition):
+        return series, "Series Date/Time"
+    ge = parse_datetime(_private(ds, GE_CREATOR, 0x0009, 0x0D))
+    if ge is not None:
+        return ge, "GE private Scan DateTime (0009,xx0D)"
+    if earliest_acquisition is not None:
+        return earliest_acquisition, "the series' earliest Acquisition Date/Time"
+    raise SuvUnavailable("no scan time: neither Series Date/Time nor Acquisition Date/Time")
+
+
+def _decayed_dose(
+    ds: Dataset, earliest_acquisition: datetime | None, inputs: dict[str, Any]
+) -> float:
+    info = _radiopharmaceutical(ds)
+    dose = _float(info.get("RadionuclideTotalDose"))
+    if not dose or dose <= 0:
+        raise SuvUnavailable("no Radionuclide Total Dose (0018,1074)")
+    half_life = _float(info.get("RadionuclideHalfLife"))
+    if not half_life or half_life <= 0:
+        raise SuvUnavailable("no Radionuclide Half Life (0018,1075)")
+    correction = _text(ds, "DecayCorrection").upper()
+    injected = _injection(ds, info)
+    inputs.update(
+        injectedDoseBq=dose,
+        halfLifeS=half_life,
+        injection=injected.isoformat(),
+        decayCorrection=correction or None,
+    )
+    if correction == "ADMIN":
+        reference, source = injected, "the injection (Decay Correction ADMIN)"
+    elif correction == "START":
+        reference, source = _scan_start(ds, earliest_acquisition)
+    elif correction == "NONE":
+        acquired = acquisition_datetime(ds)
+        if acquired is None:
+            raise SuvUnavailable("Decay Correction NONE and no Acquisition Date/Time")
+        reference, source = acquired, "this image's Acquisition Date/Time (Decay Correction NONE)"
+    else:
+        raise SuvUnavailable(
+            f"Decay Correction (0054,1102) is {correction or 'absent'}, not START, ADMIN or NONE"
+        )
+    elapsed = (reference - injected) / timedelta(seconds=1)
+    if elapsed < 0 and correction != "ADMIN":
+        # a scan that seems to start before the injection: a date missing a day's roll
+        raise SuvUnavailable(
+            f"the reference time {reference.isoformat()} is before the injection "
+            f"{injected.isoformat()}"
+        )
+    decayed = float(dose * 2.0 ** (-elapsed / half_life))
+    inputs.update(
+        reference=reference.isoformat(),
+        referenceFrom=source,
+        elapsedS=elapsed,
+        decayedDoseBq=decayed,
+    )
+    return decayed
+
+
+def lean_body_mass(weight_kg: float, height_m: float, sex: str) -> float | None:
+    """Janmahasatian lean body mass (kg), or None without a sex of M or F."""
+    bmi = weight_kg / (height_m * height_m)
+    if sex == "M":
+        return 9270.0 * weight_kg / (6680.0 + 216.0 * bmi)
+    if sex == "F":
+        return 9270.0 * weight_kg / (8780.0 + 244.0 * bmi)
+    return None
+
+
+def body_surface_area(weight_kg: float, height_m: float) -> float:
+    """Du Bois body surface area (m²)."""
+    return float(0.007184 * weight_kg**0.425 * (height_m * 100.0) ** 0.725)
+
+
+def suv_factors(ds: Dataset, earliest_acquisition: datetime | None = None) -> SuvFactors:
+    """The SUV factors of one PET image (``earliest_acquisition``: its series' earliest
+    Acquisition Date/Time, for the START rule).
+
+    Raises
+    ------
+    SuvUnavailable
+        With the reason.
+    """
+    if _text(ds, "Modality").upper() != "PT":
+        raise SuvUnavailable("not a PET image")
+    units = _text(ds, "Units").upper()
+    weight = _float(ds.get("PatientWeight"))
+    inputs: dict[str, Any] = {"units": units or None, "weightKg": weight}
+    if units == "GML":
+        inputs["formula"] = "the values are SUVbw already (Units GML)"
+        return SuvFactors(1.0, None, None, inputs, "SUVbw = value (Units GML)")
+    if not weight or weight <= 0:
+        raise SuvUnavailable("no Patient's Weight (0010,1030)")
+    scale = 1.0
+    direct: float | None = None
+    if units == "BQML":
+        pass
+    elif units == "CNTS":
+        philips = _float(_private(ds, PHILIPS_CREATOR, 0x7053, 0x00))
+        activity = _float(_private(ds, PHILIPS_CREATOR, 0x7053, 0x09))
+        if philips:
+            direct = philips
+            inputs["philipsSuvScaleFactor"] = philips
+        elif activity:
+            scale = activity
+            inputs["philipsActivityConcentrationScaleFactor"] = activity
+        else:
+            raise SuvUnavailable(
+                "Units CNTS without Philips' SUV or activity concentration scale factor"
+            )
+    else:
+        raise SuvUnavailable(f"Units (0054,1001) is {units or 'absent'}, not BQML, CNTS or GML")
+    if direct is not None:
+        formula = "SUVbw = value × Philips SUV Scale Factor (7053,xx00)"
+        return SuvFactors(direct, None, None, inputs, formula)
+    corrected = {str(v).upper() for v in (ds.get("CorrectedImage") or [])}
+    inputs["correctedImage"] = sorted(corrected)
+    if units == "BQML" and corrected and "DECY" not in corrected:
+        raise SuvUnavailable("Corrected Image (0028,0051) does not list DECY")
+    decayed = _decayed_dose(ds, earliest_acquisition, inputs)
+    bw = scale * weight * 1000.0 / decayed
+    head = "C (Bq/ml)" if scale == 1.0 else "value × activity scale factor (Bq/ml)"
+    formula = (
+        f"SUVbw = {head} × weight (g) / (dose × 2^(−Δt / half-life)); "
+        "Δt from the injection to the reference time"
+    )
+    height = _float(ds.get("PatientSize"))
+    sex = _text(ds, "PatientSex").upper()
+    lbm = bsa = None
+    if height and height > 0:
+        lean = lean_body_mass(weight, height, sex)
+        if lean is not None:
+            lbm = scale * lean * 1000.0 / decayed
+            inputs["leanBodyMassKg"] = lean
+            formula += "; SUVlbm: LBM (Janmahasatian) in place of weight"
+        area = body_surface_area(weight, height)
+        bsa = scale * area * 10000.0 / decayed
+        inputs["bodySurfaceAreaM2"] = area
+        inputs.update(heightM=height, sex=sex or None)
+        formula += "; SUVbsa (cm²/ml): BSA (Du Bois, cm²) in place of weight"
+    return SuvFactors(bw, lbm, bsa, inputs, formula)

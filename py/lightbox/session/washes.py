@@ -1,0 +1,320 @@
+"""What is resampled onto an image from another grid of the same Frame of Reference
+(issue 16 items 5 and 7): an RT Dose grid (a colour wash with isodose lines, the dose
+in the probe) and a fused series (a PET, NM or MR volume over a CT, in a colour map at
+an opacity, its value in the probe).
+
+Both are sampled trilinearly at the patient position of each pixel centre of the frame
+shown (Image Position + c·Δc·row + r·Δr·column): a dose grid by its Grid Frame Offset
+Vector, a fused series through its volume (:mod:`lightbox.volume`, built once).
+A fused series is hidden until the page shows it; a dose grid is shown at 0.4.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from pydicom import dcmread
+
+from lightbox.core.errors import LightboxError
+from lightbox.segment import dose as rtdose
+from lightbox.segment.layer import Drawn
+from lightbox.volume import NotAVolume
+from lightbox.volume.sampling import trilinear
+
+if TYPE_CHECKING:
+    from lightbox.catalog.series import Series
+    from lightbox.session.session import Session
+
+DOSE_OPACITY = 0.4
+FUSION_OPACITY = 0.5
+#: The modalities offered as a fusion over another series of their Frame of Reference.
+FUSED_MODALITIES = ("PT", "NM", "MR")
+#: The colour maps of a fusion.
+COLORMAPS = ("hot-iron", "rainbow", "grey")
+
+Array = np.ndarray[Any, Any]
+
+
+def colormap(name: str, t: Array) -> Array:
+    """The colour (..., 3, float 0..255) of 0..1 in a colour map: "hot-iron" (black, red,
+    yellow, white: red rises over the first half, green over the middle, blue last),
+    "rainbow" (blue to red) or "grey" (255·t)."""
+    t = np.clip(np.nan_to_num(t, nan=0.0), 0.0, 1.0)
+    if name == "rainbow":
+        return rtdose.rainbow(t)
+    if name == "grey":
+        return np.repeat(t[..., None] * 255.0, 3, axis=-1)
+    r = np.clip(2.0 * t, 0, 1)
+    g = np.clip(2.0 * t - 0.5, 0, 1)
+    b = np.clip(4.0 * t - 3.0, 0, 1)
+    return np.stack([r, g, b], axis=-1) * 255.0
+
+
+@dataclass
+class DoseFile:
+    """An open RT Dose object: its file and its grid once read (None: it could not be)."""
+
+    file: int
+    grid: rtdose.DoseGrid | None
+    reason: str = ""
+
+
+def _setting(settings: list[dict[str, Any]], uid: str) -> dict[str, Any] | None:
+    return next((s for s in settings if s.get("uid") == uid), None)
+
+
+class Washes:
+    """The dose grids and fused series over the series of a session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._doses: dict[int, DoseFile] = {}
+        #: fused series shown so far (their volumes built): the probe samples them
+        self.fused: set[str] = set()
+
+    # -- what lies over a series ------------------------------------------------
+
+    def doses(self) -> list[DoseFile]:
+        """Every RT Dose file open (each read once)."""
+        for index, opened in enumerate(self.session.files):
+            if index in self._doses or not rtdose.is_dose(opened.header.dataset):
+                continue
+            try:
+                ds = dcmread(io.BytesIO(opened.data), force=True)
+                self._doses[index] = DoseFile(index, rtdose.read_dose(opened.name, ds))
+                continue
+            except LightboxError as error:
+                reason = error.reason
+            except Exception as error:  # pydicom's reason, said with the file's warnings
+                reason = str(error)
+            self._doses[index] = DoseFile(index, None, reason)
+            said = f"its dose grid cannot be drawn: {reason}"
+            self.session.files[index] = replace(opened, warnings=(*opened.warnings, said))
+        return list(self._doses.values())
+
+    def _frame_of_reference(self, series: Series) -> str:
+        ds = self.session.files[series.frames[0].file].header.dataset
+        return str(ds.get("FrameOfReferenceUID", "") or "")
+
+    def doses_over(self, series: Series) -> list[rtdose.DoseGrid]:
+        """The dose grids of the series' Frame of Reference (not the series' own)."""
+        mine = {ref.file for ref in series.frames}
+        frame = self._frame_of_reference(series)
+        return [
+            d.grid
+            for d in self.doses()
+            if d.grid is not None
+            and d.file not in mine
+            and frame
+            and d.grid.frame_of_reference == frame
+        ]
+
+    def fusions_over(self, series: Series) -> list[int]:
+        """The other series that can be fused over it: PET, NM or MR of its Frame of
+        Reference (indices into the session's series)."""
+        frame = self._frame_of_reference(series)
+        if not frame or series.kind != "stack":
+            return []
+        out = []
+        for index, other in enumerate(self.session.series):
+            if other is series or other.modality not in FUSED_MODALITIES:
+                continue
+            if other.kind == "stack" and self._frame_of_reference(other) == frame:
+                out.append(index)
+        return out
+
+    def catalog(self, series: Series) -> dict[str, Any]:
+        """The catalog's ``rtDoses`` and ``fusions`` of a series."""
+        doses = []
+        for grid in self.doses_over(series):
+            top = grid.maximum
+            doses.append(
+                {
+                    "kind": "RTDOSE",
+                    "uid": grid.uid,
+                    "seriesUid": grid.series_uid,
+                    "label": grid.label,
+                    "file": grid.name,
+                    "maxGy": top,
+                    "segments": [
+                        {
+                            "number": level,
+                            "label": f"{level} % ({top * level / 100:.2f} Gy)",
+                            "color": list(color),
+                        }
+                        for level, color in rtdose.ISODOSE_LEVELS
+                    ],
+                }
+            )
+        fusions = []
+        for index in self.fusions_over(series):
+            other = self.session.series[index]
+            fusions.append(
+                {
+                    "kind": "fusion",
+                    "uid": other.uid,
+                    "seriesUid": other.series_uid or other.uid,
+                    "label": f"{other.modality}: {other.description or 'series'} (fused)",
+                    "modality": other.modality,
+                    "colormaps": list(COLORMAPS),
+                    "segments": [],
+                }
+            )
+        return {"rtDoses": doses, "fusions": fusions}
+
+    # -- sampling ------------------------------------------------------------------
+
+    def _points(self, series: Series, frame: int) -> Array | None:
+        """Patient mm of every pixel centre of a frame, (rows, columns, 3)."""
+        ref = series.frames[frame]
+        opened = self.session.files[ref.file]
+        g = opened.parameters(ref.index).geometry
+        if g.position is None or g.orientation is None or not g.pixel_spacing:
+            return None
+        if len(g.pixel_spacing) != 2:
+            return None
+        o = np.asarray(g.orientation, np.float64)
+        r = np.arange(opened.fmt.rows, dtype=np.float64)[:, None, None]
+        c = np.arange(opened.fmt.columns, dtype=np.float64)[None, :, None]
+        points: Array = (
+            np.asarray(g.position, np.float64)
+            + c * float(g.pixel_spacing[1]) * o[:3]
+            + r * float(g.pixel_spacing[0]) * o[3:6]
+        )
+        return points
+
+    @staticmethod
+    def dose_at(grid: rtdose.DoseGrid, points: Array) -> Array:
+        """Gy at patient points (..., 3), NaN beyond the grid."""
+        x, y, z = grid.indices(points)
+        z = np.where(np.isnan(z), -10.0, z)
+        shape = x.shape
+        out = trilinear(grid.gy, x.ravel(), y.ravel(), z.ravel(), np.nan)
+        return out.reshape(shape)
+
+    def fused_at(self, index: int, points: Array) -> Array | None:
+        """The fused series' modality values at patient points, NaN beyond it; None when
+        it is not a volume."""
+        try:
+            volume = self.session.volume(index)
+        except LightboxError:  # beyond the memory budget: said where the series is shown
+            return None
+        if isinstance(volume, NotAVolume):
+            return None
+        xyz = volume.to_index(points.reshape(-1, 3))
+        out = trilinear(
+            volume.data,
+            np.ascontiguousarray(xyz[:, 0]),
+            np.ascontiguousarray(xyz[:, 1]),
+            np.ascontiguousarray(xyz[:, 2]),
+            np.nan,
+            volume.slices,
+        )
+        return out.reshape(points.shape[:-1])
+
+    # -- drawing and probing ------------------------------------------------------
+
+    def drawing(
+        self, series: Series, frame: int, settings: list[dict[str, Any]]
+    ) -> tuple[list[Drawn], list[dict[str, Any]]]:
+        """What the fused series and dose grids draw over a frame (fusions first, under the
+        dose), and what the legend lists."""
+        grids = self.doses_over(series)
+        fusions = self.fusions_over(series)
+        if not grids and not fusions:
+            return [], []
+        points = self._points(series, frame)
+        if points is None:
+            return [], []
+        drawn: list[Drawn] = []
+        present: list[dict[str, Any]] = []
+        for index in fusions:
+            other = self.session.series[index]
+            chosen = _setting(settings, other.uid) or {}
+            if not chosen.get("visible", False):
+                continue
+            values = self.fused_at(index, points)
+            if values is None:
+                continue
+            self.fused.add(other.uid)
+            low, high = self._window(index, chosen)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                t = (values - low) / (high - low) if high > low else np.zeros_like(values)
+            name = str(chosen.get("colormap") or "hot-iron")
+            inside = ~np.isnan(values)
+            opacity = float(chosen.get("opacity", FUSION_OPACITY))
+            drawn.append(Drawn(inside.astype(np.float32), colormap(name, t), opacity))
+            present.append(
+                {
+                    "uid": other.uid,
+                    "segment": 0,
+                    "label": f"{other.modality} fused",
+                    "color": [int(v) for v in colormap(name, np.asarray(0.75))],
+                    "visible": True,
+                }
+            )
+        for grid in grids:
+            chosen = _setting(settings, grid.uid) or {}
+            gy = self.dose_at(grid, points)
+            if np.all(np.isnan(gy)):
+                continue
+            shown = bool(chosen.get("visible", True))
+            hidden = {int(n) for n in chosen.get("hidden") or []}
+            top = grid.maximum
+            for level, color in rtdose.ISODOSE_LEVELS:
+                if np.nanmax(gy) >= top * level / 100:
+                    present.append(
+                        {
+                            "uid": grid.uid,
+                            "segment": level,
+                            "label": f"{level} % ({top * level / 100:.2f} Gy)",
+                            "color": list(color),
+                            "visible": shown and level not in hidden,
+                        }
+                    )
+            if shown:
+                opacity = float(chosen.get("opacity", DOSE_OPACITY))
+                drawn.extend(rtdose.wash_drawing(gy, top, opacity, hidden))
+        return drawn, present
+
+    def _window(self, index: int, chosen: dict[str, Any]) -> tuple[float, float]:
+        """The values mapped to the colour map's ends: the page's ``window: [low, high]``,
+        else 0 (or the lowest value) to the 99.5th percentile of the volume."""
+        window = chosen.get("window")
+        if isinstance(window, list | tuple) and len(window) == 2:
+            return float(window[0]), float(window[1])
+        volume = self.session.volume(index)
+        if isinstance(volume, NotAVolume):
+            return 0.0, 1.0
+        data = volume.data[:: max(volume.data.shape[0] // 32, 1)]
+        low = max(float(data.min()), 0.0)
+        return low, float(np.percentile(data, 99.5))
+
+    def probe(self, series: Series, point: list[float] | None) -> dict[str, Any]:
+        """What the probe adds at a patient point: ``dose`` (Gy of the first grid over it,
+        with ``doseUid``) and ``fused`` (each fused series shown: uid, modality, value)."""
+        if point is None:
+            return {}
+        at = np.asarray(point, np.float64)[None, :]
+        out: dict[str, Any] = {}
+        for grid in self.doses_over(series):
+            value = float(self.dose_at(grid, at)[0])
+            if np.isfinite(value):
+                out.update(dose=value, doseUnit="Gy", doseUid=grid.uid)
+                break
+        fused = []
+        for index in self.fusions_over(series):
+            other = self.session.series[index]
+            if other.uid not in self.fused:
+                continue
+            values = self.fused_at(index, at)
+            if values is not None and np.isfinite(values[0]):
+                fused.append(
+                    {"uid": other.uid, "modality": other.modality, "value": float(values[0])}
+                )
+        if fused:
+            out["fused"] = fused
+        return out

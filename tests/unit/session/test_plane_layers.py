@@ -1,0 +1,81 @@
+"""SEG masks and RT contours on a reformatted plane (issue 16 items 4 and 5).
+
+A coronal plane through the generated CT (slices at z = 0, 2, 4 mm, 0.5 mm pixels) at
+y = 4.5 mm (image row 9): its pixel (r, c) is the patient point (0.5 c, 4.5, 2 r), which
+lies on slice r at image pixel (9, c). Expected there: the SEG's mask for that slice
+(as generated here) in the segment's colour (the CIELab formula of
+tests/unit/segment/test_color.py), at opacity 1; an RT polygon's inside, by the even-odd
+rule of tests/support/rt.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lightbox.session.session import Session
+from tests.support import rt, segs
+from tests.unit.segment.test_color import expected as lab_expected
+
+RED_LAB = (21169, 53249, 50708)
+
+
+def _coronal(y: float, rows: int, columns: int) -> dict:
+    return {
+        "origin": [0.0, y, 0.0],
+        "rowDirection": [1.0, 0.0, 0.0],
+        "columnDirection": [0.0, 0.0, 1.0],
+        "rowSpacing": 2.0,
+        "columnSpacing": 0.5,
+        "rows": rows,
+        "columns": columns,
+    }
+
+
+def test_seg_on_a_coronal_plane() -> None:
+    stack = segs.ct_stack(rows=24, cols=32, slices=3)
+    masks = np.zeros((3, 24, 32))
+    masks[0, 5:12, 4:10] = 1
+    masks[1, 8:20, 6:25] = 1
+    data, ds = segs.seg_bytes(
+        stack, [(1, 0, masks[0]), (1, 1, masks[1])], [("Red", RED_LAB)], by_uid=False
+    )
+    session = Session()
+    result = session.open([*stack.files.items(), ("seg.dcm", data)])
+    ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
+    settings = [{"uid": ds.SOPInstanceUID, "visible": True, "opacity": 1.0, "hidden": []}]
+    info, rgba = session.plane_layer(ct, _coronal(4.5, 3, 32), settings)
+    assert rgba.shape == (3, 32, 4)
+    want = masks[:, 9, :].astype(bool)  # slice r, image row 9
+    assert np.array_equal(rgba[..., 3] == 255, want) and not rgba[~want, 3].any()
+    assert np.abs(rgba[want, :3] - np.rint(lab_expected(RED_LAB))).max() <= 1
+    assert [s["label"] for s in info["segments"]] == ["Red"]
+    # a plane between two slices' reach (y beyond the image) draws nothing
+    _, none = session.plane_layer(ct, _coronal(40.0, 3, 32), settings)
+    assert not none[..., 3].any()
+
+
+def test_rt_polygon_on_a_sagittal_plane() -> None:
+    stack = segs.ct_stack(rows=40, cols=48, slices=3)
+    outer = np.array([[3.1, 2.2], [18.3, 4.0], [12.2, 15.7], [8.0, 9.1], [4.0, 14.6]])
+    contour = np.column_stack([outer, np.full(len(outer), 2.0)])
+    data, ds = rt.rtstruct_bytes(stack, [(1, "Tumour", (255, 0, 0), [("CLOSED_PLANAR", contour)])])
+    session = Session()
+    result = session.open([*stack.files.items(), ("rs.dcm", data)])
+    ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
+    settings = [{"uid": ds.SOPInstanceUID, "visible": True, "opacity": 1.0, "hidden": []}]
+    sagittal = {
+        "origin": [6.0, 0.0, 0.0],  # x = 6 mm: image column 12
+        "rowDirection": [0.0, 1.0, 0.0],
+        "columnDirection": [0.0, 0.0, 1.0],
+        "rowSpacing": 2.0,
+        "columnSpacing": 0.5,
+        "rows": 3,
+        "columns": 40,
+    }
+    _, rgba = session.plane_layer(ct, sagittal, settings)
+    drawn = rgba[..., 3] > 0
+    assert not drawn[0].any() and not drawn[2].any()  # the contour lies on slice 1 only
+    inside = np.array([rt.even_odd([outer], 6.0, 0.5 * c) for c in range(40)])
+    near = np.array([rt.distance_to_path([outer], 6.0, 0.5 * c) <= 0.5 for c in range(40)])
+    assert drawn[1][inside & ~near].all() and not drawn[1][~inside & ~near].any()
+    assert (rgba[1][drawn[1], :3] == (255, 0, 0)).all()
