@@ -124,7 +124,7 @@ def test_kept_study_listed_after_reload_opens_and_is_deleted(
         {
             "id": kept[0]["id"],
             "patient": str(ds.PatientName).replace("^", " ").strip(),
-            "study": ds.get("StudyDescription", "") or kept[0]["study"],
+            "study": ds.get("StudyDescription", "") or ds.Modality,
             "date": ds.StudyDate,
             "files": 1,
             "bytes": path.stat().st_size,

@@ -125,7 +125,7 @@ async function describe(result) {
   const series = app.catalog.series[index];
   return {
     patient: value("PatientName").replaceAll("^", " ").trim(),
-    study: value("StudyDescription") || series.description || series.modality,
+    study: value("StudyDescription") || value("Modality") || series.modality,
     date: value("StudyDate") || series.date || "",
   };
 }

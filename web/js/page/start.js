@@ -78,9 +78,14 @@ function togglePrivacy(on) {
   else $("privacy-link").focus();
 }
 
-/** A size in bytes, in the user's locale (MB below a GB). @param {number} bytes */
+/** A size in bytes, in the user's locale (kB, MB or GB). @param {number} bytes */
 function size(bytes) {
-  const [value, unit] = bytes >= 1e9 ? [bytes / 1e9, "gigabyte"] : [bytes / 1e6, "megabyte"];
+  const [value, unit] =
+    bytes >= 1e9
+      ? [bytes / 1e9, "gigabyte"]
+      : bytes >= 1e6
+        ? [bytes / 1e6, "megabyte"]
+        : [bytes / 1e3, "kilobyte"];
   return new Intl.NumberFormat(undefined, {
     style: "unit",
     unit,
@@ -109,12 +114,11 @@ export async function renderKept() {
       return span;
     };
     open.append(
-      part("kept-patient", hide ? "" : record.patient),
+      part("kept-patient", hide ? ($("kept-hidden-label").textContent ?? "") : record.patient),
       part("kept-study", hide ? "" : record.study),
       part("kept-date", hide ? "" : dicomDate(record.date)),
       part("kept-size", size(record.bytes)),
     );
-    if (hide) open.setAttribute("aria-label", $("kept-hidden-label").textContent ?? "");
     open.addEventListener("click", () => reportFailure(openKept(record.id)));
     const remove = document.createElement("button");
     remove.type = "button";
