@@ -5,6 +5,14 @@
 // so. "Copy image" puts the active viewport's snapshot (PNG) on the clipboard.
 import { $, app, pane, reportFailure, setStatus } from "./app.js";
 import { client } from "./engine.js";
+import { dicomDate } from "../viewer/overlay.js";
+
+/** How the sheet writes a value: names with spaces for ^, dates as YYYY-MM-DD. */
+const SHOWN = /** @type {Record<string, (value: string) => string>} */ ({
+  PatientName: (value) => value.replaceAll("^", " ").trim(),
+  PatientBirthDate: dicomDate,
+  StudyDate: dicomDate,
+});
 
 /** Blob URLs of the sheet's images, freed when the next sheet is laid out. @type {string[]} */
 let urls = [];
@@ -25,7 +33,8 @@ export async function preparePrint() {
   for (const row of $("print-info").querySelectorAll("[data-field]")) {
     const field = /** @type {HTMLElement} */ (row).dataset.field ?? "";
     const node = header.dataset.find((n) => n.keyword === field);
-    const value = node && !node.hidden ? String(node.value ?? "").trim() : "";
+    const raw = node && !node.hidden ? String(node.value ?? "").trim() : "";
+    const value = raw && SHOWN[field] ? SHOWN[field](raw) : raw;
     /** @type {HTMLElement} */ (row).hidden = !value;
     const dd = row.querySelector("dd");
     if (dd) dd.textContent = value;
