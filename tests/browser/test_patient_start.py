@@ -51,11 +51,20 @@ def _start_shown(viewer: Viewer) -> bool:
 
 
 def _keep_and_choose(viewer: Viewer, paths: list[Path]) -> None:
+    before = len(viewer.page.evaluate("() => window.lightbox.keptStudies()"))
     viewer.page.check("#keep-choice")
     viewer.choose(paths)
-    viewer.page.wait_for_function(
-        "async () => (await window.lightbox.keptStudies()).length > 0", timeout=30_000
-    )
+    _wait_kept(viewer, before + 1)
+
+
+def _wait_kept(viewer: Viewer, count: int) -> list[dict]:
+    """Poll keptStudies() until it lists ``count`` studies (the store ends after the open)."""
+    for _ in range(300):
+        kept: list[dict] = viewer.page.evaluate("() => window.lightbox.keptStudies()")
+        if len(kept) == count:
+            return kept
+        viewer.page.wait_for_timeout(100)
+    raise AssertionError(f"keptStudies() never listed {count}: {kept}")
 
 
 @pytest.fixture
@@ -149,7 +158,7 @@ def test_kept_study_listed_after_reload_opens_and_is_deleted(
     # Hidden patient information: neither listed nor in the contract.
     page.evaluate("() => window.lightbox.setHidePatient(true)")
     page.wait_for_function(
-        "() => !document.querySelector('#kept-list li').textContent.includes('CT1')"
+        "() => !document.querySelector('#kept-list li').textContent.includes('CompressedSamples')"
     )
     hidden = page.evaluate("() => window.lightbox.keptStudies()")
     assert hidden[0]["patient"] == "" and hidden[0]["study"] == ""
@@ -197,7 +206,7 @@ def test_forget_all(page_viewer: Viewer, test_files: Path) -> None:
     for name in ("CT_small.dcm", "MR_small.dcm"):
         page.evaluate("() => window.lightbox.closeAll()")
         _keep_and_choose(viewer, [test_files / name])
-    page.wait_for_function("async () => (await window.lightbox.keptStudies()).length === 2")
+    _wait_kept(viewer, 2)
     page.evaluate("() => window.lightbox.closeAll()")
     page.wait_for_function("() => document.querySelectorAll('#kept-list li').length === 2")
     page.click("#kept-forget-all")
@@ -231,6 +240,8 @@ def test_hosted_case_shows_no_start_screen(browser: Browser, base_url: str) -> N
     viewer.ready()
     assert not _start_shown(viewer)
     viewer.wait_state("s.series === 0", timeout_s=60)
+    # The open has ended (what follows it, the case's promise, runs before the next task).
+    viewer.page.wait_for_function("() => Number(document.body.dataset.opens || 0) > 0")
     assert not _start_shown(viewer)
     finish(context, viewer)
 
