@@ -24,7 +24,7 @@ PY_LAYERS = [
     ["ingest"],
     ["core"],
 ]
-JS_LAYERS = [["page"], ["kiosk", "offline", "deid"], ["viewer"], ["worker"], ["rpc"]]
+JS_LAYERS = [["page"], ["kiosk", "offline", "deid", "keep"], ["viewer"], ["worker"], ["rpc"]]
 _IMPORT = re.compile(
     r"""(?:import|export)\s[^"']*?from\s+["'](\.[^"']+)["']|import\(\s*["'](\.[^"']+)["']"""
 )

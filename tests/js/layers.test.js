@@ -28,11 +28,12 @@ const ROOT = fileURLToPath(new URL("../../web/js/", import.meta.url));
  * @type {Record<string, {imports: string[], types: string[]}>}
  */
 const LAYERS = {
-  page: { imports: ["viewer", "rpc", "kiosk", "offline", "deid"], types: [] },
+  page: { imports: ["viewer", "rpc", "kiosk", "offline", "deid", "keep"], types: [] },
   viewer: { imports: [], types: ["rpc"] },
   kiosk: { imports: ["rpc", "viewer"], types: [] },
   offline: { imports: ["rpc", "viewer"], types: [] },
   deid: { imports: ["rpc", "viewer"], types: [] },
+  keep: { imports: [], types: [] },
   worker: { imports: ["rpc/protocol.js"], types: [] },
   rpc: { imports: [], types: [] },
 };

@@ -9,7 +9,10 @@ import { mprState, setCrosshair, turnFreePlane } from "./mpr.js";
 import { measurementsCsv } from "./measurements.js";
 import { openCase, openDemo } from "./hosted.js";
 import { startCine, stopCine } from "./cine.js";
-import { closeAll, large, open } from "./open.js";
+import { closeAll, large } from "./open.js";
+import { forget, keptStudies, keptStorage, openKept, openOwn } from "./keep.js";
+import { copyImage, preparePrint } from "./print.js";
+import { setInterpolation } from "./sharpness.js";
 import { openDocument } from "./report.js";
 import { overlayState, segmentStats, setOverlay } from "./segments.js";
 import { applyPresentation, measurementOverlays, presentationState } from "./presentations.js";
@@ -40,6 +43,8 @@ export async function state() {
     flipH: p.flipH,
     flipV: p.flipV,
     tool: app.tool,
+    interpolation: app.interpolation,
+    smoothed: p.smoothed,
     layout: app.mpr ? "mpr" : currentLayout(),
     pane: app.active,
     file: p.info?.file ?? waveform?.file ?? null,
@@ -167,7 +172,13 @@ export function select(series, frame = 0) {
 export function exposeApi(deid) {
   const api = {
     ready,
-    open,
+    /** @param {FileList | File[]} files @param {{keep?: boolean}} [options] */
+    open: (files, options) => openOwn(files, options),
+    /** Remembered studies (issue 18 item 3). */
+    keptStudies,
+    openKept,
+    forget,
+    keptStorage,
     state,
     select,
     setView,
@@ -238,6 +249,11 @@ export function exposeApi(deid) {
     /** Find burned-in text on the active image: each box becomes a Rect; resolves to the count. */
     findText: () => pane().findText(),
     setHidePatient,
+    /** Sharp (default) or smooth pixels (issue 18 item 6). */
+    setInterpolation,
+    /** Lay out the print sheet without the print dialog (issue 18 item 7). */
+    preparePrint,
+    copyImage,
   };
   Object.defineProperty(window, "lightbox", { value: Object.freeze(api), enumerable: true });
 }

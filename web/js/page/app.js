@@ -24,6 +24,8 @@ export const app = {
   showInfo: true,
   hidePatient: false,
   showOverlays: false,
+  /** Pixels drawn "sharp" at 1:1 and above, or always "smooth" (page/sharpness.js). */
+  interpolation: /** @type {"sharp" | "smooth"} */ ("sharp"),
   /**
    * How each segmentation is shown, by its SOP Instance UID (issue 16 item 4); one not
    * listed is shown, every segment, at opacity 0.5.

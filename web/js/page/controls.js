@@ -117,6 +117,7 @@ export function setHidePatient(on) {
   app.hidePatient = on;
   press("hide-button", on);
   document.body.classList.toggle("patient-hidden", on);
+  document.body.dispatchEvent(new CustomEvent("lightbox-patient-hidden", { detail: { on } }));
   redrawAll();
   if (tagsShown()) void showTags(); // fetched again: hidden values are not on the page
 }

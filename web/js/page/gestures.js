@@ -6,7 +6,7 @@ import { step } from "./actions.js";
 import { $, app, pane, reportFailure, viewports } from "./app.js";
 import { collectDropped } from "./files.js";
 import { activate } from "./layout.js";
-import { open } from "./open.js";
+import { openChosen } from "./start.js";
 
 export function attachDrop() {
   const veil = $("drop-veil");
@@ -27,7 +27,7 @@ export function attachDrop() {
     veil.hidden = true;
     if (!event.dataTransfer) return;
     const files = collectDropped(event.dataTransfer);
-    reportFailure(files.then((list) => (list.length ? open(list) : undefined)));
+    reportFailure(files.then((list) => (list.length ? openChosen(list) : undefined)));
   });
 }
 

@@ -5,6 +5,7 @@ import { $, app, setStatus, viewports } from "./app.js";
 import { dragGrip, enterMpr, follow, grip, guidesFor, leaveMpr } from "./mpr.js";
 import { syncControls } from "./controls.js";
 import { client } from "./engine.js";
+import { withProgress } from "./busy.js";
 import { scheduleViewSave } from "./fragment.js";
 import { renderMeasureList } from "./measurements.js";
 import { renderSegmentPanel } from "./segments.js";
@@ -14,7 +15,8 @@ import { showTags, tagsShown } from "./tags.js";
 
 /** @type {import("../viewer/pane.js").PaneHost} */
 const host = {
-  client,
+  client: withProgress(client),
+  smooth: () => app.interpolation === "smooth",
   catalog: () => app.catalog,
   tool: () => app.tool,
   showInfo: () => app.showInfo,

@@ -18,9 +18,14 @@ import { openCase, openDemo } from "./hosted.js";
 import { closeAll } from "./open.js";
 import { linkHasView, restoreView } from "./restore.js";
 import { attachToolbar } from "./toolbar.js";
+import { allowKeeping } from "./keep.js";
+import { setupStart } from "./start.js";
+import { attachPrint } from "./print.js";
+import { attachSharpness } from "./sharpness.js";
+import { attachBusy, withProgress } from "./busy.js";
 
 const deid = setupDeid({
-  client,
+  client: withProgress(client),
   catalog: () => app.catalog,
   activeSeries: () => pane().series,
   rectangles,
@@ -42,10 +47,20 @@ const params = new URLSearchParams(location.search);
 const kioskMode = params.has("kiosk");
 const hostedCase = params.get("case");
 const restoreAfterOpen = linkHasView();
+/** @type {Promise<unknown> | null} */
+let caseOpened = null;
 if (hostedCase) {
   const opened = ready.then(() => openCase(hostedCase));
+  caseOpened = opened;
   reportFailure(opened.then(() => (restoreAfterOpen ? restoreView() : undefined)));
 }
+// The start screen: never in a kiosk (it starts into its demo, and keeps nothing); hidden
+// while a case from the address loads.
+allowKeeping(!kioskMode);
+setupStart({ kiosk: kioskMode, loading: caseOpened });
+attachPrint();
+attachSharpness();
+attachBusy();
 /** The first open restores a shared view (the link's files were opened by hand). */
 let viewRestored = Boolean(hostedCase);
 document.body.addEventListener("lightbox-opened", () => {

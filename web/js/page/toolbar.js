@@ -11,7 +11,8 @@ import { toggleHelp } from "./keys.js";
 import { setLayout } from "./layout.js";
 import { measurementsCsv } from "./measurements.js";
 import { openDemo } from "./hosted.js";
-import { cancelOpen, open } from "./open.js";
+import { cancelOpen } from "./open.js";
+import { openChosen } from "./start.js";
 import { toggleReport } from "./report.js";
 import { drawTags, tagsShown, toggleTags } from "./tags.js";
 
@@ -24,7 +25,7 @@ export function attachToolbar() {
   for (const id of ["open-input", "open-folder-input"]) {
     const input = /** @type {HTMLInputElement} */ ($(id));
     input.addEventListener("change", () => {
-      if (input.files && input.files.length) reportFailure(open(input.files));
+      if (input.files && input.files.length) reportFailure(openChosen(input.files));
       input.value = "";
     });
   }

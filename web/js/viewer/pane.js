@@ -28,7 +28,7 @@ import { View3D } from "./view3d.js";
  * @typedef {{client: import("../rpc/client.js").Client,
  *            catalog: () => import("../rpc/protocol.js").Catalog,
  *            tool: () => string, showInfo: () => boolean, hidePatient: () => boolean,
- *            showOverlays: () => boolean,
+ *            showOverlays: () => boolean, smooth?: () => boolean,
  *            segmentSettings?: () => import("../rpc/protocol.js").OverlaySetting[],
  *            keyImagesOnly?: () => boolean,
  *            measurements: Measurement[], onActivate: (pane: Pane) => void,
@@ -100,6 +100,8 @@ export class Pane {
     this.info = null;
     /** @type {ImageData|null} the pixels drawn: the frame, or every step-th pixel of it */
     this.shown = null;
+    /** Whether the image was last drawn smoothed (sharp blocks otherwise). */
+    this.smoothed = false;
     /** the frame's full size in pixels, and the step of the pixels drawn (1: all of them) */
     this.size = { width: 1, height: 1 };
     this.step = 1;
@@ -678,7 +680,10 @@ export class Pane {
     const m = this.matrix();
     if (this.shown) {
       ctx.setTransform(...m);
-      ctx.imageSmoothingEnabled = matrixScale(m) < 3;
+      // One image pixel to one device pixel or more: each pixel a sharp block, unless
+      // smooth pixels are chosen; below that, smoothing keeps a minified image from aliasing.
+      this.smoothed = Boolean(this.host.smooth?.()) || matrixScale(m) < 1;
+      ctx.imageSmoothingEnabled = this.smoothed;
       ctx.imageSmoothingQuality = "high";
       ctx.drawImage(this.image, 0, 0, this.image.width * this.step, this.image.height * this.step);
       ctx.setTransform(1, 0, 0, 1, 0, 0);
