@@ -10,6 +10,7 @@ import { measurementsCsv } from "./measurements.js";
 import { openCase, openDemo } from "./hosted.js";
 import { startCine, stopCine } from "./cine.js";
 import { closeAll, open } from "./open.js";
+import { consoleApi } from "./console.js";
 import { openDocument } from "./report.js";
 import { overlayState, segmentStats, setOverlay } from "./segments.js";
 
@@ -193,6 +194,8 @@ export function exposeApi(deid) {
     measurementsCsv,
     deidentify: deid.deidentify,
     setHidePatient,
+    /** The Python console (issue 21): run(code) → {output, error}, interrupt, open, close. */
+    console: consoleApi,
   };
   Object.defineProperty(window, "lightbox", { value: Object.freeze(api), enumerable: true });
 }
