@@ -1,5 +1,9 @@
-"""The console of the console's engine (issue 21): Pyodide's ``PyodideConsole`` over the
-``study`` namespace, one run at a time, its output, traceback and effects as plain values.
+"""The console of the console's engine (issue 21): Pyodide's ``Console`` over the ``study``
+namespace, one run at a time, its output, traceback and effects as plain values.
+
+``Console``, not its subclass ``PyodideConsole``: that one only adds loading packages
+from Pyodide's package index for the imports it sees, and Lightbox ships no index (numpy
+and pydicom are installed from the site pack; nothing is fetched at run time).
 
 The second module that knows Pyodide (beside the bridge, which calls it): it imports
 ``pyodide.console`` and nothing of ``js``.
@@ -12,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from pyodide.console import PyodideConsole
+from pyodide.console import Console
 
 from lightbox.console.host import Host, Saved, Shown, ViewState
 from lightbox.console.study import Study, namespace
@@ -37,7 +41,7 @@ class BrowserConsole:
     def __init__(self, session: Callable[[], Session]) -> None:
         self.host = Host()
         self.study = Study(session, self.host)
-        self.console = PyodideConsole(namespace(self.study), filename="<console>")
+        self.console = Console(namespace(self.study), filename="<console>")
         # The compiler is an attribute of Console; wrapping it is the one change made.
         self.console._compile = _WholeBlocks(self.console._compile)
         self._effects: list[Shown | Saved] = []
