@@ -35,13 +35,29 @@ class _WholeBlocks:
         return self.inner(source, filename, "exec")
 
 
+class _Stopped:
+    """What a run that was stopped (KeyboardInterrupt, SystemExit) returns, its traceback
+    kept: raised out of the console's task, they would escape the event loop."""
+
+    def __init__(self, traceback: str) -> None:
+        self.traceback = traceback
+
+
+class _Console(Console):  # type: ignore[misc]  # pyodide is untyped here
+    async def runcode(self, source: str, code: Any) -> Any:
+        try:
+            return await super().runcode(source, code)
+        except (KeyboardInterrupt, SystemExit) as exc:
+            return _Stopped(self.formattraceback(exc))
+
+
 class BrowserConsole:
     """One console: its globals live as long as the console's engine."""
 
     def __init__(self, session: Callable[[], Session]) -> None:
         self.host = Host()
         self.study = Study(session, self.host)
-        self.console = Console(namespace(self.study), filename="<console>")
+        self.console = _Console(namespace(self.study), filename="<console>")
         # The compiler is an attribute of Console; wrapping it is the one change made.
         self.console._compile = _WholeBlocks(self.console._compile)
         self._effects: list[Shown | Saved] = []
@@ -95,7 +111,9 @@ class BrowserConsole:
         else:
             try:
                 value = await future
-                if value is not None:
+                if isinstance(value, _Stopped):
+                    error = value.traceback
+                elif value is not None:
                     chunks.append(repr(value) + "\n")
             except BaseException:  # everything, KeyboardInterrupt included, is the user's to read
                 error = future.formatted_error or "the run failed"
