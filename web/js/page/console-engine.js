@@ -94,6 +94,7 @@ async function ensure() {
     await current.client.call("closeAll");
     if (names.length) await current.client.call("open", { names, buffers }, buffers);
     current.synced = key;
+    say(`Console ready: ${names.length} file(s) open in it`);
   }
   return current;
 }

@@ -23,6 +23,8 @@ export class ArrayView {
     this.root.addEventListener("wheel", (event) => event.stopPropagation());
     this.root.addEventListener("pointerdown", (event) => event.stopPropagation());
     host.append(this.root);
+    this.resized = new ResizeObserver(() => this.fit());
+    this.resized.observe(this.root);
     /** @type {ImageData | null} */
     this.image = null;
     /** @type {(() => void) | null} */
@@ -60,6 +62,7 @@ export class ArrayView {
   }
 
   remove() {
+    this.resized.disconnect();
     this.root.remove();
     this.image = null;
     this.onRemove?.();
