@@ -64,7 +64,7 @@ class BrowserConsole:
 
     def status(self, source: str) -> str:
         """ "complete", "incomplete" (an open bracket, or a block still being typed: more
-        lines than one whose last is indented) or "syntax-error"."""
+        lines than one whose last is indented and not blank) or "syntax-error"."""
         try:
             compiled = self.console._compile(source, "<console>", "exec")
         except (OverflowError, SyntaxError, ValueError):
@@ -72,7 +72,7 @@ class BrowserConsole:
         if compiled is None:
             return "incomplete"
         lines = source.split("\n")
-        if len(lines) > 1 and lines[-1][:1] in (" ", "\t"):
+        if len(lines) > 1 and lines[-1].strip() and lines[-1][:1] in (" ", "\t"):
             return "incomplete"
         return "complete"
 

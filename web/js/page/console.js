@@ -17,6 +17,8 @@ let historyAt = 0;
 /** @type {ArrayView | null} */
 let shownView = null;
 let enabled = false;
+/** an input from the prompt is being run (or checked) */
+let entering = false;
 
 const panel = () => $("console");
 const input = () => /** @type {HTMLTextAreaElement} */ ($("console-input"));
@@ -143,11 +145,14 @@ async function onKey(/** @type {KeyboardEvent} */ event) {
   if (event.key === "Enter" && !event.shiftKey) {
     event.preventDefault();
     const code = box.value;
-    if (!code.trim()) return;
-    const done = await run(code, true).catch((error) => {
-      write(String(error instanceof Error ? error.message : error), "error");
-      return { incomplete: false };
-    });
+    if (!code.trim() || entering) return; // one input at a time
+    entering = true;
+    const done = await run(code, true)
+      .catch((error) => {
+        write(String(error instanceof Error ? error.message : error), "error");
+        return { incomplete: false };
+      })
+      .finally(() => (entering = false));
     if (done.incomplete) {
       const last = code.split("\n").pop() ?? "";
       const indent = (last.match(/^\s*/)?.[0] ?? "") + (/:\s*$/.test(last) ? "    " : "");

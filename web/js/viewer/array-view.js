@@ -56,8 +56,13 @@ export class ArrayView {
     };
     const fits = Math.min(room.width / this.image.width, room.height / this.image.height);
     const scale = fits >= 1 ? Math.floor(fits) : fits;
-    this.canvas.style.width = `${(this.image.width * scale) / ratio}px`;
-    this.canvas.style.height = `${(this.image.height * scale) / ratio}px`;
+    const width = (this.image.width * scale) / ratio;
+    const height = (this.image.height * scale) / ratio;
+    this.canvas.style.width = `${width}px`;
+    this.canvas.style.height = `${height}px`;
+    // Whole pixels from the corner: a block of k×k screen pixels per element, none split.
+    this.canvas.style.left = `${Math.max(0, Math.floor((this.root.clientWidth - width) / 2))}px`;
+    this.canvas.style.top = `${24 + Math.max(0, Math.floor((this.root.clientHeight - 24 - height) / 2))}px`;
     this.scale = scale;
   }
 
