@@ -341,6 +341,7 @@ def test_keys_go_to_the_console_while_typing_and_to_the_viewer_when_closed(
     viewer.choose([ct_small(test_files)])
     page = viewer.page
     page.evaluate("() => window.lightbox.console.open()")
+    page.fill("#console-input", "")
     page.click("#console-input")
     page.keyboard.type("i")  # the viewer's invert key, typed into the console
     assert page.input_value("#console-input") == "i"
