@@ -54,6 +54,11 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Content-Security-Policy", policy)
             self.send_header("X-Content-Type-Options", "nosniff")
             self.send_header("Referrer-Policy", "no-referrer")
+        if getattr(self.server, "isolated", False):
+            # Cross-origin isolation (--isolated): SharedArrayBuffer, so the Python
+            # console's runs stop through Pyodide's interrupt buffer (issue 21).
+            self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+            self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
         super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:
@@ -63,20 +68,23 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(
-    directory: Path, port: int = 0, quiet: bool = False
+    directory: Path, port: int = 0, quiet: bool = False, isolated: bool = False
 ) -> http.server.ThreadingHTTPServer:
     handler = functools.partial(Handler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.quiet = quiet  # type: ignore[attr-defined]
+    server.isolated = isolated  # type: ignore[attr-defined]
     index = directory / "index.html"
     server.policy = page_policy(directory) if index.exists() else None  # type: ignore[attr-defined]
     server.daemon_threads = True
     return server
 
 
-def serve_in_thread(directory: Path, port: int = 0) -> tuple[http.server.ThreadingHTTPServer, str]:
+def serve_in_thread(
+    directory: Path, port: int = 0, isolated: bool = False
+) -> tuple[http.server.ThreadingHTTPServer, str]:
     """Start a quiet server in a daemon thread; return it and its base URL."""
-    server = make_server(directory, port, quiet=True)
+    server = make_server(directory, port, quiet=True, isolated=isolated)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
@@ -86,11 +94,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Serve the built viewer on 127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--dir", type=Path, default=ROOT / "build")
+    parser.add_argument(
+        "--isolated",
+        action="store_true",
+        help="send COOP/COEP (cross-origin isolation: the console's interrupt keeps its state)",
+    )
     args = parser.parse_args(argv)
     if not (args.dir / "index.html").exists():
         print(f"{args.dir} has no index.html: run `npm run build` first", file=sys.stderr)
         return 1
-    server = make_server(args.dir, args.port)
+    server = make_server(args.dir, args.port, isolated=args.isolated)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     print(f"Lightbox is at {url}  (Ctrl+C stops)", flush=True)
     with contextlib.suppress(KeyboardInterrupt):

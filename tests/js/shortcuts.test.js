@@ -40,7 +40,7 @@ function press(key) {
 test("the help lists the rows it always listed, in order", () => {
   const { actions } = recorder();
   const labels = shortcuts(actions).map((row) => row.keys);
-  assert.equal(labels.length, 25);
+  assert.equal(labels.length, 26);
   assert.deepEqual(labels.slice(0, 4), [
     "↑ ↓ ← →, wheel",
     "Page Up / Page Down",
@@ -84,6 +84,7 @@ test("keys do what their row says", () => {
     ["m", ["toggleMpr()"]],
     ["]", ['turnPlane("in-plane", 5)']],
     ["{", ['turnPlane("tilt", -5)']],
+    ["`", ["toggleConsole()"]],
     ["?", ["toggleHelp()"]],
   ];
   for (const [key, expected] of cases) assert.deepEqual(press(String(key)), expected, String(key));

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
-from playwright.sync_api import Browser, BrowserContext, Frame, Page, Worker
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, Request, Worker
 
 from tools import chromium
 
@@ -147,11 +147,24 @@ def new_viewer(browser: Browser, url: str) -> tuple[BrowserContext, Viewer]:
             watch.engines.append(worker)
         worker.on("close", lambda w: watch.ended.append(w))  # noqa: PLW0108 (a builtin fails)
 
+    # A change of the fragment alone (the page keeps its view there) is no new page: its
+    # framenavigated comes without a navigation request.
+    last = [""]
+    requested = [False]
+
+    def on_request(request: Request) -> None:
+        if request.is_navigation_request() and request.frame == page.main_frame:
+            requested[0] = True
+
     def on_navigated(frame: Frame) -> None:
         if frame == page.main_frame:
-            navigated[0] = True
+            base = frame.url.split("#")[0]
+            if base != last[0] or requested[0]:
+                navigated[0] = True
+            last[0], requested[0] = base, False
 
     page.on("worker", on_worker)
+    page.on("request", on_request)
     page.on("framenavigated", on_navigated)
     page.on("crash", lambda _: watch.errors.append("page crashed"))
     page.goto(url)

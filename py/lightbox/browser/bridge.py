@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
 import lightbox_codecs  # registered by the worker
@@ -19,6 +19,7 @@ import lightbox_kernels  # registered by the worker
 import numpy as np
 from pyodide.ffi import JsProxy, to_js
 
+from lightbox.browser.console import BrowserConsole
 from lightbox.browser.sources import bytes_or_source as _bytes_or_source
 from lightbox.core.errors import LightboxError
 from lightbox.deid import api as deid
@@ -383,3 +384,49 @@ def stats() -> str:
             "cachedFrames": len(_session.cache),
         }
     )
+
+
+# -- the Python console (issue 21) ---------------------------------------------------------
+# The page runs a second engine for the console (page/console.js): it asks this engine for
+# the open files (console_files) and opens them in its own; the console runs there.
+
+
+@_guarded
+def console_files() -> tuple[str, np.ndarray[Any, Any]]:
+    """Every open file's name and size (JSON), and their bytes one after another."""
+    items = [(f.name, f.data) for f in _session.files]
+    items += [(d.name, data) for d, data in _session.documents]
+    joined = np.frombuffer(b"".join(data for _, data in items), dtype=np.uint8)
+    return _json({"names": [n for n, _ in items], "sizes": [len(d) for _, d in items]}), joined
+
+
+@_guarded
+def console_run(code: str, context: str, typed: bool) -> Awaitable[str]:
+    """Run console input (JSON result once awaited: status, output, error, effects, view)."""
+
+    async def run() -> str:
+        return _json(await _the_console().run(str(code), json.loads(context), bool(typed)))
+
+    return run()
+
+
+@_guarded
+def console_effect(index: int) -> tuple[str, np.ndarray[Any, Any]]:
+    """Effect ``index`` of the last console run: its description and its bytes."""
+    return _the_console().effect(index)
+
+
+@_guarded
+def console_complete(source: str) -> str:
+    """Tab completion of the console's input."""
+    return _json(_the_console().complete(str(source)))
+
+
+_consoles: list[BrowserConsole] = []
+
+
+def _the_console() -> BrowserConsole:
+    """The console, made on first use (only the console's engine uses it)."""
+    if not _consoles:
+        _consoles.append(BrowserConsole(lambda: _session))
+    return _consoles[0]

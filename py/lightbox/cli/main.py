@@ -36,6 +36,7 @@ from pydicom import dcmread
 
 from lightbox.cli import audit, cluster
 from lightbox.cli.render import run_render
+from lightbox.cli.script import add_script_command
 from lightbox.cli.tasks import work
 from lightbox.cli.usage import UsageError
 from lightbox.deid.api import (
@@ -201,6 +202,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--projection", choices=["mip", "minip", "average"])
     render.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.png")
     render.set_defaults(run=run_render)
+    add_script_command(commands)
     return parser
 
 

@@ -13,6 +13,7 @@ import { closeAll, large } from "./open.js";
 import { forget, keptStudies, keptStorage, openKept, openOwn } from "./keep.js";
 import { copyImage, preparePrint } from "./print.js";
 import { setInterpolation } from "./sharpness.js";
+import { consoleApi } from "./console.js";
 import { openDocument } from "./report.js";
 import { overlayState, segmentStats, setOverlay } from "./segments.js";
 import { applyPresentation, measurementOverlays, presentationState } from "./presentations.js";
@@ -254,6 +255,8 @@ export function exposeApi(deid) {
     /** Lay out the print sheet without the print dialog (issue 18 item 7). */
     preparePrint,
     copyImage,
+    /** The Python console (issue 21): run(code) → {output, error}, interrupt, open, close. */
+    console: consoleApi,
   };
   Object.defineProperty(window, "lightbox", { value: Object.freeze(api), enumerable: true });
 }

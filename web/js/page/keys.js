@@ -9,6 +9,7 @@ import { activateNext, setLayout } from "./layout.js";
 import { turnByKey } from "./mpr.js";
 import { deleteLast } from "./measurements.js";
 import { keyMap, shortcuts } from "./shortcuts.js";
+import { toggleConsole } from "./console.js";
 import { tagsShown, toggleTags } from "./tags.js";
 
 const table = shortcuts({
@@ -34,6 +35,7 @@ const table = shortcuts({
   toggleMpr: () => reportFailure(setLayout(app.mpr ? "1x1" : "mpr")),
   turnPlane: turnByKey,
   toggleHelp,
+  toggleConsole,
 });
 const keys = keyMap(table);
 
@@ -54,11 +56,12 @@ export function toggleHelp(on) {
   help.hidden = !show;
 }
 
-/** Keys go to the viewer unless typed into a field or held with Alt, Ctrl or Meta. */
+/** Keys go to the viewer unless typed into a field (the console's input too) or held with Alt, Ctrl or Meta. */
 export function attachKeys() {
   document.addEventListener("keydown", (event) => {
     const target = event.target;
     if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement) return;
+    if (target instanceof HTMLTextAreaElement) return; // the console's input (issue 21)
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const handler = keys.get(event.key);
     if (handler && handler() !== false) event.preventDefault();

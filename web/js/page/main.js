@@ -16,6 +16,7 @@ import { activate, setLayout } from "./layout.js";
 import { rectangles } from "./measurements.js";
 import { openCase, openDemo } from "./hosted.js";
 import { closeAll } from "./open.js";
+import { attachConsole } from "./console.js";
 import { linkHasView, restoreView } from "./restore.js";
 import { attachToolbar } from "./toolbar.js";
 import { allowKeeping } from "./keep.js";
@@ -45,6 +46,7 @@ setTool("scroll");
 
 const params = new URLSearchParams(location.search);
 const kioskMode = params.has("kiosk");
+attachConsole(kioskMode); // kiosk mode has no console
 const hostedCase = params.get("case");
 const restoreAfterOpen = linkHasView();
 /** @type {Promise<unknown> | null} */

@@ -15,7 +15,7 @@
  *            snapshot: (withInfo: boolean) => void, toggleSync: () => void,
  *            deleteLast: () => void, nextViewport: () => boolean,
  *            toggleMpr: () => void, turnPlane: (how: "in-plane"|"tilt", degrees: number) => boolean,
- *            toggleHelp: (on?: boolean) => void}} KeyActions
+ *            toggleHelp: (on?: boolean) => void, toggleConsole: () => void}} KeyActions
  * @typedef {() => boolean | void} KeyHandler false: the key did nothing
  * @typedef {{keys: string, what: string, on: Record<string, KeyHandler>}} Shortcut
  *   keys: as the help shows them; on: what each KeyboardEvent.key does (rows with no key
@@ -120,6 +120,7 @@ export function shortcuts(a) {
       on: { Delete: a.deleteLast, Backspace: a.deleteLast },
     },
     { keys: "Tab", what: "next viewport", on: { Tab: a.nextViewport } },
+    { keys: "`", what: "Python console on the open study", on: { "`": a.toggleConsole } },
     { keys: "?", what: "this list", on: { "?": () => a.toggleHelp() } },
   ];
 }

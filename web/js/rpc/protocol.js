@@ -138,6 +138,19 @@
  * @typedef {{meta: TagNode[], dataset: TagNode[], hidden: boolean}} Header
  * @typedef {{frameOfReference: string|null, positions: (number|null)[], frames: any[]}} Geometry
  *
+ * The Python console (issue 21): what the page tells the console's engine before a run
+ * (the active view, the measurements, its series' UIDs in order, the codecs they need),
+ * and what a run gives back: status ("complete", "incomplete", "syntax-error"), the text
+ * printed, the traceback ("" when none), images shown and files saved (with their bytes),
+ * and the view the script set (null when it set none).
+ * @typedef {{view: {series: number, frame: number, window: number[]|null},
+ *            measurements: object[], order: string[], codecs?: string[]}} ConsoleContext
+ * @typedef {{kind: "show", title: string, width: number, height: number, bytes: ArrayBuffer}
+ *         | {kind: "save", name: string, mime: string, size: number, bytes: ArrayBuffer}}
+ *   ConsoleEffect
+ * @typedef {{status: string, output: string, error: string, effects: ConsoleEffect[],
+ *            view: {series: number, frame: number, window: number[]|null}|null}} ConsoleResult
+ *
  * The methods, each with its arguments and result: the one list the page calls
  * (Client.call), the worker serves (its dispatch table) and tests/js/contract.test.js
  * checks against both and against lightbox/browser/bridge.py.
@@ -188,6 +201,11 @@
  *   decodeTimes: {args: {series: number, frame: number, runs: number}, result: number[]},
  *   stats: {args: {}, result: {wasmHeap: number, bootSteps: Record<string, number>,
  *           fileBytes: number, cacheBytes: number, cachedFrames: number}},
+ *   consoleFiles: {args: {}, result: {names: string[], sizes: number[], bytes: ArrayBuffer}},
+ *   consoleRun: {args: {code: string, context: ConsoleContext, typed?: boolean},
+ *                result: ConsoleResult},
+ *   consoleComplete: {args: {source: string}, result: {completions: string[], start: number}},
+ *   consoleInterruptBuffer: {args: {buffer: SharedArrayBuffer}, result: boolean},
  * }} Methods
  * @typedef {keyof Methods} Method
  * @typedef {{[M in Method]: {id: number, method: M, args: Methods[M]["args"]}}[Method]} Request

@@ -365,6 +365,33 @@ export const methods = {
     await codecs.ensure(codecsOf(series));
     return [JSON.parse(bridge.volume_info(series, phase ?? null)), []];
   },
+  // The Python console (issue 21): consoleFiles in the viewer's engine; the rest in the
+  // console's engine, a second instance of this worker (page/console.js).
+  consoleFiles(bridge) {
+    const [index, bytes] = takePair(bridge.console_files(), "u8");
+    return [{ ...JSON.parse(index), bytes }, [bytes]];
+  },
+  async consoleRun(bridge, { code, context, typed }) {
+    await codecs.ensure(context.codecs ?? []);
+    const text = await bridge.console_run(code, JSON.stringify(context), Boolean(typed));
+    const result = JSON.parse(text);
+    /** @type {Transferable[]} */
+    const transfer = [];
+    result.effects = result.effects.map((/** @type {any} */ effect, /** @type {number} */ i) => {
+      const [, bytes] = takePair(bridge.console_effect(i), "u8");
+      transfer.push(bytes);
+      return { ...effect, bytes };
+    });
+    return [result, transfer];
+  },
+  consoleComplete(bridge, { source }) {
+    return [JSON.parse(bridge.console_complete(source)), []];
+  },
+  async consoleInterruptBuffer(_bridge, { buffer }) {
+    const { pyodide } = await booting;
+    pyodide.setInterruptBuffer(new Uint8Array(buffer)); // 2 written there: KeyboardInterrupt
+    return [true, []];
+  },
 };
 
 self.onmessage = async (/** @type {MessageEvent<Request>} */ event) => {
