@@ -49,6 +49,10 @@ function drawGuide(ctx, m, ratio, { at, direction, color, dashed }) {
   const [dx, dy] = [ahead.x - centre.x, ahead.y - centre.y];
   const length = Math.hypot(dx, dy) || 1;
   const [ux, uy] = [dx / length, dy / length];
+  // A guide along a row or a column runs through pixel centres, so that it is one crisp
+  // line of whole pixels wherever the crosshair falls (not two half-covered ones).
+  if (Math.abs(uy) < 1e-6) centre.y = Math.floor(centre.y) + 0.5;
+  if (Math.abs(ux) < 1e-6) centre.x = Math.floor(centre.x) + 0.5;
   const far = ctx.canvas.width + ctx.canvas.height;
   const gap = 10 * ratio;
   ctx.save();
