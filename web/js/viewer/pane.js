@@ -665,8 +665,11 @@ export class Pane {
 
   draw() {
     const ratio = window.devicePixelRatio || 1;
-    const width = Math.max(1, Math.round(this.root.clientWidth * ratio));
-    const height = Math.max(1, Math.round(this.root.clientHeight * ratio));
+    // The box's own size, fractions kept (clientWidth/Height round first): the canvas
+    // is then the box in device pixels, rounded once.
+    const box = this.root.getBoundingClientRect();
+    const width = Math.max(1, Math.round(box.width * ratio));
+    const height = Math.max(1, Math.round(box.height * ratio));
     for (const canvas of [this.canvas, this.layer]) {
       if (canvas.width !== width || canvas.height !== height) {
         canvas.width = width;

@@ -108,8 +108,11 @@ export class WaveformView {
    */
   async plot() {
     const ratio = window.devicePixelRatio || 1;
-    const width = Math.max(64, Math.round(this.root.clientWidth * ratio));
-    const height = Math.max(64, Math.round(this.root.clientHeight * ratio));
+    // The box's own size, fractions kept (clientWidth/Height round first): the canvas
+    // is then the box in device pixels, rounded once.
+    const box = this.root.getBoundingClientRect();
+    const width = Math.max(64, Math.round(box.width * ratio));
+    const height = Math.max(64, Math.round(box.height * ratio));
     const { info, points } = await this.client.call("waveform", {
       series: this.series,
       group: this.group,
