@@ -44,8 +44,9 @@ CANVAS = """() => {
             changes += 1;
         }
     }
-    return {width: c.width, height: c.height, cssWidth: c.clientWidth,
-            cssHeight: c.clientHeight, colours: [...colours], changes};
+    const box = c.getBoundingClientRect(); // fractions kept (clientWidth rounds)
+    return {width: c.width, height: c.height, cssWidth: box.width,
+            cssHeight: box.height, colours: [...colours], changes};
 }"""
 
 #: The distinct RGB colours of renderedFrame(), the display pipeline's pixels.
