@@ -6,7 +6,7 @@
 // matrix, one image pixel a block; texts are drawn upright on screen inside their
 // bounding box (or at their anchor). It also composes the image with the layer and the
 // texts on the image grid, for renderedFrame({overlays: true}).
-import { clearLayerCanvas, holdLayerPixels } from "./image-layer.js";
+import { ImageLayer, clearLayerCanvas, holdLayerPixels } from "./image-layer.js";
 
 /** @typedef {import("./interaction.js").Matrix} Matrix */
 /** @typedef {import("../rpc/protocol.js").AnnotationText} AnnotationText */
@@ -15,21 +15,10 @@ import { clearLayerCanvas, holdLayerPixels } from "./image-layer.js";
 /** @param {number[]} c @returns {string} */
 const rgb = (c) => `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
 
-export class AnnotationLayer {
+export class AnnotationLayer extends ImageLayer {
   /** @param {HTMLElement} root @param {Element} before the canvas it is drawn under */
   constructor(root, before) {
-    this.canvas = document.createElement("canvas");
-    this.canvas.className = "annotation-layer";
-    root.insertBefore(this.canvas, before);
-    const ctx = this.canvas.getContext("2d");
-    const image = new OffscreenCanvas(1, 1);
-    const imageCtx = image.getContext("2d");
-    if (!ctx || !imageCtx) throw new Error("this browser cannot draw on a canvas");
-    this.ctx = ctx;
-    this.image = image;
-    this.imageCtx = imageCtx;
-    /** @type {ImageData | null} the layer's pixels on the frame's grid, or null: none */
-    this.shown = null;
+    super(root, before, "annotation-layer");
     /** @type {AnnotationText[]} */
     this.texts = [];
     /** @type {MeasurementOverlay[]} the SR measurements on the frame shown */

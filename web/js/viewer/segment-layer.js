@@ -5,7 +5,7 @@
 // (no smoothing, so a mask's edge stays on its pixels); and a legend of their labels.
 // It also composes the image with the layer on the image grid, for
 // renderedFrame({overlays: true}).
-import { clearLayerCanvas, holdLayerPixels } from "./image-layer.js";
+import { ImageLayer, clearLayerCanvas, holdLayerPixels } from "./image-layer.js";
 
 /** @typedef {import("./interaction.js").Matrix} Matrix */
 /** @typedef {import("../rpc/protocol.js").SegmentOnFrame} SegmentOnFrame */
@@ -45,21 +45,10 @@ export function drawnOver(series) {
   ];
 }
 
-export class SegmentLayer {
+export class SegmentLayer extends ImageLayer {
   /** @param {HTMLElement} root @param {Element} before the canvas it is drawn under */
   constructor(root, before) {
-    this.canvas = document.createElement("canvas");
-    this.canvas.className = "segment-layer";
-    root.insertBefore(this.canvas, before);
-    const ctx = this.canvas.getContext("2d");
-    const image = new OffscreenCanvas(1, 1);
-    const imageCtx = image.getContext("2d");
-    if (!ctx || !imageCtx) throw new Error("this browser cannot draw on a canvas");
-    this.ctx = ctx;
-    this.image = image;
-    this.imageCtx = imageCtx;
-    /** @type {ImageData | null} the layer's pixels, on the frame's grid, or null: none */
-    this.shown = null;
+    super(root, before, "segment-layer");
     /** @type {SegmentOnFrame[]} the segments that lie on the frame shown */
     this.segments = [];
     /** what the layer kept was asked for (a window drag does not ask again) */
