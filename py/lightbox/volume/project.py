@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from lightbox.volume import sampling
 from lightbox.volume.build import Volume
 from lightbox.volume.reslice import (
     PlaneGeometry,
@@ -34,7 +35,6 @@ from lightbox.volume.reslice import (
     plane_steps,
     sample,
 )
-from lightbox.volume.sampling import aligned_axes, plane_trilinear, separable
 
 MODES = ("mip", "minip", "average")
 #: A voxel step this small (per mm along the normal) counts as no step.
@@ -70,7 +70,7 @@ def _along_planes(
     counted = np.zeros(size, dtype=np.float32)
     for j in range(-reach, reach + 1):
         at = start + per_mm * (j * step_mm)
-        values = plane_trilinear(
+        values = sampling.plane(
             volume.data, at, along_row, down_column, size, math.nan, volume.slices
         )
         if result is None:
@@ -184,19 +184,14 @@ def _along_axis(
     inverse = np.linalg.inv(volume.grid)
     along_row = inverse @ (np.asarray(geometry.row_direction) * geometry.column_spacing)
     down_column = inverse @ (np.asarray(geometry.column_direction) * geometry.row_spacing)
-    axes = aligned_axes(along_row, down_column)
-    if axes is not None:  # the plane's rows and columns run along the voxel axes
-        start = np.array([x.flat[0], y.flat[0], z.flat[0]])
-        start[axis] = 0.0
-        shape = (geometry.rows, geometry.columns)
-        image = separable(reduced, start, along_row, down_column, shape, axes, math.nan)
-    else:  # on the reduced volume, one voxel thick along the axis
-        start = np.array([x.flat[0], y.flat[0], z.flat[0]])
-        start[axis] = 0.0
-        flat_row, flat_column = along_row.copy(), down_column.copy()
-        flat_row[axis] = flat_column[axis] = 0.0
-        shape = (geometry.rows, geometry.columns)
-        image = plane_trilinear(reduced, start, flat_row, flat_column, shape, math.nan)
+    # On the reduced volume, one voxel thick along the axis (a plane along the voxel axes
+    # has no step along it anyway).
+    start = np.array([x.flat[0], y.flat[0], z.flat[0]])
+    start[axis] = 0.0
+    flat_row, flat_column = along_row.copy(), down_column.copy()
+    flat_row[axis] = flat_column[axis] = 0.0
+    shape = (geometry.rows, geometry.columns)
+    image = sampling.plane(reduced, start, flat_row, flat_column, shape, math.nan)
     return _finish(image, volume)
 
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from lightbox.volume import sampling
 from lightbox.volume.build import Volume
 from lightbox.volume.labels import edge_labels
 from lightbox.volume.records import Vector
-from lightbox.volume.sampling import aligned_axes, plane_trilinear, separable
 
 #: (row direction, column direction) of the standard planes in patient space.
 STANDARD_PLANES: dict[str, tuple[Vector, Vector]] = {
@@ -206,12 +206,7 @@ def sample(
     value = volume.background if fill is None else fill
     start, along_row, down_column, _ = plane_steps(volume, geometry)
     size = (geometry.rows, geometry.columns)
-    axes = aligned_axes(along_row, down_column)
-    if axes is not None:  # a plane along the voxel axes: one-dimensional interpolations
-        return separable(
-            volume.data, start, along_row, down_column, size, axes, value, volume.slices
-        )
-    return plane_trilinear(volume.data, start, along_row, down_column, size, value, volume.slices)
+    return sampling.plane(volume.data, start, along_row, down_column, size, value, volume.slices)
 
 
 def plane(

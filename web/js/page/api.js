@@ -123,9 +123,12 @@ export async function setView(view) {
   }
   p.leave3d();
   if (!view || !("plane" in view) || view.plane === "acquired") return p.showView(null);
-  await client.ready;
-  const volume = await client.call("volumeInfo", { series: p.series });
-  if (!volume.dims) throw new Error(volume.warnings[0]?.message ?? "not a volume");
+  // A pane already showing a view of the series' volume knows it is one: no second ask.
+  if (!p.view || !p.info?.volume?.dims) {
+    await client.ready;
+    const volume = await client.call("volumeInfo", { series: p.series });
+    if (!volume.dims) throw new Error(volume.warnings[0]?.message ?? "not a volume");
+  }
   return p.showView(view);
 }
 
