@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-#: A faster equal of :func:`plane_trilinear` for a regular volume: ``kernel(data, out,
+#: A faster equal of :func:`trilinear` on a plane of a regular volume: ``kernel(data, out,
 #: start, along_row, down_column, fill)`` fills ``out`` (float32, rows × columns). The
 #: browser installs the worker's (web/js/worker/kernels.js); natively there is none.
 PlaneKernel = Callable[
@@ -201,41 +201,6 @@ def trilinear(
     return result
 
 
-def plane_trilinear(
-    data: np.ndarray[Any, Any],
-    start: np.ndarray[Any, Any],
-    along_row: np.ndarray[Any, Any],
-    down_column: np.ndarray[Any, Any],
-    size: tuple[int, int],
-    fill: float,
-    slices: SliceMap | None = None,
-) -> np.ndarray[Any, Any]:
-    """:func:`trilinear` on the plane whose pixel (r, c) lies at voxel coordinates
-    ``start + c * along_row + r * down_column``: float32 (rows, columns). A regular
-    volume's plane goes to the installed kernel when there is one."""
-    rows, columns = size
-    if _plane_kernel is not None and slices is None:
-        return _kernel_plane(data, start, along_row, down_column, size, fill)
-    r = np.arange(rows, dtype=np.float64)[:, None]
-    c = np.arange(columns, dtype=np.float64)[None, :]
-    x, y, z = (start[a] + r * down_column[a] + c * along_row[a] for a in range(3))
-    return trilinear(data, x, y, z, fill, slices)
-
-
-def _kernel_plane(
-    data: np.ndarray[Any, Any],
-    start: np.ndarray[Any, Any],
-    along_row: np.ndarray[Any, Any],
-    down_column: np.ndarray[Any, Any],
-    size: tuple[int, int],
-    fill: float,
-) -> np.ndarray[Any, Any]:
-    assert _plane_kernel is not None
-    out = np.empty(size, dtype=np.float32)
-    _plane_kernel(data, out, _triple(start), _triple(along_row), _triple(down_column), fill)
-    return out
-
-
 def plane(
     data: np.ndarray[Any, Any],
     start: np.ndarray[Any, Any],
@@ -246,15 +211,22 @@ def plane(
     slices: SliceMap | None = None,
 ) -> np.ndarray[Any, Any]:
     """:func:`trilinear` on the plane whose pixel (r, c) lies at voxel coordinates
-    ``start + c * along_row + r * down_column``, by the fastest way this process has: the
-    installed kernel (one pass; the browser's) for a regular volume, else
-    :func:`separable` for a plane along the voxel axes, else :func:`plane_trilinear`."""
+    ``start + c * along_row + r * down_column``: float32 (rows, columns), by the fastest
+    way this process has: the installed kernel (one pass; the browser's) for a regular
+    volume, else :func:`separable` for a plane along the voxel axes, else numpy's
+    :func:`trilinear` at every pixel (the reference)."""
     if _plane_kernel is not None and slices is None:
-        return _kernel_plane(data, start, along_row, down_column, size, fill)
+        out = np.empty(size, dtype=np.float32)
+        _plane_kernel(data, out, _triple(start), _triple(along_row), _triple(down_column), fill)
+        return out
     axes = aligned_axes(along_row, down_column)
     if axes is not None:
         return separable(data, start, along_row, down_column, size, axes, fill, slices)
-    return plane_trilinear(data, start, along_row, down_column, size, fill, slices)
+    rows, columns = size
+    r = np.arange(rows, dtype=np.float64)[:, None]
+    c = np.arange(columns, dtype=np.float64)[None, :]
+    x, y, z = (start[a] + r * down_column[a] + c * along_row[a] for a in range(3))
+    return trilinear(data, x, y, z, fill, slices)
 
 
 def _triple(vector: np.ndarray[Any, Any]) -> tuple[float, float, float]:

@@ -1,8 +1,9 @@
 // Tight loops the worker runs for Python where numpy in WebAssembly is too slow for a
-// frame at display rate: the trilinear sampling of an oblique plane of a volume (issue
-// 14). numpy's version (py/lightbox/volume/sampling.py, trilinear) is the reference and
-// what runs natively; this one gives the same values (in double precision, stored as
-// float32) in one pass over the plane instead of some thirty numpy passes.
+// frame at display rate: the trilinear sampling of a plane of a volume, in any direction
+// (issue 14). numpy's version (py/lightbox/volume/sampling.py, trilinear) is the reference
+// and what runs natively; this one gives the same values (in double precision, stored as
+// float32) in one pass over the plane instead of some thirty numpy passes (or three
+// one-dimensional ones along the voxel axes, still several times slower in wasm).
 
 /**
  * @typedef {Int8Array|Uint8Array|Int16Array|Uint16Array|Int32Array|Uint32Array|Float32Array|Float64Array} Voxels
