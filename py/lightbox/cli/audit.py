@@ -6,9 +6,9 @@ export's secret in a key file of the user's, so that a rerun writes the same byt
   original Study, Series, SOP Instance and Frame of Reference UID, and per Patient ID,
   in ``--keep-maps DIR`` (default ``OUT-maps/`` beside OUT), never in OUT. A resumed run
   adds to the maps already there.
-- ``report.json`` in OUT: the options in force, and per input (named by the keyed hash
-  the manifest uses, never by its name) its output, why it was left out, the flags
-  raised and what happened to each attribute.
+- ``report.json`` in OUT: the options in force, and per input (named by a keyed hash of
+  its relative name, never by the name: the same wherever the files are stored) its
+  output, why it was left out, the flags raised and what happened to each attribute.
 - ``--new-key FILE`` writes a secret (32 random bytes, mode 0600); ``--key FILE`` uses it.
 """
 
@@ -111,8 +111,8 @@ def report_json(
     """``report.json``: the options, and per input what became of it (sorted, so that the
     same export gives the same bytes)."""
     entries = []
-    for key, entry in sorted(files.items()):
-        record: dict[str, Any] = {"input": key}
+    for key, entry in files.items():
+        record: dict[str, Any] = {"input": entry.get("input", key)}
         for field in ("output", "excluded", "flagged"):
             if field in entry:
                 record[field] = entry[field]
@@ -124,5 +124,6 @@ def report_json(
             for path, keywords, outcome, reason in rows
         ]
         entries.append(record)
+    entries.sort(key=lambda record: (record["input"], record.get("output", "")))
     document = {"version": 1, "profile": profile, "options": options, "files": entries}
     return json.dumps(document, indent=1, sort_keys=True) + "\n"

@@ -288,6 +288,12 @@ class Manifest:
         message = f"{relative}\x00{stamp}".encode()
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()[:32]
 
+    def input_id(self, relative: str) -> str:
+        """What the reports call an input: a keyed hash of its name alone, so that the same
+        files give the same reports wherever they are stored (a stamp is the storage's)."""
+        message = f"input\x00{relative}".encode()
+        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()[:32]
+
     def save(self) -> None:
         changes = sorted(
             [c.path, c.keywords, c.outcome.value, c.reason, n] for c, n in self.changes.items()
@@ -511,12 +517,16 @@ def _store(
     if result.data is None:
         reason = result.excluded or "left out"
         manifest.files[key] = {"notDicom": "1"} if reason == NOT_DICOM else {"excluded": reason}
+        manifest.files[key]["input"] = manifest.input_id(relative)
         if reason != NOT_DICOM:
             print(f"\nlightbox: left out {relative}: {reason}", file=sys.stderr)
         return
     owner = manifest.sops.get(result.sop)
     if owner is not None and owner != key:
-        manifest.files[key] = {"excluded": "same SOP Instance UID as another input"}
+        manifest.files[key] = {
+            "excluded": "same SOP Instance UID as another input",
+            "input": manifest.input_id(relative),
+        }
         if staged is not None:
             target.remove(staged)
         return
@@ -526,7 +536,7 @@ def _store(
     else:
         target.write(name, result.data)
     manifest.sops[result.sop] = key
-    entry = {"output": name}
+    entry = {"output": name, "input": manifest.input_id(relative)}
     if result.flagged is not None:
         entry["flagged"] = result.flagged.reason
     if key not in manifest.files:
@@ -548,11 +558,11 @@ def _finish(target: Folder, manifest: Manifest, options: DeidOptions, keyed: boo
     headers = [(name, _header(target, name)) for name in outputs]
     if headers:
         target.write("DICOMDIR", dicomdir(headers))
-    excluded = [
-        (key[:8], entry["excluded"])
-        for key, entry in sorted(manifest.files.items())
+    excluded = sorted(
+        (entry.get("input", key)[:8], entry["excluded"])
+        for key, entry in manifest.files.items()
         if "excluded" in entry
-    ]
+    )
     report = report_text(
         options=options,
         profile=load_profile(),
