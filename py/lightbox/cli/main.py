@@ -91,7 +91,8 @@ def _parser() -> argparse.ArgumentParser:
         help="de-identify a folder of DICOM files (PS3.15 Basic Profile and options)",
         description="De-identify every DICOM file under INPUT_DIR (recognised by content) "
         "into OUTPUT_DIR with neutral names, a DICOMDIR and REPORT.TXT. Rerunning "
-        "skips the files already done.",
+        "skips the files already done. Either may be a folder or an fsspec URL "
+        "(file://, s3://bucket/prefix, gs://, memory:// with --jobs 1).",
     )
     deid.add_argument("input", type=_folder, metavar="INPUT_DIR", nargs="?")
     deid.add_argument("output", type=_folder, metavar="OUTPUT_DIR", nargs="?")

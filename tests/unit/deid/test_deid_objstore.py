@@ -167,6 +167,21 @@ def test_s3_in_and_out_give_the_local_bytes_and_resume(s3, engine, flags, capsys
     _check(s3, out)
 
 
+def test_s3_with_a_scheduler_started_by_the_test(s3, capsys):
+    """Workers of another cluster (spawned with this environment: the credentials)."""
+    distributed = pytest.importorskip("distributed")
+    out = f"{BUCKET}/out-scheduler"
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    ) as local:
+        address = local.scheduler_address
+        argv = ["deid", s3["url"], f"s3://{out}", "--key", str(s3["key"]), "-q"]
+        assert cli.main([*argv, "--scheduler", address]) == 0
+        assert f"on Dask ({address})" in capsys.readouterr().err
+        assert "deid_study" in local.scheduler.task_prefixes  # the work went there
+    _check(s3, out)
+
+
 def test_s3_maps_beside_out_and_no_secret_in_out(s3):
     out = f"{BUCKET}/mapped"
     argv = ["deid", s3["url"], f"s3://{out}", "-j", "1", "-q", "--keep-maps"]
