@@ -7,7 +7,7 @@
 The same de-identification as the browser's (:mod:`lightbox.deid.api`), for
 batches: every core, a progress bar, and resumable. A manifest in the output
 folder records each input (by a keyed hash of its relative path, size and
-modification time, so the manifest names no file) and what became of it; a
+modification time, or object's ETag, so the manifest names no file) and what became of it; a
 rerun skips what is done. UIDs, pseudonyms and date shifts stay consistent
 across runs because the secret they derive from is kept in the output folder
 (``.lightbox-deid-secret``, mode 0600).

@@ -11,7 +11,7 @@ written at its name; a rename is a copy and a delete. fsspec is imported only wh
 of another scheme is given (``pip install lightbox[s3]`` brings it with s3fs).
 
 A location (:meth:`Folder.location`) is a string a worker process opens again on its own
-(:func:`read_bytes`, :func:`open_binary`, :func:`folder`): a path, or the URL.
+(:func:`read_bytes`, :func:`open_binary`, :func:`parse`): a path, or the URL.
 """
 
 from __future__ import annotations
@@ -106,11 +106,6 @@ def parse(text: str) -> Folder:
             raise UsageError(f"{text}: a file:// URL of another host")
         return LocalFolder(Path(url2pathname(parsed.path)))
     return RemoteFolder.of(text)
-
-
-def folder(location: str) -> Folder:
-    """The folder at a location made by :meth:`Folder.location` (in a worker)."""
-    return parse(location)
 
 
 def read_bytes(location: str) -> bytes:
@@ -261,7 +256,8 @@ class RemoteFolder:
 
     def sibling(self, name: str) -> Folder:
         parent = self.root.rpartition("/")[0]
-        return RemoteFolder(self.fs, f"{parent}/{name}" if parent else name, name)
+        path = f"{parent}/{name}" if parent else name
+        return RemoteFolder(self.fs, path, str(self.fs.unstrip_protocol(path)))
 
     def is_dir(self) -> bool:
         with self._reached():

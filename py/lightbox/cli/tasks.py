@@ -64,4 +64,4 @@ def deid_study(
 def stage(folder: str, key: str, data: bytes) -> None:
     """Write ``data`` to ``folder``/``key`` (a location) through a file of this attempt's
     own (on a local disk; object storage writes an object whole)."""
-    store.folder(folder).write(key, data, part=f".{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
+    store.parse(folder).write(key, data, part=f".{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
