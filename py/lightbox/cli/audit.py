@@ -6,9 +6,9 @@ export's secret in a key file of the user's, so that a rerun writes the same byt
   original Study, Series, SOP Instance and Frame of Reference UID, and per Patient ID,
   in ``--keep-maps DIR`` (default ``OUT-maps/`` beside OUT), never in OUT. A resumed run
   adds to the maps already there.
-- ``report.json`` in OUT: the options in force, and per input (named by the keyed hash
-  the manifest uses, never by its name) its output, why it was left out, the flags
-  raised and what happened to each attribute.
+- ``report.json`` in OUT: the options in force, and per input (named by a keyed hash of
+  its relative name, never by the name: the same wherever the files are stored) its
+  output, why it was left out, the flags raised and what happened to each attribute.
 - ``--new-key FILE`` writes a secret (32 random bytes, mode 0600); ``--key FILE`` uses it.
 """
 
@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from lightbox.cli import store
+from lightbox.cli.store import Folder
 from lightbox.cli.usage import UsageError
 
 UID_MAP = "uid_map.csv"
@@ -52,10 +54,12 @@ def read_key(path: Path) -> bytes:
     return secret
 
 
-def maps_folder(target: Path, asked: str | None) -> Path:
-    """Where the maps go: ``asked``, or ``OUT-maps`` beside OUT; never inside OUT."""
-    folder = (Path(asked) if asked else target.parent / f"{target.name}-maps").resolve()
-    if folder == target or folder.is_relative_to(target):
+def maps_folder(target: Folder, asked: str | None) -> Folder:
+    """Where the maps go: ``asked`` (a path or a URL), or ``OUT-maps`` beside OUT; never
+    inside OUT."""
+    leaf = target.location().rstrip("/").rpartition("/")[2]
+    folder = store.parse(asked) if asked else target.sibling(f"{leaf}-maps")
+    if target.contains(folder):
         raise UsageError("the maps must not be written into the output folder")
     return folder
 
@@ -63,7 +67,7 @@ def maps_folder(target: Path, asked: str | None) -> Path:
 class Maps:
     """Original → new values, gathered as files are done, merged with the maps on disk."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Folder) -> None:
         self.folder = folder
         self.uids: set[tuple[str, str]] = self._read(UID_MAP)
         #: (original, new) pairs: one Patient ID of two patients (other names, other
@@ -71,28 +75,23 @@ class Maps:
         self.patients: set[tuple[str, str]] = self._read(PATIENT_MAP)
 
     def _read(self, name: str) -> set[tuple[str, str]]:
-        path = self.folder / name
-        if not path.is_file():
+        if not self.folder.exists(name):
             return set()
-        with path.open(newline="", encoding="utf-8") as handle:
-            return {(row["original"], row["new"]) for row in csv.DictReader(handle)}
+        text = self.folder.read(name).decode("utf-8")
+        return {(row["original"], row["new"]) for row in csv.DictReader(io.StringIO(text))}
 
     def add(self, mapped: Iterable[tuple[str, str, str]]) -> None:
         for keyword, original, new in mapped:
             (self.patients if keyword == "PatientID" else self.uids).add((original, new))
 
     def write(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.makedirs()
         for name, rows in ((UID_MAP, self.uids), (PATIENT_MAP, self.patients)):
             out = io.StringIO()
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(["original", "new"])
             writer.writerows(sorted(rows))
-            path = self.folder / name
-            tmp = path.with_suffix(".part")
-            tmp.write_text(out.getvalue(), encoding="utf-8")
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
+            self.folder.write(name, out.getvalue().encode("utf-8"), private=True)
 
 
 def change_set(changes: Iterable[Any]) -> tuple[str, list[list[str]]]:
@@ -112,8 +111,8 @@ def report_json(
     """``report.json``: the options, and per input what became of it (sorted, so that the
     same export gives the same bytes)."""
     entries = []
-    for key, entry in sorted(files.items()):
-        record: dict[str, Any] = {"input": key}
+    for key, entry in files.items():
+        record: dict[str, Any] = {"input": entry.get("input", key)}
         for field in ("output", "excluded", "flagged"):
             if field in entry:
                 record[field] = entry[field]
@@ -125,5 +124,6 @@ def report_json(
             for path, keywords, outcome, reason in rows
         ]
         entries.append(record)
+    entries.sort(key=lambda record: (record["input"], record.get("output", "")))
     document = {"version": 1, "profile": profile, "options": options, "files": entries}
     return json.dumps(document, indent=1, sort_keys=True) + "\n"

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import re
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from lightbox.cli.tasks import deid_study, study_of
@@ -30,7 +30,12 @@ from lightbox.deid.api import DeidOptions, FileResult
 
 #: Studies in flight per worker thread.
 AHEAD = 4
-Task = tuple[Path, str, str]
+#: The environment a local cluster's workers are given from this process's: the object
+#: storage's credentials and endpoints (a worker forked from a server started before
+#: they were set would not see them otherwise).
+STORAGE_ENV = ("AWS_", "FSSPEC_", "GOOGLE_", "GCSFS_", "STORAGE_EMULATOR_HOST")
+#: An input's location (:mod:`lightbox.cli.store`), relative name and manifest key.
+Task = tuple[str, str, str]
 
 
 def available() -> bool:
@@ -70,6 +75,7 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Any]:
             host="127.0.0.1",
             dashboard_address="127.0.0.1:0",
             silence_logs=logging.ERROR,
+            env={k: v for k, v in os.environ.items() if k.startswith(STORAGE_ENV)},
         ) as local,
         Client(local) as client,  # type: ignore[no-untyped-call]
     ):
@@ -99,11 +105,11 @@ def results(
     groups: dict[str, list[int]],
     options: DeidOptions,
     secret: bytes,
-    staging: Path,
-) -> Iterator[tuple[Task, FileResult, Path | None]]:
+    staging: str,
+) -> Iterator[tuple[Task, FileResult]]:
     """Each task's result, in the order of ``todo``, worked out on the cluster by study
-    (``groups``, from :func:`studies`), with the path of the file its worker staged under
-    ``staging`` (None if excluded)."""
+    (``groups``, from :func:`studies`); its worker staged the file of each result with data
+    in ``staging`` (a location) under the task's key."""
     if not todo:
         return
     threads = max(1, sum(client.nthreads().values()))
@@ -119,9 +125,9 @@ def results(
             # Every study up to this file's, then a few ahead for the workers to go on with.
             while len(sent) < len(first) and (key not in sent or len(futures) < threads * AHEAD):
                 ahead = first[len(sent)]
-                work = [(str(todo[i][0]), todo[i][1], todo[i][2]) for i in groups[ahead]]
+                work = [todo[i] for i in groups[ahead]]
                 futures[ahead] = client.submit(
-                    deid_study, work, options, secret, str(staging), pure=False
+                    deid_study, work, options, secret, staging, pure=False
                 )
                 sent.add(ahead)
             if index not in done:
@@ -136,8 +142,7 @@ def results(
                 for i, result in zip(groups[key], out, strict=True):
                     done[i] = result
                 future.release()
-            result = done.pop(index)
-            yield task, result, None if result.data is None else staging / task[2]
+            yield task, done.pop(index)
     finally:
         if futures:  # the run stopped early: the studies left are not run for nothing
             client.cancel(list(futures.values()))
@@ -148,6 +153,6 @@ def studies(todo: list[Task]) -> dict[str, list[int]]:
     read here from the headers (while the cluster starts)."""
     groups: dict[str, list[int]] = {}
     for index, task in enumerate(todo):
-        study = study_of(str(task[0]))
+        study = study_of(task[0])
         groups.setdefault(f"study:{study}" if study else f"file:{index}", []).append(index)
     return groups

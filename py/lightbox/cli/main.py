@@ -7,7 +7,7 @@
 The same de-identification as the browser's (:mod:`lightbox.deid.api`), for
 batches: every core, a progress bar, and resumable. A manifest in the output
 folder records each input (by a keyed hash of its relative path, size and
-modification time, so the manifest names no file) and what became of it; a
+modification time, or object's ETag, so the manifest names no file) and what became of it; a
 rerun skips what is done. UIDs, pseudonyms and date shifts stay consistent
 across runs because the secret they derive from is kept in the output folder
 (``.lightbox-deid-secret``, mode 0600).
@@ -16,7 +16,6 @@ across runs because the secret they derive from is kept in the output folder
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import hmac
 import json
@@ -29,14 +28,13 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 from pydicom import dcmread
 
-from lightbox.cli import audit, cluster
+from lightbox.cli import audit, cluster, store
 from lightbox.cli.render import run_render
 from lightbox.cli.script import add_script_command
+from lightbox.cli.store import Folder
 from lightbox.cli.tasks import work
 from lightbox.cli.usage import UsageError
 from lightbox.deid.api import (
@@ -52,7 +50,7 @@ from lightbox.deid.walk import Change, Outcome
 SECRET_FILE = ".lightbox-deid-secret"
 MANIFEST_FILE = ".lightbox-deid-manifest.json"
 #: Where Dask workers write each file before this process names it (then removed).
-STAGING_DIR = ".lightbox-deid-staging"
+STAGING_DIR = store.STAGING_NAME
 NOT_DICOM = "not a DICOM file"
 #: The names this command writes (and may remove again, if no manifest records them).
 OWN_NAME = re.compile(r"DICOM/PT\d{4,6}/ST\d{4,6}/SE\d{4,6}/IM\d{4,6}(\.part)?")
@@ -93,7 +91,8 @@ def _parser() -> argparse.ArgumentParser:
         help="de-identify a folder of DICOM files (PS3.15 Basic Profile and options)",
         description="De-identify every DICOM file under INPUT_DIR (recognised by content) "
         "into OUTPUT_DIR with neutral names, a DICOMDIR and REPORT.TXT. Rerunning "
-        "skips the files already done.",
+        "skips the files already done. Either may be a folder or an fsspec URL "
+        "(file://, s3://bucket/prefix, gs://, memory:// with --jobs 1).",
     )
     deid.add_argument("input", type=_folder, metavar="INPUT_DIR", nargs="?")
     deid.add_argument("output", type=_folder, metavar="OUTPUT_DIR", nargs="?")
@@ -206,19 +205,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _folder(text: str) -> Path:
-    """A folder given as a path or a ``file://`` URL (other URL schemes are refused)."""
-    scheme, _, rest = text.partition("://")
-    if not rest or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
-        return Path(text)
-    if scheme.lower() != "file":
-        raise argparse.ArgumentTypeError(
-            f"{text}: only folders and file:// URLs are supported, not {scheme}://"
-        )
-    parsed = urlparse(text)
-    if parsed.netloc not in ("", "localhost"):
-        raise argparse.ArgumentTypeError(f"{text}: a file:// URL of another host")
-    return Path(url2pathname(parsed.path))
+def _folder(text: str) -> Folder:
+    """A folder given as a path, a ``file://`` URL or an fsspec URL (``s3://bucket/prefix``)."""
+    try:
+        return store.parse(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _options(args: argparse.Namespace) -> DeidOptions:
@@ -250,28 +242,24 @@ def _options(args: argparse.Namespace) -> DeidOptions:
         raise UsageError(str(exc)) from exc
 
 
-def read_secret(folder: Path) -> bytes:
+def read_secret(folder: Folder) -> bytes:
     """The folder's secret, created (32 random bytes, mode 0600) on the first run."""
-    path = folder / SECRET_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        os.chmod(path, 0o600)
-        secret = path.read_bytes()
-        if len(secret) < 16:
-            raise UsageError(f"{path} is damaged: remove it only with the whole output") from None
-        return secret
     secret = os.urandom(32)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(secret)
+    if folder.create(SECRET_FILE, secret):
+        return secret
+    secret = folder.read(SECRET_FILE)
+    if len(secret) < 16:
+        raise UsageError(
+            f"{folder.location(SECRET_FILE)} is damaged: remove it only with the whole output"
+        )
     return secret
 
 
 class Manifest:
     """What each input became, by a keyed hash of (relative path, size, mtime)."""
 
-    def __init__(self, folder: Path, secret: bytes, options: DeidOptions) -> None:
-        self.path = folder / MANIFEST_FILE
+    def __init__(self, folder: Folder, secret: bytes, options: DeidOptions) -> None:
+        self.folder = folder
         self.secret = secret
         self.options = options.to_camel()
         self.files: dict[str, dict[str, str]] = {}
@@ -279,14 +267,14 @@ class Manifest:
         self.namer = Namer()
         self.changes: Counter[Change] = Counter()
         self.change_sets: dict[str, list[list[str]]] = {}
-        if self.path.exists():
+        if folder.exists(MANIFEST_FILE):
             self._load()
 
     def _load(self) -> None:
-        data = json.loads(self.path.read_text(encoding="utf-8"))
+        data = json.loads(self.folder.read(MANIFEST_FILE).decode("utf-8"))
         if data.get("options") != self.options:
             raise UsageError(
-                f"{self.path.parent} was started with other options: rerun with the same "
+                f"{self.folder.name} was started with other options: rerun with the same "
                 "options, or use a new output folder"
             )
         self.files = data["files"]
@@ -296,8 +284,15 @@ class Manifest:
             self.changes[Change(path, keywords, Outcome(outcome), reason)] = count
         self.change_sets = data.get("changeSets", {})
 
-    def key(self, relative: str, stat: os.stat_result) -> str:
-        message = f"{relative}\x00{stat.st_size}\x00{stat.st_mtime_ns}".encode()
+    def key(self, relative: str, stamp: str) -> str:
+        """The input's key: of its name and its stamp (size and modification)."""
+        message = f"{relative}\x00{stamp}".encode()
+        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()[:32]
+
+    def input_id(self, relative: str) -> str:
+        """What the reports call an input: a keyed hash of its name alone, so that the same
+        files give the same reports wherever they are stored (a stamp is the storage's)."""
+        message = f"input\x00{relative}".encode()
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()[:32]
 
     def save(self) -> None:
@@ -313,20 +308,7 @@ class Manifest:
             "changes": changes,
             "changeSets": self.change_sets,
         }
-        tmp = self.path.with_suffix(".part")
-        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.path)
-
-
-def _candidates(root: Path, skip: Path) -> Iterator[tuple[Path, str]]:
-    """Every regular file under ``root`` (sorted), except under ``skip``."""
-    for folder, dirs, files in os.walk(root):
-        here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if (here / d).resolve() != skip)
-        for name in sorted(files):
-            path = here / name
-            if path.is_file() and not path.is_symlink():
-                yield path, path.relative_to(root).as_posix()
+        self.folder.write(MANIFEST_FILE, json.dumps(data, sort_keys=True).encode("utf-8"))
 
 
 class Progress:
@@ -361,16 +343,22 @@ def run_deid(args: argparse.Namespace) -> int:
         return 0
     if args.input is None or args.output is None:
         raise UsageError("deid needs INPUT_DIR and OUTPUT_DIR (or --new-key FILE)")
-    source, target = args.input.resolve(), args.output.resolve()
+    source, target = args.input, args.output
     if not source.is_dir():
-        raise UsageError(f"{args.input} is not a folder")
-    if source == target or source.is_relative_to(target):
+        raise UsageError(f"{source.name} is not a folder")
+    if target.contains(source):
         raise UsageError("the output folder must not be the input folder or contain it")
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     engine = _engine(args)
+    for folder in (source, target):
+        if engine != "inline" and not folder.shared:
+            raise UsageError(
+                f"{folder.name}: a {engine} engine's worker processes cannot see this "
+                "process's memory:// files: run with --jobs 1"
+            )
     options = _options(args)
-    target.mkdir(parents=True, exist_ok=True)
+    target.makedirs()
     secret = _secret(args, target)
     maps = (
         audit.Maps(audit.maps_folder(target, args.keep_maps or None))
@@ -378,16 +366,17 @@ def run_deid(args: argparse.Namespace) -> int:
         else None
     )
     manifest = Manifest(target, secret, options)
-    todo: list[tuple[Path, str, str]] = []
+    done = set(target.files("DICOM"))
+    todo: list[tuple[str, str, str]] = []
     total = 0
-    for path, relative in _candidates(source, target):
+    for relative, stamp in source.walk(target):
         total += 1
-        key = manifest.key(relative, path.stat())
+        key = manifest.key(relative, stamp)
         entry = manifest.files.get(key)
-        if entry and ("output" not in entry or (target / entry["output"]).is_file()):
+        if entry and ("output" not in entry or entry["output"] in done):
             continue
-        todo.append((path, relative, key))
-    swept = _sweep(target, manifest)
+        todo.append((source.location(relative), relative, key))
+    swept = _sweep(target, manifest, done)
     _clear_staging(target)
     if swept:
         print(f"lightbox: removed {swept} unrecorded files of an interrupted run", file=sys.stderr)
@@ -412,20 +401,19 @@ def run_deid(args: argparse.Namespace) -> int:
         progress.step(final=True)
     _finish(target, manifest, options, args.key is not None)
     written = sum(1 for e in manifest.files.values() if "output" in e)
-    print(f"lightbox: {written} files in {target} (report: {REPORT_NAME})", file=sys.stderr)
+    print(f"lightbox: {written} files in {target.name} (report: {REPORT_NAME})", file=sys.stderr)
     return 0
 
 
-def _secret(args: argparse.Namespace, target: Path) -> bytes:
+def _secret(args: argparse.Namespace, target: Folder) -> bytes:
     """The export's secret: the key file's (never copied into OUT), or OUT's own."""
     if args.key is None:
-        if (target / SECRET_FILE).exists() is False and (target / MANIFEST_FILE).exists():
-            raise UsageError(f"{target} was started with --key: give the same key")
+        if not target.exists(SECRET_FILE) and target.exists(MANIFEST_FILE):
+            raise UsageError(f"{target.name} was started with --key: give the same key")
         return read_secret(target)
     secret = audit.read_key(args.key)
-    kept = target / SECRET_FILE
-    if kept.exists() and kept.read_bytes() != secret:
-        raise UsageError(f"{target} was started with another secret: use a new output folder")
+    if target.exists(SECRET_FILE) and target.read(SECRET_FILE) != secret:
+        raise UsageError(f"{target.name} was started with another secret: use a new output folder")
     return secret
 
 
@@ -443,18 +431,18 @@ def _engine(args: argparse.Namespace) -> str:
 
 
 def _results(
-    todo: list[tuple[Path, str, str]],
+    todo: list[tuple[str, str, str]],
     options: DeidOptions,
     secret: bytes,
     args: argparse.Namespace,
     engine: str,
-) -> Iterator[tuple[tuple[Path, str, str], FileResult, Path | None]]:
+) -> Iterator[tuple[tuple[str, str, str], FileResult, str | None]]:
     """Results in the order of ``todo`` (so that names and the manifest come out the same
     whatever the workers' pace), with at most a few tasks per worker in flight; and the
     file a Dask worker staged for each (None elsewhere: the result holds the bytes)."""
     if engine == "inline":
         for task in todo:
-            yield task, work(str(task[0]), task[1], options, secret), None
+            yield task, work(task[0], task[1], options, secret), None
         return
     if engine == "dask":
         if not todo:
@@ -471,7 +459,7 @@ def _results(
         for index, task in enumerate(todo):
             while submitted < len(todo) and submitted < index + 4 * jobs:
                 queued = todo[submitted]
-                futures[submitted] = pool.submit(work, str(queued[0]), queued[1], options, secret)
+                futures[submitted] = pool.submit(work, queued[0], queued[1], options, secret)
                 submitted += 1
             yield task, futures.pop(index).result(), None
 
@@ -479,79 +467,77 @@ def _results(
 def _on_dask(
     client: Any,
     args: argparse.Namespace,
-    todo: list[tuple[Path, str, str]],
+    todo: list[tuple[str, str, str]],
     groups: dict[str, list[int]],
     options: DeidOptions,
     secret: bytes,
-) -> Iterator[tuple[tuple[Path, str, str], FileResult, Path | None]]:
+) -> Iterator[tuple[tuple[str, str, str], FileResult, str | None]]:
     """The Dask engine's results, once connected: say where, and where its dashboard is."""
     where = args.scheduler or f"a local cluster of {args.jobs} workers"
     print(f"lightbox: on Dask ({where}); dashboard {cluster.dashboard(client)}", file=sys.stderr)
-    staging = args.output.resolve() / STAGING_DIR
-    staging.mkdir(exist_ok=True)
-    yield from cluster.results(client, todo, groups, options, secret, staging)
+    staging = store.parse(args.output.location(STAGING_DIR))
+    staging.makedirs()
+    for task, result in cluster.results(client, todo, groups, options, secret, staging.location()):
+        yield task, result, None if result.data is None else f"{STAGING_DIR}/{task[2]}"
 
 
-def _sweep(target: Path, manifest: Manifest) -> int:
+def _sweep(target: Folder, manifest: Manifest, present: set[str]) -> int:
     """Remove output files the manifest does not know: written by a run killed before saving.
 
-    Only Lightbox's own names are touched (``DICOM/PTnnnn/STnnnn/SEnnnn/IMnnnn``).
+    Only Lightbox's own names are touched (``DICOM/PTnnnn/STnnnn/SEnnnn/IMnnnn``), among
+    the ``present`` ones.
     """
     known = {e["output"] for e in manifest.files.values() if "output" in e}
     removed = 0
-    for path in sorted((target / "DICOM").rglob("*")):
-        relative = path.relative_to(target).as_posix()
-        if path.is_file() and OWN_NAME.fullmatch(relative) and relative not in known:
-            path.unlink()
+    for relative in sorted(present):
+        if OWN_NAME.fullmatch(relative) and relative not in known:
+            target.remove(relative)
             removed += 1
     return removed
 
 
-def _clear_staging(target: Path) -> None:
+def _clear_staging(target: Folder) -> None:
     """Remove what Dask workers staged and no one renamed (an interrupted run's)."""
-    staging = target / STAGING_DIR
-    if staging.is_dir():
-        for path in staging.iterdir():
-            path.unlink(missing_ok=True)
-        # A task still running on a cluster we left (its run failed) may stage one more
-        # file: it is the same bytes, and the next run clears it.
-        with contextlib.suppress(OSError):
-            staging.rmdir()
+    for relative in target.files(STAGING_DIR):
+        target.remove(relative)
+    # A task still running on a cluster we left (its run failed) may stage one more
+    # file: it is the same bytes, and the next run clears it.
+    target.remove_folder(STAGING_DIR)
 
 
 def _store(
-    target: Path,
+    target: Folder,
     manifest: Manifest,
     key: str,
     relative: str,
     result: FileResult,
-    staged: Path | None = None,
+    staged: str | None = None,
 ) -> None:
     """Write one result's file (atomically; or rename the file a worker ``staged``) and
     record it; report what was left out."""
     if result.data is None:
         reason = result.excluded or "left out"
         manifest.files[key] = {"notDicom": "1"} if reason == NOT_DICOM else {"excluded": reason}
+        manifest.files[key]["input"] = manifest.input_id(relative)
         if reason != NOT_DICOM:
             print(f"\nlightbox: left out {relative}: {reason}", file=sys.stderr)
         return
     owner = manifest.sops.get(result.sop)
     if owner is not None and owner != key:
-        manifest.files[key] = {"excluded": "same SOP Instance UID as another input"}
+        manifest.files[key] = {
+            "excluded": "same SOP Instance UID as another input",
+            "input": manifest.input_id(relative),
+        }
         if staged is not None:
-            staged.unlink(missing_ok=True)
+            target.remove(staged)
         return
     name = manifest.namer.path(result.patient, result.study, result.series, result.sop)
-    path = target / name
-    path.parent.mkdir(parents=True, exist_ok=True)
     if staged is not None:
-        os.replace(staged, path)
+        target.rename(staged, name)
     else:
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_bytes(result.data)
-        os.replace(tmp, path)
+        target.write(name, result.data)
     manifest.sops[result.sop] = key
-    entry = {"output": name}
+    entry = {"output": name, "input": manifest.input_id(relative)}
     if result.flagged is not None:
         entry["flagged"] = result.flagged.reason
     if key not in manifest.files:
@@ -562,17 +548,22 @@ def _store(
     manifest.files[key] = entry
 
 
-def _finish(target: Path, manifest: Manifest, options: DeidOptions, keyed: bool) -> None:
+def _header(target: Folder, name: str) -> Any:
+    with target.open(name) as handle:
+        return dcmread(handle, stop_before_pixels=True)
+
+
+def _finish(target: Folder, manifest: Manifest, options: DeidOptions, keyed: bool) -> None:
     """Write the DICOMDIR over every output file, REPORT.TXT and report.json."""
     outputs = sorted(e["output"] for e in manifest.files.values() if "output" in e)
-    headers = [(name, dcmread(target / name, stop_before_pixels=True)) for name in outputs]
+    headers = [(name, _header(target, name)) for name in outputs]
     if headers:
-        (target / "DICOMDIR").write_bytes(dicomdir(headers))
-    excluded = [
-        (key[:8], entry["excluded"])
-        for key, entry in sorted(manifest.files.items())
+        target.write("DICOMDIR", dicomdir(headers))
+    excluded = sorted(
+        (entry.get("input", key)[:8], entry["excluded"])
+        for key, entry in manifest.files.items()
         if "excluded" in entry
-    ]
+    )
     report = report_text(
         options=options,
         profile=load_profile(),
@@ -583,9 +574,7 @@ def _finish(target: Path, manifest: Manifest, options: DeidOptions, keyed: bool)
         secret_note=KEY_NOTE if keyed else SECRET_NOTE,
         not_dicom=sum(1 for e in manifest.files.values() if "notDicom" in e),
     )
-    (target / REPORT_NAME).write_text(report, encoding="utf-8")
+    target.write(REPORT_NAME, report.encode("utf-8"))
     profile = f"PS3.15 Table E.1-1, {load_profile().edition}"
-    (target / audit.REPORT_JSON).write_text(
-        audit.report_json(manifest.options, profile, manifest.files, manifest.change_sets),
-        encoding="utf-8",
-    )
+    document = audit.report_json(manifest.options, profile, manifest.files, manifest.change_sets)
+    target.write(audit.REPORT_JSON, document.encode("utf-8"))

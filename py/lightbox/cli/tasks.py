@@ -1,10 +1,12 @@
 """The pure units of ``lightbox deid``'s work, as run in a worker process or on a Dask worker.
 
-Each function reads its inputs by path and returns values; none writes anything, so
+Each function reads its inputs by location (a path, or a URL of object storage:
+:mod:`lightbox.cli.store`) and returns values; none writes anything, so
 running one twice (a Dask worker lost mid-task and the task run again elsewhere) gives
 the same result and leaves no trace. Storing the results is the caller's, in one place
 (:mod:`lightbox.cli.main`), which is what makes a run exactly-once. On a cluster the
-workers must see the input paths (a shared file system) and have Lightbox installed.
+workers must see the input locations (a shared file system, or object storage they have
+the credentials of) and have Lightbox installed.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
-from pathlib import Path
 
 from pydicom import dcmread
 from pydicom.errors import InvalidDicomError
 
+from lightbox.cli import store
 from lightbox.deid.api import DeidOptions, FileResult, Keys, process_file, without_header
 from lightbox.deid.profile import load_profile
 
@@ -24,9 +26,9 @@ from lightbox.deid.profile import load_profile
 def work(path: str, relative: str, options: DeidOptions, secret: bytes) -> FileResult:
     """De-identify one file."""
     try:
-        data = Path(path).read_bytes()
+        data = store.read_bytes(path)
     except OSError as exc:
-        return FileResult(relative, excluded=f"cannot be read ({exc.strerror})")
+        return FileResult(relative, excluded=f"cannot be read ({exc.strerror or exc})")
     result = process_file(relative, data, options, Keys(secret), load_profile())
     return without_header(result)
 
@@ -34,7 +36,8 @@ def work(path: str, relative: str, options: DeidOptions, secret: bytes) -> FileR
 def study_of(path: str) -> str | None:
     """The file's Study Instance UID, or None when it has none or is no DICOM file."""
     try:
-        ds = dcmread(path, stop_before_pixels=True, specific_tags=["StudyInstanceUID"])
+        with store.open_binary(path) as handle:
+            ds = dcmread(handle, stop_before_pixels=True, specific_tags=["StudyInstanceUID"])
     except (OSError, InvalidDicomError, ValueError, TypeError, AttributeError, EOFError):
         return None
     value = ds.get("StudyInstanceUID")
@@ -52,14 +55,13 @@ def deid_study(
     for path, relative, key in files:
         result = work(path, relative, options, secret)
         if result.data is not None:
-            stage(Path(staging), key, result.data)
+            stage(staging, key, result.data)
             result = dataclasses.replace(result, data=b"")
         results.append(result)
     return results
 
 
-def stage(folder: Path, key: str, data: bytes) -> None:
-    """Write ``data`` to ``folder``/``key`` through a file of this attempt's own."""
-    part = folder / f"{key}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part"
-    part.write_bytes(data)
-    os.replace(part, folder / key)
+def stage(folder: str, key: str, data: bytes) -> None:
+    """Write ``data`` to ``folder``/``key`` (a location) through a file of this attempt's
+    own (on a local disk; object storage writes an object whole)."""
+    store.parse(folder).write(key, data, part=f".{os.getpid()}-{uuid.uuid4().hex[:8]}.part")

@@ -193,13 +193,6 @@ def test_file_urls_for_in_and_out(corpus, tmp_path):
     _check_outputs(corpus, target)
 
 
-def test_other_urls_are_refused_with_a_message(corpus, tmp_path, capsys):
-    with pytest.raises(SystemExit) as exit_:
-        cli.main(["deid", "s3://bucket/in", str(tmp_path / "out")])
-    assert exit_.value.code == 2
-    assert "s3://bucket/in: only folders and file:// URLs are supported" in capsys.readouterr().err
-
-
 def test_without_dask_installed_a_process_pool_or_a_message(corpus, tmp_path, monkeypatch, capsys):
     from lightbox.cli import cluster
 
