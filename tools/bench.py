@@ -321,6 +321,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--deid-files", type=int, default=2000, help="files for the deid rows (0: none)"
     )
+    parser.add_argument(
+        "--no-dwv",
+        action="store_true",
+        help="leave out the rows beside dwv (alone: python -m tools.bench_dwv)",
+    )
     args = parser.parse_args(argv)
     import base64
 
@@ -589,6 +594,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{(memory_study['jsHeap'] or 0) / mib:.0f} MiB"
     )
     print(f"\nwritten {OUT / 'bench.json'} ({time.time() - started:.0f} s)")
+    if not args.no_dwv:
+        from tools import bench_dwv
+
+        print("\nbeside dwv and the bare runtime (tools/bench_dwv.py)…", flush=True)
+        bench_dwv.main(["--runs", str(args.runs), "--slices", str(args.slices)])
     return 0
 
 

@@ -124,3 +124,27 @@ def test_pins_are_sha256_hex():
     for pin in [pins["pyodide"]["carrier"], *pins["pypi"]]:
         assert re.fullmatch(r"[0-9a-f]{64}", pin["sha256"]), pin["file"]
         assert pin["file"].endswith(".whl")
+
+
+def test_a_build_holding_the_bench_only_viewer_is_refused_naming_the_file(tmp_path):
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js" / "main.js").write_text("export const a = 1;\n")
+    build.check_bench_only_absent(tmp_path)  # a build without dwv passes
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "dwv.min.js").write_text("export {};\n")
+    with pytest.raises(BuildError, match=r"vendor/dwv\.min\.js.*only the bench"):
+        build.check_bench_only_absent(tmp_path)
+
+
+def test_a_build_whose_script_imports_the_bench_only_packages_is_refused(tmp_path):
+    (tmp_path / "app.js").write_text('import Konva from "konva";\n')
+    with pytest.raises(BuildError, match=r"app\.js.*konva"):
+        build.check_bench_only_absent(tmp_path)
+
+
+def test_the_built_site_has_no_dwv():
+    """The real build/ (when built): dwv is a dev dependency served by the bench only."""
+    out = build.ROOT / "build"
+    if not (out / "index.html").exists():
+        pytest.skip("no build/ here: `python -m tools.build` first")
+    build.check_bench_only_absent(out)
