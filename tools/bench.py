@@ -166,9 +166,10 @@ SERIES_AND_TIME = """async ([folder, names]) => {
   return {first, indexed: performance.now() - t0};
 }"""
 
-SCROLL = """async (count) => {
+#: Steps to slices first..first+count-1 of series 0, each timed to the frame rendered.
+SCROLL = """async ([count, first]) => {
   const times = [];
-  for (let i = 0; i < count; i += 1) {
+  for (let i = first; i < first + count; i += 1) {
     const t0 = performance.now();
     await window.lightbox.select(0, i);
     await window.lightbox.renderedFrame();
@@ -426,8 +427,8 @@ def main(argv: list[str] | None = None) -> int:
         page.evaluate(SERIES_AND_TIME, ["series", names])
         print("scrolling…", flush=True)
         steps = min(200, len(series))
-        cold = page.evaluate(SCROLL, steps)
-        cached = page.evaluate(SCROLL, steps)
+        cold = page.evaluate(SCROLL, [steps, 0])
+        cached = page.evaluate(SCROLL, [steps, 0])
         row(f"scroll to a new slice, cold (first visit), {steps} steps", cold)
         row(f"scroll to a new slice, cached, {steps} steps", cached)
         memory_after_scroll = page.evaluate(MEMORY)

@@ -31,7 +31,7 @@ from typing import Any
 from playwright.sync_api import Browser, sync_playwright
 
 from tools import bench_data, chromium
-from tools.bench import SERIES_AND_TIME, SW_READY, mark_time, site_with_extras, summary
+from tools.bench import SCROLL, SERIES_AND_TIME, SW_READY, mark_time, site_with_extras, summary
 from tools.serve import serve_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,17 +91,6 @@ LIGHTBOX_FIRST_IMAGE = """(() => {
   };
   requestAnimationFrame(poll);
 })();"""
-
-SCROLL_LIGHTBOX = """async (count) => {
-  const times = [];
-  for (let i = 1; i <= count; i += 1) {
-    const t0 = performance.now();
-    await window.lightbox.select(0, i);
-    await window.lightbox.renderedFrame();
-    times.push(performance.now() - t0);
-  }
-  return times;
-}"""
 
 DWV_SERIES = """async ([folder, names]) => {
   const get = async (n) =>
@@ -206,7 +195,7 @@ def after_ready(
         page.evaluate("() => window.lightbox.ready")
         single = [page.evaluate(ONE_FILE_LIGHTBOX, f"/__bench/{one}") for _ in range(singles)]
         series = page.evaluate(SERIES_AND_TIME, ["series", names])
-        scroll = page.evaluate(SCROLL_LIGHTBOX, steps)
+        scroll = page.evaluate(SCROLL, [steps, 1])  # slices 1..steps, as dwv's
     page.wait_for_timeout(500)  # let the last frames and garbage settle before reading RSS
     rss = renderer_rss(browser)
     context.close()
