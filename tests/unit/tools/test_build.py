@@ -148,3 +148,21 @@ def test_the_built_site_has_no_dwv():
     if not (out / "index.html").exists():
         pytest.skip("no build/ here: `python -m tools.build` first")
     build.check_bench_only_absent(out)
+
+
+def test_the_built_standard_library_is_the_runtimes_own_compiled():
+    """build/py/python_stdlib.zip: each module of Pyodide's zip as bytecode, no source."""
+    built = build.ROOT / "build" / "py" / build.STDLIB
+    if not built.exists():
+        pytest.skip("no build/ here: `python -m tools.build` first")
+    with zipfile.ZipFile(build.PYODIDE_NPM / "python_stdlib.zip") as runtime:
+        sources = {n for n in runtime.namelist() if n.endswith(".py")}
+    with zipfile.ZipFile(built) as ours:
+        names = set(ours.namelist())
+        assert not {n for n in names if n.endswith(".py")}
+        assert {n + "c" for n in sources} <= names
+        header = ours.read("json/__init__.pyc")[:16]
+    # PEP 552: the running Python's magic would differ (3.11 here); Pyodide's is 3.12's,
+    # 3531 (Lib/importlib/_bootstrap_external.py), then flags 0b01: hash-based, unchecked.
+    assert header[:4] == (3531).to_bytes(2, "little") + b"\r\n"
+    assert int.from_bytes(header[4:8], "little") == 0b01
