@@ -166,9 +166,10 @@ SERIES_AND_TIME = """async ([folder, names]) => {
   return {first, indexed: performance.now() - t0};
 }"""
 
-SCROLL = """async (count) => {
+#: Steps to slices first..first+count-1 of series 0, each timed to the frame rendered.
+SCROLL = """async ([count, first]) => {
   const times = [];
-  for (let i = 0; i < count; i += 1) {
+  for (let i = first; i < first + count; i += 1) {
     const t0 = performance.now();
     await window.lightbox.select(0, i);
     await window.lightbox.renderedFrame();
@@ -321,6 +322,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--deid-files", type=int, default=2000, help="files for the deid rows (0: none)"
     )
+    parser.add_argument(
+        "--no-dwv",
+        action="store_true",
+        help="leave out the rows beside dwv (alone: python -m tools.bench_dwv)",
+    )
     args = parser.parse_args(argv)
     import base64
 
@@ -421,8 +427,8 @@ def main(argv: list[str] | None = None) -> int:
         page.evaluate(SERIES_AND_TIME, ["series", names])
         print("scrolling…", flush=True)
         steps = min(200, len(series))
-        cold = page.evaluate(SCROLL, steps)
-        cached = page.evaluate(SCROLL, steps)
+        cold = page.evaluate(SCROLL, [steps, 0])
+        cached = page.evaluate(SCROLL, [steps, 0])
         row(f"scroll to a new slice, cold (first visit), {steps} steps", cold)
         row(f"scroll to a new slice, cached, {steps} steps", cached)
         memory_after_scroll = page.evaluate(MEMORY)
@@ -589,6 +595,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{(memory_study['jsHeap'] or 0) / mib:.0f} MiB"
     )
     print(f"\nwritten {OUT / 'bench.json'} ({time.time() - started:.0f} s)")
+    if not args.no_dwv:
+        from tools import bench_dwv
+
+        print("\nbeside dwv and the bare runtime (tools/bench_dwv.py)…", flush=True)
+        bench_dwv.main(["--runs", str(args.runs), "--slices", str(args.slices)])
     return 0
 
 

@@ -156,9 +156,14 @@ def site_archive(wheels: list[Path], target: Path) -> None:
             dst.write(path, "lightbox/" + path.relative_to(package).as_posix())
 
 
-def precompile(source: Path, target: Path) -> None:
-    """Compile the site archive to .pyc inside Pyodide itself (same Python, same magic)."""
+def precompile(source: Path, target: Path, where: str | None = None) -> None:
+    """Compile a zip of sources to .pyc inside Pyodide itself (same Python, same magic).
+
+    ``where``: the directory it is imported from at run time (site-packages by default).
+    """
     cmd = ["node", str(ROOT / "tools" / "precompile.mjs"), str(source), str(target)]
+    if where:
+        cmd.append(where)
     result = subprocess.run(cmd, check=False, capture_output=True, text=True)
     if result.returncode != 0:
         raise BuildError(f"precompiling in Pyodide failed:\n{result.stderr[-3000:]}")
@@ -263,6 +268,31 @@ def write_precache(out: Path) -> dict[str, Any]:
     return manifest
 
 
+#: What only the bench serves (tools/bench_dwv.py: dwv and what it imports, npm dev
+#: dependencies): none of it may be shipped.
+BENCH_ONLY = ("dwv", "konva", "jszip", "magic-wand")
+
+
+def check_bench_only_absent(out: Path) -> None:
+    """Refuse a build that holds any of :data:`BENCH_ONLY` (a file's name or its text)."""
+    for path in sorted(out.rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(out).as_posix()
+        found = [word for word in BENCH_ONLY if word in name.lower()]
+        if not found and path.suffix in {".js", ".mjs", ".html", ".json"}:
+            text = path.read_text(errors="replace").lower()
+            found = [word for word in BENCH_ONLY if f"/{word}/" in text or f'"{word}"' in text]
+        if found:
+            raise BuildError(
+                f"{name} is or names {found[0]}, which only the bench may serve "
+                "(tools/bench_dwv.py): it must not be in the build"
+            )
+
+
+#: The precompiled standard library under build/py (web/js/worker/worker.js loads it).
+STDLIB = "python_stdlib.zip"
+
 #: The site pack's magic: the worker refuses anything else.
 PACK_MAGIC = b"LBPK1\n"
 
@@ -309,6 +339,11 @@ def build(out: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
     site_archive([*(wheel_dir / name for name in wheels), pydicom_wheel], plain)
     precompile(plain, compiled)
     write_pack(compiled, out / "py" / "site.pack")
+    log("standard library precompiled in Pyodide (the worker's stdLibURL)")
+    # Pyodide's python_stdlib.zip holds sources only: every module imported at start would
+    # be compiled on every visit. The worker loads this one instead; the runtime's own copy
+    # stays beside it for the bench's bare loadPyodide() page.
+    precompile(PYODIDE_NPM / "python_stdlib.zip", out / "py" / STDLIB, "/lib/python312.zip/")
     for scratch in (plain, compiled):
         scratch.unlink()
     shutil.rmtree(wheel_dir)
@@ -327,6 +362,7 @@ def build(out: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
         "demo": demo,
     }
     (out / "build-info.json").write_text(json.dumps(info, indent=1))
+    check_bench_only_absent(out)
     precache = write_precache(out)  # last: it lists and hashes everything written above
     info["precache"] = {
         "version": precache["version"],

@@ -124,3 +124,45 @@ def test_pins_are_sha256_hex():
     for pin in [pins["pyodide"]["carrier"], *pins["pypi"]]:
         assert re.fullmatch(r"[0-9a-f]{64}", pin["sha256"]), pin["file"]
         assert pin["file"].endswith(".whl")
+
+
+def test_a_build_holding_the_bench_only_viewer_is_refused_naming_the_file(tmp_path):
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js" / "main.js").write_text("export const a = 1;\n")
+    build.check_bench_only_absent(tmp_path)  # a build without dwv passes
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "dwv.min.js").write_text("export {};\n")
+    with pytest.raises(BuildError, match=r"vendor/dwv\.min\.js.*only the bench"):
+        build.check_bench_only_absent(tmp_path)
+
+
+def test_a_build_whose_script_imports_the_bench_only_packages_is_refused(tmp_path):
+    (tmp_path / "app.js").write_text('import Konva from "konva";\n')
+    with pytest.raises(BuildError, match=r"app\.js.*konva"):
+        build.check_bench_only_absent(tmp_path)
+
+
+def test_the_built_site_has_no_dwv():
+    """The real build/ (when built): dwv is a dev dependency served by the bench only."""
+    out = build.ROOT / "build"
+    if not (out / "index.html").exists():
+        pytest.skip("no build/ here: `python -m tools.build` first")
+    build.check_bench_only_absent(out)
+
+
+def test_the_built_standard_library_is_the_runtimes_own_compiled():
+    """build/py/python_stdlib.zip: each module of Pyodide's zip as bytecode, no source."""
+    built = build.ROOT / "build" / "py" / build.STDLIB
+    if not built.exists():
+        pytest.skip("no build/ here: `python -m tools.build` first")
+    with zipfile.ZipFile(build.PYODIDE_NPM / "python_stdlib.zip") as runtime:
+        sources = {n for n in runtime.namelist() if n.endswith(".py")}
+    with zipfile.ZipFile(built) as ours:
+        names = set(ours.namelist())
+        assert not {n for n in names if n.endswith(".py")}
+        assert {n + "c" for n in sources} <= names
+        header = ours.read("json/__init__.pyc")[:16]
+    # PEP 552: the running Python's magic would differ (3.11 here); Pyodide's is 3.12's,
+    # 3531 (Lib/importlib/_bootstrap_external.py), then flags 0b01: hash-based, unchecked.
+    assert header[:4] == (3531).to_bytes(2, "little") + b"\r\n"
+    assert int.from_bytes(header[4:8], "little") == 0b01

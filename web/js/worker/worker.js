@@ -66,6 +66,9 @@ async function boot() {
   site.catch(() => {}); // awaited below; a failure surfaces there, not as an unhandled rejection
   const pyodide = await loadPyodide({
     indexURL: new URL("pyodide/", base).href,
+    // the standard library precompiled to .pyc at build time (tools/build.py): Pyodide's
+    // own python_stdlib.zip is sources only, compiled at every start
+    stdLibURL: new URL("py/python_stdlib.zip", base).href,
     stdout: (/** @type {string} */ text) => console.log(text),
     stderr: (/** @type {string} */ text) => console.warn(text),
   });
