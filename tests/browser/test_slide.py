@@ -122,6 +122,13 @@ def test_each_level_shows_its_tiles_where_they_belong(
             assert _compare(frame, ref, left, top, tolerance) > 0
         if level == 1:
             viewer.shot(f"slide-{syntax[-6:]}-{table}-level1")
+    # Baseline JPEG and native 8-bit RGB tiles are made by the browser (no Python), the
+    # others by the engine: what was compared above is each path's own output.
+    decoders = viewer.state()["slide"]["decoders"]
+    if syntax in (JPEGBaseline8Bit, ExplicitVRLittleEndian):
+        assert decoders["engine"] == 0 and decoders["browser"] > 0, decoders
+    else:
+        assert decoders["browser"] == 0 and decoders["engine"] > 0, decoders
 
 
 def test_the_zoom_chooses_the_level_and_the_wheel_zooms_about_the_pointer(
@@ -218,7 +225,18 @@ def test_a_slide_handed_over_as_a_file_is_read_a_range_at_a_time(
     viewer.wait_state("s.slide !== null && s.slide.pending === 0")
     ref = slides.reference(pyramid.paths[0])
     _show_level(viewer, 0, 0.5, 700, 400)
-    _compare(viewer.frame(), ref, 700, 400, JPEG_TOLERANCE)
+    frame = viewer.frame()
+    _compare(frame, ref, 700, 400, JPEG_TOLERANCE)
+    # The tiles came from slices of the File, decoded by the browser: none through Python.
+    decoders = viewer.state()["slide"]["decoders"]
+    assert decoders["engine"] == 0 and decoders["browser"] > 0, decoders
+    part = ref[400 : 400 + frame.shape[0], 700 : 700 + frame.shape[1], :3].astype(int)
+    diff = np.abs(frame[: part.shape[0], : part.shape[1], :3].astype(int) - part)
+    print(
+        f"browser JPEG vs pydicom: max {diff.max()}, mean {diff.mean():.3f}, "
+        f"> 2: {np.mean(diff.max(axis=2) > 2):.4f}, > 6: {np.mean(diff.max(axis=2) > 6):.4f}"
+    )
+    viewer.shot("slide-browser-decoded-file-by-range")
     stats = viewer.page.evaluate("() => window.lightbox.stats()")
     # Only headers are held (1 MiB at most a file); the tiles were read when shown.
     assert stats["fileBytes"] < total, (stats["fileBytes"], total)

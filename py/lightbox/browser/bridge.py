@@ -272,6 +272,15 @@ def slide(series: int) -> str:
 
 
 @_guarded
+def slide_routes(series: int) -> tuple[str, np.ndarray[Any, Any]]:
+    """Where the worker decodes a level's tiles itself (baseline JPEG, native 8-bit RGB),
+    else null (it then asks :func:`slide_tile`): (the levels as JSON, the bytes of a
+    float64 array of their frames' starts and ends)."""
+    levels, ranges = _session.slide_routes(int(series))
+    return _json(levels), ranges.view(np.uint8).reshape(-1)
+
+
+@_guarded
 def slide_tile(series: int, level: int, frame: int) -> tuple[str, np.ndarray[Any, Any]]:
     """One tile of a slide: (its place as JSON, C-contiguous uint8 RGBA)."""
     info, rgba = _session.slide_tile(int(series), int(level), int(frame))

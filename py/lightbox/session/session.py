@@ -1217,6 +1217,13 @@ class Session:
         out["series"] = series
         return out
 
+    def slide_routes(
+        self, series: int
+    ) -> tuple[list[dict[str, Any] | None], np.ndarray[Any, Any]]:
+        """Where each level's tiles lie in their files, for the levels the browser decodes
+        itself (:func:`lightbox.session.slides.routes`)."""
+        return slides.routes(self.slide_images(series))
+
     def slide_tile(self, series: int, level: int, frame: int) -> tuple[dict[str, Any], Any]:
         """Frame ``frame`` of level ``level`` (0 finest) of a slide, as (info, RGBA)."""
         images = self.slide_images(series)

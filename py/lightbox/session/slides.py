@@ -131,6 +131,31 @@ def shown_levels(images: Sequence[SlideImage]) -> list[int]:
     return [i for i in order if images[i].level.optical_path == path]
 
 
+def routes(images: Sequence[SlideImage]) -> tuple[list[dict[str, Any] | None], np.ndarray[Any, Any]]:
+    """Per level shown (finest first), how the browser makes its tiles without Python.
+
+    ``({file, decoding, frames, at}`` or None where only Python decodes, ...), and one
+    float64 array holding, for each level with a route from index ``at``, its frames'
+    starts then their ends (each frame's byte range in the file: for encapsulated tiles
+    its items with their headers; offsets below 2**53 are exact).
+    """
+    out: list[dict[str, Any] | None] = []
+    ranges: list[np.ndarray[Any, Any]] = []
+    at = 0
+    for i in shown_levels(images):
+        image = images[i]
+        decoding = image.browser_decoding
+        if decoding is None:
+            out.append(None)
+            continue
+        frames = len(image.frames)
+        out.append({"file": image.name, "decoding": decoding, "frames": frames, "at": at})
+        ranges += [image.frames.starts, image.frames.ends]
+        at += 2 * frames
+    both = np.concatenate(ranges).astype(np.float64) if ranges else np.zeros(0, np.float64)
+    return out, np.ascontiguousarray(both)
+
+
 def tile(
     images: Sequence[SlideImage],
     files: Sequence[int],

@@ -157,3 +157,41 @@ def test_a_slide_read_by_range_is_exported_whole(tmp_path: Path) -> None:
     session.open([("ranged.dcm", BytesSource(data))])
     assert len(session.files[0].data) < len(data)  # only the header is held
     assert session.files_of() == [("ranged.dcm", data)]  # what de-identification reads
+
+
+@pytest.mark.parametrize(
+    ("syntax", "decoding"),
+    [
+        (JPEGBaseline8Bit, "jpeg"),  # YBR_FULL_422: the browser's JPEG decoder makes RGB
+        (ExplicitVRLittleEndian, "rgb"),  # native 8-bit RGB, colour-by-pixel
+        (JPEG2000Lossless, None),  # the wasm codecs through Python
+        (HTJ2KLossless, None),
+    ],
+)
+def test_the_browser_is_given_each_tiles_bytes_where_it_decodes_them(
+    tmp_path: Path, syntax: str, decoding: str | None
+) -> None:
+    pyramid = slides.pyramid(tmp_path, syntax=syntax, tile=256 if syntax == HTJ2KLossless else 128)
+    session, _ = _open(pyramid.paths)
+    routes, ranges = session.slide_routes(0)
+    assert len(routes) == 3
+    for level, path in enumerate(pyramid.paths):
+        route = routes[level]
+        if decoding is None:
+            assert route is None
+            continue
+        assert route is not None and route["decoding"] == decoding
+        assert route["file"] == path.name
+        data = path.read_bytes()
+        ds = dcmread(path)
+        n, at = route["frames"], route["at"]
+        starts, ends = ranges[at : at + n].astype(int), ranges[at + n : at + 2 * n].astype(int)
+        spans = [data[s:e] for s, e in zip(starts, ends, strict=True)]
+        if decoding == "jpeg":  # each range holds its frame's items: pydicom's frame bytes
+            frames = list(generate_frames(ds.PixelData, number_of_frames=ds.NumberOfFrames))
+            assert [indexing.fragments(s) for s in spans] == frames
+            assert all(s[8:10] == b"\xff\xd8" for s in spans)  # the JPEG SOI after the item
+        else:  # native: frame k is the k-th Rows × Columns × 3 bytes of Pixel Data
+            size = int(ds.Rows) * int(ds.Columns) * 3
+            pixel_data = ds.PixelData
+            assert spans == [pixel_data[k * size : (k + 1) * size] for k in range(len(spans))]

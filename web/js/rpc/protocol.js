@@ -29,10 +29,14 @@
  * @typedef {{file: string, width: number, height: number, tileWidth: number,
  *            tileHeight: number, spacing: number[], frames: number, organization: string,
  *            flavor: string, opticalPath: string, transferSyntax: string,
- *            positions: number[] | null}} SlideLevel
+ *            positions: number[] | null, decoder?: "browser" | "engine"}} SlideLevel
  * @typedef {SlideSummary & {series: number, level: SlideLevel[], files: string[]}} SlideInfo
+ * A tile's place; `decoder` says who decoded it: "browser" (the worker, without Python:
+ * baseline JPEG, native 8-bit RGB) or "engine" (Python); `ms` the worker's time reading and
+ * decoding a tile the browser made (for the bench).
  * @typedef {{level: number, frame: number, x: number, y: number, width: number,
- *            height: number, file: string}} SlideTileInfo
+ *            height: number, file: string, decoder?: "browser" | "engine",
+ *            ms?: number}} SlideTileInfo
  * A SEG drawn over a series (issue 16 item 4): its SOP Instance UID, series, label, file,
  * segments (number, label, sRGB colour from its CIELab value) and the frames it covers.
  * @typedef {{number: number, label: string, color: number[]}} SegmentInfo
@@ -173,7 +177,7 @@
  *            result: {sampleRate: number, samples: ArrayBuffer}},
  *   slide: {args: {series: number}, result: SlideInfo},
  *   slideTile: {args: {series: number, level: number, frame: number},
- *            result: {info: SlideTileInfo, pixels: ArrayBuffer}},
+ *            result: {info: SlideTileInfo, pixels?: ArrayBuffer, bitmap?: ImageBitmap}},
  *   segmentLayer: {args: {series: number, frame: number, settings: OverlaySetting[]},
  *            result: {info: {width: number, height: number, segments: SegmentOnFrame[]},
  *                     pixels: ArrayBuffer}},
