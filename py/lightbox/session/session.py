@@ -1217,9 +1217,7 @@ class Session:
         out["series"] = series
         return out
 
-    def slide_routes(
-        self, series: int
-    ) -> tuple[list[dict[str, Any] | None], np.ndarray[Any, Any]]:
+    def slide_routes(self, series: int) -> tuple[list[dict[str, Any] | None], np.ndarray[Any, Any]]:
         """Where each level's tiles lie in their files, for the levels the browser decodes
         itself (:func:`lightbox.session.slides.routes`)."""
         return slides.routes(self.slide_images(series))

@@ -131,7 +131,9 @@ def shown_levels(images: Sequence[SlideImage]) -> list[int]:
     return [i for i in order if images[i].level.optical_path == path]
 
 
-def routes(images: Sequence[SlideImage]) -> tuple[list[dict[str, Any] | None], np.ndarray[Any, Any]]:
+def routes(
+    images: Sequence[SlideImage],
+) -> tuple[list[dict[str, Any] | None], np.ndarray[Any, Any]]:
     """Per level shown (finest first), how the browser makes its tiles without Python.
 
     ``({file, decoding, frames, at}`` or None where only Python decodes, ...), and one
