@@ -269,3 +269,50 @@ def test_every_corpus_slide_opens_and_shows_its_tiles(viewer: Viewer) -> None:
         viewer.shot(f"slide-corpus-{index}")
         checked += 1
     assert checked == 6
+
+
+def test_a_chooser_shows_each_optical_path_and_focal_plane(viewer: Viewer, tmp_path: Path) -> None:
+    """Two optical paths × two focal planes in one file per level (PS3.3 C.8.12.5,
+    C.7.6.17.3): each shown is exactly the picture the generator wrote for it (native
+    tiles, lossless: :func:`slides.channel_picture`, never Lightbox's decode)."""
+    pyramid = slides.channels(tmp_path)
+    catalog = _open(viewer, pyramid.paths)
+    index = _slide_index(catalog)
+    assert catalog["series"][index]["slide"]["focalPlanes"] == 2
+    viewer.page.evaluate(f"() => window.lightbox.select({index})")
+    state = viewer.wait_state("s.slide !== null && s.slide.pending === 0")["slide"]
+    assert state["opticalPath"] == "1" and state["focalPlane"] == 0
+    assert state["opticalPaths"] == [{"id": i, "label": label} for i, label in slides.CHANNEL_PATHS]
+    assert state["focalPlanes"] == pytest.approx([0.0, slides.PLANE_UM])
+    chooser = viewer.page.locator(".pane.active .slide-chooser")
+    assert chooser.is_visible()
+    for p, (identifier, _) in enumerate(slides.CHANNEL_PATHS):
+        for z in range(2):
+            for level in range(2):
+                truth = slides.channel_picture(600, 400, p, z)[:: 2**level, :: 2**level]
+                ref = np.concatenate([truth, np.full(truth.shape[:2] + (1,), 255, np.uint8)], 2)
+                view = viewer.state()["slide"]["view"]
+                spacing = 0.5 * 2**level
+                center = [view[0] / 2 * spacing, view[1] / 2 * spacing]
+                viewer.page.evaluate(
+                    "(v) => window.lightbox.setSlideView(v)",
+                    {"opticalPath": identifier, "focalPlane": z, "level": level, "center": center},
+                )
+                shown = viewer.wait_state(
+                    f"s.slide && s.slide.pending === 0 && s.slide.level === {level}"
+                )["slide"]
+                assert (shown["opticalPath"], shown["focalPlane"]) == (identifier, z)
+                assert _compare(viewer.frame(), ref, 0, 0, 0) > 0
+    # The chooser itself: picking the first path and the second plane shows them.
+    chooser.locator("select[aria-label='Optical path']").select_option("1")
+    viewer.wait_state("s.slide && s.slide.opticalPath === '1' && s.slide.pending === 0")
+    chooser.locator("select[aria-label='Focal plane']").select_option("1")
+    state = viewer.wait_state("s.slide && s.slide.focalPlane === 1 && s.slide.pending === 0")
+    viewer.page.evaluate("() => window.lightbox.setSlideView({level: 0, center: [150, 100]})")
+    view = viewer.state()["slide"]["view"]
+    left, top = int(300 - view[0] / 2), int(200 - view[1] / 2)
+    truth = slides.channel_picture(600, 400, 0, 1)
+    ref = np.concatenate([truth, np.full(truth.shape[:2] + (1,), 255, np.uint8)], 2)
+    if left >= 0 and top >= 0:
+        _compare(viewer.frame(), ref, left, top, 0)
+    viewer.shot("slide-optical-path-focal-plane-chooser")

@@ -1211,22 +1211,28 @@ class Session:
         images = [self.files[r.file].slide for r in series.frames]
         return {"slide": slides.summary([s for s in images if s is not None])}
 
-    def slide(self, series: int) -> dict[str, Any]:
-        """A slide's pyramid: every level (finest first) with its tile grid and spacing."""
-        out = slides.info(self.slide_images(series))
+    def slide(self, series: int, path: str | None = None, plane: int = 0) -> dict[str, Any]:
+        """A slide's pyramid: every level (finest first) of optical path ``path`` (the
+        first when None) at focal plane ``plane``, with its tile grid and spacing."""
+        out = slides.info(self.slide_images(series), path, plane)
         out["series"] = series
         return out
 
-    def slide_routes(self, series: int) -> tuple[list[dict[str, Any] | None], np.ndarray[Any, Any]]:
+    def slide_routes(
+        self, series: int, path: str | None = None
+    ) -> tuple[list[dict[str, Any] | None], np.ndarray[Any, Any]]:
         """Where each level's tiles lie in their files, for the levels the browser decodes
         itself (:func:`lightbox.session.slides.routes`)."""
-        return slides.routes(self.slide_images(series))
+        return slides.routes(self.slide_images(series), path)
 
-    def slide_tile(self, series: int, level: int, frame: int) -> tuple[dict[str, Any], Any]:
-        """Frame ``frame`` of level ``level`` (0 finest) of a slide, as (info, RGBA)."""
+    def slide_tile(
+        self, series: int, level: int, frame: int, path: str | None = None
+    ) -> tuple[dict[str, Any], Any]:
+        """Frame ``frame`` of level ``level`` (0 finest) of optical path ``path`` of a
+        slide, as (info, RGBA)."""
         images = self.slide_images(series)
         files = [r.file for r in self.series[series].frames if self.files[r.file].slide]
-        return slides.tile(images, files, self._tile_cache, level, frame)
+        return slides.tile(images, files, self._tile_cache, level, frame, path)
 
     def thumbnail(self, series: int, size: int = 64) -> Rendered:
         """The middle frame rendered with its default window, shrunk to fit ``size`` pixels."""

@@ -16,6 +16,7 @@ from pydicom import dcmread
 from pydicom.encaps import generate_frames
 from pydicom.uid import ExplicitVRLittleEndian, HTJ2KLossless, JPEG2000Lossless, JPEGBaseline8Bit
 
+from lightbox.core.errors import InvalidDicomError
 from lightbox.ingest.source import BytesSource, CountingSource
 from lightbox.session.session import Session
 from lightbox.slide import index as indexing
@@ -195,3 +196,37 @@ def test_the_browser_is_given_each_tiles_bytes_where_it_decodes_them(
             size = int(ds.Rows) * int(ds.Columns) * 3
             pixel_data = ds.PixelData
             assert spans == [pixel_data[k * size : (k + 1) * size] for k in range(len(spans))]
+
+
+def test_each_optical_path_and_focal_plane_shows_its_own_tiles(tmp_path: Path) -> None:
+    """PS3.3 C.8.12.5 (optical paths), C.7.6.17.3 (TILED_FULL: tiles, then focal planes,
+    then optical paths): every (path, plane) composited from its tiles is the picture the
+    generator wrote for it."""
+    pyramid = slides.channels(tmp_path)
+    session, catalog = _open(pyramid.paths)
+    (entry,) = catalog["series"]
+    assert entry["slide"]["opticalPaths"] == [p for p, _ in slides.CHANNEL_PATHS]
+    assert entry["slide"]["focalPlanes"] == 2
+    for p, (identifier, description) in enumerate(slides.CHANNEL_PATHS):
+        for z in range(2):
+            info = session.slide(0, identifier, z)
+            assert info["opticalPath"] == identifier and info["focalPlane"] == z
+            assert info["paths"][p] == {"id": identifier, "label": description}
+            assert info["planes"] == pytest.approx([0.0, slides.PLANE_UM])
+            for level, shown in enumerate(info["level"]):
+                width, height = pyramid.sizes[level]
+                truth = slides.channel_picture(600, 400, p, z)[:: 2**level, :: 2**level]
+                out = np.zeros((height, width, 3), dtype=np.uint8)
+                across = -(-width // shown["tileWidth"])
+                for k in range(across * -(-height // shown["tileHeight"])):
+                    frame = shown["frameOffset"] + k
+                    meta, rgba = session.slide_tile(0, level, frame, identifier)
+                    x, y = meta["x"], meta["y"]
+                    assert (x, y) == ((k % across) * 128, (k // across) * 128)
+                    h, w = min(128, height - y), min(128, width - x)
+                    out[y : y + h, x : x + w] = rgba[:h, :w, :3]
+                np.testing.assert_array_equal(out, truth)
+    with pytest.raises(InvalidDicomError, match="no optical path 'DAPI'"):
+        session.slide(0, "DAPI", 0)
+    with pytest.raises(InvalidDicomError, match="no focal plane 2"):
+        session.slide(0, "1", 2)

@@ -29,8 +29,13 @@
  * @typedef {{file: string, width: number, height: number, tileWidth: number,
  *            tileHeight: number, spacing: number[], frames: number, organization: string,
  *            flavor: string, opticalPath: string, transferSyntax: string,
- *            positions: number[] | null, decoder?: "browser" | "engine"}} SlideLevel
- * @typedef {SlideSummary & {series: number, level: SlideLevel[], files: string[]}} SlideInfo
+ *            positions: number[] | null, decoder?: "browser" | "engine",
+ *            frameOffset?: number, focalPlane?: number}} SlideLevel
+ * A slide shown at one optical path (`opticalPath` of `paths`) and focal plane (an index of
+ * `planes`, their Z offsets in µm): PS3.3 C.8.12.5, C.8.12.6.1.
+ * @typedef {SlideSummary & {series: number, level: SlideLevel[], files: string[],
+ *            opticalPath: string, paths: {id: string, label: string}[], focalPlane: number,
+ *            planes: number[]}} SlideInfo
  * A tile's place; `decoder` says who decoded it: "browser" (the worker, without Python:
  * baseline JPEG, native 8-bit RGB) or "engine" (Python); `ms` the worker's time reading and
  * decoding a tile the browser made (for the bench).
@@ -175,8 +180,8 @@
  *            start: number, pxPerMs: number, pxPerMv: number}, result: WaveformResult},
  *   waveformAudio: {args: {series: number, group: number},
  *            result: {sampleRate: number, samples: ArrayBuffer}},
- *   slide: {args: {series: number}, result: SlideInfo},
- *   slideTile: {args: {series: number, level: number, frame: number},
+ *   slide: {args: {series: number, path?: string, plane?: number}, result: SlideInfo},
+ *   slideTile: {args: {series: number, level: number, frame: number, path?: string},
  *            result: {info: SlideTileInfo, pixels?: ArrayBuffer, bitmap?: ImageBitmap}},
  *   segmentLayer: {args: {series: number, frame: number, settings: OverlaySetting[]},
  *            result: {info: {width: number, height: number, segments: SegmentOnFrame[]},

@@ -54,8 +54,27 @@ export class SlideView {
     this.ctx = ctx;
     this.octx = octx;
     this.series = -1;
-    /** the series' UID: what the tiles cached are keyed by (a series index is reused) */
+    /** the series' UID (a series index is reused) */
+    this.seriesUid = "";
+    /** what the tiles cached are keyed by: the series' UID, optical path and focal plane */
     this.uid = "";
+    /** @type {{path?: string, plane: number}} the optical path and focal plane shown */
+    this.choice = { plane: 0 };
+    this.chooser = document.createElement("div");
+    this.chooser.className = "slide-chooser";
+    this.chooser.hidden = true;
+    this.pathSelect = document.createElement("select");
+    this.pathSelect.setAttribute("aria-label", "Optical path");
+    this.planeSelect = document.createElement("select");
+    this.planeSelect.setAttribute("aria-label", "Focal plane");
+    this.chooser.append(this.pathSelect, this.planeSelect);
+    root.append(this.chooser);
+    this.pathSelect.addEventListener("change", () => {
+      void this.choose({ opticalPath: this.pathSelect.value });
+    });
+    this.planeSelect.addEventListener("change", () => {
+      void this.choose({ focalPlane: Number(this.planeSelect.value) });
+    });
     /** @type {SlideInfo | null} */
     this.info = null;
     /** @type {(Map<string, number> | null)[]} */
@@ -99,6 +118,12 @@ export class SlideView {
   set visible(on) {
     this.canvas.hidden = !on;
     this.overlay.hidden = !on;
+    this.chooser.hidden = !on || !this.choices();
+  }
+
+  /** Whether the slide has more than one optical path or focal plane to choose from. */
+  choices() {
+    return Boolean(this.info && (this.info.paths.length > 1 || this.info.planes.length > 1));
   }
 
   get visible() {
@@ -110,15 +135,15 @@ export class SlideView {
    * @param {number} series @param {string} uid the series' UID
    */
   async show(series, uid) {
-    if (series === this.series && uid === this.uid && this.info) {
+    if (series === this.series && uid === this.seriesUid && this.info) {
       this.requestDraw();
       return;
     }
     const info = await this.client.call("slide", { series });
     this.series = series;
-    this.uid = uid;
-    this.info = info;
-    this.grids = info.level.map((l) => (l.positions ? sparseGrid(l) : null));
+    this.seriesUid = uid;
+    this.choice = { plane: 0 };
+    this.take(info);
     this.wanted.clear();
     this.ahead.clear();
     this.decoders = { browser: 0, engine: 0 };
@@ -127,6 +152,43 @@ export class SlideView {
     this.error = null;
     this.fit();
     this.drawNow();
+  }
+
+  /**
+   * Show one optical path and focal plane of the slide, keeping the view.
+   * @param {{opticalPath?: string, focalPlane?: number}} choice
+   */
+  async choose(choice) {
+    const info = this.info;
+    if (!info) throw new Error("no slide is shown");
+    const path = choice.opticalPath ?? info.opticalPath;
+    const plane = choice.focalPlane ?? (path === info.opticalPath ? info.focalPlane : 0);
+    const next = await this.client.call("slide", { series: this.series, path, plane });
+    this.choice = { path, plane };
+    this.take(next);
+    this.wanted.clear();
+    this.ahead.clear();
+    this.drawNow();
+  }
+
+  /** Take a pyramid as shown: its grids, the key of its tiles, the chooser. @param {SlideInfo} info */
+  take(info) {
+    this.info = info;
+    this.grids = info.level.map((l) => (l.positions ? sparseGrid(l) : null));
+    this.uid = [this.seriesUid, encodeURIComponent(info.opticalPath), info.focalPlane].join("#");
+    this.pathSelect.replaceChildren(
+      ...info.paths.map((p) => new Option(p.label ? `${p.label} (${p.id})` : p.id, p.id)),
+    );
+    this.pathSelect.value = info.opticalPath;
+    this.pathSelect.hidden = info.paths.length < 2;
+    this.planeSelect.replaceChildren(
+      ...info.planes.map(
+        (z, i) => new Option(`Focal plane ${i + 1}: Z ${+z.toFixed(2)} µm`, String(i)),
+      ),
+    );
+    this.planeSelect.value = String(info.focalPlane);
+    this.planeSelect.hidden = info.planes.length < 2;
+    this.chooser.hidden = !this.visible || !this.choices();
   }
 
   /** The whole slide in view. */
@@ -314,7 +376,12 @@ export class SlideView {
       const [uid, level, frame] = next.split("|");
       const series = this.series;
       void this.client
-        .call("slideTile", { series, level: Number(level), frame: Number(frame) })
+        .call("slideTile", {
+          series,
+          level: Number(level),
+          frame: Number(frame),
+          path: this.info?.opticalPath,
+        })
         .then(async ({ info, pixels, bitmap: made }) => {
           const bitmap =
             made ??
@@ -450,6 +517,10 @@ export class SlideView {
       decoders: { ...this.decoders },
       lengths: this.lengths.map(({ points, um }) => ({ points, um })),
       files: [...info.files],
+      opticalPath: info.opticalPath,
+      opticalPaths: info.paths.map((p) => ({ ...p })),
+      focalPlane: info.focalPlane,
+      focalPlanes: [...info.planes],
       error: this.error,
     };
   }

@@ -18,7 +18,8 @@ const ITEM = 0xe000fffe; // (FFFE,E000) read as a little-endian uint32
 
 /** @type {Map<string, Blob>} the bytes of the slide files, by name */
 const files = new Map();
-/** @type {Map<number, SlideRoutes>} by series index, with the files they were made for */
+/** @type {Map<string, SlideRoutes>} by series index and optical path (routeKey), with the
+ * files they were made for */
 const bySeries = new Map();
 
 /**
@@ -42,17 +43,18 @@ export function keepFiles(names, buffers, series) {
  * @param {{kind?: string, files?: string[]}[]} series
  */
 export function forgetStale(series) {
-  for (const [index, kept] of bySeries) {
+  for (const [key, kept] of bySeries) {
+    const index = Number(key.split("|")[0]);
     const now = series[index]?.files ?? [];
     if (series[index]?.kind !== "slide" || now.join("\n") !== kept.names.join("\n"))
-      bySeries.delete(index);
+      bySeries.delete(key);
   }
   const listed = new Set(series.filter((s) => s.kind === "slide").flatMap((s) => s.files ?? []));
   for (const name of [...files.keys()]) if (!listed.has(name)) files.delete(name);
 }
 
 /**
- * @param {number} series @param {(RouteJson | null)[]} levels as Python sent them
+ * @param {string} series its routeKey @param {(RouteJson | null)[]} levels as Python sent them
  * @param {ArrayBuffer} ranges the float64 starts and ends of their frames
  * @param {import("../rpc/protocol.js").SlideInfo} info the slide's levels
  * @param {string[]} names the series' files
@@ -72,14 +74,22 @@ export function setRoutes(series, levels, ranges, info, names) {
   bySeries.set(series, { routes, names, levels: info.level });
 }
 
-/** Whether the routes of `series` are known. @param {number} series */
+/**
+ * The key of a series' routes for one optical path (the first when none is given).
+ * @param {number} series @param {string} [path]
+ */
+export function routeKey(series, path) {
+  return `${series}|${path ?? ""}`;
+}
+
+/** Whether the routes of `series` are known. @param {string} series its routeKey */
 export function hasRoutes(series) {
   return bySeries.has(series);
 }
 
 /**
  * Whether level `level` of `series` is decoded here.
- * @param {number} series @param {number} level
+ * @param {string} series its routeKey @param {number} level
  */
 export function decodesHere(series, level) {
   const route = bySeries.get(series)?.routes[level];
@@ -109,7 +119,7 @@ export function fragmentValues(span) {
 /**
  * Frame `frame` of level `level` of a slide as an ImageBitmap of its pixels (RGB as
  * Python's tile, alpha 255) with its place, or null when it is not made here.
- * @param {number} series @param {number} level @param {number} frame
+ * @param {string} series its routeKey @param {number} level @param {number} frame
  * @returns {Promise<{info: import("../rpc/protocol.js").SlideTileInfo, bitmap: ImageBitmap}
  *   | null>}
  */
@@ -124,9 +134,10 @@ export async function browserTile(series, level, frame) {
   if (!bitmap) return null;
   const ms = performance.now() - began;
   const across = Math.ceil(meta.width / meta.tileWidth);
+  const tile = frame - (meta.frameOffset ?? 0);
   const [x, y] = meta.positions
     ? [meta.positions[2 * frame], meta.positions[2 * frame + 1]]
-    : [(frame % across) * meta.tileWidth, Math.floor(frame / across) * meta.tileHeight];
+    : [(tile % across) * meta.tileWidth, Math.floor(tile / across) * meta.tileHeight];
   const info = {
     level,
     frame,

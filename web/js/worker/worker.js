@@ -221,28 +221,30 @@ export const methods = {
     slideTiles.keepFiles(names, buffers, catalog.series);
     return [catalog, []];
   },
-  slide(bridge, { series }) {
+  slide(bridge, { series, path, plane }) {
     // Each level says who decodes its tiles; the worker keeps where the tiles lie for the
     // levels it decodes itself.
     /** @type {import("../rpc/protocol.js").SlideInfo} */
-    const info = JSON.parse(bridge.slide(series));
-    const [levels, ranges] = takePair(bridge.slide_routes(series), "u8");
-    slideTiles.setRoutes(series, JSON.parse(levels), ranges, info, info.files);
+    const info = JSON.parse(bridge.slide(series, path, plane ?? 0));
+    const [levels, ranges] = takePair(bridge.slide_routes(series, info.opticalPath), "u8");
+    const key = slideTiles.routeKey(series, path);
+    slideTiles.setRoutes(key, JSON.parse(levels), ranges, info, info.files);
     info.level.forEach((level, l) => {
-      level.decoder = slideTiles.decodesHere(series, l) ? "browser" : "engine";
+      level.decoder = slideTiles.decodesHere(key, l) ? "browser" : "engine";
     });
     return [info, []];
   },
-  async slideTile(bridge, { series, level, frame }) {
+  async slideTile(bridge, { series, level, frame, path }) {
     // The page keeps a slide's pyramid across a close and reopen: ask its routes again.
-    if (!slideTiles.hasRoutes(series)) methods.slide(bridge, { series });
-    if (slideTiles.decodesHere(series, level)) {
+    const key = slideTiles.routeKey(series, path);
+    if (!slideTiles.hasRoutes(key)) methods.slide(bridge, { series, path });
+    if (slideTiles.decodesHere(key, level)) {
       // Python's tile when the browser's decoder refuses it: its error names the file.
-      const made = await slideTiles.browserTile(series, level, frame).catch(() => null);
+      const made = await slideTiles.browserTile(key, level, frame).catch(() => null);
       if (made) return [made, [made.bitmap]];
     }
     await codecs.ensure(codecsOf(series));
-    const [text, pixels] = takePair(bridge.slide_tile(series, level, frame), "u8clamped");
+    const [text, pixels] = takePair(bridge.slide_tile(series, level, frame, path), "u8clamped");
     const info = { ...JSON.parse(text), decoder: /** @type {"engine"} */ ("engine") };
     return [{ info, pixels }, [pixels]];
   },
