@@ -47,7 +47,16 @@ from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
 from lightbox.segment.read import is_segmentation, read_segmentation
-from lightbox.session import presented, rtstructs, segments, slides, volumes, washes, waveforms
+from lightbox.session import (
+    enface,
+    presented,
+    rtstructs,
+    segments,
+    slides,
+    volumes,
+    washes,
+    waveforms,
+)
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
 from lightbox.session.planes import Planes
 from lightbox.session.volumes import ViewImage
@@ -547,8 +556,11 @@ class Session:
         completeness report (``report``) is built on request, from the catalog's series.
         """
         self.washes.doses()  # a dose grid that cannot be read says so in its warnings
+        links = enface.links(self.series, lambda file: self.files[file].header.dataset)
         out: dict[str, Any] = {
-            "series": [self._series_json(s) for s in self.series],
+            "series": [
+                {**self._series_json(s), **links.get(i, {})} for i, s in enumerate(self.series)
+            ],
             "skipped": [_skipped_json(s) for s in [*self.skipped, *self.unshowable()]],
             "documents": [_document_json(i, d) for i, (d, _) in enumerate(self.documents)],
         }
