@@ -255,7 +255,6 @@ def oct_linked(frames: int = 12) -> tuple[Dataset, Dataset, list[list[float]]]:
         location.ReferencedSOPClassUID = en_face.SOPClassUID
         location.ReferencedSOPInstanceUID = en_face.SOPInstanceUID
         location.ReferenceCoordinates = [row, 5.0, row, 155.0]
-        location.OphthalmicFrameLocationType = "LINEAR"
         item.OphthalmicFrameLocationSequence = DicomSequence([location])
         lines.append([5.0, row, 155.0, row])
     return scans, en_face, lines

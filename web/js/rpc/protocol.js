@@ -19,7 +19,10 @@
  *            objects?: {kind: string, uid: string, seriesUid: string, label: string}[],
  *            waveform?: {type: string, audio: boolean, groups: {label: string,
  *              channels: number, samples: number, sampleRate: number, duration: number,
- *              labels: string[]}[]}, slide?: SlideSummary}} SeriesInfo
+ *              labels: string[]}[]}, slide?: SlideSummary,
+ *            bscans?: {series: number, lines: (number[] | null)[]}, enFace?: number}} SeriesInfo
+ * `bscans` (an en-face image): the series of its OCT B-scans and each B-scan's line on it,
+ * [x0, y0, x1, y1] in its pixels (PS3.3 C.8.17.7); `enFace` (B-scans): that image's series.
  * A whole-slide image (issue 15 item 2): its levels, the finest's size and spacing (µm per
  * pixel, x then y).
  * @typedef {{levels: number, width: number, height: number, spacing: number[],
