@@ -172,6 +172,8 @@ PAN_ZOOM = """async (seconds) => {
     arrivals: after.arrivals.slice(skip[1]),
     intervals: intervals.slice(1),
     decoded: after.decodedTiles - before.decodedTiles,
+    decoders: after.decoders,
+    decodeTimes: after.decodeTimes.slice(before.decodeTimes.length),
   };
 }"""
 
@@ -196,10 +198,13 @@ def slide_rows(page: Page, folder: Path, runs: int, row: Callable[..., None]) ->
     result = page.evaluate(PAN_ZOOM, 4)
     row("slide pan/zoom: draw time of a frame (requestAnimationFrame loop, 4 s)", result["draws"])
     row("slide pan/zoom: interval between animation frames", result["intervals"])
+    by = result["decoders"]
     row(
-        f"slide tiles: uncovered to drawn ({result['decoded']} tiles decoded)",
+        f"slide tiles: uncovered to drawn ({result['decoded']} tiles decoded, "
+        f"{by['browser']} by the browser, {by['engine']} by Python)",
         result["arrivals"] or [0.0],
     )
+    row("slide tiles: a tile read and decoded by the browser", result["decodeTimes"] or [0.0])
     page.evaluate("() => window.lightbox.closeAll()")
     for path in paths:
         path.unlink()

@@ -10,6 +10,8 @@ Physical Delta X/Y written in the test.
 
 from __future__ import annotations
 
+import itertools
+import time
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,86 @@ def test_ultrasound_lengths_use_the_region_they_are_in(
     assert across["unit"] != "mm" and "not in one ultrasound region" in across["note"]
     viewer.page.evaluate("() => window.lightbox.setTool('scroll')")
     viewer.shot("other-us-region-lengths")
+
+
+def test_the_en_face_image_marks_the_b_scan_shown_and_a_click_shows_another(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    """PS3.3 C.8.17.7: B-scan k lies along row 10 + 12 k of the en-face image (the
+    generator's numbers). The line drawn brightest is the B-scan the other pane shows;
+    the lines are read back from the pane's layer; a click on one shows that B-scan."""
+    scans, en_face, lines = others.oct_linked()
+    scans.save_as(tmp_path / "oct.dcm", enforce_file_format=True)
+    en_face.save_as(tmp_path / "en-face.dcm", enforce_file_format=True)
+    viewer.choose([tmp_path / "oct.dcm", tmp_path / "en-face.dcm"])
+    catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+    oct_i = next(i for i, s in enumerate(catalog["series"]) if s["files"] == ["oct.dcm"])
+    face_i = next(i for i, s in enumerate(catalog["series"]) if s["files"] == ["en-face.dcm"])
+    assert catalog["series"][face_i]["bscans"]["lines"] == lines
+    viewer.page.evaluate("() => window.lightbox.setLayout('1x2')")
+    viewer.page.evaluate("() => window.lightbox.activate(1)")
+    viewer.page.evaluate(f"() => window.lightbox.select({oct_i}, 3)")
+    viewer.page.evaluate("() => window.lightbox.activate(0)")
+    viewer.page.evaluate(f"() => window.lightbox.select({face_i})")
+    viewer.wait_state(f"s.series === {face_i}")
+
+    def bright_rows() -> dict:
+        """Canvas rows of the layer holding the bright (current) and the dim lines."""
+        return viewer.page.evaluate(
+            """() => {
+                const c = document.querySelectorAll('.pane')[0].querySelector('.measure-layer');
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                const bright = [], dim = [];
+                for (let y = 0; y < c.height; y += 1) {
+                  let b = 0, m = 0;
+                  for (let x = 0; x < c.width; x += 1) {
+                    const i = 4 * (y * c.width + x);
+                    if (d[i] < 40 && d[i + 1] > 200 && d[i + 2] > 230 && d[i + 3] > 240) b += 1;
+                    else if (d[i + 3] > 40 && d[i + 3] < 160 && d[i + 2] > 200) m += 1;
+                  }
+                  if (b > c.width / 3) bright.push(y);
+                  if (m > c.width / 6) dim.push(y);
+                }
+                const r = c.getBoundingClientRect();
+                return {bright, dim, height: c.height, top: r.top, left: r.left,
+                        cssHeight: r.height, width: r.width};
+            }"""
+        )
+
+    deadline = time.monotonic() + 10
+    rows = bright_rows()
+    while not rows["bright"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+        rows = bright_rows()
+    assert rows["bright"], "no B-scan line is drawn bright"
+    viewer.shot("oct-en-face-bscan-3")
+    # Group the dim rows into lines: 11 of them (12 B-scans, one bright), 12 image px apart.
+    groups: list[list[int]] = []
+    for y in rows["dim"]:
+        if groups and y - groups[-1][-1] <= 2:
+            groups[-1].append(y)
+        else:
+            groups.append([y])
+    bright = sum(rows["bright"]) / len(rows["bright"])
+    # the bright line's own antialiased edge is not a line of its own
+    dim = [sum(g) / len(g) for g in groups if abs(sum(g) / len(g) - bright) > 3]
+    centres = sorted([*dim, bright])
+    assert len(centres) == len(lines)
+    assert min(range(len(centres)), key=lambda k: abs(centres[k] - bright)) == 3
+    steps = [b - a for a, b in itertools.pairwise(centres)]
+    assert max(steps) - min(steps) <= 2  # evenly spaced, as the rows 10 + 12 k are
+    # A click on line 7 shows B-scan 7 in the other pane, and line 7 is then the bright one.
+    css = rows["cssHeight"] / rows["height"]
+    y7 = rows["top"] + centres[7] * css
+    viewer.page.mouse.click(rows["left"] + rows["width"] / 2, y7)
+    viewer.page.evaluate("() => window.lightbox.activate(1)")
+    viewer.wait_state(f"s.series === {oct_i} && s.frame === 7")
+    deadline = time.monotonic() + 10
+    rows = bright_rows()
+    while time.monotonic() < deadline and not (
+        rows["bright"] and abs(sum(rows["bright"]) / len(rows["bright"]) - centres[7]) <= 2
+    ):
+        time.sleep(0.1)
+        rows = bright_rows()
+    assert abs(sum(rows["bright"]) / len(rows["bright"]) - centres[7]) <= 2
+    viewer.shot("oct-en-face-bscan-7-clicked")

@@ -122,6 +122,13 @@ def test_each_level_shows_its_tiles_where_they_belong(
             assert _compare(frame, ref, left, top, tolerance) > 0
         if level == 1:
             viewer.shot(f"slide-{syntax[-6:]}-{table}-level1")
+    # Baseline JPEG and native 8-bit RGB tiles are made by the browser (no Python), the
+    # others by the engine: what was compared above is each path's own output.
+    decoders = viewer.state()["slide"]["decoders"]
+    if syntax in (JPEGBaseline8Bit, ExplicitVRLittleEndian):
+        assert decoders["engine"] == 0 and decoders["browser"] > 0, decoders
+    else:
+        assert decoders["browser"] == 0 and decoders["engine"] > 0, decoders
 
 
 def test_the_zoom_chooses_the_level_and_the_wheel_zooms_about_the_pointer(
@@ -218,7 +225,18 @@ def test_a_slide_handed_over_as_a_file_is_read_a_range_at_a_time(
     viewer.wait_state("s.slide !== null && s.slide.pending === 0")
     ref = slides.reference(pyramid.paths[0])
     _show_level(viewer, 0, 0.5, 700, 400)
-    _compare(viewer.frame(), ref, 700, 400, JPEG_TOLERANCE)
+    frame = viewer.frame()
+    _compare(frame, ref, 700, 400, JPEG_TOLERANCE)
+    # The tiles came from slices of the File, decoded by the browser: none through Python.
+    decoders = viewer.state()["slide"]["decoders"]
+    assert decoders["engine"] == 0 and decoders["browser"] > 0, decoders
+    part = ref[400 : 400 + frame.shape[0], 700 : 700 + frame.shape[1], :3].astype(int)
+    diff = np.abs(frame[: part.shape[0], : part.shape[1], :3].astype(int) - part)
+    print(
+        f"browser JPEG vs pydicom: max {diff.max()}, mean {diff.mean():.3f}, "
+        f"> 2: {np.mean(diff.max(axis=2) > 2):.4f}, > 6: {np.mean(diff.max(axis=2) > 6):.4f}"
+    )
+    viewer.shot("slide-browser-decoded-file-by-range")
     stats = viewer.page.evaluate("() => window.lightbox.stats()")
     # Only headers are held (1 MiB at most a file); the tiles were read when shown.
     assert stats["fileBytes"] < total, (stats["fileBytes"], total)
@@ -251,3 +269,50 @@ def test_every_corpus_slide_opens_and_shows_its_tiles(viewer: Viewer) -> None:
         viewer.shot(f"slide-corpus-{index}")
         checked += 1
     assert checked == 6
+
+
+def test_a_chooser_shows_each_optical_path_and_focal_plane(viewer: Viewer, tmp_path: Path) -> None:
+    """Two optical paths × two focal planes in one file per level (PS3.3 C.8.12.5,
+    C.7.6.17.3): each shown is exactly the picture the generator wrote for it (native
+    tiles, lossless: :func:`slides.channel_picture`, never Lightbox's decode)."""
+    pyramid = slides.channels(tmp_path)
+    catalog = _open(viewer, pyramid.paths)
+    index = _slide_index(catalog)
+    assert catalog["series"][index]["slide"]["focalPlanes"] == 2
+    viewer.page.evaluate(f"() => window.lightbox.select({index})")
+    state = viewer.wait_state("s.slide !== null && s.slide.pending === 0")["slide"]
+    assert state["opticalPath"] == "1" and state["focalPlane"] == 0
+    assert state["opticalPaths"] == [{"id": i, "label": label} for i, label in slides.CHANNEL_PATHS]
+    assert state["focalPlanes"] == pytest.approx([0.0, slides.PLANE_UM])
+    chooser = viewer.page.locator(".pane.active .slide-chooser")
+    assert chooser.is_visible()
+    for p, (identifier, _) in enumerate(slides.CHANNEL_PATHS):
+        for z in range(2):
+            for level in range(2):
+                truth = slides.channel_picture(600, 400, p, z)[:: 2**level, :: 2**level]
+                ref = np.concatenate([truth, np.full(truth.shape[:2] + (1,), 255, np.uint8)], 2)
+                view = viewer.state()["slide"]["view"]
+                spacing = 0.5 * 2**level
+                center = [view[0] / 2 * spacing, view[1] / 2 * spacing]
+                viewer.page.evaluate(
+                    "(v) => window.lightbox.setSlideView(v)",
+                    {"opticalPath": identifier, "focalPlane": z, "level": level, "center": center},
+                )
+                shown = viewer.wait_state(
+                    f"s.slide && s.slide.pending === 0 && s.slide.level === {level}"
+                )["slide"]
+                assert (shown["opticalPath"], shown["focalPlane"]) == (identifier, z)
+                assert _compare(viewer.frame(), ref, 0, 0, 0) > 0
+    # The chooser itself: picking the first path and the second plane shows them.
+    chooser.locator("select[aria-label='Optical path']").select_option("1")
+    viewer.wait_state("s.slide && s.slide.opticalPath === '1' && s.slide.pending === 0")
+    chooser.locator("select[aria-label='Focal plane']").select_option("1")
+    state = viewer.wait_state("s.slide && s.slide.focalPlane === 1 && s.slide.pending === 0")
+    viewer.page.evaluate("() => window.lightbox.setSlideView({level: 0, center: [150, 100]})")
+    view = viewer.state()["slide"]["view"]
+    left, top = int(300 - view[0] / 2), int(200 - view[1] / 2)
+    truth = slides.channel_picture(600, 400, 0, 1)
+    ref = np.concatenate([truth, np.full(truth.shape[:2] + (1,), 255, np.uint8)], 2)
+    if left >= 0 and top >= 0:
+        _compare(viewer.frame(), ref, left, top, 0)
+    viewer.shot("slide-optical-path-focal-plane-chooser")

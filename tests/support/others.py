@@ -239,3 +239,22 @@ ALL: dict[str, Callable[[], Dataset]] = {
     "es.dcm": endoscopy_still,
     "us-regions.dcm": ultrasound_cine,
 }
+
+
+def oct_linked(frames: int = 12) -> tuple[Dataset, Dataset, list[list[float]]]:
+    """OCT B-scans whose frames say where they lie on their en-face image (PS3.3 C.8.17.7:
+    per frame an Ophthalmic Frame Location with the en-face image's SOP Instance UID and
+    Reference Coordinates, row/column pairs): B-scan k along row 10 + 12 k, from column 5
+    to 155. Returns (B-scans, en-face, each B-scan's [x0, y0, x1, y1])."""
+    scans, en_face = ophthalmic_tomography(frames), oct_en_face()
+    en_face.StudyInstanceUID = scans.StudyInstanceUID
+    lines = []
+    for k, item in enumerate(scans.PerFrameFunctionalGroupsSequence):
+        row = 10.0 + 12 * k
+        location = Dataset()
+        location.ReferencedSOPClassUID = en_face.SOPClassUID
+        location.ReferencedSOPInstanceUID = en_face.SOPInstanceUID
+        location.ReferenceCoordinates = [row, 5.0, row, 155.0]
+        item.OphthalmicFrameLocationSequence = DicomSequence([location])
+        lines.append([5.0, row, 155.0, row])
+    return scans, en_face, lines

@@ -290,3 +290,60 @@ def reference(path: Path) -> np.ndarray:
             out[y : y + h, x : x + w, :3] = arr[:h, :w]
             out[y : y + h, x : x + w, 3] = 255
     return out
+
+
+#: The optical paths of :func:`channels`: (identifier, description).
+CHANNEL_PATHS = (("1", "brightfield"), ("FITC", "FITC 520 nm"))
+#: Its focal planes' spacing in µm (Spacing Between Slices, 0.002 mm).
+PLANE_UM = 2.0
+
+
+def channel_picture(width: int, height: int, path: int, plane: int) -> np.ndarray:
+    """What optical path ``path`` at focal plane ``plane`` shows: :func:`picture` with its
+    channels turned (path) and brightened (plane), so that each pair differs everywhere."""
+    img = np.roll(picture(width, height), path, axis=2).astype(np.int64)
+    return ((img + 50 * plane) % 256).astype(np.uint8)
+
+
+def channels(folder: Path, width: int = 600, height: int = 400, tile: int = 128) -> Pyramid:
+    """Two levels of native RGB tiles, each one file holding two optical paths × two focal
+    planes, TILED_FULL (frames: the tiles, then the focal planes, then the optical paths,
+    PS3.3 C.7.6.17.3). The truth of each is :func:`channel_picture` (lossless)."""
+    study, series, frame_of_reference = generate_uid(), generate_uid(), generate_uid()
+    paths, sizes = [], []
+    for k in range(2):
+        w, h = width >> k, height >> k
+        variants = [
+            level_dataset(
+                channel_picture(width, height, p, z)[:: 2**k, :: 2**k],
+                tile,
+                0.5 * 2**k,
+                ExplicitVRLittleEndian,
+                series=series,
+                study=study,
+                frame_of_reference=frame_of_reference,
+                number=k + 1,
+            )
+            for p in range(len(CHANNEL_PATHS))
+            for z in range(2)
+        ]
+        ds = variants[0]
+        ds.NumberOfFrames = int(ds.NumberOfFrames) * len(variants)
+        ds.PixelData = b"".join(v.PixelData for v in variants)
+        ds.TotalPixelMatrixFocalPlanes = 2
+        ds.NumberOfOpticalPaths = len(CHANNEL_PATHS)
+        items = []
+        for identifier, description in CHANNEL_PATHS:
+            item = Dataset()
+            item.OpticalPathIdentifier = identifier
+            item.OpticalPathDescription = description
+            items.append(item)
+        ds.OpticalPathSequence = DicomSequence(items)
+        ds.SharedFunctionalGroupsSequence[0].PixelMeasuresSequence[0].SpacingBetweenSlices = (
+            PLANE_UM / 1000
+        )
+        path = folder / f"channels{k}.dcm"
+        ds.save_as(path, enforce_file_format=True)
+        paths.append(path)
+        sizes.append((w, h))
+    return Pyramid(paths, 0.5, sizes)

@@ -266,15 +266,30 @@ def waveform_audio(series: int, group: int) -> tuple[str, np.ndarray[Any, Any]]:
 
 
 @_guarded
-def slide(series: int) -> str:
-    """A slide's pyramid (issue 15 item 2): its levels, finest first, with their tile grids."""
-    return _json(_session.slide(int(series)))
+def slide(series: int, path: str | None = None, plane: int = 0) -> str:
+    """A slide's pyramid (issue 15 item 2): its levels, finest first, with their tile grids,
+    of one optical path (None: the first) at one focal plane."""
+    return _json(_session.slide(int(series), None if path is None else str(path), int(plane)))
 
 
 @_guarded
-def slide_tile(series: int, level: int, frame: int) -> tuple[str, np.ndarray[Any, Any]]:
-    """One tile of a slide: (its place as JSON, C-contiguous uint8 RGBA)."""
-    info, rgba = _session.slide_tile(int(series), int(level), int(frame))
+def slide_routes(series: int, path: str | None = None) -> tuple[str, np.ndarray[Any, Any]]:
+    """Where the worker decodes a level's tiles itself (baseline JPEG, native 8-bit RGB),
+    else null (it then asks :func:`slide_tile`): (the levels as JSON, the bytes of a
+    float64 array of their frames' starts and ends)."""
+    levels, ranges = _session.slide_routes(int(series), None if path is None else str(path))
+    return _json(levels), ranges.view(np.uint8).reshape(-1)
+
+
+@_guarded
+def slide_tile(
+    series: int, level: int, frame: int, path: str | None = None
+) -> tuple[str, np.ndarray[Any, Any]]:
+    """One tile of a slide (of optical path ``path``, None: the first): (its place as JSON,
+    C-contiguous uint8 RGBA)."""
+    info, rgba = _session.slide_tile(
+        int(series), int(level), int(frame), None if path is None else str(path)
+    )
     return _json(info), np.ascontiguousarray(rgba)
 
 

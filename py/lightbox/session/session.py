@@ -47,7 +47,16 @@ from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
 from lightbox.segment.read import is_segmentation, read_segmentation
-from lightbox.session import presented, rtstructs, segments, slides, volumes, washes, waveforms
+from lightbox.session import (
+    enface,
+    presented,
+    rtstructs,
+    segments,
+    slides,
+    volumes,
+    washes,
+    waveforms,
+)
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
 from lightbox.session.planes import Planes
 from lightbox.session.volumes import ViewImage
@@ -547,8 +556,11 @@ class Session:
         completeness report (``report``) is built on request, from the catalog's series.
         """
         self.washes.doses()  # a dose grid that cannot be read says so in its warnings
+        links = enface.links(self.series, lambda file: self.files[file].header.dataset)
         out: dict[str, Any] = {
-            "series": [self._series_json(s) for s in self.series],
+            "series": [
+                {**self._series_json(s), **links.get(i, {})} for i, s in enumerate(self.series)
+            ],
             "skipped": [_skipped_json(s) for s in [*self.skipped, *self.unshowable()]],
             "documents": [_document_json(i, d) for i, (d, _) in enumerate(self.documents)],
         }
@@ -1211,17 +1223,28 @@ class Session:
         images = [self.files[r.file].slide for r in series.frames]
         return {"slide": slides.summary([s for s in images if s is not None])}
 
-    def slide(self, series: int) -> dict[str, Any]:
-        """A slide's pyramid: every level (finest first) with its tile grid and spacing."""
-        out = slides.info(self.slide_images(series))
+    def slide(self, series: int, path: str | None = None, plane: int = 0) -> dict[str, Any]:
+        """A slide's pyramid: every level (finest first) of optical path ``path`` (the
+        first when None) at focal plane ``plane``, with its tile grid and spacing."""
+        out = slides.info(self.slide_images(series), path, plane)
         out["series"] = series
         return out
 
-    def slide_tile(self, series: int, level: int, frame: int) -> tuple[dict[str, Any], Any]:
-        """Frame ``frame`` of level ``level`` (0 finest) of a slide, as (info, RGBA)."""
+    def slide_routes(
+        self, series: int, path: str | None = None
+    ) -> tuple[list[dict[str, Any] | None], np.ndarray[Any, Any]]:
+        """Where each level's tiles lie in their files, for the levels the browser decodes
+        itself (:func:`lightbox.session.slides.routes`)."""
+        return slides.routes(self.slide_images(series), path)
+
+    def slide_tile(
+        self, series: int, level: int, frame: int, path: str | None = None
+    ) -> tuple[dict[str, Any], Any]:
+        """Frame ``frame`` of level ``level`` (0 finest) of optical path ``path`` of a
+        slide, as (info, RGBA)."""
         images = self.slide_images(series)
         files = [r.file for r in self.series[series].frames if self.files[r.file].slide]
-        return slides.tile(images, files, self._tile_cache, level, frame)
+        return slides.tile(images, files, self._tile_cache, level, frame, path)
 
     def thumbnail(self, series: int, size: int = 64) -> Rendered:
         """The middle frame rendered with its default window, shrunk to fit ``size`` pixels."""

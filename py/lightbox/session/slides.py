@@ -77,7 +77,7 @@ def sorted_levels(images: Sequence[SlideImage]) -> list[int]:
     )
 
 
-def _level_json(level: Level, name: str, syntax: str) -> dict[str, Any]:
+def _level_json(level: Level, name: str, syntax: str, path: str, plane: int) -> dict[str, Any]:
     sparse = level.organization != "TILED_FULL"
     return {
         "file": name,
@@ -89,11 +89,25 @@ def _level_json(level: Level, name: str, syntax: str) -> dict[str, Any]:
         "frames": level.frames,
         "organization": level.organization,
         "flavor": level.flavor,
-        "opticalPath": level.optical_path,
+        "opticalPath": path,
+        "focalPlane": plane,
         "transferSyntax": syntax,
-        # TILED_FULL: frame = row * tilesAcross + column; sparse: each frame's (x, y)
-        "positions": level.positions.reshape(-1).tolist() if sparse else None,
+        # TILED_FULL: frame = frameOffset + row * tilesAcross + column (the path's and
+        # plane's first frame); sparse: each frame's (x, y), -1 for other paths and planes
+        "frameOffset": 0 if sparse else level.frame_offset(path, plane),
+        "positions": level.positions_for(path, plane).reshape(-1).tolist() if sparse else None,
     }
+
+
+def optical_paths(images: Sequence[SlideImage]) -> list[dict[str, str]]:
+    """The slide's optical paths, finest level's first: ``{id, label}``."""
+    seen: dict[str, str] = {}
+    for i in sorted_levels(images):
+        level = images[i].level
+        for path, label in zip(level.paths, level.path_labels, strict=False):
+            if path not in seen or not seen[path]:
+                seen[path] = label
+    return [{"id": path, "label": label} for path, label in seen.items()]
 
 
 def summary(images: Sequence[SlideImage]) -> dict[str, Any]:
@@ -101,34 +115,101 @@ def summary(images: Sequence[SlideImage]) -> dict[str, Any]:
     order = sorted_levels(images)
     finest = images[order[0]].level
     return {
-        "levels": len(order),
+        "levels": len(shown_levels(images)),
         "width": finest.width,
         "height": finest.height,
         "spacing": list(finest.spacing),
         "calibrated": finest.spacing != (1.0, 1.0),
-        "opticalPaths": sorted({images[i].level.optical_path for i in order}),
+        "opticalPaths": [p["id"] for p in optical_paths(images)],
+        "focalPlanes": finest.focal_planes,
     }
 
 
-def info(images: Sequence[SlideImage]) -> dict[str, Any]:
-    """What the page's slide view needs: every level with its tile grid."""
-    order = sorted_levels(images)
+def _path_of(images: Sequence[SlideImage], path: str | None) -> str:
+    """The optical path asked for, the first one when None.
+
+    Raises
+    ------
+    InvalidDicomError
+        The slide has no such optical path.
+    """
+    paths = [p["id"] for p in optical_paths(images)]
+    if path is None:
+        return paths[0]
+    if path not in paths:
+        raise InvalidDicomError(images[0].name, f"no optical path {path!r} ({', '.join(paths)})")
+    return path
+
+
+def _plane_in(level: Level, z: float) -> int:
+    """The level's focal plane nearest ``z`` µm (a coarser level may have fewer)."""
+    return int(np.argmin(np.abs(np.asarray(level.planes) - z)))
+
+
+def info(images: Sequence[SlideImage], path: str | None = None, plane: int = 0) -> dict[str, Any]:
+    """What the page's slide view needs: every level of optical path ``path`` (the first
+    when None) with its tile grid, at focal plane ``plane`` (an index of the finest
+    level's planes, each coarser level at its plane nearest in Z)."""
+    path = _path_of(images, path)
+    chosen = shown_levels(images, path)
+    finest = images[chosen[0]].level
+    if not 0 <= plane < len(finest.planes):
+        raise InvalidDicomError(
+            images[chosen[0]].name, f"no focal plane {plane} ({len(finest.planes)} planes)"
+        )
+    z = finest.planes[plane]
     out = summary(images)
-    path = images[order[0]].level.optical_path
-    chosen = [i for i in order if images[i].level.optical_path == path]
     out["levels"] = len(chosen)
     out["level"] = [
-        _level_json(images[i].level, images[i].name, images[i].fmt.transfer_syntax) for i in chosen
+        _level_json(
+            images[i].level,
+            images[i].name,
+            images[i].fmt.transfer_syntax,
+            path,
+            _plane_in(images[i].level, z),
+        )
+        for i in chosen
     ]
     out["files"] = [images[i].name for i in chosen]
+    out["opticalPath"] = path
+    out["paths"] = optical_paths(images)
+    out["focalPlane"] = plane
+    out["planes"] = list(finest.planes)
     return out
 
 
-def shown_levels(images: Sequence[SlideImage]) -> list[int]:
-    """The levels shown (those of the first optical path), finest first, as indices."""
+def shown_levels(images: Sequence[SlideImage], path: str | None = None) -> list[int]:
+    """The levels of optical path ``path`` (the first when None), finest first, as indices."""
     order = sorted_levels(images)
-    path = images[order[0]].level.optical_path
-    return [i for i in order if images[i].level.optical_path == path]
+    path = images[order[0]].level.paths[0] if path is None else path
+    return [i for i in order if path in images[i].level.paths]
+
+
+def routes(
+    images: Sequence[SlideImage], path: str | None = None
+) -> tuple[list[dict[str, Any] | None], np.ndarray[Any, Any]]:
+    """Per level shown (finest first), how the browser makes its tiles without Python.
+
+    ``({file, decoding, frames, at}`` or None where only Python decodes, ...), and one
+    float64 array holding, for each level with a route from index ``at``, its frames'
+    starts then their ends (each frame's byte range in the file: for encapsulated tiles
+    its items with their headers; offsets below 2**53 are exact).
+    """
+    out: list[dict[str, Any] | None] = []
+    ranges: list[np.ndarray[Any, Any]] = []
+    at = 0
+    for i in shown_levels(images, _path_of(images, path)):
+        image = images[i]
+        decoding = image.browser_decoding
+        if decoding is None:
+            out.append(None)
+            continue
+        frames = len(image.frames)
+        out.append({"file": image.name, "decoding": decoding, "frames": frames, "at": at})
+        ranges += [image.frames.starts, image.frames.ends]
+        at += 2 * frames
+    both = np.concatenate(ranges).astype(np.float64) if ranges else np.zeros(0, np.float64)
+    return out, np.ascontiguousarray(both)
 
 
 def tile(
@@ -137,12 +218,13 @@ def tile(
     cache: TileCache,
     level: int,
     frame: int,
+    path: str | None = None,
 ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
     """Frame ``frame`` of level ``level`` (0 finest) as RGBA, with its place.
 
     ``files`` are the session's file indices of ``images`` (the cache's keys).
     """
-    chosen = shown_levels(images)
+    chosen = shown_levels(images, _path_of(images, path))
     if not 0 <= level < len(chosen):
         raise InvalidDicomError(images[0].name, f"no level {level} ({len(chosen)} levels)")
     found = images[chosen[level]]
@@ -152,7 +234,9 @@ def tile(
         cached = np.ascontiguousarray(found.tile(frame))
         cache.decoded += 1
         cache.put(key, cached)
-    x, y = (int(v) for v in found.level.positions[frame])
+    if not 0 <= frame < len(found.level.places):
+        raise InvalidDicomError(found.name, f"no frame {frame + 1} ({found.level.frames} frames)")
+    x, y = (int(v) for v in found.level.places[frame])
     meta = {
         "level": level,
         "frame": frame,

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from pydicom import dcmread
 from pydicom.dataset import Dataset
-from pydicom.uid import UID, ImplicitVRLittleEndian
+from pydicom.uid import UID, ImplicitVRLittleEndian, JPEGBaseline8Bit
 
 from lightbox.core.errors import InvalidDicomError
 from lightbox.core.records import Photometric, VoiFunction, Window
@@ -97,6 +97,32 @@ class SlideImage:
                 self.name, indexing.fragments(span), self.fmt, self.codec, frame
             )
         return pixels.native_frame(self.name, span, self.fmt, frame)
+
+    @property
+    def browser_decoding(self) -> str | None:
+        """How the browser can make this level's tiles without Python, else None.
+
+        "jpeg": 8-bit baseline JPEG in YCbCr (YBR_FULL_422, YBR_FULL) or grey
+        (MONOCHROME2 with no window), which any browser's image decoder turns into
+        the RGB this pipeline makes (PS3.5 8.2.1: the JFIF colour conversion);
+        "rgb": native 8-bit RGB, colour-by-pixel (Planar Configuration 0). Other tiles
+        (JPEG 2000, HTJ2K, windows, 16 bits, ...) are decoded here.
+        """
+        fmt = self.fmt
+        if fmt.bits_allocated != 8 or fmt.bits_stored != 8:
+            return None
+        photometric = fmt.photometric.value
+        if self.frames.encapsulated:
+            if fmt.transfer_syntax != JPEGBaseline8Bit:
+                return None
+            if fmt.samples == 3 and photometric in ("YBR_FULL_422", "YBR_FULL"):
+                return "jpeg"
+            if fmt.samples == 1 and photometric == "MONOCHROME2" and self.window is None:
+                return "jpeg"
+            return None
+        if fmt.samples == 3 and photometric == "RGB" and fmt.planar_configuration == 0:
+            return "rgb"
+        return None
 
     def tile(self, frame: int) -> np.ndarray[Any, Any]:
         """Frame ``frame`` as C-contiguous (rows, columns, 4) RGBA uint8."""

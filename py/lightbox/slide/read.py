@@ -11,7 +11,7 @@ spacing first). The header only; no bulk data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,9 +29,10 @@ PYRAMID_FLAVORS = ("VOLUME", "THUMBNAIL")
 class Level:
     """One pyramid level: its size, tile grid, pixel spacing and where each frame lies.
 
-    ``positions`` holds, per frame, the (x, y) of its top-left pixel in the total pixel
-    matrix (0-based), for the frames shown: those of the first optical path and the first
-    focal plane; other frames have (-1, -1).
+    ``places`` holds, per frame, the (x, y) of its top-left pixel in the total pixel
+    matrix (0-based); ``frame_path`` and ``frame_plane`` the frame's optical path (an index
+    of ``paths``) and focal plane (an index of ``planes``). ``positions`` is ``places`` for
+    the frames of the first optical path and focal plane, (-1, -1) for the others.
     """
 
     width: int
@@ -47,6 +48,17 @@ class Level:
     optical_path: str
     focal_planes: int
     optical_paths: int
+    places: np.ndarray[Any, Any] = field(default_factory=lambda: np.zeros((0, 2), np.int64))
+    frame_path: np.ndarray[Any, Any] = field(default_factory=lambda: np.zeros(0, np.int64))
+    frame_plane: np.ndarray[Any, Any] = field(default_factory=lambda: np.zeros(0, np.int64))
+    #: Optical Path Identifiers (PS3.3 C.8.12.5), in the file's order.
+    paths: tuple[str, ...] = ()
+    #: Each path's description (Optical Path Description, else its illumination colour or
+    #: wavelength), "" when the file says none.
+    path_labels: tuple[str, ...] = ()
+    #: The focal planes' Z offsets in µm (PS3.3 C.8.12.6.1), nearest the slide first;
+    #: TILED_FULL: index × Spacing Between Slices.
+    planes: tuple[float, ...] = (0.0,)
 
     @property
     def tiles_across(self) -> int:
@@ -55,6 +67,22 @@ class Level:
     @property
     def tiles_down(self) -> int:
         return -(-self.height // self.tile_height)
+
+    def positions_for(self, path: str, plane: int) -> np.ndarray[Any, Any]:
+        """``places`` for the frames of optical path ``path`` and focal plane ``plane``;
+        (-1, -1) for the others."""
+        out = np.full_like(self.places, -1)
+        if path not in self.paths:
+            return out
+        chosen = (self.frame_path == self.paths.index(path)) & (self.frame_plane == plane)
+        out[chosen] = self.places[chosen]
+        return out
+
+    def frame_offset(self, path: str, plane: int) -> int:
+        """TILED_FULL: the first frame of ``path`` and ``plane`` (tiles, then focal planes,
+        then optical paths: PS3.3 C.7.6.17.3)."""
+        index = self.paths.index(path) if path in self.paths else 0
+        return (index * len(self.planes) + plane) * self.tiles_across * self.tiles_down
 
 
 def is_slide(ds: Dataset) -> bool:
@@ -120,6 +148,31 @@ def calibrated(ds: Dataset) -> bool:
     )
 
 
+def _path_label(item: Dataset) -> str:
+    """What an optical path is, in words: its description, else its colour or wavelength."""
+    text = str(item.get("OpticalPathDescription", "") or "").strip()
+    if text:
+        return text
+    colour = item.get("IlluminationColorCodeSequence")
+    if colour:
+        return str(colour[0].get("CodeMeaning", "") or "")
+    wavelength = item.get("IlluminationWaveLength")
+    if wavelength is not None:
+        try:
+            return f"{float(wavelength):g} nm"
+        except (TypeError, ValueError):
+            return ""
+    return ""
+
+
+def _z_um(value: Any) -> float:
+    """A Z Offset in Slide Coordinate System (µm, PS3.3 C.8.12.6.1) as a float, 0 if none."""
+    try:
+        return float(value) if value is not None else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def read_level(ds: Dataset) -> Level:
     """The level a slide image is: size, tiles, spacing and each frame's place."""
     tile_h = int(ds.Rows)
@@ -129,41 +182,52 @@ def read_level(ds: Dataset) -> Level:
     frames = max(int_or(ds.get("NumberOfFrames"), 1), 1)
     organization = str(ds.get("DimensionOrganizationType", "") or "").upper()
     planes = max(int_or(ds.get("TotalPixelMatrixFocalPlanes"), 1), 1)
-    paths = max(int_or(ds.get("NumberOfOpticalPaths"), 1), 1)
-    path = str(_first(ds, "OpticalPathSequence", "OpticalPathIdentifier") or "")
+    path_items = list(ds.get("OpticalPathSequence") or [])
+    paths = tuple(str(i.get("OpticalPathIdentifier", "") or "") for i in path_items) or ("",)
+    labels = tuple(_path_label(i) for i in path_items) or ("",)
+    count = max(int_or(ds.get("NumberOfOpticalPaths"), len(paths)), 1)
     per_frame = ds.get("PerFrameFunctionalGroupsSequence")
-    positions = np.full((frames, 2), -1, dtype=np.int64)
+    places = np.full((frames, 2), -1, dtype=np.int64)
+    frame_path = np.zeros(frames, dtype=np.int64)
+    frame_plane = np.zeros(frames, dtype=np.int64)
     if organization != "TILED_FULL" and per_frame and len(per_frame) >= frames:
-        z_first: float | None = None
+        zs = np.zeros(frames)
         for index, item in enumerate(per_frame[:frames]):
-            plane = _first(
+            column = _first(
                 item, "PlanePositionSlideSequence", "ColumnPositionInTotalImagePixelMatrix"
             )
             row = _first(item, "PlanePositionSlideSequence", "RowPositionInTotalImagePixelMatrix")
-            z = _first(item, "PlanePositionSlideSequence", "ZOffsetInSlideCoordinateSystem")
-            frame_path = _first(item, "OpticalPathIdentificationSequence", "OpticalPathIdentifier")
-            if plane is None or row is None:
+            zs[index] = _z_um(
+                _first(item, "PlanePositionSlideSequence", "ZOffsetInSlideCoordinateSystem")
+            )
+            frame_id = _first(item, "OpticalPathIdentificationSequence", "OpticalPathIdentifier")
+            if frame_id is not None and str(frame_id) in paths:
+                frame_path[index] = paths.index(str(frame_id))
+            if column is None or row is None:
                 continue
-            if frame_path is not None and path and str(frame_path) != path:
-                continue
-            try:
-                z_value = float(z) if z is not None else 0.0
-            except (TypeError, ValueError):
-                z_value = 0.0
-            if z_first is None:
-                z_first = z_value
-            if abs(z_value - z_first) > 1e-6:
-                continue
-            positions[index] = (int(plane) - 1, int(row) - 1)
+            places[index] = (int(column) - 1, int(row) - 1)
+        # focal planes: the distinct Z offsets (within 1 nm), nearest the slide first
+        levels = np.unique(np.round(zs, 3))
+        frame_plane = np.searchsorted(levels, np.round(zs, 3)).astype(np.int64)
+        plane_z = tuple(float(z) for z in levels)
         organization = "TILED_SPARSE"
     else:
         across = -(-width // tile_w)
         down = -(-height // tile_h)
-        shown = min(frames, across * down)
-        k = np.arange(shown)
-        positions[:shown, 0] = (k % across) * tile_w
-        positions[:shown, 1] = (k // across) * tile_h
+        k = np.arange(frames)
+        tile = k % (across * down)
+        places[:, 0] = (tile % across) * tile_w
+        places[:, 1] = (tile // across) * tile_h
+        frame_plane = (k // (across * down)) % planes
+        frame_path = np.minimum(k // (across * down * planes), len(paths) - 1)
+        step = _first(
+            ds, "SharedFunctionalGroupsSequence", "PixelMeasuresSequence", "SpacingBetweenSlices"
+        )
+        step_um = _z_um(step) * 1000.0  # Spacing Between Slices is in mm
+        plane_z = tuple(p * step_um for p in range(planes))
         organization = "TILED_FULL"
+    shown = (frame_path == 0) & (frame_plane == 0)
+    positions = np.where(shown[:, None], places, -1)
     return Level(
         width=width,
         height=height,
@@ -174,7 +238,13 @@ def read_level(ds: Dataset) -> Level:
         organization=organization,
         positions=positions,
         flavor=flavor(ds),
-        optical_path=path,
-        focal_planes=planes,
-        optical_paths=paths,
+        optical_path=paths[0],
+        focal_planes=len(plane_z),
+        optical_paths=count,
+        places=places,
+        frame_path=frame_path,
+        frame_plane=frame_plane,
+        paths=paths,
+        path_labels=labels,
+        planes=plane_z,
     )

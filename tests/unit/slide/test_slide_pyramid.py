@@ -16,6 +16,7 @@ from pydicom import dcmread
 from pydicom.encaps import generate_frames
 from pydicom.uid import ExplicitVRLittleEndian, HTJ2KLossless, JPEG2000Lossless, JPEGBaseline8Bit
 
+from lightbox.core.errors import InvalidDicomError
 from lightbox.ingest.source import BytesSource, CountingSource
 from lightbox.session.session import Session
 from lightbox.slide import index as indexing
@@ -157,3 +158,75 @@ def test_a_slide_read_by_range_is_exported_whole(tmp_path: Path) -> None:
     session.open([("ranged.dcm", BytesSource(data))])
     assert len(session.files[0].data) < len(data)  # only the header is held
     assert session.files_of() == [("ranged.dcm", data)]  # what de-identification reads
+
+
+@pytest.mark.parametrize(
+    ("syntax", "decoding"),
+    [
+        (JPEGBaseline8Bit, "jpeg"),  # YBR_FULL_422: the browser's JPEG decoder makes RGB
+        (ExplicitVRLittleEndian, "rgb"),  # native 8-bit RGB, colour-by-pixel
+        (JPEG2000Lossless, None),  # the wasm codecs through Python
+        (HTJ2KLossless, None),
+    ],
+)
+def test_the_browser_is_given_each_tiles_bytes_where_it_decodes_them(
+    tmp_path: Path, syntax: str, decoding: str | None
+) -> None:
+    pyramid = slides.pyramid(tmp_path, syntax=syntax, tile=256 if syntax == HTJ2KLossless else 128)
+    session, _ = _open(pyramid.paths)
+    routes, ranges = session.slide_routes(0)
+    assert len(routes) == 3
+    for level, path in enumerate(pyramid.paths):
+        route = routes[level]
+        if decoding is None:
+            assert route is None
+            continue
+        assert route is not None and route["decoding"] == decoding
+        assert route["file"] == path.name
+        data = path.read_bytes()
+        ds = dcmread(path)
+        n, at = route["frames"], route["at"]
+        starts, ends = ranges[at : at + n].astype(int), ranges[at + n : at + 2 * n].astype(int)
+        spans = [data[s:e] for s, e in zip(starts, ends, strict=True)]
+        if decoding == "jpeg":  # each range holds its frame's items: pydicom's frame bytes
+            frames = list(generate_frames(ds.PixelData, number_of_frames=ds.NumberOfFrames))
+            assert [indexing.fragments(s) for s in spans] == frames
+            assert all(s[8:10] == b"\xff\xd8" for s in spans)  # the JPEG SOI after the item
+        else:  # native: frame k is the k-th Rows × Columns × 3 bytes of Pixel Data
+            size = int(ds.Rows) * int(ds.Columns) * 3
+            pixel_data = ds.PixelData
+            assert spans == [pixel_data[k * size : (k + 1) * size] for k in range(len(spans))]
+
+
+def test_each_optical_path_and_focal_plane_shows_its_own_tiles(tmp_path: Path) -> None:
+    """PS3.3 C.8.12.5 (optical paths), C.7.6.17.3 (TILED_FULL: tiles, then focal planes,
+    then optical paths): every (path, plane) composited from its tiles is the picture the
+    generator wrote for it."""
+    pyramid = slides.channels(tmp_path)
+    session, catalog = _open(pyramid.paths)
+    (entry,) = catalog["series"]
+    assert entry["slide"]["opticalPaths"] == [p for p, _ in slides.CHANNEL_PATHS]
+    assert entry["slide"]["focalPlanes"] == 2
+    for p, (identifier, description) in enumerate(slides.CHANNEL_PATHS):
+        for z in range(2):
+            info = session.slide(0, identifier, z)
+            assert info["opticalPath"] == identifier and info["focalPlane"] == z
+            assert info["paths"][p] == {"id": identifier, "label": description}
+            assert info["planes"] == pytest.approx([0.0, slides.PLANE_UM])
+            for level, shown in enumerate(info["level"]):
+                width, height = pyramid.sizes[level]
+                truth = slides.channel_picture(600, 400, p, z)[:: 2**level, :: 2**level]
+                out = np.zeros((height, width, 3), dtype=np.uint8)
+                across = -(-width // shown["tileWidth"])
+                for k in range(across * -(-height // shown["tileHeight"])):
+                    frame = shown["frameOffset"] + k
+                    meta, rgba = session.slide_tile(0, level, frame, identifier)
+                    x, y = meta["x"], meta["y"]
+                    assert (x, y) == ((k % across) * 128, (k // across) * 128)
+                    h, w = min(128, height - y), min(128, width - x)
+                    out[y : y + h, x : x + w] = rgba[:h, :w, :3]
+                np.testing.assert_array_equal(out, truth)
+    with pytest.raises(InvalidDicomError, match="no optical path 'DAPI'"):
+        session.slide(0, "DAPI", 0)
+    with pytest.raises(InvalidDicomError, match="no focal plane 2"):
+        session.slide(0, "1", 2)

@@ -148,13 +148,18 @@ export async function setWaveformView(view) {
 /**
  * Change the active slide's view (issue 15 item 2): `{center?: [x, y]}` in µm from the
  * top-left of the finest level, `{zoom?}` in µm per CSS pixel, `{level?}` one pixel of
- * that level per CSS pixel. Resolves once every tile in view is drawn.
- * @param {{center?: number[], zoom?: number, level?: number}} view
+ * that level per CSS pixel, `{opticalPath?}` (an identifier of `state().slide.opticalPaths`)
+ * and `{focalPlane?}` (an index of `state().slide.focalPlanes`) what is shown. Resolves once
+ * every tile in view is drawn.
+ * @param {{center?: number[], zoom?: number, level?: number, opticalPath?: string,
+ *          focalPlane?: number}} view
  */
 export async function setSlideView(view) {
   const p = pane();
   await p.drawn().catch(() => {});
   if (p.seriesInfo?.kind !== "slide" || !p.slide?.info) throw new Error("no slide is shown");
+  if (view.opticalPath !== undefined || view.focalPlane !== undefined)
+    await p.slide.choose({ opticalPath: view.opticalPath, focalPlane: view.focalPlane });
   p.slide.set(view);
   await p.slide.settled();
 }

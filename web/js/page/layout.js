@@ -3,6 +3,7 @@
 import { Pane } from "../viewer/pane.js";
 import { $, app, setStatus, viewports } from "./app.js";
 import { dragGrip, enterMpr, follow, grip, guidesFor, leaveMpr } from "./mpr.js";
+import { enFaceGrip, enFaceGuides, noteBscan } from "./enface.js";
 import { syncControls } from "./controls.js";
 import { client } from "./engine.js";
 import { withProgress } from "./busy.js";
@@ -28,6 +29,7 @@ const host = {
   onActivate: (pane) => activate(pane.index),
   onChange: (pane) => {
     follow(pane, (message) => setStatus(message, true));
+    noteBscan(pane);
     if (pane.index === app.active) {
       renderMeasureList();
       renderSegmentPanel();
@@ -38,7 +40,11 @@ const host = {
   onError: (message) => setStatus(message, true),
   onView: () => scheduleViewSave(),
   nextId: () => (app.measureId += 1),
-  guides: { lines: guidesFor, grip, drag: dragGrip },
+  guides: {
+    lines: (p) => [...guidesFor(p), ...enFaceGuides(p)],
+    grip: (p, at) => grip(p, at) ?? enFaceGrip(p, at),
+    drag: (p, held, from, at) => (held?.kind === "bscan" ? held : dragGrip(p, held, from, at)),
+  },
 };
 
 /**

@@ -19,7 +19,10 @@
  *            objects?: {kind: string, uid: string, seriesUid: string, label: string}[],
  *            waveform?: {type: string, audio: boolean, groups: {label: string,
  *              channels: number, samples: number, sampleRate: number, duration: number,
- *              labels: string[]}[]}, slide?: SlideSummary}} SeriesInfo
+ *              labels: string[]}[]}, slide?: SlideSummary,
+ *            bscans?: {series: number, lines: (number[] | null)[]}, enFace?: number}} SeriesInfo
+ * `bscans` (an en-face image): the series of its OCT B-scans and each B-scan's line on it,
+ * [x0, y0, x1, y1] in its pixels (PS3.3 C.8.17.7); `enFace` (B-scans): that image's series.
  * A whole-slide image (issue 15 item 2): its levels, the finest's size and spacing (µm per
  * pixel, x then y).
  * @typedef {{levels: number, width: number, height: number, spacing: number[],
@@ -29,10 +32,19 @@
  * @typedef {{file: string, width: number, height: number, tileWidth: number,
  *            tileHeight: number, spacing: number[], frames: number, organization: string,
  *            flavor: string, opticalPath: string, transferSyntax: string,
- *            positions: number[] | null}} SlideLevel
- * @typedef {SlideSummary & {series: number, level: SlideLevel[], files: string[]}} SlideInfo
+ *            positions: number[] | null, decoder?: "browser" | "engine",
+ *            frameOffset?: number, focalPlane?: number}} SlideLevel
+ * A slide shown at one optical path (`opticalPath` of `paths`) and focal plane (an index of
+ * `planes`, their Z offsets in µm): PS3.3 C.8.12.5, C.8.12.6.1.
+ * @typedef {SlideSummary & {series: number, level: SlideLevel[], files: string[],
+ *            opticalPath: string, paths: {id: string, label: string}[], focalPlane: number,
+ *            planes: number[]}} SlideInfo
+ * A tile's place; `decoder` says who decoded it: "browser" (the worker, without Python:
+ * baseline JPEG, native 8-bit RGB) or "engine" (Python); `ms` the worker's time reading and
+ * decoding a tile the browser made (for the bench).
  * @typedef {{level: number, frame: number, x: number, y: number, width: number,
- *            height: number, file: string}} SlideTileInfo
+ *            height: number, file: string, decoder?: "browser" | "engine",
+ *            ms?: number}} SlideTileInfo
  * A SEG drawn over a series (issue 16 item 4): its SOP Instance UID, series, label, file,
  * segments (number, label, sRGB colour from its CIELab value) and the frames it covers.
  * @typedef {{number: number, label: string, color: number[]}} SegmentInfo
@@ -171,9 +183,9 @@
  *            start: number, pxPerMs: number, pxPerMv: number}, result: WaveformResult},
  *   waveformAudio: {args: {series: number, group: number},
  *            result: {sampleRate: number, samples: ArrayBuffer}},
- *   slide: {args: {series: number}, result: SlideInfo},
- *   slideTile: {args: {series: number, level: number, frame: number},
- *            result: {info: SlideTileInfo, pixels: ArrayBuffer}},
+ *   slide: {args: {series: number, path?: string, plane?: number}, result: SlideInfo},
+ *   slideTile: {args: {series: number, level: number, frame: number, path?: string},
+ *            result: {info: SlideTileInfo, pixels?: ArrayBuffer, bitmap?: ImageBitmap}},
  *   segmentLayer: {args: {series: number, frame: number, settings: OverlaySetting[]},
  *            result: {info: {width: number, height: number, segments: SegmentOnFrame[]},
  *                     pixels: ArrayBuffer}},

@@ -73,7 +73,9 @@ export function visibleTiles(level, camera, width, height, grid) {
   const out = [];
   for (let row = r0; row <= r1; row += 1) {
     for (let col = c0; col <= c1; col += 1) {
-      const frame = grid ? grid.get(`${col},${row}`) : row * across + col;
+      const frame = grid
+        ? grid.get(`${col},${row}`)
+        : (level.frameOffset ?? 0) + row * across + col;
       if (frame === undefined || frame >= level.frames) continue;
       const x = grid ? (level.positions ?? [])[2 * frame] : col * level.tileWidth;
       const y = grid ? (level.positions ?? [])[2 * frame + 1] : row * level.tileHeight;

@@ -1,6 +1,7 @@
 // The slide view of a pane (issue 15 item 2): a whole-slide image shown like a map. The
-// worker decodes one tile at a time (lightbox.slide, through the codecs of any frame);
-// this view keeps the decoded tiles as ImageBitmaps (a least-recently-used cache), draws
+// worker makes the tiles: baseline JPEG and native 8-bit RGB itself, several at once,
+// without Python (worker/slidetiles.js); others through Python one at a time
+// (lightbox.slide, through the codecs of any frame). This view keeps the decoded tiles as ImageBitmaps (a least-recently-used cache), draws
 // the level the zoom calls for (slide-math.js) over the coarser tiles it already has,
 // and asks for the tiles in view that it lacks, nearest the centre first. Drag pans,
 // wheel or pinch zooms about the pointer, + - zoom, the arrows pan; with the Length tool
@@ -20,8 +21,12 @@ import {
 
 /** Decoded tiles kept on the page. */
 const TILE_CACHE = 600;
-/** Tile requests in flight at once (the worker decodes one at a time; two keep it busy). */
-const IN_FLIGHT = 2;
+/** Tile requests in flight at once: Python decodes one at a time (two keep it busy); the
+ * browser's decoder several. */
+const IN_FLIGHT = { engine: 2, browser: 8 };
+/** Tiles fetched ahead (around the view, and the finer level under its centre) when the
+ * view's own are all had, for the levels the browser decodes. */
+const PREFETCH = 24;
 const BACKGROUND = "#1b1b1b";
 /** Tiles asked for at most of one view. */
 const MAX_WANTED = 400;
@@ -49,8 +54,27 @@ export class SlideView {
     this.ctx = ctx;
     this.octx = octx;
     this.series = -1;
-    /** the series' UID: what the tiles cached are keyed by (a series index is reused) */
+    /** the series' UID (a series index is reused) */
+    this.seriesUid = "";
+    /** what the tiles cached are keyed by: the series' UID, optical path and focal plane */
     this.uid = "";
+    /** @type {{path?: string, plane: number}} the optical path and focal plane shown */
+    this.choice = { plane: 0 };
+    this.chooser = document.createElement("div");
+    this.chooser.className = "slide-chooser";
+    this.chooser.hidden = true;
+    this.pathSelect = document.createElement("select");
+    this.pathSelect.setAttribute("aria-label", "Optical path");
+    this.planeSelect = document.createElement("select");
+    this.planeSelect.setAttribute("aria-label", "Focal plane");
+    this.chooser.append(this.pathSelect, this.planeSelect);
+    root.append(this.chooser);
+    this.pathSelect.addEventListener("change", () => {
+      void this.choose({ opticalPath: this.pathSelect.value });
+    });
+    this.planeSelect.addEventListener("change", () => {
+      void this.choose({ focalPlane: Number(this.planeSelect.value) });
+    });
     /** @type {SlideInfo | null} */
     this.info = null;
     /** @type {(Map<string, number> | null)[]} */
@@ -67,9 +91,17 @@ export class SlideView {
     this.pending = 0;
     /** ms from a tile's being uncovered to its being drawn, the latest 2000 */
     this.arrivals = /** @type {number[]} */ ([]);
+    /** when each tile arrived since the last draw was first wanted */
+    this.arrived = /** @type {number[]} */ ([]);
     /** ms each draw took, the latest 2000 */
     this.drawTimes = /** @type {number[]} */ ([]);
     this.decodedTiles = 0;
+    /** tiles made by each decoder: the browser's (worker, no Python) and the engine's */
+    this.decoders = { browser: 0, engine: 0 };
+    /** ms the worker took to read and decode each tile the browser made, the latest 2000 */
+    this.decodeTimes = /** @type {number[]} */ ([]);
+    /** @type {Set<string>} tiles fetched ahead of being in view */
+    this.ahead = new Set();
     /** @type {{from: number[], to: number[]} | null} a length being drawn (µm) */
     this.draft = null;
     /** @type {{points: number[][], um: number}[]} */
@@ -86,6 +118,12 @@ export class SlideView {
   set visible(on) {
     this.canvas.hidden = !on;
     this.overlay.hidden = !on;
+    this.chooser.hidden = !on || !this.choices();
+  }
+
+  /** Whether the slide has more than one optical path or focal plane to choose from. */
+  choices() {
+    return Boolean(this.info && (this.info.paths.length > 1 || this.info.planes.length > 1));
   }
 
   get visible() {
@@ -97,21 +135,60 @@ export class SlideView {
    * @param {number} series @param {string} uid the series' UID
    */
   async show(series, uid) {
-    if (series === this.series && uid === this.uid && this.info) {
+    if (series === this.series && uid === this.seriesUid && this.info) {
       this.requestDraw();
       return;
     }
     const info = await this.client.call("slide", { series });
     this.series = series;
-    this.uid = uid;
-    this.info = info;
-    this.grids = info.level.map((l) => (l.positions ? sparseGrid(l) : null));
+    this.seriesUid = uid;
+    this.choice = { plane: 0 };
+    this.take(info);
     this.wanted.clear();
+    this.ahead.clear();
+    this.decoders = { browser: 0, engine: 0 };
     this.lengths = [];
     this.draft = null;
     this.error = null;
     this.fit();
     this.drawNow();
+  }
+
+  /**
+   * Show one optical path and focal plane of the slide, keeping the view.
+   * @param {{opticalPath?: string, focalPlane?: number}} choice
+   */
+  async choose(choice) {
+    const info = this.info;
+    if (!info) throw new Error("no slide is shown");
+    const path = choice.opticalPath ?? info.opticalPath;
+    const plane = choice.focalPlane ?? (path === info.opticalPath ? info.focalPlane : 0);
+    const next = await this.client.call("slide", { series: this.series, path, plane });
+    this.choice = { path, plane };
+    this.take(next);
+    this.wanted.clear();
+    this.ahead.clear();
+    this.drawNow();
+  }
+
+  /** Take a pyramid as shown: its grids, the key of its tiles, the chooser. @param {SlideInfo} info */
+  take(info) {
+    this.info = info;
+    this.grids = info.level.map((l) => (l.positions ? sparseGrid(l) : null));
+    this.uid = [this.seriesUid, encodeURIComponent(info.opticalPath), info.focalPlane].join("#");
+    this.pathSelect.replaceChildren(
+      ...info.paths.map((p) => new Option(p.label ? `${p.label} (${p.id})` : p.id, p.id)),
+    );
+    this.pathSelect.value = info.opticalPath;
+    this.pathSelect.hidden = info.paths.length < 2;
+    this.planeSelect.replaceChildren(
+      ...info.planes.map(
+        (z, i) => new Option(`Focal plane ${i + 1}: Z ${+z.toFixed(2)} µm`, String(i)),
+      ),
+    );
+    this.planeSelect.value = String(info.focalPlane);
+    this.planeSelect.hidden = info.planes.length < 2;
+    this.chooser.hidden = !this.visible || !this.choices();
   }
 
   /** The whole slide in view. */
@@ -201,8 +278,12 @@ export class SlideView {
       if (!this.wanted.has(key(frame))) this.wanted.set(key(frame), now);
     }
     this.pending = missing.length;
+    if (!missing.length) this.prefetch(chosen, width, height);
     this.drawOverlay(width, height);
-    this.drawTimes.push(performance.now() - began);
+    const drawn = performance.now();
+    for (const since of this.arrived.splice(0)) this.arrivals.push(drawn - since);
+    while (this.arrivals.length > 2000) this.arrivals.shift();
+    this.drawTimes.push(drawn - began);
     if (this.drawTimes.length > 2000) this.drawTimes.shift();
     this.pump();
     if (!this.pending && !this.loading.size) {
@@ -246,26 +327,77 @@ export class SlideView {
     return missing;
   }
 
-  /** Fetch the wanted tiles, the most recently wanted first, a few at a time. */
+  /**
+   * Queue tiles the view may soon show, once its own are had: the chosen level's ring
+   * around the view, then the finer level's under the centre (a zoom in), nearest the
+   * centre first; only for levels the browser decodes (Python's queue stays the view's).
+   * @param {number} chosen @param {number} width @param {number} height
+   */
+  prefetch(chosen, width, height) {
+    const info = /** @type {SlideInfo} */ (this.info);
+    this.ahead.clear();
+    for (const l of [chosen, chosen - 1]) {
+      const level = info.level[l];
+      if (!level || level.decoder !== "browser") continue;
+      const margin = l === chosen ? 2 * Math.max(level.tileWidth, level.tileHeight) : 0;
+      const scale = l === chosen ? 1 : 0.5;
+      const around = visibleTiles(
+        level,
+        this.camera,
+        width * scale + margin,
+        height * scale + margin,
+        this.grids[l],
+      );
+      for (const tile of around) {
+        const key = `${this.uid}|${l}|${tile.frame}`;
+        if (this.ahead.size >= PREFETCH) return;
+        if (!this.tiles.has(key) && !this.loading.has(key)) this.ahead.add(key);
+      }
+    }
+  }
+
+  /** The in-flight limit for a tile's level. @param {string} key */
+  limit(key) {
+    const l = Number(key.split("|")[1]);
+    return this.info?.level[l]?.decoder === "browser" ? IN_FLIGHT.browser : IN_FLIGHT.engine;
+  }
+
+  /** Fetch the wanted tiles, nearest the centre first, a few at a time; then those ahead. */
   pump() {
-    while (this.loading.size < IN_FLIGHT && this.wanted.size) {
-      const next = [...this.wanted.keys()].find((k) => !this.loading.has(k));
-      if (!next) return;
-      const since = /** @type {number} */ (this.wanted.get(next));
+    for (;;) {
+      const next =
+        [...this.wanted.keys()].find((k) => !this.loading.has(k)) ??
+        [...this.ahead].find((k) => !this.loading.has(k) && !this.tiles.has(k));
+      if (!next || this.loading.size >= this.limit(next)) return;
+      const since = this.wanted.get(next);
       this.wanted.delete(next);
+      this.ahead.delete(next);
       this.loading.add(next);
       const [uid, level, frame] = next.split("|");
       const series = this.series;
       void this.client
-        .call("slideTile", { series, level: Number(level), frame: Number(frame) })
-        .then(async ({ info, pixels }) => {
-          const image = new ImageData(new Uint8ClampedArray(pixels), info.width, info.height);
-          const bitmap = await createImageBitmap(image, {
-            colorSpaceConversion: "none",
-            premultiplyAlpha: "none",
-          });
+        .call("slideTile", {
+          series,
+          level: Number(level),
+          frame: Number(frame),
+          path: this.info?.opticalPath,
+        })
+        .then(async ({ info, pixels, bitmap: made }) => {
+          const bitmap =
+            made ??
+            (await createImageBitmap(
+              new ImageData(
+                new Uint8ClampedArray(/** @type {ArrayBuffer} */ (pixels)),
+                info.width,
+                info.height,
+              ),
+              { colorSpaceConversion: "none", premultiplyAlpha: "none" },
+            ));
           this.tiles.set(next, bitmap);
           this.decodedTiles += 1;
+          this.decoders[info.decoder === "browser" ? "browser" : "engine"] += 1;
+          if (info.ms !== undefined) this.decodeTimes.push(info.ms);
+          if (this.decodeTimes.length > 2000) this.decodeTimes.shift();
           while (this.tiles.size > TILE_CACHE) {
             const oldest = this.tiles.keys().next().value;
             if (oldest === undefined) break;
@@ -274,9 +406,9 @@ export class SlideView {
           }
           if (uid === this.uid) {
             this.loading.delete(next);
-            this.drawNow();
-            this.arrivals.push(performance.now() - since);
-            if (this.arrivals.length > 2000) this.arrivals.shift();
+            // drawn with the next frame (one draw for the tiles arriving in between)
+            if (since !== undefined) this.arrived.push(since);
+            this.requestDraw();
           }
         })
         .catch((/** @type {unknown} */ error) => {
@@ -284,7 +416,7 @@ export class SlideView {
         })
         .finally(() => {
           if (this.loading.delete(next)) this.pump();
-          if (!this.pending && !this.loading.size) {
+          if (!this.pending && !this.loading.size && !this.frameRequested) {
             for (const resolve of this.settledWaiters.splice(0)) resolve();
           }
         });
@@ -382,8 +514,13 @@ export class SlideView {
       view: [this.canvas.width, this.canvas.height],
       pending: this.pending + this.loading.size,
       tilesCached: this.tiles.size,
+      decoders: { ...this.decoders },
       lengths: this.lengths.map(({ points, um }) => ({ points, um })),
       files: [...info.files],
+      opticalPath: info.opticalPath,
+      opticalPaths: info.paths.map((p) => ({ ...p })),
+      focalPlane: info.focalPlane,
+      focalPlanes: [...info.planes],
       error: this.error,
     };
   }
@@ -411,6 +548,8 @@ export class SlideView {
       drawTimes: [...this.drawTimes],
       arrivals: [...this.arrivals],
       decodedTiles: this.decodedTiles,
+      decoders: { ...this.decoders },
+      decodeTimes: [...this.decodeTimes],
     };
   }
 

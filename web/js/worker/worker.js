@@ -7,6 +7,7 @@ import { BOOT_STEPS, toWorkerError, workerError } from "../rpc/protocol.js";
 import { trilinearPlane } from "./kernels.js";
 import { fetchPack, install } from "./sitepack.js";
 import { fileSource } from "./filesource.js";
+import * as slideTiles from "./slidetiles.js";
 
 /** @typedef {import("../rpc/protocol.js").Request} Request */
 /** @typedef {import("../rpc/protocol.js").Methods} Methods */
@@ -200,12 +201,13 @@ function codecsOf(series) {
 
 /**
  * Keep what a catalog says each series needs, and pass it on.
- * @template {{series: {codecs?: string[]}[]}} T
+ * @template {{series: {codecs?: string[], kind?: string, files?: string[]}[]}} T
  * @param {T} catalog
  * @returns {T}
  */
 function kept(catalog) {
   seriesCodecs = catalog.series.map((s) => s.codecs ?? []);
+  slideTiles.forgetStale(catalog.series);
   return catalog;
 }
 
@@ -218,15 +220,36 @@ function kept(catalog) {
 export const methods = {
   open(bridge, { names, buffers }) {
     const given = buffers.map((b) => (b instanceof ArrayBuffer ? b : fileSource(b)));
-    return [kept(JSON.parse(bridge.open_files(names, given))), []];
+    const catalog = kept(JSON.parse(bridge.open_files(names, given)));
+    slideTiles.keepFiles(names, buffers, catalog.series);
+    return [catalog, []];
   },
-  slide(bridge, { series }) {
-    return [JSON.parse(bridge.slide(series)), []];
+  slide(bridge, { series, path, plane }) {
+    // Each level says who decodes its tiles; the worker keeps where the tiles lie for the
+    // levels it decodes itself.
+    /** @type {import("../rpc/protocol.js").SlideInfo} */
+    const info = JSON.parse(bridge.slide(series, path, plane ?? 0));
+    const [levels, ranges] = takePair(bridge.slide_routes(series, info.opticalPath), "u8");
+    const key = slideTiles.routeKey(series, path);
+    slideTiles.setRoutes(key, JSON.parse(levels), ranges, info, info.files);
+    info.level.forEach((level, l) => {
+      level.decoder = slideTiles.decodesHere(key, l) ? "browser" : "engine";
+    });
+    return [info, []];
   },
-  async slideTile(bridge, { series, level, frame }) {
+  async slideTile(bridge, { series, level, frame, path }) {
+    // The page keeps a slide's pyramid across a close and reopen: ask its routes again.
+    const key = slideTiles.routeKey(series, path);
+    if (!slideTiles.hasRoutes(key)) methods.slide(bridge, { series, path });
+    if (slideTiles.decodesHere(key, level)) {
+      // Python's tile when the browser's decoder refuses it: its error names the file.
+      const made = await slideTiles.browserTile(key, level, frame).catch(() => null);
+      if (made) return [made, [made.bitmap]];
+    }
     await codecs.ensure(codecsOf(series));
-    const [info, pixels] = takePair(bridge.slide_tile(series, level, frame), "u8clamped");
-    return [{ info: JSON.parse(info), pixels }, [pixels]];
+    const [text, pixels] = takePair(bridge.slide_tile(series, level, frame, path), "u8clamped");
+    const info = { ...JSON.parse(text), decoder: /** @type {"engine"} */ ("engine") };
+    return [{ info, pixels }, [pixels]];
   },
   catalog(bridge) {
     return [kept(JSON.parse(bridge.catalog())), []];
@@ -328,6 +351,7 @@ export const methods = {
     return [JSON.parse(bridge.decode_times(series, frame, runs)), []];
   },
   closeAll(bridge) {
+    slideTiles.forgetAll();
     return [kept(JSON.parse(bridge.close_all())), []];
   },
   async render(
