@@ -46,6 +46,7 @@ from lightbox.inspect import describe
 from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
+from lightbox.segment.nearest import plane_points
 from lightbox.segment.read import is_segmentation, read_segmentation
 from lightbox.session import presented, rtstructs, segments, slides, volumes, washes, waveforms
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
@@ -767,9 +768,11 @@ class Session:
             for ref, indices in seg.targets.items():
                 if any(seg.record.frames[i].segment == segment for i in indices):
                     out.add(ref)
+            if any(seg.record.frames[i].segment == segment for i in seg.loose):
+                out |= seg.reach
             if not out:
                 out |= {
-                    FrameRef(seg.file, f.index)
+                    FrameRef(seg.file, f.pixels)
                     for f in seg.record.frames
                     if f.segment == segment and seg.file < len(self.files)
                 }
@@ -872,16 +875,18 @@ class Session:
                                 geometry.position,
                                 opened.fmt.rows,
                                 opened.fmt.columns,
+                                geometry.pixel_spacing,
                             )
                         )
             spacing = seg.record.slice_spacing or 1.0
             seg.targets = segments.resolve(seg, images, spacing)
+            seg.loose, seg.reach = segments.reach(seg, images)
             seg.resolved_for = len(self.files)
         return self._segs
 
     def _segs_over(self, series: Series) -> list[segments.Seg]:
         frames = set(series.frames)
-        return [seg for seg in self._resolved_segs() if frames & seg.targets.keys()]
+        return [seg for seg in self._resolved_segs() if frames & seg.covers()]
 
     def segmentations_of(self, series: Series) -> list[dict[str, Any]]:
         """The catalog's record of the SEGs drawn over a series: each one's SOP Instance
@@ -898,7 +903,7 @@ class Session:
                     {"number": s.number, "label": s.label, "color": list(s.color)}
                     for s in seg.record.segments
                 ],
-                "frames": sorted(index[ref] for ref in seg.targets if ref in index),
+                "frames": sorted(index[ref] for ref in seg.covers() if ref in index),
             }
             for seg in self._segs_over(series)
         ]
@@ -914,14 +919,30 @@ class Session:
         frame = min(max(frame, 0), len(self.series[series].frames) - 1)
         extra = self._rt.drawing(self.series[series], frame, settings)
         under = self.washes.drawing(self.series[series], frame, settings) if resampled else ([], [])
-        return segments.frame_layer(segs, ref, fmt.rows, fmt.columns, settings, extra, under)
+        return segments.frame_layer(
+            segs, ref, fmt.rows, fmt.columns, settings, extra, under, self.frame_points
+        )
+
+    def frame_points(self, ref: FrameRef) -> np.ndarray[Any, Any] | None:
+        """Patient mm (rows, columns, 3) of a frame's pixel centres, None without its
+        position, orientation or pixel spacing."""
+        opened = self.files[ref.file]
+        g = opened.parameters(ref.index).geometry
+        if g.position is None or g.orientation is None or not g.pixel_spacing:
+            return None
+        if len(g.pixel_spacing) != 2:
+            return None
+        o = g.orientation
+        spacing = (float(g.pixel_spacing[0]), float(g.pixel_spacing[1]))
+        shape = (opened.fmt.rows, opened.fmt.columns)
+        return plane_points(g.position, o[:3], o[3:6], spacing, shape)
 
     def frames_with_layers(self, series: int) -> set[int]:
         """The frames of a series a SEG or an RT structure set draws on."""
         entry = self.series[series]
         index = {ref: i for i, ref in enumerate(entry.frames)}
         found = {
-            index[ref] for seg in self._segs_over(entry) for ref in seg.targets if ref in index
+            index[ref] for seg in self._segs_over(entry) for ref in seg.covers() if ref in index
         }
         for structures in self._rt.over(entry):
             found |= set(self._rt.frames_of(structures, entry))

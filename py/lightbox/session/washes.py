@@ -169,22 +169,7 @@ class Washes:
 
     def _points(self, series: Series, frame: int) -> Array | None:
         """Patient mm of every pixel centre of a frame, (rows, columns, 3)."""
-        ref = series.frames[frame]
-        opened = self.session.files[ref.file]
-        g = opened.parameters(ref.index).geometry
-        if g.position is None or g.orientation is None or not g.pixel_spacing:
-            return None
-        if len(g.pixel_spacing) != 2:
-            return None
-        o = np.asarray(g.orientation, np.float64)
-        r = np.arange(opened.fmt.rows, dtype=np.float64)[:, None, None]
-        c = np.arange(opened.fmt.columns, dtype=np.float64)[None, :, None]
-        points: Array = (
-            np.asarray(g.position, np.float64)
-            + c * float(g.pixel_spacing[1]) * o[:3]
-            + r * float(g.pixel_spacing[0]) * o[3:6]
-        )
-        return points
+        return self.session.frame_points(series.frames[frame])
 
     @staticmethod
     def dose_at(grid: rtdose.DoseGrid, points: Array) -> Array:
