@@ -1,5 +1,8 @@
-"""Segmentations and RT structures on reformatted views (issue 16 items 4 and 5): the
-layer of a plane through a series' volume.
+"""Segmentations, RT structures, RT dose and fusion on reformatted views (issue 16 items
+4, 5 and 7): the layer of a plane through a series' volume.
+
+A dose grid and a fused series are sampled at the plane's pixels' patient points as on
+an acquired frame (:meth:`lightbox.session.washes.Washes.drawing_at`), under the rest.
 
 Each acquired frame's layer (its SEG masks and RT contours, as drawn over it on the
 stack) is resliced: a pixel of the plane at patient point P takes the layer of the frame
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lightbox.segment.layer import Drawn, compose
 from lightbox.segment.nearest import nearest_pixels, reslice_points
 
 if TYPE_CHECKING:
@@ -57,6 +61,21 @@ class Planes:
         ``reslice`` (``{origin, rowDirection, columnDirection, rowSpacing, columnSpacing,
         rows, columns}``, patient mm) over series ``series``."""
         rows, columns = int(reslice["rows"]), int(reslice["columns"])
+        entry = self.session.series[series]
+        points = reslice_points(reslice)
+        under, listed = self.session.washes.drawing_at(entry, points, settings)
+        info, out = self._resliced(series, points, settings)
+        if not under:
+            return info, out
+        over = Drawn(out[..., 3].astype(np.float32) / 255.0, out[..., :3], 1.0)
+        info["segments"] = [*listed, *info["segments"]]
+        return info, compose([*under, over], rows, columns)
+
+    def _resliced(
+        self, series: int, points: Array, settings: list[dict[str, Any]]
+    ) -> tuple[dict[str, Any], Array]:
+        """The acquired frames' SEG and RT layers resliced at a plane's patient points."""
+        rows, columns = points.shape[:2]
         out = np.zeros((rows, columns, 4), np.uint8)
         info: dict[str, Any] = {"width": columns, "height": rows, "segments": []}
         entry = self.session.series[series]
@@ -69,7 +88,6 @@ class Planes:
             if g.position is None or g.orientation is None or not g.pixel_spacing:
                 return info, out
             geometry.append(g)
-        points = reslice_points(reslice)
         fmt = self.session.files[entry.frames[0].file].fmt
         spacing = geometry[0].pixel_spacing or (1.0, 1.0)
         hits = nearest_pixels(

@@ -951,8 +951,9 @@ class Session:
     def plane_layer(
         self, series: int, reslice: dict[str, Any], settings: list[dict[str, Any]]
     ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
-        """The SEG and RT structure layer of a reformatted plane (``reslice``, as a view's
-        ``state().reslice``): (info, RGBA uint8 of the plane's rows × columns)."""
+        """The SEG, RT structure, RT dose and fusion layer of a reformatted plane
+        (``reslice``, as a view's ``state().reslice``): (info, RGBA uint8 of the plane's
+        rows × columns)."""
         self.frame_ref(series, 0)
         return self.plane_layers.layer(series, reslice, settings)
 

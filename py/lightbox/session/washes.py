@@ -4,8 +4,9 @@ in the probe) and a fused series (a PET, NM or MR volume over a CT, in a colour 
 an opacity, its value in the probe).
 
 Both are sampled trilinearly at the patient position of each pixel centre of the frame
-shown (Image Position + c·Δc·row + r·Δr·column): a dose grid by its Grid Frame Offset
-Vector, a fused series through its volume (:mod:`lightbox.volume`, built once).
+shown (Image Position + c·Δc·row + r·Δr·column), or of a reformatted view's plane
+(its ``reslice``): a dose grid by its Grid Frame Offset Vector, a fused series through
+its volume (:mod:`lightbox.volume`, built once).
 A fused series is hidden until the page shows it; a dose grid is shown at 0.4.
 """
 
@@ -207,13 +208,20 @@ class Washes:
     ) -> tuple[list[Drawn], list[dict[str, Any]]]:
         """What the fused series and dose grids draw over a frame (fusions first, under the
         dose), and what the legend lists."""
-        grids = self.doses_over(series)
-        fusions = self.fusions_over(series)
-        if not grids and not fusions:
+        if not self.doses_over(series) and not self.fusions_over(series):
             return [], []
         points = self._points(series, frame)
         if points is None:
             return [], []
+        return self.drawing_at(series, points, settings)
+
+    def drawing_at(
+        self, series: Series, points: Array, settings: list[dict[str, Any]]
+    ) -> tuple[list[Drawn], list[dict[str, Any]]]:
+        """What the fused series and dose grids draw at patient points (rows, columns, 3):
+        a frame's pixels, or a reformatted plane's."""
+        grids = self.doses_over(series)
+        fusions = self.fusions_over(series)
         drawn: list[Drawn] = []
         present: list[dict[str, Any]] = []
         for index in fusions:
