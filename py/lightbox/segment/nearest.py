@@ -47,9 +47,8 @@ def nearest_pixels(
     order = np.argsort(along_planes, kind="stable")
     ordered = along_planes[order]
     if half is None:
-        steps = np.diff(ordered)
-        steps = steps[steps > 1e-6]
-        half = float(np.median(steps)) / 2 if steps.size else 0.5
+        step = slice_step(at, orientation)
+        half = step / 2 if step else 0.5
     along = np.asarray(points, np.float64) @ normal
     if len(order) == 1:
         nearest = np.zeros(along.shape, np.int64)
@@ -69,6 +68,16 @@ def nearest_pixels(
         & (rr < shape[0])
     )
     return Hits(hit, plane, rr, cc)
+
+
+def slice_step(positions: Array, orientation: tuple[float, ...]) -> float | None:
+    """The median step (mm) between planes at ``positions`` (n, 3) along the normal of
+    ``orientation``; None for fewer than two distinct planes."""
+    o = np.asarray(orientation, np.float64)
+    along = np.sort(np.asarray(positions, np.float64).reshape(-1, 3) @ np.cross(o[:3], o[3:6]))
+    steps = np.diff(along)
+    steps = steps[steps > 1e-6]
+    return float(np.median(steps)) if steps.size else None
 
 
 def plane_points(

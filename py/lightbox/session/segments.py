@@ -252,9 +252,12 @@ def statistics(
     values_of: Callable[[FrameRef], np.ndarray[Any, Any]],
     pixel_spacing: tuple[float, float] | None,
     slice_spacing: float | None,
+    points: Points | None = None,
 ) -> list[dict[str, Any]]:
     """Per segment: voxels, volume (ml) and the mean image value under it, over the frames
-    of the open images it lies on."""
+    of the open images it lies on; a SEG placed on none but resampled onto them
+    (``points``), over its masks resampled onto the images (voxels and spacings then the
+    images')."""
     masks = seg.mask_array()
     out = []
     for segment in seg.record.segments:
@@ -266,6 +269,11 @@ def statistics(
                 values = values_of(ref)
                 if values.shape == masks.shape[1:]:
                     pairs.append((seg.mask(index), values))
+        if not seg.targets and points is not None:
+            for ref in sorted(seg.reach, key=astuple_key):
+                at = points(ref)
+                if at is not None:
+                    pairs.append((seg.resampled(at, segment.number), values_of(ref)))
         stats = layer.statistics(pairs, pixel_spacing, slice_spacing)
         out.append(
             {

@@ -46,7 +46,7 @@ from lightbox.inspect import describe
 from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
-from lightbox.segment.nearest import plane_points
+from lightbox.segment.nearest import plane_points, slice_step
 from lightbox.segment.read import is_segmentation, read_segmentation
 from lightbox.session import presented, rtstructs, segments, slides, volumes, washes, waveforms
 from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
@@ -972,12 +972,22 @@ class Session:
                 values[ref] = modality_values(self.stored(ref), params.modality)
             return values[ref]
 
-        geometry = self.files[next(iter(seg.targets)).file].parameters(0).geometry
-        pixel = seg.record.pixel_spacing or (
+        first = min(seg.covers(), key=segments.astuple_key)
+        geometry = self.files[first.file].parameters(first.index).geometry
+        image_pixel = (
             (geometry.pixel_spacing[0], geometry.pixel_spacing[1])
             if geometry.pixel_spacing and len(geometry.pixel_spacing) == 2
             else None
         )
+        if not seg.targets:  # resampled onto the images: their voxels
+            refs = self.series[series].frames
+            found = [self.files[r.file].parameters(r.index).geometry for r in refs]
+            at = [g.position for g in found if g.position is not None]
+            step = (
+                slice_step(np.asarray(at), geometry.orientation) if geometry.orientation else None
+            )
+            return segments.statistics(seg, values_of, image_pixel, step, self.frame_points)
+        pixel = seg.record.pixel_spacing or image_pixel
         return segments.statistics(seg, values_of, pixel, seg.record.slice_spacing)
 
     # -- rendering ---------------------------------------------------------------

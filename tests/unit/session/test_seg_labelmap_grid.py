@@ -140,3 +140,16 @@ def test_seg_on_its_own_grid_on_a_coronal_plane() -> None:
     want = np.array([_expected_on_slice(masks[k])[5] for k in range(2)] + [np.zeros(16, bool)])
     assert want.any()
     assert np.array_equal(rgba[..., 3] == 255, want) and not rgba[~want, 3].any()
+
+
+def test_statistics_of_a_seg_on_its_own_grid_count_the_image_voxels() -> None:
+    stack, masks, data, uid = _own_grid_seg()
+    session, ct, _ = _open(stack, data)
+    [stats] = session.segment_statistics(ct, uid)
+    want = [_expected_on_slice(masks[k]) for k in range(2)]
+    voxels = sum(int(w.sum()) for w in want)
+    hu = [d.pixel_array.astype(float) - 1024 for d in stack.datasets]
+    assert stats["voxels"] == voxels
+    assert stats["volumeMl"] == pytest.approx(voxels * 0.5 * 0.5 * 2.0 / 1000)
+    values = np.concatenate([hu[k][want[k]] for k in range(2)])
+    assert stats["mean"] == pytest.approx(values.mean())
