@@ -30,19 +30,34 @@ from scipy.ndimage import map_coordinates
 from tests.browser.test_mpr import _client
 from tests.browser.test_segmentation import _frame, _select
 from tests.support import pet, rt, segs
-from tests.support.factories import image_dataset
 from tests.support.paths import written
 from tests.support.viewer import Viewer, finish, new_viewer
 from tests.unit.inspect.test_suv_factors import BW
 from tests.unit.segment.test_color import expected as lab_expected
 from tests.unit.session.test_pet_suv_views import EDGE, _activity_at
-from tests.unit.session.test_rt_dose_fusion import OFFSETS, ORIGIN, SHAPE, linear_dose
-from tests.unit.session.test_seg_labelmap_grid import _expected_on_slice, _labels
+from tests.unit.session.test_rt_dose_fusion import (
+    OFFSETS,
+    ORIGIN,
+    SHAPE,
+    linear_dose,
+    pet_files,
+)
+from tests.unit.session.test_seg_labelmap_grid import (
+    PURPLE,
+    RED,
+    _expected_on_slice,
+    _own_grid_seg,
+    label_map_seg,
+)
 from tests.unit.session.test_washes_on_planes import LEVELS, _jet
-from tools.synth import to_bytes
 
-RED = (21169, 53249, 50708)
-PURPLE = (45062, 38660, 25486)
+
+def _open_ct(viewer: Viewer, paths: list[Path]) -> tuple[dict, int]:
+    """``paths`` opened and the CT series shown (its first frame): the catalog, the CT."""
+    viewer.ready()
+    viewer.choose(paths)
+    catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+    return catalog, _select(viewer, catalog, "CT")
 
 
 def _set(viewer: Viewer, change: dict) -> None:
@@ -50,21 +65,11 @@ def _set(viewer: Viewer, change: dict) -> None:
 
 
 def test_label_map_seg_on_the_stack(browser: Browser, base_url: str, tmp_path: Path) -> None:
-    stack = segs.ct_stack()
-    labels = _labels()
-    data, ds = segs.seg_bytes(
-        stack,
-        [(0, 0, labels[0]), (0, 1, labels[1])],
-        [("A", RED), ("B", PURPLE)],
-        labelmap=True,
-    )
+    stack, labels, data, ds = label_map_seg()
     paths = written(tmp_path, [*stack.files.items(), ("labelmap.dcm", data)])
     context, viewer = new_viewer(browser, base_url)
     try:
-        viewer.ready()
-        viewer.choose(paths)
-        catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
-        ct = _select(viewer, catalog, "CT")
+        catalog, ct = _open_ct(viewer, paths)
         kinds = {(o["kind"], o["uid"]) for o in catalog["series"][ct]["objects"]}
         assert ("SEG", ds.SOPInstanceUID) in kinds
         _set(viewer, {"uid": ds.SOPInstanceUID, "opacity": 1})
@@ -87,22 +92,12 @@ def test_label_map_seg_on_the_stack(browser: Browser, base_url: str, tmp_path: P
 
 
 def test_seg_on_its_own_grid_on_the_stack(browser: Browser, base_url: str, tmp_path: Path) -> None:
-    stack = segs.ct_stack()
-    grid = segs.Grid(spacing=(1.0, 1.0), shape=(8, 10), offset=(1.25, 0.75, 0.3))
-    masks = np.zeros((2, 8, 10))
-    masks[0, 1:4, 2:6] = 1
-    masks[1, 3:7, 0:3] = 1
-    data, ds = segs.seg_bytes(
-        stack, [(1, 0, masks[0]), (1, 1, masks[1])], [("A", RED)], by_uid=False, grid=grid
-    )
+    stack, masks, data, uid = _own_grid_seg()
     paths = written(tmp_path, [*stack.files.items(), ("grid-seg.dcm", data)])
     context, viewer = new_viewer(browser, base_url)
     try:
-        viewer.ready()
-        viewer.choose(paths)
-        catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
-        ct = _select(viewer, catalog, "CT")
-        _set(viewer, {"uid": ds.SOPInstanceUID, "opacity": 1})
+        _, ct = _open_ct(viewer, paths)
+        _set(viewer, {"uid": uid, "opacity": 1})
         for k in range(2):
             viewer.page.evaluate(f"() => window.lightbox.select({ct}, {k})")
             viewer.wait_state(f"s.frame === {k} && s.overlays[0].opacity === 1")
@@ -126,28 +121,6 @@ def _points(reslice: dict) -> np.ndarray:
     )
 
 
-def _pet_over(stack: segs.Stack) -> tuple[list[tuple[str, bytes]], np.ndarray]:
-    """The PET of tests/unit/session/test_rt_dose_fusion.py's fusion case."""
-    values = np.random.default_rng(7).integers(0, 1000, size=(4, 10, 12)).astype(np.uint16)
-    files = []
-    for k in range(4):
-        ds = image_dataset(
-            values[k],
-            modality="PT",
-            series_uid="1.2.3.4.5.6.7",
-            instance=k + 1,
-            position=[-1.0, -2.0, -1.0 + 2.0 * k],
-            orientation=[1, 0, 0, 0, 1, 0],
-            rescale=(1.0, 0.0),
-        )
-        ds.StudyInstanceUID = stack.study_uid
-        ds.FrameOfReferenceUID = stack.frame_of_reference
-        ds.PixelSpacing = [2.5, 2.0]
-        ds.SliceThickness = 2.0
-        files.append((f"pet{k}.dcm", to_bytes(ds)))
-    return files, values.astype(float)
-
-
 def test_dose_and_fusion_on_the_four_mpr_panes(
     browser: Browser, base_url: str, tmp_path: Path
 ) -> None:
@@ -155,14 +128,11 @@ def test_dose_and_fusion_on_the_four_mpr_panes(
     k, r, c = np.meshgrid(*(np.arange(n) for n in SHAPE), indexing="ij")
     gy = linear_dose(ORIGIN[0] + c * 1.0, ORIGIN[1] + r * 1.0, ORIGIN[2] + np.array(OFFSETS)[k])
     data, dose = rt.dose_bytes(stack, gy, ORIGIN, (1.0, 1.0), OFFSETS)
-    pet_files, pet_values = _pet_over(stack)
-    paths = written(tmp_path, [*stack.files.items(), ("dose.dcm", data), *pet_files])
+    pet_series, pet_values = pet_files(stack)
+    paths = written(tmp_path, [*stack.files.items(), ("dose.dcm", data), *pet_series])
     context, viewer = new_viewer(browser, base_url)
     try:
-        viewer.ready()
-        viewer.choose(paths)
-        catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
-        ct = _select(viewer, catalog, "CT")
+        catalog, ct = _open_ct(viewer, paths)
         fusion = catalog["series"][ct]["fusions"][0]["uid"]
         _set(viewer, {"uid": dose.SOPInstanceUID, "opacity": 1})
         for level in LEVELS:

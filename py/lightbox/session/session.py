@@ -923,19 +923,28 @@ class Session:
             segs, ref, fmt.rows, fmt.columns, settings, extra, under, self.frame_points
         )
 
-    def frame_points(self, ref: FrameRef) -> np.ndarray[Any, Any] | None:
-        """Patient mm (rows, columns, 3) of a frame's pixel centres, None without its
-        position, orientation or pixel spacing."""
-        opened = self.files[ref.file]
-        g = opened.parameters(ref.index).geometry
+    def frame_plane(
+        self, ref: FrameRef
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], tuple[float, float]] | None:
+        """Where a frame lies: (Image Position, Image Orientation (row, column cosines),
+        Pixel Spacing (row, column mm)), None where one of them is missing."""
+        g = self.files[ref.file].parameters(ref.index).geometry
         if g.position is None or g.orientation is None or not g.pixel_spacing:
             return None
         if len(g.pixel_spacing) != 2:
             return None
-        o = g.orientation
         spacing = (float(g.pixel_spacing[0]), float(g.pixel_spacing[1]))
-        shape = (opened.fmt.rows, opened.fmt.columns)
-        return plane_points(g.position, o[:3], o[3:6], spacing, shape)
+        return np.asarray(g.position, np.float64), np.asarray(g.orientation, np.float64), spacing
+
+    def frame_points(self, ref: FrameRef) -> np.ndarray[Any, Any] | None:
+        """Patient mm (rows, columns, 3) of a frame's pixel centres, None without its
+        position, orientation or pixel spacing."""
+        plane = self.frame_plane(ref)
+        if plane is None:
+            return None
+        position, o, spacing = plane
+        fmt = self.files[ref.file].fmt
+        return plane_points(position, o[:3], o[3:6], spacing, (fmt.rows, fmt.columns))
 
     def frames_with_layers(self, series: int) -> set[int]:
         """The frames of a series a SEG or an RT structure set draws on."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import math
+from typing import Any
 
 import numpy as np
 import pydicom
@@ -24,6 +25,7 @@ import pytest
 from lightbox.session.session import Session
 from tests.support import segs
 from tests.unit.segment.test_color import expected as lab_expected
+from tests.unit.session.test_plane_layers import _coronal
 
 RED = (21169, 53249, 50708)
 PURPLE = (45062, 38660, 25486)
@@ -45,8 +47,9 @@ def _open(stack: segs.Stack, data: bytes) -> tuple[Session, int, dict]:
     return session, ct, result
 
 
-@pytest.mark.parametrize("by_uid", [True, False])
-def test_label_map_segments_drawn_from_their_pixel_values(by_uid: bool) -> None:
+def label_map_seg(by_uid: bool = True) -> tuple[segs.Stack, np.ndarray, bytes, Any]:
+    """The generated CT, the label array of its first two slices, the label map's bytes
+    and data set (segments A, red, and B, purple)."""
     stack = segs.ct_stack()
     labels = _labels()
     data, ds = segs.seg_bytes(
@@ -56,6 +59,12 @@ def test_label_map_segments_drawn_from_their_pixel_values(by_uid: bool) -> None:
         labelmap=True,
         by_uid=by_uid,
     )
+    return stack, labels, data, ds
+
+
+@pytest.mark.parametrize("by_uid", [True, False])
+def test_label_map_segments_drawn_from_their_pixel_values(by_uid: bool) -> None:
+    stack, labels, data, ds = label_map_seg(by_uid)
     assert pydicom.dcmread(io.BytesIO(data)).SOPClassUID == segs.LABELMAP_CLASS
     session, ct, result = _open(stack, data)
     listed = result["series"][ct]["segmentations"]
@@ -127,15 +136,7 @@ def test_seg_on_its_own_grid_on_a_coronal_plane() -> None:
     stack, masks, data, uid = _own_grid_seg()
     session, ct, _ = _open(stack, data)
     settings = [{"uid": uid, "visible": True, "opacity": 1.0, "hidden": []}]
-    coronal = {
-        "origin": [0.0, 2.5, 0.0],  # y = 2.5 mm: image row 5
-        "rowDirection": [1.0, 0.0, 0.0],
-        "columnDirection": [0.0, 0.0, 1.0],
-        "rowSpacing": 2.0,
-        "columnSpacing": 0.5,
-        "rows": 3,
-        "columns": 16,
-    }
+    coronal = _coronal(2.5, 3, 16)  # y = 2.5 mm: image row 5
     _, rgba = session.plane_layer(ct, coronal, settings)
     want = np.array([_expected_on_slice(masks[k])[5] for k in range(2)] + [np.zeros(16, bool)])
     assert want.any()
