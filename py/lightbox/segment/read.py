@@ -10,7 +10,8 @@ FRACTIONAL ones are scaled by Maximum Fractional Value to 0..1.
 A Label Map Segmentation (PS3.3 C.8.20.2, Segmentation Type LABELMAP) holds every segment
 in one frame: each pixel's value is its segment's number. Its frames are read as one
 :class:`SegFrame` per (pixel frame, segment), whose mask is where the pixel frame holds
-that number, so that it is drawn, toggled and counted as a binary SEG is.
+that number, so that it is drawn, toggled and counted as a binary SEG is; a pixel equal
+to its Pixel Padding Value is background, in no segment (even one numbered so).
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ class Segmentation:
     slice_spacing: float | None
     segments: tuple[Segment, ...]
     frames: tuple[SegFrame, ...]
+    #: A label map's Pixel Padding Value: the background, in no segment.
+    padding: int | None = None
 
     def segment(self, number: int) -> Segment | None:
         """The segment numbered ``number``, or None."""
@@ -192,6 +195,7 @@ def read_segmentation(name: str, ds: Dataset) -> Segmentation:
         slice_spacing=abs(slice_spacing) if slice_spacing else None,
         segments=tuple(segments),
         frames=tuple(frames),
+        padding=int(ds.PixelPaddingValue) if labelmap and "PixelPaddingValue" in ds else None,
     )
 
 
@@ -222,6 +226,8 @@ def frame_mask(
     pixel frame, or in a label map where the pixel frame holds the frame's segment."""
     frame = record.frames[index]
     values: np.ndarray[Any, np.dtype[np.float32]] = masks[frame.pixels]
+    if record.labelmap and frame.segment == record.padding:
+        return np.zeros(values.shape, np.float32)  # the background (PS3.3 C.8.20.2)
     if record.labelmap:
         labelled: np.ndarray[Any, np.dtype[np.float32]] = (values == frame.segment).astype(
             np.float32

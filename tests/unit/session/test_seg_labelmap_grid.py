@@ -24,8 +24,10 @@ import pytest
 
 from lightbox.session.session import Session
 from tests.support import segs
+from tests.support.paths import CORPUS
 from tests.unit.segment.test_color import expected as lab_expected
 from tests.unit.session.test_plane_layers import _coronal
+from tools.synth import to_bytes
 
 RED = (21169, 53249, 50708)
 PURPLE = (45062, 38660, 25486)
@@ -154,3 +156,50 @@ def test_statistics_of_a_seg_on_its_own_grid_count_the_image_voxels() -> None:
     assert stats["volumeMl"] == pytest.approx(voxels * 0.5 * 0.5 * 2.0 / 1000)
     values = np.concatenate([hu[k][want[k]] for k in range(2)])
     assert stats["mean"] == pytest.approx(values.mean())
+
+
+LABELMAPS = CORPUS / "seg" / "dcmqi" / "segmentations"
+
+
+@pytest.mark.parametrize("name", ["sparse-labelmap-noppv.dcm", "sparse-labelmap-ppv5.dcm"])
+def test_corpus_label_maps_on_the_slices_they_name(name: str) -> None:
+    """dcmqi's sparse label maps (segments 0 "Background" and 1 "Liver", two frames over
+    the three-slice CT): each segment where pydicom's pixel_array holds its number, on
+    the slice its Referenced SOP Instance UID names; the third slice has none."""
+    images = sorted((LABELMAPS / "24x38x3" / "image").glob("*.dcm"))
+    path = LABELMAPS / name
+    session = Session()
+    result = session.open([(str(p), p.read_bytes()) for p in [*images, path]])
+    ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
+    seg = pydicom.dcmread(path)
+    labels = seg.pixel_array
+    by_uid = {
+        item.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID: k
+        for k, item in enumerate(seg.PerFrameFunctionalGroupsSequence)
+    }
+    listed = result["series"][ct]["segmentations"][0]
+    assert [s["label"] for s in listed["segments"]] == ["Background", "Liver"]
+    only_liver = [{"uid": seg.SOPInstanceUID, "opacity": 1.0, "hidden": [0]}]
+    placed = 0
+    for frame in range(result["series"][ct]["frames"]):
+        ref = session.frame_ref(ct, frame)
+        uid = session.files[ref.file].header.dataset.SOPInstanceUID
+        _, rgba = session.segment_layer(ct, frame, only_liver)
+        _, both = session.segment_layer(ct, frame, [{**only_liver[0], "hidden": []}])
+        if uid not in by_uid:
+            assert not both[..., 3].any()
+            continue
+        placed += 1
+        assert np.array_equal(rgba[..., 3] > 0, labels[by_uid[uid]] == 1)
+        assert (both[..., 3] == 255).all()  # every pixel is Background or Liver
+    assert placed == 2
+
+
+def test_pixel_padding_value_is_background() -> None:
+    """A label map whose Pixel Padding Value is 2: segment B's pixels are background."""
+    stack, labels, _, ds = label_map_seg()
+    ds.PixelPaddingValue = 2
+    session, ct, _ = _open(stack, to_bytes(ds))
+    shown = [{"uid": ds.SOPInstanceUID, "visible": True, "opacity": 1.0}]
+    _, rgba = session.segment_layer(ct, 0, shown)
+    assert np.array_equal(rgba[..., 3] > 0, labels[0] == 1)
