@@ -6,6 +6,9 @@ pixels 2 mm apart, Rescale −1024, stored values a ramp) in one Frame of Refere
 written with pydicom: BINARY (1 bit, packed) or FRACTIONAL (8 bits, Maximum Fractional
 Value 255); each frame names its slice by SOP Instance UID in the Derivation Image
 Sequence, or (``by_uid=False``) only by Image Position (Patient) in the Frame of Reference.
+``labelmap=True`` writes a Label Map Segmentation (PS3.3 C.8.20.2): one 8-bit frame per
+slice whose values are segment numbers. ``grid`` gives the SEG a pixel grid of its own
+(pixel spacing, shape, an offset of its frames' positions from their slices').
 """
 
 from __future__ import annotations
@@ -22,10 +25,21 @@ from tests.support.factories import image_dataset
 from tools.synth import to_bytes
 
 SEG_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
+LABELMAP_CLASS = "1.2.840.10008.5.1.4.1.1.66.7"
 CT_CLASS = "1.2.840.10008.5.1.4.1.1.2"
 SPACING = (0.5, 0.5)
 SLICE_MM = 2.0
 ORIENTATION = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A SEG's own pixel grid: pixel spacing (row, column mm), rows × columns, and the
+    offset (mm) of each frame's Image Position (Patient) from its slice's."""
+
+    spacing: tuple[float, float]
+    shape: tuple[int, int]
+    offset: tuple[float, float, float]
 
 
 @dataclass
@@ -82,17 +96,21 @@ def seg_bytes(
     *,
     fractional: bool = False,
     by_uid: bool = True,
+    labelmap: bool = False,
+    grid: Grid | None = None,
 ) -> tuple[bytes, Dataset]:
     """A SEG over ``stack``: ``frames`` are (segment number, slice index, mask) with
-    masks 0/1 (binary) or 0..1 (fractional); ``segments`` (label, CIELab or None)."""
+    masks 0/1 (binary) or 0..1 (fractional), or in a label map (segment number ignored)
+    the segment numbers; ``segments`` (label, CIELab or None)."""
     ref = stack.datasets[0]
     sop = generate_uid()
+    sop_class = LABELMAP_CLASS if labelmap else SEG_CLASS
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID = SEG_CLASS
+    ds.file_meta.MediaStorageSOPClassUID = sop_class
     ds.file_meta.MediaStorageSOPInstanceUID = sop
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.SOPClassUID, ds.SOPInstanceUID = SEG_CLASS, sop
+    ds.SOPClassUID, ds.SOPInstanceUID = sop_class, sop
     ds.StudyInstanceUID = stack.study_uid
     ds.SeriesInstanceUID = generate_uid()
     ds.SeriesNumber = 100
@@ -101,16 +119,16 @@ def seg_bytes(
     ds.PatientName, ds.PatientID = ref.PatientName, ref.PatientID
     ds.FrameOfReferenceUID = stack.frame_of_reference
     ds.ContentLabel = "SEGMENTATION"
-    ds.SegmentationType = "FRACTIONAL" if fractional else "BINARY"
+    ds.SegmentationType = "LABELMAP" if labelmap else "FRACTIONAL" if fractional else "BINARY"
     if fractional:
         ds.SegmentationFractionalType = "PROBABILITY"
         ds.MaximumFractionalValue = 255
     ds.ImageType = ["DERIVED", "PRIMARY"]
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.Rows, ds.Columns = int(ref.Rows), int(ref.Columns)
+    ds.Rows, ds.Columns = grid.shape if grid else (int(ref.Rows), int(ref.Columns))
     ds.NumberOfFrames = len(frames)
-    ds.BitsAllocated = ds.BitsStored = 8 if fractional else 1
+    ds.BitsAllocated = ds.BitsStored = 8 if fractional or labelmap else 1
     ds.HighBit = ds.BitsStored - 1
     ds.PixelRepresentation = 0
     ds.LossyImageCompression = "00"
@@ -128,7 +146,7 @@ def seg_bytes(
     ds.SegmentSequence = items
     shared = Dataset()
     measures = Dataset()
-    measures.PixelSpacing = list(SPACING)
+    measures.PixelSpacing = list(grid.spacing if grid else SPACING)
     measures.SliceThickness = SLICE_MM
     measures.SpacingBetweenSlices = SLICE_MM
     shared.PixelMeasuresSequence = [measures]
@@ -140,11 +158,15 @@ def seg_bytes(
     for number, index, _ in frames:
         image = stack.datasets[index]
         group = Dataset()
-        ident = Dataset()
-        ident.ReferencedSegmentNumber = number
-        group.SegmentIdentificationSequence = [ident]
+        if not labelmap:
+            ident = Dataset()
+            ident.ReferencedSegmentNumber = number
+            group.SegmentIdentificationSequence = [ident]
         plane = Dataset()
-        plane.ImagePositionPatient = list(image.ImagePositionPatient)
+        shift = np.asarray(grid.offset if grid else (0.0, 0.0, 0.0))
+        plane.ImagePositionPatient = [
+            float(v) for v in np.asarray(image.ImagePositionPatient, float) + shift
+        ]
         group.PlanePositionSequence = [plane]
         if by_uid:
             source = Dataset()
@@ -156,7 +178,9 @@ def seg_bytes(
         per.append(group)
     ds.PerFrameFunctionalGroupsSequence = per
     masks = np.stack([np.asarray(m, np.float64) for _, _, m in frames])
-    if fractional:
+    if labelmap:
+        ds.PixelData = masks.astype(np.uint8).tobytes()
+    elif fractional:
         ds.PixelData = np.rint(masks * 255).astype(np.uint8).tobytes()
     else:
         ds.PixelData = pack_bits(masks.astype(np.uint8).ravel())

@@ -315,7 +315,7 @@ def annotation_layer(
 
 @_guarded
 def plane_layer(series: int, reslice: str, settings: str) -> tuple[str, np.ndarray[Any, Any]]:
-    """The SEG and RT structure layer of a reformatted plane (issue 16 items 4, 5): (info
+    """The SEG, RT structure, RT dose and fusion layer of a reformatted plane (issue 16): (info
     JSON, C-contiguous uint8 RGBA of the plane's size); ``reslice`` is the view's JSON
     reslice record, ``settings`` as :func:`segment_layer`'s."""
     info, rgba = _session.plane_layer(int(series), json.loads(reslice), json.loads(settings))

@@ -6,6 +6,12 @@ Derivation Image Sequence's Source Image Sequence, per frame or shared; it also 
 Image Position (Patient) in the Frame of Reference, which places it where no image is
 named. The masks are the object's pixel data read by pydicom: BINARY frames are 0 or 1,
 FRACTIONAL ones are scaled by Maximum Fractional Value to 0..1.
+
+A Label Map Segmentation (PS3.3 C.8.20.2, Segmentation Type LABELMAP) holds every segment
+in one frame: each pixel's value is its segment's number. Its frames are read as one
+:class:`SegFrame` per (pixel frame, segment), whose mask is where the pixel frame holds
+that number, so that it is drawn, toggled and counted as a binary SEG is; a pixel equal
+to its Pixel Padding Value is background, in no segment (even one numbered so).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from lightbox.segment.color import DEFAULT_COLOR, lab_to_srgb
 
 #: Segmentation Storage.
 SEG_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
+#: Label Map Segmentation Storage.
+LABELMAP_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.7"
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,14 @@ class SegFrame:
     #: (Referenced SOP Instance UID, Referenced Frame Number or None), as listed.
     sources: tuple[tuple[str, int | None], ...]
     position: tuple[float, float, float] | None
+    #: The frame of the pixel data it is (``index`` but in a label map, whose pixel
+    #: frames hold every segment).
+    pixel_frame: int = -1
+
+    @property
+    def pixels(self) -> int:
+        """The index of its frame in the pixel data."""
+        return self.index if self.pixel_frame < 0 else self.pixel_frame
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,8 @@ class Segmentation:
     series_uid: str
     label: str
     fractional: bool
+    #: A label map: each pixel value a segment number (PS3.3 C.8.20.2).
+    labelmap: bool
     rows: int
     columns: int
     frame_of_reference: str
@@ -63,6 +81,8 @@ class Segmentation:
     slice_spacing: float | None
     segments: tuple[Segment, ...]
     frames: tuple[SegFrame, ...]
+    #: A label map's Pixel Padding Value: the background, in no segment.
+    padding: int | None = None
 
     def segment(self, number: int) -> Segment | None:
         """The segment numbered ``number``, or None."""
@@ -71,7 +91,12 @@ class Segmentation:
 
 def is_segmentation(ds: Dataset) -> bool:
     """Whether a data set is a Segmentation Storage object."""
-    return str(ds.get("SOPClassUID", "")) == SEG_SOP_CLASS
+    return str(ds.get("SOPClassUID", "")) in (SEG_SOP_CLASS, LABELMAP_SOP_CLASS)
+
+
+def _is_labelmap(ds: Dataset) -> bool:
+    kind = str(ds.get("SegmentationType", "")).upper()
+    return kind == "LABELMAP" or str(ds.get("SOPClassUID", "")) == LABELMAP_SOP_CLASS
 
 
 def _item(ds: Dataset | None, keyword: str) -> Dataset | None:
@@ -133,15 +158,21 @@ def read_segmentation(name: str, ds: Dataset) -> Segmentation:
     if not segments:
         raise InvalidDicomError(name, "a segmentation without a Segment Sequence (0062,0002)")
     count = int(ds.get("NumberOfFrames", 1) or 1)
-    frames = []
+    labelmap = _is_labelmap(ds)
+    frames: list[SegFrame] = []
     for index in range(count):
+        plane = _macro(ds, index, "PlanePositionSequence")
+        position = _floats(plane.get("ImagePositionPatient"), 3) if plane else None
+        sources = _sources(ds, index)
+        if labelmap:
+            for segment in segments:
+                frames.append(SegFrame(len(frames), segment.number, sources, position, index))  # type: ignore[arg-type]
+            continue
         ident = _macro(ds, index, "SegmentIdentificationSequence")
         number = int(ident.get("ReferencedSegmentNumber", 0) or 0) if ident else 0
         if not number and len(segments) == 1:
             number = segments[0].number
-        plane = _macro(ds, index, "PlanePositionSequence")
-        position = _floats(plane.get("ImagePositionPatient"), 3) if plane else None
-        frames.append(SegFrame(index, number, _sources(ds, index), position))  # type: ignore[arg-type]
+        frames.append(SegFrame(index, number, sources, position))  # type: ignore[arg-type]
     orient = _macro(ds, 0, "PlaneOrientationSequence")
     measures = _macro(ds, 0, "PixelMeasuresSequence")
     spacing = _floats(measures.get("PixelSpacing"), 2) if measures else None
@@ -155,6 +186,7 @@ def read_segmentation(name: str, ds: Dataset) -> Segmentation:
         series_uid=str(ds.get("SeriesInstanceUID", "") or ""),
         label=label,
         fractional=str(ds.get("SegmentationType", "")).upper() == "FRACTIONAL",
+        labelmap=labelmap,
         rows=int(ds.get("Rows", 0) or 0),
         columns=int(ds.get("Columns", 0) or 0),
         frame_of_reference=str(ds.get("FrameOfReferenceUID", "") or ""),
@@ -163,11 +195,13 @@ def read_segmentation(name: str, ds: Dataset) -> Segmentation:
         slice_spacing=abs(slice_spacing) if slice_spacing else None,
         segments=tuple(segments),
         frames=tuple(frames),
+        padding=int(ds.PixelPaddingValue) if labelmap and "PixelPaddingValue" in ds else None,
     )
 
 
 def read_masks(name: str, ds: Dataset) -> np.ndarray[Any, np.dtype[np.float32]]:
-    """Every frame's mask, (frames, rows, columns) float32 in 0..1 (``ds`` read whole)."""
+    """Every frame's mask, (frames, rows, columns) float32 in 0..1 (``ds`` read whole); a
+    label map's frames as they are stored, segment numbers (see :func:`frame_mask`)."""
     try:
         values = np.asarray(ds.pixel_array)
     except Exception as error:  # pydicom says why it cannot: the message names the file
@@ -177,7 +211,26 @@ def read_masks(name: str, ds: Dataset) -> np.ndarray[Any, np.dtype[np.float32]]:
     if values.ndim == 2:
         values = values[np.newaxis]
     masks = values.astype(np.float32)
+    if _is_labelmap(ds):
+        return masks
     if str(ds.get("SegmentationType", "")).upper() == "FRACTIONAL":
         top = float(ds.get("MaximumFractionalValue", 0) or 0) or float(2 ** int(ds.BitsStored) - 1)
         masks /= top
     return np.clip(masks, 0.0, 1.0)
+
+
+def frame_mask(
+    record: Segmentation, masks: np.ndarray[Any, np.dtype[np.float32]], index: int
+) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """The mask (0..1) of frame ``index`` of ``record`` from its :func:`read_masks`: the
+    pixel frame, or in a label map where the pixel frame holds the frame's segment."""
+    frame = record.frames[index]
+    values: np.ndarray[Any, np.dtype[np.float32]] = masks[frame.pixels]
+    if record.labelmap and frame.segment == record.padding:
+        return np.zeros(values.shape, np.float32)  # the background (PS3.3 C.8.20.2)
+    if record.labelmap:
+        labelled: np.ndarray[Any, np.dtype[np.float32]] = (values == frame.segment).astype(
+            np.float32
+        )
+        return labelled
+    return values

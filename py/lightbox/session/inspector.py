@@ -13,6 +13,7 @@ from lightbox.display.frames import geometry_json
 from lightbox.display.modality import modality_values
 from lightbox.inspect import describe, measure
 from lightbox.inspect import tags as header
+from lightbox.inspect.suvpeak import RADIUS_MM
 from lightbox.session.pet import Pet
 from lightbox.session.session import OpenedFile, Session
 
@@ -167,15 +168,19 @@ class Inspector:
         value = float(shown.image[r, c])
         if not np.isfinite(value):  # outside the volume
             return None
-        return {
+        patient = [float(v) for v in shown.geometry.to_patient(r, c)]
+        result: dict[str, Any] = {
             "column": c,
             "row": r,
             "stored": None,
             "value": value,
             "unit": self._unit_of(series),
-            "patient": [float(v) for v in shown.geometry.to_patient(r, c)],
+            "patient": patient,
             "view": shown.shown["plane"],
         }
+        result.update(self.pet.view_probe(series, value))
+        result.update(self.session.washes.probe(self.session.series[series], patient))
+        return result
 
     def view_region(
         self, series: int, view: dict[str, Any], kind: str, box: tuple[float, float, float, float]
@@ -184,14 +189,34 @@ class Inspector:
         values; the area from the view's pixel spacing)."""
         shown = self.session.view_image(series, view)
         geometry = shown.geometry
-        return _region_json(
+        spacing = (geometry.row_spacing, geometry.column_spacing)
+        result = _region_json(
             shown.image,
             kind,
             box,
-            (geometry.row_spacing, geometry.column_spacing),
+            spacing,
             ("Pixel Spacing", "the reformatted view's pixel spacing"),
             self._unit_of(series),
         )
+        if result is not None:  # on a PET: SUVmax, SUVmean, SUVpeak
+            mask = _mask((shown.image.shape[0], shown.image.shape[1]), kind, box)
+
+            def around() -> list[tuple[float, np.ndarray[Any, Any]]]:
+                """The parallel planes one voxel step apart within the sphere's reach."""
+                step, out = float(shown.shown["step"]), []
+                for k in range(1, int(RADIUS_MM // step) + 1):
+                    for dz in (-k * step, k * step):
+                        moved = {**view, "position": float(shown.shown["position"]) + dz}
+                        other = self.session.view_image(series, moved)
+                        if other.image.shape == shown.image.shape:
+                            out.append((dz, other.image))
+                return out
+
+            slab = bool(shown.shown.get("slab"))
+            result.update(
+                self.pet.view_region(series, shown.image, mask, spacing, None if slab else around)
+            )
+        return result
 
 
 def _mask(

@@ -1,5 +1,8 @@
 """PET SUV over the session (issue 16 item 6): each PET file's SUV factors (read once),
-the probe's ``suv`` / ``suvUnavailable``, and SUVmax, SUVmean and SUVpeak of a region.
+the probe's ``suv`` / ``suvUnavailable``, and SUVmax, SUVmean and SUVpeak of a region,
+on the acquired slices and on reformatted views of the volume (there the series' one
+factor set, as its slices agree on it; SUVpeak over the parallel planes the sphere
+reaches, sampled from the volume as the view is).
 
 The START rule compares Series Date/Time with the earliest Acquisition Date/Time of the
 series' files, which is worked out once per series.
@@ -64,10 +67,7 @@ class Pet:
         ``suvInputs``, or ``suvUnavailable`` (the reason)."""
         if not self.is_pet(ref):
             return {}
-        found = self.factors(series, ref)
-        if isinstance(found, str):
-            return {"suvUnavailable": found}
-        return {"suv": found.of(value), "suvFormula": found.formula, "suvInputs": found.inputs}
+        return _probed(self.factors(series, ref), value)
 
     def region(
         self, series: int, frame: int, mask: np.ndarray[Any, Any], values_of: Values
@@ -80,26 +80,71 @@ class Pet:
         if isinstance(found, str):
             return {"suvUnavailable": found}
         values = values_of(ref) * found.bw
-        selected = values[mask]
-        if selected.size == 0:
-            return {}
-        out: dict[str, Any] = {
-            "suvMax": float(selected.max()),
-            "suvMean": float(selected.mean()),
-            "suvPeak": None,
-            "suvFormula": found.formula,
-            "suvInputs": found.inputs,
-        }
-        neighbours = self._neighbours(series, frame, values.shape)
-        spacing = self._spacing(ref)
-        if neighbours is not None and spacing is not None:
-            slices = [(0.0, values)]
-            for dz, other in neighbours:
+
+        def neighbours() -> list[tuple[float, np.ndarray[Any, Any]]]:
+            slices = []
+            for dz, other in self._neighbours(series, frame, values.shape) or []:
                 factors = self.factors(series, other)
                 if isinstance(factors, suv.SuvFactors):
                     slices.append((dz, values_of(other) * factors.bw))
-            out["suvPeak"] = suv_peak(slices, spacing, mask)
-        return out
+            return slices
+
+        known = self._neighbours(series, frame, values.shape) is not None
+        return region_suv(found, values, mask, neighbours if known else None, self._spacing(ref))
+
+    # -- reformatted views ------------------------------------------------------------
+
+    def series_factors(self, series: int) -> suv.SuvFactors | str:
+        """The SUV factors of a whole series (a reformatted view mixes its slices): its
+        files' factors where they agree, else the reason there are none."""
+        refs = {ref.file: ref for ref in self.session.series[series].frames}
+        found = [self.factors(series, ref) for ref in refs.values()]
+        reason = next((f for f in found if isinstance(f, str)), None)
+        if reason is not None:
+            return reason
+        chosen = [f for f in found if isinstance(f, suv.SuvFactors)]
+        if not chosen:
+            return "the series has no images"
+        low, high = min(f.bw for f in chosen), max(f.bw for f in chosen)
+        if high - low > 1e-9 * abs(high):
+            return (
+                "the slices' SUV factors differ (from one file to another), and a "
+                "reformatted view mixes slices: measure SUV on the acquired slices"
+            )
+        return chosen[0]
+
+    def is_pet_series(self, series: int) -> bool:
+        """Whether a series is of PET images."""
+        return self.is_pet(self.session.series[series].frames[0])
+
+    def view_probe(self, series: int, value: float) -> dict[str, Any]:
+        """The probe's SUV on a reformatted view of a PET series (see :meth:`probe`)."""
+        if not self.is_pet_series(series):
+            return {}
+        return _probed(self.series_factors(series), value)
+
+    def view_region(
+        self,
+        series: int,
+        values: np.ndarray[Any, Any],
+        mask: np.ndarray[Any, Any],
+        spacing: tuple[float, float],
+        around: Callable[[], list[tuple[float, np.ndarray[Any, Any]]]] | None,
+    ) -> dict[str, Any]:
+        """SUVmax, SUVmean and SUVpeak of a region on a reformatted view of a PET series:
+        ``values`` the view's modality values, ``around()`` the parallel planes a 1 cm³
+        sphere reaches (signed mm along the normal, modality values; None on a slab)."""
+        if not self.is_pet_series(series):
+            return {}
+        found = self.series_factors(series)
+        if isinstance(found, str):
+            return {"suvUnavailable": found}
+        factor = found.bw
+
+        def neighbours() -> list[tuple[float, np.ndarray[Any, Any]]]:
+            return [(dz, plane * factor) for dz, plane in (around() if around else [])]
+
+        return region_suv(found, values * factor, mask, neighbours if around else None, spacing)
 
     def _spacing(self, ref: FrameRef) -> tuple[float, float] | None:
         spacing = self.session.files[ref.file].parameters(ref.index).geometry.pixel_spacing
@@ -130,3 +175,34 @@ class Pet:
             if abs(dz) <= RADIUS_MM:
                 out.append((dz, ref))
         return out
+
+
+def _probed(found: suv.SuvFactors | str, value: float) -> dict[str, Any]:
+    if isinstance(found, str):
+        return {"suvUnavailable": found}
+    return {"suv": found.of(value), "suvFormula": found.formula, "suvInputs": found.inputs}
+
+
+def region_suv(
+    found: suv.SuvFactors,
+    values: np.ndarray[Any, Any],
+    mask: np.ndarray[Any, Any],
+    neighbours: Callable[[], list[tuple[float, np.ndarray[Any, Any]]]] | None,
+    spacing: tuple[float, float] | None,
+) -> dict[str, Any]:
+    """SUVmax, SUVmean (body weight) and SUVpeak of a region: ``values`` already in SUV,
+    ``neighbours()`` the planes around it (signed mm along the normal, SUV values of the
+    same shape), None where they are unknown."""
+    selected = values[mask & np.isfinite(values)]
+    if selected.size == 0:
+        return {}
+    out: dict[str, Any] = {
+        "suvMax": float(selected.max()),
+        "suvMean": float(selected.mean()),
+        "suvPeak": None,
+        "suvFormula": found.formula,
+        "suvInputs": found.inputs,
+    }
+    if neighbours is not None and spacing is not None:
+        out["suvPeak"] = suv_peak([(0.0, values), *neighbours()], spacing, mask)
+    return out

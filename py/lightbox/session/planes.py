@@ -1,11 +1,14 @@
-"""Segmentations and RT structures on reformatted views (issue 16 items 4 and 5): the
-layer of a plane through a series' volume.
+"""Segmentations, RT structures, RT dose and fusion on reformatted views (issue 16 items
+4, 5 and 7): the layer of a plane through a series' volume.
+
+A dose grid and a fused series are sampled at the plane's pixels' patient points as on
+an acquired frame (:meth:`lightbox.session.washes.Washes.drawing_at`), under the rest.
 
 Each acquired frame's layer (its SEG masks and RT contours, as drawn over it on the
 stack) is resliced: a pixel of the plane at patient point P takes the layer of the frame
 whose plane is nearest P along the slices' normal (when within half the slice spacing),
-at the pixel of that frame nearest P (nearest neighbour, so a mask keeps its edge and a
-contour its colour). The frames' layers are kept, a few dozen, for the next plane.
+at the pixel of that frame nearest P (:func:`lightbox.segment.nearest.nearest_pixels`).
+The frames' layers are kept, a few dozen, for the next plane.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from lightbox.segment.layer import Drawn, compose
+from lightbox.segment.nearest import nearest_pixels, reslice_points
 
 if TYPE_CHECKING:
     from lightbox.session.session import Session
@@ -55,6 +61,21 @@ class Planes:
         ``reslice`` (``{origin, rowDirection, columnDirection, rowSpacing, columnSpacing,
         rows, columns}``, patient mm) over series ``series``."""
         rows, columns = int(reslice["rows"]), int(reslice["columns"])
+        entry = self.session.series[series]
+        points = reslice_points(reslice)
+        under, listed = self.session.washes.drawing_at(entry, points, settings)
+        info, out = self._resliced(series, points, settings)
+        if not under:
+            return info, out
+        over = Drawn(out[..., 3].astype(np.float32) / 255.0, out[..., :3], 1.0)
+        info["segments"] = [*listed, *info["segments"]]
+        return info, compose([*under, over], rows, columns)
+
+    def _resliced(
+        self, series: int, points: Array, settings: list[dict[str, Any]]
+    ) -> tuple[dict[str, Any], Array]:
+        """The acquired frames' SEG and RT layers resliced at a plane's patient points."""
+        rows, columns = points.shape[:2]
         out = np.zeros((rows, columns, 4), np.uint8)
         info: dict[str, Any] = {"width": columns, "height": rows, "segments": []}
         entry = self.session.series[series]
@@ -67,47 +88,23 @@ class Planes:
             if g.position is None or g.orientation is None or not g.pixel_spacing:
                 return info, out
             geometry.append(g)
-        o = np.asarray(geometry[0].orientation, np.float64)
-        row, column = o[:3], o[3:6]
-        normal = np.cross(row, column)
-        positions = np.asarray([float(np.dot(normal, g.position or ())) for g in geometry])
-        order = np.argsort(positions)
-        steps = np.diff(positions[order])
-        steps = steps[steps > 1e-6]
-        half = float(np.median(steps)) / 2 if steps.size else 0.5
-        r = np.arange(rows, dtype=np.float64)[:, None, None]
-        c = np.arange(columns, dtype=np.float64)[None, :, None]
-        points = (
-            np.asarray(reslice["origin"], np.float64)
-            + c * float(reslice["columnSpacing"]) * np.asarray(reslice["rowDirection"])
-            + r * float(reslice["rowSpacing"]) * np.asarray(reslice["columnDirection"])
+        fmt = self.session.files[entry.frames[0].file].fmt
+        spacing = geometry[0].pixel_spacing or (1.0, 1.0)
+        hits = nearest_pixels(
+            points,
+            np.asarray([g.position for g in geometry], np.float64),
+            tuple(geometry[0].orientation or ()),
+            (float(spacing[0]), float(spacing[1])),
+            (fmt.rows, fmt.columns),
         )
-        along = points @ normal
-        sorted_positions = positions[order]
-        at = np.clip(np.searchsorted(sorted_positions, along), 1, len(order) - 1)
-        if len(order) == 1:
-            nearest = np.zeros(along.shape, np.int64)
-        else:
-            left = sorted_positions[at - 1]
-            right = sorted_positions[at]
-            nearest = np.where(np.abs(along - left) <= np.abs(right - along), at - 1, at)
-        frame_of = order[nearest]
-        near = np.abs(positions[frame_of] - along) <= half + 1e-6
         seen: dict[tuple[str, int], dict[str, Any]] = {}
-        for frame in sorted(set(np.unique(frame_of[near]).tolist()) & content):
-            hit = near & (frame_of == frame)
+        for frame in sorted(set(np.unique(hits.plane[hits.hit]).tolist()) & content):
+            hit = hits.hit & (hits.plane == frame)
             segments, rgba = self._frame_layer(series, frame, settings)
             if not rgba[..., 3].any():
                 continue
-            g = geometry[frame]
-            spacing = g.pixel_spacing or (1.0, 1.0)
-            delta = points[hit] - np.asarray(g.position, np.float64)
-            cc = np.rint((delta @ row) / float(spacing[1])).astype(np.int64)
-            rr = np.rint((delta @ column) / float(spacing[0])).astype(np.int64)
-            inside = (cc >= 0) & (cc < rgba.shape[1]) & (rr >= 0) & (rr < rgba.shape[0])
-            targets = np.argwhere(hit)[inside]
-            values = rgba[rr[inside], cc[inside]]
-            out[targets[:, 0], targets[:, 1]] = values
+            values = rgba[hits.rows[hit], hits.columns[hit]]
+            out[hit] = values
             if values[:, 3].any():
                 for s in segments:
                     seen.setdefault((s["uid"], s["segment"]), s)

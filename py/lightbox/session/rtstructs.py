@@ -39,22 +39,12 @@ class Structures:
 
 
 def _plane(session: Session, ref: FrameRef, thickness: float) -> rtstruct.Plane | None:
-    opened = session.files[ref.file]
-    geometry = opened.parameters(ref.index).geometry
-    if geometry.position is None or geometry.orientation is None or not geometry.pixel_spacing:
+    found = session.frame_plane(ref)
+    if found is None:
         return None
-    if len(geometry.pixel_spacing) != 2:
-        return None
-    o = np.asarray(geometry.orientation, np.float64)
-    return rtstruct.Plane(
-        np.asarray(geometry.position, np.float64),
-        o[:3],
-        o[3:6],
-        (float(geometry.pixel_spacing[0]), float(geometry.pixel_spacing[1])),
-        thickness,
-        opened.fmt.rows,
-        opened.fmt.columns,
-    )
+    position, o, spacing = found
+    fmt = session.files[ref.file].fmt
+    return rtstruct.Plane(position, o[:3], o[3:6], spacing, thickness, fmt.rows, fmt.columns)
 
 
 class RtStructures:

@@ -5,6 +5,11 @@ A SEG frame lies on the image it names by SOP Instance UID (and frame number, fo
 multi-frame image); where it names none that is open, on the image of the same Frame of
 Reference, orientation and grid whose Image Position (Patient) is the frame's (within
 a hundredth of a millimetre in the plane and half the slice spacing along the normal).
+A SEG frame placed on no image that way, but with its own geometry in the images' Frame
+of Reference (another pixel grid, spacing or orientation than the images'), is
+resampled onto each image frame it reaches: each pixel takes the mask of the segment's
+SEG frame nearest its patient point, at that frame's nearest pixel
+(:func:`lightbox.segment.nearest.nearest_pixels`).
 The masks are read from the SEG's pixel data once, on first need, and kept.
 """
 
@@ -20,7 +25,8 @@ from pydicom import dcmread
 
 from lightbox.core.records import FrameRef
 from lightbox.segment import layer
-from lightbox.segment.read import Segmentation, read_masks
+from lightbox.segment.nearest import nearest_pixels
+from lightbox.segment.read import Segmentation, frame_mask, read_masks
 
 #: The opacity of a segmentation shown before the page asks for another.
 DEFAULT_OPACITY = 0.5
@@ -38,6 +44,10 @@ class Target:
     position: tuple[float, ...] | None
     rows: int
     columns: int
+    pixel_spacing: tuple[float, ...] | None = None
+
+
+Points = Callable[[FrameRef], "np.ndarray[Any, Any] | None"]
 
 
 @dataclass
@@ -51,6 +61,10 @@ class Seg:
     #: image frame → SEG frame indices, with the count of files it was resolved against
     targets: dict[FrameRef, list[int]] = field(default_factory=dict)
     resolved_for: int = -1
+    #: the SEG frames placed on no image but by their own geometry, and the image frames
+    #: they reach (resampled onto them)
+    loose: tuple[int, ...] = ()
+    reach: set[FrameRef] = field(default_factory=set)
 
     def mask_array(self) -> np.ndarray[Any, np.dtype[np.float32]]:
         """Every frame's mask (read on first need)."""
@@ -58,6 +72,36 @@ class Seg:
             ds = dcmread(io.BytesIO(self.data), force=True)
             self.masks = read_masks(self.record.name, ds)
         return self.masks
+
+    def mask(self, index: int) -> np.ndarray[Any, np.dtype[np.float32]]:
+        """The mask (0..1) of SEG frame ``index``."""
+        return frame_mask(self.record, self.mask_array(), index)
+
+    def covers(self) -> set[FrameRef]:
+        """The image frames it draws on: placed there or resampled onto them."""
+        return set(self.targets) | self.reach
+
+    def resampled(self, points: np.ndarray[Any, Any], number: int) -> np.ndarray[Any, Any]:
+        """Segment ``number``'s mask at patient points (..., 3) from its loose frames,
+        nearest neighbour; 0 where none lies within half the slice spacing."""
+        record = self.record
+        out = np.zeros(points.shape[:-1], np.float32)
+        loose = [i for i in self.loose if record.frames[i].segment == number]
+        if not loose or record.orientation is None or record.pixel_spacing is None:
+            return out
+        spacing = record.slice_spacing
+        hits = nearest_pixels(
+            points,
+            np.asarray([record.frames[i].position for i in loose], np.float64),
+            record.orientation,
+            record.pixel_spacing,
+            (record.rows, record.columns),
+            spacing / 2 if spacing else None,
+        )
+        for plane in np.unique(hits.plane[hits.hit]).tolist():
+            hit = hits.hit & (hits.plane == plane)
+            out[hit] = self.mask(loose[plane])[hits.rows[hit], hits.columns[hit]]
+        return out
 
 
 def _normal(orientation: tuple[float, ...]) -> np.ndarray[Any, Any]:
@@ -106,6 +150,41 @@ def resolve(seg: Seg, images: list[Target], spacing: float) -> dict[FrameRef, li
     return out
 
 
+def reach(seg: Seg, images: list[Target]) -> tuple[tuple[int, ...], set[FrameRef]]:
+    """The SEG frames placed on no image (in ``seg.targets``) that have a position, and
+    the image frames of their Frame of Reference whose plane comes within half the SEG's
+    slice spacing of one of them (its corners' distances along the SEG's normal)."""
+    record = seg.record
+    placed = {i for indices in seg.targets.values() for i in indices}
+    loose = tuple(
+        f.index for f in record.frames if f.index not in placed and f.position is not None
+    )
+    if not loose or record.orientation is None or record.pixel_spacing is None:
+        return (), set()
+    normal = _normal(record.orientation)
+    along = np.asarray([record.frames[i].position for i in loose], np.float64) @ normal
+    half = (record.slice_spacing or 1.0) / 2
+    found: set[FrameRef] = set()
+    for t in images:
+        if t.frame_of_reference != record.frame_of_reference or not t.frame_of_reference:
+            continue
+        if t.position is None or t.orientation is None or not t.pixel_spacing:
+            continue
+        o = np.asarray(t.orientation, np.float64)
+        corners = np.asarray(
+            [
+                np.asarray(t.position, np.float64) + a * o[:3] + b * o[3:6]
+                for a in (0.0, (t.columns - 1) * float(t.pixel_spacing[1]))
+                for b in (0.0, (t.rows - 1) * float(t.pixel_spacing[0]))
+            ]
+        )
+        reach_along = corners @ normal
+        low, high = float(reach_along.min()) - half, float(reach_along.max()) + half
+        if np.any((along >= low - 1e-6) & (along <= high + 1e-6)):
+            found.add(t.ref)
+    return loose, found
+
+
 def visible_setting(settings: list[dict[str, Any]], uid: str, number: int) -> tuple[bool, float]:
     """Whether segment ``number`` of SEG ``uid`` is shown and its opacity, from the page's
     ``[{uid, visible, opacity, hidden: [segment numbers]}]`` (shown at 0.5 when unlisted)."""
@@ -125,21 +204,30 @@ def frame_layer(
     settings: list[dict[str, Any]],
     extra: tuple[list[layer.Drawn], list[dict[str, Any]]] = ([], []),
     under: tuple[list[layer.Drawn], list[dict[str, Any]]] = ([], []),
+    points: Points | None = None,
 ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
     """The mask layer of image frame ``ref``: (info, RGBA uint8), info listing the
     segments that lie on it (shown or not); ``extra``: more to draw over them and list
-    (an RT structure set's ROIs), ``under``: to draw under them (a fusion, a dose wash)."""
+    (an RT structure set's ROIs), ``under``: to draw under them (a fusion, a dose wash);
+    ``points``: the patient points of a frame's pixels (for a SEG on another grid)."""
     drawn: list[layer.Drawn] = list(under[0])
     present: list[dict[str, Any]] = list(under[1])
     for seg in segs:
-        indices = seg.targets.get(ref, [])
-        if not indices:
-            continue
-        masks = seg.mask_array()
-        for index in indices:
-            number = seg.record.frames[index].segment
+        # (segment, mask, listed even where empty: a binary frame named for this image)
+        masks: list[tuple[int, np.ndarray[Any, Any], bool]] = []
+        if seg.targets.get(ref) and seg.mask_array().shape[1:] == (rows, columns):
+            masks = [
+                (seg.record.frames[i].segment, seg.mask(i), not seg.record.labelmap)
+                for i in seg.targets[ref]
+            ]
+        if ref in seg.reach and points is not None:
+            at = points(ref)
+            numbers = dict.fromkeys(seg.record.frames[i].segment for i in seg.loose)
+            if at is not None and at.shape[:2] == (rows, columns):
+                masks += [(n, seg.resampled(at, n), False) for n in numbers]
+        for number, mask, always in masks:
             segment = seg.record.segment(number)
-            if segment is None or masks.shape[1:] != (rows, columns):
+            if segment is None or not (always or mask.any()):
                 continue
             shown, opacity = visible_setting(settings, seg.record.uid, number)
             present.append(
@@ -152,7 +240,7 @@ def frame_layer(
                 }
             )
             if shown:
-                drawn.append(layer.Drawn(masks[index], segment.color, opacity))
+                drawn.append(layer.Drawn(mask, segment.color, opacity))
     drawn.extend(extra[0])
     present.extend(extra[1])
     rgba = layer.compose(drawn, rows, columns)
@@ -164,9 +252,12 @@ def statistics(
     values_of: Callable[[FrameRef], np.ndarray[Any, Any]],
     pixel_spacing: tuple[float, float] | None,
     slice_spacing: float | None,
+    points: Points | None = None,
 ) -> list[dict[str, Any]]:
     """Per segment: voxels, volume (ml) and the mean image value under it, over the frames
-    of the open images it lies on."""
+    of the open images it lies on; a SEG placed on none but resampled onto them
+    (``points``), over its masks resampled onto the images (voxels and spacings then the
+    images')."""
     masks = seg.mask_array()
     out = []
     for segment in seg.record.segments:
@@ -177,7 +268,12 @@ def statistics(
                     continue
                 values = values_of(ref)
                 if values.shape == masks.shape[1:]:
-                    pairs.append((masks[index], values))
+                    pairs.append((seg.mask(index), values))
+        if not seg.targets and points is not None:
+            for ref in sorted(seg.reach, key=astuple_key):
+                at = points(ref)
+                if at is not None:
+                    pairs.append((seg.resampled(at, segment.number), values_of(ref)))
         stats = layer.statistics(pairs, pixel_spacing, slice_spacing)
         out.append(
             {

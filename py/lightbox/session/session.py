@@ -46,6 +46,7 @@ from lightbox.inspect import describe
 from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
+from lightbox.segment.nearest import plane_points, slice_step
 from lightbox.segment.read import is_segmentation, read_segmentation
 from lightbox.session import (
     enface,
@@ -779,9 +780,11 @@ class Session:
             for ref, indices in seg.targets.items():
                 if any(seg.record.frames[i].segment == segment for i in indices):
                     out.add(ref)
+            if any(seg.record.frames[i].segment == segment for i in seg.loose):
+                out |= seg.reach
             if not out:
                 out |= {
-                    FrameRef(seg.file, f.index)
+                    FrameRef(seg.file, f.pixels)
                     for f in seg.record.frames
                     if f.segment == segment and seg.file < len(self.files)
                 }
@@ -884,16 +887,18 @@ class Session:
                                 geometry.position,
                                 opened.fmt.rows,
                                 opened.fmt.columns,
+                                geometry.pixel_spacing,
                             )
                         )
             spacing = seg.record.slice_spacing or 1.0
             seg.targets = segments.resolve(seg, images, spacing)
+            seg.loose, seg.reach = segments.reach(seg, images)
             seg.resolved_for = len(self.files)
         return self._segs
 
     def _segs_over(self, series: Series) -> list[segments.Seg]:
         frames = set(series.frames)
-        return [seg for seg in self._resolved_segs() if frames & seg.targets.keys()]
+        return [seg for seg in self._resolved_segs() if frames & seg.covers()]
 
     def segmentations_of(self, series: Series) -> list[dict[str, Any]]:
         """The catalog's record of the SEGs drawn over a series: each one's SOP Instance
@@ -910,7 +915,7 @@ class Session:
                     {"number": s.number, "label": s.label, "color": list(s.color)}
                     for s in seg.record.segments
                 ],
-                "frames": sorted(index[ref] for ref in seg.targets if ref in index),
+                "frames": sorted(index[ref] for ref in seg.covers() if ref in index),
             }
             for seg in self._segs_over(series)
         ]
@@ -926,14 +931,39 @@ class Session:
         frame = min(max(frame, 0), len(self.series[series].frames) - 1)
         extra = self._rt.drawing(self.series[series], frame, settings)
         under = self.washes.drawing(self.series[series], frame, settings) if resampled else ([], [])
-        return segments.frame_layer(segs, ref, fmt.rows, fmt.columns, settings, extra, under)
+        return segments.frame_layer(
+            segs, ref, fmt.rows, fmt.columns, settings, extra, under, self.frame_points
+        )
+
+    def frame_plane(
+        self, ref: FrameRef
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], tuple[float, float]] | None:
+        """Where a frame lies: (Image Position, Image Orientation (row, column cosines),
+        Pixel Spacing (row, column mm)), None where one of them is missing."""
+        g = self.files[ref.file].parameters(ref.index).geometry
+        if g.position is None or g.orientation is None or not g.pixel_spacing:
+            return None
+        if len(g.pixel_spacing) != 2:
+            return None
+        spacing = (float(g.pixel_spacing[0]), float(g.pixel_spacing[1]))
+        return np.asarray(g.position, np.float64), np.asarray(g.orientation, np.float64), spacing
+
+    def frame_points(self, ref: FrameRef) -> np.ndarray[Any, Any] | None:
+        """Patient mm (rows, columns, 3) of a frame's pixel centres, None without its
+        position, orientation or pixel spacing."""
+        plane = self.frame_plane(ref)
+        if plane is None:
+            return None
+        position, o, spacing = plane
+        fmt = self.files[ref.file].fmt
+        return plane_points(position, o[:3], o[3:6], spacing, (fmt.rows, fmt.columns))
 
     def frames_with_layers(self, series: int) -> set[int]:
         """The frames of a series a SEG or an RT structure set draws on."""
         entry = self.series[series]
         index = {ref: i for i, ref in enumerate(entry.frames)}
         found = {
-            index[ref] for seg in self._segs_over(entry) for ref in seg.targets if ref in index
+            index[ref] for seg in self._segs_over(entry) for ref in seg.covers() if ref in index
         }
         for structures in self._rt.over(entry):
             found |= set(self._rt.frames_of(structures, entry))
@@ -942,8 +972,9 @@ class Session:
     def plane_layer(
         self, series: int, reslice: dict[str, Any], settings: list[dict[str, Any]]
     ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
-        """The SEG and RT structure layer of a reformatted plane (``reslice``, as a view's
-        ``state().reslice``): (info, RGBA uint8 of the plane's rows × columns)."""
+        """The SEG, RT structure, RT dose and fusion layer of a reformatted plane
+        (``reslice``, as a view's ``state().reslice``): (info, RGBA uint8 of the plane's
+        rows × columns)."""
         self.frame_ref(series, 0)
         return self.plane_layers.layer(series, reslice, settings)
 
@@ -962,12 +993,22 @@ class Session:
                 values[ref] = modality_values(self.stored(ref), params.modality)
             return values[ref]
 
-        geometry = self.files[next(iter(seg.targets)).file].parameters(0).geometry
-        pixel = seg.record.pixel_spacing or (
+        first = min(seg.covers(), key=segments.astuple_key)
+        geometry = self.files[first.file].parameters(first.index).geometry
+        image_pixel = (
             (geometry.pixel_spacing[0], geometry.pixel_spacing[1])
             if geometry.pixel_spacing and len(geometry.pixel_spacing) == 2
             else None
         )
+        if not seg.targets:  # resampled onto the images: their voxels
+            refs = self.series[series].frames
+            found = [self.files[r.file].parameters(r.index).geometry for r in refs]
+            at = [g.position for g in found if g.position is not None]
+            step = (
+                slice_step(np.asarray(at), geometry.orientation) if geometry.orientation else None
+            )
+            return segments.statistics(seg, values_of, image_pixel, step, self.frame_points)
+        pixel = seg.record.pixel_spacing or image_pixel
         return segments.statistics(seg, values_of, pixel, seg.record.slice_spacing)
 
     # -- rendering ---------------------------------------------------------------

@@ -4,8 +4,9 @@ in the probe) and a fused series (a PET, NM or MR volume over a CT, in a colour 
 an opacity, its value in the probe).
 
 Both are sampled trilinearly at the patient position of each pixel centre of the frame
-shown (Image Position + c·Δc·row + r·Δr·column): a dose grid by its Grid Frame Offset
-Vector, a fused series through its volume (:mod:`lightbox.volume`, built once).
+shown (Image Position + c·Δc·row + r·Δr·column), or of a reformatted view's plane
+(its ``reslice``): a dose grid by its Grid Frame Offset Vector, a fused series through
+its volume (:mod:`lightbox.volume`, built once).
 A fused series is hidden until the page shows it; a dose grid is shown at 0.4.
 """
 
@@ -169,22 +170,7 @@ class Washes:
 
     def _points(self, series: Series, frame: int) -> Array | None:
         """Patient mm of every pixel centre of a frame, (rows, columns, 3)."""
-        ref = series.frames[frame]
-        opened = self.session.files[ref.file]
-        g = opened.parameters(ref.index).geometry
-        if g.position is None or g.orientation is None or not g.pixel_spacing:
-            return None
-        if len(g.pixel_spacing) != 2:
-            return None
-        o = np.asarray(g.orientation, np.float64)
-        r = np.arange(opened.fmt.rows, dtype=np.float64)[:, None, None]
-        c = np.arange(opened.fmt.columns, dtype=np.float64)[None, :, None]
-        points: Array = (
-            np.asarray(g.position, np.float64)
-            + c * float(g.pixel_spacing[1]) * o[:3]
-            + r * float(g.pixel_spacing[0]) * o[3:6]
-        )
-        return points
+        return self.session.frame_points(series.frames[frame])
 
     @staticmethod
     def dose_at(grid: rtdose.DoseGrid, points: Array) -> Array:
@@ -222,13 +208,20 @@ class Washes:
     ) -> tuple[list[Drawn], list[dict[str, Any]]]:
         """What the fused series and dose grids draw over a frame (fusions first, under the
         dose), and what the legend lists."""
-        grids = self.doses_over(series)
-        fusions = self.fusions_over(series)
-        if not grids and not fusions:
+        if not self.doses_over(series) and not self.fusions_over(series):
             return [], []
         points = self._points(series, frame)
         if points is None:
             return [], []
+        return self.drawing_at(series, points, settings)
+
+    def drawing_at(
+        self, series: Series, points: Array, settings: list[dict[str, Any]]
+    ) -> tuple[list[Drawn], list[dict[str, Any]]]:
+        """What the fused series and dose grids draw at patient points (rows, columns, 3):
+        a frame's pixels, or a reformatted plane's."""
+        grids = self.doses_over(series)
+        fusions = self.fusions_over(series)
         drawn: list[Drawn] = []
         present: list[dict[str, Any]] = []
         for index in fusions:

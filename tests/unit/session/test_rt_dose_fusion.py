@@ -92,11 +92,12 @@ def test_probe_gives_the_dose_in_gy() -> None:
     assert outside is not None and "dose" not in outside
 
 
-def fusion_case() -> tuple[Session, int, int, np.ndarray]:
-    stack = segs.ct_stack(rows=40, cols=48, slices=3)
+def pet_files(stack: segs.Stack) -> tuple[list[tuple[str, bytes]], np.ndarray]:
+    """A PET of its own grid over ``stack`` (4 slices 2 mm apart from z = -1 mm, rows
+    2.5 mm and columns 2.0 mm apart from (-1, -2) mm): its files and its values."""
     rng = np.random.default_rng(7)
     pet = rng.integers(0, 1000, size=(4, 10, 12)).astype(np.uint16)
-    files = list(stack.files.items())
+    files = []
     for k in range(4):
         ds = image_dataset(
             pet[k],
@@ -112,11 +113,17 @@ def fusion_case() -> tuple[Session, int, int, np.ndarray]:
         ds.PixelSpacing = [2.5, 2.0]  # rows 2.5 mm apart, columns 2.0 mm
         ds.SliceThickness = 2.0
         files.append((f"pet{k}.dcm", to_bytes(ds)))
+    return files, pet.astype(float)
+
+
+def fusion_case() -> tuple[Session, int, int, np.ndarray]:
+    stack = segs.ct_stack(rows=40, cols=48, slices=3)
+    files, pet = pet_files(stack)
     session = Session()
-    result = session.open(files)
+    result = session.open([*stack.files.items(), *files])
     ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
     pt = next(i for i, s in enumerate(result["series"]) if s["modality"] == "PT")
-    return session, ct, pt, pet.astype(float)
+    return session, ct, pt, pet
 
 
 def test_fusion_matches_map_coordinates() -> None:

@@ -434,9 +434,9 @@ export class Pane {
       return;
     }
     if (reslice) {
-      // a reformatted plane: the SEG masks and RT contours resliced (not dose or fusion)
-      const drawn = settings.filter((_, i) => ["SEG", "RTSTRUCT"].includes(seg[i].kind));
-      await this.segments.fetchPlane(this.host.client, this.series, reslice, drawn);
+      // a reformatted plane: the SEG masks and RT contours resliced, the dose and fused
+      // series sampled at the plane's pixels
+      await this.segments.fetchPlane(this.host.client, this.series, reslice, settings);
     } else await this.segments.fetch(this.host.client, this.series, this.frame, settings);
   }
 

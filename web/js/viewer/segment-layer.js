@@ -99,7 +99,10 @@ export class SegmentLayer extends ImageLayer {
     this.key = "";
     const { info, pixels } = await call();
     this.segments = info.segments;
-    const shown = info.segments.some((s) => s.visible);
+    // drawn where anything is: a dose's wash shows with every isodose line hidden
+    const alpha = new Uint8Array(pixels);
+    let shown = false;
+    for (let i = 3; i < alpha.length && !shown; i += 4) shown = alpha[i] > 0;
     if (!shown) {
       this.shown = null;
       this.key = key;
