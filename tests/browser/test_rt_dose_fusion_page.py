@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from playwright.sync_api import Browser
+from pydicom.uid import JPEGLSLossless
 from scipy.ndimage import map_coordinates
 
 from tests.browser.test_segmentation import _frame, _select
@@ -71,7 +72,15 @@ def test_dose_wash_and_probe(browser: Browser, base_url: str, tmp_path: Path) ->
         finish(context, viewer)
 
 
-def test_fusion_over_the_ct(browser: Browser, base_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "syntax",
+    # A PET in JPEG-LS over an uncompressed CT: its codec is loaded for the layer, which
+    # decodes the PET's frames though the CT shown needs none.
+    [pytest.param(None, id="native"), pytest.param(JPEGLSLossless, id="jpeg-ls-pet")],
+)
+def test_fusion_over_the_ct(
+    browser: Browser, base_url: str, tmp_path: Path, syntax: str | None
+) -> None:
     stack = segs.ct_stack(rows=40, cols=48, slices=3)
     rng = np.random.default_rng(7)
     pet = rng.integers(0, 1000, size=(4, 10, 12)).astype(np.uint16)
@@ -90,6 +99,8 @@ def test_fusion_over_the_ct(browser: Browser, base_url: str, tmp_path: Path) -> 
         ds.FrameOfReferenceUID = stack.frame_of_reference
         ds.PixelSpacing = [2.5, 2.0]
         ds.SliceThickness = 2.0
+        if syntax is not None:
+            ds.compress(syntax)
         files.append((f"pet{k}.dcm", to_bytes(ds)))
     paths = written(tmp_path, files)
     context, viewer = new_viewer(browser, base_url)

@@ -188,6 +188,8 @@ function trilinearPlaneOf(data, out, ...numbers) {
 
 /** @type {string[][]} the codecs each series needs, from the last catalog the worker sent */
 let seriesCodecs = [];
+/** @type {Map<string, string[]>} the same by Series Instance UID (a fusion names its series so) */
+let codecsByUid = new Map();
 
 /**
  * The codecs a series needs: sent with the catalog (decided once per file in Python), so
@@ -200,13 +202,26 @@ function codecsOf(series) {
 }
 
 /**
+ * The codecs a layer over `series` needs: the series' own and those of every series fused
+ * over it (a PET's frames are decoded to draw it over the CT).
+ * @param {number} series
+ * @param {{uid: string}[]} settings
+ * @returns {string[]}
+ */
+function layerCodecs(series, settings) {
+  const fused = settings.flatMap((s) => codecsByUid.get(s.uid) ?? []);
+  return [...new Set([...codecsOf(series), ...fused])];
+}
+
+/**
  * Keep what a catalog says each series needs, and pass it on.
- * @template {{series: {codecs?: string[], kind?: string, files?: string[]}[]}} T
+ * @template {{series: {uid?: string, codecs?: string[], kind?: string, files?: string[]}[]}} T
  * @param {T} catalog
  * @returns {T}
  */
 function kept(catalog) {
   seriesCodecs = catalog.series.map((s) => s.codecs ?? []);
+  codecsByUid = new Map(catalog.series.map((s) => [s.uid ?? "", s.codecs ?? []]));
   slideTiles.forgetStale(catalog.series);
   return catalog;
 }
@@ -322,6 +337,7 @@ export const methods = {
     return [{ sampleRate: JSON.parse(rate), samples }, [samples]];
   },
   async segmentLayer(bridge, { series, frame, settings }) {
+    await codecs.ensure(layerCodecs(series, settings));
     const [info, pixels] = takePair(
       bridge.segment_layer(series, frame, JSON.stringify(settings)),
       "u8clamped",
@@ -336,6 +352,7 @@ export const methods = {
     return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
   async planeLayer(bridge, { series, reslice, settings }) {
+    await codecs.ensure(layerCodecs(series, settings));
     const [info, pixels] = takePair(
       bridge.plane_layer(series, JSON.stringify(reslice), JSON.stringify(settings)),
       "u8clamped",
