@@ -13,11 +13,12 @@ import time
 from pathlib import Path
 
 import pydicom
+from playwright.sync_api import Browser
 from pydicom.filebase import DicomBytesIO
 
 from tests.support import reference
 from tests.support.large import FIRST, FRAME_BYTES, header, sparse
-from tests.support.viewer import Viewer
+from tests.support.viewer import Viewer, Watch, origin
 
 WINDOW = (500.0, 3000.0)
 
@@ -64,3 +65,29 @@ def test_a_header_that_claims_gigabytes_it_lacks_allocates_nothing(
     assert any("declares 4194304000 bytes (3.9 GiB)" in r for r in reasons), reasons
     stats = viewer.page.evaluate("() => window.lightbox.stats()")
     assert stats["wasmHeap"] - heap < 64 * 1024 * 1024, (heap, stats)
+
+
+def test_the_frame_cache_budget_follows_the_devices_memory_and_is_shown(
+    browser: Browser, base_url: str, tmp_path: Path
+) -> None:
+    """A device that says it has 2 GB (navigator.deviceMemory, set before the page runs):
+    64 MiB a gigabyte, 128 MiB; the Report says it, with what is held."""
+    context = browser.new_context(viewport={"width": 1100, "height": 720})
+    context.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'deviceMemory', {get: () => 2});"
+    )
+    page = context.new_page()
+    page.goto(base_url)
+    viewer = Viewer(page, Watch(origin(base_url)))
+    viewer.ready()
+    stats = page.evaluate("() => window.lightbox.stats()")
+    assert stats["cacheBudget"] == 2 * 64 * 1024 * 1024, stats
+    viewer.choose([sparse(tmp_path / "big.dcm", 8000)])
+    page.click("#report-button")
+    page.wait_for_function(
+        "() => document.getElementById('report-text').textContent.includes('Memory:')"
+    )
+    text = page.text_content("#report-text") or ""
+    assert "of a 128.0 MiB budget (set for this device's 2 GB)" in text, text
+    viewer.shot("large-report-memory")
+    context.close()

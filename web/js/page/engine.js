@@ -67,8 +67,28 @@ function crashed(reason) {
   setStatus("The viewer's engine stopped", true);
 }
 
-/** Resolves once the engine has started (window.lightbox.ready). */
-export const ready = client.ready.then((seconds) => {
+const MiB = 1024 * 1024;
+
+/**
+ * The decoded-frame cache's budget on a device of `gigabytes` (navigator.deviceMemory,
+ * which Chromium rounds and caps at 8): 64 MiB a gigabyte, from 32 MiB to 512 MiB;
+ * 512 MiB where the browser does not say (issue 19 item 3).
+ * @param {number | undefined} gigabytes
+ */
+export function cacheBudget(gigabytes) {
+  if (!gigabytes || !(gigabytes > 0)) return 512 * MiB;
+  return Math.min(512, Math.max(32, Math.round(gigabytes * 64))) * MiB;
+}
+
+/** This device's memory as the browser says it (GB), or null. */
+export const deviceMemory = /** @type {{deviceMemory?: number}} */ (navigator).deviceMemory ?? null;
+
+/** The budget the engine's frame cache is given (at start-up and after a restart). */
+export const budget = { bytes: cacheBudget(deviceMemory ?? undefined) };
+
+/** Resolves once the engine has started and has its budget (window.lightbox.ready). */
+export const ready = client.ready.then(async (seconds) => {
+  await client.call("setCacheBudget", { bytes: budget.bytes });
   performance.mark("lightbox-ready"); // User Timing: what `npm run bench` reads
   setStatus(`Ready (started in ${seconds.toFixed(1)} s)`);
 });

@@ -6,7 +6,7 @@
 // were never lost, only the pixels have to be asked again. A restart that fails too ends
 // in the crash notice with Reload (engine.js), never in another restart.
 import { $, app, setStatus } from "./app.js";
-import { client, setReviver } from "./engine.js";
+import { budget, client, setReviver } from "./engine.js";
 import { reopenHeld } from "./open.js";
 import { renderSeriesList } from "./series-list.js";
 
@@ -34,6 +34,7 @@ async function revive(reason) {
   say(`${why}: restarting it…`);
   let files = 0;
   await client.restart(async (call) => {
+    await call("setCacheBudget", { bytes: budget.bytes });
     if (before.length || app.catalog.documents?.length)
       say(`${why}: restarted, opening your files again…`);
     files = await reopenHeld(call);
