@@ -492,11 +492,12 @@ class Session:
         """(name, bytes) of every file behind the given series (all series when None)."""
         chosen = range(len(self.series)) if series is None else series
         indices = sorted({ref.file for s in chosen for ref in self.series[s].frames})
-        return [(self.files[i].name, self._whole(self.files[i])) for i in indices]
+        return [(self.files[i].name, self.whole(self.files[i])) for i in indices]
 
     @staticmethod
-    def _whole(opened: OpenedFile) -> bytes:
-        """A file's bytes: a slide read by range holds its header only, so read it all."""
+    def whole(opened: OpenedFile) -> bytes:
+        """A file's bytes: a slide or a file read by range holds its first bytes only, so
+        read it all."""
         source = opened.slide.source if opened.slide is not None else opened.ranged
         if source is not None and source.size > len(opened.data):
             return source.read(0, source.size)
