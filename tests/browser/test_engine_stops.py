@@ -19,7 +19,7 @@ import pydicom
 from playwright.sync_api import Browser, BrowserContext, Route
 
 from tests.support import reference
-from tests.support.viewer import Viewer, Watch, engine_stopped, new_viewer, origin
+from tests.support.viewer import Viewer, Watch, drag, engine_stopped, new_viewer, origin, to_screen
 from tools import synth
 
 #: Appended to the worker's module in one test only (never shipped): Python in the worker
@@ -73,25 +73,6 @@ def _ct_study(folder: Path) -> list[Path]:
     return paths
 
 
-def _to_screen(viewer: Viewer, x: float, y: float) -> tuple[float, float]:
-    """Image pixel coordinates to page coordinates in the active pane (fitted, unrotated)."""
-    box = viewer.page.locator(".pane.active").bounding_box()
-    assert box is not None
-    scale = min(box["width"] / SIZE, box["height"] / SIZE)
-    left = box["x"] + (box["width"] - SIZE * scale) / 2
-    top = box["y"] + (box["height"] - SIZE * scale) / 2
-    return left + x * scale, top + y * scale
-
-
-def _drag(viewer: Viewer, start: tuple[float, float], end: tuple[float, float]) -> None:
-    mouse = viewer.page.mouse
-    mouse.move(*start)
-    mouse.down()
-    for i in range(1, 6):
-        mouse.move(start[0] + (end[0] - start[0]) * i / 5, start[1] + (end[1] - start[1]) * i / 5)
-    mouse.up()
-
-
 #: Scrolls the active pane `steps` slices, one wheel event every 40 ms (page side, so that
 #: it goes on while the test kills the engine); window.scrolled is true at the end.
 SCROLL = """async (steps) => {
@@ -132,9 +113,9 @@ def test_engine_that_ends_mid_scroll_is_restarted_with_study_view_and_measuremen
     page.evaluate(f"() => window.lightbox.setWindow({WINDOW[0]}, {WINDOW[1]})")
     # Two measurements on slice 6: a length (the page's) and a rectangle (the worker's HU).
     page.keyboard.press("l")
-    _drag(viewer, _to_screen(viewer, 20, 64), _to_screen(viewer, 100, 64))
+    drag(viewer, to_screen(viewer, 20, 64, SIZE, SIZE), to_screen(viewer, 100, 64, SIZE, SIZE))
     page.click("[data-tool=rect]")
-    _drag(viewer, _to_screen(viewer, 40, 40), _to_screen(viewer, 80, 80))
+    drag(viewer, to_screen(viewer, 40, 40, SIZE, SIZE), to_screen(viewer, 80, 80, SIZE, SIZE))
     viewer.wait_state("s.measurements.length === 2")
     page.evaluate("() => window.lightbox.setTool('scroll')")
     end = SLICES - 4
@@ -145,7 +126,7 @@ def test_engine_that_ends_mid_scroll_is_restarted_with_study_view_and_measuremen
     box = page.locator(".pane.active").bounding_box()
     assert box is not None
     middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    _drag(viewer, middle, (middle[0] + 30, middle[1] - 20))
+    drag(viewer, middle, (middle[0] + 30, middle[1] - 20))
     page.evaluate("() => window.lightbox.setTool('scroll')")
     before = viewer.state()
     assert before["frame"] == end and before["zoom"] > 1 and before["pan"] != {"x": 0, "y": 0}
