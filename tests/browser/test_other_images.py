@@ -18,7 +18,7 @@ import pytest
 
 from tests.support import others
 from tests.support.expect import expected_frame
-from tests.support.viewer import Viewer
+from tests.support.viewer import Viewer, to_screen
 
 #: JPEG decoded in the page and by pydicom's plugin (the corpus' rule for JPEG).
 LOSSY_MAX = 6
@@ -57,20 +57,11 @@ def test_each_object_shows_like_the_reference(
         viewer.shot(f"other-{name.removesuffix('.dcm')}")
 
 
-def _to_screen(viewer: Viewer, x: float, y: float, cols: int, rows: int) -> tuple[float, float]:
-    box = viewer.page.locator(".pane.active").bounding_box()
-    assert box is not None
-    scale = min(box["width"] / cols, box["height"] / rows)
-    left = box["x"] + (box["width"] - cols * scale) / 2
-    top = box["y"] + (box["height"] - rows * scale) / 2
-    return left + x * scale, top + y * scale
-
-
 def _length(viewer: Viewer, a: tuple[float, float], b: tuple[float, float]) -> dict:
     count = len(viewer.state()["measurements"])
     mouse = viewer.page.mouse
-    start = _to_screen(viewer, *a, 320, 240)
-    end = _to_screen(viewer, *b, 320, 240)
+    start = to_screen(viewer, *a, 320, 240)
+    end = to_screen(viewer, *b, 320, 240)
     mouse.move(*start)
     mouse.down()
     for i in range(1, 6):

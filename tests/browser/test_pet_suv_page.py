@@ -17,19 +17,10 @@ from playwright.sync_api import Browser
 
 from tests.support import pet
 from tests.support.paths import CORPUS
-from tests.support.viewer import Viewer, finish, new_viewer
+from tests.support.viewer import finish, new_viewer, to_screen
 from tests.unit.inspect.test_suv_factors import BW
 
 FDG = CORPUS / "pet" / "mirp" / "sts_images_raw" / "STS_001" / "FDG_PET" / "image"
-
-
-def _to_screen(viewer: Viewer, x: float, y: float, size: int) -> tuple[float, float]:
-    box = viewer.page.locator(".pane.active").bounding_box()
-    assert box is not None
-    scale = min(box["width"] / size, box["height"] / size)
-    left = box["x"] + (box["width"] - size * scale) / 2
-    top = box["y"] + (box["height"] - size * scale) / 2
-    return left + x * scale, top + y * scale
 
 
 def test_probe_and_region_give_suv(browser: Browser, base_url: str, tmp_path: Path) -> None:
@@ -40,15 +31,15 @@ def test_probe_and_region_give_suv(browser: Browser, base_url: str, tmp_path: Pa
         viewer.page.evaluate("() => window.lightbox.select(0, 4)")
         viewer.wait_state("s.frame === 4")
         viewer.page.keyboard.press("x")
-        viewer.page.mouse.click(*_to_screen(viewer, 14.5, 14.5, pet.SIZE))
+        viewer.page.mouse.click(*to_screen(viewer, 14.5, 14.5, pet.SIZE, pet.SIZE))
         state = viewer.wait_state("s.measurements.length === 1")
         result = state["measurements"][0]["result"]
         assert result["value"] == pytest.approx(pet.HOT)
         assert result["suv"]["bw"] == pytest.approx(pet.HOT * BW, rel=1e-3)
         assert {"lbm", "bsa"} <= set(result["suv"])
         viewer.page.keyboard.press("g")
-        start = _to_screen(viewer, 10, 10, pet.SIZE)
-        end = _to_screen(viewer, 20, 20, pet.SIZE)
+        start = to_screen(viewer, 10, 10, pet.SIZE, pet.SIZE)
+        end = to_screen(viewer, 20, 20, pet.SIZE, pet.SIZE)
         viewer.page.mouse.move(*start)
         viewer.page.mouse.down()
         viewer.page.mouse.move(*end, steps=5)
@@ -74,7 +65,7 @@ def test_no_weight_says_suv_not_available(browser: Browser, base_url: str, tmp_p
         viewer.ready()
         viewer.choose(pet.write_pet(tmp_path, PatientWeight=None))
         viewer.page.keyboard.press("x")
-        viewer.page.mouse.click(*_to_screen(viewer, 3.5, 3.5, pet.SIZE))
+        viewer.page.mouse.click(*to_screen(viewer, 3.5, 3.5, pet.SIZE, pet.SIZE))
         state = viewer.wait_state("s.measurements.length === 1")
         assert "Patient's Weight" in state["measurements"][0]["result"]["suvUnavailable"]
         assert "SUV not available" in viewer.page.inner_text("#measure-list")
@@ -96,7 +87,7 @@ def test_corpus_fdg_pet_gives_an_suv(browser: Browser, base_url: str) -> None:
         pixels = ds.pixel_array.astype(float) * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
         r, c = np.unravel_index(int(np.argmax(pixels)), pixels.shape)
         viewer.page.keyboard.press("x")
-        viewer.page.mouse.click(*_to_screen(viewer, c + 0.5, r + 0.5, int(ds.Rows)))
+        viewer.page.mouse.click(*to_screen(viewer, c + 0.5, r + 0.5, int(ds.Rows), int(ds.Rows)))
         state = viewer.wait_state("s.measurements.length === 1")
         result = state["measurements"][0]["result"]
         info = ds.RadiopharmaceuticalInformationSequence[0]

@@ -22,18 +22,9 @@ from tests.browser.test_segmentation import _frame, _select
 from tests.support import rt, segs
 from tests.support.factories import image_dataset
 from tests.support.paths import written
-from tests.support.viewer import Viewer, finish, new_viewer
+from tests.support.viewer import finish, new_viewer, to_screen
 from tests.unit.session.test_rt_dose_fusion import OFFSETS, ORIGIN, SHAPE, linear_dose
 from tools.synth import to_bytes
-
-
-def _to_screen(viewer: Viewer, x: float, y: float, rows: int, cols: int) -> tuple[float, float]:
-    box = viewer.page.locator(".pane.active").bounding_box()
-    assert box is not None
-    scale = min(box["width"] / cols, box["height"] / rows)
-    left = box["x"] + (box["width"] - cols * scale) / 2
-    top = box["y"] + (box["height"] - rows * scale) / 2
-    return left + x * scale, top + y * scale
 
 
 def test_dose_wash_and_probe(browser: Browser, base_url: str, tmp_path: Path) -> None:
@@ -62,7 +53,7 @@ def test_dose_wash_and_probe(browser: Browser, base_url: str, tmp_path: Path) ->
         assert changed[reach].mean() > 0.9
         viewer.shot("rt-dose-wash")
         viewer.page.keyboard.press("x")
-        viewer.page.mouse.click(*_to_screen(viewer, 10.5, 7.5, 40, 48))
+        viewer.page.mouse.click(*to_screen(viewer, 10.5, 7.5, 48, 40))
         state = viewer.wait_state("s.measurements.length === 1")
         result = state["measurements"][0]["result"]
         px, py, pz = result["patient"]

@@ -12,7 +12,8 @@ import pytest
 
 from tests.support.expect import expected_frame
 from tests.support.planted import markers_in, planted_bytes
-from tests.support.viewer import Viewer, finish, new_viewer
+from tests.support.viewer import Viewer, drag, finish, new_viewer
+from tests.support.viewer import to_screen as fitted
 from tools import synth
 
 SPACING = 0.5  # mm, the test image's Pixel Spacing
@@ -40,23 +41,7 @@ def uniform_ct(path: Path) -> Path:
 
 def to_screen(viewer: Viewer, x: float, y: float) -> tuple[float, float]:
     """Image pixel coordinates to page coordinates, for a fitted, unrotated view."""
-    box = viewer.page.locator(".pane.active").bounding_box()
-    assert box is not None
-    scale = min(box["width"] / SIZE, box["height"] / SIZE)
-    left = box["x"] + (box["width"] - SIZE * scale) / 2
-    top = box["y"] + (box["height"] - SIZE * scale) / 2
-    return left + x * scale, top + y * scale
-
-
-def drag(
-    viewer: Viewer, start: tuple[float, float], end: tuple[float, float], button: str = "left"
-) -> None:
-    mouse = viewer.page.mouse
-    mouse.move(*start)
-    mouse.down(button=button)  # type: ignore[arg-type]
-    for i in range(1, 6):
-        mouse.move(start[0] + (end[0] - start[0]) * i / 5, start[1] + (end[1] - start[1]) * i / 5)
-    mouse.up(button=button)  # type: ignore[arg-type]
+    return fitted(viewer, x, y, SIZE, SIZE)
 
 
 @pytest.fixture

@@ -127,6 +127,28 @@ class Viewer:
         return path
 
 
+def to_screen(viewer: Viewer, x: float, y: float, cols: int, rows: int) -> tuple[float, float]:
+    """Image pixel coordinates to page coordinates in the active pane (fitted, unrotated)."""
+    box = viewer.page.locator(".pane.active").bounding_box()
+    assert box is not None
+    scale = min(box["width"] / cols, box["height"] / rows)
+    left = box["x"] + (box["width"] - cols * scale) / 2
+    top = box["y"] + (box["height"] - rows * scale) / 2
+    return left + x * scale, top + y * scale
+
+
+def drag(
+    viewer: Viewer, start: tuple[float, float], end: tuple[float, float], button: str = "left"
+) -> None:
+    """A mouse drag in five steps, as a hand makes it."""
+    mouse = viewer.page.mouse
+    mouse.move(*start)
+    mouse.down(button=button)  # type: ignore[arg-type]
+    for i in range(1, 6):
+        mouse.move(start[0] + (end[0] - start[0]) * i / 5, start[1] + (end[1] - start[1]) * i / 5)
+    mouse.up(button=button)  # type: ignore[arg-type]
+
+
 def new_viewer(browser: Browser, url: str) -> tuple[BrowserContext, Viewer]:
     context = browser.new_context(viewport={"width": 1100, "height": 720})
     page = context.new_page()

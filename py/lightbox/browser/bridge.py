@@ -396,9 +396,17 @@ def stats() -> str:
         {
             "fileBytes": sum(len(f.data) for f in _session.files),
             "cacheBytes": _session.cache.nbytes,
+            "cacheBudget": _session.cache.budget,
             "cachedFrames": len(_session.cache),
         }
     )
+
+
+@_guarded
+def set_cache_budget(nbytes: int) -> str:
+    """Hold at most ``nbytes`` of decoded frames (the page's budget for this device)."""
+    _session.cache.resize(int(nbytes))
+    return stats()
 
 
 # -- the Python console (issue 21) ---------------------------------------------------------

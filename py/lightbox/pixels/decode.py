@@ -28,6 +28,7 @@ from pydicom.uid import UID, ExplicitVRBigEndian
 
 from lightbox.core.errors import DecodeError
 from lightbox.core.tags import PIXEL_DATA, PIXEL_KEYWORD
+from lightbox.ingest.source import ByteSource
 from lightbox.pixels import codecs
 from lightbox.pixels.format import PixelFormat
 from lightbox.pixels.locate import (
@@ -64,6 +65,11 @@ class FrameSource:
     codec : codecs.Choice
         The codec that decodes the file's frames: what the browser loads for
         it is what decodes (:func:`lightbox.pixels.codecs.choose_codec`).
+    reader : ByteSource or None
+        The file read a range at a time (issue 19 item 3: the browser's ``File``):
+        ``data`` then holds only its first bytes, and each frame is read from
+        ``reader`` when asked. Only for pixel data whose bytes are its values
+        (:func:`~lightbox.pixels.locate.viewable`).
     """
 
     name: str
@@ -72,10 +78,16 @@ class FrameSource:
     extent: PixelExtent | None
     start: int | None
     codec: codecs.Choice
+    reader: ByteSource | None = None
 
     @classmethod
     def of(
-        cls, name: str, data: bytes, fmt: PixelFormat, extent: PixelExtent | None
+        cls,
+        name: str,
+        data: bytes,
+        fmt: PixelFormat,
+        extent: PixelExtent | None,
+        reader: ByteSource | None = None,
     ) -> FrameSource:
         """The source of a file's frames, its start and codec found once.
 
@@ -83,7 +95,7 @@ class FrameSource:
         which the caller has (a session finds it on opening, for its checks).
         """
         start = encapsulated_start(data, fmt)
-        return cls(name, data, fmt, extent, start, file_codec(data, fmt, start))
+        return cls(name, data, fmt, extent, start, file_codec(data, fmt, start), reader)
 
     def truncation(self, index: int) -> Truncation | None:
         """What the file lacks of frame ``index``; None when all of it is there."""
@@ -146,6 +158,8 @@ def frame(source: FrameSource, index: int, *, raw: bool = False) -> Frame:
     ----------
     PS3.5 8.1.1 (Bits Allocated, Bits Stored, High Bit); PS3.3 C.7.6.3.1.2.
     """
+    if source.reader is not None and source.extent is not None:
+        return _read_frame(source, source.reader, source.extent, index)
     if not raw:
         view = native_view(source.data, index, source.fmt, source.extent)
         if view is not None:
@@ -160,6 +174,29 @@ def frame(source: FrameSource, index: int, *, raw: bool = False) -> Frame:
         raise _decode_error(source.name, index, exc) from exc
     cells = finish(arr, fmt)
     return Frame(cells if raw else stored_values(cells, fmt))
+
+
+def _read_frame(source: FrameSource, reader: ByteSource, extent: PixelExtent, index: int) -> Frame:
+    """Frame ``index`` read from the file alone: its bytes are its stored values (no decode,
+    and nothing but the frame read), where PS3.5 8.1.1 puts them. A frame the file holds
+    only part of is padded as :func:`_short` pads it."""
+    fmt = source.fmt
+    size = fmt.rows * fmt.columns * (fmt.bits_allocated // 8)
+    got = reader.read(extent.offset + index * size, size)
+    cut = source.truncation(index)
+    if cut is None and len(got) < size:  # the file changed since it was opened
+        reason = f"frame {index + 1} is cut short: {len(got)} of {size} bytes"
+        raise DecodeError(source.name, reason)
+    whole = replace(extent, offset=0, present=size, expected=size)
+    view = native_view(got + bytes(size - len(got)), 0, fmt, whole)
+    if view is None:
+        raise DecodeError(source.name, f"frame {index + 1} cannot be read from the file")
+    if cut is None:
+        return Frame(view)
+    values = view.copy()
+    flat = values.reshape(cut.pixels, -1)
+    flat[cut.present_pixels :] = _fill_value(flat[: cut.present_pixels], fmt)
+    return Frame(values, truncation=cut)
 
 
 def _decode_error(name: str, index: int, exc: Exception) -> DecodeError:

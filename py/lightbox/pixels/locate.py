@@ -176,6 +176,24 @@ def first_fragment(data: bytes, fmt: PixelFormat, start: int | None) -> memoryvi
     return _first_item(bytes(value), 0) if isinstance(value, bytes) else None
 
 
+def viewable(fmt: PixelFormat, extent: PixelExtent) -> bool:
+    """Whether a frame's bytes are its stored values, as they are (:func:`native_view`).
+
+    Native little-endian greyscale in (7FE0,0010) Pixel Data whose samples fill their
+    Bits Allocated (8, 16 or 32: no unused high bits to mask), on a little-endian machine.
+    """
+    return not (
+        sys.byteorder != "little"
+        or extent.tag != PIXEL_DATA
+        or fmt.samples != 1
+        or fmt.is_float
+        or fmt.bits_allocated not in (8, 16, 32)
+        or fmt.bits_stored != fmt.bits_allocated
+        or fmt.photometric is Photometric.PALETTE_COLOR
+        or UID(fmt.transfer_syntax) == ExplicitVRBigEndian
+    )
+
+
 def native_view(
     data: bytes, index: int, fmt: PixelFormat, extent: PixelExtent | None
 ) -> np.ndarray[Any, Any] | None:
@@ -187,17 +205,7 @@ def native_view(
     does not hold (Explicit VR Big Endian among others: decoding swaps it
     into native order).
     """
-    if (
-        sys.byteorder != "little"
-        or extent is None
-        or extent.tag != PIXEL_DATA
-        or fmt.samples != 1
-        or fmt.is_float
-        or fmt.bits_allocated not in (8, 16, 32)
-        or fmt.bits_stored != fmt.bits_allocated
-        or fmt.photometric is Photometric.PALETTE_COLOR
-        or UID(fmt.transfer_syntax) == ExplicitVRBigEndian
-    ):
+    if extent is None or not viewable(fmt, extent):
         return None
     size = fmt.bits_allocated // 8
     dtype = np.dtype(f"<{'i' if fmt.pixel_representation else 'u'}{size}")

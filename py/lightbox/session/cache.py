@@ -40,6 +40,14 @@ class FrameCache:
             return
         self._frames[ref] = arr
         self._bytes += arr.nbytes
+        self._evict()
+
+    def resize(self, budget: int) -> None:
+        """Hold at most ``budget`` bytes from now on (the least recently used go first)."""
+        self.budget = max(0, int(budget))
+        self._evict()
+
+    def _evict(self) -> None:
         while self._bytes > self.budget and len(self._frames) > 1:
             _, old = self._frames.popitem(last=False)
             self._bytes -= old.nbytes

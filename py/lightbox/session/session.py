@@ -32,7 +32,13 @@ from lightbox.catalog.series import (
     build_series,
     entry_from_header,
 )
-from lightbox.core.errors import DecodeError, InvalidDicomError, LightboxError, NoPixelDataError
+from lightbox.core.errors import (
+    DecodeError,
+    InvalidDicomError,
+    LightboxError,
+    NoPixelDataError,
+    NotDicomError,
+)
 from lightbox.core.records import FrameRef, Photometric, Skipped, VoiFunction, Window
 from lightbox.display import frames, luts, pipeline, readers
 from lightbox.display import overlays as planes
@@ -77,6 +83,15 @@ from lightbox.waveform.records import Waveform
 #: short file stays within its own size plus this.
 MAX_FILL_BYTES = 64 * 1024 * 1024
 
+#: A file given as a byte source (the browser's ``File``, from 64 MiB) whose pixel data is
+#: its stored values is never read whole: its first bytes (from FIRST_READ_BYTES, four
+#: times more each time the header needs more, up to MAX_HEADER_READ_BYTES), then each
+#: frame when it is shown (issue 19 item 3). Any other such file is read whole, up to
+#: MAX_WHOLE_FILE_BYTES; a larger one is refused with its size and this limit.
+FIRST_READ_BYTES = 1024 * 1024
+MAX_HEADER_READ_BYTES = 64 * 1024 * 1024
+MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class OpenedFile:
@@ -109,6 +124,9 @@ class OpenedFile:
     waveform: Waveform | None = None
     #: A whole-slide image's pyramid level and tile index (issue 15 item 2).
     slide: SlideImage | None = None
+    #: The file, when only its first bytes are held (``data``) and each frame is read
+    #: from it when shown (issue 19 item 3).
+    ranged: ByteSource | None = None
 
     @property
     def kind(self) -> str:
@@ -239,6 +257,20 @@ class Session:
                     continue
                 if name in self._present:
                     continue
+                try:
+                    ranged = self._open_ranged(name, given)
+                except LightboxError as exc:
+                    self._present.append(name)
+                    skipped.append(Skipped(name, exc.reason))
+                    continue
+                if ranged is not None:
+                    self._present.append(name)
+                    touched.add(self._add(ranged, batch))
+                    continue
+                if given.size > MAX_WHOLE_FILE_BYTES:
+                    self._present.append(name)
+                    skipped.append(Skipped(name, _too_large(given.size)))
+                    continue
                 data = given.read(0, given.size)
             for item in archive.expand(name, data):  # a ZIP (nested too) gives its members
                 if isinstance(item, Skipped):
@@ -284,6 +316,49 @@ class Session:
             skipped.append(Skipped(name, exc.reason))
             return None
         return self._add(self._slide_file(name, image), batch)
+
+    def _open_ranged(self, name: str, source: ByteSource) -> OpenedFile | None:
+        """A file whose frames are read one at a time from ``source``: None when its pixel
+        data is not its stored values as they are (it is read whole, then).
+
+        Its first bytes are read, four times more while the header needs more, until the
+        first frame is there; the frames present are counted from the file's size.
+        """
+        length = FIRST_READ_BYTES
+        while True:
+            prefix = source.read(0, min(length, source.size))
+            try:
+                opened = self._open_one(name, prefix)
+            except (NotDicomError, NoPixelDataError):
+                return None  # a ZIP, a document: read whole
+            except InvalidDicomError:
+                if len(prefix) >= source.size:
+                    raise
+                if length >= MAX_HEADER_READ_BYTES:
+                    return None
+                length *= 4
+                continue
+            break
+        extent = opened.extent if opened is not None else None
+        if opened is None or extent is None or opened.slide is not None:
+            return None
+        if not locate.viewable(opened.fmt, extent):
+            return None
+        declared = int.from_bytes(prefix[extent.offset - 4 : extent.offset], "little")
+        # What the header read said of the pixel data was said of the first bytes only:
+        # the checks say it again of the whole file.
+        header = replace(
+            opened.header,
+            warnings=tuple(w for w in opened.header.warnings if "(7FE0,0010)" not in w),
+        )
+        whole = replace(
+            opened,
+            header=header,
+            extent=replace(extent, present=min(declared, source.size - extent.offset)),
+            warnings=(),
+            ranged=source,
+        )
+        return _checked(whole)
 
     def _slide_file(self, name: str, image: SlideImage, data: bytes | None = None) -> OpenedFile:
         """An opened file of a slide level: its header held, its tiles read when shown."""
@@ -427,12 +502,13 @@ class Session:
         """(name, bytes) of every file behind the given series (all series when None)."""
         chosen = range(len(self.series)) if series is None else series
         indices = sorted({ref.file for s in chosen for ref in self.series[s].frames})
-        return [(self.files[i].name, self._whole(self.files[i])) for i in indices]
+        return [(self.files[i].name, self.whole(self.files[i])) for i in indices]
 
     @staticmethod
-    def _whole(opened: OpenedFile) -> bytes:
-        """A file's bytes: a slide read by range holds its header only, so read it all."""
-        source = opened.slide.source if opened.slide is not None else None
+    def whole(opened: OpenedFile) -> bytes:
+        """A file's bytes: a slide or a file read by range holds its first bytes only, so
+        read it all."""
+        source = opened.slide.source if opened.slide is not None else opened.ranged
         if source is not None and source.size > len(opened.data):
             return source.read(0, source.size)
         return opened.data
@@ -1060,7 +1136,7 @@ class Session:
         if file not in self._sources:
             opened = self.files[file]
             self._sources[file] = pixels.FrameSource.of(
-                opened.name, opened.data, opened.fmt, opened.extent
+                opened.name, opened.data, opened.fmt, opened.extent, opened.ranged
             )
         return self._sources[file]
 
@@ -1616,6 +1692,15 @@ def _document_json(index: int, document: documents.Document) -> dict[str, Any]:
         "text": document.text,
         "warnings": [{"file": document.name, "reason": reason} for reason in document.warnings],
     }
+
+
+def _too_large(size: int) -> str:
+    """Why a file too large to read whole, whose frames cannot be read one by one, is refused."""
+    return (
+        f"it is {structure.size_text(size)}: a file over "
+        f"{structure.size_text(MAX_WHOLE_FILE_BYTES)} opens only when its pixel data is "
+        "uncompressed greyscale (read a frame at a time)"
+    )
 
 
 def _checked(opened: OpenedFile) -> OpenedFile:

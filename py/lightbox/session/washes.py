@@ -84,7 +84,7 @@ class Washes:
             if index in self._doses or not rtdose.is_dose(opened.header.dataset):
                 continue
             try:
-                ds = dcmread(io.BytesIO(opened.data), force=True)
+                ds = dcmread(io.BytesIO(self.session.whole(opened)), force=True)
                 self._doses[index] = DoseFile(index, rtdose.read_dose(opened.name, ds))
                 continue
             except LightboxError as error:

@@ -3,7 +3,7 @@
 import { app, currentLayout, pane } from "./app.js";
 import { setHidePatient, setInvert, setTool } from "./controls.js";
 import { setKeyImagesOnly } from "./keyimages.js";
-import { client, ready } from "./engine.js";
+import { client, engine, ready } from "./engine.js";
 import { activate, setLayout } from "./layout.js";
 import { mprState, setCrosshair, turnFreePlane } from "./mpr.js";
 import { measurementsCsv } from "./measurements.js";
@@ -181,6 +181,11 @@ export function select(series, frame = 0) {
 export function exposeApi(deid) {
   const api = {
     ready,
+    /**
+     * What became of the viewer's engine (issue 19 item 4): `{restarts, restarting,
+     * stopped}`, stopped the last reason it stopped (null while it never did).
+     */
+    engine: () => ({ ...engine }),
     /** @param {FileList | File[]} files @param {{keep?: boolean}} [options] */
     open: (files, options) => openOwn(files, options),
     /** Remembered studies (issue 18 item 3). */

@@ -1,26 +1,94 @@
 // The page's one client of the worker (the viewer's engine): its start-up progress on the
-// status line, and the crash notice with its Reload button when it stops, at start-up or
-// later (the client learns of an engine that ended without a word: rpc/client.js).
+// status line; when it stops after it was ready, a restart (page/revive.js puts back what
+// was open); when it stops at start-up, or a restart fails too, the crash notice with its
+// Reload button (the client learns of an engine that ended without a word: rpc/client.js).
 import { Client } from "../rpc/client.js";
 import { $, app, setStatus } from "./app.js";
 
+/** Restarts in one page's life: an engine that keeps stopping is left to Reload. */
+export const MAX_RESTARTS = 3;
+
+/**
+ * What became of the engine: how often it was restarted, whether a restart is under way,
+ * and the last reason it stopped (window.lightbox.engine()).
+ */
+export const engine = {
+  restarts: 0,
+  restarting: false,
+  /** @type {string | null} */
+  stopped: null,
+};
+
+/** @type {((reason: string) => Promise<void>) | null} restarts it and puts back what was open */
+let reviver = null;
+
+/** @param {(reason: string) => Promise<void>} revive */
+export function setReviver(revive) {
+  reviver = revive;
+}
+
 export const client = new Client({
-  onProgress: (p) => setStatus(`${p.label}… (${p.index + 1}/${p.total})`),
+  onProgress: (p) => {
+    if (!engine.restarting) setStatus(`${p.label}… (${p.index + 1}/${p.total})`);
+  },
   onFatal: (reason) => {
-    const open = app.catalog.series.length > 0 || Boolean(app.catalog.documents?.length);
-    const files = open
-      ? "; the files you opened are not changed: open them again after the reload."
-      : ".";
-    $("crash-text").textContent =
-      `The viewer's engine stopped: ${reason.replace(/\.$/, "")}. ` +
-      `Reload Lightbox to start it again${files}`;
-    $("crash").hidden = false;
-    setStatus("The viewer's engine stopped", true);
+    engine.stopped = reason;
+    if (engine.restarting) return; // the restart under way fails with it, and says so
+    if (!client.started || !reviver || engine.restarts >= MAX_RESTARTS) {
+      const again = engine.restarts >= MAX_RESTARTS ? ` again (${engine.restarts} restarts)` : "";
+      crashed(`${reason.replace(/\.$/, "")}${again}`);
+      return;
+    }
+    engine.restarts += 1;
+    engine.restarting = true;
+    const revive = reviver;
+    void revive(reason)
+      .catch((error) => {
+        const why = error instanceof Error ? error.message : String(error);
+        crashed(
+          `${reason.replace(/\.$/, "")}, and restarting it failed (${why.replace(/\.$/, "")})`,
+        );
+      })
+      .finally(() => {
+        engine.restarting = false;
+      });
   },
 });
 
-/** Resolves once the engine has started (window.lightbox.ready). */
-export const ready = client.ready.then((seconds) => {
+/** The notice that only a reload helps. @param {string} reason */
+function crashed(reason) {
+  const open = app.catalog.series.length > 0 || Boolean(app.catalog.documents?.length);
+  const files = open
+    ? "; the files you opened are not changed: open them again after the reload."
+    : ".";
+  $("crash-text").textContent =
+    `The viewer's engine stopped: ${reason}. Reload Lightbox to start it again${files}`;
+  $("crash").hidden = false;
+  setStatus("The viewer's engine stopped", true);
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * The decoded-frame cache's budget on a device of `gigabytes` (navigator.deviceMemory,
+ * which Chromium rounds and caps at 8): 64 MiB a gigabyte, from 32 MiB to 512 MiB;
+ * 512 MiB where the browser does not say (issue 19 item 3).
+ * @param {number | undefined} gigabytes
+ */
+export function cacheBudget(gigabytes) {
+  if (!gigabytes || !(gigabytes > 0)) return 512 * MiB;
+  return Math.min(512, Math.max(32, Math.round(gigabytes * 64))) * MiB;
+}
+
+/** This device's memory as the browser says it (GB), or null. */
+export const deviceMemory = /** @type {{deviceMemory?: number}} */ (navigator).deviceMemory ?? null;
+
+/** The budget the engine's frame cache is given (at start-up and after a restart). */
+export const budget = { bytes: cacheBudget(deviceMemory ?? undefined) };
+
+/** Resolves once the engine has started and has its budget (window.lightbox.ready). */
+export const ready = client.ready.then(async (seconds) => {
+  await client.call("setCacheBudget", { bytes: budget.bytes });
   performance.mark("lightbox-ready"); // User Timing: what `npm run bench` reads
   setStatus(`Ready (started in ${seconds.toFixed(1)} s)`);
 });

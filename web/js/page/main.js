@@ -24,6 +24,7 @@ import { setupStart } from "./start.js";
 import { attachPrint } from "./print.js";
 import { attachSharpness } from "./sharpness.js";
 import { attachBusy, withProgress } from "./busy.js";
+import { attachRevive } from "./revive.js";
 
 const deid = setupDeid({
   client: withProgress(client),
@@ -35,6 +36,7 @@ const deid = setupDeid({
   status: setStatus,
 });
 exposeApi(deid);
+attachRevive();
 
 attachToolbar();
 attachDrop();

@@ -26,6 +26,15 @@ const BATCH_BYTES = 96 * 1024 * 1024;
  */
 export const large = { bytes: 64 * 1024 * 1024 };
 
+/**
+ * What the engine holds open: each batch it opened, in order, as the File objects the
+ * page still holds (a File is a handle on the user's file, a fetched demo's blob, a ZIP
+ * still unexpanded), so that a new engine opens the same files in the same batches and
+ * numbers the series alike (page/revive.js). Emptied by closeAll.
+ * @type {{names: string[], files: File[]}[]}
+ */
+const held = [];
+
 /** @type {Job | null} the open in progress */
 let opening = null;
 
@@ -115,6 +124,8 @@ async function openFiles(list, job, how) {
     await client.ready;
     while (done < total && !job.cancelled) {
       const names = [];
+      /** @type {File[]} */
+      const files = [];
       /** @type {(ArrayBuffer | File)[]} */
       const buffers = [];
       let bytes = 0;
@@ -122,16 +133,12 @@ async function openFiles(list, job, how) {
         const file = list[done];
         const name = file.webkitRelativePath || file.name;
         done += 1;
-        if (file.size >= large.bytes) {
-          buffers.push(file); // structured-cloned, never read here
-          names.push(name);
-          continue;
-        }
         try {
-          const buffer = await file.arrayBuffer();
-          bytes += buffer.byteLength;
-          buffers.push(buffer);
+          const given = await payload(file);
+          bytes += given instanceof ArrayBuffer ? given.byteLength : 0;
+          buffers.push(given);
           names.push(name);
+          files.push(file);
         } catch (error) {
           skipped.push({ name, reason: `the browser could not read it (${error})` });
         }
@@ -139,6 +146,7 @@ async function openFiles(list, job, how) {
       const transfer = buffers.filter((b) => b instanceof ArrayBuffer);
       /** @type {OpenResult} */
       const result = await client.call("open", { names, buffers }, transfer);
+      held.push({ names, files });
       skipped.push(...result.skipped);
       result.opened.forEach((uid) => opened.add(uid));
       reopened = earlier(reopened, result.reopened ?? null);
@@ -205,6 +213,53 @@ async function openFiles(list, job, how) {
 }
 
 /**
+ * What the worker is given for a file: the File itself from `large.bytes` up (never read
+ * here), else its bytes (transferred).
+ * @param {File} file
+ * @returns {Promise<ArrayBuffer | File>}
+ */
+async function payload(file) {
+  return file.size >= large.bytes ? file : file.arrayBuffer();
+}
+
+/**
+ * Open again, in a new engine, everything the engine that stopped held (page/revive.js):
+ * the same batches in the same order; the page's catalog becomes the new engine's (the
+ * files skipped before stay listed; a file the browser can no longer read is added there).
+ * @param {import("../rpc/client.js").Client["call"]} call a call that reaches the new
+ *   engine while other calls wait
+ * @returns {Promise<number>} the files opened again
+ */
+export async function reopenHeld(call) {
+  let count = 0;
+  /** @type {Skipped[]} */
+  const lost = [];
+  for (const batch of held) {
+    /** @type {(ArrayBuffer | File)[]} */
+    const buffers = [];
+    const names = [];
+    for (const [i, file] of batch.files.entries()) {
+      try {
+        buffers.push(await payload(file));
+        names.push(batch.names[i]);
+      } catch (error) {
+        lost.push({
+          name: batch.names[i],
+          reason: `the browser could not read it again (${error})`,
+        });
+      }
+    }
+    const transfer = buffers.filter((b) => b instanceof ArrayBuffer);
+    await call("open", { names, buffers }, transfer);
+    count += names.length;
+  }
+  const fresh = await call("catalog");
+  app.catalog = { ...fresh, skipped: [...app.catalog.skipped, ...lost] };
+  if (lost.length) showSkipped(lost);
+  return count;
+}
+
+/**
  * Of two places where files already open are shown, the first in the catalog; the count
  * is both's. @param {Reopened | null} a @param {Reopened | null} b @returns {Reopened | null}
  */
@@ -263,6 +318,7 @@ export async function closeAll() {
   await client.ready;
   stopCine();
   app.catalog = await client.call("closeAll");
+  held.length = 0;
   source = { kind: "none" };
   app.measurements.length = 0;
   app.geometry.clear();

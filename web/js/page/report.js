@@ -2,7 +2,7 @@
 // the browser's own viewer, a structured report shows as text in the dialog) and the
 // notice listing the files that were not opened.
 import { $, app } from "./app.js";
-import { client } from "./engine.js";
+import { client, deviceMemory } from "./engine.js";
 
 /** @typedef {import("../rpc/protocol.js").DocumentInfo} DocumentInfo */
 /** @typedef {import("../rpc/protocol.js").Skipped} Skipped */
@@ -56,14 +56,34 @@ export async function toggleReport(on) {
   const asked = shown;
   $("report-title").textContent = "What was found";
   $("report-text").textContent = app.catalog.report?.text ?? "Nothing is open.";
-  let fresh;
+  let fresh, stats;
   try {
-    fresh = await client.call("catalog");
+    [fresh, stats] = await Promise.all([client.call("catalog"), client.call("stats")]);
   } catch {
     return;
   }
   app.catalog = { ...app.catalog, skipped: fresh.skipped, report: fresh.report };
-  if (asked === shown) $("report-text").textContent = fresh.report?.text ?? "Nothing is open.";
+  if (asked !== shown) return;
+  const text = fresh.report?.text ?? "Nothing is open.";
+  $("report-text").textContent = `${text}\n\n${memoryLine(stats)}`;
+}
+
+/** @param {number} bytes */
+const megabytes = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+
+/**
+ * What the engine holds, against its budget (issue 19 item 3).
+ * @param {{fileBytes: number, cacheBytes: number, cacheBudget: number}} stats
+ */
+function memoryLine(stats) {
+  const device = deviceMemory
+    ? `set for this device's ${deviceMemory} GB`
+    : "the browser does not say this device's memory";
+  return (
+    `Memory: ${megabytes(stats.fileBytes)} of files held (large uncompressed files: their ` +
+    `first bytes only, each frame read when shown); decoded frames ` +
+    `${megabytes(stats.cacheBytes)} of a ${megabytes(stats.cacheBudget)} budget (${device}).`
+  );
 }
 
 /** Add files that were not opened to the notice, and show it. @param {Skipped[]} skipped */

@@ -6,6 +6,9 @@ import { adoptWorker } from "./start.js";
 /** @typedef {import("./protocol.js").Progress} Progress */
 /** @typedef {import("./protocol.js").Methods} Methods */
 
+/** What a request to an engine that has stopped is told. */
+const STOPPED = "the viewer's engine has stopped";
+
 export class WorkerError extends Error {
   /** @param {import("./protocol.js").WorkerError} error */
   constructor(error) {
@@ -28,42 +31,100 @@ export class Client {
     /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void}>} */
     this.pending = new Map();
     this.dead = false;
-    /** @type {(v: number) => void} */
-    let resolveReady = () => {};
-    /** @type {(e: Error) => void} */
-    let rejectReady = () => {};
+    /** whether a worker of this client has been ready (a death after it may be revived) */
+    this.started = false;
+    /** @type {Promise<void> | null} while set, calls wait for it (a restart reopening) */
+    this.gate = null;
     /** @type {Promise<number>} seconds the worker took to boot */
+    this.ready = Promise.resolve(0);
+    /** @type {(seconds: number) => void} */
+    this.resolveReady = () => {};
+    /** @type {(error: Error) => void} */
+    this.rejectReady = () => {};
+    /** @type {Worker} */
+    this.worker = this.attach();
+  }
+
+  /**
+   * Take a worker (the one started early, then a new one each time) and listen to it
+   * alone: what a worker replaced by a restart still says is not heard.
+   * @returns {Worker}
+   */
+  attach() {
     this.ready = new Promise((resolve, reject) => {
-      resolveReady = resolve;
-      rejectReady = reject;
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
     });
-    this.resolveReady = resolveReady;
-    this.rejectReady = rejectReady;
+    this.ready.catch(() => {}); // a death is reported through onFatal
     const { worker, backlog } = adoptWorker();
-    this.worker = worker;
-    worker.onmessage = (event) => this.receive(event.data);
+    const current = () => this.worker === worker;
+    /** @param {WorkerMessage} message */
+    const receive = (message) => {
+      if (current()) this.receive(message, worker);
+    };
+    /** @param {string} reason */
+    const die = (reason) => {
+      if (current()) this.die(reason);
+    };
+    worker.onmessage = (event) => receive(event.data);
     worker.onerror = (event) => {
       event.preventDefault();
-      this.die(event.message || "the worker failed to start");
+      die(event.message || "the worker failed to start");
     };
-    worker.onmessageerror = () => this.die("a message from the worker could not be read");
+    worker.onmessageerror = () => die("a message from the worker could not be read");
+    this.worker = worker;
     for (const event of backlog) {
       // A worker whose script fails to load raises a plain Event named "error".
-      if (event.type === "message") this.receive(/** @type {MessageEvent} */ (event).data);
+      if (event.type === "message") receive(/** @type {MessageEvent} */ (event).data);
       else if (event.type === "error")
-        this.die(/** @type {ErrorEvent} */ (event).message || "the worker failed to start");
-      else this.die("a message from the worker could not be read");
+        die(/** @type {ErrorEvent} */ (event).message || "the worker failed to start");
+      else die("a message from the worker could not be read");
+    }
+    return worker;
+  }
+
+  /**
+   * Start a new worker in place of one that died (issue 19 item 4). Calls made meanwhile
+   * wait until `prepare` (given a call that does not wait) has put back what was open;
+   * then they go to the new worker. Rejects when the new worker fails to start or dies
+   * while preparing (the client is then dead, as after any death).
+   * @param {(call: Client["call"]) => Promise<void>} prepare
+   * @returns {Promise<void>}
+   */
+  async restart(prepare) {
+    this.worker.terminate(); // it has ended already, or it cannot run Python any more
+    this.dead = false;
+    /** @type {() => void} */
+    let release = () => {};
+    const gate = new Promise((resolve) => (release = () => resolve(undefined)));
+    this.gate = gate;
+    try {
+      this.attach();
+      await this.ready;
+      await prepare((method, args, transfer) => this.send(method, args, transfer));
+      if (this.dead) throw new WorkerError(workerError("WorkerDied", null, "it stopped again"));
+    } catch (error) {
+      this.die(error instanceof Error ? error.message : String(error));
+      this.worker.terminate(); // whatever failed, it is not used again
+      // From now on what is asked fails at once, as after any death.
+      this.ready = Promise.reject(new WorkerError(workerError("WorkerDied", null, STOPPED)));
+      this.ready.catch(() => {});
+      throw error;
+    } finally {
+      if (this.gate === gate) this.gate = null;
+      release();
     }
   }
 
-  /** @param {WorkerMessage} message */
-  receive(message) {
+  /** @param {WorkerMessage} message @param {Worker} worker the worker that sent it */
+  receive(message, worker) {
     if (message.type === "progress") {
       this.hooks.onProgress?.(message);
     } else if (message.type === "ready") {
+      this.started = true;
       this.resolveReady(message.seconds);
     } else if (message.type === "alive") {
-      this.watch(message.lock);
+      this.watch(message.lock, worker);
     } else if (message.type === "fatal") {
       this.die(message.error.message);
     } else if (message.type === "reply") {
@@ -80,11 +141,15 @@ export class Client {
    * ending it, its own close()) raises no event here; but it holds a Web Lock while it
    * lives, and this request for the same lock is granted only once the worker has gone.
    * Without Web Locks (a page that is not a secure context) nothing watches.
-   * @param {string} lock
+   * @param {string} lock @param {Worker} worker the worker that holds it
    */
-  watch(lock) {
+  watch(lock, worker) {
     if (this.dead || typeof navigator === "undefined" || !navigator.locks) return;
-    navigator.locks.request(lock, () => this.die("it ended unexpectedly")).catch(() => {}); // the page is going away
+    navigator.locks
+      .request(lock, () => {
+        if (this.worker === worker) this.die("it ended unexpectedly");
+      })
+      .catch(() => {}); // the page is going away
   }
 
   /** @param {string} reason */
@@ -107,10 +172,21 @@ export class Client {
    * @returns {Promise<Methods[M]["result"]>}
    */
   call(method, args = /** @type {Methods[M]["args"]} */ ({}), transfer = []) {
-    if (this.dead)
-      return Promise.reject(
-        new WorkerError(workerError("WorkerDied", null, "the viewer's engine has stopped")),
-      );
+    const gate = this.gate;
+    if (gate) return gate.then(() => this.call(method, args, transfer));
+    return this.send(method, args, transfer);
+  }
+
+  /**
+   * A request sent now, past a restart's gate (Client.call).
+   * @template {keyof Methods} M
+   * @param {M} method
+   * @param {Methods[M]["args"]} [args]
+   * @param {Transferable[]} [transfer]
+   * @returns {Promise<Methods[M]["result"]>}
+   */
+  send(method, args = /** @type {Methods[M]["args"]} */ ({}), transfer = []) {
+    if (this.dead) return Promise.reject(new WorkerError(workerError("WorkerDied", null, STOPPED)));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

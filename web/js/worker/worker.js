@@ -291,6 +291,9 @@ export const methods = {
     const heap = /** @type {any} */ (pyodide)._module.HEAP8.length; // the wasm memory Pyodide grew to
     return [{ wasmHeap: heap, bootSteps, ...JSON.parse(bridge.stats()) }, []];
   },
+  setCacheBudget(bridge, { bytes }) {
+    return [JSON.parse(bridge.set_cache_budget(bytes)), []];
+  },
   video(bridge, { series }) {
     const [info, stream] = takePair(bridge.video(series), "u8");
     return [{ info: JSON.parse(info), stream }, [stream]];
