@@ -146,6 +146,12 @@ def test_clinician_layout_shows_every_control_and_is_remembered(laptop: Viewer) 
     ]:
         assert id_ in every, id_
     assert len(every) > len(calm) + 20
+    right = page.evaluate(
+        """(ids) => Math.max(...ids.map((id) =>
+            document.getElementById(id)?.getBoundingClientRect().right ?? 0))""",
+        every,
+    )
+    assert right <= LAPTOP["width"]  # the bar wraps: nothing is cut off
     _shot(page, "viewer-clinician")
     page.reload()
     laptop.ready()
