@@ -50,7 +50,11 @@ FOCUS = """() => {
 
 
 def _laptop(browser: Browser, base_url: str, **options: Any) -> tuple[BrowserContext, Viewer]:
-    """A fresh page at 1366x768, booted; the CSP bypassed so that the test may inject axe-core."""
+    """A fresh page at 1366x768, booted; the CSP bypassed so that the test may inject axe-core.
+
+    The dark scheme unless told (Lightbox's own; headless Chromium reports light).
+    """
+    options = {"color_scheme": "dark", **options}
     context, viewer = new_viewer(browser, base_url, viewport=LAPTOP, bypass_csp=True, **options)
     viewer.ready()
     return context, viewer
