@@ -62,7 +62,9 @@ def shared_viewer(browser: Browser, base_url: str) -> Iterator[Viewer]:
 def viewer(shared_viewer: Viewer) -> Iterator[Viewer]:
     shared_viewer.page.evaluate(
         "async () => { await window.lightbox.closeAll(); window.lightbox.setTool('scroll');"
-        " window.lightbox.setLayout('1x1'); }"
+        " window.lightbox.setLayout('1x1');"
+        # a menu a test left open closes, as a click elsewhere closes it (page/menus.js)
+        " document.body.dispatchEvent(new PointerEvent('pointerdown', {bubbles: true})); }"
     )
     yield shared_viewer
     assert not shared_viewer.watch.errors, shared_viewer.watch.errors

@@ -46,7 +46,7 @@ def test_cd_folder_opens_every_series_in_order(viewer: Viewer, tmp_path: Path) -
     assert expected_frame(named, 0, 3).disagreement(viewer.frame()) is None
     viewer.page.wait_for_selector("#series-list img.thumb")
     viewer.shot("disc-folder")
-    viewer.page.click("#report-button")
+    viewer.control("#report-button").click()
     report = viewer.page.text_content("#report-text") or ""
     assert "10 images" in report
     viewer.shot("disc-report")

@@ -50,7 +50,7 @@ def sub_path_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_the_build_works_under_a_sub_path(browser: Browser, sub_path_url: str) -> None:
     context, viewer = new_viewer(browser, sub_path_url)
     viewer.ready()
-    viewer.page.click("#demo-button")
+    viewer.control("#demo-button").click()
     viewer.wait_state("s.frames === 24")
     outside = [
         u for u in viewer.watch.requests if u.startswith("http") and "/some/sub/path/" not in u

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser
 
-from tests.support.viewer import finish, new_viewer
+from tests.support.viewer import finish, new_viewer, reach
 
 
 def test_starts_and_works_with_the_network_unplugged(browser: Browser, base_url: str) -> None:
@@ -30,7 +30,7 @@ def test_starts_and_works_with_the_network_unplugged(browser: Browser, base_url:
     context.set_offline(True)
     viewer.page.reload()
     viewer.ready()
-    viewer.page.click("#demo-button")
+    viewer.control("#demo-button").click()
     state = viewer.wait_state("s.frames === 24")
     assert state["windowSource"] == "file"
     viewer.shot("offline-demo")
@@ -78,7 +78,7 @@ def test_the_view_lives_in_the_fragment_and_restores(browser: Browser, base_url:
     context, viewer = new_viewer(browser, base_url)
     viewer.ready()
     page = viewer.page
-    page.click("#demo-button")
+    reach(page, "#demo-button").click()
     viewer.wait_state("s.frames === 24")
     page.evaluate("() => window.lightbox.select(0, 7)")
     page.evaluate("() => window.lightbox.setWindow(60, 300)")
@@ -95,7 +95,7 @@ def test_the_view_lives_in_the_fragment_and_restores(browser: Browser, base_url:
 
     context, viewer = new_viewer(browser, shared)
     viewer.ready()
-    viewer.page.click("#demo-button")
+    viewer.control("#demo-button").click()
     state = viewer.wait_state("s.frame === 7 && s.rotation === 90")
     assert (state["windowCenter"], state["windowWidth"]) == (60, 300)
     finish(context, viewer)

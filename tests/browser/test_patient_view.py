@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext
 
 from tests.support import volumes
-from tests.support.viewer import BOOT_TIMEOUT_MS, Viewer, finish, new_viewer
+from tests.support.viewer import BOOT_TIMEOUT_MS, Viewer, finish, new_viewer, reach
 
 SHOTS = Path("/tmp/lightbox-patient-shots")
 
@@ -122,7 +122,7 @@ def test_device_pixel_ratio_2_backing_store_and_sharp_pixels(
     assert viewer.state()["smoothed"] is True
     page.keyboard.press("f")
     # Smooth pixels: colours between the frame's appear; the choice is remembered.
-    page.select_option("#interpolation", "smooth")
+    reach(page, "#interpolation").select_option("smooth")
     smooth = page.evaluate(CANVAS)
     assert viewer.state()["smoothed"] is True
     assert smooth["changes"] > 2 * columns  # a ramp between pixel centres, not blocks
@@ -206,7 +206,7 @@ def test_copy_image_to_the_clipboard(browser: Browser, base_url: str, test_files
     viewer.choose([test_files / "CT_small.dcm"])
     viewer.wait_state("s.series === 0")
     page.bring_to_front()
-    page.click("#copy-button")
+    reach(page, "#copy-button").click()
     page.wait_for_function("() => document.getElementById('status').textContent.includes('cop')")
     got = page.evaluate(
         """async () => {

@@ -135,7 +135,7 @@ def test_export_through_the_dialog_downloads_a_zip(viewer: Viewer, tmp_path: Pat
     planted = tmp_path / "p.dcm"
     planted.write_bytes(planted_bytes())
     viewer.choose([planted])
-    viewer.page.click("#deid-button")
+    viewer.control("#deid-button").click()
     viewer.page.click("#deid-preview")
     viewer.page.wait_for_selector("#deid-result table")
     assert "PatientName" in (viewer.page.text_content("#deid-result") or "")
@@ -158,8 +158,8 @@ def test_hide_patient_information_removes_it_from_the_screen(
     date = viewer.page.evaluate("() => window.lightbox.catalog()")["series"][0]["date"]
     shown = f"{date[:4]}-{date[4:6]}-{date[6:]}"
     assert shown in (viewer.page.text_content("#series-list") or "")
-    viewer.page.click("#hide-button")
+    viewer.control("#hide-button").click()
     assert "MKFAMILY" not in (viewer.page.text_content("body") or "")
     assert shown not in (viewer.page.text_content("#series-list") or "")  # dates identify too
     viewer.shot("patient-hidden")
-    viewer.page.click("#hide-button")
+    viewer.control("#hide-button").click()

@@ -80,7 +80,7 @@ def test_length_across_known_pixels_reports_millimetres(viewer: Viewer, uniform:
 
 
 def test_rectangle_region_reports_hounsfield_units(viewer: Viewer, uniform: Path) -> None:
-    viewer.page.click("[data-tool=rect]")
+    viewer.control("[data-tool=rect]").click()
     drag(viewer, to_screen(viewer, 36, 36), to_screen(viewer, 60, 60))
     state = viewer.wait_state("s.measurements.length === 1")
     result = state["measurements"][0]["result"]
@@ -182,14 +182,14 @@ def test_tag_browser_finds_patient_name(viewer: Viewer, uniform: Path) -> None:
     summary = viewer.page.text_content("#tag-summary") or ""
     assert "Tools^Test" in summary and "Pixel Spacing" in summary
     viewer.shot("tools-tag-browser")
-    viewer.page.click("#hide-button")  # the header is fetched again, without the values
+    viewer.control("#hide-button").click()  # the header is fetched again, without the values
     viewer.page.wait_for_function(
         "() => document.querySelector('#tag-tree [data-keyword=PatientName]')"
         "?.textContent.includes('(hidden)')"
     )
     assert "Tools^Test" not in (viewer.page.text_content("#tag-tree") or "")
     assert "Tools^Test" not in (viewer.page.text_content(".pane.active") or "")
-    viewer.page.click("#hide-button")
+    viewer.control("#hide-button").click()
     viewer.page.keyboard.press("t")
 
 
@@ -207,7 +207,7 @@ def test_hide_patient_leaves_nothing_identifying_on_the_page(
     viewer.page.wait_for_selector("#tag-tree > div > [data-keyword=PatientName]")
     shown = markers_in([viewer.page.content().encode()])
     assert {"family", "patient_id", "sr_text", "private", "nested_name"} <= shown
-    viewer.page.click("#hide-button")
+    viewer.control("#hide-button").click()
     viewer.page.wait_for_function(
         "() => document.querySelector('#tag-tree > div > [data-keyword=PatientName]')"
         "?.textContent.includes('(hidden)')"
@@ -215,7 +215,7 @@ def test_hide_patient_leaves_nothing_identifying_on_the_page(
     left = markers_in([viewer.page.content().encode()])
     assert left <= {"uids", "device_uid"}, sorted(left)
     viewer.shot("tools-tag-browser-hidden")
-    viewer.page.click("#hide-button")
+    viewer.control("#hide-button").click()
     viewer.page.keyboard.press("t")
 
 
@@ -231,11 +231,11 @@ def test_snapshot_downloads_a_png(viewer: Viewer, uniform: Path) -> None:
 
 
 def test_cine_plays_and_pauses(viewer: Viewer) -> None:
-    viewer.page.click("#demo-button")
+    viewer.control("#demo-button").click()
     viewer.wait_state("s.frames === 24")
-    viewer.page.fill("#fps", "20")
+    viewer.control("#fps").fill("20")
     viewer.page.dispatch_event("#fps", "change")
-    viewer.page.click("#cine-button")
+    viewer.control("#cine-button").click()
     viewer.wait_state("s.frame >= 3")
     viewer.page.locator(".pane.active").focus()
     viewer.page.keyboard.press("Space")
@@ -245,7 +245,7 @@ def test_cine_plays_and_pauses(viewer: Viewer) -> None:
 
 
 def test_layout_2x2_shows_series_in_each_viewport(viewer: Viewer, uniform: Path) -> None:
-    viewer.page.click("#demo-button")
+    viewer.control("#demo-button").click()
     viewer.wait_state("s.frames === 24")
     viewer.page.select_option("#layout", "2x2")
     assert viewer.page.locator(".pane:not([hidden])").count() == 4
@@ -269,7 +269,7 @@ def test_help_lists_the_shortcuts(viewer: Viewer) -> None:
 
 
 def test_slider_moves_through_the_series(viewer: Viewer) -> None:
-    viewer.page.click("#demo-button")
+    viewer.control("#demo-button").click()
     viewer.wait_state("s.frames === 24")
     assert viewer.page.get_attribute("#frame-slider", "max") == "24"
     viewer.page.eval_on_selector(
@@ -287,7 +287,7 @@ def test_phone_sized_screen_still_views_and_scrolls(browser, base_url: str) -> N
     context, viewer = new_viewer(browser, base_url)
     viewer.page.set_viewport_size({"width": 390, "height": 844})
     viewer.ready()
-    viewer.page.click("#demo-button")
+    viewer.control("#demo-button").click()
     viewer.wait_state("s.frames === 24")
     box = viewer.page.locator(".pane.active").bounding_box()
     assert box is not None and box["width"] >= 200 and box["height"] >= 200
@@ -319,7 +319,7 @@ def test_synchronised_scrolling_follows_the_frame_of_reference(
     viewer.page.evaluate("() => window.lightbox.activate(1)")
     viewer.page.evaluate("() => window.lightbox.select(1, 0)")
     viewer.page.evaluate("() => window.lightbox.activate(0)")
-    viewer.page.click("#sync-button")
+    viewer.control("#sync-button").click()
     viewer.page.locator(".pane.active").focus()
     for _ in range(8):
         viewer.page.keyboard.press("ArrowDown")

@@ -10,7 +10,7 @@ import pytest
 from lightbox.session.session import Session
 from tests.support import discs
 from tests.support.expect import expected_frame
-from tests.support.viewer import Viewer
+from tests.support.viewer import Viewer, reach
 from tools import synth
 
 
@@ -155,7 +155,7 @@ def test_set_window_changes_pixels_as_native(viewer: Viewer, test_files: Path) -
 
 
 def test_demo_opens_and_wheel_and_keys_scroll(viewer: Viewer) -> None:
-    viewer.page.click("#demo-button")
+    viewer.control("#demo-button").click()
     viewer.wait_state("s.frames === 24")
     state = viewer.state()
     assert state["frames"] == 24 and state["frame"] == 0
@@ -280,7 +280,7 @@ def test_report_dialog_lists_a_frame_that_failed_after_the_open(
             break
         viewer.page.wait_for_timeout(50)
     assert [f["file"] for f in catalog["report"]["undecodable"]] == ["broken.dcm"]
-    viewer.page.click("#report-button")
+    viewer.control("#report-button").click()
     viewer.page.wait_for_function(
         "() => document.getElementById('report-text').textContent.includes('broken.dcm')"
     )
@@ -332,7 +332,7 @@ def test_opening_one_file_of_an_open_series_again_shows_that_file(
 
 def test_own_files_close_the_demo(viewer: Viewer, test_files: Path) -> None:
     """The demo is not the user's: their own files replace it (no "2 different patients")."""
-    viewer.page.click("#demo-button")
+    viewer.control("#demo-button").click()
     viewer.wait_state("s.frames === 24")
     viewer.choose([test_files / "CT_small.dcm"])
     state = viewer.wait_state("s.file === 'CT_small.dcm'", timeout_s=10)
@@ -347,7 +347,7 @@ def test_own_files_close_the_demo(viewer: Viewer, test_files: Path) -> None:
     viewer.shot("own-file-replaces-demo")
     # The user's own files stay: more of them are added, the demo again is added too.
     viewer.choose([test_files / "MR_small.dcm"])
-    viewer.page.click("#demo-button")
+    viewer.control("#demo-button").click()
     viewer.wait_state("s.frames === 24")
     catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
     assert len(catalog["series"]) == 3
@@ -369,7 +369,7 @@ def test_boot_progress_and_open_button_usable_at_once(
     page = fresh_viewer.page
     page.context.add_init_script(STATUS_LOG)
     page.reload()
-    assert page.is_visible("#open-button") and page.is_visible("#demo-button")
+    assert reach(page, "#open-button").is_visible() and page.is_visible("#demo-button")
     assert not page.evaluate(
         "() => document.querySelector('#status').textContent.startsWith('Ready')"
     )

@@ -193,7 +193,7 @@ def test_an_enhanced_object_of_two_temporal_positions_shows_the_one_chosen(
     expected = [known.windowed(stored[k].astype(np.float64) - 400, 200, 1000) for k in (2, 6)]
     assert np.abs(viewer.frame()[..., 0].astype(np.int16) - expected[0]).max() <= 1
     # The second volume, chosen as a user does: the toolbar's choice.
-    choice = viewer.page.locator("#phase")
+    choice = viewer.control("#phase")  # in the View menu
     assert choice.is_visible()
     assert choice.locator("option").all_inner_texts() == [
         "Temporal Position Index 1",
@@ -212,7 +212,7 @@ def test_an_enhanced_object_of_two_temporal_positions_shows_the_one_chosen(
 def test_the_toolbar_slab_choice_projects_the_view(viewer: Viewer, tmp_path: Path) -> None:
     _open(viewer, EVEN, tmp_path / "even")
     state = _set_view(viewer, {"plane": "coronal", "position": 0.0})
-    choice = viewer.page.locator("#slab")
+    choice = viewer.control("#slab")  # in the View menu
     assert choice.is_visible()
     choice.select_option("mip:10")
     state = viewer.wait_state("s.view && s.view.slab === 10")

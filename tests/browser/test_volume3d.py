@@ -243,7 +243,8 @@ def test_the_toolbar_enters_3d_dragging_rotates_the_wheel_zooms_and_2d_returns(
     viewer: Viewer, tmp_path: Path
 ) -> None:
     _open(viewer, tmp_path / "phantom")
-    viewer.page.select_option("#view-3d", "bone")  # the toolbar's 3D control, as a user does
+    viewer.control("#view-3d").select_option("bone")  # the toolbar's 3D control, as a user does
+    viewer.page.keyboard.press("Escape")  # the View menu closes, off the image
     viewer.wait_state("s.view && s.view.mode === '3d' && s.view.preset === 'bone'")
     box = viewer.page.locator('[data-pane="0"]').bounding_box()
     assert box is not None
@@ -281,7 +282,7 @@ def test_the_toolbar_enters_3d_dragging_rotates_the_wheel_zooms_and_2d_returns(
     assert coronal["view"]["plane"] == "coronal" and "mode" not in coronal["view"]
     _set_view(viewer, {"mode": "3d", "preset": "mip"})
     assert viewer.page.input_value("#view-3d") == "mip"
-    viewer.page.select_option("#view-3d", "")
+    viewer.control("#view-3d").select_option("")
     back = viewer.wait_state("s.view === null")
     assert back["view"] is None and back["reslice"] is None
     assert viewer.frame().shape == (SIZE, SIZE, 4)

@@ -3,7 +3,7 @@
 // bound twice.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { keyMap, shortcuts } from "../../web/js/page/shortcuts.js";
+import { controlShortcuts, keyLabel, keyMap, shortcuts } from "../../web/js/page/shortcuts.js";
 
 /** Stub actions that record what was called, with its arguments. */
 function recorder() {
@@ -16,9 +16,7 @@ function recorder() {
         (_, name) =>
         (/** @type {unknown[]} */ ...args) => {
           calls.push(`${String(name)}(${args.map((a) => JSON.stringify(a)).join(", ")})`);
-          return ["navigate", "nextViewport", "turnPlane"].includes(String(name))
-            ? true
-            : undefined;
+          return ["navigate", "turnPlane"].includes(String(name)) ? true : undefined;
         },
     },
   );
@@ -40,7 +38,7 @@ function press(key) {
 test("the help lists the rows it always listed, in order", () => {
   const { actions } = recorder();
   const labels = shortcuts(actions).map((row) => row.keys);
-  assert.equal(labels.length, 26);
+  assert.equal(labels.length, 27); // 26, and Enter for measuring by keyboard (issue 18 item 5)
   assert.deepEqual(labels.slice(0, 4), [
     "↑ ↓ ← →, wheel",
     "Page Up / Page Down",
@@ -80,22 +78,64 @@ test("keys do what their row says", () => {
     ["Escape", ["toggleHelp(false)", "resetView()"]],
     ["K", ["snapshot(false)"]],
     ["Backspace", ["deleteLast()"]],
-    ["Tab", ["nextViewport()"]],
     ["m", ["toggleMpr()"]],
     ["]", ['turnPlane("in-plane", 5)']],
     ["{", ['turnPlane("tilt", -5)']],
     ["`", ["toggleConsole()"]],
     ["?", ["toggleHelp()"]],
+    ["Enter", ["measureKey()"]],
   ];
   for (const [key, expected] of cases) assert.deepEqual(press(String(key)), expected, String(key));
 });
 
 test("a key that did nothing says so, and the browser keeps it", () => {
   const { actions } = recorder();
-  const quiet = { ...actions, navigate: () => false, nextViewport: () => false };
+  const quiet = { ...actions, navigate: () => false };
   const keys = keyMap(shortcuts(quiet));
   assert.equal(keys.get("Home")?.(), false);
-  assert.equal(keys.get("Tab")?.(), false);
+});
+
+test("Tab is the browser's: it moves the focus, through the viewports and out (WCAG 2.1.2)", () => {
+  const { actions } = recorder();
+  assert.equal(keyMap(shortcuts(actions)).get("Tab"), undefined);
+});
+
+test("keys are written as the user reads them", () => {
+  // By hand: a letter in capitals, Shift+ for a capital, names for Space and Escape.
+  const cases = [
+    ["i", "I"],
+    ["H", "Shift+H"],
+    [" ", "Space"],
+    ["Escape", "Esc"],
+    ["?", "?"],
+    ["`", "`"],
+  ];
+  for (const [key, label] of cases) assert.equal(keyLabel(key), label, key);
+});
+
+test("each toolbar control's key comes from its row of the table", () => {
+  const { actions } = recorder();
+  const controls = controlShortcuts(shortcuts(actions));
+  // The keys the help has always listed for these controls (README, the `?` list).
+  const expected = {
+    "cine-button": "Space",
+    "tool-wl": "W",
+    "tool-length": "L",
+    "tool-rect": "G",
+    "invert-button": "I",
+    "hide-button": "Shift+H",
+    "tags-button": "T",
+    "reset-button": "Esc",
+    "console-button": "`",
+    "help-button": "?",
+    layout: "M",
+  };
+  for (const [id, key] of Object.entries(expected)) assert.equal(controls.get(id), key, id);
+});
+
+test("a control may only name a key its row binds", () => {
+  const row = { keys: "Q", what: "nothing", on: {}, controls: { q: "x-button" } };
+  assert.throws(() => controlShortcuts([row]), /names a key its row lacks: q/);
 });
 
 test("every letter the help names is a key of its row", () => {

@@ -11,10 +11,11 @@ import base64
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
-from playwright.sync_api import Browser, BrowserContext, Frame, Page, Request, Worker
+from playwright.sync_api import Browser, BrowserContext, Frame, Locator, Page, Request, Worker
 
 from tools import chromium
 
@@ -60,6 +61,21 @@ class Watch:
         ]
 
 
+#: The id of the toolbar menu (page/menus.js) that holds the element, while that menu is closed.
+_CLOSED_MENU = """(selector) => {
+    const menu = document.querySelector(selector)?.closest(".menu");
+    return menu && !menu.checkVisibility() ? menu.id : null;
+}"""
+
+
+def reach(page: Page, selector: str) -> Locator:
+    """The toolbar's control, as a user reaches it: its menu opened first if it is in one."""
+    menu = page.evaluate(_CLOSED_MENU, selector)
+    if menu:
+        page.click(f"[aria-controls='{menu}']")
+    return page.locator(selector)
+
+
 def origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -84,6 +100,10 @@ class Viewer:
             f"() => Number(document.body.dataset.opens || 0) > {before}",
             timeout=BOOT_TIMEOUT_MS,
         )
+
+    def control(self, selector: str) -> Locator:
+        """The toolbar's control, its menu opened first if it is in one (see :func:`reach`)."""
+        return reach(self.page, selector)
 
     def wait_state(self, condition: str, timeout_s: float = 30.0) -> dict:
         """Poll lightbox.state() until the JS expression ``condition`` (over ``s``) holds."""
@@ -149,8 +169,9 @@ def drag(
     mouse.up(button=button)  # type: ignore[arg-type]
 
 
-def new_viewer(browser: Browser, url: str) -> tuple[BrowserContext, Viewer]:
-    context = browser.new_context(viewport={"width": 1100, "height": 720})
+def new_viewer(browser: Browser, url: str, **options: Any) -> tuple[BrowserContext, Viewer]:
+    """A new context and page at ``url``; ``options`` for the context (viewport, media, ...)."""
+    context = browser.new_context(**{"viewport": {"width": 1100, "height": 720}, **options})
     page = context.new_page()
     watch = Watch(origin(url))
     context.on("request", lambda request: watch.requests.append(request.url))

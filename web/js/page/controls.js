@@ -25,7 +25,7 @@ export function syncControls() {
   setAttribute($("invert-button"), "aria-pressed", String(p.invert));
   const view3d = /** @type {HTMLSelectElement} */ ($("view-3d"));
   if (view3d.value !== (p.view3d?.preset ?? "")) view3d.value = p.view3d?.preset ?? "";
-  for (const button of document.querySelectorAll("#tools .tool")) {
+  for (const button of document.querySelectorAll(".bar .tool")) {
     const tool = /** @type {HTMLElement} */ (button).dataset.tool;
     setAttribute(button, "aria-checked", String(tool === app.tool));
     setAttribute(button, "role", "radio");

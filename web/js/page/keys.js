@@ -5,15 +5,17 @@ import { $, app, reportFailure } from "./app.js";
 import { toggleCine } from "./cine.js";
 import { applyPreset, setHidePatient, setInvert, setTool } from "./controls.js";
 import { toggleInfo, toggleOverlays, toggleSync } from "./controls.js";
-import { activateNext, setLayout } from "./layout.js";
+import { setLayout } from "./layout.js";
 import { turnByKey } from "./mpr.js";
 import { deleteLast } from "./measurements.js";
-import { keyMap, shortcuts } from "./shortcuts.js";
+import { controlShortcuts, keyMap, shortcuts } from "./shortcuts.js";
 import { toggleConsole } from "./console.js";
+import { measureKey, moveKeyPoint } from "./keymeasure.js";
 import { tagsShown, toggleTags } from "./tags.js";
 
 const table = shortcuts({
-  navigate,
+  navigate: (key) => moveKeyPoint(key) || navigate(key),
+  measureKey,
   toggleCine,
   setTool,
   zoomBy,
@@ -31,13 +33,15 @@ const table = shortcuts({
   snapshot: (withInfo) => reportFailure(snapshot(withInfo)),
   toggleSync,
   deleteLast,
-  nextViewport: activateNext,
   toggleMpr: () => reportFailure(setLayout(app.mpr ? "1x1" : "mpr")),
   turnPlane: turnByKey,
   toggleHelp,
   toggleConsole,
 });
 const keys = keyMap(table);
+
+/** The key of each toolbar control that has one (id → key as the user reads it). */
+export const shortcutOfControl = controlShortcuts(table);
 
 /** Show or hide the list of shortcuts (toggle without an argument). @param {boolean} [on] */
 export function toggleHelp(on) {
@@ -56,12 +60,18 @@ export function toggleHelp(on) {
   help.hidden = !show;
 }
 
-/** Keys go to the viewer unless typed into a field (the console's input too) or held with Alt, Ctrl or Meta. */
+/**
+ * Keys go to the viewer unless typed into a field (the console's input too) or held with
+ * Alt, Ctrl or Meta; Space and Enter on a focused button press that button (WCAG 2.1.1),
+ * they do not start the cine.
+ */
 export function attachKeys() {
   document.addEventListener("keydown", (event) => {
     const target = event.target;
     if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement) return;
     if (target instanceof HTMLTextAreaElement) return; // the console's input (issue 21)
+    const pressable = target instanceof HTMLButtonElement || target instanceof HTMLAnchorElement;
+    if (pressable && (event.key === " " || event.key === "Enter")) return;
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const handler = keys.get(event.key);
     if (handler && handler() !== false) event.preventDefault();

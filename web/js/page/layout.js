@@ -5,6 +5,7 @@ import { $, app, setStatus, viewports } from "./app.js";
 import { dragGrip, enterMpr, follow, grip, guidesFor, leaveMpr } from "./mpr.js";
 import { enFaceGrip, enFaceGuides, noteBscan } from "./enface.js";
 import { syncControls } from "./controls.js";
+import { announceView } from "./announce.js";
 import { client } from "./engine.js";
 import { withProgress } from "./busy.js";
 import { scheduleViewSave } from "./fragment.js";
@@ -35,6 +36,7 @@ const host = {
       renderSegmentPanel();
       renderPresentationPanel();
       syncControls();
+      announceView();
     }
   },
   onError: (message) => setStatus(message, true),
@@ -84,6 +86,7 @@ function showGrid(layout) {
     viewports.append(root);
     const pane = new Pane(root, host, app.panes.length);
     app.panes.push(pane);
+    focusable(pane);
     // A new pane shows the next series, if there is one.
     const last = app.catalog.series.length - 1;
     if (last >= 0) void pane.select(Math.min(pane.index, last), 0).catch(() => {});
@@ -102,13 +105,25 @@ export function activate(index) {
   renderMeasureList();
   renderSegmentPanel();
   syncControls();
+  announceView();
   if (tagsShown()) void showTags();
 }
 
-/** The next visible pane becomes the active one; false when only one is visible. */
-export function activateNext() {
-  const visible = app.panes.filter((p) => !p.root.hidden).length;
-  if (visible < 2) return false;
-  activate((app.active + 1) % visible);
-  return true;
+/** What a viewport is called for screen readers; {n}: its number. */
+const TEXT = { viewport: "Viewport {n}", kind: "viewport" };
+
+/**
+ * Each viewport one stop of the Tab order (WCAG 2.1.1, 2.4.3): Tab goes through the
+ * viewports and on to the rest of the page; the one focused becomes the active one.
+ * @param {import("../viewer/pane.js").Pane} pane
+ */
+function focusable(pane) {
+  const root = pane.root;
+  root.tabIndex = 0;
+  root.setAttribute("role", "group");
+  root.setAttribute("aria-roledescription", TEXT.kind);
+  root.setAttribute("aria-label", TEXT.viewport.replace("{n}", String(pane.index + 1)));
+  root.addEventListener("focus", () => {
+    if (app.active !== pane.index) activate(pane.index);
+  });
 }

@@ -89,8 +89,21 @@ ready
 
 if (kioskMode) {
   document.body.classList.add("kiosk");
+  // No cine starts by itself for a user who asked for less motion (WCAG 2.3.3, 2.2.2).
+  const still = matchMedia("(prefers-reduced-motion: reduce)");
+  const autoCine = () => (still.matches ? undefined : startCine());
   const kiosk = new Kiosk(
-    { openDemo, closeAll, select, state, setHidePatient, startCine, stopCine, setLayout, setTool },
+    {
+      openDemo,
+      closeAll,
+      select,
+      state,
+      setHidePatient,
+      startCine: autoCine,
+      stopCine,
+      setLayout,
+      setTool,
+    },
     kioskOptions(params),
   );
   // Files opened by hand are someone using the kiosk, even dropped (no pointer event says

@@ -1,6 +1,8 @@
 // The keyboard shortcuts: one table that both the key handler (keys.js) and the `?` help
 // list are made from, so that what the help says is what the keys do. Pure: the actions
-// are passed in (tests/js/shortcuts.test.js presses the keys on stubs).
+// are passed in (tests/js/shortcuts.test.js presses the keys on stubs). A row also names the
+// toolbar's controls its keys stand for (`controls`), so that each control's tooltip and
+// its menu's shortcut column say the key from this same table (`controlShortcuts`).
 
 /**
  * What the keys can do; `navigate` and `nextViewport` return false when there is nothing
@@ -13,13 +15,15 @@
  *            toggleInfo: () => void, toggleOverlays: () => void,
  *            toggleHidePatient: () => void, toggleTags: () => void,
  *            snapshot: (withInfo: boolean) => void, toggleSync: () => void,
- *            deleteLast: () => void, nextViewport: () => boolean,
+ *            deleteLast: () => void, measureKey: () => boolean,
  *            toggleMpr: () => void, turnPlane: (how: "in-plane"|"tilt", degrees: number) => boolean,
  *            toggleHelp: (on?: boolean) => void, toggleConsole: () => void}} KeyActions
  * @typedef {() => boolean | void} KeyHandler false: the key did nothing
- * @typedef {{keys: string, what: string, on: Record<string, KeyHandler>}} Shortcut
+ * @typedef {{keys: string, what: string, on: Record<string, KeyHandler>,
+ *            controls?: Record<string, string>}} Shortcut
  *   keys: as the help shows them; on: what each KeyboardEvent.key does (rows with no key
- *   are pointer gestures, listed so that the help tells them too)
+ *   are pointer gestures, listed so that the help tells them too); controls: the id of the
+ *   toolbar's control each key does the work of
  */
 
 /** @param {string[]} keys @param {(key: string) => boolean | void} handler @returns {Record<string, KeyHandler>} */
@@ -43,11 +47,17 @@ export function shortcuts(a) {
       on: each(["PageUp", "PageDown"], a.navigate),
     },
     { keys: "Home / End", what: "first / last image", on: each(["Home", "End"], a.navigate) },
-    { keys: "Space", what: "play / pause (cine, video)", on: { " ": a.toggleCine } },
+    {
+      keys: "Space",
+      what: "play / pause (cine, video)",
+      on: { " ": a.toggleCine },
+      controls: { " ": "cine-button" },
+    },
     {
       keys: "S W P Z",
       what: "tools: scroll, window/level, pan, zoom",
       on: { s: tool("scroll"), w: tool("wl"), p: tool("pan"), z: tool("zoom") },
+      controls: { s: "tool-scroll", w: "tool-wl", p: "tool-pan", z: "tool-zoom" },
     },
     {
       keys: "L A G E X",
@@ -58,6 +68,13 @@ export function shortcuts(a) {
         g: tool("rect"),
         e: tool("ellipse"),
         x: tool("probe"),
+      },
+      controls: {
+        l: "tool-length",
+        a: "tool-angle",
+        g: "tool-rect",
+        e: "tool-ellipse",
+        x: "tool-probe",
       },
     },
     { keys: "right-drag / middle-drag", what: "window/level / pan with any tool", on: {} },
@@ -70,19 +87,27 @@ export function shortcuts(a) {
       keys: "1 … 9",
       what: "window presets (1: the file's or automatic)",
       on: each(digits, (key) => a.applyPreset(Number(key) - 1)),
+      controls: { 1: "preset" },
     },
-    { keys: "I", what: "invert", on: { i: a.invert } },
+    { keys: "I", what: "invert", on: { i: a.invert }, controls: { i: "invert-button" } },
     {
       keys: "R / Shift+R",
       what: "rotate 90° clockwise / anticlockwise",
       on: { r: () => a.rotate(90), R: () => a.rotate(-90) },
+      controls: { r: "rotate-button" },
     },
     {
       keys: "H / V",
       what: "flip horizontal / vertical",
       on: { h: () => a.flip("h"), v: () => a.flip("v") },
+      controls: { h: "fliph-button", v: "flipv-button" },
     },
-    { keys: "F / N", what: "fit to window / 1:1 pixels", on: { f: a.fit, n: a.actualSize } },
+    {
+      keys: "F / N",
+      what: "fit to window / 1:1 pixels",
+      on: { f: a.fit, n: a.actualSize },
+      controls: { f: "fit-button", n: "actual-button" },
+    },
     {
       keys: "Esc",
       what: "reset the view",
@@ -92,18 +117,40 @@ export function shortcuts(a) {
           a.resetView();
         },
       },
+      controls: { Escape: "reset-button" },
     },
-    { keys: "O", what: "on-image information", on: { o: a.toggleInfo } },
-    { keys: "U", what: "overlays", on: { u: a.toggleOverlays } },
-    { keys: "Shift+H", what: "hide patient information", on: { H: a.toggleHidePatient } },
-    { keys: "T", what: "tag browser", on: { t: a.toggleTags } },
+    {
+      keys: "O",
+      what: "on-image information",
+      on: { o: a.toggleInfo },
+      controls: { o: "info-button" },
+    },
+    { keys: "U", what: "overlays", on: { u: a.toggleOverlays }, controls: { u: "overlay-button" } },
+    {
+      keys: "Shift+H",
+      what: "hide patient information",
+      on: { H: a.toggleHidePatient },
+      controls: { H: "hide-button" },
+    },
+    { keys: "T", what: "tag browser", on: { t: a.toggleTags }, controls: { t: "tags-button" } },
     {
       keys: "K / Shift+K",
       what: "snapshot with / without text",
       on: { k: () => a.snapshot(true), K: () => a.snapshot(false) },
+      controls: { k: "snapshot-button" },
     },
-    { keys: "Y", what: "synchronised scrolling", on: { y: a.toggleSync } },
-    { keys: "M", what: "MPR layout: axial, coronal, sagittal, free plane", on: { m: a.toggleMpr } },
+    {
+      keys: "Y",
+      what: "synchronised scrolling",
+      on: { y: a.toggleSync },
+      controls: { y: "sync-button" },
+    },
+    {
+      keys: "M",
+      what: "MPR layout: axial, coronal, sagittal, free plane",
+      on: { m: a.toggleMpr },
+      controls: { m: "layout" },
+    },
     {
       keys: "[ / ], { / }",
       what: "MPR: turn the free plane about this view's axis / tilt it (5°)",
@@ -115,13 +162,28 @@ export function shortcuts(a) {
       },
     },
     {
+      keys: "Enter, then ↑ ↓ ← →",
+      what: "with a measuring tool: a point at the image centre, move it, Enter for the next",
+      on: { Enter: a.measureKey },
+    },
+    {
       keys: "Delete",
       what: "delete the last measurement",
       on: { Delete: a.deleteLast, Backspace: a.deleteLast },
     },
-    { keys: "Tab", what: "next viewport", on: { Tab: a.nextViewport } },
-    { keys: "`", what: "Python console on the open study", on: { "`": a.toggleConsole } },
-    { keys: "?", what: "this list", on: { "?": () => a.toggleHelp() } },
+    { keys: "Tab / Shift+Tab", what: "next / previous control; each viewport is one stop", on: {} },
+    {
+      keys: "`",
+      what: "Python console on the open study",
+      on: { "`": a.toggleConsole },
+      controls: { "`": "console-button" },
+    },
+    {
+      keys: "?",
+      what: "this list",
+      on: { "?": () => a.toggleHelp() },
+      controls: { "?": "help-button" },
+    },
   ];
 }
 
@@ -138,6 +200,38 @@ export function keyMap(table) {
       if (map.has(key))
         throw new Error(`the key ${JSON.stringify(key)} is bound twice (again in "${row.keys}")`);
       map.set(key, handler);
+    }
+  }
+  return map;
+}
+
+/** How a key is written for the user, where `KeyboardEvent.key` is not that (the rest as is). */
+const KEY_NAMES = { " ": "Space", Escape: "Esc" };
+
+/**
+ * A key as the user reads it: a letter in capitals, Shift+ for a capital letter.
+ * @param {string} key a KeyboardEvent.key
+ */
+export function keyLabel(key) {
+  const named = /** @type {Record<string, string>} */ (KEY_NAMES)[key];
+  if (named) return named;
+  if (/^[a-z]$/.test(key)) return key.toUpperCase();
+  if (/^[A-Z]$/.test(key)) return `Shift+${key}`;
+  return key;
+}
+
+/**
+ * The key of each toolbar control that has one, from the table: id → key as the user reads it.
+ * @param {Shortcut[]} table
+ * @returns {Map<string, string>}
+ */
+export function controlShortcuts(table) {
+  /** @type {Map<string, string>} */
+  const map = new Map();
+  for (const row of table) {
+    for (const [key, id] of Object.entries(row.controls ?? {})) {
+      if (!(key in row.on)) throw new Error(`the control ${id} names a key its row lacks: ${key}`);
+      map.set(id, keyLabel(key));
     }
   }
   return map;

@@ -71,10 +71,15 @@ export function syncStart() {
   document.body.classList.toggle("starting", show);
 }
 
-/** @param {boolean} on */
-function togglePrivacy(on) {
+/** The control that opened the privacy dialog: the focus goes back to it. */
+let privacyOpener = /** @type {HTMLElement | null} */ (null);
+
+/** The dialog on how files stay on this device. @param {boolean} on */
+export function togglePrivacy(on) {
+  if (on && document.activeElement instanceof HTMLElement) privacyOpener = document.activeElement;
   $("privacy").hidden = !on;
   if (on) $("privacy-close").focus();
+  else if (privacyOpener?.checkVisibility()) privacyOpener.focus();
   else $("privacy-link").focus();
 }
 

@@ -1,4 +1,5 @@
-// The toolbar's and the dialogs' buttons, wired to what they do.
+// The toolbar's and the dialogs' buttons, wired to what they do; the menus, full screen,
+// the panels and the clinician layout are menus.js.
 import { setView } from "./api.js";
 import { actualSize, fit, flip, resetView, rotate, setPhase, showFrame } from "./actions.js";
 import { setSlab, snapshot } from "./actions.js";
@@ -12,7 +13,8 @@ import { setLayout } from "./layout.js";
 import { measurementsCsv } from "./measurements.js";
 import { openDemo } from "./hosted.js";
 import { cancelOpen } from "./open.js";
-import { openChosen } from "./start.js";
+import { openChosen, togglePrivacy } from "./start.js";
+import { attachMenus } from "./menus.js";
 import { toggleReport } from "./report.js";
 import { drawTags, tagsShown, toggleTags } from "./tags.js";
 
@@ -22,6 +24,8 @@ function onClick(id, action) {
 }
 
 export function attachToolbar() {
+  onClick("open-button", () => $("open-input").click());
+  onClick("open-folder-button", () => $("open-folder-input").click());
   for (const id of ["open-input", "open-folder-input"]) {
     const input = /** @type {HTMLInputElement} */ ($(id));
     input.addEventListener("change", () => {
@@ -71,9 +75,11 @@ export function attachToolbar() {
   onClick("report-button", () => toggleReport());
   onClick("report-close", () => toggleReport(false));
   onClick("reload-button", () => location.reload());
-  for (const button of document.querySelectorAll("#tools .tool")) {
+  onClick("privacy-button", () => togglePrivacy(true));
+  for (const button of document.querySelectorAll(".bar .tool")) {
     button.addEventListener("click", () =>
       setTool(/** @type {HTMLElement} */ (button).dataset.tool ?? "scroll"),
     );
   }
+  attachMenus();
 }
