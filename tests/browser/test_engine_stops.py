@@ -114,7 +114,7 @@ def test_engine_that_ends_mid_scroll_is_restarted_with_study_view_and_measuremen
     # Two measurements on slice 6: a length (the page's) and a rectangle (the worker's HU).
     page.keyboard.press("l")
     drag(viewer, to_screen(viewer, 20, 64, SIZE, SIZE), to_screen(viewer, 100, 64, SIZE, SIZE))
-    page.click("[data-tool=rect]")
+    viewer.control("[data-tool=rect]").click()
     drag(viewer, to_screen(viewer, 40, 40, SIZE, SIZE), to_screen(viewer, 80, 80, SIZE, SIZE))
     viewer.wait_state("s.measurements.length === 2")
     page.evaluate("() => window.lightbox.setTool('scroll')")

@@ -83,7 +83,7 @@ def test_the_frame_cache_budget_follows_the_devices_memory_and_is_shown(
     stats = page.evaluate("() => window.lightbox.stats()")
     assert stats["cacheBudget"] == 2 * 64 * 1024 * 1024, stats
     viewer.choose([sparse(tmp_path / "big.dcm", 8000)])
-    page.click("#report-button")
+    viewer.control("#report-button").click()
     page.wait_for_function(
         "() => document.getElementById('report-text').textContent.includes('Memory:')"
     )

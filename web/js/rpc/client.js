@@ -73,13 +73,18 @@ export class Client {
     };
     worker.onmessageerror = () => die("a message from the worker could not be read");
     this.worker = worker;
-    for (const event of backlog) {
-      // A worker whose script fails to load raises a plain Event named "error".
-      if (event.type === "message") receive(/** @type {MessageEvent} */ (event).data);
-      else if (event.type === "error")
-        die(/** @type {ErrorEvent} */ (event).message || "the worker failed to start");
-      else die("a message from the worker could not be read");
-    }
+    // What it raised before it was adopted, after this call returns (a microtask: before
+    // anything it raises next): a hook that names the client, run from its constructor,
+    // would find it not yet made.
+    queueMicrotask(() => {
+      for (const event of backlog) {
+        // A worker whose script fails to load raises a plain Event named "error".
+        if (event.type === "message") receive(/** @type {MessageEvent} */ (event).data);
+        else if (event.type === "error")
+          die(/** @type {ErrorEvent} */ (event).message || "the worker failed to start");
+        else die("a message from the worker could not be read");
+      }
+    });
     return worker;
   }
 
