@@ -50,12 +50,12 @@ FOCUS = """() => {
 
 
 def _laptop(browser: Browser, base_url: str, **options: Any) -> tuple[BrowserContext, Viewer]:
-    """A fresh page at 1366x768, booted; the CSP bypassed so that the test may inject axe-core.
+    """A fresh page at 1366x768 (unless told), booted; the CSP bypassed (axe-core is injected).
 
     The dark scheme unless told (Lightbox's own; headless Chromium reports light).
     """
-    options = {"color_scheme": "dark", **options}
-    context, viewer = new_viewer(browser, base_url, viewport=LAPTOP, bypass_csp=True, **options)
+    options = {"color_scheme": "dark", "viewport": LAPTOP, **options}
+    context, viewer = new_viewer(browser, base_url, bypass_csp=True, **options)
     viewer.ready()
     return context, viewer
 
@@ -332,4 +332,31 @@ def test_touch_targets_are_44_px_on_a_touch_screen(browser: Browser, base_url: s
     )
     assert small == []
     _shot(page, "start-touch")
+    finish(context, viewer)
+
+
+@pytest.mark.parametrize("width", [1280, 1100, 820])
+def test_narrower_screens_keep_every_control_of_the_bar_on_screen(
+    browser: Browser, base_url: str, width: int
+) -> None:
+    """A 1280 px laptop or a window beside another: every control of the bar lies inside
+    the window (none cut off at its right edge), and each still has its name."""
+    context, viewer = _laptop(browser, base_url, viewport={"width": width, "height": 720})
+    page = viewer.page
+    _open_demo_by_mouse(viewer)
+    shown = page.evaluate(VISIBLE_CONTROLS, "[role=toolbar]")
+    assert len(shown) >= 10, shown
+    outside = page.evaluate(
+        """(width) => [...document.querySelectorAll("[role=toolbar] > *")]
+            .filter((el) => el.checkVisibility())
+            .map((el) => [el.id || el.className, el.getBoundingClientRect()])
+            .filter(([, r]) => r.right > width || r.left < 0)
+            .map(([name, r]) => `${name} ${r.left}-${r.right}`)""",
+        width,
+    )
+    assert outside == [], outside
+    for role, name in [("radio", "Scroll"), ("radio", "Measure"), ("button", "Help")]:
+        control = page.get_by_role("toolbar").get_by_role(role, name=name)  # type: ignore[arg-type]
+        assert control.is_visible(), name
+    _shot(page, f"viewer-{width}x720")
     finish(context, viewer)
