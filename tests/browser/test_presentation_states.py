@@ -269,3 +269,35 @@ def test_dcmqi_sr_measurements_of_a_segment(browser: Browser, base_url: str) -> 
         _shot(viewer, "dcmqi-sr.png")
     finally:
         finish(context, viewer)
+
+
+def test_a_step_that_cannot_be_read_is_said_in_the_panel(
+    browser: Browser, base_url: str, tmp_path: Path
+) -> None:
+    """A state whose Presentation LUT has no table (its LUT Data missing): the state is
+    applied without it (IDENTITY, PS3.3 C.11.6: the window's output shown as it is) and the
+    panel says what was left out."""
+    image = _image()
+    ps = pstates.gsps(image, window=(100.0, 500.0), rescale=(1.0, -1024.0), label="NO_LUT")
+    del ps.PresentationLUTShape
+    broken = pydicom.Dataset()
+    broken.LUTDescriptor = [256, 0, 12]  # and no LUTData
+    ps.PresentationLUTSequence = [broken]
+    paths = written(tmp_path, [("ct.dcm", to_bytes(image)), ("ps.dcm", to_bytes(ps))])
+    context, viewer = new_viewer(browser, base_url)
+    try:
+        viewer.ready()
+        viewer.choose(paths)
+        state = _apply(viewer, str(ps.SOPInstanceUID))
+        assert state["presentation"]["label"] == "NO_LUT"
+        note = viewer.page.locator("#presentation-list .presentation-warning")
+        text = note.text_content() or ""
+        assert "Presentation LUT cannot be read" in text, text
+        hu = apply_modality_lut(image.pixel_array, image)
+        expected = _linear(hu, 100.0, 500.0)
+        assert np.abs(_frame(viewer, False)[..., 0] - expected).max() <= 1
+        _shot(viewer, "gsps-unreadable-lut.png")
+        _apply(viewer, None)
+        assert viewer.page.locator("#presentation-list .presentation-warning").count() == 0
+    finally:
+        finish(context, viewer)

@@ -105,7 +105,10 @@ export function renderPresentationPanel() {
   const p = pane();
   const states = (p?.seriesInfo?.objects ?? []).filter((o) => o.kind === "PR");
   const applied = p?.presentationUid ?? null;
-  const key = JSON.stringify([p?.seriesInfo?.uid, states, applied]);
+  // What of the applied state could not be read (and was left out): said under it.
+  /** @type {string[]} */
+  const warnings = applied ? (p?.info?.presentation?.warnings ?? []) : [];
+  const key = JSON.stringify([p?.seriesInfo?.uid, states, applied, warnings]);
   if (list.dataset.key === key) return;
   list.dataset.key = key;
   panel.hidden = !states.length;
@@ -123,6 +126,13 @@ export function renderPresentationPanel() {
       reportFailure(applyPresentation(state.uid === pane().presentationUid ? null : state.uid)),
     );
     item.append(button);
+    if (on && warnings.length) {
+      const note = document.createElement("p");
+      note.className = "presentation-warning";
+      note.setAttribute("role", "status");
+      note.textContent = `Shown without what could not be read: ${warnings.join("; ")}.`;
+      item.append(note);
+    }
     list.append(item);
   }
 }
