@@ -264,10 +264,12 @@ def test_full_screen_and_collapsing_panels(laptop: Viewer) -> None:
     wider = page.locator("#viewports").bounding_box()["width"]  # type: ignore[index]
     assert wider == pytest.approx(LAPTOP["width"], abs=4) and wider > width
     page.click("#fullscreen-button")
-    page.wait_for_function("() => document.fullscreenElement !== null")
-    assert page.get_attribute("#fullscreen-button", "aria-pressed") == "true"
+    # The button follows `fullscreenchange`, which the browser fires a frame
+    # after `document.fullscreenElement` is set: wait for both, each way.
+    pressed = 'document.getElementById("fullscreen-button").getAttribute("aria-pressed")'
+    page.wait_for_function(f"() => document.fullscreenElement !== null && {pressed} === 'true'")
     page.click("#fullscreen-button")
-    page.wait_for_function("() => document.fullscreenElement === null")
+    page.wait_for_function(f"() => document.fullscreenElement === null && {pressed} === 'false'")
 
 
 def test_axe_finds_no_violation_on_any_screen(laptop: Viewer) -> None:
