@@ -85,6 +85,10 @@ function drawRuler(ctx, m, ratio, rotation, cal) {
   const x = ctx.canvas.width - 12 * ratio;
   const y0 = ctx.canvas.height * 0.58;
   const y1 = y0 + bar.pixels * ratio;
+  ctx.save();
+  // A dark halo keeps the bar and its label readable over a bright image edge.
+  ctx.shadowColor = "#000";
+  ctx.shadowBlur = 3 * ratio;
   ctx.strokeStyle = RULER_COLOR;
   ctx.fillStyle = RULER_COLOR;
   ctx.beginPath();
@@ -96,7 +100,7 @@ function drawRuler(ctx, m, ratio, rotation, cal) {
   const label = bar.mm >= 10 ? `${bar.mm / 10} cm` : `${bar.mm} mm`;
   ctx.textAlign = "right";
   ctx.fillText(label, x - 6 * ratio, (y0 + y1) / 2 + 4 * ratio);
-  ctx.textAlign = "left";
+  ctx.restore();
 }
 
 /**
