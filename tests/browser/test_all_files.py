@@ -17,6 +17,7 @@ from lightbox.session.session import Session
 from tests.support.expect import expected_first_frames
 from tests.support.paths import PYDICOM_TEST_FILES
 from tests.support.viewer import Viewer
+from tests.support.viewer import images as image_entries
 
 #: Every file, the dicomdirtests disc and the files that are not DICOM included.
 ALL_FILES = sorted(
@@ -53,7 +54,7 @@ def test_file_shows_like_the_reference_or_says_why_not(viewer: Viewer, name: str
     catalog = _catalog(viewer)
     skipped = {s["name"]: s["reason"] for s in catalog["skipped"]}
     documents = {d["name"] for d in catalog.get("documents", [])}
-    if not catalog["series"]:
+    if not image_entries(catalog):
         # Not an image: a document, skipped with its reason, or a DICOMDIR that the report
         # names with what it lists; never nothing.
         text = catalog["report"]["text"]
@@ -104,8 +105,8 @@ def test_the_dicomdirtests_disc_opens_as_its_series(viewer: Viewer) -> None:
     series_uids = {str(ds.SeriesInstanceUID) for ds in headers.values() if "PixelData" in ds}
     viewer.choose(files)
     catalog = _catalog(viewer)
-    assert len(catalog["series"]) == len(series_uids) == 13
-    frames = sum(s["frames"] for s in catalog["series"])
+    assert len(image_entries(catalog)) == len(series_uids) == 13
+    frames = sum(s["frames"] for s in image_entries(catalog))
     images = sum(
         int(ds.get("NumberOfFrames", 1) or 1) for ds in headers.values() if "PixelData" in ds
     )

@@ -19,6 +19,7 @@ import pytest
 from tests.support.expect import expected_first_frames
 from tests.support.paths import CORPUS
 from tests.support.viewer import Viewer
+from tests.support.viewer import images as image_entries
 
 #: Lossy frames whose two decoders (the browser's codec, pydicom's plugin) round differently,
 #: by the most measured (libjpeg-turbo against pylibjpeg's libjpeg on these files).
@@ -79,7 +80,7 @@ def test_folder_shows_like_the_reference_and_accounts_for_every_file(
     files = FOLDERS[folder]
     viewer.choose(files)
     catalog: dict = viewer.page.evaluate("() => window.lightbox.catalog()")
-    in_series = {name for s in catalog["series"] for name in s["files"]}
+    in_series = {name for s in image_entries(catalog) for name in s["files"]}
     documents = {d["name"] for d in catalog.get("documents", [])}
     skipped = {s["name"]: s["reason"] for s in catalog["skipped"]}
     dicomdirs = {d["name"] for d in catalog["report"].get("dicomdirs", [])}
@@ -91,7 +92,7 @@ def test_folder_shows_like_the_reference_and_accounts_for_every_file(
     images = {n: by_name[n] for n in in_series}
     expected = {e.file: e for e in expected_first_frames(images)} if images else {}
     problems = []
-    for index in range(len(catalog["series"])):
+    for index in range(len(image_entries(catalog))):
         # A frame that cannot be decoded rejects: the viewport then says why (checked below).
         viewer.page.evaluate(f"() => window.lightbox.select({index}, 0).catch(() => null)")
         state = viewer.state()

@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 
 from lightbox.session.session import Session
-from tests.support import discs
+from tests.support import discs, pstates
 from tests.support.expect import expected_frame
-from tests.support.viewer import Viewer
+from tests.support.viewer import Viewer, documents, images, series_index
+from tools.synth import ct_series, to_bytes
 
 
 def write_tree(tree: list[tuple[str, bytes]], root: Path) -> Path:
@@ -22,9 +23,10 @@ def write_tree(tree: list[tuple[str, bytes]], root: Path) -> Path:
 
 def assert_cd_opened(viewer: Viewer, result: dict) -> None:
     catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
-    assert [(s["modality"], s["frames"]) for s in catalog["series"]] == [("CT", 6), ("CT", 4)]
-    assert len({s["patientKey"] for s in catalog["series"]}) == 1
-    assert all(s["studyUid"] for s in catalog["series"])
+    series = images(catalog)
+    assert [(s["modality"], s["frames"]) for s in series] == [("CT", 6), ("CT", 4)]
+    assert len({s["patientKey"] for s in series}) == 1
+    assert all(s["studyUid"] for s in series)
     kinds = sorted(d["kind"] for d in catalog["documents"])
     assert kinds == ["pdf"], catalog["documents"]
     skipped = {Path(s["name"]).name for s in catalog["skipped"]}
@@ -72,11 +74,11 @@ def test_two_patients_warns(viewer: Viewer, tmp_path: Path) -> None:
     root = write_tree(discs.two_patients_folder(), tmp_path / "two")
     viewer.choose(sorted(p for p in root.rglob("*") if p.is_file()))
     catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
-    assert len({s["patientKey"] for s in catalog["series"]}) == 2
+    assert len({s["patientKey"] for s in images(catalog)}) == 2
     warning = viewer.page.text_content("#series-list .warning") or ""
     assert "2 different patients" in warning
     # Opaque keys: no name or ID leaks into them.
-    assert all(s["patientKey"].startswith("patient-") for s in catalog["series"])
+    assert all(s["patientKey"].startswith("patient-") for s in images(catalog))
 
 
 def test_dicomdir_with_missing_files_is_reported(viewer: Viewer, tmp_path: Path) -> None:
@@ -150,3 +152,68 @@ def test_dropping_files_on_the_page_opens_them(viewer: Viewer, tmp_path: Path) -
         dropped[Path(name).name] = tmp_path / Path(name).name
         dropped[Path(name).name].write_bytes(data)
     assert expected_frame(dropped, 0, 19).disagreement(viewer.frame()) is None
+
+
+def test_documents_are_catalog_entries_after_the_series_and_selectable(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    """Issue 15 item 5: a PDF and an SR are `kind: "document"` entries of catalog().series,
+    after the images as the series list shows them, shown by select(i) and by a click."""
+    images_ = ct_series(2, rows=16, cols=16)
+    for image in images_:
+        image.StudyDate, image.StudyTime = "20260101", "120000"
+    sr = pstates.tid1500(
+        images_[0], ("G-D7FE", "SRT", "Length"), 5.0, ("mm", "mm"), "POLYLINE", [(1, 1), (4, 5)]
+    )
+    pdf = discs.encapsulated_pdf(discs.pdf_bytes(), study=images_[0])
+    paths = []
+    for name, ds in [("ct1.dcm", images_[0]), ("report.dcm", pdf), ("ct2.dcm", images_[1])]:
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(to_bytes(ds))
+    (tmp_path / "sr.dcm").write_bytes(to_bytes(sr))
+    viewer.choose([*paths, tmp_path / "sr.dcm"])
+    catalog = viewer.catalog()
+    entries = [(s["kind"], s.get("subtype"), s["files"]) for s in catalog["series"]]
+    assert entries == [
+        ("stack", None, ["ct1.dcm", "ct2.dcm"]),
+        ("document", "pdf", ["report.dcm"]),
+        ("document", "sr", ["sr.dcm"]),
+    ], entries
+    pdf_entry = documents(catalog)[0]
+    assert pdf_entry["description"] == "Radiology report" and pdf_entry["pages"] == 1
+    assert pdf_entry["modality"] == "DOC" and pdf_entry["uid"] == pdf.SOPInstanceUID
+    # The series list shows the same entries in the same order, one button each.
+    buttons = viewer.page.eval_on_selector_all(
+        "#series-list button[data-series]", "bs => bs.map(b => Number(b.dataset.series))"
+    )
+    assert buttons == [0, 1, 2]
+    # select(i) of the SR: its text in the report dialog, state() says what is shown.
+    sr_index = series_index(catalog, kind="document", name="sr.dcm")
+    viewer.page.evaluate(f"() => window.lightbox.select({sr_index})")
+    state = viewer.state()
+    assert state["kind"] == "document" and state["series"] == sr_index
+    assert state["document"]["subtype"] == "sr" and state["document"]["pages"] is None
+    assert viewer.page.is_visible("#report")
+    assert "Length" in (viewer.page.text_content("#report-text") or "")
+    viewer.shot("document-sr-selected")
+    # A series shown instead closes it.
+    viewer.page.click("#series-list button[data-series='0']")
+    state = viewer.wait_state("s.kind === 'stack'")
+    assert state["document"] is None and state["series"] == 0
+    assert not viewer.page.is_visible("#report")
+    # A click on the PDF's button opens it (in the browser's viewer, a new tab).
+    with viewer.page.context.expect_page() as tab:
+        viewer.page.click(
+            f"#series-list button[data-series='{series_index(catalog, name='report.dcm')}']"
+        )
+    tab.value.close()
+    state = viewer.wait_state("s.kind === 'document'")
+    assert state["document"] == {
+        "index": 0,
+        "subtype": "pdf",
+        "title": "Radiology report",
+        "pages": 1,
+    }
+    # The old alias still opens the same document.
+    url = viewer.page.evaluate("() => window.lightbox.openDocument(0)")
+    assert url.startswith("blob:")

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser
 
 from tests.support import kos, segs
 from tests.support.paths import written
-from tests.support.viewer import finish, new_viewer
+from tests.support.viewer import finish, images, new_viewer
 
 
 def test_kos_marks_and_filters_key_images(browser: Browser, base_url: str, tmp_path: Path) -> None:
@@ -33,7 +33,7 @@ def test_kos_marks_and_filters_key_images(browser: Browser, base_url: str, tmp_p
         viewer.ready()
         viewer.choose(paths)
         catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
-        [series] = catalog["series"]
+        [series] = images(catalog)
         assert series["keyImages"] == want == [1, 3]
         assert [d["name"] for d in catalog["documents"]] == ["kos.dcm"]
         assert "★ 2 key images" in viewer.page.inner_text("#series-list")

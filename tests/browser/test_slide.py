@@ -20,7 +20,7 @@ from pydicom.uid import ExplicitVRLittleEndian, HTJ2KLossless, JPEG2000Lossless,
 
 from tests.support import slides
 from tests.support.paths import CORPUS
-from tests.support.viewer import Viewer
+from tests.support.viewer import Viewer, images
 
 #: JPEG tiles decoded by the page's codec and by pydicom's: rounding of the IDCT and of
 #: the YCbCr to RGB conversion, within 6 for 95 % of the pixels and 1.5 on average; at
@@ -247,7 +247,7 @@ def test_every_corpus_slide_opens_and_shows_its_tiles(viewer: Viewer) -> None:
     assert files, "the corpus' wsi folder is empty"
     catalog = _open(viewer, files)
     assert not catalog["skipped"], catalog["skipped"]
-    shown = [f for s in catalog["series"] for f in s["files"]]
+    shown = [f for s in images(catalog) for f in s["files"]]
     documents = [d["title"] or d["type"] for d in catalog.get("documents", [])]
     # Every file is accounted for: a slide, an image (labels, slide-coordinates), a document.
     assert len(shown) + len(documents) == len(files), (shown, documents)

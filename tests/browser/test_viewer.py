@@ -10,7 +10,7 @@ import pytest
 from lightbox.session.session import Session
 from tests.support import discs
 from tests.support.expect import expected_frame
-from tests.support.viewer import Viewer, reach
+from tests.support.viewer import Viewer, images, reach
 from tools import synth
 
 
@@ -200,7 +200,7 @@ def test_bad_files_are_reported_and_the_rest_opens(
     good = test_files / "MR_small.dcm"
     viewer.choose([text, pdf, header_cut, empty, good, test_files / "rtplan.dcm"])
     catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
-    assert [s["modality"] for s in catalog["series"]] == ["MR"]
+    assert [s["modality"] for s in images(catalog)] == ["MR"]
     reasons = {item["name"]: item["reason"] for item in catalog["skipped"]}
     assert set(reasons) == {"notes.txt", "report.pdf", "header-cut.dcm", "empty"}
     assert "not a DICOM file" in reasons["notes.txt"]

@@ -123,6 +123,9 @@ class Viewer:
     def state(self) -> dict:
         return self.page.evaluate("() => window.lightbox.state()")
 
+    def catalog(self) -> dict:
+        return self.page.evaluate("() => window.lightbox.catalog()")
+
     def frame(self) -> np.ndarray:
         """lightbox.renderedFrame() as a (rows, cols, 4) uint8 array."""
         got = self.page.evaluate(
@@ -145,6 +148,27 @@ class Viewer:
         path = SHOTS / f"{name}.png"
         self.page.screenshot(path=str(path))
         return path
+
+
+def images(catalog: dict) -> list[dict]:
+    """The entries of ``catalog()["series"]`` that are not documents (these come last, so
+    an image series' index is the same in both lists)."""
+    return [s for s in catalog["series"] if s["kind"] != "document"]
+
+
+def documents(catalog: dict) -> list[dict]:
+    """The ``kind: "document"`` entries of ``catalog()["series"]``, in their order."""
+    return [s for s in catalog["series"] if s["kind"] == "document"]
+
+
+def series_index(catalog: dict, *, kind: str | None = None, name: str | None = None) -> int:
+    """The index in ``catalog()["series"]`` of the first entry of ``kind`` holding the file
+    ``name`` (either may be left out); an AssertionError naming the entries if none."""
+    for index, entry in enumerate(catalog["series"]):
+        if (kind is None or entry["kind"] == kind) and (name is None or name in entry["files"]):
+            return index
+    listed = [(s["kind"], s["files"]) for s in catalog["series"]]
+    raise AssertionError(f"no {kind or 'entry'} holding {name!r} in {listed}")
 
 
 def to_screen(viewer: Viewer, x: float, y: float, cols: int, rows: int) -> tuple[float, float]:

@@ -8,6 +8,7 @@ text; anything else is listed with its SOP Class name rather than hidden.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, replace
 
 from pydicom import dcmread
@@ -21,10 +22,27 @@ from lightbox.ingest import rtplan, structure
 #: How deep an SR content tree is followed before it is cut (malformed trees can loop).
 MAX_SR_DEPTH = 32
 
+#: (0042,0012) MIME Type of Encapsulated Document → the catalog's subtype: PDF (PS3.3
+#: A.45.1), CDA (A.45.2, "text/XML"), the Encapsulated STL, OBJ and MTL models.
+ENCAPSULATED_SUBTYPES = {
+    "application/pdf": "pdf",
+    "text/xml": "cda",
+    "model/stl": "stl",
+    "model/obj": "obj",
+    "model/mtl": "mtl",
+}
+
+#: Key Object Selection Document Storage (PS3.4 B.5).
+KEY_OBJECT_SELECTION = "1.2.840.10008.5.1.4.1.1.88.59"
+
 
 @dataclass(frozen=True)
 class Document:
     """A non-image object: kind is "pdf", "sr" or "other".
+
+    ``subtype`` says more finely what it is, for the catalog (issue 15 item 5):
+    "pdf", "cda", "stl", "obj", "mtl" (from the encapsulated document's MIME
+    type, PS3.3 C.24.2), "sr", "kos" (Key Object Selection), "rtplan" or "other".
 
     ``warnings`` says what is wrong with its bytes (a file cut short inside a
     sequence): it is listed anyway, with what could be read.
@@ -37,6 +55,10 @@ class Document:
     date: str
     text: str = ""
     mime: str = ""
+    subtype: str = "other"
+    pages: int | None = None
+    modality: str = ""
+    uid: str = ""
     warnings: tuple[str, ...] = ()
 
 
@@ -49,7 +71,12 @@ def read_document(name: str, data: bytes) -> Document:
     """
     ds = dcmread(io.BytesIO(data), force=True)
     cut = structure.dataset_truncation(data, ds)
-    return replace(_describe(name, ds), warnings=(cut.message,) if cut else ())
+    return replace(
+        _describe(name, ds),
+        modality=str(ds.get("Modality", "") or ""),
+        uid=str(ds.get("SOPInstanceUID", "") or ""),
+        warnings=(cut.message,) if cut else (),
+    )
 
 
 def _describe(name: str, ds: Dataset) -> Document:
@@ -61,16 +88,34 @@ def _describe(name: str, ds: Dataset) -> Document:
     if "EncapsulatedDocument" in ds:
         mime = str(ds.get("MIMETypeOfEncapsulatedDocument", "") or "application/octet-stream")
         title = str(ds.get("DocumentTitle", "") or "") or "Document"
-        return Document(
-            name, "pdf" if mime == "application/pdf" else "other", title, sop_name, date, mime=mime
-        )
+        subtype = ENCAPSULATED_SUBTYPES.get(mime.lower(), "other")
+        kind = "pdf" if subtype == "pdf" else "other"
+        pages = pdf_pages(bytes(ds.EncapsulatedDocument)) if subtype == "pdf" else None
+        return Document(name, kind, title, sop_name, date, mime=mime, subtype=subtype, pages=pages)
     if "ContentSequence" in ds:
         title = _concept(ds) or sop_name
-        return Document(name, "sr", title, sop_name, date, text=sr_text(ds))
+        subtype = "kos" if str(sop) == KEY_OBJECT_SELECTION else "sr"
+        return Document(name, "sr", title, sop_name, date, text=sr_text(ds), subtype=subtype)
     if rtplan.is_plan(ds):  # issue 16 item 5: the plan summarised as text
         title = str(ds.get("RTPlanLabel", "") or "") or sop_name
-        return Document(name, "other", title, sop_name, date, text=rtplan.plan_text(ds))
+        text = rtplan.plan_text(ds)
+        return Document(name, "other", title, sop_name, date, text=text, subtype="rtplan")
     return Document(name, "other", sop_name, sop_name, date)
+
+
+def pdf_pages(pdf: bytes) -> int | None:
+    """How many pages a PDF has, or None where that cannot be told without parsing it.
+
+    Each page is an object of ``/Type /Page`` (ISO 32000-1 7.7.3.3; ``/Pages`` are the
+    tree's inner nodes). Objects packed in compressed object streams (``/ObjStm``, 7.5.7)
+    are not visible in the bytes: then no count is given rather than a wrong one.
+    """
+    if b"/ObjStm" in pdf:
+        return None
+    return len(_PAGE.findall(pdf)) or None
+
+
+_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 
 
 def encapsulated_bytes(name: str, data: bytes) -> tuple[bytes, str]:

@@ -14,7 +14,7 @@ import { forget, keptStudies, keptStorage, openKept, openOwn } from "./keep.js";
 import { copyImage, preparePrint } from "./print.js";
 import { setInterpolation } from "./sharpness.js";
 import { consoleApi } from "./console.js";
-import { openDocument } from "./report.js";
+import { documentEntry, documentState, openDocument, select } from "./report.js";
 import { overlayState, segmentStats, setOverlay } from "./segments.js";
 import { applyPresentation, measurementOverlays, presentationState } from "./presentations.js";
 
@@ -27,8 +27,9 @@ export async function state() {
   const slide = series?.kind === "slide" ? (p.slide?.state() ?? null) : null;
   const keyImages = series?.keyImages ?? [];
   const keyOnly = app.keyImagesOnly && keyImages.length > 0;
+  const document = documentState();
   return {
-    series: p.series,
+    series: document ? app.catalog.series.length + document.index : p.series,
     frame: p.frame,
     frames: series ? (keyOnly ? keyImages.length : series.frames) : 0,
     keyImages,
@@ -49,7 +50,8 @@ export async function state() {
     layout: app.mpr ? "mpr" : currentLayout(),
     pane: app.active,
     file: p.info?.file ?? waveform?.file ?? null,
-    kind: series?.kind ?? null,
+    kind: document ? "document" : (series?.kind ?? null),
+    document,
     waveform,
     slide,
     decoder: p.info?.decoder ?? null,
@@ -165,16 +167,6 @@ export async function setSlideView(view) {
 }
 
 /**
- * Show series `series` at `frame`; for a video, seek there and pause (issue 15 item 5).
- * @param {number} series @param {number} frame
- */
-export function select(series, frame = 0) {
-  const p = pane();
-  p.videoBar.pause();
-  return p.select(series, frame).then(() => {});
-}
-
-/**
  * Define window.lightbox.
  * @param {{deidentify: (options: Record<string, unknown>, scope?: string) => Promise<unknown>}} deid
  */
@@ -214,9 +206,12 @@ export function exposeApi(deid) {
     /** @param {boolean} [on] */
     setInvert: (on) => setInvert(on),
     renderedFrame,
+    /** Every object open: the series, then the documents as `kind: "document"` entries. */
     catalog: async () => {
       await client.ready;
-      return client.call("catalog");
+      const catalog = await client.call("catalog");
+      const documents = (catalog.documents ?? []).map(documentEntry);
+      return { ...catalog, series: [...catalog.series, ...documents] };
     },
     closeAll,
     openDemo,

@@ -1,7 +1,7 @@
 // What was found in the files opened: the Report dialog, the documents (a PDF opens in
 // the browser's own viewer, a structured report shows as text in the dialog) and the
 // notice listing the files that were not opened.
-import { $, app } from "./app.js";
+import { $, app, pane } from "./app.js";
 import { client, deviceMemory } from "./engine.js";
 
 /** @typedef {import("../rpc/protocol.js").DocumentInfo} DocumentInfo */
@@ -11,6 +11,59 @@ import { client, deviceMemory } from "./engine.js";
 let lastDocumentUrl = "";
 /** counts what the dialog was asked to show: a report that arrives late shows only if last */
 let shown = 0;
+/** the document last selected (issue 15 item 5) while it is on show, and the dialog's count */
+let current = /** @type {{doc: DocumentInfo, shown: number} | null} */ (null);
+
+/**
+ * A document as an entry of `catalog().series` (issue 15 item 5): after the series, in the
+ * series list's order, `kind: "document"` and its `subtype` (pdf, cda, stl, obj, mtl, sr,
+ * kos, rtplan, other).
+ * @param {DocumentInfo} doc
+ */
+export function documentEntry(doc) {
+  return {
+    kind: "document",
+    subtype: doc.subtype,
+    uid: doc.uid,
+    modality: doc.modality,
+    document: doc.index,
+    description: doc.title,
+    type: doc.type,
+    date: doc.date,
+    files: [doc.name],
+    frames: 0,
+    pages: doc.pages ?? null,
+    warnings: doc.warnings ?? [],
+  };
+}
+
+/** What `state().document` says of the document on show, or null. */
+export function documentState() {
+  if (!current) return null;
+  const { doc } = current;
+  return { index: doc.index, subtype: doc.subtype, title: doc.title, pages: doc.pages ?? null };
+}
+
+/**
+ * Show entry `series` of `catalog().series` at `frame`; for a video, seek there and pause
+ * (issue 15 item 5). The entries after the series are the documents: the dialog showing
+ * one closes when a series is shown.
+ * @param {number} series @param {number} [frame]
+ */
+export async function select(series, frame = 0) {
+  const count = app.catalog.series.length;
+  if (series >= count) {
+    const doc = (app.catalog.documents ?? [])[series - count];
+    if (!doc) throw new Error(`no entry ${series} in the catalog`);
+    await openDocument(doc);
+    return;
+  }
+  if (current && current.shown === shown) $("report").hidden = true;
+  current = null;
+  const p = pane();
+  p.videoBar.pause();
+  await p.select(series, frame);
+}
 
 /**
  * A PDF opens in the browser's own viewer from a blob URL; a structured report as text.
@@ -30,9 +83,11 @@ export async function openDocument(doc) {
     link.remove();
     $("report-text").textContent = `${doc.title} opened in a new tab.`;
     lastDocumentUrl = url;
+    current = { doc, shown };
     return url;
   }
   shown += 1;
+  current = { doc, shown };
   $("report-title").textContent = doc.title;
   $("report-text").textContent =
     doc.kind === "sr" || doc.text ? doc.text : `${doc.type}: this object has no image to show.`;
@@ -51,6 +106,7 @@ export async function toggleReport(on) {
   const panel = $("report");
   const show = on === undefined ? panel.hidden : on;
   shown += 1;
+  if (current?.doc.kind !== "pdf") current = null;
   panel.hidden = !show;
   if (!show) return;
   const asked = shown;

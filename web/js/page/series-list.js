@@ -6,7 +6,7 @@ import { videoStream } from "../viewer/video.js";
 import { $, app, pane, reportFailure } from "./app.js";
 import { client } from "./engine.js";
 import { setKeyImagesOnly } from "./keyimages.js";
-import { openDocument } from "./report.js";
+import { select } from "./report.js";
 
 /** @typedef {import("../rpc/protocol.js").SeriesInfo} SeriesInfo */
 /** @typedef {import("../rpc/protocol.js").DocumentInfo} DocumentInfo */
@@ -137,7 +137,7 @@ export function renderSeriesList() {
     list.append(seriesButton(series, index, index === current));
   });
   if (docs.length) list.append(element("div", "group-title", "Documents"));
-  for (const doc of docs) list.append(documentButton(doc));
+  for (const doc of docs) list.append(documentButton(doc, catalog.series.length + doc.index));
 }
 
 /** The filter of key images (issue 16 item 2), shown while a series has some. */
@@ -185,20 +185,21 @@ function seriesButton(series, index, current) {
   const starred = keys ? `★ ${keys} key image${keys === 1 ? "" : "s"}` : "";
   const meta = [series.modality || "?", images, date, drawn, starred].filter(Boolean).join(" · ");
   button.append(element("div", "series-title", title), element("div", "meta", meta));
-  button.addEventListener("click", () => reportFailure(pane().select(index, 0)));
+  button.addEventListener("click", () => reportFailure(select(index, 0)));
   return button;
 }
 
-/** @param {DocumentInfo} doc */
-function documentButton(doc) {
+/** @param {DocumentInfo} doc @param {number} entry its index in `catalog().series` */
+function documentButton(doc, entry) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "document";
   button.dataset.document = String(doc.index);
+  button.dataset.series = String(entry);
   const kind = doc.kind === "pdf" ? "PDF" : doc.kind === "sr" ? "Report" : "Object";
   button.textContent = `${kind}: ${app.hidePatient ? doc.type : doc.title}`;
   const date = doc.date && !app.hidePatient ? " · " + dicomDate(doc.date) : "";
   button.append(element("div", "meta", `${doc.type}${date}`));
-  button.addEventListener("click", () => reportFailure(openDocument(doc)));
+  button.addEventListener("click", () => reportFailure(select(entry)));
   return button;
 }

@@ -78,8 +78,11 @@
  *            visible: boolean}} SegmentOnFrame
  * @typedef {{segment: number, label: string, voxels: number, volumeMl: number|null,
  *            mean: number|null}} SegmentStats
- * @typedef {{index: number, name: string, kind: string, title: string, type: string,
- *            date: string, text: string}} DocumentInfo
+ * A non-image object; `subtype` pdf, cda, stl, obj, mtl, sr, kos, rtplan or other, `pages`
+ * a PDF's page count where its bytes tell it.
+ * @typedef {{index: number, name: string, kind: string, subtype: string, pages: number|null,
+ *            title: string, type: string, date: string, text: string, modality: string,
+ *            uid: string, warnings?: {file: string, reason: string}[]}} DocumentInfo
  * @typedef {{series: SeriesInfo[], skipped: Skipped[], documents?: DocumentInfo[],
  *            report?: any}} Catalog
  * Where files of an open that were already open are shown: the first series holding one,
