@@ -16,10 +16,20 @@ from pathlib import Path
 
 import numpy as np
 import pydicom
+import pytest
 from playwright.sync_api import Browser, BrowserContext, Route
 
-from tests.support import reference
-from tests.support.viewer import Viewer, Watch, drag, engine_stopped, new_viewer, origin, to_screen
+from tests.support import reference, slides
+from tests.support.viewer import (
+    Viewer,
+    Watch,
+    drag,
+    engine_stopped,
+    new_viewer,
+    origin,
+    series_index,
+    to_screen,
+)
 from tools import synth
 
 #: Appended to the worker's module in one test only (never shipped): Python in the worker
@@ -284,3 +294,52 @@ def _viewer_with_python_exit(
     page.on("worker", lambda worker: worker.on("close", lambda w: ended.append(w.url)))
     page.goto(base_url)
     return context, Viewer(page, watch)
+
+
+def test_a_slide_length_is_back_with_its_value_after_a_restart(
+    browser: Browser, base_url: str, tmp_path: Path
+) -> None:
+    """Issue 15 item 2: a length measured on a slide (µm) is drawn and listed again after
+    the engine restarts, with the same value and points, though another slide was shown
+    when it stopped."""
+    context, viewer = new_viewer(browser, base_url)
+    viewer.ready()
+    page = viewer.page
+    first = slides.pyramid(tmp_path, levels=2)
+    other = slides.pyramid(tmp_path, levels=2, prefix="other")
+    viewer.choose([*first.paths, *other.paths])
+    catalog = viewer.catalog()
+    index = series_index(catalog, kind="slide", name=first.paths[0].name)
+    second = series_index(catalog, kind="slide", name=other.paths[0].name)
+    view = "() => window.lightbox.setSlideView({zoom: 0.5, center: [250, 175]})"
+    page.evaluate(f"() => window.lightbox.select({index})")
+    viewer.wait_state("s.slide !== null && s.slide.pending === 0")
+    page.evaluate(view)
+    page.evaluate("() => window.lightbox.setTool('length')")
+    box = page.locator(".pane.active .slide-overlay").bounding_box()
+    assert box is not None
+    drag(viewer, (box["x"] + 100, box["y"] + 100), (box["x"] + 400, box["y"] + 500))
+    before = viewer.wait_state("s.slide && s.slide.lengths.length === 1")
+    # 300 × 400 CSS px is 500 CSS px at 0.5 µm each: 250 µm.
+    assert before["slide"]["lengths"][0]["um"] == pytest.approx(250.0, abs=1e-6)
+    page.evaluate("() => window.lightbox.setTool('scroll')")
+    drawn = "async () => Array.from((await window.lightbox.renderedFrame({overlays: true})).data)"
+    drawn_before = page.evaluate(drawn)
+    page.evaluate(f"() => window.lightbox.select({second})")
+    assert viewer.wait_state(f"s.series === {second} && s.slide")["slide"]["lengths"] == []
+    killed = _engine(viewer)
+    with contextlib.suppress(Exception):  # the worker may be gone before it answers
+        killed.evaluate("() => { self.close(); }")
+    page.wait_for_function(
+        "() => window.lightbox.engine().restarts === 1 && !window.lightbox.engine().restarting",
+        timeout=120_000,
+    )
+    assert killed in viewer.watch.ended
+    page.evaluate(f"() => window.lightbox.select({index})")
+    page.evaluate(view)
+    after = viewer.wait_state(f"s.series === {index} && s.slide && s.slide.pending === 0")
+    assert after["slide"]["lengths"] == before["slide"]["lengths"]
+    assert [m["result"]["value"] for m in after["measurements"]] == pytest.approx([250.0])
+    assert page.evaluate(drawn) == drawn_before  # the same tiles, the same line over them
+    viewer.shot("slide-length-after-restart")
+    _close(context, viewer)

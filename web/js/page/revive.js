@@ -3,7 +3,8 @@
 // starts, what was open is opened again from the File objects the page holds (open.js
 // reopenHeld), and the panes draw again. The view (layout, series, frame, window, zoom,
 // pan, rotation, the MPR crosshair) and the measurements are the page's own state: they
-// were never lost, only the pixels have to be asked again. A restart that fails too ends
+// were never lost, only the pixels have to be asked again (a slide's µm lengths too: the
+// slide view draws the page's measurements of it, viewer/slide.js). A restart that fails too ends
 // in the crash notice with Reload (engine.js), never in another restart.
 import { $, app, setStatus } from "./app.js";
 import { budget, client, setReviver } from "./engine.js";

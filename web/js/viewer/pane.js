@@ -463,6 +463,10 @@ export class Pane {
       this.slide = new SlideView(this.root, this.host.client, {
         tool: () => this.host.tool(),
         onMeasure: (found) => this.addSlideLength(found),
+        lengths: (uid) =>
+          this.host.measurements
+            .filter((m) => m.kind === "slide-length" && m.series === uid)
+            .map((m) => ({ points: m.points.map(({ x, y }) => [x, y]), um: m.result.value })),
       });
     }
     this.slide.visible = true;

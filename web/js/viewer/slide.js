@@ -35,7 +35,8 @@ export class SlideView {
   /**
    * @param {HTMLElement} root the pane's element
    * @param {import("../rpc/client.js").Client} client
-   * @param {{tool: () => string, onMeasure: (m: {points: number[][], um: number}) => void}} host
+   * @param {{tool: () => string, onMeasure: (m: {points: number[][], um: number}) => void,
+   *          lengths: (uid: string) => {points: number[][], um: number}[]}} host
    */
   constructor(root, client, host) {
     this.client = client;
@@ -104,14 +105,22 @@ export class SlideView {
     this.ahead = new Set();
     /** @type {{from: number[], to: number[]} | null} a length being drawn (µm) */
     this.draft = null;
-    /** @type {{points: number[][], um: number}[]} */
-    this.lengths = [];
     this.frameRequested = false;
     /** @type {((value: void) => void)[]} waiting for every tile in view */
     this.settledWaiters = [];
     /** @type {string | null} */
     this.error = null;
     this.attach();
+  }
+
+  /**
+   * The lengths measured on this slide: the page's measurements of it (kept by its UID),
+   * so they are drawn again whichever series was shown between, and after the engine
+   * restarts (page/revive.js), and go when deleted from the list.
+   * @returns {{points: number[][], um: number}[]}
+   */
+  get lengths() {
+    return this.host.lengths(this.seriesUid);
   }
 
   /** @param {boolean} on */
@@ -147,7 +156,6 @@ export class SlideView {
     this.wanted.clear();
     this.ahead.clear();
     this.decoders = { browser: 0, engine: 0 };
-    this.lengths = [];
     this.draft = null;
     this.error = null;
     this.fit();
@@ -613,10 +621,7 @@ export class SlideView {
       if (drag?.mode === "length" && this.draft) {
         const found = this.measure(this.draft.from, this.draft.to);
         this.draft = null;
-        if (found.um > 0) {
-          this.lengths.push(found);
-          this.host.onMeasure(found);
-        }
+        if (found.um > 0) this.host.onMeasure(found);
         this.requestDraw();
       }
       drag = null;
