@@ -18,7 +18,7 @@ import pytest
 
 from tests.support import others
 from tests.support.expect import expected_frame
-from tests.support.viewer import Viewer, to_screen
+from tests.support.viewer import Viewer, series_index, to_screen
 
 #: JPEG decoded in the page and by pydicom's plugin (the corpus' rule for JPEG).
 LOSSY_MAX = 6
@@ -177,3 +177,58 @@ def test_the_en_face_image_marks_the_b_scan_shown_and_a_click_shows_another(
         rows = bright_rows()
     assert abs(sum(rows["bright"]) / len(rows["bright"]) - centres[7]) <= 2
     viewer.shot("oct-en-face-bscan-7-clicked")
+
+
+def test_each_b_scan_line_spans_its_first_to_last_a_scan(viewer: Viewer, tmp_path: Path) -> None:
+    """PS3.3 C.8.17.10.1: Reference Coordinates (0022,0032) are (row, column) pairs, 0.0\\0.0
+    the top left corner of the top left pixel. The generated B-scans run from column 40 to
+    120 of the 160-column en-face image: the line drawn starts and ends there (read back
+    from the pane's layer and mapped to image columns by the fitted view), not at the
+    image's or the pane's edges."""
+    scans, en_face, lines = others.oct_linked(span=(40.0, 120.0))
+    scans.save_as(tmp_path / "oct.dcm", enforce_file_format=True)
+    en_face.save_as(tmp_path / "en-face.dcm", enforce_file_format=True)
+    viewer.choose([tmp_path / "oct.dcm", tmp_path / "en-face.dcm"])
+    catalog = viewer.catalog()
+    face_i = series_index(catalog, name="en-face.dcm")
+    assert catalog["series"][face_i]["bscans"]["lines"] == lines
+    viewer.page.evaluate(f"() => window.lightbox.select({face_i})")
+    viewer.wait_state(f"s.series === {face_i}")
+    read = """() => {
+        const c = document.querySelector('.pane.active .measure-layer');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const xs = [], ys = [];
+        for (let y = 0; y < c.height; y += 1)
+          for (let x = 0; x < c.width; x += 1)
+            if (d[4 * (y * c.width + x) + 3] > 40) { xs.push(x); ys.push(y); }
+        const r = c.getBoundingClientRect();
+        return {xs, ys, scale: r.width / c.width, left: r.left, top: r.top};
+    }"""
+    deadline = time.monotonic() + 10
+    drawn = viewer.page.evaluate(read)
+    while not drawn["xs"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+        drawn = viewer.page.evaluate(read)
+    assert drawn["xs"], "no B-scan line is drawn"
+    viewer.shot("oct-en-face-bscan-extent")
+    rows, cols = int(en_face.Rows), int(en_face.Columns)
+    # Image columns 40 and 120 on the page, and one image pixel in CSS pixels.
+    (x40, _), (x120, _) = (
+        to_screen(viewer, 40, 0, cols, rows),
+        to_screen(viewer, 120, 0, cols, rows),
+    )
+    pixel = (x120 - x40) / 80
+    left = drawn["left"] + min(drawn["xs"]) * drawn["scale"]
+    right = drawn["left"] + (max(drawn["xs"]) + 1) * drawn["scale"]
+    assert abs(left - x40) <= max(1.0, pixel), (left, x40)
+    assert abs(right - x120) <= max(1.0, pixel), (right, x120)
+    # Every B-scan has its line (12 rows of marks), all between those columns.
+    (_, y0), (_, y1) = (
+        to_screen(viewer, 0, 10, cols, rows),
+        to_screen(viewer, 0, 10 + 12 * 11, cols, rows),
+    )
+    tops = sorted(
+        {round((drawn["top"] + y * drawn["scale"] - y0) / (12 * pixel)) for y in drawn["ys"]}
+    )
+    assert tops == list(range(12)), tops
+    assert y1 > y0

@@ -241,11 +241,14 @@ ALL: dict[str, Callable[[], Dataset]] = {
 }
 
 
-def oct_linked(frames: int = 12) -> tuple[Dataset, Dataset, list[list[float]]]:
-    """OCT B-scans whose frames say where they lie on their en-face image (PS3.3 C.8.17.7:
-    per frame an Ophthalmic Frame Location with the en-face image's SOP Instance UID and
-    Reference Coordinates, row/column pairs): B-scan k along row 10 + 12 k, from column 5
-    to 155. Returns (B-scans, en-face, each B-scan's [x0, y0, x1, y1])."""
+def oct_linked(
+    frames: int = 12, span: tuple[float, float] = (5.0, 155.0)
+) -> tuple[Dataset, Dataset, list[list[float]]]:
+    """OCT B-scans whose frames say where they lie on their en-face image (PS3.3
+    C.8.17.10.1: per frame an Ophthalmic Frame Location with the en-face image's SOP
+    Instance UID and Reference Coordinates, row/column pairs): B-scan k along row 10 + 12 k,
+    from column ``span[0]`` to ``span[1]`` (its first and last A-scan, with the A-scans
+    between as pairs too). Returns (B-scans, en-face, each B-scan's [x0, y0, x1, y1])."""
     scans, en_face = ophthalmic_tomography(frames), oct_en_face()
     en_face.StudyInstanceUID = scans.StudyInstanceUID
     lines = []
@@ -254,7 +257,8 @@ def oct_linked(frames: int = 12) -> tuple[Dataset, Dataset, list[list[float]]]:
         location = Dataset()
         location.ReferencedSOPClassUID = en_face.SOPClassUID
         location.ReferencedSOPInstanceUID = en_face.SOPInstanceUID
-        location.ReferenceCoordinates = [row, 5.0, row, 155.0]
+        columns = np.linspace(span[0], span[1], 5)
+        location.ReferenceCoordinates = [v for c in columns for v in (row, float(c))]
         item.OphthalmicFrameLocationSequence = DicomSequence([location])
-        lines.append([5.0, row, 155.0, row])
+        lines.append([span[0], row, span[1], row])
     return scans, en_face, lines

@@ -1,10 +1,14 @@
 """OCT B-scans on their en-face image (issue 15 item 3).
 
-PS3.3 C.8.17.7 (Ophthalmic Frame Location): each frame of an Ophthalmic Tomography image
-may say where it lies on another image (its Ophthalmic Frame Location Sequence, in the
-per-frame functional groups): the Referenced SOP Instance UID of that image and Reference
-Coordinates (0022,0032), row/column pairs of the line the B-scan was acquired along, in
-the referenced image's pixel coordinates. Each en-face series gets ``bscans: {series,
+PS3.3 C.8.17.10.1 (Ophthalmic Frame Location Macro): each frame of an Ophthalmic
+Tomography image may say where it lies on another image (its Ophthalmic Frame Location
+Sequence (0022,0031), in the per-frame functional groups): the Referenced SOP Instance
+UID of that image and Reference Coordinates (0022,0032), row/column pairs (row first) of
+the points on it that the frame's columns (A-scans) correspond to, first to last. They
+are sub-pixel and 0-based at the pixel's edge: 0.0\\0.0 is the top left corner of the top
+left pixel, Rows\\Columns the bottom right corner of the last, which is the page's image
+coordinate system as it is (x = column, y = row), so the line is drawn from the first
+pair to the last: the B-scan's extent. Each en-face series gets ``bscans: {series,
 lines}`` (per B-scan of that series, in its order, ``[x0, y0, x1, y1]`` from the first
 pair to the last, or None), each B-scan series ``enFace`` (the en-face series' index).
 """

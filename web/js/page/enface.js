@@ -1,6 +1,6 @@
 // OCT B-scans on their en-face image (issue 15 item 3): a pane showing an en-face image
 // whose B-scans say where they lie on it (the catalog's `bscans`, lightbox.session.enface)
-// draws each B-scan's line, the current one (the frame of a pane showing the B-scans, else
+// draws each B-scan's line from its first to its last A-scan, the current one (the frame of a pane showing the B-scans, else
 // the one shown last) bright; a click on a line shows that B-scan: in the pane already
 // showing the B-scans, else in another pane of the layout, else in this one.
 import { matrixScale } from "../viewer/interaction.js";
@@ -44,6 +44,7 @@ export function enFaceGuides(p) {
           {
             at: { x: line[0], y: line[1] },
             direction: { x: line[2] - line[0], y: line[3] - line[1] },
+            to: { x: line[2], y: line[3] }, // the B-scan's extent: its first to last A-scan
             color: k === now ? CURRENT : OTHER,
             dashed: k !== now,
           },

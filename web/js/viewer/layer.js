@@ -8,8 +8,9 @@ import { applyMatrix, matrixScale, scaleBar } from "./interaction.js";
 /** @typedef {import("./interaction.js").Calibration} Calibration */
 /**
  * @typedef {{kind: string, points: Point[], label: string}} Shape
- * A line across the whole view through `at` along `direction` (image coordinates).
- * @typedef {{at: Point, direction: Point, color: string, dashed: boolean}} Guide
+ * A line across the whole view through `at` along `direction` (image coordinates); with
+ * `to`, only the segment from `at` to `to` (an OCT B-scan's extent on its en-face image).
+ * @typedef {{at: Point, direction: Point, to?: Point, color: string, dashed: boolean}} Guide
  * @typedef {{matrix: Matrix, ratio: number, rotation: number, shapes: Shape[],
  *            draft: Shape | null, ruler: Calibration | null, guides?: Guide[]}} LayerContent
  *   ratio: canvas pixels per CSS pixel; ruler: the calibration to draw a ruler for, or null
@@ -40,10 +41,10 @@ export function drawLayer(ctx, content) {
 
 /**
  * A guide: a line through the whole canvas, with a gap of 10 CSS pixels each side of
- * the crosshair so that what is under it stays visible.
+ * the crosshair so that what is under it stays visible; a segment (`to`) has no gap.
  * @param {CanvasRenderingContext2D} ctx @param {Matrix} m @param {number} ratio @param {Guide} guide
  */
-function drawGuide(ctx, m, ratio, { at, direction, color, dashed }) {
+function drawGuide(ctx, m, ratio, { at, direction, to, color, dashed }) {
   const centre = applyMatrix(m, at);
   const ahead = applyMatrix(m, { x: at.x + direction.x, y: at.y + direction.y });
   const [dx, dy] = [ahead.x - centre.x, ahead.y - centre.y];
@@ -60,7 +61,12 @@ function drawGuide(ctx, m, ratio, { at, direction, color, dashed }) {
   ctx.lineWidth = 1.25 * ratio;
   ctx.setLineDash(dashed ? [6 * ratio, 4 * ratio] : []);
   ctx.beginPath();
-  for (const sign of [-1, 1]) {
+  if (to) {
+    const end = applyMatrix(m, to); // snapped as its start is: along the same pixel centres
+    ctx.moveTo(centre.x, centre.y);
+    ctx.lineTo(Math.abs(ux) < 1e-6 ? centre.x : end.x, Math.abs(uy) < 1e-6 ? centre.y : end.y);
+  }
+  for (const sign of to ? [] : [-1, 1]) {
     ctx.moveTo(centre.x + sign * gap * ux, centre.y + sign * gap * uy);
     ctx.lineTo(centre.x + sign * far * ux, centre.y + sign * far * uy);
   }
