@@ -1,6 +1,6 @@
 """Lightbox beside dwv and the bare runtime, like for like (issue 17 item 3).
 
-    python -m tools.bench_dwv [--runs 5] [--slices 300]
+    python -m tools.bench_dwv [--runs 5] [--slices 300] [--after-ready]
 
 Also run by `npm run bench` (tools/bench.py). dwv (npm, a pinned dev dependency, with
 konva, jszip and magic-wand-tool) is copied from node_modules into the bench's own
@@ -209,8 +209,11 @@ def cell(values: list[float], unit: str) -> str:
     return f"{s['median']:.1f} [{s['p95']:.1f}] {unit}"
 
 
-def bench(url: str, scratch: Path, names: list[str], runs: int) -> list[dict[str, Any]]:
-    """All rows: {measure, lightbox, dwv, bare (lists of values), unit}."""
+def bench(
+    url: str, scratch: Path, names: list[str], runs: int, visits: bool = True
+) -> list[dict[str, Any]]:
+    """All rows: {measure, lightbox, dwv, bare (lists of values), unit}; without ``visits``
+    only the rows after ready (``--after-ready``)."""
     one = f"series/{names[0]}"
     file = scratch / "__bench" / one
     steps = min(200, len(names) - 1)  # slices 1..steps: each a new one
@@ -227,24 +230,25 @@ def bench(url: str, scratch: Path, names: list[str], runs: int) -> list[dict[str
         for run in range(runs):
             print(f"  run {run + 1} of {runs}", flush=True)
             # interleaved: each run takes every page in turn
-            cold, warm = first_image_visits(
-                browser, url + "__dwv/index.html", "dwv-first-image", file, None, app=False
-            )
-            add(first_cold, "dwv", cold)
-            add(first_warm, "dwv", warm)
-            cold, warm = first_image_visits(
-                browser, url, "lightbox-first-image", file, LIGHTBOX_FIRST_IMAGE, app=True
-            )
-            add(first_cold, "lightbox", cold)
-            add(first_warm, "lightbox", warm)
-            cold, warm = ready_visits(browser, url + "__bare.html", "bare-ready", app=False)
-            add(first_cold, "bare", cold)
-            add(first_warm, "bare", warm)
-            add("navigation → ready, cold", "bare", cold)
-            add("navigation → ready, warm", "bare", warm)
-            cold, warm = ready_visits(browser, url, "lightbox-ready", app=True)
-            add("navigation → ready, cold", "lightbox", cold)
-            add("navigation → ready, warm", "lightbox", warm)
+            if visits:
+                cold, warm = first_image_visits(
+                    browser, url + "__dwv/index.html", "dwv-first-image", file, None, app=False
+                )
+                add(first_cold, "dwv", cold)
+                add(first_warm, "dwv", warm)
+                cold, warm = first_image_visits(
+                    browser, url, "lightbox-first-image", file, LIGHTBOX_FIRST_IMAGE, app=True
+                )
+                add(first_cold, "lightbox", cold)
+                add(first_warm, "lightbox", warm)
+                cold, warm = ready_visits(browser, url + "__bare.html", "bare-ready", app=False)
+                add(first_cold, "bare", cold)
+                add(first_warm, "bare", warm)
+                add("navigation → ready, cold", "bare", cold)
+                add("navigation → ready, warm", "bare", warm)
+                cold, warm = ready_visits(browser, url, "lightbox-ready", app=True)
+                add("navigation → ready, cold", "lightbox", cold)
+                add("navigation → ready, warm", "lightbox", warm)
             for side in ("dwv", "lightbox"):
                 got = after_ready(browser, url, names, one, side == "dwv", 3, steps)
                 add("after ready: 1 file → first image", side, *got["single"])
@@ -344,6 +348,9 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="only start-up: build/ beside this other build of the app (before a change)",
     )
+    parser.add_argument(
+        "--after-ready", action="store_true", help="only the rows after ready (no visits)"
+    )
     args = parser.parse_args(argv)
     if args.lever:
         lever(args.lever, args.runs)
@@ -359,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             (scratch / "__bench" / "series" / name).write_bytes(data)
         server, url = serve_in_thread(scratch)
         try:
-            rows = bench(url, scratch, [n for n, _ in series], args.runs)
+            rows = bench(url, scratch, [n for n, _ in series], args.runs, not args.after_ready)
         finally:
             server.shutdown()
     print(f"\nLightbox beside dwv and the bare runtime — {time.strftime('%Y-%m-%d')}\n")
