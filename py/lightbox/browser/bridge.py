@@ -73,8 +73,41 @@ def _plane_kernel(
     )
 
 
+def _windowed_kernel(
+    data: np.ndarray[Any, Any],
+    out: np.ndarray[Any, Any],
+    start: tuple[float, float, float],
+    along_row: tuple[float, float, float],
+    down_column: tuple[float, float, float],
+    fill: float,
+    center: float,
+    width: float,
+    invert: bool,
+) -> None:
+    """The worker's windowed plane (kernels.js ``windowedPlane``): samples through the
+    linear window to opaque grey RGBA words in ``out`` (uint32), through the buffers."""
+    nz, ny, nx = data.shape
+    rows, columns = out.shape
+    lightbox_kernels.windowed_plane(
+        data,
+        out,
+        nx,
+        ny,
+        nz,
+        *start,
+        *along_row,
+        *down_column,
+        rows,
+        columns,
+        float(fill),
+        float(center),
+        float(width),
+        bool(invert),
+    )
+
+
 codecs.install(BrowserCodecs())
-sampling.use_plane_kernel(_plane_kernel)
+sampling.use_plane_kernel(_plane_kernel, _windowed_kernel)
 _session = Session()
 _inspector = Inspector(_session)
 

@@ -4,7 +4,7 @@
 import { loadPyodide as loadPyodideUntyped } from "../../pyodide/pyodide.mjs";
 import * as codecs from "./codecs.js";
 import { BOOT_STEPS, toWorkerError, workerError } from "../rpc/protocol.js";
-import { trilinearPlane } from "./kernels.js";
+import { trilinearPlane, windowedPlane } from "./kernels.js";
 import { fetchPack, install } from "./sitepack.js";
 import { fileSource } from "./filesource.js";
 import * as slideTiles from "./slidetiles.js";
@@ -84,7 +84,10 @@ async function boot() {
     available: codecs.available,
     decode: codecs.decode,
   });
-  pyodide.registerJsModule("lightbox_kernels", { trilinear_plane: trilinearPlaneOf });
+  pyodide.registerJsModule("lightbox_kernels", {
+    trilinear_plane: trilinearPlaneOf,
+    windowed_plane: windowedPlaneOf,
+  });
   const startup = pyodide.pyimport("lightbox.browser.startup");
   startup.prepare(); // defers what pydicom imports but the viewer never uses
   pyodide.pyimport("numpy").destroy();
@@ -178,6 +181,42 @@ function trilinearPlaneOf(data, out, ...numbers) {
       rows,
       columns,
       fill,
+      plane.data,
+    );
+  } finally {
+    plane?.release();
+    volume.release();
+  }
+}
+
+/**
+ * Python's windowed plane (lightbox.volume.sampling.windowed_plane): as
+ * {@link trilinearPlaneOf}, the samples through the linear window into `out`'s RGBA words.
+ * @param {any} data a PyProxy of the volume (z, y, x), C-contiguous
+ * @param {any} out a PyProxy of a uint32 (rows, columns) array
+ * @param {any[]} numbers nx, ny, nz, start (3), along a row (3), down a column (3), rows,
+ *   columns, fill, center, width, invert
+ */
+function windowedPlaneOf(data, out, ...numbers) {
+  const [nx, ny, nz, x0, y0, z0, ax, ay, az, bx, by, bz, rows, columns, fill] = numbers;
+  const [center, width, invert] = numbers.slice(15);
+  const volume = data.getBuffer();
+  let plane;
+  try {
+    plane = out.getBuffer("i32");
+    if (!volume.c_contiguous || !plane.c_contiguous) throw new Error("not C-contiguous");
+    windowedPlane(
+      volume.data,
+      [nx, ny, nz],
+      [x0, y0, z0],
+      [ax, ay, az],
+      [bx, by, bz],
+      rows,
+      columns,
+      fill,
+      center,
+      width,
+      Boolean(invert),
       plane.data,
     );
   } finally {
