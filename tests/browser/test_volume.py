@@ -78,9 +78,7 @@ def test_a_reformatted_view_is_the_volume_sampled_where_reslice_says(
     viewer.shot(f"volume-{view['plane']}")
 
 
-def test_an_inverted_oblique_view_is_the_window_turned_over(
-    viewer: Viewer, tmp_path: Path
-) -> None:
+def test_an_inverted_oblique_view_is_the_window_turned_over(viewer: Viewer, tmp_path: Path) -> None:
     _open(viewer, EVEN, tmp_path / "even")
     _set_view(viewer, {"plane": "oblique", "normal": [0.3, 1.0, 0.45]})
     viewer.page.keyboard.press("i")
