@@ -207,6 +207,25 @@ function scalars(data, dims, start, alongRow, downColumn, rows, columns, outLeng
  * @param {Float32Array|Float64Array} out
  */
 export function trilinearPlane(data, dims, start, alongRow, downColumn, rows, columns, fill, out) {
+  const sampled = rowSampler(data, dims, start, alongRow, downColumn, rows, columns, fill, out);
+  for (let r = 0; r < rows; r += 1) out.set(sampled(r), r * columns);
+}
+
+/**
+ * The rows of a plane, one at a time: `sampled(r)` is row r's samples (double precision,
+ * in one buffer reused from row to row). The arguments as {@link trilinearPlane}'s.
+ * @param {Voxels} data
+ * @param {number[]} dims
+ * @param {number[]} start
+ * @param {number[]} alongRow
+ * @param {number[]} downColumn
+ * @param {number} rows
+ * @param {number} columns
+ * @param {number} fill
+ * @param {{length: number}} out
+ * @returns {(r: number) => Float64Array}
+ */
+function rowSampler(data, dims, start, alongRow, downColumn, rows, columns, fill, out) {
   const [nx, ny, nz, sx, sy, sz, ax, ay, az, dx, dy, dz] = scalars(
     data,
     dims,
@@ -218,24 +237,11 @@ export function trilinearPlane(data, dims, start, alongRow, downColumn, rows, co
     out.length,
   );
   const row = new Float64Array(columns);
-  for (let r = 0; r < rows; r += 1) {
-    sampleRow(
-      data,
-      nx,
-      ny,
-      nz,
-      sx + r * dx,
-      sy + r * dy,
-      sz + r * dz,
-      ax,
-      ay,
-      az,
-      columns,
-      fill,
-      row,
-    );
-    out.set(row, r * columns);
-  }
+  return (r) => {
+    const [x0, y0, z0] = [sx + r * dx, sy + r * dy, sz + r * dz];
+    sampleRow(data, nx, ny, nz, x0, y0, z0, ax, ay, az, columns, fill, row);
+    return row;
+  };
 }
 
 /**
@@ -279,33 +285,9 @@ export function windowedPlane(
   const below = shift - divisor / 2;
   const above = shift + divisor / 2;
   const flip = invert ? 255 : 0;
-  const [nx, ny, nz, sx, sy, sz, ax, ay, az, dx, dy, dz] = scalars(
-    data,
-    dims,
-    start,
-    alongRow,
-    downColumn,
-    rows,
-    columns,
-    out.length,
-  );
-  const row = new Float64Array(columns);
+  const sampled = rowSampler(data, dims, start, alongRow, downColumn, rows, columns, fill, out);
   for (let r = 0; r < rows; r += 1) {
-    sampleRow(
-      data,
-      nx,
-      ny,
-      nz,
-      sx + r * dx,
-      sy + r * dy,
-      sz + r * dz,
-      ax,
-      ay,
-      az,
-      columns,
-      fill,
-      row,
-    );
+    const row = sampled(r);
     let k = r * columns;
     for (let c = 0; c < columns; c += 1, k += 1) {
       const x = Math.fround(row[c]);
