@@ -71,8 +71,21 @@ def test_a_reformatted_view_is_the_volume_sampled_where_reslice_says(
         "warnings": [],
     }
     assert (state["windowCenter"], state["windowWidth"]) == WINDOW
+    # One plane of a regular volume, a LINEAR window: the worker's kernel samples and
+    # windows it in one pass (kernels.js windowedPlane); that is what is compared here.
+    assert state["sampler"] == "windowed-kernel"
     _agrees(viewer, EVEN, state)
     viewer.shot(f"volume-{view['plane']}")
+
+
+def test_an_inverted_oblique_view_is_the_window_turned_over(viewer: Viewer, tmp_path: Path) -> None:
+    _open(viewer, EVEN, tmp_path / "even")
+    _set_view(viewer, {"plane": "oblique", "normal": [0.3, 1.0, 0.45]})
+    viewer.page.keyboard.press("i")
+    state = viewer.wait_state("s.invert === true")
+    assert state["sampler"] == "windowed-kernel"
+    known.check_view(viewer.frame(), EVEN, state["reslice"], WINDOW, invert=True)
+    viewer.shot("volume-oblique-inverted")
 
 
 def test_a_mip_slab_is_numpy_max_over_its_slices(viewer: Viewer, tmp_path: Path) -> None:
@@ -83,6 +96,7 @@ def test_a_mip_slab_is_numpy_max_over_its_slices(viewer: Viewer, tmp_path: Path)
         viewer, {"plane": "axial", "position": position, "slab": 10.0, "projection": "mip"}
     )
     assert state["view"]["slab"] == 10.0 and state["view"]["projection"] == "mip"
+    assert state["sampler"] == "samples"  # a slab: reduced samples, then the pipeline
     stack = np.stack([d.pixel_array.astype(np.float64) for d in EVEN[5:10]]) + known.INTERCEPT
     expected = known.windowed(np.max(stack, axis=0), *WINDOW)
     got = viewer.frame()

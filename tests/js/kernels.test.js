@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { trilinearPlane } from "../../web/js/worker/kernels.js";
+import { trilinearPlane, windowedPlane } from "../../web/js/worker/kernels.js";
 
 // A 3 × 2 × 2 volume (x fastest): value = 1 + x + 10 y + 100 z, so that any trilinear
 // sample is exactly that linear function of the point.
@@ -68,4 +68,49 @@ test("arrays smaller than their dimensions are refused", () => {
       ),
     RangeError,
   );
+});
+
+/**
+ * PS3.3 C.11.2.1.2.1 LINEAR, written here: y = ((x - (c - 0.5)) / (w - 1) + 0.5) * 255,
+ * 0 at or below c - 0.5 - (w - 1) / 2, 255 above c - 0.5 + (w - 1) / 2; rounded half up.
+ * @param {number} x @param {number} c @param {number} w
+ */
+function linear(x, c, w) {
+  if (x <= c - 0.5 - (w - 1) / 2) return 0;
+  if (x > c - 0.5 + (w - 1) / 2) return 255;
+  return Math.floor(((x - (c - 0.5)) / (w - 1) + 0.5) * 255 + 0.5);
+}
+
+/** @param {number[]} start @param {number[]} along @param {number} columns @param {number} c @param {number} w @param {boolean} invert */
+function windowed(start, along, columns, c, w, invert = false) {
+  const out = new Int32Array(columns);
+  windowedPlane(data, DIMS, start, along, [0, 0, 0], 1, columns, -7, c, w, invert, out);
+  return new Uint8Array(out.buffer);
+}
+
+test("the windowed plane is the linear window of the samples, as opaque grey RGBA bytes", () => {
+  // Samples 81.25, 82.25, 83.25 (as above); beyond the volume, the fill -7.
+  const bytes = windowed([0.25, 0.5, 0.75], [1, 0, 0], 4, 40, 400);
+  const expected = [81.25, 82.25, 83.25, -7].map((v) => linear(v, 40, 400));
+  assert.deepEqual(expected, [154, 155, 155, 98]); // worked by hand from the formula
+  for (let k = 0; k < 4; k += 1) {
+    assert.deepEqual(Array.from(bytes.subarray(4 * k, 4 * k + 4)), [
+      expected[k],
+      expected[k],
+      expected[k],
+      255,
+    ]);
+  }
+});
+
+test("the window's ends clip to 0 and 255, and inverting turns the grey over", () => {
+  // Samples 1 .. 113 (the corners) through a narrow window at 50: the ends clip.
+  const ends = windowed([0, 0, 0], [2, 1, 1], 2, 50, 20);
+  assert.deepEqual([ends[0], ends[4]], [0, 255]);
+  const inverted = windowed([0.25, 0.5, 0.75], [1, 0, 0], 2, 40, 400, true);
+  assert.deepEqual([inverted[0], inverted[4], inverted[3]], [255 - 154, 255 - 155, 255]);
+});
+
+test("a window of width 1 or less is refused (the caller windows those itself)", () => {
+  assert.throws(() => windowed([0, 0, 0], [0, 0, 0], 1, 40, 1), RangeError);
 });

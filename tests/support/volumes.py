@@ -152,11 +152,16 @@ def check_view(
     window: tuple[float, float],
     offsets: Sequence[float] = (0.0,),
     reduce: Any = None,
+    invert: bool = False,
 ) -> None:
     """Assert that a rendered view (rows, columns, 4) is the reference sampled where its
     ``reslice`` says (planes ``offsets`` mm along the normal reduced by ``reduce`` for a
-    slab), through the LINEAR ``window``, within one grey level, inside the stack."""
+    slab), through the LINEAR ``window`` (then 255 - grey when ``invert``), within one grey
+    level, inside the stack."""
     assert got.shape == (reslice["rows"], reslice["columns"], 4)
+    # Opaque grey everywhere (R = G = B, A = 255), inside the stack or not.
+    assert (got[..., 1] == got[..., 0]).all() and (got[..., 2] == got[..., 0]).all()
+    assert (got[..., 3] == 255).all()
     points = reslice_points(reslice)
     normal = np.cross(reslice["rowDirection"], reslice["columnDirection"])
     planes = [reference(datasets, points + d * normal) for d in offsets]
@@ -164,6 +169,8 @@ def check_view(
     inside = np.logical_and.reduce([i for _, i in planes])
     assert inside.sum() > 500
     expected = windowed(values[inside], *window)
+    if invert:
+        expected = 255 - expected
     difference = np.abs(got[..., 0].astype(np.int16)[inside] - expected)
     assert difference.max() <= 1, difference.max()
 

@@ -56,6 +56,21 @@ class BrowserCodecs:
         )
 
 
+def _plane_numbers(
+    data: np.ndarray[Any, Any],
+    out: np.ndarray[Any, Any],
+    start: tuple[float, float, float],
+    along_row: tuple[float, float, float],
+    down_column: tuple[float, float, float],
+    fill: float,
+) -> list[float]:
+    """The plane as the worker's kernels take it: nx, ny, nz, start, along a row, down a
+    column, rows, columns, fill."""
+    nz, ny, nx = data.shape
+    rows, columns = out.shape
+    return [nx, ny, nz, *start, *along_row, *down_column, rows, columns, float(fill)]
+
+
 def _plane_kernel(
     data: np.ndarray[Any, Any],
     out: np.ndarray[Any, Any],
@@ -66,15 +81,29 @@ def _plane_kernel(
 ) -> None:
     """The worker's trilinear plane (web/js/worker/kernels.js): it reads ``data`` and
     fills ``out`` in place, through their buffers (no copy)."""
-    nz, ny, nx = data.shape
-    rows, columns = out.shape
-    lightbox_kernels.trilinear_plane(
-        data, out, nx, ny, nz, *start, *along_row, *down_column, rows, columns, float(fill)
-    )
+    numbers = _plane_numbers(data, out, start, along_row, down_column, fill)
+    lightbox_kernels.trilinear_plane(data, out, *numbers)
+
+
+def _windowed_kernel(
+    data: np.ndarray[Any, Any],
+    out: np.ndarray[Any, Any],
+    start: tuple[float, float, float],
+    along_row: tuple[float, float, float],
+    down_column: tuple[float, float, float],
+    fill: float,
+    center: float,
+    width: float,
+    invert: bool,
+) -> None:
+    """The worker's windowed plane (kernels.js ``windowedPlane``): samples through the
+    linear window to opaque grey RGBA words in ``out`` (uint32), through the buffers."""
+    numbers = _plane_numbers(data, out, start, along_row, down_column, fill)
+    lightbox_kernels.windowed_plane(data, out, *numbers, float(center), float(width), bool(invert))
 
 
 codecs.install(BrowserCodecs())
-sampling.use_plane_kernel(_plane_kernel)
+sampling.use_plane_kernel(_plane_kernel, _windowed_kernel)
 _session = Session()
 _inspector = Inspector(_session)
 

@@ -69,7 +69,14 @@ from lightbox.session.planes import Planes
 from lightbox.session.volumes import ViewImage
 from lightbox.slide.image import SlideImage
 from lightbox.slide.read import slide_key
-from lightbox.volume import NotAVolume, SliceGeometry, Volume, build_volume, plan_volume
+from lightbox.volume import (
+    NotAVolume,
+    PlaneGeometry,
+    SliceGeometry,
+    Volume,
+    build_volume,
+    plan_volume,
+)
 from lightbox.volume import texture as volume_texture
 from lightbox.volume.stack import Phases, split_phases
 from lightbox.waveform import plot as waveform_plot
@@ -1563,16 +1570,22 @@ class Session:
         NotAVolumeError
             The series is not a volume (the reason says why).
         """
-        shown_view = self.view_image(series, view)
-        volume, split, picked = shown_view.volume, shown_view.phases, shown_view.phase
-        geometry, shown, image = shown_view.geometry, shown_view.shown, shown_view.image
+        volume, split, picked, geometry, shown = self._view_place(series, view)
         frames_of = self.series[series].frames
         ref = frames_of[len(frames_of) // 2]
         opened = self.files[ref.file]
         chosen, source, index = self._window_for(series, opened, ref, window, None)
         params = opened.parameters(ref.index)
-        display = pipeline.gray_to_display(image, luts.Rescale(), chosen, invert != opened.inverts)
-        rgba = pipeline.gray_to_rgba(display)
+        inverts = invert != opened.inverts
+        # The common case in one pass (the browser's kernel: samples windowed to RGBA),
+        # else the samples and the display pipeline.
+        rgba = volumes.view_rgba(volume, geometry, shown, chosen, inverts)
+        sampler = "windowed-kernel"
+        if rgba is None:
+            image = volumes.view_values(volume, geometry, shown)
+            display = pipeline.gray_to_display(image, luts.Rescale(), chosen, inverts)
+            rgba = pipeline.gray_to_rgba(display)
+            sampler = "samples"
         description = dict(self.description(ref))
         description.update(
             orientation=geometry.labels,
@@ -1603,6 +1616,7 @@ class Session:
             "description": description,
             "windowSource": source,
             "voiIndex": index,
+            "sampler": sampler,
         }
         info.update(_voi_info(chosen))
         return Rendered(np.ascontiguousarray(rgba), info)
@@ -1617,6 +1631,15 @@ class Session:
         NotAVolumeError
             The series is not a volume (the reason says why).
         """
+        volume, split, picked, geometry, shown = self._view_place(series, view)
+        image = volumes.view_values(volume, geometry, shown)
+        return ViewImage(volume, split, picked, geometry, shown, image)
+
+    def _view_place(
+        self, series: int, view: dict[str, Any]
+    ) -> tuple[Volume, Phases | None, int | None, PlaneGeometry, dict[str, Any]]:
+        """A view's volume (its phases, the one picked), plane and the view as shown,
+        before any sampling."""
         split = self.phases(series)
         picked = volumes.chosen_phase(split, view.get("phase"))
         volume = self.volume(series, picked)
@@ -1627,8 +1650,7 @@ class Session:
         geometry, shown = volumes.view_geometry(volume, view)
         if picked is not None:
             shown["phase"] = picked
-        image = volumes.view_values(volume, geometry, shown)
-        return ViewImage(volume, split, picked, geometry, shown, image)
+        return volume, split, picked, geometry, shown
 
     def volume_info(self, series: int, phase: int | None = None) -> dict[str, Any]:
         """The series' ``volume`` record (dims, spacing, warnings; ``not-a-volume``;

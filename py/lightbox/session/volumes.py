@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset
 
+from lightbox.core.records import VoiFunction, Window
 from lightbox.display import frames, luts
-from lightbox.volume import NotAVolume, PlaneGeometry, Volume, project
+from lightbox.volume import NotAVolume, PlaneGeometry, Volume, project, project_windowed
 from lightbox.volume.records import SliceGeometry
 from lightbox.volume.reslice import STANDARD_PLANES, centre, corners, framed
 from lightbox.volume.stack import Phases
@@ -204,6 +205,18 @@ def view_values(
 ) -> np.ndarray[Any, Any]:
     """The modality values (float32) of a view: its plane, or its slab projected."""
     return project(volume, geometry, shown["slab"], shown["projection"] or "mip")
+
+
+def view_rgba(
+    volume: Volume, geometry: PlaneGeometry, shown: dict[str, Any], window: luts.Voi, invert: bool
+) -> np.ndarray[Any, Any] | None:
+    """A view's RGBA straight from the volume, sampled and windowed in one pass, where
+    that applies (:func:`lightbox.volume.project_windowed`: the browser's kernel, one plane
+    of a regular volume, a LINEAR window); else None (then :func:`view_values` and the
+    display pipeline)."""
+    if not isinstance(window, Window) or window.function is not VoiFunction.LINEAR:
+        return None
+    return project_windowed(volume, geometry, shown["slab"], (window.center, window.width), invert)
 
 
 def reslice_json(geometry: PlaneGeometry) -> dict[str, Any]:

@@ -5,7 +5,7 @@ a volume; a volume and a plane, an image. No Dataset, no session.
 """
 
 from lightbox.volume.build import MAX_VOLUME_BYTES, Volume, VolumePlan, build_volume, plan_volume
-from lightbox.volume.project import full_mip, project, rotating_mip, slab
+from lightbox.volume.project import full_mip, project, project_windowed, rotating_mip, slab
 from lightbox.volume.records import NotAVolume, SliceGeometry, VolumeError, VolumeWarning
 from lightbox.volume.render import render_plane, render_view
 from lightbox.volume.reslice import (
@@ -34,6 +34,7 @@ __all__ = [
     "plane",
     "plane_geometry",
     "project",
+    "project_windowed",
     "render_plane",
     "render_view",
     "rotating_mip",

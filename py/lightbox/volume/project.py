@@ -230,6 +230,28 @@ def project(
     return _along_planes(volume, geometry, thickness_mm, mode, step)
 
 
+def project_windowed(
+    volume: Volume,
+    geometry: PlaneGeometry,
+    thickness_mm: float,
+    window: tuple[float, float],
+    invert: bool,
+) -> np.ndarray[Any, Any] | None:
+    """:func:`project` and the linear window (``window`` its (center, width), PS3.3
+    C.11.2.1.2.1) in one pass, opaque grey RGBA (rows, columns, 4), where this process
+    has the kernel for it (the browser's) and the view is one plane of a regular volume
+    (no slab, no uneven stack) with a width above 1; else None (then :func:`project` and
+    the display pipeline)."""
+    step = default_step(volume)
+    if thickness_mm >= step or volume.slices is not None or not window[1] > 1:
+        return None
+    start, along_row, down_column, _ = plane_steps(volume, geometry)
+    size = (geometry.rows, geometry.columns)
+    return sampling.windowed_plane(
+        volume.data, start, along_row, down_column, size, volume.background, window, invert
+    )
+
+
 def slab(
     volume: Volume,
     center_mm: Sequence[float],

@@ -35,12 +35,32 @@ PlaneKernel = Callable[
     None,
 ]
 _plane_kernel: PlaneKernel | None = None
+#: :data:`PlaneKernel` with the linear window applied: ``kernel(data, out, start, along_row,
+#: down_column, fill, center, width, invert)`` fills ``out`` (uint32, rows × columns) with
+#: opaque grey RGBA pixels. The browser installs the worker's; natively there is none.
+WindowedKernel = Callable[
+    [
+        np.ndarray[Any, Any],
+        np.ndarray[Any, Any],
+        tuple[float, float, float],
+        tuple[float, float, float],
+        tuple[float, float, float],
+        float,
+        float,
+        float,
+        bool,
+    ],
+    None,
+]
+_windowed_kernel: WindowedKernel | None = None
 
 
-def use_plane_kernel(kernel: PlaneKernel | None) -> None:
-    """Sample the planes of regular volumes with ``kernel`` (None: numpy's)."""
-    global _plane_kernel  # noqa: PLW0603 -- one kernel per process, installed at start-up
+def use_plane_kernel(kernel: PlaneKernel | None, windowed: WindowedKernel | None = None) -> None:
+    """Sample the planes of regular volumes with ``kernel`` (None: numpy's), and, with
+    ``windowed``, window them to RGBA in the same pass (:func:`windowed_plane`)."""
+    global _plane_kernel, _windowed_kernel  # noqa: PLW0603 -- one per process, at start-up
     _plane_kernel = kernel
+    _windowed_kernel = windowed
 
 
 @dataclass(frozen=True, eq=False)
@@ -227,6 +247,43 @@ def plane(
     c = np.arange(columns, dtype=np.float64)[None, :]
     x, y, z = (start[a] + r * down_column[a] + c * along_row[a] for a in range(3))
     return trilinear(data, x, y, z, fill, slices)
+
+
+def windowed_plane(
+    data: np.ndarray[Any, Any],
+    start: np.ndarray[Any, Any],
+    along_row: np.ndarray[Any, Any],
+    down_column: np.ndarray[Any, Any],
+    size: tuple[int, int],
+    fill: float,
+    window: tuple[float, float],
+    invert: bool,
+) -> np.ndarray[Any, Any] | None:
+    """:func:`plane` of a regular volume through the linear window (PS3.3 C.11.2.1.2.1,
+    ``window`` its (center, width), width above 1) to opaque grey RGBA, uint8 (rows,
+    columns, 4), in one pass by the installed windowed kernel: the display pipeline's
+    common case without the float samples. None where this process has no such kernel
+    (natively): the caller then samples with :func:`plane` and windows in numpy."""
+    if _windowed_kernel is None:
+        return None
+    center, width = window
+    if not width > 1:
+        raise ValueError(f"the windowed kernel needs a width above 1, not {width!r}")
+    rows, columns = size
+    pixels = np.empty(size, dtype=np.uint32)
+    _windowed_kernel(
+        data,
+        pixels,
+        _triple(start),
+        _triple(along_row),
+        _triple(down_column),
+        fill,
+        center,
+        width,
+        invert,
+    )
+    rgba: np.ndarray[Any, Any] = pixels.view(np.uint8).reshape(rows, columns, 4)
+    return rgba
 
 
 def _triple(vector: np.ndarray[Any, Any]) -> tuple[float, float, float]:

@@ -57,6 +57,7 @@ export async function state() {
     decoder: p.info?.decoder ?? null,
     view: p.view3d ? p.view3d.state() : p.view ? (p.info?.volumeView ?? null) : null,
     reslice: p.view || p.view3d ? (p.info?.reslice ?? null) : null,
+    sampler: p.view ? (p.info?.sampler ?? null) : null,
     volume: p.view || p.view3d ? (p.info?.volume ?? null) : null,
     mpr: mprState(),
     overlays: [...overlayState(), ...measurementOverlays()],

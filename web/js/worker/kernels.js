@@ -4,10 +4,191 @@
 // and what runs natively; this one gives the same values (in double precision, stored as
 // float32) in one pass over the plane instead of some thirty numpy passes (or three
 // one-dimensional ones along the voxel axes, still several times slower in wasm).
+//
+// A plane is affine (pixel (r, c) at start + c * alongRow + r * downColumn), so each row
+// is split once into the columns whose point lies well inside the volume (between the
+// outer voxel centres on every axis, where no clamp and no test is needed: the fast loop)
+// and the few at its edges or beyond, which take the general rules. `windowedPlane` also
+// applies the linear window and writes opaque grey RGBA, the display pipeline's common
+// case, so that no float samples cross back to Python.
 
 /**
  * @typedef {Int8Array|Uint8Array|Int16Array|Uint16Array|Int32Array|Uint32Array|Float32Array|Float64Array} Voxels
  */
+
+/**
+ * The columns [first, end) of a row where `p + c * s` lies in [0, last) along one axis
+ * (so that the lower voxel index is its truncation and the next voxel exists), within
+ * [from, to): checked with the same arithmetic the loop uses (a line is monotone, so its
+ * two ends decide); a column of margin first for the rounding of the division.
+ * @param {number} p the row's coordinate at column 0
+ * @param {number} s its step from one column to the next
+ * @param {number} last the end of the allowed range (exclusive)
+ * @param {number} from
+ * @param {number} to
+ * @returns {number} first * 65536 + end (both below 65536), to return two integers
+ *   without allocating
+ */
+function interiorAlong(p, s, last, from, to) {
+  let first = from;
+  let end = to;
+  if (s === 0) {
+    if (!(p >= 0 && p < last)) end = first;
+  } else {
+    const low = (s > 0 ? -p : last - p) / s;
+    const high = (s > 0 ? last - p : -p) / s;
+    if (low > first) first = Math.min(Math.ceil(low) + 1, end);
+    if (high < end) end = Math.max(Math.floor(high), first);
+  }
+  while (first < end && !(p + first * s >= 0 && p + first * s < last)) first += 1;
+  while (end > first && !(p + (end - 1) * s >= 0 && p + (end - 1) * s < last)) end -= 1;
+  return first * 65536 + end;
+}
+
+/**
+ * One row of trilinear samples into `row` (double precision), the plane's pixel (r, c) at
+ * voxel coordinates (x0, y0, z0) + c (ax, ay, az). See {@link trilinearPlane} for the
+ * rules. Scalars only (no arrays) in the loops, so that the compiler keeps them in
+ * registers whatever kinds of arrays the caller passed.
+ * @param {Voxels} data
+ * @param {number} nx
+ * @param {number} ny
+ * @param {number} nz
+ * @param {number} x0
+ * @param {number} y0
+ * @param {number} z0
+ * @param {number} ax
+ * @param {number} ay
+ * @param {number} az
+ * @param {number} columns
+ * @param {number} fill
+ * @param {Float64Array} row
+ */
+function sampleRow(data, nx, ny, nz, x0, y0, z0, ax, ay, az, columns, fill, row) {
+  let first = 0;
+  let end = 0;
+  if (nx > 1 && ny > 1 && nz > 1) {
+    // Well inside on every axis: the lower index is the truncation and its neighbours
+    // exist, so nothing is tested or clamped.
+    let range = interiorAlong(x0, ax, nx - 1, 0, columns);
+    range = interiorAlong(y0, ay, ny - 1, Math.floor(range / 65536), range % 65536);
+    range = interiorAlong(z0, az, nz - 1, Math.floor(range / 65536), range % 65536);
+    first = Math.floor(range / 65536);
+    end = range % 65536;
+  }
+  const slice = nx * ny;
+  for (let c = first; c < end; c += 1) {
+    const x = x0 + c * ax;
+    const y = y0 + c * ay;
+    const z = z0 + c * az;
+    const ix = x | 0;
+    const iy = y | 0;
+    const iz = z | 0;
+    const fx = x - ix;
+    const fy = y - iy;
+    const fz = z - iz;
+    const b = iz * slice + iy * nx + ix;
+    const b1 = b + nx;
+    const b2 = b + slice;
+    const b3 = b2 + nx;
+    const v0 = data[b];
+    const v1 = data[b1];
+    const v2 = data[b2];
+    const v3 = data[b3];
+    const a0 = v0 + (data[b + 1] - v0) * fx;
+    const a1 = v1 + (data[b1 + 1] - v1) * fx;
+    const a2 = v2 + (data[b2 + 1] - v2) * fx;
+    const a3 = v3 + (data[b3 + 1] - v3) * fx;
+    const near = a0 + (a1 - a0) * fy;
+    const far = a2 + (a3 - a2) * fy;
+    row[c] = near + (far - near) * fz;
+  }
+  if (end > first) {
+    edges(data, nx, ny, nz, x0, y0, z0, ax, ay, az, 0, first, fill, row);
+    edges(data, nx, ny, nz, x0, y0, z0, ax, ay, az, end, columns, fill, row);
+  } else edges(data, nx, ny, nz, x0, y0, z0, ax, ay, az, 0, columns, fill, row);
+}
+
+/**
+ * Columns [from, to) of a row by the general rules: inside the box, the coordinate
+ * clamped to the outer centres; beyond, `fill`.
+ * @param {Voxels} data
+ * @param {number} nx
+ * @param {number} ny
+ * @param {number} nz
+ * @param {number} x0
+ * @param {number} y0
+ * @param {number} z0
+ * @param {number} ax
+ * @param {number} ay
+ * @param {number} az
+ * @param {number} from
+ * @param {number} to
+ * @param {number} fill
+ * @param {Float64Array} row
+ */
+function edges(data, nx, ny, nz, x0, y0, z0, ax, ay, az, from, to, fill, row) {
+  const slice = nx * ny;
+  // The step to the next voxel along each axis (none for an axis of one voxel), and the
+  // highest lower index (one short of the last centre, so that the next one exists).
+  const sx = nx > 1 ? 1 : 0;
+  const sy = ny > 1 ? nx : 0;
+  const sz = nz > 1 ? slice : 0;
+  const lastX = Math.max(nx - 2, 0);
+  const lastY = Math.max(ny - 2, 0);
+  const lastZ = Math.max(nz - 2, 0);
+  for (let c = from; c < to; c += 1) {
+    const x = x0 + c * ax;
+    const y = y0 + c * ay;
+    const z = z0 + c * az;
+    if (!(x >= -0.5 && x <= nx - 0.5 && y >= -0.5 && y <= ny - 0.5 && z >= -0.5 && z <= nz - 0.5)) {
+      row[c] = fill;
+      continue;
+    }
+    const cx = x < 0 ? 0 : x > nx - 1 ? nx - 1 : x;
+    const cy = y < 0 ? 0 : y > ny - 1 ? ny - 1 : y;
+    const cz = z < 0 ? 0 : z > nz - 1 ? nz - 1 : z;
+    const ix = Math.min(Math.floor(cx), lastX);
+    const iy = Math.min(Math.floor(cy), lastY);
+    const iz = Math.min(Math.floor(cz), lastZ);
+    const fx = cx - ix;
+    const fy = cy - iy;
+    const fz = cz - iz;
+    const b = iz * slice + iy * nx + ix;
+    const v0 = data[b];
+    const v1 = data[b + sy];
+    const v2 = data[b + sz];
+    const v3 = data[b + sz + sy];
+    const a0 = v0 + (data[b + sx] - v0) * fx;
+    const a1 = v1 + (data[b + sy + sx] - v1) * fx;
+    const a2 = v2 + (data[b + sz + sx] - v2) * fx;
+    const a3 = v3 + (data[b + sz + sy + sx] - v3) * fx;
+    const near = a0 + (a1 - a0) * fy;
+    const far = a2 + (a3 - a2) * fy;
+    row[c] = near + (far - near) * fz;
+  }
+}
+
+/**
+ * The plane's numbers as scalars (whatever kinds of arrays they came in), its size checked.
+ * @param {Voxels} data
+ * @param {number[]} dims
+ * @param {number[]} start
+ * @param {number[]} alongRow
+ * @param {number[]} downColumn
+ * @param {number} rows
+ * @param {number} columns
+ * @param {number} outLength
+ * @returns {number[]} nx, ny, nz, start (3), along a row (3), down a column (3)
+ */
+function scalars(data, dims, start, alongRow, downColumn, rows, columns, outLength) {
+  const [nx, ny, nz] = [dims[0], dims[1], dims[2]];
+  if (data.length < nx * ny * nz || outLength < rows * columns) {
+    throw new RangeError("trilinearPlane: the arrays are smaller than their dimensions");
+  }
+  if (columns >= 65536) throw new RangeError("trilinearPlane: 65,535 columns at most");
+  return [nx, ny, nz, ...start, ...alongRow, ...downColumn].map(Number);
+}
 
 /**
  * Sample `data[z][y][x]` (C order, `nx` fastest) on the plane whose pixel (r, c) lies at
@@ -26,61 +207,96 @@
  * @param {Float32Array|Float64Array} out
  */
 export function trilinearPlane(data, dims, start, alongRow, downColumn, rows, columns, fill, out) {
-  const [nx, ny, nz] = dims;
-  if (data.length < nx * ny * nz || out.length < rows * columns) {
-    throw new RangeError("trilinearPlane: the arrays are smaller than their dimensions");
-  }
-  const slice = nx * ny;
-  // The step to the next voxel along each axis (none for an axis of one voxel), and the
-  // highest lower index (one short of the last centre, so that the next one exists).
-  const sx = nx > 1 ? 1 : 0;
-  const sy = ny > 1 ? nx : 0;
-  const sz = nz > 1 ? slice : 0;
-  const lastX = Math.max(nx - 2, 0);
-  const lastY = Math.max(ny - 2, 0);
-  const lastZ = Math.max(nz - 2, 0);
-  const [ax, ay, az] = alongRow;
-  let k = 0;
+  const sampled = rowSampler(data, dims, start, alongRow, downColumn, rows, columns, fill, out);
+  for (let r = 0; r < rows; r += 1) out.set(sampled(r), r * columns);
+}
+
+/**
+ * The rows of a plane, one at a time: `sampled(r)` is row r's samples (double precision,
+ * in one buffer reused from row to row). The arguments as {@link trilinearPlane}'s.
+ * @param {Voxels} data
+ * @param {number[]} dims
+ * @param {number[]} start
+ * @param {number[]} alongRow
+ * @param {number[]} downColumn
+ * @param {number} rows
+ * @param {number} columns
+ * @param {number} fill
+ * @param {{length: number}} out
+ * @returns {(r: number) => Float64Array}
+ */
+function rowSampler(data, dims, start, alongRow, downColumn, rows, columns, fill, out) {
+  const [nx, ny, nz, sx, sy, sz, ax, ay, az, dx, dy, dz] = scalars(
+    data,
+    dims,
+    start,
+    alongRow,
+    downColumn,
+    rows,
+    columns,
+    out.length,
+  );
+  const row = new Float64Array(columns);
+  return (r) => {
+    const [x0, y0, z0] = [sx + r * dx, sy + r * dy, sz + r * dz];
+    sampleRow(data, nx, ny, nz, x0, y0, z0, ax, ay, az, columns, fill, row);
+    return row;
+  };
+}
+
+/**
+ * {@link trilinearPlane}, each sample then through the linear window of PS3.3
+ * C.11.2.1.2.1 to 8 bits, written as one opaque grey RGBA pixel (R = G = B, A = 255,
+ * little-endian: the bytes R, G, B, A) per pixel. The sample is first rounded to float32
+ * and the window worked in the order `lightbox.display.voi.apply_window` and `to_uint8`
+ * work it, so that the grey is the one the Python pipeline gives for the same samples.
+ * @param {Voxels} data
+ * @param {number[]} dims [nx, ny, nz]
+ * @param {number[]} start
+ * @param {number[]} alongRow
+ * @param {number[]} downColumn
+ * @param {number} rows
+ * @param {number} columns
+ * @param {number} fill the value (before the window) of a point beyond the volume
+ * @param {number} center the window's centre (c)
+ * @param {number} width the window's width (w), more than 1
+ * @param {boolean} invert 255 - grey (MONOCHROME1, Presentation LUT Shape INVERSE)
+ * @param {Int32Array} out the pixels as little-endian 32-bit words
+ */
+export function windowedPlane(
+  data,
+  dims,
+  start,
+  alongRow,
+  downColumn,
+  rows,
+  columns,
+  fill,
+  center,
+  width,
+  invert,
+  out,
+) {
+  if (!(width > 1)) throw new RangeError("windowedPlane: the window's width must exceed 1");
+  // PS3.3 C.11.2.1.2.1: y = ((x - (c - 0.5)) / (w - 1) + 0.5) * (ymax - ymin) + ymin, ymin 0,
+  // ymax 255; x <= c - 0.5 - (w - 1) / 2 gives ymin, x > c - 0.5 + (w - 1) / 2 gives ymax.
+  const shift = center - 0.5;
+  const divisor = width - 1;
+  const below = shift - divisor / 2;
+  const above = shift + divisor / 2;
+  const flip = invert ? 255 : 0;
+  const sampled = rowSampler(data, dims, start, alongRow, downColumn, rows, columns, fill, out);
   for (let r = 0; r < rows; r += 1) {
-    const rowX = start[0] + r * downColumn[0];
-    const rowY = start[1] + r * downColumn[1];
-    const rowZ = start[2] + r * downColumn[2];
+    const row = sampled(r);
+    let k = r * columns;
     for (let c = 0; c < columns; c += 1, k += 1) {
-      const x = rowX + c * ax;
-      const y = rowY + c * ay;
-      const z = rowZ + c * az;
-      if (!(
-        x >= -0.5 &&
-        x <= nx - 0.5 &&
-        y >= -0.5 &&
-        y <= ny - 0.5 &&
-        z >= -0.5 &&
-        z <= nz - 0.5
-      )) {
-        out[k] = fill;
-        continue;
-      }
-      const cx = x < 0 ? 0 : x > nx - 1 ? nx - 1 : x;
-      const cy = y < 0 ? 0 : y > ny - 1 ? ny - 1 : y;
-      const cz = z < 0 ? 0 : z > nz - 1 ? nz - 1 : z;
-      const ix = Math.min(Math.floor(cx), lastX);
-      const iy = Math.min(Math.floor(cy), lastY);
-      const iz = Math.min(Math.floor(cz), lastZ);
-      const fx = cx - ix;
-      const fy = cy - iy;
-      const fz = cz - iz;
-      const b = iz * slice + iy * nx + ix;
-      const v0 = data[b];
-      const v1 = data[b + sy];
-      const v2 = data[b + sz];
-      const v3 = data[b + sz + sy];
-      const a0 = v0 + (data[b + sx] - v0) * fx;
-      const a1 = v1 + (data[b + sy + sx] - v1) * fx;
-      const a2 = v2 + (data[b + sz + sx] - v2) * fx;
-      const a3 = v3 + (data[b + sz + sy + sx] - v3) * fx;
-      const near = a0 + (a1 - a0) * fy;
-      const far = a2 + (a3 - a2) * fy;
-      out[k] = near + (far - near) * fz;
+      const x = Math.fround(row[c]);
+      let y = ((x - shift) / divisor + 0.5) * 255;
+      if (x <= below || y < 0) y = 0;
+      else if (x > above || y > 255) y = 255;
+      // Half up (y + 0.5 is positive: truncation is the floor); 255 - g is g ^ 255 here.
+      const grey = ((y + 0.5) | 0) ^ flip;
+      out[k] = 0xff000000 | (grey * 0x010101);
     }
   }
 }

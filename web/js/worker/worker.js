@@ -4,7 +4,7 @@
 import { loadPyodide as loadPyodideUntyped } from "../../pyodide/pyodide.mjs";
 import * as codecs from "./codecs.js";
 import { BOOT_STEPS, toWorkerError, workerError } from "../rpc/protocol.js";
-import { trilinearPlane } from "./kernels.js";
+import { trilinearPlane, windowedPlane } from "./kernels.js";
 import { fetchPack, install } from "./sitepack.js";
 import { fileSource } from "./filesource.js";
 import * as slideTiles from "./slidetiles.js";
@@ -84,7 +84,10 @@ async function boot() {
     available: codecs.available,
     decode: codecs.decode,
   });
-  pyodide.registerJsModule("lightbox_kernels", { trilinear_plane: trilinearPlaneOf });
+  pyodide.registerJsModule("lightbox_kernels", {
+    trilinear_plane: trilinearPlaneOf,
+    windowed_plane: windowedPlaneOf,
+  });
   const startup = pyodide.pyimport("lightbox.browser.startup");
   startup.prepare(); // defers what pydicom imports but the viewer never uses
   pyodide.pyimport("numpy").destroy();
@@ -163,23 +166,51 @@ function takePair(pair, type) {
  *   rows, columns, fill
  */
 function trilinearPlaneOf(data, out, ...numbers) {
+  withPlane(data, out, "f32", (volume, plane) =>
+    trilinearPlane(volume, ...planeArguments(numbers), plane),
+  );
+}
+
+/**
+ * Python's windowed plane (lightbox.volume.sampling.windowed_plane): as
+ * {@link trilinearPlaneOf}, the samples through the linear window into `out`'s RGBA words.
+ * @param {any} data a PyProxy of the volume (z, y, x), C-contiguous
+ * @param {any} out a PyProxy of a uint32 (rows, columns) array
+ * @param {any[]} numbers as {@link trilinearPlaneOf}'s, then center, width, invert
+ */
+function windowedPlaneOf(data, out, ...numbers) {
+  const [center, width, invert] = numbers.slice(15);
+  withPlane(data, out, "i32", (volume, plane) =>
+    windowedPlane(volume, ...planeArguments(numbers), center, width, Boolean(invert), plane),
+  );
+}
+
+/**
+ * A kernel's plane from Python's flat numbers (nx, ny, nz, start, along a row, down a
+ * column, rows, columns, fill): the arguments after the voxels.
+ * @param {number[]} numbers
+ * @returns {[number[], number[], number[], number[], number, number, number]}
+ */
+function planeArguments(numbers) {
   const [nx, ny, nz, x0, y0, z0, ax, ay, az, bx, by, bz, rows, columns, fill] = numbers;
+  return [[nx, ny, nz], [x0, y0, z0], [ax, ay, az], [bx, by, bz], rows, columns, fill];
+}
+
+/**
+ * Run `fill(volume, plane)` on the two arrays' buffers (the plane's read as `type`),
+ * released afterwards whatever happens.
+ * @param {any} data a PyProxy of the volume, C-contiguous
+ * @param {any} out a PyProxy of the plane's array, C-contiguous
+ * @param {string} type
+ * @param {(volume: any, plane: any) => void} fill
+ */
+function withPlane(data, out, type, fill) {
   const volume = data.getBuffer();
   let plane;
   try {
-    plane = out.getBuffer("f32");
+    plane = out.getBuffer(type);
     if (!volume.c_contiguous || !plane.c_contiguous) throw new Error("not C-contiguous");
-    trilinearPlane(
-      volume.data,
-      [nx, ny, nz],
-      [x0, y0, z0],
-      [ax, ay, az],
-      [bx, by, bz],
-      rows,
-      columns,
-      fill,
-      plane.data,
-    );
+    fill(volume.data, plane.data);
   } finally {
     plane?.release();
     volume.release();
