@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pydicom
 from playwright.sync_api import Browser
+from pydicom.pixels import apply_modality_lut
 
+from tests.support import volumes
 from tests.support.viewer import Viewer, finish, new_viewer
 
 
@@ -62,3 +66,31 @@ def test_own_files_chosen_while_the_demo_loads_replace_it(viewer: Viewer, test_f
     demo = viewer.page.evaluate("() => window.__demo")
     assert demo["cancelled"] is True
     _only_own_file(viewer)
+
+
+def test_the_first_image_shown_early_is_redrawn_as_the_series_fills(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    """The first batch is one file, so the first image shows before the rest are indexed
+    (issue 17 item 2); whichever end of the stack that file is, once the others sort in
+    around it the screen must show the series' frame 0, the same file whatever order the
+    files were given in. Each slice is uniform (HU = 10 × z), so the grey on screen names
+    the file it came from; the expectation is pydicom's values of that file through the
+    standard's LINEAR window."""
+    datasets = volumes.series([5.0 * k for k in range(12)], field=lambda p: 10.0 * p[..., 2])
+    paths = volumes.write(datasets, tmp_path / "stack")
+    viewer.ready()
+    shown = []
+    for order, given in (("given top first", paths), ("given bottom first", paths[::-1])):
+        viewer.page.evaluate("() => window.lightbox.closeAll()")
+        viewer.choose(given)
+        state = viewer.wait_state("s.frames === 12")
+        assert state["frame"] == 0
+        shown.append(state["file"])
+        ds = pydicom.dcmread(tmp_path / "stack" / state["file"])
+        hu = apply_modality_lut(ds.pixel_array, ds)
+        expected = volumes.windowed(hu, state["windowCenter"], state["windowWidth"])
+        got = viewer.frame()
+        viewer.shot(f"first-image-{order.replace(' ', '-')}")
+        assert np.array_equal(got[..., 0].astype(np.int16), expected), order
+    assert shown[0] == shown[1], "frame 0 depends on the order the files were given in"

@@ -16,8 +16,11 @@ import { forgetVideos } from "../viewer/video.js";
 /** @typedef {{cancelled: boolean}} Job */
 
 /** Files per call to the worker: headers are indexed batch by batch, so the first
- * image shows before a large drop is fully indexed, and a cancel takes effect between batches. */
+ * image shows before a large drop is fully indexed, and a cancel takes effect between batches.
+ * The first batch is one file, so the first image waits for one header, not 64; each batch
+ * after it is FIRST_BATCH_GROWTH times larger, up to BATCH_FILES (issue 17 item 2). */
 const BATCH_FILES = 64;
+const FIRST_BATCH_GROWTH = 4;
 const BATCH_BYTES = 96 * 1024 * 1024;
 /**
  * Files of this size or more are handed to the worker as the File itself, not read: a
@@ -119,6 +122,7 @@ async function openFiles(list, job, how) {
   let reopened = null;
   let failed = false;
   let done = 0;
+  let limit = 1;
   progress(0, total);
   try {
     await client.ready;
@@ -129,7 +133,7 @@ async function openFiles(list, job, how) {
       /** @type {(ArrayBuffer | File)[]} */
       const buffers = [];
       let bytes = 0;
-      while (done < total && names.length < BATCH_FILES && bytes < BATCH_BYTES) {
+      while (done < total && names.length < limit && bytes < BATCH_BYTES) {
         const file = list[done];
         const name = file.webkitRelativePath || file.name;
         done += 1;
@@ -143,6 +147,7 @@ async function openFiles(list, job, how) {
           skipped.push({ name, reason: `the browser could not read it (${error})` });
         }
       }
+      limit = Math.min(limit * FIRST_BATCH_GROWTH, BATCH_FILES);
       const transfer = buffers.filter((b) => b instanceof ArrayBuffer);
       /** @type {OpenResult} */
       const result = await client.call("open", { names, buffers }, transfer);
@@ -150,7 +155,9 @@ async function openFiles(list, job, how) {
       skipped.push(...result.skipped);
       result.opened.forEach((uid) => opened.add(uid));
       reopened = earlier(reopened, result.reopened ?? null);
+      const before = app.catalog.series;
       app.catalog = { ...result, skipped: [...app.catalog.skipped, ...result.skipped] };
+      redrawGrown(before);
       progress(done, total);
       renderSeriesList();
       if (first === null && result.first !== null) {
@@ -210,6 +217,20 @@ async function openFiles(list, job, how) {
   document.body.dataset.opens = String(app.opens); // lets scripts wait for UI-started opens
   document.body.dispatchEvent(new CustomEvent("lightbox-opened", { detail: { own: how.own } }));
   return result;
+}
+
+/**
+ * The panes whose series gained frames in the batch just opened, drawn again: a slice
+ * that sorts in before the one shown moves what that frame number is (the series keeps
+ * its number across batches: catalog/series.py orders series by the batch that began them).
+ * @param {OpenResult["series"]} before the series as they were before the batch
+ */
+function redrawGrown(before) {
+  for (const p of app.panes) {
+    const was = before[p.series];
+    const now = app.catalog.series[p.series];
+    if (p.series >= 0 && was && now && was.frames !== now.frames) void p.changed().catch(() => {});
+  }
 }
 
 /**
