@@ -17,8 +17,9 @@ import { forgetVideos } from "../viewer/video.js";
 
 /** Files per call to the worker: headers are indexed batch by batch, so the first
  * image shows before a large drop is fully indexed, and a cancel takes effect between batches.
- * The first batch is one file, so the first image waits for one header, not 64; each batch
- * after it is FIRST_BATCH_GROWTH times larger, up to BATCH_FILES (issue 17 item 2). */
+ * In a drop of more than BATCH_FILES, the first batch is one file, so the first image waits
+ * for one header, not 64; each batch after it is FIRST_BATCH_GROWTH times larger, up to
+ * BATCH_FILES (issue 17 item 2). */
 const BATCH_FILES = 64;
 const FIRST_BATCH_GROWTH = 4;
 const BATCH_BYTES = 96 * 1024 * 1024;
@@ -122,7 +123,8 @@ async function openFiles(list, job, how) {
   let reopened = null;
   let failed = false;
   let done = 0;
-  let limit = 1;
+  // A drop of one batch or less is one call, as before: its series are whole at once.
+  let limit = total > BATCH_FILES ? 1 : BATCH_FILES;
   progress(0, total);
   try {
     await client.ready;
