@@ -71,12 +71,12 @@ def test_own_files_chosen_while_the_demo_loads_replace_it(viewer: Viewer, test_f
 def test_the_first_image_shown_early_is_redrawn_as_the_series_fills(
     viewer: Viewer, tmp_path: Path
 ) -> None:
-    """The first batch is one file, so the first image shows before the rest are indexed
-    (issue 17 item 2) of a drop larger than one batch; whichever end of the stack that file is, once the others sort in
-    around it the screen must show the series' frame 0, the same file whatever order the
-    files were given in. Each slice is uniform (HU = 2 × z), so the grey on screen names
-    the file it came from; the expectation is pydicom's values of that file through the
-    standard's LINEAR window."""
+    """In a drop larger than one batch the first batch is one file, so the first image shows
+    before the rest are indexed (issue 17 item 2); whichever end of the stack that file is,
+    once the others sort in around it the screen must show the series' frame 0, the same
+    file whatever order the files were given in. Each slice is uniform (HU = 2 × z), so the
+    grey on screen names the file it came from; the expectation is pydicom's values of that
+    file through the standard's LINEAR window."""
     # More than one batch (64 files), so the open starts with a batch of one file.
     datasets = volumes.series([2.0 * k for k in range(70)], field=lambda p: 2.0 * p[..., 2])
     paths = volumes.write(datasets, tmp_path / "stack")
