@@ -7,6 +7,8 @@ places and brightnesses; the truth is Pillow's bounding box of each line drawn.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -46,9 +48,11 @@ def with_text(
     size: tuple[int, int] = (512, 512),
     count: int = 3,
     brightness: tuple[float, float] = (0.85, 1.0),
+    texts: Sequence[str] = (),
 ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
     """A uint16 image (or uint8 for ultrasound) and the truth boxes (x, y, w, h); each
-    line's grey a random fraction in ``brightness`` of the background's brightest."""
+    line's grey a random fraction in ``brightness`` of the background's brightest. The
+    lines are ``texts`` when given (one each), else ``count`` drawn from :data:`LINES`."""
     rng = np.random.default_rng(seed)
     image = background(kind, size, rng)
     top = float(image.max())
@@ -56,8 +60,7 @@ def with_text(
     draw = ImageDraw.Draw(canvas)
     truth = []
     rows, columns = size
-    for _ in range(count):
-        text = LINES[int(rng.integers(len(LINES)))]
+    for text in texts or [LINES[int(rng.integers(len(LINES)))] for _ in range(count)]:
         font = ImageFont.load_default(size=int(rng.choice(SIZES)))
         left, upper, right, lower = draw.textbbox((0, 0), text, font=font)
         width, height = right - left, lower - upper

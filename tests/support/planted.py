@@ -13,6 +13,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import numpy as np
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.filebase import DicomBytesIO
@@ -238,9 +239,11 @@ def _graphics_and_content(ds: Dataset) -> None:
     ds.AcquisitionContextSequence = [_item(ValueType="TEXT", TextValue="MKACQCONTEXT")]
 
 
-def planted_dataset() -> Dataset:
-    """A CT image with a marker in every identifying place this work knows of."""
+def planted_dataset(pixels: np.ndarray | None = None) -> Dataset:
+    """A CT image with a marker in every identifying place this work knows of (and in its
+    pixels when they are given with the markers drawn in)."""
     ds = image_dataset(
+        pixels,
         modality="CT",
         sop_uid=PLANTED_SOP,
         series_uid=UID_ROOT + "2",
@@ -267,9 +270,9 @@ def planted_dataset() -> Dataset:
     return ds
 
 
-def planted_bytes() -> bytes:
+def planted_bytes(pixels: np.ndarray | None = None) -> bytes:
     """:func:`planted_dataset` as a PS3.10 file whose preamble holds a marker too."""
-    ds = planted_dataset()
+    ds = planted_dataset(pixels)
     ds.preamble = b"MKPREAMBLE".ljust(128, b"\x00")
     return to_bytes(ds)
 
