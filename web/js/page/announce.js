@@ -1,7 +1,7 @@
 // What the active viewport shows, said to screen readers (issue 18 item 5, WCAG 4.1.3):
 // "Image n of N", the series and the window, in a polite live region, once the user
 // pauses (a scroll through a hundred images is one sentence, not a hundred).
-import { $, pane } from "./app.js";
+import { $, app, pane } from "./app.js";
 import { t } from "../i18n/i18n.js";
 
 /** How long the view must rest before it is said, in milliseconds. */
@@ -15,7 +15,9 @@ export function viewSentence() {
   const series = p?.seriesInfo;
   if (!p || !series) return "";
   const parts = [t("announce.image", { n: p.frame + 1, count: series.frames })];
-  if (series.description) parts.push(t("announce.series", { series: series.description }));
+  // The series description can name the patient: not said while patient information is hidden.
+  if (series.description && !app.hidePatient)
+    parts.push(t("announce.series", { series: series.description }));
   const center = p.info?.windowCenter;
   const width = p.info?.windowWidth;
   if (typeof center === "number" && typeof width === "number")
