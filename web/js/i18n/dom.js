@@ -1,7 +1,7 @@
 // Catalog text into the DOM: an element keeps the key (and the params) of what it shows, so
 // that translate() can show it again in another language. No DOM is touched on import (the
 // viewer's modules and the page's import it; page/language.js applies it at start).
-import { t } from "./i18n.js";
+import { keyName, t } from "./i18n.js";
 
 /** @typedef {import("./i18n.js").Params} Params */
 
@@ -31,7 +31,7 @@ function fillAttribute(el, attribute, key) {
   let text = t(key, paramsOf(el));
   // A control's tooltip names its key (page/menus.js sets aria-keyshortcuts).
   const shortcut = attribute === "title" ? el.getAttribute("aria-keyshortcuts") : null;
-  if (shortcut) text = `${text} (${shortcut})`;
+  if (shortcut) text = `${text} (${keyName(shortcut)})`;
   el.setAttribute(attribute, text);
 }
 

@@ -7,8 +7,9 @@ import en from "./en.js";
 /** @typedef {Record<string, string>} Catalog */
 /**
  * A placeholder's value: text as it is (a DICOM value, a file name), a number formatted for
- * the language, `{number, digits}` with that many decimals, or `{date}` an ISO or DICOM date.
- * @typedef {string | number | {number: number, digits: number} | {date: string}} Param
+ * the language, `{number, digits}` with that many decimals, `{date}` an ISO or DICOM date, or
+ * `{key}` a key as ARIA writes it ("Shift+H", "Space") in the language's words for keys.
+ * @typedef {string | number | {number: number, digits: number} | {date: string} | {key: string}} Param
  * @typedef {Record<string, Param>} Params
  * @typedef {{key: string, params?: Params}} Message a catalog text to show, with its values
  */
@@ -97,24 +98,36 @@ export function formatDate(text) {
   return new Intl.DateTimeFormat(current, { dateStyle: "medium", timeZone: "UTC" }).format(date);
 }
 
-/** @param {Param} value */
+/** @param {Param} value @returns {string} */
 function formatParam(value) {
   if (typeof value === "number") return formatNumber(value);
   if (typeof value === "string") return value;
   if ("date" in value) return formatDate(value.date);
+  if ("key" in value) return keyName(value.key);
   return formatNumber(value.number, value.digits);
 }
 
 /**
  * The text of `key` in the language shown, its {placeholders} filled; English when the
  * catalog lacks it, the key itself when English does too (a missing key shows, not hides).
- * @param {string} key @param {Params} [params]
+ * @param {string} key @param {Params} [params] @returns {string}
  */
 export function t(key, params = {}) {
   const text = catalog[key] ?? en[/** @type {keyof typeof en} */ (key)] ?? key;
-  return text.replace(/\{(\w+)\}/g, (whole, name) =>
+  return text.replace(/\{(\w+)\}/g, (/** @type {string} */ whole, /** @type {string} */ name) =>
     Object.hasOwn(params, name) ? formatParam(params[name]) : whole,
   );
+}
+
+/**
+ * A key as the user's language names it: "Shift+H" → "Umschalt+H", "Space" → "Leertaste";
+ * letters and symbols as they are. `label` is page/shortcuts.js keyLabel's (ARIA's) form.
+ * @param {string} label @returns {string}
+ */
+export function keyName(label) {
+  if (label === "Space") return t("key.space");
+  if (label === "Esc") return t("key.esc");
+  return label.replace(/^Shift\+/, t("key.shift"));
 }
 
 /** The {placeholders} of a text, sorted. @param {string} text */

@@ -3,6 +3,7 @@
 // pauses (a scroll through a hundred images is one sentence, not a hundred).
 import { $, app, pane } from "./app.js";
 import { t } from "../i18n/i18n.js";
+import { onLanguage } from "./language.js";
 
 /** How long the view must rest before it is said, in milliseconds. */
 export const ANNOUNCE_AFTER_MS = 600;
@@ -29,6 +30,11 @@ export function viewSentence() {
 function round(value) {
   return Math.round(value * 10) / 10;
 }
+
+// Another language: the sentence again, in it, at once (the view did not move).
+onLanguage(() => {
+  $("announcer").textContent = viewSentence();
+});
 
 /** The active pane changed: say it once the view rests. */
 export function announceView() {

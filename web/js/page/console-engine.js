@@ -16,10 +16,12 @@ import { t } from "../i18n/i18n.js";
 /** How long an interrupt through the buffer may take before the worker is ended (ms). */
 const INTERRUPT_GRACE_MS = 3000;
 
-/** @type {(text: string) => void} */
+/** @typedef {import("../i18n/i18n.js").Message} Message */
+
+/** @type {(news: Message) => void} */
 let say = () => {};
 
-/** Where the engine's progress and restarts are told. @param {(text: string) => void} fn */
+/** Where the engine's progress and restarts are told. @param {(news: Message) => void} fn */
 export function onEngineNews(fn) {
   say = fn;
 }
@@ -56,14 +58,17 @@ export function isRunning() {
 
 /** @returns {Engine} a new engine, booting */
 function start() {
-  say(t("console.starting"));
+  say({ key: "console.starting" });
   const started = new Client({
     onProgress: (p) =>
-      say(t("console.boot", { step: t(`boot.${p.step}`), n: p.index + 1, total: p.total })),
+      say({
+        key: "console.boot",
+        params: { step: t(`boot.${p.step}`), n: p.index + 1, total: p.total },
+      }),
     onFatal: (reason) => {
       if (engine?.client !== started) return; // an engine ended on purpose
       engine = null;
-      say(t("console.stopped", { reason }));
+      say({ key: "console.stopped", params: { reason } });
     },
   });
   /** @type {Engine} */
@@ -96,7 +101,7 @@ async function ensure() {
     await current.client.call("closeAll");
     if (names.length) await current.client.call("open", { names, buffers }, buffers);
     current.synced = key;
-    say(t("console.ready", { count: names.length }));
+    say({ key: "console.ready", params: { count: names.length } });
   }
   return current;
 }

@@ -8,6 +8,7 @@ import * as engine from "./console-engine.js";
 import * as kept from "./console-scripts.js";
 import { ArrayView } from "../viewer/array-view.js";
 import { t } from "../i18n/i18n.js";
+import { setText } from "./language.js";
 
 /** @typedef {import("../rpc/protocol.js").ConsoleResult} ConsoleResult */
 /** @typedef {import("../rpc/protocol.js").ConsoleEffect} ConsoleEffect */
@@ -246,7 +247,7 @@ export function attachConsole(kiosk) {
   $("console-button").hidden = kiosk;
   if (kiosk) return;
   engine.onEngineNews((text) => {
-    $("console-status").textContent = text;
+    setText($("console-status"), text.key, text.params);
     if (!panel().hidden) setStatus(text);
   });
   $("console-button").addEventListener("click", () => toggleConsole());

@@ -5,7 +5,7 @@ import { $, app, pane, press } from "./app.js";
 import { renderSegmentPanel } from "./segments.js";
 import { renderSeriesList } from "./series-list.js";
 import { showTags, tagsShown } from "./tags.js";
-import { language } from "../i18n/i18n.js";
+import { language, t } from "../i18n/i18n.js";
 import { onLanguage } from "./language.js";
 
 /** Set an attribute unless it already has that value. @param {Element} el @param {string} name @param {string} value */
@@ -46,7 +46,9 @@ export function syncControls() {
     presetsFor(modality, windows).forEach((preset, i) => {
       const option = document.createElement("option");
       option.value = String(i);
-      option.textContent = `${i < 9 ? i + 1 + ". " : ""}${preset.label}`;
+      // 1 … 9 choose the first nine (page/shortcuts.js): the option says its key.
+      option.textContent =
+        i < 9 ? t("preset.numbered", { n: i + 1, label: preset.label }) : preset.label;
       select.append(option);
     });
   }
