@@ -27,6 +27,16 @@ function remembered() {
   }
 }
 
+/** Load `code`'s catalog and show the document in it. @param {import("../i18n/i18n.js").Language} code */
+async function show(code) {
+  await useLanguage(code);
+  document.documentElement.lang = code;
+  document.documentElement.dir = LANGUAGES[code].dir;
+  document.title = t("page_title");
+  translate();
+  showChoice();
+}
+
 /** The language switchers (Help menu, start screen) show the language. */
 function showChoice() {
   for (const select of document.querySelectorAll("select.language-select")) {
@@ -41,12 +51,7 @@ function showChoice() {
  */
 export async function setLanguage(code) {
   if (!isLanguage(code)) throw new Error(`No catalog for the language "${code}"`);
-  await useLanguage(code);
-  document.documentElement.lang = code;
-  document.documentElement.dir = LANGUAGES[code].dir;
-  document.title = t("page_title");
-  translate();
-  showChoice();
+  await show(code);
   if (!kiosk) {
     try {
       localStorage.setItem(STORAGE_KEY, code);
@@ -73,11 +78,5 @@ function attachSwitchers() {
 
 // Before the page's modules run (page/main.js imports this first): the language of the
 // address, else the remembered one, else the browser's.
-const initial = chooseLanguage([params.get("lang"), remembered(), ...navigator.languages]);
-await useLanguage(initial);
-document.documentElement.lang = initial;
-document.documentElement.dir = LANGUAGES[initial].dir;
-document.title = t("page_title");
-translate();
-showChoice();
+await show(chooseLanguage([params.get("lang"), remembered(), ...navigator.languages]));
 attachSwitchers();
