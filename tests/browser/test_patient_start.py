@@ -11,7 +11,6 @@ the OPFS is missing the files go to IndexedDB.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pydicom
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.viewer import Viewer, finish, new_viewer
+from tests.support.viewer import Viewer, english_date, finish, new_viewer
 
 SHOTS = Path("/tmp/lightbox-patient-shots")
 
@@ -153,10 +152,7 @@ def test_kept_study_listed_after_reload_opens_and_is_deleted(
     row = page.inner_text("#kept-list li")
     assert str(ds.PatientName).replace("^", " ").strip() in row
     date = ds.StudyDate
-    # The date as English writes it (Intl, dateStyle "medium": "Jan 19, 2004"), the page's
-    # language in this test (the browser's, en-US); state and contract keep YYYYMMDD.
-    study_day = datetime.date(int(date[:4]), int(date[4:6]), int(date[6:]))
-    assert f"{study_day:%b} {study_day.day}, {study_day.year}" in row
+    assert english_date(date) in row  # as the language writes it; the contract keeps YYYYMMDD
     assert page.inner_text("#kept-usage-value").strip()
     _shot(viewer, "start-kept")
     # Hidden patient information: neither listed nor in the contract.
