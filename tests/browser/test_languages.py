@@ -386,3 +386,24 @@ def test_patient_names_shown_as_the_file_encodes_them(shared_viewer: Viewer, nam
     )
     shown = (viewer.page.text_content(".pane.active .overlay.top-left") or "").split("\n")[0]
     assert shown == expected
+
+
+def test_the_choice_is_remembered_except_in_a_kiosk(browser: Browser, base_url: str) -> None:
+    """A language chosen in the switcher is the page's next time (localStorage); a kiosk
+    remembers nothing: after a reload it is the browser's language (here English) again."""
+    for kiosk, after in (("", "es"), ("?kiosk", "en")):
+        context, viewer = new_viewer(browser, f"{base_url}{kiosk}", viewport=LAPTOP)
+        try:
+            viewer.ready()
+            page = viewer.page
+            if kiosk:  # the kiosk's Help menu is the same page: choose through the API
+                page.evaluate("() => window.lightbox.setLanguage('es')")
+            else:
+                page.click("#menu-help-button")
+                page.select_option("#language-select", "es")
+            page.wait_for_function("() => document.documentElement.lang === 'es'")
+            page.reload()
+            viewer.ready()
+            assert page.evaluate("() => document.documentElement.lang") == after
+        finally:
+            finish(context, viewer)
