@@ -4,13 +4,14 @@ import { tn } from "../i18n/i18n.js";
 import { setText } from "../i18n/dom.js";
 
 /** @typedef {import("../rpc/client.js").Client} Client */
+/** @typedef {import("../i18n/i18n.js").Message} Message */
 
 /**
  * @typedef {{client: Client, catalog: () => import("../rpc/protocol.js").Catalog,
  *            activeSeries: () => number, rectangles: () => Map<string, number[][]>,
  *            findText: () => Promise<number>,
  *            download: (blob: Blob, name: string) => void,
- *            status: (text: string | import("../i18n/i18n.js").Message, error?: boolean) => void}} DeidHost
+ *            status: (text: string | Message, error?: boolean) => void}} DeidHost
  */
 
 /** @param {string} id */

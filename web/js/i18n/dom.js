@@ -35,7 +35,10 @@ function fillAttribute(el, attribute, key) {
   el.setAttribute(attribute, text);
 }
 
-/** Show the catalog text of `key` as the element's text. @param {Element} el @param {string} key @param {Params} [values] */
+/**
+ * Show the catalog text of `key` as the element's text.
+ * @param {Element} el @param {string} key @param {Params} [values]
+ */
 export function setText(el, key, values) {
   el.setAttribute("data-i18n", key);
   keepParams(el, values);
@@ -53,7 +56,10 @@ export function setAttr(el, attribute, key, values) {
   fillAttribute(el, attribute, key);
 }
 
-/** Text that is not the interface's own (a DICOM value, an engine's message). @param {Element} el @param {string} text */
+/**
+ * Text that is not the interface's own (a DICOM value, an engine's message).
+ * @param {Element} el @param {string} text
+ */
 export function setRaw(el, text) {
   el.removeAttribute("data-i18n");
   el.removeAttribute("data-i18n-params");

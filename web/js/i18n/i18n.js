@@ -9,7 +9,8 @@ import en from "./en.js";
  * A placeholder's value: text as it is (a DICOM value, a file name), a number formatted for
  * the language, `{number, digits}` with that many decimals, `{date}` an ISO or DICOM date, or
  * `{key}` a key as ARIA writes it ("Shift+H", "Space") in the language's words for keys.
- * @typedef {string | number | {number: number, digits: number} | {date: string} | {key: string}} Param
+ * @typedef {string | number | {number: number, digits: number} | {date: string}
+ *   | {key: string}} Param
  * @typedef {Record<string, Param>} Params
  * @typedef {{key: string, params?: Params}} Message a catalog text to show, with its values
  */

@@ -27,7 +27,10 @@ function remembered() {
   }
 }
 
-/** Load `code`'s catalog and show the document in it. @param {import("../i18n/i18n.js").Language} code */
+/**
+ * Load `code`'s catalog and show the document in it.
+ * @param {import("../i18n/i18n.js").Language} code
+ */
 async function show(code) {
   await useLanguage(code);
   document.documentElement.lang = code;

@@ -6,7 +6,10 @@ import { language, t } from "../i18n/i18n.js";
 import { describe } from "../viewer/measure.js";
 import { onLanguage } from "./language.js";
 
-/** A measurement as the list names it: its kind and where it was drawn. @param {import("../viewer/measure.js").Measurement} item */
+/**
+ * A measurement as the list names it: its kind and where it was drawn.
+ * @param {import("../viewer/measure.js").Measurement} item
+ */
 function named(item) {
   const kind = t(`kind.${item.kind}`);
   // On a reformatted view `where` is the plane's own text (overlay.js planeText).

@@ -99,7 +99,10 @@ function node(tag, text) {
   return made;
 }
 
-/** @param {number | null} value @param {number} digits @returns {import("../i18n/i18n.js").Param} */
+/**
+ * @param {number | null} value @param {number} digits
+ * @returns {import("../i18n/i18n.js").Param}
+ */
 function fixed(value, digits) {
   return value === null || value === undefined ? "–" : { number: value, digits };
 }

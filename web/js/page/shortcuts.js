@@ -23,9 +23,9 @@
  *            controls?: Record<string, string>}} Shortcut
  *   keys: as the help shows them in English (the catalogs' `<what>.keys` entry says them in
  *   each language; tests/js/i18n.test.js checks English's is this); what: the catalog key of
- *   what the keys do (page/language.js shows it); on: what each KeyboardEvent.key does (rows with no key
- *   are pointer gestures, listed so that the help tells them too); controls: the id of the
- *   toolbar's control each key does the work of
+ *   what the keys do (page/keys.js shows it); on: what each KeyboardEvent.key does (rows
+ *   with no key are pointer gestures, listed so that the help tells them too); controls:
+ *   the id of the toolbar's control each key does the work of
  */
 
 /** @param {string[]} keys @param {(key: string) => boolean | void} handler @returns {Record<string, KeyHandler>} */

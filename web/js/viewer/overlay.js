@@ -39,7 +39,10 @@ export function isoDate(date) {
     : text;
 }
 
-/** A DICOM date (YYYYMMDD) as the language writes it (Intl); other text as it is. @param {string | undefined} date */
+/**
+ * A DICOM date (YYYYMMDD) as the language writes it (Intl); other text as it is.
+ * @param {string | undefined} date
+ */
 export function dicomDate(date) {
   const text = date ?? "";
   return /^\d{8}$/.test(text) ? formatDate(text) : text;

@@ -24,7 +24,10 @@ function el(tag, className, text) {
   return node;
 }
 
-/** @param {string} label its catalog key @param {string} text its catalog key @param {string} name */
+/**
+ * @param {string} label its catalog key @param {string} text its catalog key
+ * @param {string} name
+ */
 function button(label, text, name) {
   const b = /** @type {HTMLButtonElement} */ (el("button", "video-button"));
   setText(b, text);
