@@ -38,7 +38,7 @@ export default [
 
   // The page and what runs in it: the browser's globals.
   {
-    files: ["web/js/{page,viewer,rpc,kiosk,offline,deid,keep}/**/*.js", "tools/dwv_page/*.js"],
+    files: ["web/js/{page,viewer,rpc,kiosk,offline,deid,keep,i18n}/**/*.js", "tools/dwv_page/*.js"],
     languageOptions: { globals: globals.browser },
   },
   // The Web Worker (Pyodide, the codecs): a worker's globals, no DOM.

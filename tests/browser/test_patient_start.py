@@ -19,7 +19,7 @@ import pydicom
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.viewer import Viewer, finish, new_viewer
+from tests.support.viewer import Viewer, english_date, finish, new_viewer
 
 SHOTS = Path("/tmp/lightbox-patient-shots")
 
@@ -152,7 +152,7 @@ def test_kept_study_listed_after_reload_opens_and_is_deleted(
     row = page.inner_text("#kept-list li")
     assert str(ds.PatientName).replace("^", " ").strip() in row
     date = ds.StudyDate
-    assert f"{date[:4]}-{date[4:6]}-{date[6:]}" in row
+    assert english_date(date) in row  # as the language writes it; the contract keeps YYYYMMDD
     assert page.inner_text("#kept-usage-value").strip()
     _shot(viewer, "start-kept")
     # Hidden patient information: neither listed nor in the contract.

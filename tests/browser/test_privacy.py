@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.support.planted import markers_found, planted_bytes, study_items
-from tests.support.viewer import CHROMIUM_ARGS, Viewer, Watch, origin  # noqa: F401
+from tests.support.viewer import CHROMIUM_ARGS, Viewer, Watch, english_date, origin  # noqa: F401
 
 
 class _Counter(http.server.BaseHTTPRequestHandler):
@@ -156,7 +156,7 @@ def test_hide_patient_information_removes_it_from_the_screen(
     body = viewer.page.text_content("body") or ""
     assert "MKFAMILY" in body  # the on-image information shows the name
     date = viewer.page.evaluate("() => window.lightbox.catalog()")["series"][0]["date"]
-    shown = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+    shown = english_date(date)  # as the page writes it in English
     assert shown in (viewer.page.text_content("#series-list") or "")
     viewer.control("#hide-button").click()
     assert "MKFAMILY" not in (viewer.page.text_content("body") or "")

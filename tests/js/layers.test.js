@@ -16,6 +16,7 @@ const ROOT = fileURLToPath(new URL("../../web/js/", import.meta.url));
  * `types`: what it may name in JSDoc types only (`import("…").Name`), on top of `imports`.
  *
  *   page ──► viewer, kiosk, offline, deid ──► rpc          worker ──► rpc/protocol.js
+ *   page, viewer, deid ──► i18n
  *
  * - page: the DOM wiring of index.html, the top; nothing imports it.
  * - viewer: viewports and the pure interaction math; it talks to the worker only through
@@ -23,19 +24,22 @@ const ROOT = fileURLToPath(new URL("../../web/js/", import.meta.url));
  * - kiosk, offline, deid: features the page switches on; they may use rpc and viewer,
  *   never the page (they get what they need from it as arguments).
  * - worker: runs in the Web Worker, not the page: only the protocol is shared with it.
+ * - i18n: the message catalogs and the lookup (t, Intl formatting, the DOM helpers that
+ *   keep a key on the element): the bottom beside rpc; it imports nothing else.
  * - rpc: the contract and the Promise client, the bottom (start.js, which creates the
  *   worker, lives here too; it names worker/worker.js as a URL, not as an import).
  * @type {Record<string, {imports: string[], types: string[]}>}
  */
 const LAYERS = {
-  page: { imports: ["viewer", "rpc", "kiosk", "offline", "deid", "keep"], types: [] },
-  viewer: { imports: [], types: ["rpc"] },
+  page: { imports: ["viewer", "rpc", "kiosk", "offline", "deid", "keep", "i18n"], types: [] },
+  viewer: { imports: ["i18n"], types: ["rpc"] },
   kiosk: { imports: ["rpc", "viewer"], types: [] },
   offline: { imports: ["rpc", "viewer"], types: [] },
-  deid: { imports: ["rpc", "viewer"], types: [] },
+  deid: { imports: ["rpc", "viewer", "i18n"], types: [] },
   keep: { imports: [], types: [] },
   worker: { imports: ["rpc/protocol.js"], types: [] },
   rpc: { imports: [], types: [] },
+  i18n: { imports: [], types: [] },
 };
 
 /** Imports that leave web/js on purpose: served beside the app at run time. */

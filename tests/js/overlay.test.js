@@ -1,7 +1,11 @@
 // The on-image text (web/js/viewer/overlay.js): what each corner and edge says.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { dicomDate, overlayText, round } from "../../web/js/viewer/overlay.js";
+import { dicomDate, isoDate, overlayText, round } from "../../web/js/viewer/overlay.js";
+
+/** A date as Intl writes it in English (the language Node's tests run in): the expectation. */
+const english = (/** @type {string} */ iso) =>
+  new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" }).format(new Date(iso));
 
 /** @typedef {import("../../web/js/rpc/protocol.js").FrameInfo} FrameInfo */
 
@@ -46,7 +50,7 @@ const VIEW = {
 test("the corners: patient, study and series, image and slice, window and zoom", () => {
   const { text, lossy } = overlayText(frame(VIEW), OPTIONS);
   assert.equal(text.tl, "PHANTOM^HEAD\nID LB0001\n1970-01-01  O");
-  assert.equal(text.tr, "2024-01-31  CT HEAD\nSe 2  Axial\nIM0005");
+  assert.equal(text.tr, `${english("2024-01-31")}  CT HEAD\nSe 2  Axial\nIM0005`);
   assert.equal(text.bl, "Image 5 / 24\nLoc -12.3 mm  Thk 5 mm"); // toFixed(1) rounds -12.25 to -12.3
   assert.equal(text.br, "W 400  L 40\nZoom 150%");
   assert.deepEqual([text.top, text.right, text.bottom, text.left], ["A", "L", "P", "R"]);
@@ -76,13 +80,15 @@ test("LOSSY, inverted, turned and flipped; no window, no orientation", () => {
   assert.equal(bare.text.top, "");
 });
 
-test("round keeps one decimal below 100; dicomDate writes YYYY-MM-DD", () => {
+test("round keeps one decimal below 100; isoDate writes YYYY-MM-DD, dicomDate as Intl", () => {
   assert.equal(round(39.96), 40);
   assert.equal(round(-12.34), -12.3);
   assert.equal(round(1234.5), 1235);
-  assert.equal(dicomDate("20240131"), "2024-01-31");
+  assert.equal(isoDate("20240131"), "2024-01-31");
+  assert.equal(dicomDate("20240131"), english("2024-01-31"));
   assert.equal(dicomDate("2024"), "2024");
   assert.equal(dicomDate(undefined), "");
+  assert.equal(isoDate(undefined), "");
 });
 
 test("a reformatted view says its plane, position and slab, not an image number", () => {

@@ -8,6 +8,7 @@ wrong (a page error, a crash, a request outside the origin, a worker that died).
 from __future__ import annotations
 
 import base64
+import datetime
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,3 +262,10 @@ def finish(context: BrowserContext, viewer: Viewer) -> None:
     assert not viewer.watch.foreign(), f"requests left the origin: {viewer.watch.foreign()}"
     assert stopped is None, f"the page says the engine stopped: {stopped}"
     assert not closed, f"a worker closed while the page was open: {closed}"
+
+
+def english_date(dicom_date: str) -> str:
+    """A DICOM date (YYYYMMDD) as the page shows it in English: Intl's dateStyle "medium",
+    "Jan 19, 2004" (the browser tests' language is the browser's, en-US, unless they ask)."""
+    day = datetime.date(int(dicom_date[:4]), int(dicom_date[4:6]), int(dicom_date[6:8]))
+    return f"{day:%b} {day.day}, {day.year}"

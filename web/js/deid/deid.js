@@ -1,14 +1,17 @@
 // The de-identification dialog: options in PS3.15's names, a preview, and the export.
 // The work is Python's (lightbox.deid), in the worker; this only gathers choices.
+import { tn } from "../i18n/i18n.js";
+import { setText } from "../i18n/dom.js";
 
 /** @typedef {import("../rpc/client.js").Client} Client */
+/** @typedef {import("../i18n/i18n.js").Message} Message */
 
 /**
  * @typedef {{client: Client, catalog: () => import("../rpc/protocol.js").Catalog,
  *            activeSeries: () => number, rectangles: () => Map<string, number[][]>,
  *            findText: () => Promise<number>,
  *            download: (blob: Blob, name: string) => void,
- *            status: (text: string, error?: boolean) => void}} DeidHost
+ *            status: (text: string | Message, error?: boolean) => void}} DeidHost
  */
 
 /** @param {string} id */
@@ -80,7 +83,7 @@ export function setupDeid(host) {
   $("deid-close").addEventListener("click", () => ($("deid").hidden = true));
   $("deid-preview").addEventListener("click", async () => {
     try {
-      output.textContent = "Working…";
+      setText(output, "deid.working");
       const scope = /** @type {HTMLInputElement} */ (
         document.querySelector("input[name=deid-scope]:checked")
       ).value;
@@ -89,8 +92,13 @@ export function setupDeid(host) {
         series: seriesFor(scope, host),
       });
       const table = document.createElement("table");
-      table.innerHTML =
-        "<thead><tr><th>Attribute</th><th>What happens</th><th>Why</th><th>Files</th></tr></thead>";
+      const headings = document.createElement("tr");
+      for (const key of ["deid.attribute", "deid.outcome", "deid.why", "deid.files"]) {
+        const th = document.createElement("th");
+        setText(th, key);
+        headings.append(th);
+      }
+      table.createTHead().append(headings);
       const body = document.createElement("tbody");
       for (const change of preview.attributes) {
         const row = document.createElement("tr");
@@ -103,11 +111,12 @@ export function setupDeid(host) {
         body.append(row);
       }
       table.append(body);
+      // What happens and why are the engine's words (the PS3.15 profile's), in English.
       const head = document.createElement("p");
-      head.textContent =
-        `${preview.files} file(s) will be exported (PS3.15 ${preview.edition}).` +
-        (preview.flagged.length ? ` ${preview.flagged.length} may carry burned-in text.` : "") +
-        (preview.excluded.length ? ` ${preview.excluded.length} will be left out.` : "");
+      const parts = [tn("deid.will_export", preview.files, { edition: preview.edition })];
+      if (preview.flagged.length) parts.push(tn("deid.flagged", preview.flagged.length));
+      if (preview.excluded.length) parts.push(tn("deid.excluded", preview.excluded.length));
+      head.textContent = parts.join(" ");
       output.replaceChildren(head, table);
     } catch (error) {
       output.textContent = error instanceof Error ? error.message : String(error);
@@ -116,16 +125,15 @@ export function setupDeid(host) {
   $("deid-find-text").addEventListener("click", async () => {
     try {
       const count = await host.findText();
-      output.textContent = count
-        ? `Found ${count} box(es) of text on the image shown, drawn as rectangles. Delete any that are not text; "blank the rectangles drawn" blanks the rest.`
-        : "No text was found on the image shown.";
+      if (count) setText(output, "deid.found", { count });
+      else setText(output, "deid.none_found");
     } catch (error) {
       output.textContent = error instanceof Error ? error.message : String(error);
     }
   });
   $("deid-export").addEventListener("click", async () => {
     try {
-      output.textContent = "De-identifying…";
+      setText(output, "deid.exporting");
       const scope = /** @type {HTMLInputElement} */ (
         document.querySelector("input[name=deid-scope]:checked")
       ).value;
@@ -134,10 +142,10 @@ export function setupDeid(host) {
       const pre = document.createElement("pre");
       pre.textContent = result.report;
       output.replaceChildren(pre);
-      host.status(`Exported ${result.files} de-identified file(s)`);
+      host.status({ key: "deid.exported", params: { count: result.files } });
     } catch (error) {
       output.textContent = error instanceof Error ? error.message : String(error);
-      host.status("De-identification failed", true);
+      host.status({ key: "deid.failed" }, true);
     }
   });
   return { deidentify };

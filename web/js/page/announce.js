@@ -1,36 +1,28 @@
 // What the active viewport shows, said to screen readers (issue 18 item 5, WCAG 4.1.3):
 // "Image n of N", the series and the window, in a polite live region, once the user
 // pauses (a scroll through a hundred images is one sentence, not a hundred).
-import { $, pane } from "./app.js";
-
-/** The sentence's parts; {n} {count} {series} {center} {width} are filled in. */
-const TEXT = {
-  image: "Image {n} of {count}",
-  series: "series {series}",
-  window: "window {center}/{width}",
-};
+import { $, app, pane } from "./app.js";
+import { t } from "../i18n/i18n.js";
+import { onLanguage } from "./language.js";
 
 /** How long the view must rest before it is said, in milliseconds. */
 export const ANNOUNCE_AFTER_MS = 600;
 
 let timer = /** @type {number | null} */ (null);
 
-/** @param {string} text @param {Record<string, string | number>} values */
-function fill(text, values) {
-  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
-}
-
 /** The sentence for the active pane, or "" when it shows nothing. */
 export function viewSentence() {
   const p = pane();
   const series = p?.seriesInfo;
   if (!p || !series) return "";
-  const parts = [fill(TEXT.image, { n: p.frame + 1, count: series.frames })];
-  if (series.description) parts.push(fill(TEXT.series, { series: series.description }));
+  const parts = [t("announce.image", { n: p.frame + 1, count: series.frames })];
+  // The series description can name the patient: not said while patient information is hidden.
+  if (series.description && !app.hidePatient)
+    parts.push(t("announce.series", { series: series.description }));
   const center = p.info?.windowCenter;
   const width = p.info?.windowWidth;
   if (typeof center === "number" && typeof width === "number")
-    parts.push(fill(TEXT.window, { center: round(center), width: round(width) }));
+    parts.push(t("announce.window", { center: round(center), width: round(width) }));
   return parts.join(", ");
 }
 
@@ -38,6 +30,11 @@ export function viewSentence() {
 function round(value) {
   return Math.round(value * 10) / 10;
 }
+
+// Another language: the sentence again, in it, at once (the view did not move).
+onLanguage(() => {
+  $("announcer").textContent = viewSentence();
+});
 
 /** The active pane changed: say it once the view rests. */
 export function announceView() {

@@ -14,6 +14,8 @@ import { forget, keptStudies, keptStorage, openKept, openOwn } from "./keep.js";
 import { copyImage, preparePrint } from "./print.js";
 import { setInterpolation } from "./sharpness.js";
 import { consoleApi } from "./console.js";
+import { language } from "../i18n/i18n.js";
+import { setLanguage } from "./language.js";
 import { documentEntry, documentState, openDocument, select } from "./report.js";
 import { overlayState, segmentStats, setOverlay } from "./segments.js";
 import { applyPresentation, measurementOverlays, presentationState } from "./presentations.js";
@@ -266,6 +268,10 @@ export function exposeApi(deid) {
     copyImage,
     /** The Python console (issue 21): run(code) → {output, error}, interrupt, open, close. */
     console: consoleApi,
+    /** The interface's language (issue 18 item 4): en, de, fr, es or ar; resolves once shown. */
+    setLanguage,
+    /** The language shown (its code). */
+    language,
   };
   Object.defineProperty(window, "lightbox", { value: Object.freeze(api), enumerable: true });
 }

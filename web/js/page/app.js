@@ -1,6 +1,7 @@
 // What every module of the page shares: the page's state beyond one pane, the element
 // lookup, the status line, and the report of an action that failed. It imports no other
-// module of the page, so any of them may import it.
+// module of the page but language.js (which imports none), so any of them may import it.
+import { setRaw, setText } from "./language.js";
 
 /** @typedef {import("../rpc/protocol.js").Catalog} Catalog */
 /** @typedef {import("../viewer/pane.js").Pane} Pane */
@@ -62,9 +63,14 @@ export function currentLayout() {
 
 const statusLine = $("status");
 
-/** @param {string} text @param {boolean} [error] */
+/**
+ * The status line: a catalog message (re-rendered in another language), or text that is
+ * not the page's own (an engine's or the browser's error message), shown as it is.
+ * @param {string | import("../i18n/i18n.js").Message} text @param {boolean} [error]
+ */
 export function setStatus(text, error = false) {
-  statusLine.textContent = text;
+  if (typeof text === "string") setRaw(statusLine, text);
+  else setText(statusLine, text.key, text.params);
   statusLine.classList.toggle("error", error);
 }
 

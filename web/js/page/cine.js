@@ -3,6 +3,7 @@
 // preset, the rotating MIP of angiography and PET). A frame is asked for only when the
 // last one has arrived.
 import { $, app, pane, press } from "./app.js";
+import { setText } from "./language.js";
 
 const fpsInput = /** @type {HTMLInputElement} */ ($("fps"));
 
@@ -35,7 +36,7 @@ export function startCine() {
   };
   app.cineTimer = window.setTimeout(tick, 1000 / fps());
   press("cine-button", true);
-  $("cine-button").textContent = "Pause";
+  setText($("cine-button"), "pause");
 }
 
 /**
@@ -55,14 +56,14 @@ function spin(p) {
   };
   app.cineTimer = window.setTimeout(tick, 1000 / fps());
   press("cine-button", true);
-  $("cine-button").textContent = "Pause";
+  setText($("cine-button"), "pause");
 }
 
 export function stopCine() {
   if (app.cineTimer !== null) window.clearTimeout(app.cineTimer);
   app.cineTimer = null;
   press("cine-button", false);
-  $("cine-button").textContent = "Play";
+  setText($("cine-button"), "play");
 }
 
 export function toggleCine() {

@@ -8,6 +8,7 @@
 import { Client } from "../rpc/client.js";
 import { app } from "./app.js";
 import { client as viewerEngine } from "./engine.js";
+import { t } from "../i18n/i18n.js";
 
 /** @typedef {import("../rpc/protocol.js").ConsoleContext} ConsoleContext */
 /** @typedef {import("../rpc/protocol.js").ConsoleResult} ConsoleResult */
@@ -15,10 +16,12 @@ import { client as viewerEngine } from "./engine.js";
 /** How long an interrupt through the buffer may take before the worker is ended (ms). */
 const INTERRUPT_GRACE_MS = 3000;
 
-/** @type {(text: string) => void} */
+/** @typedef {import("../i18n/i18n.js").Message} Message */
+
+/** @type {(news: Message) => void} */
 let say = () => {};
 
-/** Where the engine's progress and restarts are told. @param {(text: string) => void} fn */
+/** Where the engine's progress and restarts are told. @param {(news: Message) => void} fn */
 export function onEngineNews(fn) {
   say = fn;
 }
@@ -55,13 +58,17 @@ export function isRunning() {
 
 /** @returns {Engine} a new engine, booting */
 function start() {
-  say("Starting the console's Python…");
+  say({ key: "console.starting" });
   const started = new Client({
-    onProgress: (p) => say(`Console: ${p.label}… (${p.index + 1}/${p.total})`),
+    onProgress: (p) =>
+      say({
+        key: "console.boot",
+        params: { step: t(`boot.${p.step}`), n: p.index + 1, total: p.total },
+      }),
     onFatal: (reason) => {
       if (engine?.client !== started) return; // an engine ended on purpose
       engine = null;
-      say(`The console's engine stopped (${reason}); it starts again with the next input.`);
+      say({ key: "console.stopped", params: { reason } });
     },
   });
   /** @type {Engine} */
@@ -94,7 +101,7 @@ async function ensure() {
     await current.client.call("closeAll");
     if (names.length) await current.client.call("open", { names, buffers }, buffers);
     current.synced = key;
-    say(`Console ready: ${names.length} file(s) open in it`);
+    say({ key: "console.ready", params: { count: names.length } });
   }
   return current;
 }
@@ -110,7 +117,7 @@ export function warmUp() {
  * @returns {Promise<ConsoleResult>}
  */
 export async function runInEngine(code, context, typed) {
-  if (running) throw new Error("The console is still running: wait, or Interrupt it");
+  if (running) throw new Error(t("console.busy"));
   /** @type {(result: ConsoleResult) => void} */
   let stop = () => {};
   const stopped = new Promise((resolve) => (stop = resolve));

@@ -1,6 +1,7 @@
 // Scripts of the Python console kept in this browser (issue 21 item 4), only when the user
 // opts in (as remembered studies are): localStorage, this origin only. Turning it off
 // forgets them.
+import { t } from "../i18n/i18n.js";
 
 const KEEP = "lightbox-console-keep";
 const SCRIPTS = "lightbox-console-scripts";
@@ -41,12 +42,9 @@ export function scripts() {
  * @param {string} name @param {string} code
  */
 export function saveScript(name, code) {
-  if (!keeping())
-    throw new Error(
-      "Scripts are kept only when you choose to: tick “Keep scripts in this browser”",
-    );
+  if (!keeping()) throw new Error(t("console.keep_first"));
   const clean = name.trim();
-  if (!clean) throw new Error("A script needs a name");
+  if (!clean) throw new Error(t("console.needs_name"));
   const list = scripts().filter((s) => s.name !== clean);
   list.push({ name: clean, code, saved: new Date().toISOString() });
   list.sort((a, b) => a.name.localeCompare(b.name));

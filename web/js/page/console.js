@@ -7,6 +7,8 @@ import { download } from "./files.js";
 import * as engine from "./console-engine.js";
 import * as kept from "./console-scripts.js";
 import { ArrayView } from "../viewer/array-view.js";
+import { t } from "../i18n/i18n.js";
+import { setText } from "./language.js";
 
 /** @typedef {import("../rpc/protocol.js").ConsoleResult} ConsoleResult */
 /** @typedef {import("../rpc/protocol.js").ConsoleEffect} ConsoleEffect */
@@ -208,12 +210,12 @@ function renderScripts() {
     const item = document.createElement("li");
     const name = document.createElement("span");
     name.textContent = script.name;
-    const runIt = button("Run", () => void runScript(script.name));
-    const load = button("Edit", () => {
+    const runIt = button(t("run"), () => void runScript(script.name));
+    const load = button(t("console.edit"), () => {
       input().value = script.code;
       input().focus();
     });
-    const remove = button("Delete", () => {
+    const remove = button(t("delete"), () => {
       kept.deleteScript(script.name);
       renderScripts();
     });
@@ -245,7 +247,7 @@ export function attachConsole(kiosk) {
   $("console-button").hidden = kiosk;
   if (kiosk) return;
   engine.onEngineNews((text) => {
-    $("console-status").textContent = text;
+    setText($("console-status"), text.key, text.params);
     if (!panel().hidden) setStatus(text);
   });
   $("console-button").addEventListener("click", () => toggleConsole());
@@ -274,7 +276,7 @@ export function attachConsole(kiosk) {
     }
   });
   input().addEventListener("keydown", (event) => void onKey(event));
-  write("Python on the open study: try study.series, help(). Nothing leaves this device.", "note");
+  write(t("console.note"), "note");
 }
 
 /** window.lightbox.console: the automation contract (README). */

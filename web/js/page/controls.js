@@ -5,11 +5,15 @@ import { $, app, pane, press } from "./app.js";
 import { renderSegmentPanel } from "./segments.js";
 import { renderSeriesList } from "./series-list.js";
 import { showTags, tagsShown } from "./tags.js";
+import { language, t } from "../i18n/i18n.js";
+import { onLanguage } from "./language.js";
 
 /** Set an attribute unless it already has that value. @param {Element} el @param {string} name @param {string} value */
 function setAttribute(el, name, value) {
   if (el.getAttribute(name) !== value) el.setAttribute(name, value);
 }
+
+onLanguage(() => syncControls());
 
 export function syncControls() {
   const p = pane();
@@ -35,14 +39,16 @@ export function syncControls() {
   const select = /** @type {HTMLSelectElement} */ ($("preset"));
   const modality = p.seriesInfo?.modality ?? "";
   const windows = p.info?.windows ?? [];
-  const key = `${modality}|${windows.map((w) => `${w.center}/${w.width}`).join(",")}`;
+  const key = `${language()}|${modality}|${windows.map((w) => `${w.center}/${w.width}`).join(",")}`;
   if (select.dataset.key !== key) {
     select.dataset.key = key;
     select.replaceChildren();
     presetsFor(modality, windows).forEach((preset, i) => {
       const option = document.createElement("option");
       option.value = String(i);
-      option.textContent = `${i < 9 ? i + 1 + ". " : ""}${preset.label}`;
+      // 1 … 9 choose the first nine (page/shortcuts.js): the option says its key.
+      option.textContent =
+        i < 9 ? t("preset.numbered", { n: i + 1, label: preset.label }) : preset.label;
       select.append(option);
     });
   }

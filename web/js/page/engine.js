@@ -4,6 +4,8 @@
 // Reload button (the client learns of an engine that ended without a word: rpc/client.js).
 import { Client } from "../rpc/client.js";
 import { $, app, setStatus } from "./app.js";
+import { t } from "../i18n/i18n.js";
+import { setText } from "./language.js";
 
 /** Restarts in one page's life: an engine that keeps stopping is left to Reload. */
 export const MAX_RESTARTS = 3;
@@ -29,7 +31,8 @@ export function setReviver(revive) {
 
 export const client = new Client({
   onProgress: (p) => {
-    if (!engine.restarting) setStatus(`${p.label}… (${p.index + 1}/${p.total})`);
+    const params = { step: t(`boot.${p.step}`), n: p.index + 1, total: p.total };
+    if (!engine.restarting) setStatus({ key: "status.boot", params });
   },
   onFatal: (reason) => {
     engine.stopped = reason;
@@ -58,13 +61,9 @@ export const client = new Client({
 /** The notice that only a reload helps. @param {string} reason */
 function crashed(reason) {
   const open = app.catalog.series.length > 0 || Boolean(app.catalog.documents?.length);
-  const files = open
-    ? "; the files you opened are not changed: open them again after the reload."
-    : ".";
-  $("crash-text").textContent =
-    `The viewer's engine stopped: ${reason}. Reload Lightbox to start it again${files}`;
+  setText($("crash-text"), open ? "crash.files" : "crash.text", { reason });
   $("crash").hidden = false;
-  setStatus("The viewer's engine stopped", true);
+  setStatus({ key: "crash.status" }, true);
 }
 
 const MiB = 1024 * 1024;
@@ -90,6 +89,6 @@ export const budget = { bytes: cacheBudget(deviceMemory ?? undefined) };
 export const ready = client.ready.then(async (seconds) => {
   await client.call("setCacheBudget", { bytes: budget.bytes });
   performance.mark("lightbox-ready"); // User Timing: what `npm run bench` reads
-  setStatus(`Ready (started in ${seconds.toFixed(1)} s)`);
+  setStatus({ key: "status.ready", params: { seconds: { number: seconds, digits: 1 } } });
 });
 ready.catch(() => {});

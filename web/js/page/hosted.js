@@ -3,10 +3,11 @@
 import { setStatus } from "./app.js";
 import { client } from "./engine.js";
 import { openAsDemo } from "./open.js";
+import { t } from "../i18n/i18n.js";
 
 /** The synthetic demo study the build writes into demo/. */
 export function openDemo() {
-  return openAsDemo(demoFiles, "the demo");
+  return openAsDemo(demoFiles, t("hosted.demo"));
 }
 
 async function demoFiles() {
@@ -27,29 +28,27 @@ async function demoFiles() {
  * @param {string} reference
  */
 export function openCase(reference) {
-  return openAsDemo(() => caseFiles(reference), "the case");
+  return openAsDemo(() => caseFiles(reference), t("hosted.case"));
 }
 
 /** @param {string} reference @returns {Promise<File[]>} */
 async function caseFiles(reference) {
   const url = new URL(reference, document.baseURI);
   if (url.origin !== location.origin) {
-    throw new Error(
-      `The case ${reference} is on another site (${url.origin}); Lightbox only opens cases published with it.`,
-    );
+    throw new Error(t("hosted.foreign", { reference, origin: url.origin }));
   }
   /** @param {URL} where */
   const fetchFile = async (where) => {
     const response = await fetch(where);
     if (!response.ok) {
       throw new Error(
-        `The case file ${where.pathname} could not be loaded (HTTP ${response.status}).`,
+        t("hosted.failed", { path: where.pathname, status: String(response.status) }),
       );
     }
     const name = decodeURIComponent(where.pathname.split("/").pop() ?? "case");
     return new File([await response.blob()], name);
   };
-  setStatus(`Loading the case ${reference}…`);
+  setStatus({ key: "hosted.loading", params: { reference } });
   if (!url.pathname.endsWith("/")) return [await fetchFile(url)];
   const dicomdirFile = await fetchFile(new URL("DICOMDIR", url));
   const buffer = await dicomdirFile.arrayBuffer();

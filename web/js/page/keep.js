@@ -7,6 +7,7 @@ import { newId, openStore, persist } from "../keep/store.js";
 import { app, setStatus } from "./app.js";
 import { client } from "./engine.js";
 import { open } from "./open.js";
+import { t } from "../i18n/i18n.js";
 
 /** @typedef {import("../keep/store.js").KeptRecord} KeptRecord */
 /** @typedef {import("../keep/store.js").Backend} Backend */
@@ -70,7 +71,7 @@ export async function openOwn(files, options = {}) {
   const result = await open(list);
   if (!options.keep) return result;
   if (!policy.allowed) {
-    setStatus("Not kept: a kiosk keeps nothing on this device.");
+    setStatus({ key: "keep.kiosk" });
     return result;
   }
   if (!result.opened.length && !(result.documents ?? []).length) return result;
@@ -79,7 +80,7 @@ export async function openOwn(files, options = {}) {
     return { ...result, kept: id };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    setStatus(`Opened, but not kept on this device: ${reason}`, true);
+    setStatus({ key: "keep.failed", params: { reason } }, true);
     return result;
   }
 }
@@ -90,7 +91,7 @@ export async function openOwn(files, options = {}) {
  */
 async function keep(files, result) {
   const db = await backend();
-  if (!db) throw new Error("this browser offers no storage for files");
+  if (!db) throw new Error(t("keep.no_storage"));
   const about = await describe(result);
   /** @type {KeptRecord} */
   const record = {
@@ -104,7 +105,7 @@ async function keep(files, result) {
   await db.save(record, files);
   void persist();
   notify();
-  setStatus("Kept on this device.");
+  setStatus({ key: "keep.done" });
   return record.id;
 }
 
@@ -157,7 +158,7 @@ export async function keptStudies() {
 /** Open a kept study (as the user's own files: a demo shown is closed). @param {string} id */
 export async function openKept(id) {
   const db = await backend();
-  if (!db) throw new Error("this browser offers no storage for files");
+  if (!db) throw new Error(t("keep.no_storage"));
   let files;
   try {
     files = await db.files(id);

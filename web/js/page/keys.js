@@ -12,6 +12,7 @@ import { controlShortcuts, keyMap, shortcuts } from "./shortcuts.js";
 import { toggleConsole } from "./console.js";
 import { measureKey, moveKeyPoint } from "./keymeasure.js";
 import { tagsShown, toggleTags } from "./tags.js";
+import { setText } from "./language.js";
 
 const table = shortcuts({
   navigate: (key) => moveKeyPoint(key) || navigate(key),
@@ -49,11 +50,11 @@ export function toggleHelp(on) {
   const list = $("help-list");
   const show = on === undefined ? help.hidden : on;
   if (show && !list.childElementCount) {
-    for (const { keys: label, what } of table) {
+    for (const { what } of table) {
       const dt = document.createElement("dt");
-      dt.textContent = label;
+      setText(dt, `${what}.keys`);
       const dd = document.createElement("dd");
-      dd.textContent = what;
+      setText(dd, what);
       list.append(dt, dd);
     }
   }

@@ -13,6 +13,7 @@ import { renderMeasureList } from "./measurements.js";
 import { renderSegmentPanel } from "./segments.js";
 import { renderPresentationPanel } from "./presentations.js";
 import { renderSeriesList } from "./series-list.js";
+import { setAttr } from "./language.js";
 import { showTags, tagsShown } from "./tags.js";
 
 /** @type {import("../viewer/pane.js").PaneHost} */
@@ -109,9 +110,6 @@ export function activate(index) {
   if (tagsShown()) void showTags();
 }
 
-/** What a viewport is called for screen readers; {n}: its number. */
-const TEXT = { viewport: "Viewport {n}", kind: "viewport" };
-
 /**
  * Each viewport one stop of the Tab order (WCAG 2.1.1, 2.4.3): Tab goes through the
  * viewports and on to the rest of the page; the one focused becomes the active one.
@@ -121,8 +119,8 @@ function focusable(pane) {
   const root = pane.root;
   root.tabIndex = 0;
   root.setAttribute("role", "group");
-  root.setAttribute("aria-roledescription", TEXT.kind);
-  root.setAttribute("aria-label", TEXT.viewport.replace("{n}", String(pane.index + 1)));
+  setAttr(root, "aria-roledescription", "layout.kind");
+  setAttr(root, "aria-label", "layout.viewport", { n: pane.index + 1 });
   root.addEventListener("focus", () => {
     if (app.active !== pane.index) activate(pane.index);
   });

@@ -1,6 +1,7 @@
 // The page's entry: it wires the page's modules together and starts what the address asks
 // for (?case= a hosted case, #… a shared view, ?kiosk), then offline use. The page never
 // parses DICOM: the worker does (rpc/client.js).
+import "./language.js"; // first: the catalog of the language shown, before any text is made
 import { setupDeid } from "../deid/deid.js";
 import { Kiosk, kioskOptions } from "../kiosk/kiosk.js";
 import { registerOffline } from "../offline/offline.js";

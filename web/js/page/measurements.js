@@ -2,21 +2,46 @@
 // Delete button; all of them as CSV; the Rect tool's rectangles for de-identification.
 import { csvField } from "../viewer/interaction.js";
 import { $, app, pane } from "./app.js";
+import { language, t } from "../i18n/i18n.js";
+import { describe } from "../viewer/measure.js";
+import { onLanguage } from "./language.js";
+
+/**
+ * A measurement as the list names it: its kind and where it was drawn.
+ * @param {import("../viewer/measure.js").Measurement} item
+ */
+function named(item) {
+  const kind = t(`kind.${item.kind}`);
+  // On a reformatted view `where` is the plane's own text (overlay.js planeText).
+  const where = item.view ? item.where : t("measure.on_image", { n: item.frame + 1 });
+  return { kind, where: where ?? "", label: item.label };
+}
+
+// Another language: every measurement's label again, the list and the panes' labels.
+onLanguage(() => {
+  for (const item of app.measurements) describe(item);
+  renderMeasureList();
+  for (const p of app.panes) {
+    p.draw();
+    p.drawText();
+  }
+});
 
 export function renderMeasureList() {
   const list = $("measure-list");
   const uid = pane()?.seriesInfo?.uid;
   const items = app.measurements.filter((m) => m.series === uid);
   // Called on every frame drawn: the list is rebuilt only when what it lists changed.
-  const key = JSON.stringify(
+  const key = JSON.stringify([
+    language(),
     items.map((m) => [m.id, m.kind, m.frame, m.label, m.detail, m.result]),
-  );
+  ]);
   if (list.dataset.key === key) return;
   list.dataset.key = key;
   list.replaceChildren();
   for (const item of items) {
     const li = document.createElement("li");
-    li.append(`${item.kind} on ${item.where ?? `image ${item.frame + 1}`}: ${item.label}`);
+    li.append(t("measure.item", named(item)));
     if (item.detail) {
       const detail = document.createElement("div");
       detail.className = "detail";
@@ -27,7 +52,10 @@ export function renderMeasureList() {
     if (item.kind !== "probe") {
       const calibration = document.createElement("div");
       calibration.className = "detail";
-      calibration.textContent = `calibration: ${item.result?.calibration ?? "uncalibrated"}`;
+      // The kind is a DICOM attribute's name ("Pixel Spacing"), said as the standard does.
+      const kind = item.result?.calibration ?? "uncalibrated";
+      const how = kind === "uncalibrated" ? t("calibration.uncalibrated") : kind;
+      calibration.textContent = t("measure.calibration", { how });
       if (item.result?.note) calibration.textContent += ` — ${item.result.note}`;
       if (item.result?.calibrationNote)
         calibration.textContent += ` — ${item.result.calibrationNote}`;
@@ -36,8 +64,8 @@ export function renderMeasureList() {
     if (item.result?.suvFormula) li.append(suvDetails(item.result));
     const remove = document.createElement("button");
     remove.type = "button";
-    remove.textContent = "Delete";
-    remove.setAttribute("aria-label", `Delete ${item.kind} ${item.label}`);
+    remove.textContent = t("delete");
+    remove.setAttribute("aria-label", t("measure.delete", named(item)));
     remove.addEventListener("click", () => deleteMeasurement(item.id));
     li.append(" ", remove);
     list.append(li);
@@ -52,7 +80,7 @@ function suvDetails(result) {
   const details = document.createElement("details");
   details.className = "suv-formula";
   const summary = document.createElement("summary");
-  summary.textContent = "SUV formula and inputs";
+  summary.textContent = t("measure.suv_formula");
   const body = document.createElement("div");
   body.className = "detail";
   // weight, height and sex are the patient's: withheld while patient information is hidden

@@ -10,6 +10,8 @@
 // button inside.
 import { $, press } from "./app.js";
 import { shortcutOfControl } from "./keys.js";
+import { keyName } from "../i18n/i18n.js";
+import { setText } from "./language.js";
 
 const CLINICIAN_KEY = "lightbox.clinician";
 
@@ -53,14 +55,15 @@ function showShortcuts() {
   for (const [id, key] of shortcutOfControl) {
     const control = $(id);
     control.setAttribute("aria-keyshortcuts", key);
-    if (control.title) control.title = `${control.title} (${key})`;
+    if (control.title) control.title = `${control.title} (${keyName(key)})`;
   }
   const items = document.querySelectorAll(".menu > :not(.group), .menu > .group > *");
   for (const item of items) {
     const hint = document.createElement("kbd");
     hint.className = "shortcut";
     hint.setAttribute("aria-hidden", "true"); // said by aria-keyshortcuts
-    hint.textContent = shortcutOfControl.get(item.id) ?? "";
+    const key = shortcutOfControl.get(item.id);
+    if (key) setText(hint, "key.label", { key: { key } });
     item.after(hint);
   }
 }

@@ -9,6 +9,8 @@ import { renderSegmentPanel } from "./segments.js";
 import { clearSkipped, showSkipped } from "./report.js";
 import { forgetThumbnails, loadThumbnails, renderSeriesList } from "./series-list.js";
 import { forgetVideos } from "../viewer/video.js";
+import { t, tn } from "../i18n/i18n.js";
+import { setText } from "./language.js";
 
 /** @typedef {import("../rpc/protocol.js").OpenResult} OpenResult */
 /** @typedef {import("../rpc/protocol.js").Reopened} Reopened */
@@ -310,20 +312,24 @@ async function refreshCatalog() {
  * The status line after an open: what opened, what did not, what was open already.
  * @param {OpenResult} result @param {number} done @param {number} total
  * @param {string | null} replaced the demo closed for these files
- * @returns {[string, boolean]} the text, and whether it is an error
+ * @returns {[import("../i18n/i18n.js").Message, boolean]} the text, and whether it is an error
  */
 function statusAfterOpen(result, done, total, replaced) {
   const again = result.first === null && result.reopened ? result.reopened : null;
   const others = result.skipped.length - (again ? again.count : 0);
-  const notOpened = others ? `; ${others} file${others === 1 ? "" : "s"} not opened` : "";
+  const notOpened = others ? tn("open.not_opened", others) : "";
   if (again) {
-    const which = again.count === 1 ? `${again.file} is` : `${again.count} files are`;
-    return [`${which} already open${notOpened}`, false];
+    const which =
+      again.count === 1
+        ? t("open.one_open", { file: again.file })
+        : tn("open.files_open", again.count);
+    return [{ key: "open.already", params: { which, notOpened } }, false];
   }
-  const stopped = result.cancelled ? `Stopped after ${done} of ${total} files: ` : "";
-  const closed = replaced ? ` (${replaced} was closed)` : "";
+  const stopped = result.cancelled ? t("open.stopped", { done, total }) : "";
+  const closed = replaced ? t("open.closed", { name: replaced }) : "";
   const count = result.opened.length;
-  return [`${stopped}Opened ${count} series${notOpened}${closed}`, count === 0 && others > 0];
+  const params = { stopped, count, notOpened, closed };
+  return [{ key: "open.opened", params }, count === 0 && others > 0];
 }
 
 /** The progress bar: files read of all files; null hides it. @param {number|null} done @param {number} total */
@@ -334,7 +340,7 @@ function progress(done, total) {
   const meter = /** @type {HTMLProgressElement} */ ($("progress-bar"));
   meter.max = total;
   meter.value = done;
-  $("progress-text").textContent = `Indexed ${done} of ${total} files`;
+  setText($("progress-text"), "open.indexed", { done, total });
 }
 
 export async function closeAll() {

@@ -7,6 +7,8 @@
 // own display. The panel lists the states of the active series, one click each.
 import { $, pane, reportFailure } from "./app.js";
 import { matrixScale, viewMatrix } from "../viewer/interaction.js";
+import { language, t } from "../i18n/i18n.js";
+import { onLanguage } from "./language.js";
 
 /** CSS pixels per millimetre (CSS: 96 per inch), for TRUE SIZE. */
 const CSS_PX_PER_MM = 96 / 25.4;
@@ -99,6 +101,8 @@ export function measurementOverlays() {
   }));
 }
 
+onLanguage(() => renderPresentationPanel());
+
 export function renderPresentationPanel() {
   const panel = $("presentation-panel");
   const list = $("presentation-list");
@@ -108,7 +112,7 @@ export function renderPresentationPanel() {
   // What of the applied state could not be read (and was left out): said under it.
   /** @type {string[]} */
   const warnings = applied ? (p?.info?.presentation?.warnings ?? []) : [];
-  const key = JSON.stringify([p?.seriesInfo?.uid, states, applied, warnings]);
+  const key = JSON.stringify([p?.seriesInfo?.uid, states, applied, warnings, language()]);
   if (list.dataset.key === key) return;
   list.dataset.key = key;
   panel.hidden = !states.length;
@@ -121,7 +125,7 @@ export function renderPresentationPanel() {
     const on = state.uid === applied;
     button.setAttribute("aria-pressed", String(on));
     button.textContent = state.label;
-    button.title = on ? "Remove this presentation state" : "Apply this presentation state";
+    button.title = t(on ? "presentation.remove" : "presentation.apply");
     button.addEventListener("click", () =>
       reportFailure(applyPresentation(state.uid === pane().presentationUid ? null : state.uid)),
     );
@@ -130,7 +134,7 @@ export function renderPresentationPanel() {
       const note = document.createElement("p");
       note.className = "presentation-warning";
       note.setAttribute("role", "status");
-      note.textContent = `Shown without what could not be read: ${warnings.join("; ")}.`;
+      note.textContent = t("presentation.warnings", { warnings: warnings.join("; ") });
       item.append(note);
     }
     list.append(item);

@@ -5,14 +5,18 @@
 // so. "Copy image" puts the active viewport's snapshot (PNG) on the clipboard.
 import { $, app, pane, reportFailure, setStatus } from "./app.js";
 import { client } from "./engine.js";
-import { dicomDate } from "../viewer/overlay.js";
+import { isoDate } from "../viewer/overlay.js";
+import { formatDate, language } from "../i18n/i18n.js";
+import { setRaw } from "./language.js";
 
-/** How the sheet writes a value: names with spaces for ^, dates as YYYY-MM-DD. */
+/** A value as preparePrint returns it: names with spaces for ^, dates as YYYY-MM-DD. */
 const SHOWN = /** @type {Record<string, (value: string) => string>} */ ({
   PatientName: (value) => value.replaceAll("^", " ").trim(),
-  PatientBirthDate: dicomDate,
-  StudyDate: dicomDate,
+  PatientBirthDate: isoDate,
+  StudyDate: isoDate,
 });
+/** The fields the sheet shows as the language writes a date (Intl). */
+const DATES = new Set(["PatientBirthDate", "StudyDate"]);
 
 /** Blob URLs of the sheet's images, freed when the next sheet is laid out. @type {string[]} */
 let urls = [];
@@ -37,7 +41,7 @@ export async function preparePrint() {
     const value = raw && SHOWN[field] ? SHOWN[field](raw) : raw;
     /** @type {HTMLElement} */ (row).hidden = !value;
     const dd = row.querySelector("dd");
-    if (dd) dd.textContent = value;
+    if (dd) setRaw(dd, DATES.has(field) ? formatDate(value) : value);
     if (value) fields[field] = value;
   }
   $("print-hidden").hidden = !hide;
@@ -58,7 +62,7 @@ export async function preparePrint() {
   const box = $("print-images");
   box.dataset.count = String(images.length);
   box.replaceChildren(...images);
-  $("print-date").textContent = new Intl.DateTimeFormat(undefined, {
+  $("print-date").textContent = new Intl.DateTimeFormat(language(), {
     dateStyle: "long",
     timeStyle: "short",
   }).format(new Date());
@@ -84,7 +88,7 @@ export async function copyImage() {
   await p.drawn().catch(() => {});
   const blob = await p.snapshot(app.showInfo);
   await navigator.clipboard.write([new ClipboardItem({ "image/png": blob })]);
-  setStatus($("copy-done").textContent ?? "");
+  setStatus({ key: "image_copied_to_the_clipboard" });
   return { width: p.canvas.width, height: p.canvas.height };
 }
 

@@ -3,6 +3,8 @@
 // notice listing the files that were not opened.
 import { $, app, pane } from "./app.js";
 import { client, deviceMemory } from "./engine.js";
+import { t } from "../i18n/i18n.js";
+import { setRaw, setText } from "./language.js";
 
 /** @typedef {import("../rpc/protocol.js").DocumentInfo} DocumentInfo */
 /** @typedef {import("../rpc/protocol.js").Skipped} Skipped */
@@ -81,16 +83,16 @@ export async function openDocument(doc) {
     document.body.append(link);
     link.click();
     link.remove();
-    $("report-text").textContent = `${doc.title} opened in a new tab.`;
+    setText($("report-text"), "report.new_tab", { title: doc.title });
     lastDocumentUrl = url;
     current = { doc, shown };
     return url;
   }
   shown += 1;
   current = { doc, shown };
-  $("report-title").textContent = doc.title;
-  $("report-text").textContent =
-    doc.kind === "sr" || doc.text ? doc.text : `${doc.type}: this object has no image to show.`;
+  setRaw($("report-title"), doc.title);
+  if (doc.kind === "sr" || doc.text) setRaw($("report-text"), doc.text ?? "");
+  else setText($("report-text"), "report.no_image", { type: doc.type });
   $("report").hidden = false;
   return lastDocumentUrl;
 }
@@ -110,8 +112,10 @@ export async function toggleReport(on) {
   panel.hidden = !show;
   if (!show) return;
   const asked = shown;
-  $("report-title").textContent = "What was found";
-  $("report-text").textContent = app.catalog.report?.text ?? "Nothing is open.";
+  setText($("report-title"), "what_was_found");
+  const first = app.catalog.report?.text;
+  if (first) setRaw($("report-text"), first);
+  else setText($("report-text"), "report.nothing");
   let fresh, stats;
   try {
     [fresh, stats] = await Promise.all([client.call("catalog"), client.call("stats")]);
@@ -120,12 +124,13 @@ export async function toggleReport(on) {
   }
   app.catalog = { ...app.catalog, skipped: fresh.skipped, report: fresh.report };
   if (asked !== shown) return;
-  const text = fresh.report?.text ?? "Nothing is open.";
-  $("report-text").textContent = `${text}\n\n${memoryLine(stats)}`;
+  // The report's own text is the engine's (English); the memory line is the page's.
+  const text = fresh.report?.text ?? t("report.nothing");
+  setRaw($("report-text"), `${text}\n\n${memoryLine(stats)}`);
 }
 
 /** @param {number} bytes */
-const megabytes = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+const megabytes = (bytes) => ({ number: bytes / (1024 * 1024), digits: 1 });
 
 /**
  * What the engine holds, against its budget (issue 19 item 3).
@@ -133,13 +138,14 @@ const megabytes = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
  */
 function memoryLine(stats) {
   const device = deviceMemory
-    ? `set for this device's ${deviceMemory} GB`
-    : "the browser does not say this device's memory";
-  return (
-    `Memory: ${megabytes(stats.fileBytes)} of files held (large uncompressed files: their ` +
-    `first bytes only, each frame read when shown); decoded frames ` +
-    `${megabytes(stats.cacheBytes)} of a ${megabytes(stats.cacheBudget)} budget (${device}).`
-  );
+    ? t("report.device", { gb: deviceMemory })
+    : t("report.device_unknown");
+  return t("report.memory", {
+    files: megabytes(stats.fileBytes),
+    cache: megabytes(stats.cacheBytes),
+    budget: megabytes(stats.cacheBudget),
+    device,
+  });
 }
 
 /** Add files that were not opened to the notice, and show it. @param {Skipped[]} skipped */

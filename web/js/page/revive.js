@@ -10,6 +10,10 @@ import { $, app, setStatus } from "./app.js";
 import { budget, client, setReviver } from "./engine.js";
 import { reopenHeld } from "./open.js";
 import { renderSeriesList } from "./series-list.js";
+import { t, tn } from "../i18n/i18n.js";
+import { setText } from "./language.js";
+
+/** @typedef {import("../i18n/i18n.js").Message} Message */
 
 export function attachRevive() {
   setReviver((reason) =>
@@ -21,23 +25,23 @@ export function attachRevive() {
   $("restarted-close").addEventListener("click", () => ($("restarted").hidden = true));
 }
 
-/** The status line and the notice at the top (until OK) say it. @param {string} text */
+/** The status line and the notice at the top (until OK) say it. @param {Message} text */
 function say(text) {
   setStatus(text);
-  $("restarted-text").textContent = text;
+  setText($("restarted-text"), text.key, text.params);
   $("restarted").hidden = false;
 }
 
 /** @param {string} reason why the engine stopped, in words */
 async function revive(reason) {
-  const why = `The viewer's engine stopped (${reason.replace(/\.$/, "")})`;
+  const why = t("revive.why", { reason: reason.replace(/\.$/, "") });
   const before = app.catalog.series.map((s) => s.uid);
-  say(`${why}: restarting it…`);
+  say({ key: "revive.restarting", params: { why } });
   let files = 0;
   await client.restart(async (call) => {
     await call("setCacheBudget", { bytes: budget.bytes });
     if (before.length || app.catalog.documents?.length)
-      say(`${why}: restarted, opening your files again…`);
+      say({ key: "revive.reopening", params: { why } });
     files = await reopenHeld(call);
   });
   placePanes(before);
@@ -45,8 +49,8 @@ async function revive(reason) {
   const shown = app.panes.filter((p) => !p.root.hidden && p.series >= 0);
   await Promise.allSettled(shown.map((p) => p.changed()));
   if (client.dead) throw new Error("it stopped again while drawing the view");
-  const again = files ? `: ${files} file${files === 1 ? "" : "s"} opened again, the view kept` : "";
-  say(`${why} and was restarted${again}.`);
+  const again = files ? tn("revive.again", files) : "";
+  say({ key: "revive.restarted", params: { why, again } });
 }
 
 /**

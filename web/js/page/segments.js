@@ -5,6 +5,8 @@
 import { $, app, pane, reportFailure } from "./app.js";
 import { client } from "./engine.js";
 import { defaultSetting, drawnOver } from "../viewer/segment-layer.js";
+import { language, t } from "../i18n/i18n.js";
+import { onLanguage } from "./language.js";
 
 /** @typedef {import("../rpc/protocol.js").SegmentStats} SegmentStats */
 
@@ -97,25 +99,28 @@ function node(tag, text) {
   return made;
 }
 
-/** @param {number | null} value @param {number} digits */
+/**
+ * @param {number | null} value @param {number} digits
+ * @returns {import("../i18n/i18n.js").Param}
+ */
 function fixed(value, digits) {
-  return value === null || value === undefined ? "–" : value.toFixed(digits);
+  return value === null || value === undefined ? "–" : { number: value, digits };
 }
 
 /** What the panel calls an object while patient information is hidden. */
 const HIDDEN_LABEL = /** @type {Record<string, string>} */ ({
-  SEG: "Segmentation",
-  RTSTRUCT: "Structure set",
-  RTDOSE: "RT dose",
-  fusion: "Fused series",
+  SEG: "segments.seg",
+  RTSTRUCT: "segments.rtstruct",
+  RTDOSE: "segments.rtdose",
+  fusion: "segments.fusion",
 });
 
 /** A fusion's colour map menu. @param {string} uid @param {string | undefined} chosen */
 function colormapChoice(uid, chosen) {
   const menu = /** @type {HTMLSelectElement} */ (node("select"));
-  menu.setAttribute("aria-label", "Colour map");
+  menu.setAttribute("aria-label", t("segments.colormap"));
   for (const name of ["hot-iron", "rainbow", "grey"]) {
-    const option = /** @type {HTMLOptionElement} */ (node("option", name));
+    const option = /** @type {HTMLOptionElement} */ (node("option", t(`colormap.${name}`)));
     option.value = name;
     menu.append(option);
   }
@@ -123,6 +128,8 @@ function colormapChoice(uid, chosen) {
   menu.addEventListener("change", () => reportFailure(setOverlay({ uid, colormap: menu.value })));
   return menu;
 }
+
+onLanguage(() => renderSegmentPanel());
 
 export function renderSegmentPanel() {
   const panel = $("segment-panel");
@@ -135,6 +142,7 @@ export function renderSegmentPanel() {
     segs,
     [...app.segmentSettings.values()],
     app.hidePatient,
+    language(),
   ]);
   if (list.dataset.key === key) return;
   list.dataset.key = key;
@@ -142,13 +150,14 @@ export function renderSegmentPanel() {
   list.replaceChildren();
   for (const seg of segs) {
     // a SEG's label is its Series Description, which de-identification removes
-    const label = app.hidePatient ? (HIDDEN_LABEL[seg.kind] ?? seg.kind) : seg.label;
+    const hidden = HIDDEN_LABEL[seg.kind];
+    const label = app.hidePatient ? (hidden ? t(hidden) : seg.kind) : seg.label;
     const chosen = app.segmentSettings.get(seg.uid);
     const item = node("li");
     const toggle = /** @type {HTMLInputElement} */ (node("input"));
     toggle.type = "checkbox";
     toggle.checked = chosen?.visible ?? defaultSetting(seg.kind, seg.uid).visible;
-    toggle.setAttribute("aria-label", `Show ${label}`);
+    toggle.setAttribute("aria-label", t("segments.show", { label }));
     toggle.addEventListener("change", () =>
       reportFailure(setOverlay({ uid: seg.uid, visible: toggle.checked })),
     );
@@ -158,7 +167,7 @@ export function renderSegmentPanel() {
     slider.max = "1";
     slider.step = "0.05";
     slider.value = String(chosen?.opacity ?? defaultSetting(seg.kind, seg.uid).opacity);
-    slider.setAttribute("aria-label", `Opacity of ${label}`);
+    slider.setAttribute("aria-label", t("segments.opacity", { label }));
     slider.addEventListener("change", () =>
       reportFailure(setOverlay({ uid: seg.uid, opacity: Number(slider.value) })),
     );
@@ -172,7 +181,7 @@ export function renderSegmentPanel() {
       const box = /** @type {HTMLInputElement} */ (node("input"));
       box.type = "checkbox";
       box.checked = !(chosen?.hidden ?? []).includes(s.number);
-      box.setAttribute("aria-label", `Show segment ${s.label}`);
+      box.setAttribute("aria-label", t("segments.show_segment", { label: s.label }));
       box.addEventListener("change", () =>
         reportFailure(setOverlay({ uid: seg.uid, segment: s.number, visible: box.checked })),
       );
@@ -181,7 +190,7 @@ export function renderSegmentPanel() {
       swatch.style.background = `rgb(${s.color.join(", ")})`;
       const stats = node("div");
       stats.className = "detail";
-      stats.textContent = "statistics…";
+      stats.textContent = t("segments.statistics");
       row.append(box, swatch, ` ${s.label}`, stats);
       segments.append(row);
       if (seg.kind !== "SEG") {
@@ -192,7 +201,11 @@ export function renderSegmentPanel() {
         .then((all) => {
           const mine = all.find((x) => x.segment === s.number);
           stats.textContent = mine
-            ? `${fixed(mine.volumeMl, 2)} ml · mean ${fixed(mine.mean, 1)} · ${mine.voxels} voxels`
+            ? t("segments.stats", {
+                ml: fixed(mine.volumeMl, 2),
+                mean: fixed(mine.mean, 1),
+                voxels: mine.voxels,
+              })
             : "";
         })
         .catch((error) => (stats.textContent = String(error?.message ?? error)));

@@ -7,6 +7,8 @@ import { $, app, pane, reportFailure } from "./app.js";
 import { client } from "./engine.js";
 import { setKeyImagesOnly } from "./keyimages.js";
 import { select } from "./report.js";
+import { t, tn } from "../i18n/i18n.js";
+import { onLanguage } from "./language.js";
 
 /** @typedef {import("../rpc/protocol.js").SeriesInfo} SeriesInfo */
 /** @typedef {import("../rpc/protocol.js").DocumentInfo} DocumentInfo */
@@ -106,6 +108,8 @@ function element(tag, className, text) {
   return node;
 }
 
+onLanguage(() => renderSeriesList());
+
 export function renderSeriesList() {
   const list = $("series-list");
   list.replaceChildren();
@@ -113,13 +117,14 @@ export function renderSeriesList() {
   const docs = catalog.documents ?? [];
   if (!catalog.series.length && !docs.length) {
     const hint = element("p", "empty-hint");
-    hint.innerHTML = "Drop DICOM files, folders or ZIPs anywhere, or choose <b>Open files</b>.";
+    hint.append(element("span", "", t("drop_dicom_files_anywhere_or")), " ");
+    hint.append(element("b", "", t("open_files")), ".");
     list.append(hint);
     return;
   }
   const patients = [...new Set(catalog.series.map((s) => s.patientKey))];
   if (patients.length > 1) {
-    const text = `These files belong to ${patients.length} different patients.`;
+    const text = t("series.patients", { count: patients.length });
     list.append(element("p", "warning", text));
   }
   if (catalog.series.some((s) => s.keyImages?.length)) list.append(keyToggle());
@@ -129,24 +134,24 @@ export function renderSeriesList() {
     const key = `${series.patientKey}|${series.studyUid}`;
     if (key !== group) {
       group = key;
-      const patient =
-        patients.length > 1 ? `Patient ${patients.indexOf(series.patientKey) + 1} · ` : "";
+      const n = patients.indexOf(series.patientKey) + 1;
+      const patient = patients.length > 1 ? `${t("series.patient", { n })} · ` : "";
       const date = app.hidePatient ? "" : dicomDate(series.date);
-      list.append(element("div", "group-title", `${patient}Study ${date}`.trim()));
+      list.append(element("div", "group-title", `${patient}${t("series.study", { date })}`.trim()));
     }
     list.append(seriesButton(series, index, index === current));
   });
-  if (docs.length) list.append(element("div", "group-title", "Documents"));
+  if (docs.length) list.append(element("div", "group-title", t("series.documents")));
   for (const doc of docs) list.append(documentButton(doc, catalog.series.length + doc.index));
 }
 
 /** The filter of key images (issue 16 item 2), shown while a series has some. */
 function keyToggle() {
-  const button = element("button", "button key-toggle", "★ Key images only");
+  const button = element("button", "button key-toggle", `★ ${t("series.key_only")}`);
   button.id = "key-button";
   button.setAttribute("type", "button");
   button.setAttribute("aria-pressed", String(app.keyImagesOnly));
-  button.title = "Scroll through only the images a Key Object Selection flags";
+  button.title = t("series.key_only_title");
   button.addEventListener("click", () => reportFailure(setKeyImagesOnly()));
   return button;
 }
@@ -165,24 +170,27 @@ function seriesButton(series, index, current) {
     img.src = thumb;
     button.append(img);
   }
-  const name = `Series ${series.number ?? index + 1}`;
+  const name = t("series.name", { n: series.number ?? index + 1 });
   const title = app.hidePatient ? name : series.description || name;
   const groups = series.waveform?.groups ?? [];
   const images =
     series.kind === "video"
-      ? `video, ${series.frames} frames${series.playable ? "" : " (cannot play here)"}`
+      ? tn(series.playable ? "series.video" : "series.video_unplayable", series.frames)
       : series.kind === "waveform"
-        ? `${groups[0]?.channels ?? 0} channel${groups[0]?.channels === 1 ? "" : "s"} · ${(
-            (groups[0]?.duration ?? 0) / 1000
-          ).toFixed(1)} s`
+        ? `${tn("series.channels", groups[0]?.channels ?? 0)} · ${t("series.seconds", {
+            s: { number: (groups[0]?.duration ?? 0) / 1000, digits: 1 },
+          })}`
         : series.kind === "slide"
-          ? `slide ${series.slide?.width ?? 0}×${series.slide?.height ?? 0}, ${series.slide?.levels ?? 0} level${series.slide?.levels === 1 ? "" : "s"}`
-          : `${series.frames} image${series.frames === 1 ? "" : "s"}`;
+          ? tn("series.slide", series.slide?.levels ?? 0, {
+              width: series.slide?.width ?? 0,
+              height: series.slide?.height ?? 0,
+            })
+          : tn("series.images", series.frames);
   const date = app.hidePatient ? "" : dicomDate(series.date);
   const segs = (series.segmentations ?? []).length;
-  const drawn = segs ? `${segs} segmentation${segs === 1 ? "" : "s"}` : "";
+  const drawn = segs ? tn("series.segmentations", segs) : "";
   const keys = series.keyImages?.length ?? 0;
-  const starred = keys ? `★ ${keys} key image${keys === 1 ? "" : "s"}` : "";
+  const starred = keys ? `★ ${tn("series.key_images", keys)}` : "";
   const meta = [series.modality || "?", images, date, drawn, starred].filter(Boolean).join(" · ");
   button.append(element("div", "series-title", title), element("div", "meta", meta));
   button.addEventListener("click", () => reportFailure(select(index, 0)));
@@ -196,7 +204,9 @@ function documentButton(doc, entry) {
   button.className = "document";
   button.dataset.document = String(doc.index);
   button.dataset.series = String(entry);
-  const kind = doc.kind === "pdf" ? "PDF" : doc.kind === "sr" ? "Report" : "Object";
+  const kind = t(
+    doc.kind === "pdf" ? "series.pdf" : doc.kind === "sr" ? "report" : "series.object",
+  );
   button.textContent = `${kind}: ${app.hidePatient ? doc.type : doc.title}`;
   const date = doc.date && !app.hidePatient ? " · " + dicomDate(doc.date) : "";
   button.append(element("div", "meta", `${doc.type}${date}`));

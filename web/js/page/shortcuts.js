@@ -21,9 +21,11 @@
  * @typedef {() => boolean | void} KeyHandler false: the key did nothing
  * @typedef {{keys: string, what: string, on: Record<string, KeyHandler>,
  *            controls?: Record<string, string>}} Shortcut
- *   keys: as the help shows them; on: what each KeyboardEvent.key does (rows with no key
- *   are pointer gestures, listed so that the help tells them too); controls: the id of the
- *   toolbar's control each key does the work of
+ *   keys: as the help shows them in English (the catalogs' `<what>.keys` entry says them in
+ *   each language; tests/js/i18n.test.js checks English's is this); what: the catalog key of
+ *   what the keys do (page/keys.js shows it); on: what each KeyboardEvent.key does (rows
+ *   with no key are pointer gestures, listed so that the help tells them too); controls:
+ *   the id of the toolbar's control each key does the work of
  */
 
 /** @param {string[]} keys @param {(key: string) => boolean | void} handler @returns {Record<string, KeyHandler>} */
@@ -40,28 +42,32 @@ export function shortcuts(a) {
   const tool = (/** @type {string} */ name) => () => a.setTool(name);
   const digits = ["1", "2", "3", "4", "5", "6", "7", "8", "9"];
   return [
-    { keys: "↑ ↓ ← →, wheel", what: "previous / next image", on: each(arrows, a.navigate) },
+    { keys: "↑ ↓ ← →, wheel", what: "shortcut.previous_next_image", on: each(arrows, a.navigate) },
     {
       keys: "Page Up / Page Down",
-      what: "jump 10% of the series",
+      what: "shortcut.jump_10_of_the_series",
       on: each(["PageUp", "PageDown"], a.navigate),
     },
-    { keys: "Home / End", what: "first / last image", on: each(["Home", "End"], a.navigate) },
+    {
+      keys: "Home / End",
+      what: "shortcut.first_last_image",
+      on: each(["Home", "End"], a.navigate),
+    },
     {
       keys: "Space",
-      what: "play / pause (cine, video)",
+      what: "shortcut.play_pause_cine_video",
       on: { " ": a.toggleCine },
       controls: { " ": "cine-button" },
     },
     {
       keys: "S W P Z",
-      what: "tools: scroll, window/level, pan, zoom",
+      what: "shortcut.tools_scroll_window_level_pan",
       on: { s: tool("scroll"), w: tool("wl"), p: tool("pan"), z: tool("zoom") },
       controls: { s: "tool-scroll", w: "tool-wl", p: "tool-pan", z: "tool-zoom" },
     },
     {
       keys: "L A G E X",
-      what: "tools: length, angle, rectangle, ellipse, probe",
+      what: "shortcut.tools_length_angle_rectangle_ellipse",
       on: {
         l: tool("length"),
         a: tool("angle"),
@@ -77,40 +83,40 @@ export function shortcuts(a) {
         x: "tool-probe",
       },
     },
-    { keys: "right-drag / middle-drag", what: "window/level / pan with any tool", on: {} },
+    { keys: "right-drag / middle-drag", what: "shortcut.window_level_pan_with_any", on: {} },
     {
       keys: "Ctrl+wheel, + / −",
-      what: "zoom",
+      what: "shortcut.zoom",
       on: { "+": () => a.zoomBy(1.25), "=": () => a.zoomBy(1.25), "-": () => a.zoomBy(0.8) },
     },
     {
       keys: "1 … 9",
-      what: "window presets (1: the file's or automatic)",
+      what: "shortcut.window_presets_1_the_file",
       on: each(digits, (key) => a.applyPreset(Number(key) - 1)),
       controls: { 1: "preset" },
     },
-    { keys: "I", what: "invert", on: { i: a.invert }, controls: { i: "invert-button" } },
+    { keys: "I", what: "shortcut.invert", on: { i: a.invert }, controls: { i: "invert-button" } },
     {
       keys: "R / Shift+R",
-      what: "rotate 90° clockwise / anticlockwise",
+      what: "shortcut.rotate_90_clockwise_anticlockwise",
       on: { r: () => a.rotate(90), R: () => a.rotate(-90) },
       controls: { r: "rotate-button" },
     },
     {
       keys: "H / V",
-      what: "flip horizontal / vertical",
+      what: "shortcut.flip_horizontal_vertical",
       on: { h: () => a.flip("h"), v: () => a.flip("v") },
       controls: { h: "fliph-button", v: "flipv-button" },
     },
     {
       keys: "F / N",
-      what: "fit to window / 1:1 pixels",
+      what: "shortcut.fit_to_window_1_1",
       on: { f: a.fit, n: a.actualSize },
       controls: { f: "fit-button", n: "actual-button" },
     },
     {
       keys: "Esc",
-      what: "reset the view",
+      what: "shortcut.reset_the_view",
       on: {
         Escape: () => {
           a.toggleHelp(false);
@@ -121,39 +127,49 @@ export function shortcuts(a) {
     },
     {
       keys: "O",
-      what: "on-image information",
+      what: "shortcut.on_image_information",
       on: { o: a.toggleInfo },
       controls: { o: "info-button" },
     },
-    { keys: "U", what: "overlays", on: { u: a.toggleOverlays }, controls: { u: "overlay-button" } },
+    {
+      keys: "U",
+      what: "shortcut.overlays",
+      on: { u: a.toggleOverlays },
+      controls: { u: "overlay-button" },
+    },
     {
       keys: "Shift+H",
-      what: "hide patient information",
+      what: "shortcut.hide_patient_information",
       on: { H: a.toggleHidePatient },
       controls: { H: "hide-button" },
     },
-    { keys: "T", what: "tag browser", on: { t: a.toggleTags }, controls: { t: "tags-button" } },
+    {
+      keys: "T",
+      what: "shortcut.tag_browser",
+      on: { t: a.toggleTags },
+      controls: { t: "tags-button" },
+    },
     {
       keys: "K / Shift+K",
-      what: "snapshot with / without text",
+      what: "shortcut.snapshot_with_without_text",
       on: { k: () => a.snapshot(true), K: () => a.snapshot(false) },
       controls: { k: "snapshot-button" },
     },
     {
       keys: "Y",
-      what: "synchronised scrolling",
+      what: "shortcut.synchronised_scrolling",
       on: { y: a.toggleSync },
       controls: { y: "sync-button" },
     },
     {
       keys: "M",
-      what: "MPR layout: axial, coronal, sagittal, free plane",
+      what: "shortcut.mpr_layout_axial_coronal_sagittal",
       on: { m: a.toggleMpr },
       controls: { m: "layout" },
     },
     {
       keys: "[ / ], { / }",
-      what: "MPR: turn the free plane about this view's axis / tilt it (5°)",
+      what: "shortcut.mpr_turn_the_free_plane",
       on: {
         "[": () => a.turnPlane("in-plane", -5),
         "]": () => a.turnPlane("in-plane", 5),
@@ -163,24 +179,24 @@ export function shortcuts(a) {
     },
     {
       keys: "Enter, then ↑ ↓ ← →",
-      what: "with a measuring tool: a point at the image centre, move it, Enter for the next",
+      what: "shortcut.with_a_measuring_tool_a",
       on: { Enter: a.measureKey },
     },
     {
       keys: "Delete",
-      what: "delete the last measurement",
+      what: "shortcut.delete_the_last_measurement",
       on: { Delete: a.deleteLast, Backspace: a.deleteLast },
     },
-    { keys: "Tab / Shift+Tab", what: "next / previous control; each viewport is one stop", on: {} },
+    { keys: "Tab / Shift+Tab", what: "shortcut.next_previous_control_each_viewport", on: {} },
     {
       keys: "`",
-      what: "Python console on the open study",
+      what: "shortcut.python_console_on_the_open",
       on: { "`": a.toggleConsole },
       controls: { "`": "console-button" },
     },
     {
       keys: "?",
-      what: "this list",
+      what: "shortcut.this_list",
       on: { "?": () => a.toggleHelp() },
       controls: { "?": "help-button" },
     },

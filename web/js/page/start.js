@@ -13,6 +13,8 @@ import { $, app, reportFailure } from "./app.js";
 import { openDemo } from "./hosted.js";
 import { forget, keepChosen, keepingAllowed, keptRecords, onKeptChange, openKept } from "./keep.js";
 import { openOwn } from "./keep.js";
+import { language } from "../i18n/i18n.js";
+import { onLanguage } from "./language.js";
 
 /** Why the start screen stays hidden though nothing is open (a kiosk, a case loading). */
 const held = { kiosk: false, loading: 0 };
@@ -46,6 +48,7 @@ export function setupStart(how) {
   $("privacy-close").addEventListener("click", () => togglePrivacy(false));
   $("kept-forget-all").addEventListener("click", () => reportFailure(forget()));
   $("keep-option").hidden = !keepingAllowed();
+  // What is missing is named as the web platform names it (WebAssembly, Web Workers).
   const missing = NEEDS.filter((need) => !need.has()).map((need) => need.lacks);
   $("requirements-missing").hidden = missing.length === 0;
   $("requirements-missing-list").textContent = missing.join(", ");
@@ -53,6 +56,7 @@ export function setupStart(how) {
   document.body.addEventListener("lightbox-opened", syncStart);
   document.body.addEventListener("lightbox-patient-hidden", () => void renderKept());
   onKeptChange(() => void renderKept());
+  onLanguage(() => void renderKept());
   syncStart();
   void renderKept();
 }
@@ -83,7 +87,7 @@ export function togglePrivacy(on) {
   else $("privacy-link").focus();
 }
 
-/** A size in bytes, in the user's locale (kB, MB or GB). @param {number} bytes */
+/** A size in bytes, in the language shown (kB, MB or GB). @param {number} bytes */
 function size(bytes) {
   const [value, unit] =
     bytes >= 1e9
@@ -91,7 +95,7 @@ function size(bytes) {
       : bytes >= 1e6
         ? [bytes / 1e6, "megabyte"]
         : [bytes / 1e3, "kilobyte"];
-  return new Intl.NumberFormat(undefined, {
+  return new Intl.NumberFormat(language(), {
     style: "unit",
     unit,
     maximumFractionDigits: value < 10 ? 1 : 0,

@@ -2,6 +2,8 @@
 // searchable; the panel shows the active pane's frame.
 import { $, app, pane, press } from "./app.js";
 import { client } from "./engine.js";
+import { t } from "../i18n/i18n.js";
+import { onLanguage } from "./language.js";
 
 /**
  * @typedef {{tag: string, keyword: string, name: string, vr: string, value: string,
@@ -54,7 +56,7 @@ function tree(nodes, query) {
       node.items.forEach((item, i) => {
         const label = document.createElement("div");
         label.className = "kw";
-        label.textContent = `item ${i + 1}`;
+        label.textContent = t("tags.item", { n: i + 1 });
         details.append(label, tree(item, query));
       });
       box.append(details);
@@ -86,54 +88,54 @@ export function renderTags(treeBox, summaryBox, header, view, search) {
   /** @type {[string, [string, string][]][]} */
   const groups = [
     [
-      "Patient",
+      "tags.patient",
       [
-        ["Name", "PatientName"],
-        ["ID", "PatientID"],
-        ["Birth date", "PatientBirthDate"],
-        ["Sex", "PatientSex"],
-        ["Age", "PatientAge"],
+        ["tags.name", "PatientName"],
+        ["tags.id", "PatientID"],
+        ["tags.birth_date", "PatientBirthDate"],
+        ["tags.sex", "PatientSex"],
+        ["tags.age", "PatientAge"],
       ].map(([l, k]) => [l, find(ds, k)]),
     ],
     [
-      "Study",
+      "tags.study",
       [
-        ["Date", "StudyDate"],
-        ["Description", "StudyDescription"],
-        ["Accession", "AccessionNumber"],
+        ["tags.date", "StudyDate"],
+        ["tags.description", "StudyDescription"],
+        ["tags.accession", "AccessionNumber"],
       ].map(([l, k]) => [l, find(ds, k)]),
     ],
     [
-      "Equipment",
+      "tags.equipment",
       [
-        ["Modality", "Modality"],
-        ["Manufacturer", "Manufacturer"],
-        ["Model", "ManufacturerModelName"],
-        ["kVp", "KVP"],
-        ["Exposure (mAs)", "Exposure"],
-        ["Slice thickness", "SliceThickness"],
+        ["tags.modality", "Modality"],
+        ["tags.manufacturer", "Manufacturer"],
+        ["tags.model", "ManufacturerModelName"],
+        ["tags.kvp", "KVP"],
+        ["tags.exposure_mas", "Exposure"],
+        ["tags.slice_thickness", "SliceThickness"],
       ].map(([l, k]) => [l, find(ds, k)]),
     ],
     [
-      "Geometry",
+      "tags.geometry",
       [
-        ["Rows × columns", `${find(ds, "Rows")} × ${find(ds, "Columns")}`],
-        ["Pixel spacing", find(ds, "PixelSpacing")],
-        ["Orientation", find(ds, "ImageOrientationPatient")],
-        ["Position", find(ds, "ImagePositionPatient")],
-        ["Calibration", view?.calibration?.kind ?? ""],
+        ["tags.rows_columns", `${find(ds, "Rows")} × ${find(ds, "Columns")}`],
+        ["tags.pixel_spacing", find(ds, "PixelSpacing")],
+        ["tags.orientation", find(ds, "ImageOrientationPatient")],
+        ["tags.position", find(ds, "ImagePositionPatient")],
+        ["tags.calibration", view?.calibration?.kind ?? ""],
       ],
     ],
   ];
   summaryBox.replaceChildren();
   for (const [title, rows] of groups) {
     const h = document.createElement("h3");
-    h.textContent = title;
+    h.textContent = t(title);
     const dl = document.createElement("dl");
     for (const [label, value] of rows) {
       if (!value || value === " × ") continue;
       const dt = document.createElement("dt");
-      dt.textContent = label;
+      dt.textContent = t(label);
       const dd = document.createElement("dd");
       dd.textContent = value;
       dl.append(dt, dd);
@@ -160,6 +162,8 @@ export async function showTags() {
   shownHeader = header;
   drawTags();
 }
+
+onLanguage(() => drawTags());
 
 /** Draw the header fetched last, filtered by the search box. */
 export function drawTags() {

@@ -1,6 +1,7 @@
 // An array the console's show() made, drawn over a viewport: one array element a square
 // of whole screen pixels (nearest neighbour) when it fits, scaled to fit otherwise. Its
 // own canvas, over the pane's, so the pane's image, measurements and state are untouched.
+import { setAttr } from "../i18n/dom.js";
 
 export class ArrayView {
   /** @param {HTMLElement} host the element it covers (a pane's root) */
@@ -13,8 +14,8 @@ export class ArrayView {
     this.close.type = "button";
     this.close.className = "close";
     this.close.textContent = "×";
-    this.close.title = "Close the shown array";
-    this.close.setAttribute("aria-label", "Close the shown array");
+    setAttr(this.close, "title", "array.close");
+    setAttr(this.close, "aria-label", "array.close");
     this.canvas = document.createElement("canvas");
     this.canvas.className = "array-view-canvas";
     this.root.append(this.canvas, this.title, this.close);

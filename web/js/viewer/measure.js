@@ -1,6 +1,7 @@
 // A finished measurement: its value and label. Lengths and angles are computed here
 // (interaction.js); region statistics and the probe's values come from the worker.
 import { angleAt, lengthBetween } from "./interaction.js";
+import { t } from "../i18n/i18n.js";
 
 /** @typedef {import("./interaction.js").Point} Point */
 /** @typedef {import("./interaction.js").Calibration} Calibration */
@@ -68,24 +69,15 @@ export async function measure(kind, points, context) {
   const item = { id: context.id, kind, points, label: "", series: context.uid, frame, view, where };
   if (kind === "length") {
     const { value, unit } = lengthBetween(points[0], points[1], cal);
-    item.label = `${value.toFixed(1)} ${unit}`;
     item.result = { value, unit, calibration: cal.kind, note: cal.note };
   } else if (kind === "angle") {
     const degrees = angleAt(points[0], points[1], points[2], cal);
-    item.label = `${degrees.toFixed(1)}°`;
     item.result = { value: degrees, unit: "deg", calibration: cal.kind, note: cal.note };
   } else if (kind === "rect" || kind === "ellipse") {
     const box = [points[0].x, points[0].y, points[1].x, points[1].y];
     const stats = await client.call("region", { series, frame, kind, box, view: drawn });
     if (!stats) return null;
     item.result = stats;
-    const unit = stats.unit ? ` ${stats.unit}` : "";
-    item.label = `${stats.area.toFixed(1)} ${stats.areaUnit}, mean ${stats.mean.toFixed(1)}${unit}`;
-    item.detail = `SD ${stats.std.toFixed(1)}, min ${stats.min.toFixed(1)}, max ${stats.max.toFixed(1)}${unit}`;
-    if (stats.suvMax !== undefined) {
-      const peak = stats.suvPeak === null ? "–" : stats.suvPeak.toFixed(2);
-      item.detail += `; SUVmax ${stats.suvMax.toFixed(2)}, SUVmean ${stats.suvMean.toFixed(2)}, SUVpeak ${peak}`;
-    } else if (stats.suvUnavailable) item.detail += `; SUV not available: ${stats.suvUnavailable}`;
   } else if (kind === "probe") {
     const probe = await client.call("probe", {
       series,
@@ -96,23 +88,66 @@ export async function measure(kind, points, context) {
     });
     if (!probe) return null;
     item.result = probe;
-    const unit = probe.unit ? ` ${probe.unit}` : "";
-    const patient = probe.patient
-      ? `, patient (${probe.patient.map((/** @type {number} */ v) => v.toFixed(1)).join(", ")}) mm`
-      : "";
-    item.label = `${probe.value.toFixed(1)}${unit}`;
-    const stored = probe.stored === null ? "" : `stored ${JSON.stringify(probe.stored)} `;
-    item.detail = `${stored}at (${probe.column}, ${probe.row})${patient}`;
-    if (probe.suv) {
-      const { bw, lbm, bsa } = probe.suv;
-      item.label += `, SUVbw ${bw.toFixed(2)}`;
-      if (lbm !== undefined) item.detail += `; SUVlbm ${lbm.toFixed(2)}`;
-      if (bsa !== undefined) item.detail += `; SUVbsa ${bsa.toFixed(1)} cm²/ml`;
-    } else if (probe.suvUnavailable) item.detail += `; SUV not available: ${probe.suvUnavailable}`;
-    if (probe.dose !== undefined) item.detail += `; dose ${probe.dose.toFixed(3)} Gy`;
-    for (const fused of probe.fused ?? []) {
-      item.detail += `; ${fused.modality} (fused) ${fused.value.toFixed(1)}`;
-    }
   }
+  describe(item);
   return item;
+}
+
+/** @param {number} number @param {number} digits */
+const fixed = (number, digits) => ({ number, digits });
+
+/**
+ * Write a measurement's label and detail from its result, in the language shown (numbers
+ * by Intl: "12.3 mm", "12,3 mm"); the page calls it again when the language changes.
+ * @param {Measurement} item
+ */
+export function describe(item) {
+  const r = /** @type {any} */ (item.result);
+  if (!r) return;
+  if (item.kind === "length")
+    item.label = t("measure.length", { value: fixed(r.value, 1), unit: r.unit });
+  else if (item.kind === "angle") item.label = t("measure.angle", { value: fixed(r.value, 1) });
+  else if (item.kind === "rect" || item.kind === "ellipse") {
+    const unit = r.unit ? ` ${r.unit}` : "";
+    item.label = t("measure.region", {
+      area: fixed(r.area, 1),
+      areaUnit: r.areaUnit,
+      mean: fixed(r.mean, 1),
+      unit,
+    });
+    const spread = { sd: fixed(r.std, 1), min: fixed(r.min, 1), max: fixed(r.max, 1), unit };
+    const parts = [t("measure.spread", spread)];
+    if (r.suvMax !== undefined) {
+      const peak = r.suvPeak === null ? "–" : fixed(r.suvPeak, 2);
+      parts.push(
+        t("measure.suv_region", { max: fixed(r.suvMax, 2), mean: fixed(r.suvMean, 2), peak }),
+      );
+    } else if (r.suvUnavailable)
+      parts.push(t("measure.suv_unavailable", { reason: r.suvUnavailable }));
+    item.detail = parts.join("; ");
+  } else if (item.kind === "probe") {
+    const unit = r.unit ? ` ${r.unit}` : "";
+    item.label = t("measure.probe", { value: fixed(r.value, 1), unit });
+    const at = { column: r.column, row: r.row };
+    const stored =
+      r.stored === null ? "" : `${t("measure.stored", { stored: JSON.stringify(r.stored) })} `;
+    let detail = stored + t("measure.at", at);
+    if (r.patient) {
+      const [x, y, z] = r.patient.map((/** @type {number} */ v) => fixed(v, 1));
+      detail += t("measure.patient", { x, y, z });
+    }
+    const parts = [detail];
+    if (r.suv) {
+      const { bw, lbm, bsa } = r.suv;
+      item.label += t("measure.suv_bw", { bw: fixed(bw, 2) });
+      if (lbm !== undefined) parts.push(t("measure.suv_lbm", { lbm: fixed(lbm, 2) }));
+      if (bsa !== undefined) parts.push(t("measure.suv_bsa", { bsa: fixed(bsa, 1) }));
+    } else if (r.suvUnavailable)
+      parts.push(t("measure.suv_unavailable", { reason: r.suvUnavailable }));
+    if (r.dose !== undefined) parts.push(t("measure.dose", { dose: fixed(r.dose, 3) }));
+    for (const fused of r.fused ?? []) {
+      parts.push(t("measure.fused", { modality: fused.modality, value: fixed(fused.value, 1) }));
+    }
+    item.detail = parts.join("; ");
+  }
 }

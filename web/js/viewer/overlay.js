@@ -2,6 +2,7 @@
 // window and zoom, and the orientation markers at the edges. overlayText, what it says,
 // is pure (unit-tested in Node); the rest makes, fills and paints its text boxes.
 import { screenLabels } from "./interaction.js";
+import { formatDate, t } from "../i18n/i18n.js";
 
 /** @typedef {import("../rpc/protocol.js").FrameInfo} FrameInfo */
 /**
@@ -30,12 +31,21 @@ export function round(value) {
   return Math.abs(value) >= 100 ? Math.round(value) : Math.round(value * 10) / 10;
 }
 
-/** YYYYMMDD as YYYY-MM-DD. @param {string | undefined} date */
-export function dicomDate(date) {
+/** YYYYMMDD as YYYY-MM-DD (a machine value: window.lightbox's). @param {string | undefined} date */
+export function isoDate(date) {
   const text = date ?? "";
   return /^\d{8}$/.test(text)
     ? `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}`
     : text;
+}
+
+/**
+ * A DICOM date (YYYYMMDD) as the language writes it (Intl); other text as it is.
+ * @param {string | undefined} date
+ */
+export function dicomDate(date) {
+  const text = date ?? "";
+  return /^\d{8}$/.test(text) ? formatDate(text) : text;
 }
 
 /** @param {unknown[]} parts @param {string} separator */
@@ -43,31 +53,26 @@ function joined(parts, separator) {
   return parts.filter(Boolean).join(separator);
 }
 
-/** The projections' names as the text says them. */
-const PROJECTIONS = { mip: "MIP", minip: "MinIP", average: "Average" };
-
 /**
  * What a reformatted view says of itself: its plane and where it is, and its slab.
  * @param {import("../rpc/protocol.js").VolumeView} shown the view as shown
  */
 export function planeText(shown) {
-  const name = shown.plane.charAt(0).toUpperCase() + shown.plane.slice(1);
-  const at = `${name}  ${(shown.position ?? 0).toFixed(1)} mm`;
+  const plane = t(`plane.${shown.plane}`);
+  const at = t("overlay.plane", { plane, position: { number: shown.position ?? 0, digits: 1 } });
   if (!shown.slab) return at;
-  const how = PROJECTIONS[/** @type {keyof PROJECTIONS} */ (shown.projection ?? "average")];
-  return `${at}\n${how ?? shown.projection} slab ${round(shown.slab)} mm`;
+  const projection = t(`projection.${shown.projection ?? "average"}`);
+  return `${at}\n${t("overlay.slab", { projection, mm: round(shown.slab) })}`;
 }
-
-/** The 3D presets' names as the text says them. */
-const PRESETS = { bone: "bone", "soft-tissue": "soft tissue", angio: "angio", mip: "MIP" };
 
 /**
  * What a 3D view says of itself: its preset and where the camera is.
  * @param {{preset: string, azimuth: number, elevation: number}} camera
  */
 export function cameraText(camera) {
-  const name = PRESETS[/** @type {keyof PRESETS} */ (camera.preset)] ?? camera.preset;
-  return `3D ${name}\nazimuth ${round(camera.azimuth)}°  elevation ${round(camera.elevation)}°`;
+  const preset = t(`preset3d.${camera.preset}`);
+  const where = { azimuth: round(camera.azimuth), elevation: round(camera.elevation) };
+  return `${t("overlay.3d", { preset })}\n${t("overlay.camera", where)}`;
 }
 
 /**
@@ -81,11 +86,11 @@ export function overlayText(info, options) {
   const hide = options.hidePatient;
   const patient = view.patient ?? {};
   const tl = hide
-    ? "Patient information hidden"
+    ? t("patient_information_hidden")
     : joined(
         [
           patient.name,
-          patient.id && `ID ${patient.id}`,
+          patient.id && t("overlay.id", { id: patient.id }),
           joined([patient.birthDate, patient.sex], "  "),
         ],
         "\n",
@@ -94,7 +99,10 @@ export function overlayText(info, options) {
     [
       hide ? "" : joined([dicomDate(view.study?.date), view.study?.description], "  "),
       joined(
-        [view.seriesNumber && `Se ${view.seriesNumber}`, hide ? "" : view.seriesDescription],
+        [
+          view.seriesNumber && t("overlay.series", { n: view.seriesNumber }),
+          hide ? "" : view.seriesDescription,
+        ],
         "  ",
       ),
       info.file && !hide ? info.file : "",
@@ -104,33 +112,36 @@ export function overlayText(info, options) {
   const slice = joined(
     [
       view.sliceLocation !== null && view.sliceLocation !== undefined
-        ? `Loc ${view.sliceLocation.toFixed(1)} mm`
+        ? t("overlay.location", { mm: { number: view.sliceLocation, digits: 1 } })
         : "",
-      view.sliceThickness ? `Thk ${view.sliceThickness} mm` : "",
+      view.sliceThickness ? t("overlay.thickness", { mm: view.sliceThickness }) : "",
     ],
     "  ",
   );
-  const key = options.keyImage?.length ? `Key image: ${options.keyImage.join(", ")}` : "";
+  const titles = options.keyImage?.join(", ");
+  const key = titles ? t("overlay.key_image", { titles }) : "";
   const where = info.view3d
     ? cameraText(info.view3d)
     : info.volumeView
       ? planeText(info.volumeView)
-      : `Image ${info.frame + 1} / ${info.frames}`;
+      : t("overlay.image", { n: info.frame + 1, count: info.frames });
   const bl = joined(
     [key, where]
       .concat(info.volumeView || info.view3d ? [] : [slice])
-      .concat([view.lossy ? "LOSSY" : ""]),
+      .concat([view.lossy ? t("overlay.lossy") : ""]),
     "\n",
   );
   const windowText =
     info.windowCenter !== null && info.windowWidth !== null
-      ? `W ${round(info.windowWidth)}  L ${round(info.windowCenter)}`
+      ? t("overlay.window", { width: round(info.windowWidth), center: round(info.windowCenter) })
       : "";
   const br = joined(
     [
       windowText,
-      `Zoom ${Math.round((info.view3d ? info.view3d.zoom : options.scale) * 100)}%`,
-      options.invert ? "Inverted" : "",
+      t("overlay.zoom", {
+        percent: Math.round((info.view3d ? info.view3d.zoom : options.scale) * 100),
+      }),
+      options.invert ? t("overlay.inverted") : "",
     ],
     "\n",
   );

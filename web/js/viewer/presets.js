@@ -1,17 +1,19 @@
-// Window presets: the file's own windows first, then the modality's standard ones.
+// Window presets: the file's own windows first, then the modality's standard ones. Labels
+// are in the language shown (the catalogs' preset.* keys); a file's explanation as it is.
+import { t } from "../i18n/i18n.js";
 
 /** @typedef {{label: string, center: number|null, width: number|null, voi?: number}} Preset */
 
 /** CT windows in HU (centre, width), as commonly used in radiology. */
 const CT = [
-  ["Brain", 40, 80],
-  ["Subdural", 75, 215],
-  ["Stroke", 40, 40],
-  ["Lung", -600, 1500],
-  ["Mediastinum", 50, 350],
-  ["Abdomen", 50, 400],
-  ["Liver", 30, 150],
-  ["Bone", 400, 1800],
+  ["preset.brain", 40, 80],
+  ["preset.subdural", 75, 215],
+  ["preset.stroke", 40, 40],
+  ["preset.lung", -600, 1500],
+  ["preset.mediastinum", 50, 350],
+  ["preset.abdomen", 50, 400],
+  ["preset.liver", 30, 150],
+  ["preset.bone", 400, 1800],
 ];
 
 /**
@@ -23,19 +25,29 @@ const CT = [
 export function presetsFor(modality, fileWindows) {
   /** @type {Preset[]} */
   const presets = [
-    { label: fileWindows.length ? "File default" : "Automatic", center: null, width: null },
+    {
+      label: t(fileWindows.length ? "preset.file_default" : "preset.automatic"),
+      center: null,
+      width: null,
+    },
   ];
   fileWindows.forEach((w, i) => {
     if (w.kind === "lut" || w.center === null || w.width === null) {
       presets.push({
-        label: `File LUT: ${w.explanation || `VOI LUT ${i + 1}`}`,
+        label: t("preset.file_lut", {
+          name: w.explanation || t("preset.voi_lut", { n: i + 1 }),
+        }),
         center: null,
         width: null,
         voi: i,
       });
     } else {
       presets.push({
-        label: `File: ${w.explanation || `window ${i + 1}`} (${w.center}/${w.width})`,
+        label: t("preset.file_window", {
+          name: w.explanation || t("preset.window", { n: i + 1 }),
+          center: w.center,
+          width: w.width,
+        }),
         center: w.center,
         width: w.width,
         voi: i,
@@ -45,7 +57,7 @@ export function presetsFor(modality, fileWindows) {
   if (modality === "CT") {
     for (const [label, center, width] of CT)
       presets.push({
-        label: `${label} (${center}/${width})`,
+        label: t("preset.named", { name: t(String(label)), center, width }),
         center: Number(center),
         width: Number(width),
       });

@@ -6,6 +6,7 @@
 // and asks for the tiles in view that it lacks, nearest the centre first. Drag pans,
 // wheel or pinch zooms about the pointer, + - zoom, the arrows pan; with the Length tool
 // a drag measures in µm. A scale bar in µm/mm is drawn on its own layer.
+import { setAttr, setText } from "../i18n/dom.js";
 import {
   chooseLevel,
   lengthText,
@@ -65,9 +66,9 @@ export class SlideView {
     this.chooser.className = "slide-chooser";
     this.chooser.hidden = true;
     this.pathSelect = document.createElement("select");
-    this.pathSelect.setAttribute("aria-label", "Optical path");
+    setAttr(this.pathSelect, "aria-label", "slide.path");
     this.planeSelect = document.createElement("select");
-    this.planeSelect.setAttribute("aria-label", "Focal plane");
+    setAttr(this.planeSelect, "aria-label", "slide.plane");
     this.chooser.append(this.pathSelect, this.planeSelect);
     root.append(this.chooser);
     this.pathSelect.addEventListener("change", () => {
@@ -190,9 +191,11 @@ export class SlideView {
     this.pathSelect.value = info.opticalPath;
     this.pathSelect.hidden = info.paths.length < 2;
     this.planeSelect.replaceChildren(
-      ...info.planes.map(
-        (z, i) => new Option(`Focal plane ${i + 1}: Z ${+z.toFixed(2)} µm`, String(i)),
-      ),
+      ...info.planes.map((z, i) => {
+        const option = new Option("", String(i));
+        setText(option, "slide.plane_option", { n: i + 1, z: Math.round(z * 100) / 100 });
+        return option;
+      }),
     );
     this.planeSelect.value = String(info.focalPlane);
     this.planeSelect.hidden = info.planes.length < 2;

@@ -12,6 +12,8 @@
  */
 
 /** Speeds offered, as multiples of the file's frame rate. */
+import { setAttr, setText } from "../i18n/dom.js";
+
 const SPEEDS = [0.25, 0.5, 1, 2, 4];
 
 /** @param {string} tag @param {string} [className] @param {string} [text] */
@@ -22,12 +24,16 @@ function el(tag, className, text) {
   return node;
 }
 
-/** @param {string} label @param {string} text @param {string} name */
+/**
+ * @param {string} label its catalog key @param {string} text its catalog key
+ * @param {string} name
+ */
 function button(label, text, name) {
-  const b = /** @type {HTMLButtonElement} */ (el("button", "video-button", text));
+  const b = /** @type {HTMLButtonElement} */ (el("button", "video-button"));
+  setText(b, text);
   b.type = "button";
-  b.title = label;
-  b.setAttribute("aria-label", label);
+  setAttr(b, "title", label);
+  setAttr(b, "aria-label", label);
   b.dataset.video = name;
   return b;
 }
@@ -42,17 +48,17 @@ export class VideoBar {
     this.timer = 0;
     this.bar = el("div", "video-bar");
     this.bar.hidden = true;
-    this.back = button("Previous frame", "Prev", "back");
-    this.play = button("Play", "Play", "play");
-    this.forward = button("Next frame", "Next", "forward");
+    this.back = button("video.previous", "video.prev", "back");
+    this.play = button("play", "play", "play");
+    this.forward = button("video.next_frame", "video.next", "forward");
     this.scrub = /** @type {HTMLInputElement} */ (el("input", "video-scrub"));
     this.scrub.type = "range";
     this.scrub.min = "0";
     this.scrub.step = "1";
-    this.scrub.setAttribute("aria-label", "Frame");
+    setAttr(this.scrub, "aria-label", "video.frame");
     this.clock = el("span", "video-clock");
     this.speedSelect = /** @type {HTMLSelectElement} */ (el("select", "video-speed"));
-    this.speedSelect.setAttribute("aria-label", "Speed");
+    setAttr(this.speedSelect, "aria-label", "video.speed");
     for (const speed of SPEEDS) {
       const option = /** @type {HTMLOptionElement} */ (el("option", "", `${speed}×`));
       option.value = String(speed);
@@ -63,9 +69,11 @@ export class VideoBar {
     this.loopBox = /** @type {HTMLInputElement} */ (el("input"));
     this.loopBox.type = "checkbox";
     this.loopBox.checked = true;
-    loopLabel.append(this.loopBox, " Loop");
-    this.snap = button("Save a snapshot (PNG)", "Snapshot", "snapshot");
-    this.full = button("Full screen", "Full screen", "fullscreen");
+    const loop = el("span");
+    setText(loop, "video.loop");
+    loopLabel.append(this.loopBox, " ", loop);
+    this.snap = button("video.snapshot", "snapshot", "snapshot");
+    this.full = button("full_screen", "full_screen", "fullscreen");
     this.bar.append(
       this.back,
       this.play,
@@ -77,7 +85,8 @@ export class VideoBar {
       this.snap,
       this.full,
     );
-    this.offer = /** @type {HTMLAnchorElement} */ (el("a", "video-save", "Save the video file"));
+    this.offer = /** @type {HTMLAnchorElement} */ (el("a", "video-save"));
+    setText(this.offer, "video.save");
     this.offer.hidden = true;
     root.append(this.bar, this.offer);
     for (const node of [this.bar, this.offer]) {
@@ -128,10 +137,16 @@ export class VideoBar {
     this.scrub.value = String(frame);
     const seconds = (frame * this.host.frameTime()) / 1000;
     const total = (Math.max(0, frames - 1) * this.host.frameTime()) / 1000;
-    this.clock.textContent = `${seconds.toFixed(2)} / ${total.toFixed(2)} s · ${frame + 1}/${frames}`;
-    this.play.textContent = this.playing ? "Pause" : "Play";
-    this.play.title = this.play.textContent;
-    this.play.setAttribute("aria-label", this.play.textContent);
+    setText(this.clock, "video.clock", {
+      seconds: { number: seconds, digits: 2 },
+      total: { number: total, digits: 2 },
+      n: frame + 1,
+      frames,
+    });
+    const what = this.playing ? "pause" : "play";
+    setText(this.play, what);
+    setAttr(this.play, "title", what);
+    setAttr(this.play, "aria-label", what);
   }
 
   toggle() {

@@ -7,6 +7,7 @@
 // WebAudio, with a playhead.
 import { DEFAULT_PX_PER_MS, DEFAULT_PX_PER_MV, caliper, zoomTime } from "./waveform-math.js";
 import { paint } from "./waveform-paint.js";
+import { setAttr, setText } from "../i18n/dom.js";
 
 /** @typedef {import("../rpc/protocol.js").WaveformPlot} WaveformPlot */
 /** @typedef {import("./waveform-math.js").Point} Point */
@@ -178,7 +179,7 @@ export class WaveformView {
     this.bar.replaceChildren();
     if (info.groups.length > 1) {
       const select = document.createElement("select");
-      select.setAttribute("aria-label", "Multiplex group");
+      setAttr(select, "aria-label", "waveform.group");
       info.groups.forEach((label, index) => {
         const option = new Option(label, String(index), false, index === info.group);
         select.append(option);
@@ -193,7 +194,7 @@ export class WaveformView {
       const play = document.createElement("button");
       play.type = "button";
       play.className = "waveform-play";
-      play.textContent = this.playing ? "Stop" : "Play";
+      setText(play, this.playing ? "waveform.stop" : "play");
       play.addEventListener("click", () => void (this.playing ? this.stop() : this.play()));
       this.bar.append(play);
     }
