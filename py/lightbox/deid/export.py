@@ -75,12 +75,21 @@ class _Named(RecordNode):
     """A directory record whose File ID component Lightbox chooses (not pydicom's)."""
 
     def __init__(self, record: Dataset, component: str) -> None:
+        self._key: str | None = None  # RecordNode's init reads the key
         super().__init__(record)
         self._component = component
 
     @property
     def component(self) -> str:
         return self._component
+
+    @property
+    def key(self) -> str:
+        # Read once: FileSet compares a new record's key with every sibling's on each
+        # addition, and the record does not change once made.
+        if self._key is None:
+            self._key = super().key
+        return self._key
 
 
 class _BulkFileSet(FileSet):
