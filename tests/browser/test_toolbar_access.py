@@ -308,6 +308,36 @@ def test_axe_finds_no_violation_on_any_screen(laptop: Viewer) -> None:
     _shot(page, "start-light")
 
 
+@pytest.mark.parametrize("lang", ["de", "ar"])
+def test_axe_finds_no_violation_in_german_and_arabic(
+    browser: Browser, base_url: str, lang: str
+) -> None:
+    """The screens again in a language of other lengths and in one right to left: the
+    start screen, the viewer with the demo, each menu and the help dialog."""
+    context, viewer = _laptop(browser, f"{base_url}?lang={lang}")
+    try:
+        page = viewer.page
+        assert page.evaluate("() => [document.documentElement.lang, document.dir]") == [
+            lang,
+            "rtl" if lang == "ar" else "ltr",
+        ]
+        _axe(page, f"the start screen ({lang})")
+        _open_demo_by_mouse(viewer)
+        page.wait_for_timeout(300)
+        _axe(page, f"the viewer with the demo open ({lang})")
+        for menu in ["open", "tools", "view", "share", "help"]:
+            page.click(f"#menu-{menu}-button")
+            _axe(page, f"the {menu} menu ({lang})")
+            page.keyboard.press("Escape")
+        viewer.control("#help-button").click()
+        page.wait_for_selector("#help", state="visible")
+        _axe(page, f"the help dialog ({lang})")
+        _shot(page, f"help-{lang}")
+        page.click("#help-close")
+    finally:
+        finish(context, viewer)
+
+
 def test_axe_on_the_kiosk_and_no_automatic_cine_with_reduced_motion(
     browser: Browser, base_url: str
 ) -> None:
