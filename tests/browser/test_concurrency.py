@@ -143,3 +143,33 @@ def test_cancel_ends_the_deid_engine_and_a_new_one_runs(viewer: Viewer, tmp_path
     _check_shown(viewer, tmp_path / "stack")
     again = page.evaluate("async () => (await window.lightbox.deidentify({})).files")
     assert again == FILES
+
+
+def test_cancel_of_an_open_stops_further_batches(viewer: Viewer, tmp_path: Path) -> None:
+    """Cancel during a drop of many files (opened in batches, page/open.js): the batch in
+    flight ends, no further batch is sent, what opened is consistent (catalog, series list
+    and pane agree) and usable, the status says so, and a new open works."""
+    page = viewer.page
+    paths = _stack(tmp_path)
+    before = int(page.evaluate("() => Number(document.body.dataset.opens || 0)"))
+    page.set_input_files("#open-input", [str(p) for p in paths])
+    page.wait_for_function(
+        "() => / images/.test(document.getElementById('series-list').textContent)",
+        timeout=BOOT_TIMEOUT_MS,
+    )
+    page.click("#progress-cancel")
+    page.wait_for_function(f"() => Number(document.body.dataset.opens || 0) > {before}")
+    status = page.inner_text("#status")
+    viewer.shot("open-cancelled")
+    frames = viewer.catalog()["series"][0]["frames"]
+    assert 0 < frames < FILES, status
+    assert status.startswith(f"Opened {frames} of {FILES} files; cancelled"), status
+    assert len(viewer.catalog()["series"]) == 1
+    assert page.inner_text("#series-list").count(f"{frames} images") == 1
+    state = viewer.wait_state("s.series === 0")
+    assert state["frames"] == frames
+    page.evaluate(f"() => window.lightbox.select(0, {frames - 1})")
+    _check_shown(viewer, tmp_path / "stack")
+    # a new open after it: the rest join the series
+    viewer.choose(paths[frames:])
+    assert viewer.wait_state(f"s.frames === {FILES}")["frames"] == FILES

@@ -333,10 +333,11 @@ function statusAfterOpen(result, done, total, replaced) {
     const which = again.count === 1 ? `${again.file} is` : `${again.count} files are`;
     return [`${which} already open${notOpened}`, false];
   }
-  const stopped = result.cancelled ? `Stopped after ${done} of ${total} files: ` : "";
   const closed = replaced ? ` (${replaced} was closed)` : "";
   const count = result.opened.length;
-  return [`${stopped}Opened ${count} series${notOpened}${closed}`, count === 0 && others > 0];
+  if (result.cancelled && done < total)
+    return [`Opened ${done} of ${total} files; cancelled (${count} series${notOpened})`, false];
+  return [`Opened ${count} series${notOpened}${closed}`, count === 0 && others > 0];
 }
 
 /** The progress bar: files read of all files; null hides it. @param {number|null} done @param {number} total */
