@@ -42,6 +42,20 @@ def _workers_back_to(viewer: Viewer, count: int) -> None:
     raise AssertionError(f"{len(viewer.page.workers)} workers, {count} before: one was not ended")
 
 
+def _start_deid(viewer: Viewer, tmp_path: Path, then: str) -> tuple[list[Path], int]:
+    """Open the stack, start a de-identification of it (window.deidRun: ``then`` of its
+    result, or "rejected: " and the reason); the files, and the page's workers before."""
+    paths = _stack(tmp_path)
+    viewer.choose(paths)
+    viewer.wait_state(f"s.series === 0 && s.frames === {FILES}")
+    workers = len(viewer.page.workers)
+    viewer.page.evaluate(
+        f"() => {{ window.deidRun = window.lightbox.deidentify({{}}).then({then},"
+        " (error) => 'rejected: ' + error.message); }"
+    )
+    return paths, workers
+
+
 def _check_shown(viewer: Viewer, folder: Path) -> dict:
     """The frame on screen is its file's HU through the window state() reports."""
     state = viewer.state()
@@ -55,16 +69,13 @@ def _check_shown(viewer: Viewer, folder: Path) -> dict:
 
 def test_viewer_scrolls_and_windows_while_deid_runs(viewer: Viewer, tmp_path: Path) -> None:
     page = viewer.page
-    paths = _stack(tmp_path)
-    viewer.choose(paths)
-    viewer.wait_state(f"s.series === 0 && s.frames === {FILES}")
-    workers = len(page.workers)
-    page.evaluate(
-        "() => { window.deidRun = window.lightbox.deidentify({}, 'all').then(async (r) => {"
-        " const b = new Uint8Array(await r.zip.arrayBuffer()); let s = '';"
+    paths, workers = _start_deid(
+        viewer,
+        tmp_path,
+        "async (r) => { const b = new Uint8Array(await r.zip.arrayBuffer()); let s = '';"
         " for (let i = 0; i < b.length; i += 0x8000)"
         "   s += String.fromCharCode.apply(null, b.subarray(i, i + 0x8000));"
-        " return {zip: btoa(s), files: r.files}; }); }"
+        " return {zip: btoa(s), files: r.files}; }",
     )
     page.wait_for_function(
         "() => window.lightbox.deidEngine().state === 'working'", timeout=BOOT_TIMEOUT_MS
@@ -117,14 +128,7 @@ def test_viewer_scrolls_and_windows_while_deid_runs(viewer: Viewer, tmp_path: Pa
 
 def test_cancel_ends_the_deid_engine_and_a_new_one_runs(viewer: Viewer, tmp_path: Path) -> None:
     page = viewer.page
-    paths = _stack(tmp_path)
-    viewer.choose(paths)
-    viewer.wait_state(f"s.series === 0 && s.frames === {FILES}")
-    workers = len(page.workers)
-    page.evaluate(
-        "() => { window.deidRun = window.lightbox.deidentify({}).then("
-        " () => 'done', (error) => 'rejected: ' + error.message); }"
-    )
+    _, workers = _start_deid(viewer, tmp_path, "() => 'done'")
     page.wait_for_function("() => window.lightbox.deidEngine().done > 0", timeout=BOOT_TIMEOUT_MS)
     page.wait_for_selector("#busy-files", state="visible")
     told = page.inner_text("#busy-files")

@@ -9,6 +9,8 @@
 // started it puts things back as they were (a layout returns to the one before, an export
 // writes nothing), and the worker's result, when it comes, is dropped. A volume it finished
 // building stays in its cache, which is what a later view of that series would build.
+// De-identification is the exception: it runs in its own worker (deid-engine.js), which
+// Cancel ends (withProgress's onCancel), and it counts its files done (busyCount).
 import { $, app } from "./app.js";
 
 /** @typedef {import("../rpc/client.js").Client} Client */
