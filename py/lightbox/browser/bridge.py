@@ -391,17 +391,21 @@ def _deid_inputs(options: str, series: str) -> tuple[deid.DeidOptions, list[tupl
 
 
 @_guarded
-def deid_preview(options: str, series: str) -> str:
-    """What de-identifying the chosen series (JSON list, or null for all) would change."""
+def deid_preview(options: str, series: str, progress: Any = None) -> str:
+    """What de-identifying the chosen series (JSON list, or null for all) would change;
+    ``progress`` (a JS function, optional) is called with (files done, files in all)."""
     chosen, items = _deid_inputs(options, series)
-    return _json(deid.plan(items, chosen).to_json())
+    return _json(deid.plan(items, chosen, progress=progress).to_json())
 
 
 @_guarded
-def deid_export(options: str, series: str) -> tuple[str, np.ndarray[Any, Any]]:
-    """De-identify the chosen series: (JSON summary with the report, the ZIP's bytes)."""
+def deid_export(
+    options: str, series: str, progress: Any = None
+) -> tuple[str, np.ndarray[Any, Any]]:
+    """De-identify the chosen series: (JSON summary with the report, the ZIP's bytes);
+    ``progress`` (a JS function, optional) is called with (files done, files in all)."""
     chosen, items = _deid_inputs(options, series)
-    export = deid.deidentify(items, chosen)
+    export = deid.deidentify(items, chosen, progress=progress)
     summary = {
         "report": export.report,
         "files": export.files,

@@ -19,7 +19,7 @@ Table E.1-1, E.2 (Basic Profile), E.3 (options).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,9 @@ __all__ = [
 
 REPORT_NAME = "REPORT.TXT"
 SECRET_NOTE = "The secret is not stored anywhere: nobody can map these UIDs back."
+
+Progress = Callable[[int, int], object]
+"""Told after each file: (files done, files in all); the browser shows "n of N"."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,9 @@ class Export:
     changes: list[AttributeChange] = field(default_factory=list)
 
 
-def plan(items: Sequence[tuple[str, bytes]], options: DeidOptions) -> Preview:
+def plan(
+    items: Sequence[tuple[str, bytes]], options: DeidOptions, *, progress: Progress | None = None
+) -> Preview:
     """Preview a de-identification: per attribute, removed, emptied, replaced, cleaned or kept.
 
     Parameters
@@ -93,9 +98,13 @@ def plan(items: Sequence[tuple[str, bytes]], options: DeidOptions) -> Preview:
         The files, as opened.
     options : DeidOptions
         The options.
+    progress : callable, optional
+        Called with (files done, files in all) after each file.
     """
     keys = Keys(os.urandom(32))
-    results = _unique([process_file(n, d, options, keys, write=False) for n, d in items])
+    results = _unique(
+        _each(items, progress, lambda n, d: process_file(n, d, options, keys, write=False))
+    )
     kept = [r for r in results if r.excluded is None]
     return Preview(
         options=options,
@@ -108,7 +117,11 @@ def plan(items: Sequence[tuple[str, bytes]], options: DeidOptions) -> Preview:
 
 
 def deidentify(
-    items: Sequence[tuple[str, bytes]], options: DeidOptions, *, secret: bytes | None = None
+    items: Sequence[tuple[str, bytes]],
+    options: DeidOptions,
+    *,
+    secret: bytes | None = None,
+    progress: Progress | None = None,
 ) -> Export:
     """De-identify files into a ZIP with neutral names, a new DICOMDIR and ``REPORT.TXT``.
 
@@ -121,9 +134,11 @@ def deidentify(
     secret : bytes, optional
         The key new UIDs, pseudonyms and date shifts are derived from;
         default 32 random bytes drawn for this export and then forgotten.
+    progress : callable, optional
+        Called with (files done, files in all) after each file.
     """
     keys = Keys(secret if secret is not None else os.urandom(32))
-    results = _unique([process_file(n, d, options, keys) for n, d in items])
+    results = _unique(_each(items, progress, lambda n, d: process_file(n, d, options, keys)))
     exported = _in_order([r for r in results if r.data is not None])
     namer = Namer()
     members = [(namer.path(r.patient, r.study, r.series, r.sop), r) for r in exported]
@@ -157,6 +172,20 @@ def deidentify(
         flagged=flagged,
         changes=changes,
     )
+
+
+def _each(
+    items: Sequence[tuple[str, bytes]],
+    progress: Progress | None,
+    process: Callable[[str, bytes], FileResult],
+) -> list[FileResult]:
+    """Each file processed in order, telling ``progress`` after each."""
+    results = []
+    for name, data in items:
+        results.append(process(name, data))
+        if progress is not None:
+            progress(len(results), len(items))
+    return results
 
 
 def _unique(results: list[FileResult]) -> list[FileResult]:

@@ -524,3 +524,14 @@ def test_longitudinal_true_means_full_dates():
     assert DeidOptions.from_camel({"retainLongitudinalTemporalInformation": True}) == DeidOptions(
         retain_longitudinal="full"
     )
+
+
+def test_progress_is_told_after_each_file(planted: list[tuple[str, bytes]]) -> None:
+    """The browser's "n of N": one call per input file, counting up to the number given."""
+    total = len(planted)
+    told: list[tuple[int, int]] = []
+    deid.deidentify(planted, DeidOptions(), progress=lambda done, all_: told.append((done, all_)))
+    assert told == [(n, total) for n in range(1, total + 1)]
+    told.clear()
+    deid.plan(planted, DeidOptions(), progress=lambda done, all_: told.append((done, all_)))
+    assert told == [(n, total) for n in range(1, total + 1)]

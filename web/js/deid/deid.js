@@ -1,5 +1,6 @@
 // The de-identification dialog: options in PS3.15's names, a preview, and the export.
-// The work is Python's (lightbox.deid), in the worker; this only gathers choices.
+// The work is Python's (lightbox.deid), in an engine of its own (page/deid-engine.js);
+// this only gathers choices.
 import { tn } from "../i18n/i18n.js";
 import { setText } from "../i18n/dom.js";
 

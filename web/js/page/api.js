@@ -1,5 +1,6 @@
 // window.lightbox: the automation contract (the browser tests, `npm run bench` and the
 // kiosk drive the page through it). The UI calls the same functions.
+import { deidEngine } from "./deid-engine.js";
 import { app, currentLayout, pane } from "./app.js";
 import { setHidePatient, setInvert, setTool } from "./controls.js";
 import { setKeyImagesOnly } from "./keyimages.js";
@@ -258,6 +259,8 @@ export function exposeApi(deid) {
     setTool,
     measurementsCsv,
     deidentify: deid.deidentify,
+    /** The de-identification's engine (a second worker): state, files done of all, memory. */
+    deidEngine: () => ({ ...deidEngine }),
     /** Find burned-in text on the active image: each box becomes a Rect; resolves to the count. */
     findText: () => pane().findText(),
     setHidePatient,

@@ -9,6 +9,8 @@
 // started it puts things back as they were (a layout returns to the one before, an export
 // writes nothing), and the worker's result, when it comes, is dropped. A volume it finished
 // building stays in its cache, which is what a later view of that series would build.
+// De-identification is the exception: it runs in its own worker (deid-engine.js), which
+// Cancel ends (withProgress's onCancel), and it counts its files done (busyCount).
 import { $, app } from "./app.js";
 
 /** @typedef {import("../rpc/client.js").Client} Client */
@@ -41,11 +43,22 @@ const waiting = new Set();
 /** @type {number | null} */
 let ticker = null;
 
+/** @type {{done: number, total: number} | null} files done of all (de-identification) */
+let count = null;
+
+/** Files done of all, shown as "n of N" (null hides it). @param {number} done @param {number} total */
+export function busyCount(done, total) {
+  count = { done, total };
+  paint();
+}
+
 /**
  * A client whose long calls show their progress with Cancel; others pass straight through.
- * @param {Client} client @returns {Client}
+ * @param {Client} client
+ * @param {() => void} [onCancel] what Cancel does beside (deid-engine.js ends its worker)
+ * @returns {Client}
  */
-export function withProgress(client) {
+export function withProgress(client, onCancel = () => {}) {
   const wrapped = Object.create(client);
   wrapped.call = (
     /** @type {any} */ method,
@@ -61,12 +74,14 @@ export function withProgress(client) {
         images: long.images(args ?? {}),
         started: performance.now(),
         cancel: () => {
+          onCancel();
           waiting.delete(entry);
           reject(new Error($("busy-cancelled").textContent ?? "Cancelled"));
           paint();
         },
       };
       waiting.add(entry);
+      count = null;
       schedule();
       call.then(resolve, reject).finally(() => {
         waiting.delete(entry);
@@ -102,6 +117,9 @@ function paint() {
   $("busy-images").textContent = String(shown.images);
   $("busy-seconds").textContent = String(Math.floor((now - shown.started) / 1000));
   panel.dataset.method = shown.method;
+  $("busy-files").hidden = !count;
+  $("busy-done").textContent = String(count?.done ?? 0);
+  $("busy-total").textContent = String(count?.total ?? 0);
 }
 
 export function attachBusy() {

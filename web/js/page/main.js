@@ -9,7 +9,7 @@ import { $, app, pane, reportFailure, setStatus } from "./app.js";
 import { exposeApi, state } from "./api.js";
 import { startCine, stopCine } from "./cine.js";
 import { setHidePatient, setTool } from "./controls.js";
-import { client, ready } from "./engine.js";
+import { ready } from "./engine.js";
 import { download } from "./files.js";
 import { attachDrop, attachWheel } from "./gestures.js";
 import { attachKeys } from "./keys.js";
@@ -25,11 +25,12 @@ import { allowKeeping } from "./keep.js";
 import { setupStart } from "./start.js";
 import { attachPrint } from "./print.js";
 import { attachSharpness } from "./sharpness.js";
-import { attachBusy, withProgress } from "./busy.js";
+import { attachBusy, busyCount, withProgress } from "./busy.js";
+import { cancelDeid, deidClient } from "./deid-engine.js";
 import { attachRevive } from "./revive.js";
 
 const deid = setupDeid({
-  client: withProgress(client),
+  client: withProgress(deidClient(busyCount), cancelDeid),
   catalog: () => app.catalog,
   activeSeries: () => pane().series,
   rectangles,

@@ -256,10 +256,26 @@ async function payload(file) {
  * @returns {Promise<number>} the files opened again
  */
 export async function reopenHeld(call) {
+  const { count, lost, catalog } = await openHeldIn(call);
+  app.catalog = { ...catalog, skipped: [...app.catalog.skipped, ...lost] };
+  if (lost.length) showSkipped(lost);
+  return count;
+}
+
+/**
+ * Open what the viewer's engine holds in another engine (a new viewer's engine, or the
+ * de-identification's, page/deid-engine.js), batch by batch as it was opened, so that the
+ * series are numbered alike; the page's own catalog and state are not touched.
+ * @param {import("../rpc/client.js").Client["call"]} call a call that reaches that engine
+ * @returns {Promise<{count: number, lost: Skipped[],
+ *   catalog: import("../rpc/protocol.js").Catalog}>} files opened, files the browser could
+ *   no longer read, and that engine's catalog
+ */
+export async function openHeldIn(call) {
   let count = 0;
   /** @type {Skipped[]} */
   const lost = [];
-  for (const batch of held) {
+  for (const batch of [...held]) {
     /** @type {(ArrayBuffer | File)[]} */
     const buffers = [];
     const names = [];
@@ -278,10 +294,7 @@ export async function reopenHeld(call) {
     await call("open", { names, buffers }, transfer);
     count += names.length;
   }
-  const fresh = await call("catalog");
-  app.catalog = { ...fresh, skipped: [...app.catalog.skipped, ...lost] };
-  if (lost.length) showSkipped(lost);
-  return count;
+  return { count, lost, catalog: await call("catalog") };
 }
 
 /**
@@ -325,10 +338,11 @@ function statusAfterOpen(result, done, total, replaced) {
         : tn("open.files_open", again.count);
     return [{ key: "open.already", params: { which, notOpened } }, false];
   }
-  const stopped = result.cancelled ? t("open.stopped", { done, total }) : "";
   const closed = replaced ? t("open.closed", { name: replaced }) : "";
   const count = result.opened.length;
-  const params = { stopped, count, notOpened, closed };
+  if (result.cancelled && done < total)
+    return [{ key: "open.cancelled", params: { done, total, count, notOpened } }, false];
+  const params = { count, notOpened, closed };
   return [{ key: "open.opened", params }, count === 0 && others > 0];
 }
 

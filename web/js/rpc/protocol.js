@@ -232,6 +232,8 @@
  * @typedef {{name: string, file: string|null, reason: string, message: string}} WorkerError
  * @typedef {{type: "reply", id: number, ok: true, result: any}
  *         | {type: "reply", id: number, ok: false, error: WorkerError}} Reply
+ * A start-up step (index of total), or de-identification's files done (step "deid": index
+ * is the files done of total, told after each file).
  * @typedef {{type: "progress", step: string, label: string, index: number, total: number,
  *            seconds: number}} Progress
  * @typedef {{type: "ready", seconds: number}} Ready

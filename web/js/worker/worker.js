@@ -46,6 +46,22 @@ function progress(step) {
   });
 }
 
+/**
+ * De-identification's progress, told by Python after each file: a Progress notice whose
+ * index is the files done (page/deid-engine.js shows "n of N").
+ * @param {number} done @param {number} total
+ */
+function deidTold(done, total) {
+  self.postMessage({
+    type: "progress",
+    step: "deid",
+    label: "deid",
+    index: done,
+    total,
+    seconds: seconds(),
+  });
+}
+
 /** @type {Record<string, number>} milliseconds each start-up step took (stats() reports them) */
 const bootSteps = {};
 let stepStarted = 0;
@@ -305,11 +321,12 @@ export const methods = {
     return [{ mime, bytes }, [bytes]];
   },
   deidPreview(bridge, { options, series }) {
-    return [JSON.parse(bridge.deid_preview(JSON.stringify(options), JSON.stringify(series))), []];
+    const text = bridge.deid_preview(JSON.stringify(options), JSON.stringify(series), deidTold);
+    return [JSON.parse(text), []];
   },
   deidExport(bridge, { options, series }) {
     const [summary, zip] = takePair(
-      bridge.deid_export(JSON.stringify(options), JSON.stringify(series)),
+      bridge.deid_export(JSON.stringify(options), JSON.stringify(series), deidTold),
       "u8",
     );
     return [{ ...JSON.parse(summary), zip }, [zip]];
