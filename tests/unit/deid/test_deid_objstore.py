@@ -139,6 +139,11 @@ def store(request: pytest.FixtureRequest, inputs: dict[str, Any]) -> Iterator[di
     server.wait(timeout=30)
 
 
+def _deid(store: dict[str, Any], out: str, *flags: str) -> list[str]:
+    """The command from the store's inputs to ``out`` in the same store, with its key."""
+    return ["deid", store["url"], f"{store['scheme']}://{out}", "--key", str(store["key"]), *flags]
+
+
 def _remote(fs: Any, prefix: str) -> dict[str, bytes]:
     """Every object under ``prefix``, downloaded."""
     return {path.removeprefix(prefix + "/"): fs.cat_file(path) for path in sorted(fs.find(prefix))}
@@ -174,7 +179,7 @@ def test_the_reference_walk_takes_a_folders_files_first(inputs):
 )
 def test_object_storage_in_and_out_give_the_local_bytes_and_resume(store, engine, flags, capsys):
     out = f"{BUCKET}/out-{engine}"
-    argv = ["deid", store["url"], f"{store['scheme']}://{out}", "--key", str(store["key"]), *flags]
+    argv = _deid(store, out, *flags)
     assert cli.main(argv) == 0
     err = capsys.readouterr().err
     assert ("on Dask (a local cluster of 2 workers)" in err) == (engine == "dask")
@@ -194,14 +199,7 @@ def test_object_storage_with_a_scheduler_started_by_the_test(store, capsys):
         n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
     ) as local:
         address = local.scheduler_address
-        argv = [
-            "deid",
-            store["url"],
-            f"{store['scheme']}://{out}",
-            "--key",
-            str(store["key"]),
-            "-q",
-        ]
+        argv = _deid(store, out, "-q")
         assert cli.main([*argv, "--scheduler", address]) == 0
         assert f"on Dask ({address})" in capsys.readouterr().err
         assert "deid_study" in local.scheduler.task_prefixes  # the work went there
@@ -251,15 +249,7 @@ def test_a_run_killed_mid_way_on_object_storage_resumes_to_every_file_once(
     stored (and, when it saves often, recorded); the rerun stores the rest, each file
     once, the same bytes."""
     out = f"{BUCKET}/killed-{engine}-{save_every:g}"
-    argv = [
-        "deid",
-        store["url"],
-        f"{store['scheme']}://{out}",
-        "--key",
-        str(store["key"]),
-        "-q",
-        *flags,
-    ]
+    argv = _deid(store, out, "-q", *flags)
     script = tmp_path / "run.py"
     script.write_text(RUN)
     run = subprocess.Popen(
