@@ -527,11 +527,18 @@ def test_longitudinal_true_means_full_dates():
 
 
 def test_progress_is_told_after_each_file(planted: list[tuple[str, bytes]]) -> None:
-    """The browser's "n of N": one call per input file, counting up to the number given."""
-    total = len(planted)
+    """The browser's "n of N": one call per input file, counting up to the number given
+    (a study of seven images, the planted file and a file that is not DICOM: skipped
+    files are counted too)."""
+    items = [*study_items(series=2, images=3), *planted, ("notes.txt", b"not dicom")]
+    total = len(items)
+    assert total == 9
     told: list[tuple[int, int]] = []
-    deid.deidentify(planted, DeidOptions(), progress=lambda done, all_: told.append((done, all_)))
+    export = deid.deidentify(
+        items, DeidOptions(), progress=lambda done, all_: told.append((done, all_))
+    )
     assert told == [(n, total) for n in range(1, total + 1)]
+    assert len(read_members(export.zip)) == total - 1
     told.clear()
-    deid.plan(planted, DeidOptions(), progress=lambda done, all_: told.append((done, all_)))
+    deid.plan(items, DeidOptions(), progress=lambda done, all_: told.append((done, all_)))
     assert told == [(n, total) for n in range(1, total + 1)]
