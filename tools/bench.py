@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import base64
 
-    from tools import bench_data, bench_slide, bench_volume
+    from tools import bench_data, bench_large, bench_slide, bench_volume
 
     started = time.time()
     print("generating data…", flush=True)
@@ -499,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
         page.evaluate("() => window.lightbox.closeAll()")
         print("slide…", flush=True)
         bench_slide.slide_rows(page, Path(scratch.name), max(2, args.runs // 2), row)
+        print("large file…", flush=True)
+        bench_large.large_rows(page, Path(scratch.name), args.runs, row)
         print("decoders…", flush=True)
         codecs_url = url + "js/worker/codecs.js"
         worker = page.workers[0]

@@ -17,8 +17,8 @@ from playwright.sync_api import Browser
 from pydicom.filebase import DicomBytesIO
 
 from tests.support import reference
-from tests.support.large import FIRST, FRAME_BYTES, header, sparse
 from tests.support.viewer import Viewer, Watch, origin
+from tools.large import FIRST, FRAME_BYTES, header, sparse
 
 WINDOW = (500.0, 3000.0)
 

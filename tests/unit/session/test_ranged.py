@@ -19,9 +19,9 @@ import pytest
 from lightbox.ingest.source import BytesSource, CountingSource
 from lightbox.session import session as session_module
 from lightbox.session.session import Session
-from tests.support.large import COLUMNS, FIRST, FRAME_BYTES, ROWS
-from tests.support.large import header as _header
-from tests.support.large import sparse as _sparse
+from tools.large import COLUMNS, FIRST, FRAME_BYTES, ROWS
+from tools.large import header as _header
+from tools.large import sparse as _sparse
 
 
 class FileSource:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ def header(frames: int, bits_stored: int = 16) -> bytes:
     return synth.to_bytes(ds) + element
 
 
-def sparse(path: Path, frames: int, first: np.ndarray = FIRST) -> Path:
+def sparse(path: Path, frames: int, first: np.ndarray[Any, Any] = FIRST) -> Path:
     """Write the file: the header, the first frame, then a hole to the declared length."""
     head = header(frames)
     with path.open("wb") as f:

@@ -1,0 +1,98 @@
+"""The large-file figures of ``npm run bench`` (issue 19 item 3): a 512 × 512 CT of 8,000
+frames in one 4.2 GB file (written sparse: its pixel data past the first frame is a hole,
+so it costs a few hundred kilobytes of disk), chosen through the file input, to its first
+frame drawn; beside it, in the same page and run, the same header with one frame (a
+0.5 MB file). The wasm heap's growth and the file bytes the engine holds are reported
+with each open (``window.lightbox.stats()``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page
+
+from tools.large import sparse
+
+FRAMES = 8000
+
+FIRST_FRAME = """async (name) => {
+  const lb = window.lightbox;
+  for (;;) {
+    const s = await lb.state();
+    if (s.file === name && s.frame === 0 && s.frames > 0) return performance.now();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}"""
+
+
+def _opens(page: Page, path: Path, runs: int) -> tuple[list[float], dict[str, Any]]:
+    """The time from choosing ``path`` to its first frame, ``runs`` times; the stats after
+    the last open, with the heap's largest growth over an open (the heap never shrinks:
+    the first open's, in a fresh page)."""
+    times: list[float] = []
+    stats: dict[str, Any] = {}
+    grown = 0
+    for _ in range(runs):
+        page.evaluate("() => window.lightbox.closeAll()")
+        heap = page.evaluate("() => window.lightbox.stats()")["wasmHeap"]
+        t0 = page.evaluate("() => performance.now()")
+        page.set_input_files("#open-input", [str(path)])
+        times.append(page.evaluate(FIRST_FRAME, path.name) - t0)
+        stats = page.evaluate("() => window.lightbox.stats()")
+        grown = max(grown, stats["wasmHeap"] - heap)
+    stats["heapGrowth"] = grown
+    page.evaluate("() => window.lightbox.closeAll()")
+    return times, stats
+
+
+def large_rows(page: Page, folder: Path, runs: int, row: Callable[..., None]) -> dict[str, Any]:
+    """Open the 4 GB file and the one-frame file ``runs`` times each; add the row."""
+    big = sparse(folder / "big.dcm", FRAMES)
+    one = sparse(folder / "one.dcm", 1)
+    ours, big_stats = _opens(page, big, runs)
+    base, one_stats = _opens(page, one, runs)
+    gb = big.stat().st_size / 1e9
+    mib = 1024 * 1024
+    row(
+        f"open a {gb:.1f} GB multi-frame CT ({FRAMES} frames of 512x512) to its first frame "
+        f"(heap +{big_stats['heapGrowth'] / mib:.0f} MiB, "
+        f"file bytes held {big_stats['fileBytes'] / mib:.1f} MiB)",
+        ours,
+        base,
+        f"the same header with one frame (heap +{one_stats['heapGrowth'] / mib:.0f} MiB)",
+    )
+    big.unlink()
+    one.unlink()
+    return {"big": big_stats, "one": one_stats, "opens": ours, "baseline": base}
+
+
+def main() -> None:  # pragma: no cover - a quick run on its own: python -m tools.bench_large
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    from tools import chromium
+    from tools.bench import summary
+    from tools.serve import serve_in_thread
+
+    def row(name: str, ours: list[float], base: list[float], base_name: str) -> None:
+        print(name, summary(ours), "|", base_name, summary(base))
+
+    root = Path(__file__).resolve().parent.parent / "build"
+    server, url = serve_in_thread(root)
+    with tempfile.TemporaryDirectory() as scratch, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium.EXECUTABLE, args=chromium.ARGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 720})
+        page.goto(url)
+        page.wait_for_function("() => window.lightbox !== undefined", timeout=120_000)
+        page.evaluate("() => window.lightbox.ready")
+        large_rows(page, Path(scratch), 5, row)
+        browser.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
