@@ -70,28 +70,14 @@ def large_rows(page: Page, folder: Path, runs: int, row: Callable[..., None]) ->
 
 
 def main() -> None:  # pragma: no cover - a quick run on its own: python -m tools.bench_large
-    import tempfile
-
-    from playwright.sync_api import sync_playwright
-
-    from tools import chromium
     from tools.bench import summary
-    from tools.serve import serve_in_thread
+    from tools.chromium import bench_page
 
     def row(name: str, ours: list[float], base: list[float], base_name: str) -> None:
         print(name, summary(ours), "|", base_name, summary(base))
 
-    root = Path(__file__).resolve().parent.parent / "build"
-    server, url = serve_in_thread(root)
-    with tempfile.TemporaryDirectory() as scratch, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium.EXECUTABLE, args=chromium.ARGS)
-        page = browser.new_page(viewport={"width": 1100, "height": 720})
-        page.goto(url)
-        page.wait_for_function("() => window.lightbox !== undefined", timeout=120_000)
-        page.evaluate("() => window.lightbox.ready")
-        large_rows(page, Path(scratch), 5, row)
-        browser.close()
-    server.shutdown()
+    with bench_page() as (page, scratch):
+        large_rows(page, scratch, 5, row)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -212,31 +212,17 @@ def slide_rows(page: Page, folder: Path, runs: int, row: Callable[..., None]) ->
 
 
 def main() -> None:  # pragma: no cover - a quick run on its own: python -m tools.bench_slide
-    import tempfile
-
-    from playwright.sync_api import sync_playwright
-
-    from tools import chromium
     from tools.bench import summary
-    from tools.serve import serve_in_thread
+    from tools.chromium import bench_page
 
     rows: list[dict[str, Any]] = []
 
     def row(name: str, ours: list[float], *_: Any, **__: Any) -> None:
         rows.append({"measure": name, "ours": summary(ours)})
 
-    root = Path(__file__).resolve().parent.parent / "build"
-    server, url = serve_in_thread(root)
-    with tempfile.TemporaryDirectory() as scratch, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium.EXECUTABLE, args=chromium.ARGS)
-        page = browser.new_page(viewport={"width": 1100, "height": 720})
-        page.goto(url)
-        page.wait_for_function("() => window.lightbox !== undefined", timeout=120_000)
-        page.evaluate("() => window.lightbox.ready")
+    with bench_page() as (page, scratch):
         started = time.time()
-        slide_rows(page, Path(scratch), 3, row)
-        browser.close()
-    server.shutdown()
+        slide_rows(page, scratch, 3, row)
     for r in rows:
         print(r["measure"], {k: round(v, 2) for k, v in r["ours"].items()})
     print(f"{time.time() - started:.0f} s")
