@@ -59,6 +59,31 @@ def test_probe_and_region_give_suv(browser: Browser, base_url: str, tmp_path: Pa
         finish(context, viewer)
 
 
+def test_enhanced_pet_frames_each_give_their_own_suv(
+    browser: Browser, base_url: str, tmp_path: Path
+) -> None:
+    """An Enhanced PET of bed positions 120 s apart, not decay corrected: the probe on the
+    hot cube of frame 3 and of frame 5 gives SUVbw = 40000 × 70000 / (370e6 ×
+    2^(−Δt / 6586.2)) with Δt = 3600 + 120 k s, 11.480 and 11.774 (by that formula)."""
+    context, viewer = new_viewer(browser, base_url)
+    try:
+        viewer.ready()
+        viewer.choose([pet.write_enhanced_pet(tmp_path)])
+        viewer.page.keyboard.press("x")
+        for count, (frame, want) in enumerate(((3, 11.480), (5, 11.774)), start=1):
+            viewer.page.evaluate(f"() => window.lightbox.select(0, {frame})")
+            viewer.wait_state(f"s.frame === {frame}")
+            viewer.page.mouse.click(*to_screen(viewer, 14.5, 14.5, pet.SIZE, pet.SIZE))
+            state = viewer.wait_state(f"s.measurements.length === {count}")
+            result = state["measurements"][-1]["result"]
+            assert result["value"] == pytest.approx(pet.HOT)
+            assert result["suv"]["bw"] == pytest.approx(want, rel=1e-3)
+        assert "SUVbw" in viewer.page.inner_text("#measure-list")
+        viewer.shot("pet-suv-enhanced-frames")
+    finally:
+        finish(context, viewer)
+
+
 def test_no_weight_says_suv_not_available(browser: Browser, base_url: str, tmp_path: Path) -> None:
     context, viewer = new_viewer(browser, base_url)
     try:

@@ -15,7 +15,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
-from tests.support.factories import image_dataset
+from tests.support.factories import enhanced_dataset, image_dataset
 from tools.synth import to_bytes
 
 PET_STORAGE = "1.2.840.10008.5.1.4.1.1.128"
@@ -100,3 +100,70 @@ def write_pet(folder: Path, **override: Any) -> list[Path]:
         path.write_bytes(to_bytes(ds))
         paths.append(path)
     return paths
+
+
+ENHANCED_PET_STORAGE = "1.2.840.10008.5.1.4.1.1.130"
+#: Seconds from one frame's (bed position's) reference time to the next's in the
+#: enhanced series, the first at the series start (11:00:00).
+BED_STEP_S = 120
+#: The enhanced object's Rescale Slope: its frames are signed 16-bit, the hot cube's
+#: 40,000 Bq/ml stored as 20,000.
+ENHANCED_SLOPE = 2.0
+
+
+def enhanced_pet_dataset(decay_corrected: bool = False, units: str = "rescale") -> Dataset:
+    """The same phantom as one Enhanced PET object of SLICES frames (PS3.3 A.56), each
+    frame a bed position whose Frame Reference DateTime is BED_STEP_S after the previous
+    one's. Decay Corrected NO (each frame's activity at its own time) unless
+    ``decay_corrected``, which corrects every frame to the series start. The units come
+    from the frames' Rescale Type (``units="rescale"``), or from a Real World Value Mapping
+    in UCUM (``"rwvm"``), or nowhere (``"none"``)."""
+    stored = np.rint(activity() / ENHANCED_SLOPE).astype(np.int16)
+    ds = enhanced_dataset(
+        stored,
+        rescales=[(ENHANCED_SLOPE, 0.0)] * SLICES,
+        rescale_type="BQML" if units == "rescale" else None,
+        positions=[
+            [-SIZE * SPACING / 2, -SIZE * SPACING / 2, k * THICKNESS] for k in range(SLICES)
+        ],
+        spacing=(SPACING, SPACING),
+        thickness=THICKNESS,
+        modality="PT",
+    )
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = ENHANCED_PET_STORAGE
+    ds.StudyInstanceUID, ds.FrameOfReferenceUID = generate_uid(), generate_uid()
+    ds.PatientName, ds.PatientID = "PET^Enhanced", "PET-2"
+    ds.PatientWeight, ds.PatientSize, ds.PatientSex = WEIGHT, HEIGHT, "M"
+    ds.SeriesDate, ds.SeriesTime = "20240105", "110000"
+    ds.DecayCorrected = "YES" if decay_corrected else "NO"
+    if decay_corrected:
+        ds.DecayCorrectionDateTime = "20240105110000"
+    info = Dataset()
+    info.RadiopharmaceuticalStartDateTime = "20240105100000"
+    info.RadionuclideTotalDose = DOSE
+    info.RadionuclideHalfLife = HALF_LIFE
+    ds.RadiopharmaceuticalInformationSequence = [info]
+    for k, item in enumerate(ds.PerFrameFunctionalGroupsSequence):
+        content = item.FrameContentSequence[0]
+        minutes, seconds = divmod(k * BED_STEP_S, 60)
+        content.FrameReferenceDateTime = f"2024010511{minutes:02d}{seconds:02d}"
+        content.FrameAcquisitionDateTime = content.FrameReferenceDateTime
+        content.FrameAcquisitionDuration = BED_STEP_S * 1000.0
+    if units == "rwvm":
+        unit = Dataset()
+        unit.CodeValue, unit.CodingSchemeDesignator, unit.CodeMeaning = "Bq/ml", "UCUM", "Bq/ml"
+        mapping = Dataset()
+        mapping.RealWorldValueSlope, mapping.RealWorldValueIntercept = ENHANCED_SLOPE, 0.0
+        mapping.RealWorldValueFirstValueMapped, mapping.RealWorldValueLastValueMapped = 0, 32767
+        mapping.LUTLabel, mapping.LUTExplanation = "Bq/ml", "activity concentration"
+        mapping.MeasurementUnitsCodeSequence = [unit]
+        ds.SharedFunctionalGroupsSequence[0].RealWorldValueMappingSequence = [mapping]
+    return ds
+
+
+def write_enhanced_pet(folder: Path, **options: Any) -> Path:
+    """:func:`enhanced_pet_dataset` as a file in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "enhanced-pet.dcm"
+    path.write_bytes(to_bytes(enhanced_pet_dataset(**options)))
+    return path

@@ -22,6 +22,18 @@ QIBA FDG-PET/CT profile and its wiki):
   Scale Factor (7053,xx09) turns it into Bq/ml first.
 - Units GML: the values are SUVbw already.
 
+Enhanced PET (PS3.3 A.56, one multi-frame object; issue 16): the factors are per frame.
+Each frame's attributes are looked up in its Per-frame Functional Groups item, then the
+Shared one, then the dataset (:func:`frame_view`). The units are Units (0054,1001) where
+given, else the frame's Rescale Type (0028,1054) of its Pixel Value Transformation (the
+same defined terms: BQML, CNTS, GML), else its Real World Value Mapping's UCUM unit
+("Bq/ml", "{SUVbw}g/ml"). Decay Corrected (0018,9758) of the Enhanced PET Corrections
+Module stands for Decay Correction: YES corrects every frame to Decay Correction DateTime
+(0018,9701); NO leaves each frame's activity at its own time, its Frame Reference
+DateTime (0018,9151), else its Frame Acquisition DateTime (0018,9074), so that frames
+acquired at different times (the bed positions of a whole-body scan, the time frames of
+a dynamic one) each have their own factor.
+
 Lean body mass: Janmahasatian et al. 2005 (as PERCIST uses), from Patient's Weight (kg),
 Size (m) and Sex: LBM = 9270 × W / (6680 + 216 × BMI) for M, 9270 × W / (8780 + 244 ×
 BMI) for F, BMI = W / H². Body surface area: Du Bois and Du Bois 1916, BSA (m²) =
@@ -38,7 +50,18 @@ from typing import Any
 from pydicom.dataset import Dataset
 from pydicom.tag import Tag
 
+from lightbox.core.values import functional_group
+
 PHILIPS_CREATOR = "Philips PET Private Group"
+#: The macros of an Enhanced PET frame that hold what SUV needs (PS3.3 C.8.22.5, C.7.6.16).
+FRAME_MACROS = (
+    "FrameContentSequence",
+    "PixelValueTransformationSequence",
+    "RealWorldValueMappingSequence",
+    "PETFrameCorrectionFactorsSequence",
+)
+#: Real World Value Mapping units (UCUM, PS3.16 CID 84) as the Units defined terms.
+UCUM_UNITS = {"bq/ml": "BQML", "{suvbw}g/ml": "GML", "{counts}": "CNTS"}
 GE_CREATOR = "GEMS_PETD_01"
 
 
@@ -178,6 +201,68 @@ def _scan_start(ds: Dataset, earliest_acquisition: datetime | None) -> tuple[dat
     raise SuvUnavailable("no scan time: neither Series Date/Time nor Acquisition Date/Time")
 
 
+def _frame_reference(ds: Dataset, corrected: bool) -> tuple[datetime, str]:
+    """The time an Enhanced PET frame's activity is given at (``ds`` a :func:`frame_view`):
+    the Decay Correction DateTime where the frames are decay corrected, else the frame's
+    own Frame Reference DateTime, else its Frame Acquisition DateTime."""
+    if corrected:
+        found = parse_datetime(ds.get("DecayCorrectionDateTime"))
+        if found is None:
+            raise SuvUnavailable(
+                "Decay Corrected is YES but no Decay Correction DateTime (0018,9701)"
+            )
+        return found, "Decay Correction DateTime (0018,9701)"
+    for keyword, name in (
+        ("FrameReferenceDateTime", "this frame's Frame Reference DateTime (0018,9151)"),
+        ("FrameAcquisitionDateTime", "this frame's Frame Acquisition DateTime (0018,9074)"),
+    ):
+        found = parse_datetime(ds.get(keyword))
+        if found is not None:
+            return found, f"{name}, Decay Corrected NO"
+    raise SuvUnavailable(
+        "Decay Corrected is NO and the frame has no Frame Reference or Acquisition DateTime"
+    )
+
+
+def frame_view(ds: Dataset, frame: int) -> Dataset:
+    """The attributes of one frame of a multi-frame object with functional groups: the
+    dataset's, overridden by the frame's :data:`FRAME_MACROS` items (per-frame, else
+    shared); ``ds`` itself when it has no functional groups."""
+    if not ds.get("PerFrameFunctionalGroupsSequence") and not ds.get(
+        "SharedFunctionalGroupsSequence"
+    ):
+        return ds
+    skip = {
+        "PerFrameFunctionalGroupsSequence",
+        "SharedFunctionalGroupsSequence",
+        "PixelData",
+        "FloatPixelData",
+        "DoubleFloatPixelData",
+    }
+    view = Dataset({e.tag: e for e in ds if e.keyword not in skip})
+    for macro in FRAME_MACROS:
+        item = functional_group(ds, frame, macro)
+        for element in item or ():
+            view[element.tag] = element
+    return view
+
+
+def _units(ds: Dataset) -> str:
+    """Units (0054,1001); for an Enhanced PET frame, else its Rescale Type or its Real World
+    Value Mapping's unit (see the module's notes)."""
+    units = _text(ds, "Units").upper()
+    if units:
+        return units
+    rescale_type = _text(ds, "RescaleType").upper()
+    if rescale_type in {"BQML", "CNTS", "GML"}:
+        return rescale_type
+    for code in ds.get("MeasurementUnitsCodeSequence") or ():
+        found = UCUM_UNITS.get(str(code.get("CodeValue", "")).strip().lower())
+        if found:
+            return found
+    return ""
+
+
 def _decayed_dose(
     ds: Dataset, earliest_acquisition: datetime | None, inputs: dict[str, Any]
 ) -> float:
@@ -189,14 +274,19 @@ def _decayed_dose(
     if not half_life or half_life <= 0:
         raise SuvUnavailable("no Radionuclide Half Life (0018,1075)")
     correction = _text(ds, "DecayCorrection").upper()
+    enhanced = not correction and "DecayCorrected" in ds
+    if enhanced:  # Enhanced PET: Decay Corrected (0018,9758) in place of Decay Correction
+        correction = "YES" if _text(ds, "DecayCorrected").upper() == "YES" else "NO"
     injected = _injection(ds, info)
     inputs.update(
         injectedDoseBq=dose,
         halfLifeS=half_life,
         injection=injected.isoformat(),
-        decayCorrection=correction or None,
+        **{"decayCorrected" if enhanced else "decayCorrection": correction or None},
     )
-    if correction == "ADMIN":
+    if enhanced:
+        reference, source = _frame_reference(ds, correction == "YES")
+    elif correction == "ADMIN":
         reference, source = injected, "the injection (Decay Correction ADMIN)"
     elif correction == "START":
         reference, source = _scan_start(ds, earliest_acquisition)
@@ -241,9 +331,12 @@ def body_surface_area(weight_kg: float, height_m: float) -> float:
     return float(0.007184 * weight_kg**0.425 * (height_m * 100.0) ** 0.725)
 
 
-def suv_factors(ds: Dataset, earliest_acquisition: datetime | None = None) -> SuvFactors:
-    """The SUV factors of one PET image (``earliest_acquisition``: its series' earliest
-    Acquisition Date/Time, for the START rule).
+def suv_factors(
+    ds: Dataset, earliest_acquisition: datetime | None = None, frame: int = 0
+) -> SuvFactors:
+    """The SUV factors of one PET image, or of frame ``frame`` (0-based) of an Enhanced PET
+    object (``earliest_acquisition``: its series' earliest Acquisition Date/Time, for the
+    START rule).
 
     Raises
     ------
@@ -252,7 +345,8 @@ def suv_factors(ds: Dataset, earliest_acquisition: datetime | None = None) -> Su
     """
     if _text(ds, "Modality").upper() != "PT":
         raise SuvUnavailable("not a PET image")
-    units = _text(ds, "Units").upper()
+    ds = frame_view(ds, frame)
+    units = _units(ds)
     weight = _float(ds.get("PatientWeight"))
     inputs: dict[str, Any] = {"units": units or None, "weightKg": weight}
     if units == "GML":
@@ -278,7 +372,8 @@ def suv_factors(ds: Dataset, earliest_acquisition: datetime | None = None) -> Su
                 "Units CNTS without Philips' SUV or activity concentration scale factor"
             )
     else:
-        raise SuvUnavailable(f"Units (0054,1001) is {units or 'absent'}, not BQML, CNTS or GML")
+        found = units or "absent (and no Rescale Type or Real World Value Mapping unit)"
+        raise SuvUnavailable(f"Units (0054,1001) is {found}, not BQML, CNTS or GML")
     if direct is not None:
         formula = "SUVbw = value × Philips SUV Scale Factor (7053,xx00)"
         return SuvFactors(direct, None, None, inputs, formula)

@@ -18,6 +18,7 @@ import numpy as np
 
 from lightbox.core.geometry import normal as plane_normal
 from lightbox.core.records import FrameRef
+from lightbox.display.frames import is_enhanced
 from lightbox.inspect import suv
 from lightbox.inspect.suvpeak import RADIUS_MM, suv_peak
 from lightbox.session.session import Session
@@ -30,7 +31,8 @@ class Pet:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._factors: dict[int, suv.SuvFactors | str] = {}
+        #: by (file, frame): the frame is 0 but in Enhanced PET, whose frames each have theirs
+        self._factors: dict[tuple[int, int], suv.SuvFactors | str] = {}
         self._earliest: dict[str, datetime | None] = {}
 
     def _earliest_acquisition(self, series: int) -> datetime | None:
@@ -44,18 +46,25 @@ class Pet:
             self._earliest[entry.uid] = min(found) if found else None
         return self._earliest[entry.uid]
 
+    def _key(self, ref: FrameRef) -> tuple[int, int]:
+        """Whose factors a frame has: its file's, or in Enhanced PET its own."""
+        ds = self.session.files[ref.file].header.dataset
+        return (ref.file, ref.index if is_enhanced(ds) else 0)
+
     def factors(self, series: int, ref: FrameRef) -> suv.SuvFactors | str:
-        """The SUV factors of a frame's file, or the reason there are none."""
-        if ref.file not in self._factors:
+        """The SUV factors of a frame (of its file, or of the frame itself in Enhanced
+        PET), or the reason there are none."""
+        key = self._key(ref)
+        if key not in self._factors:
             ds = self.session.files[ref.file].header.dataset
             try:
                 found: suv.SuvFactors | str = suv.suv_factors(
-                    ds, self._earliest_acquisition(series)
+                    ds, self._earliest_acquisition(series), frame=key[1]
                 )
             except suv.SuvUnavailable as why:
                 found = str(why)
-            self._factors[ref.file] = found
-        return self._factors[ref.file]
+            self._factors[key] = found
+        return self._factors[key]
 
     def is_pet(self, ref: FrameRef) -> bool:
         """Whether a frame is of a PET image."""
@@ -97,7 +106,7 @@ class Pet:
     def series_factors(self, series: int) -> suv.SuvFactors | str:
         """The SUV factors of a whole series (a reformatted view mixes its slices): its
         files' factors where they agree, else the reason there are none."""
-        refs = {ref.file: ref for ref in self.session.series[series].frames}
+        refs = {self._key(ref): ref for ref in self.session.series[series].frames}
         found = [self.factors(series, ref) for ref in refs.values()]
         reason = next((f for f in found if isinstance(f, str)), None)
         if reason is not None:
@@ -108,7 +117,7 @@ class Pet:
         low, high = min(f.bw for f in chosen), max(f.bw for f in chosen)
         if high - low > 1e-9 * abs(high):
             return (
-                "the slices' SUV factors differ (from one file to another), and a "
+                "the slices' SUV factors differ (from one file or frame to another), and a "
                 "reformatted view mixes slices: measure SUV on the acquired slices"
             )
         return chosen[0]

@@ -108,3 +108,29 @@ def test_corpus_fdg_pet_gives_an_suv() -> None:
     expected = pixels[r, c] * float(ds.PatientWeight) * 1000 / decayed
     assert result["suv"]["bw"] == pytest.approx(expected, rel=1e-3)
     assert 0.5 < result["suv"]["bw"] < 100
+
+
+def test_enhanced_pet_frames_each_have_their_own_suv(tmp_path: Path) -> None:
+    """Frame k of the Enhanced PET (Decay Corrected NO, bed positions 120 s apart) is
+    decayed Δt = 3600 + 120 k s: SUVbw of the hot cube = 40000 × 70000 / (370e6 ×
+    2^(−Δt / 6586.2)) (tests/unit/inspect/test_suv_enhanced.py); the cube is in frames
+    3 to 5: 11.480 on frame 3 and 11.774 on frame 5."""
+    session, inspector = _open([pet.write_enhanced_pet(tmp_path)])
+    assert len(session.series[0].frames) == pet.SLICES
+    for frame, want in ((3, 11.480), (5, 11.774)):
+        result = inspector.probe(0, frame, 14.5, 14.5)
+        assert result is not None
+        assert result["value"] == pytest.approx(pet.HOT)  # the frame's own Rescale Slope (2)
+        assert result["suv"]["bw"] == pytest.approx(want, rel=1e-4)
+        assert "Frame Reference DateTime" in result["suvInputs"]["referenceFrom"]
+    # a reformatted view mixes frames of different factors: no SUV there, and why
+    result = inspector.view_probe(0, {"plane": "coronal", "position": -6.0}, 16.5, 3.5)
+    assert result is not None and "differ" in result["suvUnavailable"]
+
+
+def test_enhanced_pet_decay_corrected_has_one_factor_on_views(tmp_path: Path) -> None:
+    _, inspector = _open([pet.write_enhanced_pet(tmp_path, decay_corrected=True)])
+    assert inspector.probe(0, 5, 14.5, 14.5)["suv"]["bw"] == pytest.approx(11.053, rel=1e-4)
+    view = inspector.view_probe(0, {"plane": "coronal", "position": -6.0}, 16.5, 3.5)
+    assert view is not None
+    assert view["suv"]["bw"] == pytest.approx(view["value"] * 11.053 / pet.HOT, rel=1e-4)
