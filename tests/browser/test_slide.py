@@ -15,6 +15,7 @@ import io
 from pathlib import Path
 
 import numpy as np
+import pydicom
 import pytest
 from pydicom.uid import ExplicitVRLittleEndian, HTJ2KLossless, JPEG2000Lossless, JPEGBaseline8Bit
 
@@ -50,8 +51,11 @@ def _show_level(viewer: Viewer, level: int, spacing: float, left: int, top: int)
     return viewer.wait_state(f"s.slide && s.slide.level === {level} && s.slide.pending === 0")
 
 
-def _compare(frame: np.ndarray, ref: np.ndarray, left: int, top: int, tolerance: int) -> int:
-    """The view against the reference from (left, top); returns the pixels compared."""
+def _compare(
+    frame: np.ndarray, ref: np.ndarray, left: int, top: int, tolerance: int, mean: float = 1.5
+) -> int:
+    """The view against the reference from (left, top); returns the pixels compared (a
+    lossy level within ``tolerance`` for 95 % of them and ``mean`` on average)."""
     height, width = frame.shape[:2]
     part = ref[top : top + height, left : left + width]
     h, w = part.shape[:2]
@@ -70,7 +74,7 @@ def _compare(frame: np.ndarray, ref: np.ndarray, left: int, top: int, tolerance:
         )
     else:
         assert len(bad) <= 0.05 * h * w, f"{len(bad)} of {h * w} pixels differ by > {tolerance}"
-        assert diff[covered].mean() <= 1.5, f"the pixels differ by {diff.mean():.2f} on average"
+        assert diff[covered].mean() <= mean, f"the pixels differ by {diff.mean():.2f} on average"
         assert diff.max() <= JPEG_WORST, f"a pixel differs by {diff.max()}"
     if w < width:  # past the slide's right edge: the background, not a tile's padding
         assert np.all(frame[:h, w:, :3] == frame[0, width - 1, :3])
@@ -316,3 +320,46 @@ def test_a_chooser_shows_each_optical_path_and_focal_plane(viewer: Viewer, tmp_p
     if left >= 0 and top >= 0:
         _compare(viewer.frame(), ref, left, top, 0)
     viewer.shot("slide-optical-path-focal-plane-chooser")
+
+
+@pytest.mark.parametrize(
+    ("syntax", "tolerance"),
+    [(ExplicitVRLittleEndian, 2), (JPEGBaseline8Bit, JPEG_TOLERANCE + 2)],
+    ids=["native", "jpeg"],
+)
+def test_tiles_are_shown_through_the_optical_paths_icc_profile(
+    viewer: Viewer, tmp_path: Path, syntax: str, tolerance: int
+) -> None:
+    """A slide whose optical path carries an ICC profile (PS3.3 C.8.12.5; tests/support/icc.py:
+    Adobe RGB primaries) shows its tiles converted to sRGB: the reference is the level's
+    matrix (pydicom) converted by Pillow's ImageCms (Little CMS, perceptual), within the
+    page's colour grid's interpolation (2 levels, tests/browser/test_color_profiles.py)."""
+    from PIL import Image, ImageCms
+
+    from tests.support.icc import matrix_profile
+
+    profile = matrix_profile()
+    pyramid = slides.pyramid(tmp_path, syntax=syntax)
+    for path in pyramid.paths:
+        ds = pydicom.dcmread(path)
+        ds.OpticalPathSequence[0].ICCProfile = profile
+        ds.save_as(path, enforce_file_format=True)
+    catalog = _open(viewer, pyramid.paths)
+    index = _slide_index(catalog)
+    viewer.page.evaluate(f"() => window.lightbox.select({index})")
+    viewer.wait_state("s.slide !== null && s.slide.pending === 0")
+    ref = slides.reference(pyramid.paths[1])
+    converted = ImageCms.profileToProfile(
+        Image.fromarray(np.ascontiguousarray(ref[..., :3])),
+        ImageCms.ImageCmsProfile(io.BytesIO(profile)),
+        ImageCms.createProfile("sRGB"),
+        renderingIntent=ImageCms.Intent.PERCEPTUAL,
+    )
+    managed = ref.copy()
+    managed[..., :3] = np.asarray(converted)
+    assert np.abs(managed[..., :3].astype(int) - ref[..., :3]).max() > 25  # it matters
+    _show_level(viewer, 1, pyramid.spacing_um * 2, 0, 0)
+    # JPEG: the two decoders' rounding (JPEG_TOLERANCE, 1.5 on average) comes out of the
+    # conversion a little larger: Adobe RGB to sRGB spreads the colours apart (slope > 1)
+    assert _compare(viewer.frame(), managed, 0, 0, tolerance, mean=2.0) > 0
+    viewer.shot(f"slide-icc-{syntax[-6:]}")

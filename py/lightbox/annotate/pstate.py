@@ -154,6 +154,9 @@ class PresentationState:
     #: overlay group → the layer that activates it
     activation: dict[int, str] = field(default_factory=dict)
     palette: Palette | None = None
+    #: A Color or Pseudo-Color state's ICC Profile (C.11.15): the colour space the image
+    #: is shown in while the state applies, in place of the image's own.
+    icc_profile: bytes | None = None
     warnings: tuple[str, ...] = ()
 
     def voi_for(self, uid: str, frame: int) -> Voi | None:
@@ -416,6 +419,7 @@ def read_presentation_state(ds: Dataset) -> PresentationState:
         overlays=read_overlays(ds, 16, readers.little_endian(ds)),
         activation=_activation(ds),
         palette=palette,
+        icc_profile=bytes(ds.ICCProfile) if ds.get("ICCProfile") else None,
         warnings=tuple(warnings),
     )
 

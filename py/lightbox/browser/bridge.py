@@ -194,6 +194,15 @@ def render(
 
 
 @_guarded
+def icc_profile(key: str) -> tuple[str, np.ndarray[Any, Any]]:
+    """The ICC profile a rendered colour frame named in ``info["icc"]``: (its key, its bytes)."""
+    profile = _session.icc_profiles.get(str(key))
+    if profile is None:
+        raise LightboxError(str(key), "no such ICC profile was shown")
+    return _json(key), np.frombuffer(profile, dtype=np.uint8)
+
+
+@_guarded
 def render_view(
     series: int, view_json: str, center: float | None, width: float | None, invert: bool
 ) -> tuple[str, np.ndarray[Any, Any]]:

@@ -13,6 +13,7 @@ step is a per-file record that owns its frame source and failures.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 from collections.abc import Iterable
@@ -156,6 +157,16 @@ class OpenedFile:
         return tuple(p.bit_position for p in self.overlay_planes if p.embedded)
 
 
+def _icc_of(opened: OpenedFile, path: str | None = None) -> bytes | None:
+    """An image's ICC Profile (0028,2000): its own, else that of its optical path ``path``
+    (the first when None; whole-slide images keep theirs there, PS3.3 C.8.12.5)."""
+    ds = opened.header.dataset
+    paths = list(ds.get("OpticalPathSequence") or [])
+    chosen = [p for p in paths if str(p.get("OpticalPathIdentifier", "")) == path] or paths[:1]
+    found = ds.get("ICCProfile") or (chosen[0].get("ICCProfile") if chosen else None)
+    return bytes(found) if found else None
+
+
 class _WiderThanInt16(Exception):
     """Integral modality values past int16: the volume is built as float32 instead."""
 
@@ -199,6 +210,8 @@ class Session:
         self._batches = 0
         #: Non-image objects (reports, SR, ...) and their bytes, by position.
         self.documents: list[tuple[documents.Document, bytes]] = []
+        #: The ICC profiles colour frames were shown through, by key (``info["icc"]``).
+        self.icc_profiles: dict[str, bytes] = {}
         self._present: list[str] = []
         self._dicomdirs: list[dicomdir.DicomDir] = []
         self._facts: list[facts.ImageFacts] = []
@@ -873,6 +886,22 @@ class Session:
                 }
         return out
 
+    def _icc_key(self, ref: FrameRef, presentation: str | None) -> str | None:
+        """The ICC profile a colour frame is shown through (PS3.3 C.11.15): an applied
+        colour presentation state's, else the image's own (:func:`_icc_of`); kept in
+        :attr:`icc_profiles` under the key returned; None when there is none (the values
+        are then taken as sRGB, C.11.15.1.1)."""
+        state = self._state_for(presentation, ref)
+        profile = getattr(state, "icc_profile", None) or _icc_of(self.files[ref.file])
+        return self._keep_icc(profile)
+
+    def _keep_icc(self, profile: bytes | None) -> str | None:
+        if not profile:
+            return None
+        key = hashlib.sha256(profile).hexdigest()[:16]
+        self.icc_profiles[key] = profile
+        return key
+
     def _state_for(self, uid: str | None, ref: FrameRef) -> Any:
         """The presentation state ``uid`` when it applies to this frame, else None."""
         if not uid:
@@ -1264,6 +1293,7 @@ class Session:
             info.update(
                 windowCenter=None, windowWidth=None, windowSource="none (colour)", voiIndex=None
             )
+            info["icc"] = self._icc_key(ref, presentation)
         elif (state := self._state_for(presentation, ref)) is not None:
             rgba, shown = self._presented(state, ref, arr, window, invert)
             info.update(shown)
@@ -1352,6 +1382,8 @@ class Session:
         first when None) at focal plane ``plane``, with its tile grid and spacing."""
         out = slides.info(self.slide_images(series), path, plane)
         out["series"] = series
+        finest = next(f for f in self.files if f.name == out["files"][0])
+        out["icc"] = self._keep_icc(_icc_of(finest, out["opticalPath"]))
         return out
 
     def slide_routes(

@@ -35,10 +35,11 @@
  *            positions: number[] | null, decoder?: "browser" | "engine",
  *            frameOffset?: number, focalPlane?: number}} SlideLevel
  * A slide shown at one optical path (`opticalPath` of `paths`) and focal plane (an index of
- * `planes`, their Z offsets in µm): PS3.3 C.8.12.5, C.8.12.6.1.
+ * `planes`, their Z offsets in µm): PS3.3 C.8.12.5, C.8.12.6.1; `icc` the key of the
+ * path's ICC profile, its tiles shown through it (worker/icc.js), or null.
  * @typedef {SlideSummary & {series: number, level: SlideLevel[], files: string[],
  *            opticalPath: string, paths: {id: string, label: string}[], focalPlane: number,
- *            planes: number[]}} SlideInfo
+ *            planes: number[], icc?: string | null}} SlideInfo
  * A tile's place; `decoder` says who decoded it: "browser" (the worker, without Python:
  * baseline JPEG, native 8-bit RGB) or "engine" (Python); `ms` the worker's time reading and
  * decoding a tile the browser made (for the bench).

@@ -8,6 +8,7 @@ import { trilinearPlane, windowedPlane } from "./kernels.js";
 import { fetchPack, install } from "./sitepack.js";
 import { fileSource } from "./filesource.js";
 import * as slideTiles from "./slidetiles.js";
+import * as icc from "./icc.js";
 
 /** @typedef {import("../rpc/protocol.js").Request} Request */
 /** @typedef {import("../rpc/protocol.js").Methods} Methods */
@@ -171,6 +172,17 @@ function takePair(pair, type) {
   }
 }
 
+/** @type {Map<string, string>} a slide's routeKey → the ICC profile its tiles are shown through */
+const slideProfiles = new Map();
+
+/**
+ * The bytes of a bridge function's (text, bytes) answer (an ICC profile's).
+ * @param {any} pair
+ */
+function bytesOf(pair) {
+  return new Uint8Array(takePair(pair, "u8")[1]);
+}
+
 /**
  * Python's oblique-plane sampling (lightbox.volume.sampling, installed by the bridge): the
  * kernel reads the volume and fills the plane through their buffers in wasm memory, no
@@ -294,6 +306,8 @@ export const methods = {
     const [levels, ranges] = takePair(bridge.slide_routes(series, info.opticalPath), "u8");
     const key = slideTiles.routeKey(series, path);
     slideTiles.setRoutes(key, JSON.parse(levels), ranges, info, info.files);
+    if (info.icc) slideProfiles.set(key, info.icc);
+    else slideProfiles.delete(key);
     info.level.forEach((level, l) => {
       level.decoder = slideTiles.decodesHere(key, l) ? "browser" : "engine";
     });
@@ -306,11 +320,23 @@ export const methods = {
     if (slideTiles.decodesHere(key, level)) {
       // Python's tile when the browser's decoder refuses it: its error names the file.
       const made = await slideTiles.browserTile(key, level, frame).catch(() => null);
+      const profile = slideProfiles.get(key);
+      if (made && profile) {
+        made.bitmap = await icc.bitmapToSRGB(profile, made.bitmap, () =>
+          bytesOf(bridge.icc_profile(profile)),
+        );
+      }
       if (made) return [made, [made.bitmap]];
     }
     await codecs.ensure(codecsOf(series));
     const [text, pixels] = takePair(bridge.slide_tile(series, level, frame, path), "u8clamped");
     const info = { ...JSON.parse(text), decoder: /** @type {"engine"} */ ("engine") };
+    const profile = slideProfiles.get(key);
+    if (profile) {
+      await icc.toSRGB(profile, new Uint8ClampedArray(pixels), () =>
+        bytesOf(bridge.icc_profile(profile)),
+      );
+    }
     return [{ info, pixels }, [pixels]];
   },
   catalog(bridge) {
@@ -420,6 +446,8 @@ export const methods = {
   },
   closeAll(bridge) {
     slideTiles.forgetAll();
+    slideProfiles.clear();
+    icc.forgetAll();
     return [kept(JSON.parse(bridge.close_all())), []];
   },
   async render(
@@ -441,7 +469,13 @@ export const methods = {
       ),
       "u8clamped",
     );
-    return [{ info: JSON.parse(info), pixels }, [pixels]];
+    const parsed = JSON.parse(info);
+    if (parsed.icc) {
+      await icc.toSRGB(parsed.icc, new Uint8ClampedArray(pixels), () =>
+        bytesOf(bridge.icc_profile(parsed.icc)),
+      );
+    }
+    return [{ info: parsed, pixels }, [pixels]];
   },
   async renderView(bridge, { series, view, center, width, invert }) {
     await codecs.ensure(codecsOf(series));
