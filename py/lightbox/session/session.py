@@ -1297,6 +1297,8 @@ class Session:
         elif (state := self._state_for(presentation, ref)) is not None:
             rgba, shown = self._presented(state, ref, arr, window, invert)
             info.update(shown)
+            if state.palette is not None:  # a pseudo-colour state's colours: its profile's
+                info["icc"] = self._keep_icc(state.icc_profile)
         else:
             chosen, source, index = self._window_for(series, opened, ref, window, voi_index)
             rgba = pipeline.gray_rgba(

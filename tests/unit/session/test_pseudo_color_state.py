@@ -7,7 +7,10 @@ mapped 0), and each 16-bit entry's high byte; never from Lightbox's renderer.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+import pydicom
 from pydicom.uid import generate_uid
 
 from lightbox.session.session import Session
@@ -59,3 +62,19 @@ def test_a_pseudo_color_state_maps_its_grey_output_through_its_palette() -> None
     assert np.abs(rgba[..., 1] - (255 - grey)).max() <= 1
     assert (rgba[..., 2] == 128).all() and (rgba[..., 3] == 255).all()
     assert np.mean(rgba[..., 0] == grey) > 0.99
+
+
+def test_a_pseudo_color_states_colours_are_shown_through_its_icc_profile() -> None:
+    """C.11.15: the state's ICC Profile describes the palette's colours (the worker converts
+    through it: tests/browser/test_color_profiles.py)."""
+    from tests.support.icc import matrix_profile
+
+    files, _, uid = _case()
+    state = pydicom.dcmread(io.BytesIO(files[1][1]))
+    state.ICCProfile = matrix_profile()
+    session = Session()
+    session.open([files[0], ("ps.dcm", to_bytes(state))])
+    (ct,) = [i for i, s in enumerate(session.catalog()["series"]) if s["modality"] == "CT"]
+    assert session.render(ct, 0).info.get("icc") is None  # grey, no state: no profile
+    key = session.render(ct, 0, presentation=uid).info["icc"]
+    assert session.icc_profiles[key] == matrix_profile()
