@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pydicom
+import pytest
 from playwright.sync_api import Browser
 from pydicom.pixels import apply_modality_lut
 
@@ -299,5 +300,61 @@ def test_a_step_that_cannot_be_read_is_said_in_the_panel(
         _shot(viewer, "gsps-unreadable-lut.png")
         _apply(viewer, None)
         assert viewer.page.locator("#presentation-list .presentation-warning").count() == 0
+    finally:
+        finish(context, viewer)
+
+
+def test_each_image_shows_its_own_displayed_area(
+    browser: Browser, base_url: str, tmp_path: Path
+) -> None:
+    """A state whose Displayed Area Selection gives each of two images its own area (PS3.3
+    C.10.4: each item applies to the images it references): the whole 80 × 60 image on the
+    first, its top-left quarter (1, 1)-(40, 30) on the second, SCALE TO FIT. Scrolling to
+    the second image fits the quarter, twice the zoom of the first, and moves it to the
+    middle (another pan); scrolling back fits the whole image again."""
+    series, study = pydicom.uid.generate_uid(), pydicom.uid.generate_uid()
+    images = []
+    for k in range(2):
+        image = _image()
+        image.SeriesInstanceUID, image.StudyInstanceUID = series, study
+        image.InstanceNumber, image.ImagePositionPatient[2] = k + 1, float(k)
+        images.append(image)
+    ps = pstates.gsps(images[0], window=(-100.0, 400.0), rescale=(1.0, -1024.0))
+    ps.ReferencedSeriesSequence[0].ReferencedImageSequence.append(pstates.image_ref(images[1]))
+    areas = []
+    for image, corner in zip(images, ((80, 60), (40, 30)), strict=True):
+        area = pydicom.Dataset()
+        area.ReferencedImageSequence = [pstates.image_ref(image)]
+        area.DisplayedAreaTopLeftHandCorner = [1, 1]
+        area.DisplayedAreaBottomRightHandCorner = list(corner)
+        area.PresentationSizeMode = "SCALE TO FIT"
+        area.PresentationPixelAspectRatio = [1, 1]
+        areas.append(area)
+    ps.DisplayedAreaSelectionSequence = areas
+    paths = written(
+        tmp_path,
+        [
+            ("ct1.dcm", to_bytes(images[0])),
+            ("ct2.dcm", to_bytes(images[1])),
+            ("ps.dcm", to_bytes(ps)),
+        ],
+    )
+    context, viewer = new_viewer(browser, base_url)
+    try:
+        viewer.ready()
+        viewer.choose(paths)
+        viewer.page.evaluate("() => window.lightbox.select(0, 0)")
+        viewer.wait_state("s.series === 0 && s.frame === 0")
+        first = _apply(viewer, ps.SOPInstanceUID)
+        assert first["presentation"]["uid"] == ps.SOPInstanceUID
+        viewer.page.evaluate("() => window.lightbox.select(0, 1)")
+        second = viewer.wait_state(f"s.frame === 1 && s.zoom > {first['zoom']} * 1.5")
+        assert second["zoom"] == pytest.approx(2 * first["zoom"], rel=0.02)
+        assert second["pan"] != first["pan"]
+        assert second["presentation"]["uid"] == ps.SOPInstanceUID
+        _shot(viewer, "gsps-area-per-image.png")
+        viewer.page.evaluate("() => window.lightbox.select(0, 0)")
+        back = viewer.wait_state(f"s.frame === 0 && s.zoom < {second['zoom']} * 0.75")
+        assert back["zoom"] == pytest.approx(first["zoom"], rel=0.02)
     finally:
         finish(context, viewer)

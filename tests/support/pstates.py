@@ -36,7 +36,7 @@ def _base(image: Dataset, sop_class: str, modality: str) -> Dataset:
     return ds
 
 
-def _image_ref(image: Dataset) -> Dataset:
+def image_ref(image: Dataset) -> Dataset:
     ref = Dataset()
     ref.ReferencedSOPClassUID = image.SOPClassUID
     ref.ReferencedSOPInstanceUID = image.SOPInstanceUID
@@ -63,7 +63,7 @@ def gsps(
     ds = _base(image, GSPS_CLASS, "PR")
     series = Dataset()
     series.SeriesInstanceUID = image.SeriesInstanceUID
-    series.ReferencedImageSequence = [_image_ref(image)]
+    series.ReferencedImageSequence = [image_ref(image)]
     ds.ReferencedSeriesSequence = [series]
     ds.ContentLabel = label
     ds.ContentDescription = "generated"
@@ -91,7 +91,7 @@ def gsps(
     ds.GraphicLayerSequence = [layer]
     annotation = Dataset()
     annotation.GraphicLayer = "ANNOTATIONS"
-    annotation.ReferencedImageSequence = [_image_ref(image)]
+    annotation.ReferencedImageSequence = [image_ref(image)]
     if polyline:
         graphic = Dataset()
         graphic.GraphicAnnotationUnits = "PIXEL"
@@ -144,7 +144,7 @@ def tid1500(
     ds.CompletionFlag, ds.VerificationFlag = "COMPLETE", "UNVERIFIED"
     selected = Dataset()
     selected.RelationshipType, selected.ValueType = "SELECTED FROM", "IMAGE"
-    selected.ReferencedSOPSequence = [_image_ref(image)]
+    selected.ReferencedSOPSequence = [image_ref(image)]
     scoord = Dataset()
     scoord.RelationshipType, scoord.ValueType = "INFERRED FROM", "SCOORD"
     scoord.GraphicType = graphic

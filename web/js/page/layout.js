@@ -11,7 +11,7 @@ import { withProgress } from "./busy.js";
 import { scheduleViewSave } from "./fragment.js";
 import { renderMeasureList } from "./measurements.js";
 import { renderSegmentPanel } from "./segments.js";
-import { renderPresentationPanel } from "./presentations.js";
+import { applyView, renderPresentationPanel } from "./presentations.js";
 import { renderSeriesList } from "./series-list.js";
 import { setAttr } from "./language.js";
 import { showTags, tagsShown } from "./tags.js";
@@ -42,6 +42,7 @@ const host = {
   },
   onError: (message) => setStatus(message, true),
   onView: () => scheduleViewSave(),
+  onPresentedArea: (pane, view) => applyView(pane, view),
   nextId: () => (app.measureId += 1),
   guides: {
     lines: (p) => [...guidesFor(p), ...enFaceGuides(p)],

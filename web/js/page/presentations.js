@@ -44,7 +44,8 @@ export async function applyPresentation(uid) {
  * the displayed area's zoom and centre.
  * @param {import("../viewer/pane.js").Pane} p @param {any} view
  */
-function applyView(p, view) {
+export function applyView(p, view) {
+  p.appliedArea = JSON.stringify(view.area ?? null);
   p.rotation = view.rotation ?? 0;
   p.flipH = Boolean(view.flipH);
   p.flipV = Boolean(view.flipV);

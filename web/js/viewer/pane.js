@@ -33,8 +33,10 @@ import { View3D } from "./view3d.js";
  *            keyImagesOnly?: () => boolean,
  *            measurements: Measurement[], onActivate: (pane: Pane) => void,
  *            onChange: (pane: Pane) => void, onError: (message: string) => void,
- *            onView?: () => void,
+ *            onView?: () => void, onPresentedArea?: (pane: Pane, view: any) => void,
  *            nextId: () => number, guides?: GuideHost}} PaneHost
+ * `onPresentedArea`: an applied presentation state gives the frame now shown another
+ * displayed area (and its spatial view) than the one the pane shows (page/presentations.js).
  * The MPR layout's guides (page/mpr.js): what a pane draws of the other planes, what a
  * pointer at image point `at` takes hold of, and a drag of it from `from` to `at`.
  * @typedef {{lines: (pane: Pane) => import("./layer.js").Guide[],
@@ -79,6 +81,8 @@ export class Pane {
      * @type {{uid: string, label: string, series: string, view?: any} | null}
      */
     this.presentation = null;
+    /** the displayed area (JSON) page/presentations.js last applied, to tell a new one */
+    this.appliedArea = /** @type {string | null} */ (null);
     this.image = new OffscreenCanvas(1, 1);
     const imageCtx = this.image.getContext("2d");
     if (!imageCtx) throw new Error("this browser has no OffscreenCanvas");
@@ -385,6 +389,11 @@ export class Pane {
         this.size = { width: info.width, height: info.height };
         this.step = info.step;
         this.info = info;
+        // Each image of a state may have its own displayed area (PS3.3 C.10.4): a frame
+        // whose area differs from the one applied applies its own.
+        const area = info.presentation ? JSON.stringify(info.presentation.area ?? null) : null;
+        if (area !== null && this.presentationUid && area !== this.appliedArea)
+          this.host.onPresentedArea?.(this, info.presentation);
         if (this.image.width !== columns || this.image.height !== rows) {
           this.image.width = columns;
           this.image.height = rows;
