@@ -6,8 +6,7 @@ import { dragGrip, enterMpr, follow, grip, guidesFor, leaveMpr } from "./mpr.js"
 import { enFaceGrip, enFaceGuides, noteBscan } from "./enface.js";
 import { syncControls } from "./controls.js";
 import { announceView } from "./announce.js";
-import { client } from "./engine.js";
-import { withProgress } from "./busy.js";
+import { busyClient } from "./engine.js";
 import { scheduleViewSave } from "./fragment.js";
 import { renderMeasureList } from "./measurements.js";
 import { renderSegmentPanel } from "./segments.js";
@@ -18,7 +17,7 @@ import { showTags, tagsShown } from "./tags.js";
 
 /** @type {import("../viewer/pane.js").PaneHost} */
 const host = {
-  client: withProgress(client),
+  client: busyClient,
   smooth: () => app.interpolation === "smooth",
   catalog: () => app.catalog,
   tool: () => app.tool,
