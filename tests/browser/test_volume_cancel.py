@@ -87,16 +87,16 @@ def test_cancel_stops_the_build_and_mpr_again_builds_it(viewer: Viewer, tmp_path
         f"() => Number(document.getElementById('busy-done').textContent) > {first}",
         timeout=BOOT_TIMEOUT_MS,
     )
-    assert page.inner_text("#busy-what") == "Building the volume"
-    assert page.inner_text("#busy-slices") == "Slices:"
-    done, of, total = page.inner_text("#busy-files").split()
-    assert of == "of" and total == str(SLICES) and first < int(done) < SLICES
+    told, counted = page.inner_text("#busy"), page.inner_text("#busy-files")
+    viewer.shot("volume-build-progress")
     building = _stats(viewer)  # heard between two steps of the build
+    page.click("#busy-cancel")
+    assert "Building the volume" in told and "Slices:" in told, told
+    done, of, total = counted.split()
+    assert of == "of" and total == str(SLICES) and first < int(done) < SLICES
     assert building["building"]["total"] == SLICES
     assert 0 < building["building"]["done"] < SLICES
     assert building["volumeBytes"] == VOLUME_BYTES and building["volumes"] == 0
-    viewer.shot("volume-build-progress")
-    page.click("#busy-cancel")
     # the engine stops building and holds no volume, built or partly built
     for _ in range(600):
         after = _stats(viewer)
@@ -125,6 +125,7 @@ def test_cancel_stops_the_build_and_mpr_again_builds_it(viewer: Viewer, tmp_path
     assert built["building"] is None
     assert built["volumeBytes"] == VOLUME_BYTES and built["volumes"] == 1
     volumes.check_view(viewer.frame(), datasets, mpr["reslice"], WINDOW)
+    assert page.inner_text("#status").strip() == ""  # the cancel no longer holds
     viewer.shot("volume-built-after-cancel")
 
 

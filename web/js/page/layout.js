@@ -65,6 +65,8 @@ export async function setLayout(layout) {
     try {
       await enterMpr(series);
       activate(0);
+      // shown: what the status line said of a failed or cancelled attempt no longer holds
+      if ($("status").classList.contains("error")) setStatus("");
     } catch (error) {
       await setLayout(before === "mpr" ? "1x1" : before);
       throw error;
