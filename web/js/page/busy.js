@@ -140,6 +140,11 @@ function paint() {
   $("busy-images").textContent = String(shown.images);
   $("busy-seconds").textContent = String(Math.floor((now - shown.started) / 1000));
   panel.dataset.method = shown.method;
+  const bar = /** @type {HTMLProgressElement} */ (panel.querySelector("progress"));
+  if (count?.total) {
+    bar.max = count.total;
+    bar.value = count.done;
+  } else bar.removeAttribute("value"); // how far is not known: the bar moves to and fro
   $("busy-files").hidden = !count;
   $("busy-slices").hidden = count?.unit !== "slices";
   $("busy-done").textContent = String(count?.done ?? 0);
