@@ -5,11 +5,11 @@ and draws it. Also: closing everything leaves no status line on the start screen
 
 The series is large enough that its build takes seconds here whatever the load (512 ×
 512 × 300 int16, 150 MiB, RLE Lossless: pydicom decodes each slice in Python as the
-volume is built, some 30 ms a slice in the browser). Expectations: the stack's pixels are pydicom's values of the file shown through
-the standard's LINEAR window (PS3.3 C.11.2.1.2.1, tests/support/volumes.windowed); the
-MPR pane's are scipy's samples of the stored slices where its ``reslice`` says
-(tests/support/volumes.check_view); the bytes a built volume holds are columns × rows ×
-slices × 2 (int16), worked here."""
+volume is built, some 30 ms a slice in the browser). Expectations: the stack's pixels are
+pydicom's values of the file shown through the standard's LINEAR window (PS3.3
+C.11.2.1.2.1, tests/support/volumes.windowed); the MPR pane's are scipy's samples of the
+stored slices where its ``reslice`` says (tests/support/volumes.check_view); the bytes a
+built volume holds are columns × rows × slices × 2 (int16), worked here."""
 
 from __future__ import annotations
 
