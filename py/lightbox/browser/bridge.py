@@ -222,6 +222,19 @@ def volume_info(series: int, phase: int | None = None) -> str:
 
 
 @_guarded
+def volume_step(series: int, phase: int | None, seconds: float) -> str:
+    """Build the series' volume for about ``seconds`` more (JSON ``{done, total,
+    finished}``): the worker builds in steps and hears a Cancel between them."""
+    return _json(_session.volume_step(int(series), None if phase is None else int(phase), seconds))
+
+
+@_guarded
+def volume_cancel() -> str:
+    """Drop the volume being built (its array released): JSON ``{cancelled}``."""
+    return _json({"cancelled": _session.cancel_volume()})
+
+
+@_guarded
 def volume_data(series: int, max_voxels: int, max_dim: int) -> tuple[str, np.ndarray[Any, Any]]:
     """The series' volume for the page's 3D view: (record JSON, the voxels as a
     C-contiguous int16 or float32 array, reduced to the limits; the volume's own array,
@@ -440,6 +453,7 @@ def stats() -> str:
             "cacheBytes": _session.cache.nbytes,
             "cacheBudget": _session.cache.budget,
             "cachedFrames": len(_session.cache),
+            **_session.volume_memory(),
         }
     )
 

@@ -75,7 +75,7 @@ from lightbox.volume import (
     PlaneGeometry,
     SliceGeometry,
     Volume,
-    build_volume,
+    VolumeFill,
     plan_volume,
 )
 from lightbox.volume import texture as volume_texture
@@ -171,6 +171,107 @@ class _WiderThanInt16(Exception):
     """Integral modality values past int16: the volume is built as float32 instead."""
 
 
+#: A volume's key in the session: the series' UID and the phase (None: it holds one).
+VolumeKey = tuple[str, int | None]
+
+
+class VolumeBuild:
+    """One series' volume being built, in steps (issue 18 item 8): the browser builds it a
+    tenth of a second at a time and hears a Cancel between steps; dropping the build
+    (:meth:`Session.cancel_volume`) releases the partly filled array.
+
+    Attributes
+    ----------
+    key : VolumeKey
+    refs : tuple of FrameRef
+        The series' frames when the build began (a volume is kept with them).
+    result : Volume or NotAVolume or None
+        Once decided: the volume, or why the frames are none.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        key: VolumeKey,
+        refs: tuple[FrameRef, ...],
+        members: tuple[FrameRef, ...],
+    ) -> None:
+        self.key, self.refs = key, refs
+        self._session, self._members = session, members
+        self.result: Volume | NotAVolume | None = None
+        self._fill: VolumeFill | None = None
+        opened = [session.files[ref.file] for ref in members]
+        colour = next((o for o in opened if o.fmt.samples != 1 or o.palette), None)
+        if colour is not None:
+            self.result = NotAVolume(f"{colour.name} is a colour image: MPR needs greyscale values")
+            return
+        self._params, self._geometries = session._slice_geometries(members)
+        float_pixels = opened[0].fmt.is_float
+        self._start(
+            "float32" if float_pixels else volumes.volume_dtype([p.modality for p in self._params])
+        )
+
+    def _start(self, dtype: str) -> None:
+        plan = plan_volume(self._geometries, dtype)
+        if isinstance(plan, NotAVolume):
+            self.result, self._fill = plan, None
+            return
+        refs, params, session = self._members, self._params, self._session
+
+        def values(index: int) -> np.ndarray[Any, Any]:
+            result = modality_values(session.stored(refs[index]), params[index].modality)
+            if dtype == "float32":
+                return result.astype(np.float32)
+            if not volumes.fits_int16(result):
+                raise _WiderThanInt16
+            return result.astype(np.int16)
+
+        self._fill = VolumeFill(plan, values)
+
+    @property
+    def done(self) -> int:
+        """Slices filled so far (all of them once decided)."""
+        if self._fill is not None:
+            return self._fill.done
+        return self.total
+
+    @property
+    def total(self) -> int:
+        """The slices of the volume (0 for frames that are none)."""
+        if self._fill is not None:
+            return self._fill.total
+        return self.result.data.shape[0] if isinstance(self.result, Volume) else 0
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the volume's array, filled or not."""
+        if self._fill is not None:
+            return int(self._fill.data.nbytes)
+        return int(self.result.data.nbytes) if isinstance(self.result, Volume) else 0
+
+    def step(self, seconds: float | None = None) -> bool:
+        """Fill slices for about ``seconds`` (None: to the end); True once decided.
+
+        Raises
+        ------
+        VolumeError
+            A frame's shape or values do not match the others.
+        """
+        deadline = None if seconds is None else time.perf_counter() + seconds
+        while self._fill is not None:
+            fill = self._fill
+            try:
+                fill.step(1)
+            except _WiderThanInt16:  # integral values past int16 (rare): the float32 volume
+                self._start("float32")
+                continue
+            if fill.done == fill.total:
+                self.result, self._fill = fill.finish(), None
+            elif deadline is not None and time.perf_counter() >= deadline:
+                break
+        return self.result is not None
+
+
 class NotAVolumeError(LightboxError):
     """A view of a volume was asked of a series that is not one (the reason says why)."""
 
@@ -230,6 +331,8 @@ class Session:
             tuple[str, int | None], tuple[tuple[FrameRef, ...], Volume | NotAVolume]
         ] = {}
         self._phases: dict[str, tuple[tuple[FrameRef, ...], Phases | None]] = {}
+        #: The volume being built in steps (issue 18 item 8), if any.
+        self._building: VolumeBuild | None = None
         #: The segmentations open (SEG objects, issue 16 item 4), in opening order.
         self._segs: list[segments.Seg] = []
         #: The RT Structure Sets among the documents (issue 16 item 5).
@@ -1476,6 +1579,8 @@ class Session:
             key: kept for key, kept in self._volumes.items() if now.get(key[0]) == kept[0]
         }
         self._phases = {uid: kept for uid, kept in self._phases.items() if now.get(uid) == kept[0]}
+        if self._building is not None and now.get(self._building.key[0]) != self._building.refs:
+            self._building = None
 
     def phases(self, series: int) -> Phases | None:
         """The volumes a series holds at the same positions (temporal positions,
@@ -1508,17 +1613,78 @@ class Session:
         ValueError
             ``phase`` names no volume of the series.
         """
+        build = self._volume_build(series, phase)
+        if build is not None:
+            self._finish(build, None)
+        entry = self.series[series]
+        key = (entry.uid, volumes.chosen_phase(self.phases(series), phase))
+        return self._volumes[key][1]
+
+    def _volume_build(self, series: int, phase: int | None) -> VolumeBuild | None:
+        """The build of a series' volume: None when it is kept; the build under way when it
+        is this one; else a new one (in place of any other)."""
         entry = self.series[series]
         refs = tuple(entry.frames)
         split = self.phases(series)
         chosen = volumes.chosen_phase(split, phase)
         key = (entry.uid, chosen)
         kept = self._volumes.get(key)
-        if kept is None or kept[0] != refs:
+        if kept is not None and kept[0] == refs:
+            return None
+        build = self._building
+        if build is None or build.key != key or build.refs != refs:
+            build = self._building = None  # the one under way released before the next fills
             members = split.members[chosen] if split and chosen is not None else range(len(refs))
-            kept = (refs, self._build_volume(tuple(refs[i] for i in members)))
-            self._volumes[key] = kept
-        return kept[1]
+            build = VolumeBuild(self, key, refs, tuple(refs[i] for i in members))
+            self._building = build
+        return build
+
+    def _finish(self, build: VolumeBuild, seconds: float | None) -> bool:
+        """Step ``build``; keep its result once decided (True then)."""
+        try:
+            decided = build.step(seconds)
+        except Exception:
+            self._building = None
+            raise
+        if decided and build.result is not None:
+            self._volumes[build.key] = (build.refs, build.result)
+            if self._building is build:
+                self._building = None
+        return decided
+
+    def volume_step(self, series: int, phase: int | None, seconds: float) -> dict[str, Any]:
+        """Build the series' volume for about ``seconds`` more (the browser's steps, issue 18
+        item 8): ``{done, total, finished}``, slices filled of all; ``finished`` once it is
+        kept (at once when it already was, or when the frames are no volume).
+
+        Raises
+        ------
+        ValueError
+            ``phase`` names no volume of the series.
+        VolumeError
+            A frame does not match the others (nothing is kept).
+        """
+        build = self._volume_build(series, phase)
+        if build is None:
+            return {"done": 0, "total": 0, "finished": True}
+        finished = self._finish(build, seconds)
+        return {"done": build.done, "total": build.total, "finished": finished}
+
+    def cancel_volume(self) -> bool:
+        """Drop the volume being built, releasing its array; False when none was."""
+        cancelled = self._building is not None
+        self._building = None
+        return cancelled
+
+    def volume_memory(self) -> dict[str, Any]:
+        """Bytes of the volumes kept and of the one being built; what is being built."""
+        kept = sum(int(v.data.nbytes) for _, v in self._volumes.values() if isinstance(v, Volume))
+        build = self._building
+        return {
+            "volumeBytes": kept + (build.nbytes if build else 0),
+            "volumes": sum(isinstance(v, Volume) for _, v in self._volumes.values()),
+            "building": None if build is None else {"done": build.done, "total": build.total},
+        }
 
     def _slice_geometries(
         self, refs: tuple[FrameRef, ...]
@@ -1537,40 +1703,6 @@ class Session:
             for o, p, ref in zip(opened, params, refs, strict=True)
         ]
         return params, geometries
-
-    def _build_volume(self, refs: tuple[FrameRef, ...]) -> Volume | NotAVolume:
-        opened = [self.files[ref.file] for ref in refs]
-        colour = next((o for o in opened if o.fmt.samples != 1 or o.palette), None)
-        if colour is not None:
-            return NotAVolume(f"{colour.name} is a colour image: MPR needs greyscale values")
-        params, geometries = self._slice_geometries(refs)
-        float_pixels = opened[0].fmt.is_float
-        dtype = "float32" if float_pixels else volumes.volume_dtype([p.modality for p in params])
-        try:
-            return self._fill_volume(refs, params, geometries, dtype)
-        except _WiderThanInt16:  # integral values past int16 (rare): the float32 volume
-            return self._fill_volume(refs, params, geometries, "float32")
-
-    def _fill_volume(
-        self,
-        refs: tuple[FrameRef, ...],
-        params: list[frames.FrameParameters],
-        geometries: list[SliceGeometry],
-        dtype: str,
-    ) -> Volume | NotAVolume:
-        plan = plan_volume(geometries, dtype)
-        if isinstance(plan, NotAVolume):
-            return plan
-
-        def values(index: int) -> np.ndarray[Any, Any]:
-            result = modality_values(self.stored(refs[index]), params[index].modality)
-            if dtype == "float32":
-                return result.astype(np.float32)
-            if not volumes.fits_int16(result):
-                raise _WiderThanInt16
-            return result.astype(np.int16)
-
-        return build_volume(plan, values)
 
     def render_view(
         self,

@@ -4,7 +4,14 @@ Pure over arrays and plain numbers: geometry in, a plan; frames through a callba
 a volume; a volume and a plane, an image. No Dataset, no session.
 """
 
-from lightbox.volume.build import MAX_VOLUME_BYTES, Volume, VolumePlan, build_volume, plan_volume
+from lightbox.volume.build import (
+    MAX_VOLUME_BYTES,
+    Volume,
+    VolumeFill,
+    VolumePlan,
+    build_volume,
+    plan_volume,
+)
 from lightbox.volume.project import full_mip, project, project_windowed, rotating_mip, slab
 from lightbox.volume.records import NotAVolume, SliceGeometry, VolumeError, VolumeWarning
 from lightbox.volume.render import render_plane, render_view
@@ -26,6 +33,7 @@ __all__ = [
     "SliceGeometry",
     "Volume",
     "VolumeError",
+    "VolumeFill",
     "VolumePlan",
     "VolumeWarning",
     "build_volume",

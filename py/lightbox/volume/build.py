@@ -2,7 +2,8 @@
 
 :func:`plan_volume` decides from the frames' geometry alone (no pixel decoded) whether
 they are a volume, what its grid is and how many bytes it needs; :func:`build_volume`
-then decodes the frames one at a time, through a callback, into one preallocated array.
+then decodes the frames one at a time, through a callback, into one preallocated array
+(:class:`VolumeFill` does the same in steps its caller can stop between).
 
 The grid. Voxel ``data[z, y, x]`` is centred at
 ``origin + x * spacing[0] * axes[0] + y * spacing[1] * axes[1] + z * spacing[2] * axes[2]``
@@ -284,6 +285,72 @@ class _Frames:
         return frame
 
 
+class VolumeFill:
+    """A planned volume filled in steps, slice by slice, so that its caller may stop
+    between them (the browser's Cancel of a long build, issue 18 item 8): dropping an
+    unfinished fill releases its array.
+
+    Parameters
+    ----------
+    plan : VolumePlan
+        From :func:`plan_volume`.
+    frames : callable
+        As :func:`build_volume`'s.
+    """
+
+    def __init__(self, plan: VolumePlan, frames: Callable[[int], np.ndarray[Any, Any]]) -> None:
+        self.plan = plan
+        self.data = np.empty(plan.shape, dtype=plan.dtype)
+        self._source = _Frames(plan, frames)
+        #: Slices filled so far, in slice order.
+        self.done = 0
+
+    @property
+    def total(self) -> int:
+        """The slices to fill."""
+        return self.plan.shape[0]
+
+    def step(self, count: int = 1) -> int:
+        """Fill up to ``count`` more slices; return the slices filled so far.
+
+        Raises
+        ------
+        VolumeError
+            A frame's shape or values do not match the plan.
+        """
+        end = min(self.total, self.done + max(0, int(count)))
+        for k in range(self.done, end):
+            self.data[k] = self._source.get(k)
+            self.done = k + 1
+        return self.done
+
+    def finish(self) -> Volume:
+        """The volume, once every slice is filled (the array becomes read-only)."""
+        if self.done < self.total:
+            raise ValueError(f"the volume is filled to slice {self.done} of {self.total}")
+        plan, data = self.plan, self.data
+        background = float(self._source.lowest)
+        data.flags.writeable = False
+        slices = None
+        if plan.uneven:
+            q = np.asarray(plan.positions, dtype=np.float64)
+            step = plan.spacing[2] * float(
+                np.dot(plan.axes[2], np.cross(plan.axes[0], plan.axes[1]))
+            )
+            slices = SliceMap((q - q[0]) / step, gap_steps(q), background)
+        return Volume(
+            data=data,
+            origin=plan.origin,
+            axes=plan.axes,
+            spacing=plan.spacing,
+            positions=plan.positions,
+            warnings=plan.warnings,
+            gaps=plan.gaps,
+            background=background,
+            slices=slices,
+        )
+
+
 def build_volume(plan: VolumePlan, frames: Callable[[int], np.ndarray[Any, Any]]) -> Volume:
     """Fill the planned volume, decoding one frame at a time.
 
@@ -305,25 +372,6 @@ def build_volume(plan: VolumePlan, frames: Callable[[int], np.ndarray[Any, Any]]
     VolumeError
         A frame's shape or values do not match the plan.
     """
-    data = np.empty(plan.shape, dtype=plan.dtype)
-    source = _Frames(plan, frames)
-    for k in range(plan.shape[0]):
-        data[k] = source.get(k)
-    background = float(source.lowest)
-    data.flags.writeable = False
-    slices = None
-    if plan.uneven:
-        q = np.asarray(plan.positions, dtype=np.float64)
-        step = plan.spacing[2] * float(np.dot(plan.axes[2], np.cross(plan.axes[0], plan.axes[1])))
-        slices = SliceMap((q - q[0]) / step, gap_steps(q), background)
-    return Volume(
-        data=data,
-        origin=plan.origin,
-        axes=plan.axes,
-        spacing=plan.spacing,
-        positions=plan.positions,
-        warnings=plan.warnings,
-        gaps=plan.gaps,
-        background=background,
-        slices=slices,
-    )
+    fill = VolumeFill(plan, frames)
+    fill.step(fill.total)
+    return fill.finish()

@@ -4,7 +4,7 @@ import { deidEngine } from "./deid-engine.js";
 import { app, currentLayout, pane } from "./app.js";
 import { setHidePatient, setInvert, setTool } from "./controls.js";
 import { setKeyImagesOnly } from "./keyimages.js";
-import { client, engine, ready } from "./engine.js";
+import { busyClient, client, engine, ready } from "./engine.js";
 import { activate, setLayout } from "./layout.js";
 import { mprState, setCrosshair, turnFreePlane } from "./mpr.js";
 import { measurementsCsv } from "./measurements.js";
@@ -123,7 +123,7 @@ export async function setView(view) {
   if (!p.seriesInfo) throw new Error("nothing is open");
   if (view && "mode" in view && view.mode === "3d") {
     await client.ready;
-    const volume = await client.call("volumeInfo", { series: p.series });
+    const volume = await busyClient.call("volumeInfo", { series: p.series });
     if (!volume.dims) throw new Error(volume.warnings[0]?.message ?? "not a volume");
     return p.show3d(view);
   }
@@ -132,7 +132,7 @@ export async function setView(view) {
   // A pane already showing a view of the series' volume knows it is one: no second ask.
   if (!p.view || !p.info?.volume?.dims) {
     await client.ready;
-    const volume = await client.call("volumeInfo", { series: p.series });
+    const volume = await busyClient.call("volumeInfo", { series: p.series });
     if (!volume.dims) throw new Error(volume.warnings[0]?.message ?? "not a volume");
   }
   return p.showView(view);

@@ -3,14 +3,17 @@
 // happening, how many images it is working on, the seconds so far and Cancel. Opening files
 // has its own bar with a file count (open.js).
 //
-// The worker runs one request at a time and Python cannot be interrupted from the page
-// (that would need a SharedArrayBuffer, hence cross-origin isolation, which a static host
-// may not give), so Cancel stops the page waiting: the call rejects with "Cancelled", what
-// started it puts things back as they were (a layout returns to the one before, an export
-// writes nothing), and the worker's result, when it comes, is dropped. A volume it finished
-// building stays in its cache, which is what a later view of that series would build.
-// De-identification is the exception: it runs in its own worker (deid-engine.js), which
-// Cancel ends (withProgress's onCancel), and it counts its files done (busyCount).
+// Python cannot be interrupted from the page (that would need a SharedArrayBuffer, hence
+// cross-origin isolation, which a static host may not give). Cancel rejects the call with
+// "Cancelled" at once, what started it puts things back as they were (a layout returns to
+// the one before, an export writes nothing), and withProgress's onCancel stops the work:
+// the engine builds a volume in steps and, told by engine.js's busyClient, stops between
+// two of them and releases the part built (worker.js buildVolume; the slices done are
+// counted, busyCount); de-identification runs in its own worker (deid-engine.js), which
+// Cancel ends, and it counts its files done. Other work the engine had begun (a plane of a
+// volume already built, the 3D view's reduction of it) runs to its end, and its result is
+// dropped.
+import { t } from "../i18n/i18n.js";
 import { $, app } from "./app.js";
 
 /** @typedef {import("../rpc/client.js").Client} Client */
@@ -19,16 +22,32 @@ import { $, app } from "./app.js";
 const SHOW_AFTER_MS = 1000;
 
 /**
- * The calls that can take long, with what the panel says (the element holding the words)
- * and the images they work on.
- * @type {Record<string, {text: string, images: (args: any) => number}>}
+ * The calls that can take long, with what the panel says (the element holding the words),
+ * the images they work on, and what a Cancel of them says (a catalog key).
+ * @type {Record<string, {text: string, images: (args: any) => number, cancelled: string}>}
  */
 const LONG = {
-  volumeInfo: { text: "busy-volume", images: (args) => frames([args.series]) },
-  renderView: { text: "busy-volume", images: (args) => frames([args.series]) },
-  volumeData: { text: "busy-3d", images: (args) => frames([args.series]) },
-  deidPreview: { text: "busy-deid-preview", images: (args) => frames(args.series) },
-  deidExport: { text: "busy-deid", images: (args) => frames(args.series) },
+  volumeInfo: {
+    text: "busy-volume",
+    images: (args) => frames([args.series]),
+    cancelled: "busy.volume-cancelled",
+  },
+  renderView: {
+    text: "busy-volume",
+    images: (args) => frames([args.series]),
+    cancelled: "busy.volume-cancelled",
+  },
+  volumeData: {
+    text: "busy-3d",
+    images: (args) => frames([args.series]),
+    cancelled: "busy.3d-cancelled",
+  },
+  deidPreview: {
+    text: "busy-deid-preview",
+    images: (args) => frames(args.series),
+    cancelled: "cancelled",
+  },
+  deidExport: { text: "busy-deid", images: (args) => frames(args.series), cancelled: "cancelled" },
 };
 
 /** @param {number[] | null} series indices, or null for everything @returns {number} images */
@@ -43,12 +62,16 @@ const waiting = new Set();
 /** @type {number | null} */
 let ticker = null;
 
-/** @type {{done: number, total: number} | null} files done of all (de-identification) */
+/** @type {{done: number, total: number, unit: "files" | "slices"} | null} the work done of all */
 let count = null;
 
-/** Files done of all, shown as "n of N" (null hides it). @param {number} done @param {number} total */
-export function busyCount(done, total) {
-  count = { done, total };
+/**
+ * The work done of all, shown as "n of N": files (de-identification) or, labelled
+ * "Slices:", a volume's slices built.
+ * @param {number} done @param {number} total @param {"files" | "slices"} [unit]
+ */
+export function busyCount(done, total, unit = "files") {
+  count = { done, total, unit };
   paint();
 }
 
@@ -76,7 +99,7 @@ export function withProgress(client, onCancel = () => {}) {
         cancel: () => {
           onCancel();
           waiting.delete(entry);
-          reject(new Error($("busy-cancelled").textContent ?? "Cancelled"));
+          reject(new Error(t(long.cancelled)));
           paint();
         },
       };
@@ -117,7 +140,13 @@ function paint() {
   $("busy-images").textContent = String(shown.images);
   $("busy-seconds").textContent = String(Math.floor((now - shown.started) / 1000));
   panel.dataset.method = shown.method;
+  const bar = /** @type {HTMLProgressElement} */ (panel.querySelector("progress"));
+  if (count?.total) {
+    bar.max = count.total;
+    bar.value = count.done;
+  } else bar.removeAttribute("value"); // how far is not known: the bar moves to and fro
   $("busy-files").hidden = !count;
+  $("busy-slices").hidden = count?.unit !== "slices";
   $("busy-done").textContent = String(count?.done ?? 0);
   $("busy-total").textContent = String(count?.total ?? 0);
 }

@@ -6,6 +6,7 @@ import { Client } from "../rpc/client.js";
 import { $, app, setStatus } from "./app.js";
 import { t } from "../i18n/i18n.js";
 import { setText } from "./language.js";
+import { busyCount, withProgress } from "./busy.js";
 
 /** Restarts in one page's life: an engine that keeps stopping is left to Reload. */
 export const MAX_RESTARTS = 3;
@@ -31,6 +32,7 @@ export function setReviver(revive) {
 
 export const client = new Client({
   onProgress: (p) => {
+    if (p.step === "volume") return busyCount(p.index, p.total, "slices"); // a volume's build
     const params = { step: t(`boot.${p.step}`), n: p.index + 1, total: p.total };
     if (!engine.restarting) setStatus({ key: "status.boot", params });
   },
@@ -56,6 +58,15 @@ export const client = new Client({
         engine.restarting = false;
       });
   },
+});
+
+/**
+ * The engine's client for what can take long (building a volume, the 3D view): such calls
+ * show their progress, and Cancel also tells the engine, which stops building the volume
+ * between two steps and releases it (worker.js buildVolume).
+ */
+export const busyClient = withProgress(client, () => {
+  client.call("cancelWork").catch(() => {}); // an engine that stopped builds nothing either
 });
 
 /** The notice that only a reload helps. @param {string} reason */

@@ -6,8 +6,7 @@ import { dragGrip, enterMpr, follow, grip, guidesFor, leaveMpr } from "./mpr.js"
 import { enFaceGrip, enFaceGuides, noteBscan } from "./enface.js";
 import { syncControls } from "./controls.js";
 import { announceView } from "./announce.js";
-import { client } from "./engine.js";
-import { withProgress } from "./busy.js";
+import { busyClient } from "./engine.js";
 import { scheduleViewSave } from "./fragment.js";
 import { renderMeasureList } from "./measurements.js";
 import { renderSegmentPanel } from "./segments.js";
@@ -18,7 +17,7 @@ import { showTags, tagsShown } from "./tags.js";
 
 /** @type {import("../viewer/pane.js").PaneHost} */
 const host = {
-  client: withProgress(client),
+  client: busyClient,
   smooth: () => app.interpolation === "smooth",
   catalog: () => app.catalog,
   tool: () => app.tool,
@@ -67,6 +66,8 @@ export async function setLayout(layout) {
     try {
       await enterMpr(series);
       activate(0);
+      // shown: what the status line said of a failed or cancelled attempt no longer holds
+      if ($("status").classList.contains("error")) setStatus("");
     } catch (error) {
       await setLayout(before === "mpr" ? "1x1" : before);
       throw error;

@@ -17,7 +17,7 @@ import {
 } from "../viewer/crosshair.js";
 import { matrixScale } from "../viewer/interaction.js";
 import { $, app } from "./app.js";
-import { client } from "./engine.js";
+import { busyClient as client } from "./engine.js";
 
 /** @typedef {import("../viewer/pane.js").Pane} Pane */
 /** @typedef {import("../viewer/crosshair.js").Vec3} Vec3 */

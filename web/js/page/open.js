@@ -372,4 +372,5 @@ export async function closeAll() {
   $("placeholder").hidden = false;
   renderSeriesList();
   renderMeasureList();
+  setStatus(""); // the start screen comes back with no word of what was open
 }

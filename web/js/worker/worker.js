@@ -63,6 +63,60 @@ function deidTold(done, total) {
   });
 }
 
+/**
+ * Building a volume in steps (issue 18 item 8). Python cannot be interrupted from the page
+ * without a SharedArrayBuffer, so a build runs a tenth of a second at a time and returns to
+ * the event loop in between: a `cancelWork` request is heard there, and drops the build
+ * (its array released). While a build is under way, every other request waits for it
+ * (`building`), except `cancelWork` and `stats`; a request received before a cancel builds
+ * nothing (the page gave up waiting for it).
+ */
+const BUILD_STEP_SECONDS = 0.1;
+/** @type {Promise<void> | null} the build under way */
+let building = null;
+/** The highest request id received, and the highest one a cancel covers. */
+let lastId = 0;
+let cancelledThrough = 0;
+/** The requests that do not wait for a build under way. */
+const UNGATED = new Set(["cancelWork", "stats"]);
+
+/**
+ * Build the volume a request needs, in steps, telling the slices done as a Progress
+ * notice (step "volume", index: slices done of total); resolves at once when the volume is
+ * kept already (or the series is none: the request's own call says why).
+ * @param {number} id the request's
+ * @param {(seconds: number) => string} step the bridge's volume_step for its series
+ */
+async function buildVolume(id, step) {
+  while (building) await building;
+  /** @type {() => void} */
+  let release = () => {};
+  building = new Promise((resolve) => (release = () => resolve(undefined)));
+  try {
+    for (;;) {
+      if (id <= cancelledThrough) {
+        const error = new Error("the volume was not built");
+        error.name = "Cancelled";
+        throw error;
+      }
+      const { done, total, finished } = JSON.parse(step(BUILD_STEP_SECONDS));
+      if (finished) return;
+      self.postMessage({
+        type: "progress",
+        step: "volume",
+        label: "volume",
+        index: done,
+        total,
+        seconds: seconds(),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 0)); // a cancelWork is heard here
+    }
+  } finally {
+    building = null;
+    release();
+  }
+}
+
 /** @type {Record<string, number>} milliseconds each start-up step took (stats() reports them) */
 const bootSteps = {};
 let stepStarted = 0;
@@ -288,7 +342,7 @@ function kept(catalog) {
 /**
  * The one dispatch table: a handler per method of the contract (protocol.js Methods),
  * each returning its result and what to transfer.
- * @type {{[M in keyof Methods]: (bridge: any, args: Methods[M]["args"]) =>
+ * @type {{[M in keyof Methods]: (bridge: any, args: Methods[M]["args"], id: number) =>
  *   [Methods[M]["result"], Transferable[]] | Promise<[Methods[M]["result"], Transferable[]]>}}
  */
 export const methods = {
@@ -313,10 +367,10 @@ export const methods = {
     });
     return [info, []];
   },
-  async slideTile(bridge, { series, level, frame, path }) {
+  async slideTile(bridge, { series, level, frame, path }, id) {
     // The page keeps a slide's pyramid across a close and reopen: ask its routes again.
     const key = slideTiles.routeKey(series, path);
-    if (!slideTiles.hasRoutes(key)) methods.slide(bridge, { series, path });
+    if (!slideTiles.hasRoutes(key)) methods.slide(bridge, { series, path }, id);
     if (slideTiles.decodesHere(key, level)) {
       // Python's tile when the browser's decoder refuses it: its error names the file.
       const made = await slideTiles.browserTile(key, level, frame).catch(() => null);
@@ -364,6 +418,11 @@ export const methods = {
     const { pyodide } = await booting;
     const heap = /** @type {any} */ (pyodide)._module.HEAP8.length; // the wasm memory Pyodide grew to
     return [{ wasmHeap: heap, bootSteps, ...JSON.parse(bridge.stats()) }, []];
+  },
+  cancelWork(bridge) {
+    // heard between two steps of a build: the requests so far build nothing more
+    cancelledThrough = lastId;
+    return [JSON.parse(bridge.volume_cancel()), []];
   },
   setCacheBudget(bridge, { bytes }) {
     return [JSON.parse(bridge.set_cache_budget(bytes)), []];
@@ -477,21 +536,24 @@ export const methods = {
     }
     return [{ info: parsed, pixels }, [pixels]];
   },
-  async renderView(bridge, { series, view, center, width, invert }) {
+  async renderView(bridge, { series, view, center, width, invert }, id) {
     await codecs.ensure(codecsOf(series));
+    await buildVolume(id, (s) => bridge.volume_step(series, view.phase ?? null, s));
     const [info, pixels] = takePair(
       bridge.render_view(series, JSON.stringify(view), center, width, invert),
       "u8clamped",
     );
     return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
-  async volumeData(bridge, { series, maxVoxels, maxDim }) {
+  async volumeData(bridge, { series, maxVoxels, maxDim }, id) {
     await codecs.ensure(codecsOf(series));
+    await buildVolume(id, (s) => bridge.volume_step(series, null, s));
     const [info, voxels] = takePair(bridge.volume_data(series, maxVoxels, maxDim), "u8");
     return [{ ...JSON.parse(info), voxels }, [voxels]];
   },
-  async volumeInfo(bridge, { series, phase }) {
+  async volumeInfo(bridge, { series, phase }, id) {
     await codecs.ensure(codecsOf(series));
+    await buildVolume(id, (s) => bridge.volume_step(series, phase ?? null, s));
     return [JSON.parse(bridge.volume_info(series, phase ?? null)), []];
   },
   // The Python console (issue 21): consoleFiles in the viewer's engine; the rest in the
@@ -525,13 +587,15 @@ export const methods = {
 
 self.onmessage = async (/** @type {MessageEvent<Request>} */ event) => {
   const { id, method, args } = event.data;
+  lastId = Math.max(lastId, id);
   /** @type {any} */
   let bridge = null;
   try {
     ({ bridge } = await booting);
-    const handler = /** @type {(bridge: any, args: any) => any} */ (methods[method]);
+    const handler = /** @type {(bridge: any, args: any, id: number) => any} */ (methods[method]);
     if (!handler) throw new Error(`unknown method ${method}`);
-    const [result, transfer] = await handler(bridge, args);
+    if (!UNGATED.has(method)) while (building) await building;
+    const [result, transfer] = await handler(bridge, args, id);
     self.postMessage({ type: "reply", id, ok: true, result }, { transfer });
   } catch (error) {
     const reply = bridge ? requestError(bridge, error) : toWorkerError(error);
