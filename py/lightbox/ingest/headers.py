@@ -26,6 +26,7 @@ from pydicom.uid import (
 )
 
 from lightbox.core.errors import InvalidDicomError, NoPixelDataError, NotDicomError
+from lightbox.core.messages import say
 from lightbox.core.tags import PIXEL_KEYWORDS, PIXEL_TAGS
 from lightbox.ingest import structure, video
 from lightbox.ingest.structure import Encoding, Fragments
@@ -179,7 +180,7 @@ def read_header(name: str, data: bytes) -> Header:
     PS3.5 7.1 (element lengths), PS3.10 7.1 (preamble and File Meta Information).
     """
     if not looks_like_dicom(data):
-        raise NotDicomError(name, "not a DICOM file (no DICM marker and no DICOM header)")
+        raise NotDicomError(name, say("engine.not_dicom"))
     data = framed(data)
     _refuse_guess_we_cannot_make(name, data)
     refuse_deep_nesting(name, data)
@@ -189,37 +190,34 @@ def read_header(name: str, data: bytes) -> Header:
         ds = dcmread(stream, stop_before_pixels=True, force=True)
     except Exception as exc:  # damaged bytes make pydicom (and zlib) raise many kinds
         cut = structure.truncation(data, _declared_encoding(data))
-        reason = cut.message if cut else f"the DICOM header cannot be read ({exc})"
+        reason = cut.message if cut else say("engine.header_unreadable", detail=str(exc))
         raise InvalidDicomError(name, reason) from exc
     unreadable = settle(ds)
     if len(ds) == 0:  # File Meta Information at most: the data set itself is missing
         cut = structure.truncation(data, None)
-        empty = f"the file holds no data set: it is truncated ({len(data)} bytes)"
+        empty = say("engine.no_data_set", bytes=len(data))
         raise InvalidDicomError(name, cut.message if cut else empty)
     syntax = _transfer_syntax(ds)
     offset = stream.tell()
     try:
         pixel_bytes = _pixel_bytes_available(data, offset, ds, syntax)
     except Exception as exc:
-        raise InvalidDicomError(name, f"the DICOM data cannot be read ({exc})") from exc
+        raise InvalidDicomError(name, say("engine.data_unreadable", detail=str(exc))) from exc
     if pixel_bytes is None:
         if _expects_image(ds):
             cut = structure.dataset_truncation(data, ds)
             if cut is not None:
                 raise InvalidDicomError(name, cut.message)
             if offset >= len(data):
-                raise InvalidDicomError(
-                    name,
-                    f"the file ends before its pixel data: it is truncated ({len(data)} bytes)",
-                )
-        raise NoPixelDataError(name, f"no image in this object ({_sop_class_name(ds)})")
+                raise InvalidDicomError(name, say("engine.ends_before_pixels", bytes=len(data)))
+        raise NoPixelDataError(name, say("engine.no_image", sop_class=_sop_class_name(ds)))
     _check_image_module(name, ds)
     if video.codec_of(syntax) is None:  # the browser decodes video, not pydicom
         _check_decoder(name, syntax)
     frames = _number_of_frames(name, ds)
     # Short native pixel data opens: the session shows what is there with a warning.
     if not syntax.is_compressed and pixel_bytes == 0 < get_expected_length(ds, "bytes"):
-        raise InvalidDicomError(name, "pixel data is empty: the file ends at its pixel data")
+        raise InvalidDicomError(name, say("engine.pixel_data_empty"))
     warnings, fragments = _pixel_data_shape(data, offset, ds, syntax)
     if unreadable:
         listed = ", ".join(unreadable[:3]) + (

@@ -39,6 +39,7 @@ from lightbox.core.errors import (
     NoPixelDataError,
     NotDicomError,
 )
+from lightbox.core.messages import say, with_said
 from lightbox.core.records import FrameRef, Photometric, Skipped, VoiFunction, Window
 from lightbox.display import frames, luts, pipeline, readers
 from lightbox.display import overlays as planes
@@ -569,8 +570,12 @@ class Session:
         if sop and sop in self._sop_uids:
             original = self._sop_uids[sop]
             other = self.files[original].name
-            said = "already open" if other == name else f"duplicate of {other}"
-            raise DuplicateError(name, f"{said} (same SOP Instance UID)", original)
+            said = (
+                say("engine.already_open")
+                if other == name
+                else say("engine.duplicate_of", other=other)
+            )
+            raise DuplicateError(name, said, original)
 
     def _open_waveform(self, name: str, data: bytes) -> OpenedFile | None:
         """A waveform object (an ECG, a pressure, a voice), or None when the file is not one.
@@ -1646,7 +1651,7 @@ class Session:
         if isinstance(volume, NotAVolume):
             frames_of = self.series[series].frames
             name = self.files[frames_of[len(frames_of) // 2].file].name
-            raise NotAVolumeError(name, f"not a volume: {volume.reason}")
+            raise NotAVolumeError(name, say("engine.not_a_volume", reason=volume.reason))
         geometry, shown = volumes.view_geometry(volume, view)
         if picked is not None:
             shown["phase"] = picked
@@ -1682,7 +1687,7 @@ class Session:
         ref = frames_of[len(frames_of) // 2]
         opened = self.files[ref.file]
         if isinstance(volume, NotAVolume):
-            raise NotAVolumeError(opened.name, f"not a volume: {volume.reason}")
+            raise NotAVolumeError(opened.name, say("engine.not_a_volume", reason=volume.reason))
         texture = volume_texture.volume_texture(volume, int(max_voxels), int(max_dim))
         chosen, _, _ = self._window_for(series, opened, ref, None, None)
         info = volumes.texture_json(texture, volume)
@@ -1722,10 +1727,10 @@ def _document_json(index: int, document: documents.Document) -> dict[str, Any]:
 
 def _too_large(size: int) -> str:
     """Why a file too large to read whole, whose frames cannot be read one by one, is refused."""
-    return (
-        f"it is {structure.size_text(size)}: a file over "
-        f"{structure.size_text(MAX_WHOLE_FILE_BYTES)} opens only when its pixel data is "
-        "uncompressed greyscale (read a frame at a time)"
+    return say(
+        "engine.too_large",
+        size=structure.size_text(size),
+        limit=structure.size_text(MAX_WHOLE_FILE_BYTES),
     )
 
 
@@ -1783,5 +1788,5 @@ def _extended_offsets(ds: Dataset) -> list[int] | None:
     return [int(v) for v in np.frombuffer(bytes(table), dtype="<u8")]
 
 
-def _skipped_json(item: Skipped) -> dict[str, str]:
-    return {"name": item.name, "reason": item.reason}
+def _skipped_json(item: Skipped) -> dict[str, Any]:
+    return with_said({"name": item.name, "reason": item.reason}, item.reason)

@@ -122,8 +122,7 @@ export function describe(item) {
       parts.push(
         t("measure.suv_region", { max: fixed(r.suvMax, 2), mean: fixed(r.suvMean, 2), peak }),
       );
-    } else if (r.suvUnavailable)
-      parts.push(t("measure.suv_unavailable", { reason: r.suvUnavailable }));
+    } else if (r.suvUnavailable) parts.push(t("measure.suv_unavailable", { reason: suvReason(r) }));
     item.detail = parts.join("; ");
   } else if (item.kind === "probe") {
     const unit = r.unit ? ` ${r.unit}` : "";
@@ -142,12 +141,20 @@ export function describe(item) {
       item.label += t("measure.suv_bw", { bw: fixed(bw, 2) });
       if (lbm !== undefined) parts.push(t("measure.suv_lbm", { lbm: fixed(lbm, 2) }));
       if (bsa !== undefined) parts.push(t("measure.suv_bsa", { bsa: fixed(bsa, 1) }));
-    } else if (r.suvUnavailable)
-      parts.push(t("measure.suv_unavailable", { reason: r.suvUnavailable }));
+    } else if (r.suvUnavailable) parts.push(t("measure.suv_unavailable", { reason: suvReason(r) }));
     if (r.dose !== undefined) parts.push(t("measure.dose", { dose: fixed(r.dose, 3) }));
     for (const fused of r.fused ?? []) {
       parts.push(t("measure.fused", { modality: fused.modality, value: fixed(fused.value, 1) }));
     }
     item.detail = parts.join("; ");
   }
+}
+
+/**
+ * Why there is no SUV, in the language shown (the engine's reason with its catalog id).
+ * @param {any} r a probe's or region's result
+ * @returns {import("../i18n/i18n.js").Param}
+ */
+function suvReason(r) {
+  return { said: r.suvUnavailableSaid ?? { text: r.suvUnavailable } };
 }
