@@ -313,7 +313,7 @@ class Session:
         except Exception as exc:  # a defect of ours must not take the rest of the drop down
             self._present.append(name)
             reason = " ".join(f"{type(exc).__name__}: {exc}".split())
-            skipped.append(Skipped(name, f"the slide could not be opened ({reason})"))
+            skipped.append(Skipped(name, say("engine.slide_unopenable", detail=reason)))
             return None
         if image is None:
             return None
@@ -425,7 +425,7 @@ class Session:
                 return None
             except Exception as error:  # a defect of ours must not take the drop down
                 reason = " ".join(f"{type(error).__name__}: {error}".split())
-                skipped.append(Skipped(name, f"the waveform could not be read ({reason})"))
+                skipped.append(Skipped(name, say("engine.waveform_unreadable", detail=reason)))
                 return None
             if opened is not None:
                 return self._add(opened, batch)
@@ -439,7 +439,7 @@ class Session:
             return None
         except Exception as exc:  # a defect of ours must not take the rest of the drop down
             reason = " ".join(f"{type(exc).__name__}: {exc}".split())
-            skipped.append(Skipped(name, f"the file could not be opened ({reason})"))
+            skipped.append(Skipped(name, say("engine.file_unopenable", detail=reason)))
             return None
         if opened is None:
             return None

@@ -2,6 +2,7 @@
 // (interaction.js); region statistics and the probe's values come from the worker.
 import { angleAt, lengthBetween } from "./interaction.js";
 import { t } from "../i18n/i18n.js";
+import en from "../i18n/en.js";
 
 /** @typedef {import("./interaction.js").Point} Point */
 /** @typedef {import("./interaction.js").Calibration} Calibration */
@@ -36,12 +37,12 @@ export function regionCalibration(points, cal) {
     );
   const region = regions.find(inside);
   if (!region) {
-    return {
-      ...UNCALIBRATED,
-      note: "uncalibrated (pixels): the points are not in one ultrasound region",
-    };
+    const key = "calibration.not_one_region";
+    const note = en[key];
+    return { ...UNCALIBRATED, note, said: { text: note, key } };
   }
-  return { kind: cal.kind, row_mm: region.row_mm, column_mm: region.column_mm, note: region.note };
+  const { row_mm, column_mm, note, said } = region;
+  return { kind: cal.kind, row_mm, column_mm, note, ...(said ? { said } : {}) };
 }
 
 /** The measurement tools, in the order of the toolbar. */
@@ -69,10 +70,16 @@ export async function measure(kind, points, context) {
   const item = { id: context.id, kind, points, label: "", series: context.uid, frame, view, where };
   if (kind === "length") {
     const { value, unit } = lengthBetween(points[0], points[1], cal);
-    item.result = { value, unit, calibration: cal.kind, note: cal.note };
+    item.result = { value, unit, calibration: cal.kind, note: cal.note, noteSaid: cal.said };
   } else if (kind === "angle") {
     const degrees = angleAt(points[0], points[1], points[2], cal);
-    item.result = { value: degrees, unit: "deg", calibration: cal.kind, note: cal.note };
+    item.result = {
+      value: degrees,
+      unit: "deg",
+      calibration: cal.kind,
+      note: cal.note,
+      noteSaid: cal.said,
+    };
   } else if (kind === "rect" || kind === "ellipse") {
     const box = [points[0].x, points[0].y, points[1].x, points[1].y];
     const stats = await client.call("region", { series, frame, kind, box, view: drawn });
