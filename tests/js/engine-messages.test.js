@@ -12,12 +12,19 @@ import { LANGUAGES, loadCatalog, said, t, useLanguage } from "../../web/js/i18n/
 const REGISTRY = JSON.parse(
   readFileSync(new URL("../../py/lightbox/core/messages.json", import.meta.url), "utf8"),
 );
-/** Engine texts a language writes as English does ("absent"; Spanish "bytes", MiB). */
+/** Engine texts a language writes as English does (French "absent"; "bytes", "GiB"). */
 const SAME_AS_ENGLISH = /** @type {Record<string, string[]>} */ ({
-  de: [],
+  de: ["engine.gib", "engine.mib"],
   fr: ["engine.absent"],
-  es: ["engine.bytes.one", "engine.bytes.other", "engine.bytes_mib", "engine.bytes_gib"],
-  ar: [],
+  es: [
+    "engine.bytes.one",
+    "engine.bytes.other",
+    "engine.bytes_mib",
+    "engine.bytes_gib",
+    "engine.gib",
+    "engine.mib",
+  ],
+  ar: ["engine.gib", "engine.mib"],
 });
 const CODES = /** @type {(keyof typeof LANGUAGES)[]} */ (Object.keys(LANGUAGES));
 

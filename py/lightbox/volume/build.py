@@ -178,7 +178,9 @@ def _mm(value: float) -> float:
 
 
 def _size(nbytes: int) -> str:
-    return f"{nbytes / 2**30:.2f} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:.0f} MiB"
+    if nbytes >= 2**30:
+        return say("engine.gib", size=Fixed(nbytes / 2**30, 2))
+    return say("engine.mib", size=Fixed(nbytes / 2**20, 0))
 
 
 def plan_volume(

@@ -638,4 +638,12 @@ export default {
   "engine.syntax_unsupported": "صيغة النقل {uid} ({syntax}) غير مدعومة",
   "engine.no_decoder": "لا يوجد مفكّك ترميز في هذا الإصدار لـ {syntax} ({uid})",
   "engine.number_of_frames": "قيمة (0028,0008) Number of Frames هي {value}",
+  "engine.dose_lacks": "شبكة جرعة بلا {keyword} صالح للاستخدام",
+  "engine.dose_unreadable": "تتعذر قراءة شبكة الجرعة: {detail}",
+  "engine.dose_offsets": "يذكر Grid Frame Offset Vector عدد {planes} من المستويات لعدد {frames} من الإطارات",
+  "engine.seg_no_segments": "تقسيم بلا Segment Sequence (0062,0002)",
+  "engine.seg_unreadable": "تتعذر قراءة بكسلات التقسيم: {detail}",
+  "engine.rtstruct_no_rois": "Structure Set بلا Structure Set ROI Sequence",
+  "engine.gib": "{size} GiB",
+  "engine.mib": "{size} MiB",
 };

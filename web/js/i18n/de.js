@@ -578,4 +578,12 @@ export default {
   "engine.syntax_unsupported": "die Transfersyntax {uid} ({syntax}) wird nicht unterstützt",
   "engine.no_decoder": "kein Decoder in diesem Build für {syntax} ({uid})",
   "engine.number_of_frames": "(0028,0008) Number of Frames ist {value}",
+  "engine.dose_lacks": "ein Dosisgitter ohne brauchbares {keyword}",
+  "engine.dose_unreadable": "das Dosisgitter kann nicht gelesen werden: {detail}",
+  "engine.dose_offsets": "Grid Frame Offset Vector nennt {planes} Ebenen für {frames} Bilder",
+  "engine.seg_no_segments": "eine Segmentierung ohne Segment Sequence (0062,0002)",
+  "engine.seg_unreadable": "die Pixel der Segmentierung können nicht gelesen werden: {detail}",
+  "engine.rtstruct_no_rois": "ein Structure Set ohne Structure Set ROI Sequence",
+  "engine.gib": "{size} GiB",
+  "engine.mib": "{size} MiB",
 };

@@ -579,4 +579,12 @@ export default {
   "engine.syntax_unsupported": "transfer syntax {uid} ({syntax}) is not supported",
   "engine.no_decoder": "no decoder in this build for {syntax} ({uid})",
   "engine.number_of_frames": "(0028,0008) Number of Frames is {value}",
+  "engine.dose_lacks": "a dose grid without a usable {keyword}",
+  "engine.dose_unreadable": "the dose grid cannot be read: {detail}",
+  "engine.dose_offsets": "Grid Frame Offset Vector lists {planes} planes for {frames} frames",
+  "engine.seg_no_segments": "a segmentation without a Segment Sequence (0062,0002)",
+  "engine.seg_unreadable": "the segmentation's pixels cannot be read: {detail}",
+  "engine.rtstruct_no_rois": "a structure set without a Structure Set ROI Sequence",
+  "engine.gib": "{size} GiB",
+  "engine.mib": "{size} MiB",
 };

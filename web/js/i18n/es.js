@@ -578,4 +578,12 @@ export default {
   "engine.syntax_unsupported": "la sintaxis de transferencia {uid} ({syntax}) no es compatible",
   "engine.no_decoder": "no hay decodificador en esta versión para {syntax} ({uid})",
   "engine.number_of_frames": "(0028,0008) Number of Frames es {value}",
+  "engine.dose_lacks": "una matriz de dosis sin {keyword} utilizable",
+  "engine.dose_unreadable": "no se puede leer la matriz de dosis: {detail}",
+  "engine.dose_offsets": "Grid Frame Offset Vector indica {planes} planos para {frames} imágenes",
+  "engine.seg_no_segments": "una segmentación sin Segment Sequence (0062,0002)",
+  "engine.seg_unreadable": "no se pueden leer los píxeles de la segmentación: {detail}",
+  "engine.rtstruct_no_rois": "un Structure Set sin Structure Set ROI Sequence",
+  "engine.gib": "{size} GiB",
+  "engine.mib": "{size} MiB",
 };

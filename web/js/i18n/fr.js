@@ -578,4 +578,12 @@ export default {
   "engine.syntax_unsupported": "la syntaxe de transfert {uid} ({syntax}) n'est pas prise en charge",
   "engine.no_decoder": "aucun décodeur dans cette version pour {syntax} ({uid})",
   "engine.number_of_frames": "(0028,0008) Number of Frames vaut {value}",
+  "engine.dose_lacks": "une grille de dose sans {keyword} utilisable",
+  "engine.dose_unreadable": "la grille de dose ne peut pas être lue : {detail}",
+  "engine.dose_offsets": "Grid Frame Offset Vector indique {planes} plans pour {frames} images",
+  "engine.seg_no_segments": "une segmentation sans Segment Sequence (0062,0002)",
+  "engine.seg_unreadable": "les pixels de la segmentation ne peuvent pas être lus : {detail}",
+  "engine.rtstruct_no_rois": "un Structure Set sans Structure Set ROI Sequence",
+  "engine.gib": "{size} Gio",
+  "engine.mib": "{size} Mio",
 };
