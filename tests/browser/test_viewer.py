@@ -258,7 +258,11 @@ def test_undecodable_frame_is_reported_and_worker_lives(
     assert reason.startswith("frame 1 cannot be decoded (") and reason in message, reason
     assert f"Frames that cannot be shown:\n- broken.dcm: {reason}" in catalog["report"]["text"]
     assert catalog["report"]["complete"] is False
-    assert {"name": "broken.dcm", "reason": reason} in catalog["skipped"]
+    entry = next(s for s in catalog["skipped"] if s["name"] == "broken.dcm")
+    assert entry["reason"] == reason
+    detail = reason.removeprefix("frame 1 cannot be decoded (").removesuffix(")")
+    assert entry["said"]["key"] == "engine.frame_undecodable"
+    assert entry["said"]["params"] == {"frame": 1, "detail": detail}
     # The notice of files that were not shown lists it too.
     assert f"broken.dcm: {reason}" in (viewer.page.text_content("#notice-list") or "")
     viewer.choose([test_files / "MR_small.dcm"])

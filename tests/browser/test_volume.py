@@ -126,9 +126,13 @@ def test_scrolling_moves_the_plane_one_voxel_and_acquired_returns(
 def test_a_gantry_tilted_stack_is_sheared_and_says_so(viewer: Viewer, tmp_path: Path) -> None:
     _open(viewer, TILTED, tmp_path / "tilted")
     state = _set_view(viewer, {"plane": "sagittal"})
-    assert state["volume"]["warnings"] == [
-        {"code": "tilt", "message": "gantry tilt of 18.0° corrected"}
-    ]
+    tilt = "gantry tilt of 18.0° corrected"
+    said = {
+        "text": tilt,
+        "key": "engine.gantry_tilt",
+        "params": {"degrees": {"number": 18.0, "digits": 1}},
+    }
+    assert state["volume"]["warnings"] == [{"code": "tilt", "message": tilt, "said": said}]
     _agrees(viewer, TILTED, state)
     viewer.shot("volume-tilted-sagittal")
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from pydicom.dataset import Dataset
 
+from lightbox.core.messages import say
 from lightbox.core.values import numbers, strings
 from lightbox.display import readers
 from lightbox.display.luts import Lut, Modality, Palette, Voi
@@ -383,7 +384,7 @@ def read_presentation_state(ds: Dataset) -> PresentationState:
     if "ModalityLUTSequence" in ds:
         modality = readers.read_modality_lut(ds)
         if modality is None:
-            warnings.append("its Modality LUT cannot be read: identity used")
+            warnings.append(say("engine.pstate_modality_lut"))
     elif "RescaleSlope" in ds or "RescaleIntercept" in ds:
         modality = readers.read_rescale(ds)
     signed = modality is not None and readers.modality_output_signed(ds, modality)
@@ -392,7 +393,7 @@ def read_presentation_state(ds: Dataset) -> PresentationState:
     if ds.get("PresentationLUTSequence"):
         found = _presentation_lut(ds)
         if found is None:
-            warnings.append("its Presentation LUT cannot be read: IDENTITY used")
+            warnings.append(say("engine.pstate_presentation_lut"))
         else:
             lut, shape = found, "LUT"
     label, description = _label(ds)

@@ -22,6 +22,7 @@ from pyodide.ffi import JsProxy, to_js
 from lightbox.browser.console import BrowserConsole
 from lightbox.browser.sources import bytes_or_source as _bytes_or_source
 from lightbox.core.errors import LightboxError
+from lightbox.core.messages import said
 from lightbox.deid import api as deid
 from lightbox.ingest import dicomdir
 from lightbox.pixels import codecs
@@ -115,7 +116,7 @@ def _json(value: Any) -> str:
 P = ParamSpec("P")
 R = TypeVar("R")
 #: What the last call that failed raised, as the page shows it.
-_last_error: dict[str, str | None] = {"name": "Error", "file": None, "reason": "no error"}
+_last_error: dict[str, Any] = {"name": "Error", "file": None, "reason": "no error", "said": None}
 
 
 def _guarded(fn: Callable[P, R]) -> Callable[P, R]:
@@ -126,17 +127,22 @@ def _guarded(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except LightboxError as exc:
-            _last_error.update(name=type(exc).__name__, file=exc.name, reason=exc.reason)
+            _last_error.update(
+                name=type(exc).__name__, file=exc.name, reason=exc.reason, said=said(exc.reason)
+            )
             raise
         except Exception as exc:
-            _last_error.update(name=type(exc).__name__, file=None, reason=str(exc) or repr(exc))
+            _last_error.update(
+                name=type(exc).__name__, file=None, reason=str(exc) or repr(exc), said=None
+            )
             raise
 
     return call
 
 
 def last_error() -> str:
-    """The error of the last call that failed: ``{name, file, reason}`` (file may be null)."""
+    """The error of the last call that failed: ``{name, file, reason, said}`` (file may be
+    null; ``said`` the reason with its catalog id, :func:`lightbox.core.messages.said`)."""
     return _json(_last_error)
 
 

@@ -26,6 +26,7 @@ from pydicom.uid import (
 )
 
 from lightbox.core.errors import InvalidDicomError, NoPixelDataError, NotDicomError
+from lightbox.core.messages import say
 from lightbox.core.tags import PIXEL_KEYWORDS, PIXEL_TAGS
 from lightbox.ingest import structure, video
 from lightbox.ingest.structure import Encoding, Fragments
@@ -149,8 +150,7 @@ def _refuse_guess_we_cannot_make(name: str, data: bytes) -> None:
     if encoding is not None and encoding.implicit and not encoding.little:
         raise InvalidDicomError(
             name,
-            "the data set has no File Meta Information and is encoded implicit VR big endian, "
-            "which is not a DICOM transfer syntax (PS3.5 Annex A): it cannot be read reliably",
+            say("engine.implicit_big_endian"),
         )
 
 
@@ -179,7 +179,7 @@ def read_header(name: str, data: bytes) -> Header:
     PS3.5 7.1 (element lengths), PS3.10 7.1 (preamble and File Meta Information).
     """
     if not looks_like_dicom(data):
-        raise NotDicomError(name, "not a DICOM file (no DICM marker and no DICOM header)")
+        raise NotDicomError(name, say("engine.not_dicom"))
     data = framed(data)
     _refuse_guess_we_cannot_make(name, data)
     refuse_deep_nesting(name, data)
@@ -189,37 +189,34 @@ def read_header(name: str, data: bytes) -> Header:
         ds = dcmread(stream, stop_before_pixels=True, force=True)
     except Exception as exc:  # damaged bytes make pydicom (and zlib) raise many kinds
         cut = structure.truncation(data, _declared_encoding(data))
-        reason = cut.message if cut else f"the DICOM header cannot be read ({exc})"
+        reason = cut.message if cut else say("engine.header_unreadable", detail=str(exc))
         raise InvalidDicomError(name, reason) from exc
     unreadable = settle(ds)
     if len(ds) == 0:  # File Meta Information at most: the data set itself is missing
         cut = structure.truncation(data, None)
-        empty = f"the file holds no data set: it is truncated ({len(data)} bytes)"
+        empty = say("engine.no_data_set", bytes=len(data))
         raise InvalidDicomError(name, cut.message if cut else empty)
     syntax = _transfer_syntax(ds)
     offset = stream.tell()
     try:
         pixel_bytes = _pixel_bytes_available(data, offset, ds, syntax)
     except Exception as exc:
-        raise InvalidDicomError(name, f"the DICOM data cannot be read ({exc})") from exc
+        raise InvalidDicomError(name, say("engine.data_unreadable", detail=str(exc))) from exc
     if pixel_bytes is None:
         if _expects_image(ds):
             cut = structure.dataset_truncation(data, ds)
             if cut is not None:
                 raise InvalidDicomError(name, cut.message)
             if offset >= len(data):
-                raise InvalidDicomError(
-                    name,
-                    f"the file ends before its pixel data: it is truncated ({len(data)} bytes)",
-                )
-        raise NoPixelDataError(name, f"no image in this object ({_sop_class_name(ds)})")
+                raise InvalidDicomError(name, say("engine.ends_before_pixels", bytes=len(data)))
+        raise NoPixelDataError(name, say("engine.no_image", sop_class=_sop_class_name(ds)))
     _check_image_module(name, ds)
     if video.codec_of(syntax) is None:  # the browser decodes video, not pydicom
         _check_decoder(name, syntax)
     frames = _number_of_frames(name, ds)
     # Short native pixel data opens: the session shows what is there with a warning.
     if not syntax.is_compressed and pixel_bytes == 0 < get_expected_length(ds, "bytes"):
-        raise InvalidDicomError(name, "pixel data is empty: the file ends at its pixel data")
+        raise InvalidDicomError(name, say("engine.pixel_data_empty"))
     warnings, fragments = _pixel_data_shape(data, offset, ds, syntax)
     if unreadable:
         listed = ", ".join(unreadable[:3]) + (
@@ -237,11 +234,9 @@ def read_header(name: str, data: bytes) -> Header:
 def _check_video(name: str, data: bytes, fragments: Fragments | None) -> None:
     """A video's stream must be found in encapsulated items and must not be empty (PS3.5 A.4)."""
     if fragments is None or len(fragments.offsets) < 2:
-        raise InvalidDicomError(
-            name, "the video's Pixel Data is not encapsulated as PS3.5 A.4 requires"
-        )
+        raise InvalidDicomError(name, say("engine.video_not_encapsulated"))
     if not video.stream_bytes(data, fragments):
-        raise InvalidDicomError(name, "the video's Pixel Data holds no stream (no bytes)")
+        raise InvalidDicomError(name, say("engine.video_no_stream"))
 
 
 def _pixel_data_shape(
@@ -343,8 +338,7 @@ def refuse_deflate_bomb(name: str, data: bytes) -> None:
     if size > MAX_INFLATED_BYTES:
         raise InvalidDicomError(
             name,
-            f"the deflated data set inflates to more than "
-            f"{structure.size_text(MAX_INFLATED_BYTES)} (the limit): not read",
+            say("engine.inflates_too_much", limit=structure.size_text(MAX_INFLATED_BYTES)),
         )
 
 
@@ -358,9 +352,7 @@ def refuse_deep_nesting(name: str, data: bytes) -> None:
         Naming the file and the limit.
     """
     if structure.too_deep(data, _declared_encoding(data)):
-        raise InvalidDicomError(
-            name, f"sequences nested more than {structure.MAX_DEPTH} deep (the limit): not read"
-        )
+        raise InvalidDicomError(name, say("engine.nested_too_deep", depth=structure.MAX_DEPTH))
 
 
 def _declared_encoding(data: bytes) -> Encoding | None:
@@ -407,14 +399,20 @@ def _check_image_module(name: str, ds: Dataset) -> None:
     """Validate the Image Pixel Module attributes we cannot do without (C.7.6.3)."""
     for keyword in ("Rows", "Columns", "BitsAllocated", "PhotometricInterpretation"):
         if ds.get(keyword) in (None, ""):
-            raise InvalidDicomError(name, f"the image has no {keyword} (Image Pixel Module)")
+            raise InvalidDicomError(name, say("engine.image_lacks", keyword=keyword))
     if int(ds.Rows) <= 0 or int(ds.Columns) <= 0:
-        raise InvalidDicomError(name, f"the image size {ds.Rows}x{ds.Columns} is not valid")
+        raise InvalidDicomError(
+            name, say("engine.image_size_invalid", rows=str(ds.Rows), columns=str(ds.Columns))
+        )
     if int(ds.Rows) * int(ds.Columns) > MAX_FRAME_PIXELS:
         raise InvalidDicomError(
             name,
-            f"a frame of {ds.Columns}x{ds.Rows} pixels is larger than "
-            f"{MAX_FRAME_PIXELS:,} pixels (the limit): not decoded",
+            say(
+                "engine.frame_too_large",
+                columns=int(ds.Columns),
+                rows=int(ds.Rows),
+                limit=f"{MAX_FRAME_PIXELS:,}",
+            ),
         )
 
 
@@ -423,10 +421,10 @@ def _check_decoder(name: str, syntax: UID) -> None:
         decoder = get_decoder(syntax)
     except NotImplementedError as exc:
         raise InvalidDicomError(
-            name, f"transfer syntax {syntax} ({syntax.name}) is not supported"
+            name, say("engine.syntax_unsupported", uid=str(syntax), syntax=syntax.name)
         ) from exc
     if not decoder.is_available:
-        raise InvalidDicomError(name, f"no decoder in this build for {syntax.name} ({syntax})")
+        raise InvalidDicomError(name, say("engine.no_decoder", syntax=syntax.name, uid=str(syntax)))
 
 
 def _number_of_frames(name: str, ds: Dataset) -> int:
@@ -436,7 +434,7 @@ def _number_of_frames(name: str, ds: Dataset) -> int:
     try:
         frames = int(value)
     except (TypeError, ValueError) as exc:
-        raise InvalidDicomError(name, f"(0028,0008) Number of Frames is {value!r}") from exc
+        raise InvalidDicomError(name, say("engine.number_of_frames", value=repr(value))) from exc
     return max(frames, 1)
 
 

@@ -25,6 +25,7 @@ from pydicom.datadict import dictionary_description, dictionary_VR
 from pydicom.dataset import Dataset
 from pydicom.uid import DeflatedExplicitVRLittleEndian
 
+from lightbox.core.messages import Fixed, say
 from lightbox.core.tags import PIXEL_DATA, PIXEL_TAGS
 
 _ITEM = 0xFFFEE000
@@ -89,20 +90,20 @@ class Truncation:
     def message(self) -> str:
         """The reason in words: what declares how much, and how much is there."""
         if self.header:
-            inside = f" inside {self.where}" if self.path else ""
-            return (
-                f"the file is truncated{inside}: it ends inside an element header "
-                f"({self.remaining} of its bytes present)"
+            if not self.path:
+                return say("engine.truncated_in_header", remaining=self.remaining)
+            return say(
+                "engine.truncated_in_header_inside", where=self.where, remaining=self.remaining
             )
         if self.declared is None:
-            kind = "item" if self.path and self.path[-1].startswith("item ") else "sequence"
-            return (
-                f"the file is truncated inside {self.where}: it ends before the end of the {kind} "
-                f"(no delimiter; {self.remaining} bytes of it present)"
-            )
-        return (
-            f"the file is truncated inside {self.where}: it declares "
-            f"{size_text(self.declared)} but only {size_text(self.remaining)} remain"
+            item = bool(self.path) and self.path[-1].startswith("item ")
+            key = "engine.truncated_no_item_end" if item else "engine.truncated_no_sequence_end"
+            return say(key, where=self.where, remaining=self.remaining)
+        return say(
+            "engine.truncated_declares",
+            where=self.where,
+            declared=size_text(self.declared),
+            remaining=size_text(self.remaining),
         )
 
 
@@ -154,10 +155,10 @@ class _TooDeep(_Malformed):
 def size_text(n: int) -> str:
     """A byte count for people: exact, with GiB or MiB beside it when large."""
     if n >= 1 << 30:
-        return f"{n} bytes ({n / (1 << 30):.1f} GiB)"
+        return say("engine.bytes_gib", bytes=n, size=Fixed(n / (1 << 30), 1))
     if n >= 1 << 20:
-        return f"{n} bytes ({n / (1 << 20):.1f} MiB)"
-    return f"{n} byte" + ("" if n == 1 else "s")
+        return say("engine.bytes_mib", bytes=n, size=Fixed(n / (1 << 20), 1))
+    return say("engine.bytes", count=n)
 
 
 def label(tag: int) -> str:

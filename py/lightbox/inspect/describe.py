@@ -17,6 +17,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from lightbox.core.lossy import is_lossy
+from lightbox.core.messages import say, with_said
 from lightbox.core.values import float_or_none, functional_group, numbers
 
 #: Patient axes (PS3.3 C.7.6.2.1.1): +x left, +y posterior, +z head.
@@ -101,18 +102,18 @@ def read_calibration(ds: Dataset, frame: int = 0) -> Calibration:
                 "Imager Pixel Spacing",
                 imager[0] / magnification,
                 imager[1] / magnification,
-                f"corrected by the estimated magnification factor {magnification:g}",
+                say("engine.calibration_magnification", factor=magnification),
             )
         return Calibration(
             "Imager Pixel Spacing",
             imager[0],
             imager[1],
-            "measured at the detector: objects in the patient are magnified by the projection",
+            say("engine.calibration_detector"),
         )
     regions = _ultrasound_regions(ds)
     if regions:
         first = regions[0]
-        note = "from the first ultrasound region" if len(regions) == 1 else first["note"]
+        note = say("engine.calibration_first_region") if len(regions) == 1 else first["note"]
         return Calibration(
             "Ultrasound Region", first["row_mm"], first["column_mm"], note, tuple(regions)
         )
@@ -121,10 +122,10 @@ def read_calibration(ds: Dataset, frame: int = 0) -> Calibration:
 
 def _calibration_json(calibration: Calibration) -> dict[str, Any]:
     """The calibration as JSON; ``regions`` only where the image has several."""
-    out = asdict(calibration)
+    out = with_said(asdict(calibration), calibration.note)
     regions = out.pop("regions")
     if len(regions) > 1:
-        out["regions"] = list(regions)
+        out["regions"] = [with_said(region, region["note"]) for region in regions]
     return out
 
 
@@ -155,7 +156,7 @@ def _ultrasound_regions(ds: Dataset) -> list[dict[str, Any]]:
                     "box": box,
                     "row_mm": dy * 10.0,
                     "column_mm": dx * 10.0,
-                    "note": f"from ultrasound region {number}",
+                    "note": say("engine.calibration_region", number=number),
                 }
             )
     return found

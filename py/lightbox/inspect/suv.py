@@ -50,6 +50,7 @@ from typing import Any
 from pydicom.dataset import Dataset
 from pydicom.tag import Tag
 
+from lightbox.core.messages import say
 from lightbox.core.values import functional_group
 
 PHILIPS_CREATOR = "Philips PET Private Group"
@@ -168,10 +169,7 @@ def _private(ds: Dataset, creator: str, group: int, element: int) -> Any:
 def _radiopharmaceutical(ds: Dataset) -> Dataset:
     seq = ds.get("RadiopharmaceuticalInformationSequence")
     if not seq:
-        raise SuvUnavailable(
-            "no Radiopharmaceutical Information Sequence (0054,0016): the injected dose "
-            "and its time are unknown"
-        )
+        raise SuvUnavailable(say("engine.suv_no_radiopharmaceutical"))
     first: Dataset = seq[0]
     return first
 
@@ -183,10 +181,7 @@ def _injection(ds: Dataset, info: Dataset) -> datetime:
     found = _combine(ds.get("SeriesDate"), info.get("RadiopharmaceuticalStartTime"))
     if found:
         return found
-    raise SuvUnavailable(
-        "no injection time: neither Radiopharmaceutical Start DateTime (0018,1078) nor "
-        "Series Date with Radiopharmaceutical Start Time (0018,1072)"
-    )
+    raise SuvUnavailable(say("engine.suv_no_injection_time"))
 
 
 def _scan_start(ds: Dataset, earliest_acquisition: datetime | None) -> tuple[datetime, str]:
@@ -198,7 +193,7 @@ def _scan_start(ds: Dataset, earliest_acquisition: datetime | None) -> tuple[dat
         return ge, "GE private Scan DateTime (0009,xx0D)"
     if earliest_acquisition is not None:
         return earliest_acquisition, "the series' earliest Acquisition Date/Time"
-    raise SuvUnavailable("no scan time: neither Series Date/Time nor Acquisition Date/Time")
+    raise SuvUnavailable(say("engine.suv_no_scan_time"))
 
 
 def _frame_reference(ds: Dataset, corrected: bool) -> tuple[datetime, str]:
@@ -208,9 +203,7 @@ def _frame_reference(ds: Dataset, corrected: bool) -> tuple[datetime, str]:
     if corrected:
         found = parse_datetime(ds.get("DecayCorrectionDateTime"))
         if found is None:
-            raise SuvUnavailable(
-                "Decay Corrected is YES but no Decay Correction DateTime (0018,9701)"
-            )
+            raise SuvUnavailable(say("engine.suv_no_decay_datetime"))
         return found, "Decay Correction DateTime (0018,9701)"
     for keyword, name in (
         ("FrameReferenceDateTime", "this frame's Frame Reference DateTime (0018,9151)"),
@@ -219,9 +212,7 @@ def _frame_reference(ds: Dataset, corrected: bool) -> tuple[datetime, str]:
         found = parse_datetime(ds.get(keyword))
         if found is not None:
             return found, f"{name}, Decay Corrected NO"
-    raise SuvUnavailable(
-        "Decay Corrected is NO and the frame has no Frame Reference or Acquisition DateTime"
-    )
+    raise SuvUnavailable(say("engine.suv_no_frame_time"))
 
 
 def frame_view(ds: Dataset, frame: int) -> Dataset:
@@ -269,10 +260,10 @@ def _decayed_dose(
     info = _radiopharmaceutical(ds)
     dose = _float(info.get("RadionuclideTotalDose"))
     if not dose or dose <= 0:
-        raise SuvUnavailable("no Radionuclide Total Dose (0018,1074)")
+        raise SuvUnavailable(say("engine.suv_no_dose"))
     half_life = _float(info.get("RadionuclideHalfLife"))
     if not half_life or half_life <= 0:
-        raise SuvUnavailable("no Radionuclide Half Life (0018,1075)")
+        raise SuvUnavailable(say("engine.suv_no_half_life"))
     correction = _text(ds, "DecayCorrection").upper()
     enhanced = not correction and "DecayCorrected" in ds
     if enhanced:  # Enhanced PET: Decay Corrected (0018,9758) in place of Decay Correction
@@ -293,18 +284,21 @@ def _decayed_dose(
     elif correction == "NONE":
         acquired = acquisition_datetime(ds)
         if acquired is None:
-            raise SuvUnavailable("Decay Correction NONE and no Acquisition Date/Time")
+            raise SuvUnavailable(say("engine.suv_none_no_acquisition"))
         reference, source = acquired, "this image's Acquisition Date/Time (Decay Correction NONE)"
     else:
         raise SuvUnavailable(
-            f"Decay Correction (0054,1102) is {correction or 'absent'}, not START, ADMIN or NONE"
+            say("engine.suv_decay_correction", correction=correction or say("engine.absent"))
         )
     elapsed = (reference - injected) / timedelta(seconds=1)
     if elapsed < 0 and correction != "ADMIN":
         # a scan that seems to start before the injection: a date missing a day's roll
         raise SuvUnavailable(
-            f"the reference time {reference.isoformat()} is before the injection "
-            f"{injected.isoformat()}"
+            say(
+                "engine.suv_before_injection",
+                reference=reference.isoformat(),
+                injected=injected.isoformat(),
+            )
         )
     decayed = float(dose * 2.0 ** (-elapsed / half_life))
     inputs.update(
@@ -344,7 +338,7 @@ def suv_factors(
         With the reason.
     """
     if _text(ds, "Modality").upper() != "PT":
-        raise SuvUnavailable("not a PET image")
+        raise SuvUnavailable(say("engine.suv_not_pet"))
     ds = frame_view(ds, frame)
     units = _units(ds)
     weight = _float(ds.get("PatientWeight"))
@@ -353,7 +347,7 @@ def suv_factors(
         inputs["formula"] = "the values are SUVbw already (Units GML)"
         return SuvFactors(1.0, None, None, inputs, "SUVbw = value (Units GML)")
     if not weight or weight <= 0:
-        raise SuvUnavailable("no Patient's Weight (0010,1030)")
+        raise SuvUnavailable(say("engine.suv_no_weight"))
     scale = 1.0
     direct: float | None = None
     if units == "BQML":
@@ -368,19 +362,18 @@ def suv_factors(
             scale = activity
             inputs["philipsActivityConcentrationScaleFactor"] = activity
         else:
-            raise SuvUnavailable(
-                "Units CNTS without Philips' SUV or activity concentration scale factor"
-            )
+            raise SuvUnavailable(say("engine.suv_cnts"))
     else:
-        found = units or "absent (and no Rescale Type or Real World Value Mapping unit)"
-        raise SuvUnavailable(f"Units (0054,1001) is {found}, not BQML, CNTS or GML")
+        raise SuvUnavailable(
+            say("engine.suv_units", units=units) if units else say("engine.suv_units_absent")
+        )
     if direct is not None:
         formula = "SUVbw = value × Philips SUV Scale Factor (7053,xx00)"
         return SuvFactors(direct, None, None, inputs, formula)
     corrected = {str(v).upper() for v in (ds.get("CorrectedImage") or [])}
     inputs["correctedImage"] = sorted(corrected)
     if units == "BQML" and corrected and "DECY" not in corrected:
-        raise SuvUnavailable("Corrected Image (0028,0051) does not list DECY")
+        raise SuvUnavailable(say("engine.suv_not_decay_corrected"))
     decayed = _decayed_dose(ds, earliest_acquisition, inputs)
     bw = scale * weight * 1000.0 / decayed
     head = "C (Bq/ml)" if scale == 1.0 else "value × activity scale factor (Bq/ml)"

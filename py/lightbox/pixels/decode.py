@@ -27,6 +27,7 @@ from pydicom.pixels.utils import pixel_array
 from pydicom.uid import UID, ExplicitVRBigEndian
 
 from lightbox.core.errors import DecodeError
+from lightbox.core.messages import say
 from lightbox.core.tags import PIXEL_DATA, PIXEL_KEYWORD
 from lightbox.ingest.source import ByteSource
 from lightbox.pixels import codecs
@@ -202,7 +203,7 @@ def _read_frame(source: FrameSource, reader: ByteSource, extent: PixelExtent, in
 def _decode_error(name: str, index: int, exc: Exception) -> DecodeError:
     """A one-line DecodeError naming the file and frame (codec messages span lines)."""
     reason = " ".join(str(exc).split())
-    return DecodeError(name, f"frame {index + 1} cannot be decoded ({reason})")
+    return DecodeError(name, say("engine.frame_undecodable", frame=index + 1, detail=reason))
 
 
 def file_codec(data: bytes, fmt: PixelFormat, start: int | None) -> codecs.Choice:

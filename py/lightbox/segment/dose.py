@@ -23,6 +23,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from lightbox.core.errors import InvalidDicomError
+from lightbox.core.messages import say
 from lightbox.segment.layer import Drawn
 
 #: RT Dose Storage.
@@ -99,7 +100,7 @@ def read_dose(name: str, ds: Dataset) -> DoseGrid:
         except (TypeError, ValueError):
             values = []
         if not values or (count is not None and len(values) != count):
-            raise InvalidDicomError(name, f"a dose grid without a usable {keyword}")
+            raise InvalidDicomError(name, say("engine.dose_lacks", keyword=keyword))
         return values
 
     position = np.asarray(floats("ImagePositionPatient", 3))
@@ -109,7 +110,7 @@ def read_dose(name: str, ds: Dataset) -> DoseGrid:
     try:
         stored = np.asarray(ds.pixel_array, np.float64)
     except Exception as error:  # pydicom says why: the message names the file
-        raise InvalidDicomError(name, f"the dose grid cannot be read: {error}") from error
+        raise InvalidDicomError(name, say("engine.dose_unreadable", detail=str(error))) from error
     if stored.ndim == 2:
         stored = stored[np.newaxis]
     count = stored.shape[0]
@@ -118,9 +119,7 @@ def read_dose(name: str, ds: Dataset) -> DoseGrid:
     else:
         offsets = np.zeros(1)
     if len(offsets) != count:
-        raise InvalidDicomError(
-            name, f"Grid Frame Offset Vector lists {len(offsets)} planes for {count} frames"
-        )
+        raise InvalidDicomError(name, say("engine.dose_offsets", planes=len(offsets), frames=count))
     row, column = cosines[:3], cosines[3:6]
     normal = np.cross(row, column)
     if offsets[0] != 0:  # the planes' own coordinates along the normal

@@ -24,6 +24,7 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
 from lightbox.core.errors import InvalidDicomError
+from lightbox.core.messages import say
 from lightbox.segment.color import DEFAULT_COLOR, lab_to_srgb
 
 #: Segmentation Storage.
@@ -156,7 +157,7 @@ def read_segmentation(name: str, ds: Dataset) -> Segmentation:
         label = str(item.get("SegmentLabel", "") or f"Segment {number}")
         segments.append(Segment(number, label, color))
     if not segments:
-        raise InvalidDicomError(name, "a segmentation without a Segment Sequence (0062,0002)")
+        raise InvalidDicomError(name, say("engine.seg_no_segments"))
     count = int(ds.get("NumberOfFrames", 1) or 1)
     labelmap = _is_labelmap(ds)
     frames: list[SegFrame] = []
@@ -205,9 +206,7 @@ def read_masks(name: str, ds: Dataset) -> np.ndarray[Any, np.dtype[np.float32]]:
     try:
         values = np.asarray(ds.pixel_array)
     except Exception as error:  # pydicom says why it cannot: the message names the file
-        raise InvalidDicomError(
-            name, f"the segmentation's pixels cannot be read: {error}"
-        ) from error
+        raise InvalidDicomError(name, say("engine.seg_unreadable", detail=str(error))) from error
     if values.ndim == 2:
         values = values[np.newaxis]
     masks = values.astype(np.float32)

@@ -24,6 +24,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from lightbox.core.errors import InvalidDicomError
+from lightbox.core.messages import say
 from lightbox.segment.layer import Drawn
 
 #: RT Structure Set Storage.
@@ -92,7 +93,7 @@ def read_structure_set(name: str, ds: Dataset) -> StructureSet:
             str(item.get("ReferencedFrameOfReferenceUID", "") or ""),
         )
     if not described:
-        raise InvalidDicomError(name, "a structure set without a Structure Set ROI Sequence")
+        raise InvalidDicomError(name, say("engine.rtstruct_no_rois"))
     frames = [
         str(item.get("FrameOfReferenceUID", "") or "")
         for item in ds.get("ReferencedFrameOfReferenceSequence") or []

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from lightbox.core.geometry import normal as plane_normal
+from lightbox.core.messages import said
 from lightbox.core.records import FrameRef
 from lightbox.display.frames import is_enhanced
 from lightbox.inspect import suv
@@ -62,7 +63,7 @@ class Pet:
                     ds, self._earliest_acquisition(series), frame=key[1]
                 )
             except suv.SuvUnavailable as why:
-                found = str(why)
+                found = why.args[0]  # the reason, its catalog id kept
             self._factors[key] = found
         return self._factors[key]
 
@@ -87,7 +88,7 @@ class Pet:
             return {}
         found = self.factors(series, ref)
         if isinstance(found, str):
-            return {"suvUnavailable": found}
+            return {"suvUnavailable": found, "suvUnavailableSaid": said(found)}
         values = values_of(ref) * found.bw
 
         def neighbours() -> list[tuple[float, np.ndarray[Any, Any]]]:
@@ -147,7 +148,7 @@ class Pet:
             return {}
         found = self.series_factors(series)
         if isinstance(found, str):
-            return {"suvUnavailable": found}
+            return {"suvUnavailable": found, "suvUnavailableSaid": said(found)}
         factor = found.bw
 
         def neighbours() -> list[tuple[float, np.ndarray[Any, Any]]]:
@@ -188,7 +189,7 @@ class Pet:
 
 def _probed(found: suv.SuvFactors | str, value: float) -> dict[str, Any]:
     if isinstance(found, str):
-        return {"suvUnavailable": found}
+        return {"suvUnavailable": found, "suvUnavailableSaid": said(found)}
     return {"suv": found.of(value), "suvFormula": found.formula, "suvInputs": found.inputs}
 
 

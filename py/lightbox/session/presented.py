@@ -21,6 +21,7 @@ import numpy as np
 from pydicom import dcmread
 
 from lightbox.annotate import draw, pstate, srmeasure
+from lightbox.core.messages import said
 from lightbox.core.records import FrameRef, Window
 from lightbox.display.frames import FrameGeometry
 from lightbox.display.luts import Lut, Modality, Palette, Rescale, Voi
@@ -296,6 +297,7 @@ def view_json(state: pstate.PresentationState, image: Image) -> dict[str, Any]:
         "area": None,
         "shape": state.shape,
         "warnings": list(state.warnings),
+        "warningsSaid": [said(w) for w in state.warnings],
     }
     if area is not None:
         x0, y0, x1, y1 = draw.area_box(area, image.rows, image.columns)

@@ -40,6 +40,7 @@ from lightbox.core.errors import (
     NoPixelDataError,
     NotDicomError,
 )
+from lightbox.core.messages import say, with_said
 from lightbox.core.records import FrameRef, Photometric, Skipped, VoiFunction, Window
 from lightbox.display import frames, luts, pipeline, readers
 from lightbox.display import overlays as planes
@@ -428,7 +429,7 @@ class Session:
         except Exception as exc:  # a defect of ours must not take the rest of the drop down
             self._present.append(name)
             reason = " ".join(f"{type(exc).__name__}: {exc}".split())
-            skipped.append(Skipped(name, f"the slide could not be opened ({reason})"))
+            skipped.append(Skipped(name, say("engine.slide_unopenable", detail=reason)))
             return None
         if image is None:
             return None
@@ -540,7 +541,7 @@ class Session:
                 return None
             except Exception as error:  # a defect of ours must not take the drop down
                 reason = " ".join(f"{type(error).__name__}: {error}".split())
-                skipped.append(Skipped(name, f"the waveform could not be read ({reason})"))
+                skipped.append(Skipped(name, say("engine.waveform_unreadable", detail=reason)))
                 return None
             if opened is not None:
                 return self._add(opened, batch)
@@ -554,7 +555,7 @@ class Session:
             return None
         except Exception as exc:  # a defect of ours must not take the rest of the drop down
             reason = " ".join(f"{type(exc).__name__}: {exc}".split())
-            skipped.append(Skipped(name, f"the file could not be opened ({reason})"))
+            skipped.append(Skipped(name, say("engine.file_unopenable", detail=reason)))
             return None
         if opened is None:
             return None
@@ -685,8 +686,12 @@ class Session:
         if sop and sop in self._sop_uids:
             original = self._sop_uids[sop]
             other = self.files[original].name
-            said = "already open" if other == name else f"duplicate of {other}"
-            raise DuplicateError(name, f"{said} (same SOP Instance UID)", original)
+            said = (
+                say("engine.already_open")
+                if other == name
+                else say("engine.duplicate_of", other=other)
+            )
+            raise DuplicateError(name, said, original)
 
     def _open_waveform(self, name: str, data: bytes) -> OpenedFile | None:
         """A waveform object (an ECG, a pressure, a voice), or None when the file is not one.
@@ -1812,7 +1817,7 @@ class Session:
         if isinstance(volume, NotAVolume):
             frames_of = self.series[series].frames
             name = self.files[frames_of[len(frames_of) // 2].file].name
-            raise NotAVolumeError(name, f"not a volume: {volume.reason}")
+            raise NotAVolumeError(name, say("engine.not_a_volume", reason=volume.reason))
         geometry, shown = volumes.view_geometry(volume, view)
         if picked is not None:
             shown["phase"] = picked
@@ -1848,7 +1853,7 @@ class Session:
         ref = frames_of[len(frames_of) // 2]
         opened = self.files[ref.file]
         if isinstance(volume, NotAVolume):
-            raise NotAVolumeError(opened.name, f"not a volume: {volume.reason}")
+            raise NotAVolumeError(opened.name, say("engine.not_a_volume", reason=volume.reason))
         texture = volume_texture.volume_texture(volume, int(max_voxels), int(max_dim))
         chosen, _, _ = self._window_for(series, opened, ref, None, None)
         info = volumes.texture_json(texture, volume)
@@ -1888,10 +1893,10 @@ def _document_json(index: int, document: documents.Document) -> dict[str, Any]:
 
 def _too_large(size: int) -> str:
     """Why a file too large to read whole, whose frames cannot be read one by one, is refused."""
-    return (
-        f"it is {structure.size_text(size)}: a file over "
-        f"{structure.size_text(MAX_WHOLE_FILE_BYTES)} opens only when its pixel data is "
-        "uncompressed greyscale (read a frame at a time)"
+    return say(
+        "engine.too_large",
+        size=structure.size_text(size),
+        limit=structure.size_text(MAX_WHOLE_FILE_BYTES),
     )
 
 
@@ -1949,5 +1954,5 @@ def _extended_offsets(ds: Dataset) -> list[int] | None:
     return [int(v) for v in np.frombuffer(bytes(table), dtype="<u8")]
 
 
-def _skipped_json(item: Skipped) -> dict[str, str]:
-    return {"name": item.name, "reason": item.reason}
+def _skipped_json(item: Skipped) -> dict[str, Any]:
+    return with_said({"name": item.name, "reason": item.reason}, item.reason)

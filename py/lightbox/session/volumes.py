@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset
 
+from lightbox.core.messages import with_said
 from lightbox.core.records import VoiFunction, Window
 from lightbox.display import frames, luts
 from lightbox.volume import NotAVolume, PlaneGeometry, Volume, project, project_windowed
@@ -269,13 +270,17 @@ def _volume_record(volume: Volume | NotAVolume) -> dict[str, Any]:
         return {
             "dims": None,
             "spacing": None,
-            "warnings": [{"code": "not-a-volume", "message": volume.reason}],
+            "warnings": [
+                with_said({"code": "not-a-volume", "message": volume.reason}, volume.reason)
+            ],
         }
     slices, rows, columns = volume.data.shape
     return {
         "dims": [columns, rows, slices],
         "spacing": list(volume.spacing),
-        "warnings": [{"code": w.code, "message": w.message} for w in volume.warnings],
+        "warnings": [
+            with_said({"code": w.code, "message": w.message}, w.message) for w in volume.warnings
+        ],
     }
 
 

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from lightbox.core.messages import Fixed, say
 from lightbox.volume.records import (
     NotAVolume,
     SliceGeometry,
@@ -171,8 +172,16 @@ class Volume:
         return result
 
 
+def _mm(value: float) -> float:
+    """A distance for a message as :func:`millimetres` writes it, as a number (the page
+    writes it the language's way)."""
+    return float(millimetres(value))
+
+
 def _size(nbytes: int) -> str:
-    return f"{nbytes / 2**30:.2f} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:.0f} MiB"
+    if nbytes >= 2**30:
+        return say("engine.gib", size=Fixed(nbytes / 2**30, 2))
+    return say("engine.mib", size=Fixed(nbytes / 2**20, 0))
 
 
 def plan_volume(
@@ -209,28 +218,33 @@ def plan_volume(
     nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
     if nbytes > budget:
         return NotAVolume(
-            f"the volume would need {_size(nbytes)} ({stack.columns}×{stack.rows}×"
-            f"{shape[0]} {dtype}), more than the {_size(budget)} budget"
+            say(
+                "engine.volume_too_large",
+                size=_size(nbytes),
+                columns=stack.columns,
+                rows=stack.rows,
+                slices=shape[0],
+                dtype=dtype,
+                budget=_size(budget),
+            )
         )
     warnings = []
     if stack.tilt_deg:
-        warnings.append(VolumeWarning("tilt", f"gantry tilt of {stack.tilt_deg:.1f}° corrected"))
+        tilt = say("engine.gantry_tilt", degrees=Fixed(stack.tilt_deg, 1))
+        warnings.append(VolumeWarning("tilt", tilt))
     if spacing.uneven:
         low, high = spacing.uneven
         warnings.append(
             VolumeWarning(
                 "uneven-spacing",
-                f"slice spacing varies from {millimetres(low)} to "
-                f"{millimetres(high)} mm (sampled at the true slice positions)",
+                say("engine.uneven_spacing", low=_mm(low), high=_mm(high)),
             )
         )
     for start, end, missing in spacing.gaps:
-        verb = "slice seems" if missing == 1 else "slices seem"
         warnings.append(
             VolumeWarning(
                 "missing-slices",
-                f"{missing} {verb} to be missing between "
-                f"{millimetres(start)} and {millimetres(end)} mm",
+                say("engine.missing_slices", count=missing, start=_mm(start), end=_mm(end)),
             )
         )
     cosine = float(np.dot(stack.direction, stack.normal))

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from lightbox.core.messages import say
 from lightbox.volume.records import NotAVolume, SliceGeometry, Vector, frame_name, millimetres
 
 #: Two orientations are parallel when every direction cosine agrees within this.
@@ -131,13 +132,13 @@ def _first_reason(geometries: Sequence[SliceGeometry]) -> str | None:
     for index, geometry in enumerate(geometries):
         if any(value.strip().upper() == "LOCALIZER" for value in geometry.image_type):
             name = frame_name(geometry, index)
-            return f"{name} is a localizer ((0008,0008) Image Type LOCALIZER), not a volume"
+            return say("engine.localizer", name=name)
     for index, geometry in enumerate(geometries):
         reason = _missing(geometry, frame_name(geometry, index))
         if reason:
             return reason
     if len(geometries) == 1:
-        return "one slice is not a volume"
+        return say("engine.one_slice")
     sizes = [f"{g.columns}×{g.rows}" for g in geometries]
     if len(set(sizes)) > 1:
         return f"the images differ in size: {_counted(sizes)}"
@@ -166,10 +167,7 @@ def _orientation_reason(geometries: Sequence[SliceGeometry]) -> str | None:
             match = row
         names.append(plane_name(np.cross(match[:3], match[3:])))
     if len(groups) > 1:
-        return (
-            f"the images are not parallel ({len(groups)} orientations: {_counted(names)}); "
-            "MPR needs a stack of parallel slices"
-        )
+        return say("engine.not_parallel", orientations=len(groups), listed=_counted(names))
     return None
 
 
@@ -261,10 +259,8 @@ def find_stack(geometries: Sequence[SliceGeometry]) -> Stack | NotAVolume:
     worst = int(np.argmax(lateral))
     if lateral[worst] > LINE_TOLERANCE_PIXELS * min(spacing):
         name = frame_name(geometries[int(order[worst])], int(order[worst]))
-        return NotAVolume(
-            f"the slice positions do not lie on one line ({name} is "
-            f"{millimetres(float(lateral[worst]))} mm off it): not one stack"
-        )
+        offset = float(millimetres(float(lateral[worst])))
+        return NotAVolume(say("engine.not_one_line", name=name, offset=offset))
     tilt = math.degrees(math.acos(min(1.0, float(direction @ normal))))
     if tilt < TILT_TOLERANCE_DEG:
         direction, tilt = normal, 0.0

@@ -355,9 +355,13 @@ def test_an_unexpected_error_skips_the_file_not_the_drop(make_image, monkeypatch
     session = Session()
     result = session.open([("odd.dcm", make_image(cols=7)), ("good.dcm", make_image())])
     assert [f.name for f in session.files] == ["good.dcm"]
-    assert result["skipped"] == [
-        {"name": "odd.dcm", "reason": "the file could not be opened (RuntimeError: a defect)"}
-    ]
+    reason = "the file could not be opened (RuntimeError: a defect)"
+    said = {
+        "text": reason,
+        "key": "engine.file_unopenable",
+        "params": {"detail": "RuntimeError: a defect"},
+    }
+    assert result["skipped"] == [{"name": "odd.dcm", "reason": reason, "said": said}]
 
 
 # -- a file cut anywhere ---------------------------------------------------------------------

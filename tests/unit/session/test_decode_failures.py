@@ -62,7 +62,13 @@ def test_an_undecodable_frame_is_in_the_report_and_its_file_in_skipped(pydicom_f
     assert f"Frames that cannot be shown:\n- broken.dcm: {reason}" in report["text"]
     assert report["complete"] is False
     # Its one frame cannot be shown: the file is in skipped, with the same reason.
-    assert catalog["skipped"] == [{"name": "broken.dcm", "reason": reason}]
+    detail = reason.removeprefix("frame 1 cannot be decoded (").removesuffix(")")
+    said = {
+        "text": reason,
+        "key": "engine.frame_undecodable",
+        "params": {"frame": 1, "detail": detail},
+    }
+    assert catalog["skipped"] == [{"name": "broken.dcm", "reason": reason, "said": said}]
     # Still open: the series stays, rendering again says the same and is listed once.
     assert len(catalog["series"]) == 1
     with pytest.raises(DecodeError):

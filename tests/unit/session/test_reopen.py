@@ -31,9 +31,9 @@ def test_a_file_opened_again_says_which_series_shows_it(pydicom_file):
     assert result["first"] is None and result["opened"] == []
     shown = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
     assert result["reopened"] == {"series": shown, "frame": 0, "file": "CT_small.dcm", "count": 1}
-    assert result["skipped"] == [
-        {"name": "CT_small.dcm", "reason": "already open (same SOP Instance UID)"}
-    ]
+    reason = "already open (same SOP Instance UID)"
+    said = {"text": reason, "key": "engine.already_open", "params": {}}
+    assert result["skipped"] == [{"name": "CT_small.dcm", "reason": reason, "said": said}]
     # Still one file each: nothing was added, and the report counts it with the duplicates.
     assert [f.name for f in session.files] == ["CT_small.dcm", "MR_small.dcm"]
     assert result["report"]["duplicates"] == ["CT_small.dcm"]
@@ -65,9 +65,9 @@ def test_a_copy_under_another_name_is_a_duplicate_of_the_one_open():
     session = Session()
     session.open([(name, data)])
     result = session.open([("copy/IM1", data)])
-    assert result["skipped"] == [
-        {"name": "copy/IM1", "reason": "duplicate of IM1 (same SOP Instance UID)"}
-    ]
+    reason = "duplicate of IM1 (same SOP Instance UID)"
+    said = {"text": reason, "key": "engine.duplicate_of", "params": {"other": "IM1"}}
+    assert result["skipped"] == [{"name": "copy/IM1", "reason": reason, "said": said}]
     assert result["reopened"] == {"series": 0, "frame": 0, "file": "IM1", "count": 1}
 
 

@@ -96,9 +96,13 @@ def test_a_view_matches_map_coordinates_through_the_window(datasets: list, view:
 
 def test_a_tilted_series_says_so() -> None:
     info = _opened(TILTED).render_view(0, {"plane": "sagittal"}, WINDOW).info
-    assert info["volume"]["warnings"] == [
-        {"code": "tilt", "message": "gantry tilt of 18.0° corrected"}
-    ]
+    tilt = "gantry tilt of 18.0° corrected"
+    said = {
+        "text": tilt,
+        "key": "engine.gantry_tilt",
+        "params": {"degrees": {"number": 18.0, "digits": 1}},
+    }
+    assert info["volume"]["warnings"] == [{"code": "tilt", "message": tilt, "said": said}]
 
 
 @pytest.mark.parametrize("projection, reduce", [("mip", np.max), ("minip", np.min)])

@@ -8,10 +8,14 @@ import en from "./en.js";
 /**
  * A placeholder's value: text as it is (a DICOM value, a file name), a number formatted for
  * the language, `{number, digits}` with that many decimals, `{date}` an ISO or DICOM date, or
- * `{key}` a key as ARIA writes it ("Shift+H", "Space") in the language's words for keys.
+ * `{key}` a key as ARIA writes it ("Shift+H", "Space") in the language's words for keys, or
+ * `{said}` a message of the Python engine (see {@link said}).
  * @typedef {string | number | {number: number, digits: number} | {date: string}
- *   | {key: string}} Param
+ *   | {key: string} | {said: Said}} Param
  * @typedef {Record<string, Param>} Params
+ * A message of the Python engine (py/lightbox/core/messages.py): its English `text`, and
+ * where it has one its catalog id (`engine.*`), its parameters and, for a plural, its count.
+ * @typedef {{text: string, key?: string, params?: Params, count?: number}} Said
  * @typedef {{key: string, params?: Params}} Message a catalog text to show, with its values
  */
 
@@ -105,6 +109,7 @@ function formatParam(value) {
   if (typeof value === "string") return value;
   if ("date" in value) return formatDate(value.date);
   if ("key" in value) return keyName(value.key);
+  if ("said" in value) return said(value.said);
   return formatNumber(value.number, value.digits);
 }
 
@@ -118,6 +123,21 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (/** @type {string} */ whole, /** @type {string} */ name) =>
     Object.hasOwn(params, name) ? formatParam(params[name]) : whole,
   );
+}
+
+/**
+ * An engine's message in the language shown: the catalog's text of its id with its
+ * parameters when the catalog (or English) has the id, else the engine's English text.
+ * @param {Said | null | undefined} message @param {string} [english] when there is no message
+ * @returns {string}
+ */
+export function said(message, english = "") {
+  if (!message) return english;
+  const { key, params = {}, count } = message;
+  const has = (/** @type {string} */ k) => Object.hasOwn(catalog, k) || Object.hasOwn(en, k);
+  if (key && count !== undefined && has(`${key}.other`)) return tn(key, count, params);
+  if (key && count === undefined && has(key)) return t(key, params);
+  return message.text;
 }
 
 /**

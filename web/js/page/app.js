@@ -2,6 +2,7 @@
 // lookup, the status line, and the report of an action that failed. It imports no other
 // module of the page but language.js (which imports none), so any of them may import it.
 import { setRaw, setText } from "./language.js";
+import { errorText } from "../viewer/engine-text.js";
 
 /** @typedef {import("../rpc/protocol.js").Catalog} Catalog */
 /** @typedef {import("../viewer/pane.js").Pane} Pane */
@@ -76,7 +77,7 @@ export function setStatus(text, error = false) {
 
 /** Show on the status line why an action failed, if it does. @param {Promise<unknown>} action */
 export function reportFailure(action) {
-  action.catch((error) => setStatus(error instanceof Error ? error.message : String(error), true));
+  action.catch((error) => setStatus(errorText(error), true));
 }
 
 /** A toggle button's state. @param {string} id @param {boolean} on */

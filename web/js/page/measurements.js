@@ -2,7 +2,7 @@
 // Delete button; all of them as CSV; the Rect tool's rectangles for de-identification.
 import { csvField } from "../viewer/interaction.js";
 import { $, app, pane } from "./app.js";
-import { language, t } from "../i18n/i18n.js";
+import { language, said, t } from "../i18n/i18n.js";
 import { describe } from "../viewer/measure.js";
 import { onLanguage } from "./language.js";
 
@@ -56,7 +56,8 @@ export function renderMeasureList() {
       const kind = item.result?.calibration ?? "uncalibrated";
       const how = kind === "uncalibrated" ? t("calibration.uncalibrated") : kind;
       calibration.textContent = t("measure.calibration", { how });
-      if (item.result?.note) calibration.textContent += ` — ${item.result.note}`;
+      if (item.result?.note)
+        calibration.textContent += ` — ${said(item.result.noteSaid, item.result.note)}`;
       if (item.result?.calibrationNote)
         calibration.textContent += ` — ${item.result.calibrationNote}`;
       li.append(calibration);

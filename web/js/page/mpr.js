@@ -18,6 +18,7 @@ import {
 import { matrixScale } from "../viewer/interaction.js";
 import { $, app } from "./app.js";
 import { busyClient as client } from "./engine.js";
+import { t } from "../i18n/i18n.js";
 
 /** @typedef {import("../viewer/pane.js").Pane} Pane */
 /** @typedef {import("../viewer/crosshair.js").Vec3} Vec3 */
@@ -85,7 +86,9 @@ export async function enterMpr(series) {
   await client.ready;
   const volume = await client.call("volumeInfo", { series });
   if (!volume.dims) {
-    throw new Error(`MPR is not offered for this series: ${volume.warnings[0]?.message ?? ""}`);
+    const first = volume.warnings[0];
+    const reason = { said: first?.said ?? { text: first?.message ?? "" } };
+    throw new Error(t("mpr.not_offered", { reason }));
   }
   /** @type {Mpr} */
   const state = { series, point: null, normal: FREE_START, entering: true };

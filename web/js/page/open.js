@@ -9,7 +9,7 @@ import { renderSegmentPanel } from "./segments.js";
 import { clearSkipped, showSkipped } from "./report.js";
 import { forgetThumbnails, loadThumbnails, renderSeriesList } from "./series-list.js";
 import { forgetVideos } from "../viewer/video.js";
-import { t, tn } from "../i18n/i18n.js";
+import en from "../i18n/en.js";
 import { setText } from "./language.js";
 
 /** @typedef {import("../rpc/protocol.js").OpenResult} OpenResult */
@@ -148,7 +148,7 @@ async function openFiles(list, job, how) {
           names.push(name);
           files.push(file);
         } catch (error) {
-          skipped.push({ name, reason: `the browser could not read it (${error})` });
+          skipped.push(unread(name, "open.browser_unreadable", error));
         }
       }
       limit = Math.min(limit * FIRST_BATCH_GROWTH, BATCH_FILES);
@@ -284,10 +284,7 @@ export async function openHeldIn(call) {
         buffers.push(await payload(file));
         names.push(batch.names[i]);
       } catch (error) {
-        lost.push({
-          name: batch.names[i],
-          reason: `the browser could not read it again (${error})`,
-        });
+        lost.push(unread(batch.names[i], "open.browser_unreadable_again", error));
       }
     }
     const transfer = buffers.filter((b) => b instanceof ArrayBuffer);
@@ -322,6 +319,26 @@ async function refreshCatalog() {
 }
 
 /**
+ * A file the browser could not read, as the engine lists a skipped file (its reason in
+ * English and with its catalog id). @param {string} name @param {string} key
+ * @param {unknown} error @returns {Skipped}
+ */
+function unread(name, key, error) {
+  const params = { error: String(error) };
+  const english = en[/** @type {keyof typeof en} */ (key)].replace("{error}", params.error);
+  return { name, reason: english, said: { text: english, key, params } };
+}
+
+/**
+ * A catalog text inside another one, kept as its key (and count, for a plural).
+ * @param {string} key @param {import("../i18n/i18n.js").Params} params @param {number} [count]
+ * @returns {import("../i18n/i18n.js").Param}
+ */
+function nested(key, params, count) {
+  return { said: { text: "", key, params, ...(count === undefined ? {} : { count }) } };
+}
+
+/**
  * The status line after an open: what opened, what did not, what was open already.
  * @param {OpenResult} result @param {number} done @param {number} total
  * @param {string | null} replaced the demo closed for these files
@@ -330,15 +347,16 @@ async function refreshCatalog() {
 function statusAfterOpen(result, done, total, replaced) {
   const again = result.first === null && result.reopened ? result.reopened : null;
   const others = result.skipped.length - (again ? again.count : 0);
-  const notOpened = others ? tn("open.not_opened", others) : "";
+  // The parts are kept as keys (not as text), so that the line changes language with the page.
+  const notOpened = others ? nested("open.not_opened", {}, others) : "";
   if (again) {
     const which =
       again.count === 1
-        ? t("open.one_open", { file: again.file })
-        : tn("open.files_open", again.count);
+        ? nested("open.one_open", { file: again.file })
+        : nested("open.files_open", {}, again.count);
     return [{ key: "open.already", params: { which, notOpened } }, false];
   }
-  const closed = replaced ? t("open.closed", { name: replaced }) : "";
+  const closed = replaced ? nested("open.closed", { name: replaced }) : "";
   const count = result.opened.length;
   if (result.cancelled && done < total)
     return [{ key: "open.cancelled", params: { done, total, count, notOpened } }, false];

@@ -7,7 +7,7 @@
 // own display. The panel lists the states of the active series, one click each.
 import { $, pane, reportFailure } from "./app.js";
 import { matrixScale, viewMatrix } from "../viewer/interaction.js";
-import { language, t } from "../i18n/i18n.js";
+import { language, said, t } from "../i18n/i18n.js";
 import { onLanguage } from "./language.js";
 
 /** CSS pixels per millimetre (CSS: 96 per inch), for TRUE SIZE. */
@@ -111,8 +111,12 @@ export function renderPresentationPanel() {
   const states = (p?.seriesInfo?.objects ?? []).filter((o) => o.kind === "PR");
   const applied = p?.presentationUid ?? null;
   // What of the applied state could not be read (and was left out): said under it.
+  /** @type {{warnings?: string[], warningsSaid?: any[]} | null | undefined} */
+  const presentation = applied ? /** @type {any} */ (p?.info)?.presentation : null;
   /** @type {string[]} */
-  const warnings = applied ? (p?.info?.presentation?.warnings ?? []) : [];
+  const warnings = (presentation?.warnings ?? []).map(
+    (/** @type {string} */ w, /** @type {number} */ i) => said(presentation?.warningsSaid?.[i], w),
+  );
   const key = JSON.stringify([p?.seriesInfo?.uid, states, applied, warnings, language()]);
   if (list.dataset.key === key) return;
   list.dataset.key = key;

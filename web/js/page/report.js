@@ -154,7 +154,10 @@ export function showSkipped(skipped) {
   const list = $("notice-list");
   for (const item of skipped) {
     const li = document.createElement("li");
-    li.textContent = `${item.name}: ${item.reason}`;
+    setText(li, "engine.file_reason", {
+      file: item.name,
+      reason: { said: item.said ?? { text: item.reason } },
+    });
     list.append(li);
   }
   $("notices").hidden = false;

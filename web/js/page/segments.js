@@ -5,6 +5,7 @@
 import { $, app, pane, reportFailure } from "./app.js";
 import { client } from "./engine.js";
 import { defaultSetting, drawnOver } from "../viewer/segment-layer.js";
+import { errorText } from "../viewer/engine-text.js";
 import { language, t } from "../i18n/i18n.js";
 import { onLanguage } from "./language.js";
 
@@ -208,7 +209,7 @@ export function renderSegmentPanel() {
               })
             : "";
         })
-        .catch((error) => (stats.textContent = String(error?.message ?? error)));
+        .catch((error) => (stats.textContent = errorText(error)));
     }
     item.append(segments);
     list.append(item);

@@ -18,6 +18,8 @@ export class WorkerError extends Error {
     this.file = error.file;
     /** what is wrong, in words */
     this.reason = error.reason;
+    /** the reason with its catalog id, when the engine gave one (i18n.js `said`) */
+    this.said = error.said ?? null;
   }
 }
 

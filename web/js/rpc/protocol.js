@@ -5,8 +5,15 @@
 //                 notices.
 
 /**
- * @typedef {{name: string, reason: string}} Skipped
+ * @typedef {{name: string, reason: string, said?: Said}} Skipped
  * @typedef {{file: string, reason: string}} Warning
+ * An engine's message with its catalog id, as py/lightbox/core/messages.py sends it (the
+ * page's i18n.js `said` shows it in the language shown).
+ * @typedef {{text: string, key?: string, params?: Record<string, any>, count?: number}} Said
+ * What a volume's plan says (tilt, uneven spacing, missing slices) or why it is none;
+ * `said` is the message with its catalog id (i18n.js `said`).
+ * @typedef {{code: string, message: string, said?: Said}}
+ *   VolumeWarning
  * @typedef {{uid: string, modality: string, description: string, number: number|null,
  *            frames: number, rows: number, columns: number, photometric: string,
  *            studyUid?: string, patientKey?: string, date?: string, overlays?: boolean,
@@ -115,7 +122,7 @@
  * @typedef {{origin: number[], rowDirection: number[], columnDirection: number[],
  *            rowSpacing: number, columnSpacing: number, rows: number, columns: number}} Reslice
  * @typedef {{dims: number[]|null, spacing: number[]|null,
- *            warnings: {code: string, message: string}[],
+ *            warnings: VolumeWarning[],
  *            phases?: {attribute: string, values: string[], chosen: number}}} VolumeInfo
  * A series' volume for the page's 3D view, on a regular grid within the limits asked
  * (reduced in Python by whole factors, block means): the voxels (x fastest, then y, then
@@ -233,7 +240,9 @@
  *
  * An error as it crosses: the kind (the Python exception's class, e.g. DecodeError), the
  * file it is about (null when none) and the reason in words; message is "file: reason".
- * @typedef {{name: string, file: string|null, reason: string, message: string}} WorkerError
+ * The reason with its catalog id when the engine gave one (`said`, i18n.js Said).
+ * @typedef {{name: string, file: string|null, reason: string, message: string,
+ *            said?: Said | null}} WorkerError
  * @typedef {{type: "reply", id: number, ok: true, result: any}
  *         | {type: "reply", id: number, ok: false, error: WorkerError}} Reply
  * A start-up step (index of total), or de-identification's files done (step "deid": index
@@ -250,10 +259,12 @@
 /**
  * The error object for a failure: what the bridge kept of a Python error, or a JS error.
  * @param {string} name @param {string|null} file @param {string} reason
+ * @param {Said | null} [said] the reason with its catalog id
  * @returns {WorkerError}
  */
-export function workerError(name, file, reason) {
-  return { name, file, reason, message: file ? `${file}: ${reason}` : reason };
+export function workerError(name, file, reason, said = null) {
+  const message = file ? `${file}: ${reason}` : reason;
+  return { name, file, reason, message, ...(said ? { said } : {}) };
 }
 
 /** Names of the start-up steps, in order, as the page shows them. */

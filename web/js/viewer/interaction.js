@@ -195,9 +195,11 @@ export function screenLabels(labels, rotation, flipH, flipV) {
 
 /**
  * @typedef {{x: number, y: number}} Point
+ * `said` is the note with its catalog id (the engine's, i18n.js `said`).
+ * @typedef {{text: string, key?: string, params?: Record<string, any>, count?: number}} Said
  * @typedef {{row_mm: number|null, column_mm: number|null, kind: string, note: string,
- *            regions?: {box: number[], row_mm: number, column_mm: number, note: string}[]}}
- *   Calibration
+ *            said?: Said, regions?: {box: number[], row_mm: number, column_mm: number,
+ *            note: string, said?: Said}[]}} Calibration
  */
 
 /**

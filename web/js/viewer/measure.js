@@ -2,6 +2,7 @@
 // (interaction.js); region statistics and the probe's values come from the worker.
 import { angleAt, lengthBetween } from "./interaction.js";
 import { t } from "../i18n/i18n.js";
+import en from "../i18n/en.js";
 
 /** @typedef {import("./interaction.js").Point} Point */
 /** @typedef {import("./interaction.js").Calibration} Calibration */
@@ -36,12 +37,12 @@ export function regionCalibration(points, cal) {
     );
   const region = regions.find(inside);
   if (!region) {
-    return {
-      ...UNCALIBRATED,
-      note: "uncalibrated (pixels): the points are not in one ultrasound region",
-    };
+    const key = "calibration.not_one_region";
+    const note = en[key];
+    return { ...UNCALIBRATED, note, said: { text: note, key } };
   }
-  return { kind: cal.kind, row_mm: region.row_mm, column_mm: region.column_mm, note: region.note };
+  const { row_mm, column_mm, note, said } = region;
+  return { kind: cal.kind, row_mm, column_mm, note, ...(said ? { said } : {}) };
 }
 
 /** The measurement tools, in the order of the toolbar. */
@@ -69,10 +70,16 @@ export async function measure(kind, points, context) {
   const item = { id: context.id, kind, points, label: "", series: context.uid, frame, view, where };
   if (kind === "length") {
     const { value, unit } = lengthBetween(points[0], points[1], cal);
-    item.result = { value, unit, calibration: cal.kind, note: cal.note };
+    item.result = { value, unit, calibration: cal.kind, note: cal.note, noteSaid: cal.said };
   } else if (kind === "angle") {
     const degrees = angleAt(points[0], points[1], points[2], cal);
-    item.result = { value: degrees, unit: "deg", calibration: cal.kind, note: cal.note };
+    item.result = {
+      value: degrees,
+      unit: "deg",
+      calibration: cal.kind,
+      note: cal.note,
+      noteSaid: cal.said,
+    };
   } else if (kind === "rect" || kind === "ellipse") {
     const box = [points[0].x, points[0].y, points[1].x, points[1].y];
     const stats = await client.call("region", { series, frame, kind, box, view: drawn });
@@ -122,8 +129,7 @@ export function describe(item) {
       parts.push(
         t("measure.suv_region", { max: fixed(r.suvMax, 2), mean: fixed(r.suvMean, 2), peak }),
       );
-    } else if (r.suvUnavailable)
-      parts.push(t("measure.suv_unavailable", { reason: r.suvUnavailable }));
+    } else if (r.suvUnavailable) parts.push(t("measure.suv_unavailable", { reason: suvReason(r) }));
     item.detail = parts.join("; ");
   } else if (item.kind === "probe") {
     const unit = r.unit ? ` ${r.unit}` : "";
@@ -142,12 +148,20 @@ export function describe(item) {
       item.label += t("measure.suv_bw", { bw: fixed(bw, 2) });
       if (lbm !== undefined) parts.push(t("measure.suv_lbm", { lbm: fixed(lbm, 2) }));
       if (bsa !== undefined) parts.push(t("measure.suv_bsa", { bsa: fixed(bsa, 1) }));
-    } else if (r.suvUnavailable)
-      parts.push(t("measure.suv_unavailable", { reason: r.suvUnavailable }));
+    } else if (r.suvUnavailable) parts.push(t("measure.suv_unavailable", { reason: suvReason(r) }));
     if (r.dose !== undefined) parts.push(t("measure.dose", { dose: fixed(r.dose, 3) }));
     for (const fused of r.fused ?? []) {
       parts.push(t("measure.fused", { modality: fused.modality, value: fixed(fused.value, 1) }));
     }
     item.detail = parts.join("; ");
   }
+}
+
+/**
+ * Why there is no SUV, in the language shown (the engine's reason with its catalog id).
+ * @param {any} r a probe's or region's result
+ * @returns {import("../i18n/i18n.js").Param}
+ */
+function suvReason(r) {
+  return { said: r.suvUnavailableSaid ?? { text: r.suvUnavailable } };
 }

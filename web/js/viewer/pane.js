@@ -18,6 +18,7 @@ import { caliperText } from "./waveform-math.js";
 import { WaveformView } from "./waveform.js";
 import { SlideView } from "./slide.js";
 import { View3D } from "./view3d.js";
+import { errorText, volumeWarnings } from "./engine-text.js";
 
 /** @typedef {import("../rpc/protocol.js").FrameInfo} FrameInfo */
 /** @typedef {import("./interaction.js").Point} Point */
@@ -65,6 +66,12 @@ export class Pane {
     this.text = createTextBoxes();
     this.message = el("div", "pane-message");
     this.message.hidden = true;
+    /** @type {(() => string) | null} the message shown again in another language, if any */
+    this.retell = null;
+    // An engine's message in the viewport follows the page's language (page/language.js).
+    document.body.addEventListener("lightbox-language", () => {
+      if (this.retell && !this.message.hidden) this.message.textContent = this.retell();
+    });
     root.append(this.canvas, this.layer, ...Object.values(this.text), this.message);
     const ctx = this.canvas.getContext("2d");
     const layerCtx = this.layer.getContext("2d");
@@ -403,8 +410,10 @@ export class Pane {
         await this.fetchAnnotations();
         // A warning about what is shown (missing slices, lossy): a notice at the foot,
         // clear of the image's middle; a failure (below) stands in the middle.
-        this.message.hidden = !info.warning;
-        this.message.textContent = info.warning ?? "";
+        this.retell = () => volumeWarnings(info.volume?.warnings) || info.warning || "";
+        const warning = this.retell();
+        this.message.hidden = !warning;
+        this.message.textContent = warning;
         this.message.classList.add("notice");
         if (!this.isVideo) this.videoBar.showFor("none");
         else this.videoBar.update();
@@ -414,8 +423,9 @@ export class Pane {
       if (this.step > 1) this.refineLater();
       return this.step === 1;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       // What the user sees when a frame cannot be shown: file, syntax, reason, in the viewport.
+      this.retell = () => errorText(error);
       this.shown = null;
       this.message.hidden = false;
       this.message.textContent = message;
@@ -484,6 +494,7 @@ export class Pane {
     this.info = null;
     await this.slide.show(this.series, this.seriesInfo?.uid ?? "");
     const error = this.slide.error;
+    this.retell = null;
     this.message.hidden = !error;
     this.message.textContent = error ?? "";
   }
@@ -522,6 +533,7 @@ export class Pane {
     this.message.hidden = true;
     await this.waveform.plot();
     const warnings = this.waveform.info?.warnings ?? [];
+    this.retell = null;
     this.message.hidden = !warnings.length;
     this.message.textContent = warnings.map((w) => `${this.waveform?.info?.file}: ${w}`).join("\n");
   }

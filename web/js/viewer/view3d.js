@@ -18,6 +18,7 @@ import {
 } from "./camera3d.js";
 import { PRESET_NAMES, defaultWindow, preset3d, transferTable } from "./presets3d.js";
 import { VolumeRenderer } from "./render3d.js";
+import { volumeWarnings } from "./engine-text.js";
 
 /** @typedef {import("./pane.js").Pane} Pane */
 /** @typedef {import("../rpc/protocol.js").VolumeData} VolumeData */
@@ -254,7 +255,7 @@ export class View3D {
       windowCenter: center,
       windowWidth: widthOf,
       windowSource: user ? "user" : `3D ${preset.label}`,
-      warning: grid.volume.warnings.map((w) => w.message).join("; ") || undefined,
+      warning: volumeWarnings(grid.volume.warnings) || undefined,
       view: {
         ...this.description,
         orientation: null,

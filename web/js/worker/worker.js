@@ -197,8 +197,8 @@ function bootError(error) {
  */
 function requestError(bridge, error) {
   if (error instanceof Error && error.name === "PythonError") {
-    const { name, file, reason } = JSON.parse(bridge.last_error());
-    return workerError(name, file, reason);
+    const { name, file, reason, said } = JSON.parse(bridge.last_error());
+    return workerError(name, file, reason, said);
   }
   return toWorkerError(error);
 }

@@ -1,0 +1,120 @@
+"""The engine's messages in the user's language (issue 18 item 4, the engine's part).
+
+In German (``?lang=de``) a folder holds a file that is not DICOM, a DICOM file cut short
+inside a 3 GiB element, and a gantry-tilted stack. The list of files not opened and the
+viewport's warning of the sagittal view say the German catalog's text (read from the page),
+filled with the values worked out here by hand, German numbers ("3,0 GiB", "18,0°"), the file
+names as they are; the walk of every visible string (tests/browser/test_languages.py) finds
+nothing outside the German catalog; then Arabic, switched to at run time, says them again in
+Arabic. Screenshots of both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Browser
+
+from tests.browser.test_languages import LAPTOP, catalog, dicom_values, outside, walk
+from tests.support import broken
+from tests.support import volumes as known
+from tests.support.viewer import Viewer, finish, new_viewer
+
+#: The stack's gantry tilt (its slices step along the table, their normal tilted by it).
+TILT_DEG = 18.0
+#: Where and how large tests.support.broken's element before the pixels is: (0009,1010), a
+#: private OB of 3 GiB (3 · 2³⁰ = 3221225472 bytes), the file ending 16 bytes into its value.
+WHERE = "(0009,1010) (private)"
+
+
+def _study(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The tilted stack's files, and the two files that do not open."""
+    stack = known.series(
+        [2.0 * k for k in range(12)],
+        rows=56,
+        columns=64,
+        orientation=known.axial_orientation(TILT_DEG),
+        direction=(0, 0, 1),
+        name="languages-tilted",
+    )
+    images = known.write(stack, folder)
+    notes = folder / "notes.txt"
+    notes.write_text("Referral letter: not an image.\n", encoding="utf-8")
+    cut = folder / "cut.dcm"
+    cut.write_bytes(broken.long_element_before_pixels())
+    return images, [notes, cut]
+
+
+def _notices(viewer: Viewer) -> list[str]:
+    return viewer.page.eval_on_selector_all(
+        "#notice-list li", "(items) => items.map((li) => li.textContent)"
+    )
+
+
+def _warning(viewer: Viewer) -> str:
+    return viewer.page.text_content(".pane.active .pane-message") or ""
+
+
+def test_the_engine_s_messages_are_said_in_german_then_in_arabic(
+    browser: Browser, base_url: str, tmp_path: Path
+) -> None:
+    images, bad = _study(tmp_path / "study")
+    context, viewer = new_viewer(browser, f"{base_url}?lang=de", viewport=LAPTOP)
+    try:
+        viewer.ready()
+        page = viewer.page
+        de = catalog(viewer, "de")
+        viewer.choose([*images, *bad])
+        viewer.wait_state(f"s.series === 0 && s.frames === {len(images)}")
+        # The list of files not opened: "<file>: <reason>", the reason the German catalog's.
+        not_dicom = de["engine.file_reason"].format(file="notes.txt", reason=de["engine.not_dicom"])
+        gib = de["engine.bytes_gib"].format(bytes="3221225472", size="3,0")
+        sixteen = de["engine.bytes.other"].format(count="16")
+        truncated = de["engine.truncated_declares"].format(
+            where=WHERE, declared=gib, remaining=sixteen
+        )
+        assert sorted(_notices(viewer)) == sorted(
+            [not_dicom, de["engine.file_reason"].format(file="cut.dcm", reason=truncated)]
+        )
+        assert "3221225472 Bytes (3,0 GiB)" in truncated and "16 Bytes" in truncated
+        # The status line: one series opened, two files not (the page's German).
+        status = page.text_content("#status") or ""
+        assert status == de["open.opened"].format(
+            count="1", notOpened=de["open.not_opened.other"].format(count="2"), closed=""
+        )
+        # The sagittal view of the tilted stack says the tilt was corrected, in German.
+        page.evaluate("() => window.lightbox.setView({plane: 'sagittal'})")
+        page.wait_for_function("() => !document.querySelector('.pane.active .pane-message').hidden")
+        assert _warning(viewer) == de["engine.gantry_tilt"].format(degrees="18,0")
+        english = page.evaluate("() => document.body.innerText")
+        for said in ("not a DICOM file", "the file is truncated", "gantry tilt"):
+            assert said not in english
+        dicom = dicom_values(images) | {p.name for p in bad}
+        assert outside(walk(viewer), de, dicom) == []
+        viewer.shot("engine-messages-german")
+
+        page.evaluate("() => window.lightbox.setLanguage('ar')")
+        ar = catalog(viewer, "ar")
+        notices = _notices(viewer)
+        assert ar["engine.file_reason"].format(file="notes.txt", reason=ar["engine.not_dicom"]) in (
+            notices
+        )
+        # Arabic writes its own digits: the tilt's number is checked by its words around it.
+        before, after = ar["engine.gantry_tilt"].split("{degrees}")
+        shown = _warning(viewer)
+        assert shown.startswith(before) and shown.endswith(after), shown
+        # 18.0 as the browser's Intl writes it in Arabic (its digits, its decimal sign).
+        arabic = page.evaluate(
+            "() => new Intl.NumberFormat('ar', {minimumFractionDigits: 1}).format(18)"
+        )
+        assert shown[len(before) : len(shown) - len(after)] == arabic
+        # The status line changes language too: Arabic's dual for the two files (CLDR: 2 is
+        # "two"), the numbers as the browser's Intl writes them in Arabic.
+        one, two = page.evaluate("() => [1, 2].map((n) => new Intl.NumberFormat('ar').format(n))")
+        assert page.text_content("#status") == ar["open.opened"].format(
+            count=one, notOpened=ar["open.not_opened.two"].format(count=two), closed=""
+        )
+        assert outside(walk(viewer), ar, dicom) == []
+        viewer.shot("engine-messages-arabic")
+    finally:
+        finish(context, viewer)
