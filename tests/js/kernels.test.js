@@ -114,3 +114,48 @@ test("the window's ends clip to 0 and 255, and inverting turns the grey over", (
 test("a window of width 1 or less is refused (the caller windows those itself)", () => {
   assert.throws(() => windowed([0, 0, 0], [0, 0, 0], 1, 40, 1), RangeError);
 });
+
+test("the windowed plane is the window of the samples on oblique planes partly outside", () => {
+  // A volume of 9 × 7 × 5 voxels of varied values, planes through it at odd angles and
+  // offsets (some columns beyond the box, some on its rim, some well inside): each pixel
+  // the linear window (written above) of trilinearPlane's sample rounded to float32.
+  const dims = [9, 7, 5];
+  const voxels = new Int16Array(9 * 7 * 5).map((_, i) => ((i * 7919) % 601) - 300);
+  let checked = 0;
+  for (const [start, along, down] of [
+    [
+      [-3.2, -1.1, 0.4],
+      [0.83, 0.31, 0.05],
+      [0.12, 0.71, 0.3],
+    ],
+    [
+      [8.9, 6.4, 4.6],
+      [-0.9, -0.2, -0.33],
+      [0.05, -0.6, 0.02],
+    ],
+    [
+      [-0.5, 2.0, 2.0],
+      [0.5, 0, 0],
+      [0, 0.5, 0.25],
+    ],
+    [
+      [4.0, -0.5, -0.5],
+      [0, 0.37, 0.21],
+      [0.4, 0, 0],
+    ],
+  ]) {
+    const rows = 23;
+    const columns = 29;
+    const samples = new Float64Array(rows * columns);
+    trilinearPlane(voxels, dims, start, along, down, rows, columns, -1000, samples);
+    const out = new Int32Array(rows * columns);
+    windowedPlane(voxels, dims, start, along, down, rows, columns, -1000, 20, 300, false, out);
+    const bytes = new Uint8Array(out.buffer);
+    for (let p = 0; p < rows * columns; p += 1) {
+      const grey = linear(Math.fround(samples[p]), 20, 300);
+      assert.deepEqual(Array.from(bytes.subarray(4 * p, 4 * p + 4)), [grey, grey, grey, 255]);
+      checked += samples[p] === -1000 ? 0 : 1;
+    }
+  }
+  assert.ok(checked > 500, `only ${checked} pixels inside the volume`);
+});

@@ -278,25 +278,171 @@ export function windowedPlane(
   out,
 ) {
   if (!(width > 1)) throw new RangeError("windowedPlane: the window's width must exceed 1");
-  // PS3.3 C.11.2.1.2.1: y = ((x - (c - 0.5)) / (w - 1) + 0.5) * (ymax - ymin) + ymin, ymin 0,
-  // ymax 255; x <= c - 0.5 - (w - 1) / 2 gives ymin, x > c - 0.5 + (w - 1) / 2 gives ymax.
+  const n = scalars(data, dims, start, alongRow, downColumn, rows, columns, out.length);
+  // The dimensions as int32 (`| 0`): the voxel index is then integer arithmetic, where
+  // read from the array of doubles it is a double the typed array must convert (the
+  // oblique plane of a 512 × 512 × 300 CT a third faster so, in Node and in the worker).
+  const nx = n[0] | 0;
+  const ny = n[1] | 0;
+  const nz = n[2] | 0;
+  const ax = n[6];
+  const ay = n[7];
+  const az = n[8];
+  const dx = n[9];
+  const dy = n[10];
+  const dz = n[11];
+  const win = windowOf(center, width, invert);
+  const shift = win.shift;
+  const divisor = win.divisor;
+  const below = win.below;
+  const above = win.above;
+  const flip = win.flip;
+  const outside = win(fill);
+  const slice = nx * ny;
+  const regular = nx > 1 && ny > 1 && nz > 1;
+  for (let r = 0; r < rows; r += 1) {
+    const x0 = n[3] + r * dx;
+    const y0 = n[4] + r * dy;
+    const z0 = n[5] + r * dz;
+    const k = r * columns;
+    // The columns inside the box (half a voxel past the outer centres), and within them
+    // those well inside, where the lower voxel is the truncation and nothing is clamped.
+    let box = alongWithin(x0, ax, -0.5, nx - 0.5, 0, columns);
+    box = alongWithin(y0, ay, -0.5, ny - 0.5, Math.floor(box / 65536), box % 65536);
+    box = alongWithin(z0, az, -0.5, nz - 0.5, Math.floor(box / 65536), box % 65536);
+    const boxFirst = Math.floor(box / 65536);
+    const boxEnd = box % 65536;
+    let first = boxFirst;
+    let end = boxFirst;
+    if (regular && boxEnd > boxFirst) {
+      let range = interiorAlong(x0, ax, nx - 1, boxFirst, boxEnd);
+      range = interiorAlong(y0, ay, ny - 1, Math.floor(range / 65536), range % 65536);
+      range = interiorAlong(z0, az, nz - 1, Math.floor(range / 65536), range % 65536);
+      first = Math.floor(range / 65536);
+      end = range % 65536;
+    }
+    if (end <= first) end = first = boxEnd; // no interior: the box's columns by the rules
+    out.fill(outside, k, k + boxFirst);
+    out.fill(outside, k + boxEnd, k + columns);
+    if (boxFirst < first) rim(data, n, x0, y0, z0, boxFirst, first, fill, win, out, k);
+    if (end < boxEnd) rim(data, n, x0, y0, z0, end, boxEnd, fill, win, out, k);
+    // The fast loop, the window inlined (the same arithmetic as `win`).
+    for (let c = first; c < end; c += 1) {
+      const x = x0 + c * ax;
+      const y = y0 + c * ay;
+      const z = z0 + c * az;
+      const ix = x | 0;
+      const iy = y | 0;
+      const iz = z | 0;
+      const fx = x - ix;
+      const fy = y - iy;
+      const fz = z - iz;
+      const b = iz * slice + iy * nx + ix;
+      const b1 = b + nx;
+      const b2 = b + slice;
+      const b3 = b2 + nx;
+      const v0 = data[b];
+      const v1 = data[b1];
+      const v2 = data[b2];
+      const v3 = data[b3];
+      const a0 = v0 + (data[b + 1] - v0) * fx;
+      const a1 = v1 + (data[b1 + 1] - v1) * fx;
+      const a2 = v2 + (data[b2 + 1] - v2) * fx;
+      const a3 = v3 + (data[b3 + 1] - v3) * fx;
+      const near = a0 + (a1 - a0) * fy;
+      const far = a2 + (a3 - a2) * fy;
+      const v = Math.fround(near + (far - near) * fz);
+      let g = ((v - shift) / divisor + 0.5) * 255;
+      if (v <= below || g < 0) g = 0;
+      else if (v > above || g > 255) g = 255;
+      out[k + c] = 0xff000000 | ((((g + 0.5) | 0) ^ flip) * 0x010101);
+    }
+  }
+}
+
+/**
+ * The linear window of PS3.3 C.11.2.1.2.1 to an opaque grey RGBA word: y = ((x - (c -
+ * 0.5)) / (w - 1) + 0.5) * 255; x <= c - 0.5 - (w - 1) / 2 gives 0, x > c - 0.5 + (w - 1)
+ * / 2 gives 255; the sample first rounded to float32 and the grey half up, in the order
+ * `lightbox.display.voi.apply_window` and `to_uint8` work it (255 - g is g ^ 255 here).
+ * Its numbers are kept on it for the loop that inlines it.
+ * @param {number} center @param {number} width @param {boolean} invert
+ */
+function windowOf(center, width, invert) {
   const shift = center - 0.5;
   const divisor = width - 1;
   const below = shift - divisor / 2;
   const above = shift + divisor / 2;
   const flip = invert ? 255 : 0;
-  const sampled = rowSampler(data, dims, start, alongRow, downColumn, rows, columns, fill, out);
-  for (let r = 0; r < rows; r += 1) {
-    const row = sampled(r);
-    let k = r * columns;
-    for (let c = 0; c < columns; c += 1, k += 1) {
-      const x = Math.fround(row[c]);
-      let y = ((x - shift) / divisor + 0.5) * 255;
-      if (x <= below || y < 0) y = 0;
-      else if (x > above || y > 255) y = 255;
-      // Half up (y + 0.5 is positive: truncation is the floor); 255 - g is g ^ 255 here.
-      const grey = ((y + 0.5) | 0) ^ flip;
-      out[k] = 0xff000000 | (grey * 0x010101);
-    }
+  /** @param {number} sample */
+  const win = (sample) => {
+    const v = Math.fround(sample);
+    let g = ((v - shift) / divisor + 0.5) * 255;
+    if (v <= below || g < 0) g = 0;
+    else if (v > above || g > 255) g = 255;
+    return 0xff000000 | ((((g + 0.5) | 0) ^ flip) * 0x010101);
+  };
+  return Object.assign(win, { shift, divisor, below, above, flip });
+}
+
+/**
+ * The columns [first, end) of a row where `lo <= p + c * s <= hi` along one axis, within
+ * [from, to): as {@link interiorAlong}, closed at both ends.
+ * @param {number} p @param {number} s @param {number} lo @param {number} hi
+ * @param {number} from @param {number} to
+ * @returns {number} first * 65536 + end
+ */
+function alongWithin(p, s, lo, hi, from, to) {
+  let first = from;
+  let end = to;
+  const inside = (/** @type {number} */ c) => p + c * s >= lo && p + c * s <= hi;
+  if (s === 0) {
+    if (!inside(first)) end = first;
+  } else {
+    const low = ((s > 0 ? lo : hi) - p) / s;
+    const high = ((s > 0 ? hi : lo) - p) / s;
+    if (low > first) first = Math.min(Math.max(Math.ceil(low) - 1, first), end);
+    if (high + 1 < end) end = Math.max(Math.floor(high) + 2, first);
+  }
+  while (first < end && !inside(first)) first += 1;
+  while (end > first && !inside(end - 1)) end -= 1;
+  return first * 65536 + end;
+}
+
+/**
+ * Columns [from, to) of a windowed row by the general rules (the box's rim), apart from
+ * the fast loop so that it stays small.
+ * @param {Voxels} data @param {number[]} n {@link scalars}' numbers
+ * @param {number} x0 @param {number} y0 @param {number} z0 the row's start
+ * @param {number} from @param {number} to @param {number} fill
+ * @param {(sample: number) => number} win @param {Int32Array} out @param {number} k the row's first pixel
+ */
+function rim(data, n, x0, y0, z0, from, to, fill, win, out, k) {
+  for (let c = from; c < to; c += 1) {
+    const sample = sampleAt(
+      data,
+      n[0],
+      n[1],
+      n[2],
+      x0 + c * n[6],
+      y0 + c * n[7],
+      z0 + c * n[8],
+      fill,
+    );
+    out[k + c] = win(sample);
   }
 }
+
+/**
+ * One sample by the general rules of {@link trilinearPlane} (the box's edges): inside the
+ * box, the coordinate clamped to the outer centres; beyond, `fill`.
+ * @param {Voxels} data @param {number} nx @param {number} ny @param {number} nz
+ * @param {number} x @param {number} y @param {number} z @param {number} fill
+ */
+function sampleAt(data, nx, ny, nz, x, y, z, fill) {
+  edges(data, nx, ny, nz, x, y, z, 0, 0, 0, 0, 1, fill, ONE);
+  return ONE[0];
+}
+
+/** {@link sampleAt}'s one sample. */
+const ONE = new Float64Array(1);
