@@ -239,7 +239,7 @@ function rowSampler(data, dims, start, alongRow, downColumn, rows, columns, fill
   const row = new Float64Array(columns);
   return (r) => {
     const [x0, y0, z0] = [sx + r * dx, sy + r * dy, sz + r * dz];
-    sampleRow(data, nx, ny, nz, x0, y0, z0, ax, ay, az, columns, fill, row);
+    sampleRow(data, nx | 0, ny | 0, nz | 0, x0, y0, z0, ax, ay, az, columns, fill, row); // int32: see windowedPlane
     return row;
   };
 }
