@@ -291,12 +291,14 @@ export function windowedPlane(
   const dx = n[9];
   const dy = n[10];
   const dz = n[11];
-  const win = windowOf(center, width, invert);
-  const shift = win.shift;
-  const divisor = win.divisor;
-  const below = win.below;
-  const above = win.above;
-  const flip = win.flip;
+  // The window's numbers computed here, not read from `win` (the loop is slower with
+  // them loaded from its properties).
+  const shift = center - 0.5;
+  const divisor = width - 1;
+  const below = shift - divisor / 2;
+  const above = shift + divisor / 2;
+  const flip = invert ? 255 : 0;
+  const win = windowOf(shift, divisor, flip);
   const outside = win(fill);
   const slice = nx * ny;
   const regular = nx > 1 && ny > 1 && nz > 1;
@@ -326,8 +328,9 @@ export function windowedPlane(
     out.fill(outside, k + boxEnd, k + columns);
     if (boxFirst < first) rim(data, n, x0, y0, z0, boxFirst, first, fill, win, out, k);
     if (end < boxEnd) rim(data, n, x0, y0, z0, end, boxEnd, fill, win, out, k);
-    // The fast loop, the window inlined (the same arithmetic as `win`).
-    for (let c = first; c < end; c += 1) {
+    // The fast loop, the window inlined (the same arithmetic as `win`); its bounds int32.
+    const last = end | 0;
+    for (let c = first | 0; c < last; c += 1) {
       const x = x0 + c * ax;
       const y = y0 + c * ay;
       const z = z0 + c * az;
@@ -365,24 +368,19 @@ export function windowedPlane(
  * 0.5)) / (w - 1) + 0.5) * 255; x <= c - 0.5 - (w - 1) / 2 gives 0, x > c - 0.5 + (w - 1)
  * / 2 gives 255; the sample first rounded to float32 and the grey half up, in the order
  * `lightbox.display.voi.apply_window` and `to_uint8` work it (255 - g is g ^ 255 here).
- * Its numbers are kept on it for the loop that inlines it.
- * @param {number} center @param {number} width @param {boolean} invert
+ * @param {number} shift c - 0.5 @param {number} divisor w - 1 @param {number} flip 255 to invert, else 0
  */
-function windowOf(center, width, invert) {
-  const shift = center - 0.5;
-  const divisor = width - 1;
+function windowOf(shift, divisor, flip) {
   const below = shift - divisor / 2;
   const above = shift + divisor / 2;
-  const flip = invert ? 255 : 0;
   /** @param {number} sample */
-  const win = (sample) => {
+  return (sample) => {
     const v = Math.fround(sample);
     let g = ((v - shift) / divisor + 0.5) * 255;
     if (v <= below || g < 0) g = 0;
     else if (v > above || g > 255) g = 255;
     return 0xff000000 | ((((g + 0.5) | 0) ^ flip) * 0x010101);
   };
-  return Object.assign(win, { shift, divisor, below, above, flip });
 }
 
 /**
