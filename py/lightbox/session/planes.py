@@ -9,6 +9,11 @@ stack) is resliced: a pixel of the plane at patient point P takes the layer of t
 whose plane is nearest P along the slices' normal (when within half the slice spacing),
 at the pixel of that frame nearest P (:func:`lightbox.segment.nearest.nearest_pixels`).
 The frames' layers are kept, a few dozen, for the next plane.
+
+A slab (``reslice["slab"]`` mm thick, as a MIP, MinIP or average view shows) has the
+layers of every plane across it, one slice step apart (at most :data:`SLAB_PLANES`): a
+pixel shows what the plane nearest the slab's middle has there, so a segment anywhere in
+the slab's depth is seen, as the projection sees the voxels.
 """
 
 from __future__ import annotations
@@ -20,13 +25,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lightbox.segment.layer import Drawn, compose
-from lightbox.segment.nearest import nearest_pixels, reslice_points
+from lightbox.segment.nearest import nearest_pixels, reslice_points, slice_step
 
 if TYPE_CHECKING:
     from lightbox.session.session import Session
 
 #: How many frames' layers are kept.
 KEPT = 64
+#: The most planes a slab's layer is made of.
+SLAB_PLANES = 48
 
 Array = np.ndarray[Any, Any]
 
@@ -60,6 +67,9 @@ class Planes:
         """(info with the segments drawn, RGBA uint8 rows × columns) of the plane
         ``reslice`` (``{origin, rowDirection, columnDirection, rowSpacing, columnSpacing,
         rows, columns}``, patient mm) over series ``series``."""
+        slab = float(reslice.get("slab") or 0.0)
+        if slab > 0:
+            return self._slab(series, reslice, settings, slab)
         rows, columns = int(reslice["rows"]), int(reslice["columns"])
         entry = self.session.series[series]
         points = reslice_points(reslice)
@@ -70,6 +80,46 @@ class Planes:
         over = Drawn(out[..., 3].astype(np.float32) / 255.0, out[..., :3], 1.0)
         info["segments"] = [*listed, *info["segments"]]
         return info, compose([*under, over], rows, columns)
+
+    def _slab(
+        self, series: int, reslice: dict[str, Any], settings: list[dict[str, Any]], slab: float
+    ) -> tuple[dict[str, Any], Array]:
+        """The layer of a slab: its planes' layers, the one nearest its middle on top."""
+        normal = np.cross(reslice["rowDirection"], reslice["columnDirection"])
+        normal = normal / np.linalg.norm(normal)
+        step = self._voxel_step(series) or min(reslice["rowSpacing"], reslice["columnSpacing"])
+        count = min(SLAB_PLANES, int(np.ceil(slab / step)) + 1)
+        offsets = sorted(np.linspace(-slab / 2, slab / 2, max(count, 1)), key=abs)
+        origin = np.asarray(reslice["origin"], np.float64)
+        out: Array | None = None
+        seen: dict[tuple[str, Any], dict[str, Any]] = {}
+        info: dict[str, Any] = {}
+        for offset in offsets:
+            plane = {**reslice, "slab": 0, "origin": (origin + offset * normal).tolist()}
+            info, rgba = self.layer(series, plane, settings)
+            if out is None:
+                out = rgba.copy()
+            else:
+                free = (out[..., 3] == 0) & (rgba[..., 3] > 0)
+                out[free] = rgba[free]
+            for s in info["segments"]:
+                seen.setdefault((s["uid"], s.get("segment")), s)
+        assert out is not None
+        return {**info, "segments": list(seen.values())}, out
+
+    def _voxel_step(self, series: int) -> float | None:
+        """The series' smallest voxel side (mm: its pixel spacing or its slice spacing),
+        the step between a slab's planes so that none passes a voxel by; None unknown."""
+        entry = self.session.series[series]
+        found = [self.session.files[r.file].parameters(r.index).geometry for r in entry.frames]
+        sides = [float(v) for v in (found[0].pixel_spacing or ())] if found else []
+        at = [g.position for g in found if g.position is not None]
+        orientation = found[0].orientation if found else None
+        if len(at) >= 2 and orientation:
+            between = slice_step(np.asarray(at, np.float64), tuple(orientation))
+            sides += [between] if between else []
+        positive = [v for v in sides if v > 0]
+        return min(positive) if positive else None
 
     def _resliced(
         self, series: int, points: Array, settings: list[dict[str, Any]]

@@ -79,3 +79,32 @@ def test_rt_polygon_on_a_sagittal_plane() -> None:
     near = np.array([rt.distance_to_path([outer], 6.0, 0.5 * c) <= 0.5 for c in range(40)])
     assert drawn[1][inside & ~near].all() and not drawn[1][~inside & ~near].any()
     assert (rgba[1][drawn[1], :3] == (255, 0, 0)).all()
+
+
+def test_seg_on_a_coronal_slab_shows_the_segment_anywhere_in_its_depth() -> None:
+    """A 3 mm coronal slab centred at y = 4.5 mm spans image rows 6 to 12 (y = 3.0 to 6.0
+    mm, 0.5 mm pixels): its layer at (r, c) is set where slice r's mask is set in any of
+    those rows at column c (the union a MIP of the mask would show), and only there."""
+    stack = segs.ct_stack(rows=24, cols=32, slices=3)
+    masks = np.zeros((3, 24, 32))
+    masks[0, 5:7, 4:10] = 1  # touches the slab at row 6 only
+    masks[1, 12:20, 6:25] = 1  # from row 12, the slab's far edge
+    masks[2, 14:20, 1:30] = 1  # beyond the slab
+    data, ds = segs.seg_bytes(
+        stack,
+        [(1, 0, masks[0]), (1, 1, masks[1]), (1, 2, masks[2])],
+        [("Red", RED_LAB)],
+        by_uid=False,
+    )
+    session = Session()
+    result = session.open([*stack.files.items(), ("seg.dcm", data)])
+    ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
+    settings = [{"uid": ds.SOPInstanceUID, "visible": True, "opacity": 1.0, "hidden": []}]
+    plane = _coronal(4.5, 3, 32)
+    _, thin = session.plane_layer(ct, plane, settings)
+    assert not thin[..., 3].any()  # the plane itself (row 9) meets no mask
+    info, rgba = session.plane_layer(ct, {**plane, "slab": 3.0}, settings)
+    want = masks[:, 6:13, :].any(axis=1).astype(bool)
+    assert want[0].any() and want[1].any() and not want[2].any()
+    assert np.array_equal(rgba[..., 3] == 255, want) and not rgba[~want, 3].any()
+    assert [s["label"] for s in info["segments"]] == ["Red"]

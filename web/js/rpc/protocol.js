@@ -118,9 +118,11 @@
  *            slab?: number|null, projection?: string|null, phase?: number|null,
  *            pixels?: string}} VolumeView
  * Where a reformatted frame lies: pixel (r, c) at origin + c * columnSpacing *
- * rowDirection + r * rowSpacing * columnDirection (patient mm).
+ * rowDirection + r * rowSpacing * columnDirection (patient mm); `slab`, when a planeLayer
+ * is asked for a slab view, its thickness in mm (its layer then covers its whole depth).
  * @typedef {{origin: number[], rowDirection: number[], columnDirection: number[],
- *            rowSpacing: number, columnSpacing: number, rows: number, columns: number}} Reslice
+ *            rowSpacing: number, columnSpacing: number, rows: number, columns: number,
+ *            slab?: number}} Reslice
  * @typedef {{dims: number[]|null, spacing: number[]|null,
  *            warnings: VolumeWarning[],
  *            phases?: {attribute: string, values: string[], chosen: number}}} VolumeInfo

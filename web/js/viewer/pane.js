@@ -439,7 +439,10 @@ export class Pane {
   /** The segmentation layer of the acquired frame shown (none on volume views and video). */
   async fetchSegments() {
     const seg = drawnOver(this.seriesInfo); // SEG, RT structures and dose, fusions
-    const reslice = this.view && !this.view.projection ? this.info?.reslice : null;
+    // On a slab (MIP, MinIP, average) the layer covers the slab's whole depth.
+    const plane = this.view ? this.info?.reslice : null;
+    const slab = this.view?.projection ? Number(this.info?.volumeView?.slab ?? 0) : 0;
+    const reslice = plane ? { ...plane, ...(slab > 0 ? { slab } : {}) } : null;
     if (!seg.length || (this.view && !reslice) || this.view3d || this.isVideo) {
       this.segments.clear();
       return;
