@@ -358,3 +358,60 @@ def test_each_image_shows_its_own_displayed_area(
         assert back["zoom"] == pytest.approx(first["zoom"], rel=0.02)
     finally:
         finish(context, viewer)
+
+
+def test_a_states_graphics_on_a_coronal_view(
+    browser: Browser, base_url: str, tmp_path: Path
+) -> None:
+    """A GSPS polyline on slice 1 of a three-slice CT along image row 10, columns 5 to 20
+    (pixel centres at + 0.5, PS3.3 C.10.5.1.2), the state applied, then a coronal view at
+    y = 5.0 mm (row 10, 0.5 mm pixels): ``renderedFrame({overlays: true})`` differs from
+    the plain view exactly on the view's pixels that lie on slice 1 (z within 1 mm of 2 mm)
+    at image columns 5 to 20, in the layer's colour."""
+    from tests.support import segs
+
+    stack = segs.ct_stack(rows=24, cols=32, slices=3)
+    lab = (54534, 55143, 41117)
+    ps = pstates.gsps(stack.datasets[1], polyline=[(5.5, 10.5), (20.5, 10.5)], lab=lab)
+    paths = written(tmp_path, [*stack.files.items(), ("ps.dcm", to_bytes(ps))])
+    context, viewer = new_viewer(browser, base_url)
+    try:
+        viewer.ready()
+        viewer.choose(paths)
+        viewer.page.evaluate("() => window.lightbox.select(0, 1)")
+        viewer.wait_state("s.series === 0 && s.frame === 1")
+        _apply(viewer, ps.SOPInstanceUID)
+        viewer.page.evaluate("() => window.lightbox.setView({plane: 'coronal', position: 5.0})")
+        state = viewer.wait_state("s.view && s.view.plane === 'coronal' && !!s.reslice")
+        assert state["presentation"]["uid"] == ps.SOPInstanceUID
+        reslice = state["reslice"]
+        plain, shown = _frame(viewer, False), _frame(viewer, True)
+        rr, cc = np.mgrid[0 : reslice["rows"], 0 : reslice["columns"]]
+        p = (
+            np.asarray(reslice["origin"])
+            + (cc * reslice["columnSpacing"])[..., None] * np.asarray(reslice["rowDirection"])
+            + (rr * reslice["rowSpacing"])[..., None] * np.asarray(reslice["columnDirection"])
+        )
+        col = p[..., 0] / 0.5
+        on_slice = np.abs(p[..., 2] - 2.0) < 1.0
+        want = on_slice & (col > 4.5) & (col < 20.5)
+        sure = np.abs(np.abs(p[..., 2] - 2.0) - 1.0) > 1e-6  # not on a slice boundary
+        sure &= np.abs(col - np.rint(col) - 0.5) > 1e-6
+        assert want[sure].sum() >= 10
+        changed = np.any(shown[..., :3] != plain[..., :3], axis=-1)
+        assert np.array_equal(changed[sure], want[sure])
+        assert np.abs(shown[want & sure, :3] - lab_expected(lab)).max() <= 1.5
+        # and on screen: the pane's layer canvas has the line's colour drawn on it
+        drawn = viewer.page.evaluate(
+            """() => {
+                const c = document.querySelector("canvas.segment-layer");
+                const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+                let n = 0;
+                for (let i = 3; i < d.length; i += 4) n += d[i] > 0 ? 1 : 0;
+                return n;
+            }"""
+        )
+        assert drawn > 1000
+        _shot(viewer, "gsps-on-coronal.png")
+    finally:
+        finish(context, viewer)

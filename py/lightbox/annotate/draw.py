@@ -268,14 +268,16 @@ def presentation_layer(
     rows: int,
     columns: int,
     image_planes: Sequence[OverlayPlane] = (),
+    shutters: bool = True,
 ) -> tuple[Canvas, list[dict[str, Any]]]:
-    """Draw a state's shutters, activated overlays and graphics over one image frame;
-    return the canvas and the texts (``{text, box, anchor, anchorVisible, color,
+    """Draw a state's shutters (unless ``shutters`` is False: a reformatted view, where
+    one image's shutter means nothing), activated overlays and graphics over one image
+    frame; return the canvas and the texts (``{text, box, anchor, anchorVisible, color,
     justification, layer}``, boxes and anchors in image coordinates)."""
     canvas = Canvas(rows, columns)
     planes = {p.group: p for p in image_planes if p.data is not None}
     planes.update({p.group: p for p in state.overlays if p.data is not None})
-    hidden = shutter_mask(state, rows, columns, planes, frame)
+    hidden = shutter_mask(state, rows, columns, planes, frame) if shutters else None
     if hidden is not None:
         canvas.paint(hidden, state.shutters.color)
     area = state.area_for(uid, frame)

@@ -371,11 +371,19 @@ def annotation_layer(
 
 
 @_guarded
-def plane_layer(series: int, reslice: str, settings: str) -> tuple[str, np.ndarray[Any, Any]]:
+def plane_layer(
+    series: int, reslice: str, settings: str, presentation: str | None = None
+) -> tuple[str, np.ndarray[Any, Any]]:
     """The SEG, RT structure, RT dose and fusion layer of a reformatted plane (issue 16): (info
     JSON, C-contiguous uint8 RGBA of the plane's size); ``reslice`` is the view's JSON
-    reslice record, ``settings`` as :func:`segment_layer`'s."""
-    info, rgba = _session.plane_layer(int(series), json.loads(reslice), json.loads(settings))
+    reslice record, ``settings`` as :func:`segment_layer`'s, ``presentation`` the applied
+    presentation state's SOP Instance UID (its graphics drawn), or None."""
+    info, rgba = _session.plane_layer(
+        int(series),
+        json.loads(reslice),
+        json.loads(settings),
+        None if presentation is None else str(presentation),
+    )
     return _json(info), np.ascontiguousarray(rgba)
 
 

@@ -48,13 +48,23 @@ class Planes:
         )
 
     def _frame_layer(
-        self, series: int, frame: int, settings: list[dict[str, Any]]
+        self,
+        series: int,
+        frame: int,
+        settings: list[dict[str, Any]],
+        presentation: str | None = None,
     ) -> tuple[list[dict[str, Any]], Array]:
-        key = (self.session.series[series].uid, frame, json.dumps(settings, sort_keys=True))
+        asked = json.dumps([settings, presentation], sort_keys=True)
+        key = (self.session.series[series].uid, frame, asked)
         if key in self._kept:
             self._kept.move_to_end(key)
             return self._kept[key]
         info, rgba = self.session.segment_layer(series, frame, settings, resampled=False)
+        if presentation:  # the state's graphics over the masks, as on the frame itself
+            graphics = self.session.state_graphics(series, frame, presentation)
+            drawn = graphics[..., 3] > 0
+            rgba = rgba.copy()
+            rgba[drawn] = graphics[drawn]
         found = (info["segments"], rgba)
         self._kept[key] = found
         while len(self._kept) > KEPT:
@@ -62,19 +72,24 @@ class Planes:
         return found
 
     def layer(
-        self, series: int, reslice: dict[str, Any], settings: list[dict[str, Any]]
+        self,
+        series: int,
+        reslice: dict[str, Any],
+        settings: list[dict[str, Any]],
+        presentation: str | None = None,
     ) -> tuple[dict[str, Any], Array]:
         """(info with the segments drawn, RGBA uint8 rows × columns) of the plane
         ``reslice`` (``{origin, rowDirection, columnDirection, rowSpacing, columnSpacing,
-        rows, columns}``, patient mm) over series ``series``."""
+        rows, columns}``, patient mm) over series ``series``, with the graphics of
+        presentation state ``presentation`` (None: none) resliced as the masks are."""
         slab = float(reslice.get("slab") or 0.0)
         if slab > 0:
-            return self._slab(series, reslice, settings, slab)
+            return self._slab(series, reslice, settings, slab, presentation)
         rows, columns = int(reslice["rows"]), int(reslice["columns"])
         entry = self.session.series[series]
         points = reslice_points(reslice)
         under, listed = self.session.washes.drawing_at(entry, points, settings)
-        info, out = self._resliced(series, points, settings)
+        info, out = self._resliced(series, points, settings, presentation)
         if not under:
             return info, out
         over = Drawn(out[..., 3].astype(np.float32) / 255.0, out[..., :3], 1.0)
@@ -82,7 +97,12 @@ class Planes:
         return info, compose([*under, over], rows, columns)
 
     def _slab(
-        self, series: int, reslice: dict[str, Any], settings: list[dict[str, Any]], slab: float
+        self,
+        series: int,
+        reslice: dict[str, Any],
+        settings: list[dict[str, Any]],
+        slab: float,
+        presentation: str | None,
     ) -> tuple[dict[str, Any], Array]:
         """The layer of a slab: its planes' layers, the one nearest its middle on top."""
         normal = np.cross(reslice["rowDirection"], reslice["columnDirection"])
@@ -96,7 +116,7 @@ class Planes:
         info: dict[str, Any] = {}
         for offset in offsets:
             plane = {**reslice, "slab": 0, "origin": (origin + offset * normal).tolist()}
-            info, rgba = self.layer(series, plane, settings)
+            info, rgba = self.layer(series, plane, settings, presentation)
             if out is None:
                 out = rgba.copy()
             else:
@@ -122,7 +142,11 @@ class Planes:
         return min(positive) if positive else None
 
     def _resliced(
-        self, series: int, points: Array, settings: list[dict[str, Any]]
+        self,
+        series: int,
+        points: Array,
+        settings: list[dict[str, Any]],
+        presentation: str | None = None,
     ) -> tuple[dict[str, Any], Array]:
         """The acquired frames' SEG and RT layers resliced at a plane's patient points."""
         rows, columns = points.shape[:2]
@@ -130,6 +154,7 @@ class Planes:
         info: dict[str, Any] = {"width": columns, "height": rows, "segments": []}
         entry = self.session.series[series]
         content = self.session.frames_with_layers(series)
+        content |= self.session.state_frames(series, presentation)
         if not content or entry.mixed_orientation:
             return info, out
         geometry = []
@@ -150,7 +175,7 @@ class Planes:
         seen: dict[tuple[str, int], dict[str, Any]] = {}
         for frame in sorted(set(np.unique(hits.plane[hits.hit]).tolist()) & content):
             hit = hits.hit & (hits.plane == frame)
-            segments, rgba = self._frame_layer(series, frame, settings)
+            segments, rgba = self._frame_layer(series, frame, settings, presentation)
             if not rgba[..., 3].any():
                 continue
             values = rgba[hits.rows[hit], hits.columns[hit]]

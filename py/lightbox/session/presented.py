@@ -192,6 +192,20 @@ def layer(
     return info, canvas.rgba
 
 
+def state_graphics(
+    state: pstate.PresentationState, image: Image, planes: Sequence[OverlayPlane]
+) -> np.ndarray[Any, Any]:
+    """A state's activated overlays and graphics over one frame without its shutters and
+    texts (RGBA, transparent where it draws nothing; all of it where the state does not
+    apply to the frame): what a reformatted view through the frame shows of the state."""
+    if not state.applies_to(image.uid, image.ref.index):
+        return np.zeros((image.rows, image.columns, 4), np.uint8)
+    canvas, _ = draw.presentation_layer(
+        state, image.uid, image.ref.index, image.rows, image.columns, planes, shutters=False
+    )
+    return canvas.rgba
+
+
 def _label(
     m: srmeasure.Measurement, points: list[tuple[float, float]] | None, image: Image
 ) -> dict[str, Any]:

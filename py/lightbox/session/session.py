@@ -1178,6 +1178,30 @@ class Session:
         fmt = self.files[ref.file].fmt
         return plane_points(position, o[:3], o[3:6], spacing, (fmt.rows, fmt.columns))
 
+    def state_graphics(self, series: int, frame: int, presentation: str) -> np.ndarray[Any, Any]:
+        """A presentation state's graphics, texts' boxes aside, and activated overlays over
+        one frame, without its shutters (RGBA of the frame's size, transparent where it
+        draws nothing): what a reformatted view through the frame shows of it."""
+        ref = self.frame_ref(series, frame)
+        image = self._image(ref)
+        state = self._found_objects().state(presentation)
+        if state is None:
+            raise LightboxError(presentation, "no such presentation state is open")
+        return presented.state_graphics(state, image, self.files[ref.file].overlay_planes)
+
+    def state_frames(self, series: int, presentation: str | None) -> set[int]:
+        """The frames of a series a presentation state applies to (none without one)."""
+        if not presentation:
+            return set()
+        state = self._found_objects().state(presentation)
+        if state is None:
+            return set()
+        return {
+            i
+            for i, ref in enumerate(self.series[series].frames)
+            if state.applies_to(self._image(ref).uid, ref.index)
+        }
+
     def frames_with_layers(self, series: int) -> set[int]:
         """The frames of a series a SEG or an RT structure set draws on."""
         entry = self.series[series]
@@ -1190,13 +1214,18 @@ class Session:
         return found
 
     def plane_layer(
-        self, series: int, reslice: dict[str, Any], settings: list[dict[str, Any]]
+        self,
+        series: int,
+        reslice: dict[str, Any],
+        settings: list[dict[str, Any]],
+        presentation: str | None = None,
     ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
         """The SEG, RT structure, RT dose and fusion layer of a reformatted plane
-        (``reslice``, as a view's ``state().reslice``): (info, RGBA uint8 of the plane's
-        rows × columns)."""
+        (``reslice``, as a view's ``state().reslice``), with the graphics of presentation
+        state ``presentation`` on the frames it applies to: (info, RGBA uint8 of the
+        plane's rows × columns)."""
         self.frame_ref(series, 0)
-        return self.plane_layers.layer(series, reslice, settings)
+        return self.plane_layers.layer(series, reslice, settings, presentation)
 
     def segment_statistics(self, series: int, uid: str) -> list[dict[str, Any]]:
         """Each segment of SEG ``uid`` over series ``series``: voxels, volume in ml (voxel

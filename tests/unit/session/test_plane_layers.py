@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from lightbox.session.session import Session
-from tests.support import rt, segs
+from tests.support import pstates, rt, segs
 from tests.unit.segment.test_color import expected as lab_expected
+from tools.synth import to_bytes
 
 RED_LAB = (21169, 53249, 50708)
 
@@ -108,3 +109,25 @@ def test_seg_on_a_coronal_slab_shows_the_segment_anywhere_in_its_depth() -> None
     assert want[0].any() and want[1].any() and not want[2].any()
     assert np.array_equal(rgba[..., 3] == 255, want) and not rgba[~want, 3].any()
     assert [s["label"] for s in info["segments"]] == ["Red"]
+
+
+def test_an_applied_presentation_states_graphics_on_a_coronal_plane() -> None:
+    """A GSPS polyline on slice 1 along image row 10 from the centre of column 5 to that of
+    column 20 (PIXEL units: a pixel's centre is at + 0.5, PS3.3 C.10.5.1.2). The coronal
+    plane at y = 5.0 mm (row 10) crosses slice 1 on its row 1: there, columns 5 to 20 are
+    drawn, in the layer's colour, and nothing else of the plane; no state, nothing."""
+    stack = segs.ct_stack(rows=24, cols=32, slices=3)
+    image = stack.datasets[1]
+    lab = (54534, 55143, 41117)
+    state = pstates.gsps(image, polyline=[(5.5, 10.5), (20.5, 10.5)], lab=lab)
+    session = Session()
+    result = session.open([*stack.files.items(), ("ps.dcm", to_bytes(state))])
+    ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
+    plane = _coronal(5.0, 3, 32)
+    _, none = session.plane_layer(ct, plane, [])
+    assert not none[..., 3].any()
+    _, rgba = session.plane_layer(ct, plane, [], str(state.SOPInstanceUID))
+    want = np.zeros((3, 32), bool)
+    want[1, 5:21] = True
+    assert np.array_equal(rgba[..., 3] > 0, want)
+    assert np.abs(rgba[want, :3] - np.rint(lab_expected(lab))).max() <= 1

@@ -443,7 +443,9 @@ export class Pane {
     const plane = this.view ? this.info?.reslice : null;
     const slab = this.view?.projection ? Number(this.info?.volumeView?.slab ?? 0) : 0;
     const reslice = plane ? { ...plane, ...(slab > 0 ? { slab } : {}) } : null;
-    if (!seg.length || (this.view && !reslice) || this.view3d || this.isVideo) {
+    // A presentation state applied: its graphics on reformatted views too (resliced).
+    const state = reslice ? this.presentationUid : null;
+    if ((!seg.length && !state) || (this.view && !reslice) || this.view3d || this.isVideo) {
       this.segments.clear();
       return;
     }
@@ -451,14 +453,14 @@ export class Pane {
     const settings = seg.map(
       ({ uid, kind }) => chosen.find((c) => c.uid === uid) ?? defaultSetting(kind, uid),
     );
-    if (seg.every((s, i) => s.kind === "fusion" && !settings[i].visible)) {
+    if (!state && seg.every((s, i) => s.kind === "fusion" && !settings[i].visible)) {
       this.segments.clear(); // only hidden fusions: nothing to ask for
       return;
     }
     if (reslice) {
       // a reformatted plane: the SEG masks and RT contours resliced, the dose and fused
       // series sampled at the plane's pixels
-      await this.segments.fetchPlane(this.host.client, this.series, reslice, settings);
+      await this.segments.fetchPlane(this.host.client, this.series, reslice, settings, state);
     } else await this.segments.fetch(this.host.client, this.series, this.frame, settings);
   }
 

@@ -79,10 +79,11 @@ export class SegmentLayer extends ImageLayer {
    * @param {import("../rpc/client.js").Client} client
    * @param {number} series @param {import("../rpc/protocol.js").Reslice} reslice
    * @param {OverlaySetting[]} settings
+   * @param {string | null} [presentation] the applied presentation state (its graphics drawn)
    */
-  async fetchPlane(client, series, reslice, settings) {
-    await this.fetchLayer(client, [series, reslice, settings], () =>
-      client.call("planeLayer", { series, reslice, settings }),
+  async fetchPlane(client, series, reslice, settings, presentation = null) {
+    await this.fetchLayer(client, [series, reslice, settings, presentation], () =>
+      client.call("planeLayer", { series, reslice, settings, presentation }),
     );
   }
 
@@ -122,14 +123,15 @@ export class SegmentLayer extends ImageLayer {
   draw(matrix, width, height, ratio) {
     const ctx = this.ctx;
     clearLayerCanvas(this.canvas, ctx, width, height);
-    if (!matrix || !this.segments.length) return;
+    if (!matrix) return;
+    // What is shown may have no segments listed (a presentation state's graphics alone).
     if (this.shown) {
       ctx.setTransform(...matrix);
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(this.image, 0, 0);
       ctx.setTransform(1, 0, 0, 1, 0, 0);
     }
-    this.drawLegend(ratio);
+    if (this.segments.length) this.drawLegend(ratio);
   }
 
   /** The labels of the segments on the frame, at the right edge, each with its colour. */

@@ -487,10 +487,15 @@ export const methods = {
     );
     return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
-  async planeLayer(bridge, { series, reslice, settings }) {
+  async planeLayer(bridge, { series, reslice, settings, presentation }) {
     await codecs.ensure(layerCodecs(series, settings));
     const [info, pixels] = takePair(
-      bridge.plane_layer(series, JSON.stringify(reslice), JSON.stringify(settings)),
+      bridge.plane_layer(
+        series,
+        JSON.stringify(reslice),
+        JSON.stringify(settings),
+        presentation ?? null,
+      ),
       "u8clamped",
     );
     return [{ info: JSON.parse(info), pixels }, [pixels]];
