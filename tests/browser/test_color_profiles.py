@@ -133,3 +133,35 @@ def test_the_optical_paths_profile_serves_when_the_image_has_none(
         assert np.abs(shown - _little_cms(_pixels(), profile)).max() <= TOLERANCE, where
     finally:
         finish(context, viewer)
+
+
+def test_the_series_thumbnail_is_shown_through_the_profile_too(
+    browser: Browser, base_url: str, tmp_path: Path
+) -> None:
+    """The series browser's thumbnail (every other pixel of the image) has the first
+    patch's colour as Little CMS converts it, not as stored."""
+    profile = matrix_profile()
+    expected = _little_cms(_pixels(), profile)[5, 5]
+    context, viewer = new_viewer(browser, base_url)
+    try:
+        viewer.ready()
+        viewer.choose([_write(tmp_path, profile)])
+        viewer.wait_state("s.series !== null && s.frame === 0")
+        viewer.page.wait_for_function(
+            "() => [...document.querySelectorAll('#series-list img')].some((i) => i.complete"
+            " && i.naturalWidth > 0)"
+        )
+        corner = viewer.page.evaluate(
+            """() => {
+                const img = [...document.querySelectorAll('#series-list img')].find(
+                    (i) => i.naturalWidth > 0);
+                const c = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
+                const g = c.getContext('2d');
+                g.drawImage(img, 0, 0);
+                return Array.from(g.getImageData(2, 2, 1, 1).data.slice(0, 3));
+            }"""
+        )
+        assert np.abs(np.asarray(corner) - expected).max() <= TOLERANCE
+        assert np.abs(np.asarray(corner) - _pixels()[5, 5]).max() > 10
+    finally:
+        finish(context, viewer)

@@ -1552,7 +1552,8 @@ class Session:
         rows, cols = rgba.shape[:2]
         step = max(1, int(np.ceil(max(rows, cols) / max(size, 1))))
         small = np.ascontiguousarray(rgba[::step, ::step])
-        return Rendered(small, {"width": small.shape[1], "height": small.shape[0]})
+        shown = {"width": small.shape[1], "height": small.shape[0]}
+        return Rendered(small, {**shown, "icc": rendered.info.get("icc")})
 
     def _window_for(
         self,

@@ -459,7 +459,13 @@ export const methods = {
   async thumbnail(bridge, { series, size }) {
     await codecs.ensure(codecsOf(series));
     const [info, pixels] = takePair(bridge.thumbnail(series, size), "u8clamped");
-    return [{ info: JSON.parse(info), pixels }, [pixels]];
+    const parsed = JSON.parse(info);
+    if (parsed.icc) {
+      await icc.toSRGB(parsed.icc, new Uint8ClampedArray(pixels), () =>
+        bytesOf(bridge.icc_profile(parsed.icc)),
+      );
+    }
+    return [{ info: parsed, pixels }, [pixels]];
   },
   waveform(bridge, { series, group, width, height, start, pxPerMs, pxPerMv }) {
     const [info, points] = takePair(
