@@ -174,7 +174,7 @@ def label(tag: int) -> str:
     try:
         return f"{text} {dictionary_description(tag)}"
     except KeyError:
-        return text + (" (private)" if (tag >> 16) % 2 else "")
+        return say("engine.private_tag", tag=text) if (tag >> 16) % 2 else text
 
 
 def read_element(data: bytes, at: int, encoding: Encoding) -> Element | None:

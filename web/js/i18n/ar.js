@@ -434,6 +434,7 @@ export default {
   "announce.image": "الصورة {n} من {count}",
   "announce.series": "السلسلة {series}",
   "announce.window": "النافذة {center}/{width}",
+  "announce.list": "{first}، {next}",
   "layout.kind": "نافذة صورة",
   "segments.seg": "تقسيم",
   "segments.rtstruct": "مجموعة بنى",
@@ -682,4 +683,5 @@ export default {
   "engine.slide_no_plane": "لا يوجد المستوى البؤري {plane} (عدد المستويات {planes})",
   "engine.video_hevc": "لا يمكن فك ترميز فيديو HEVC/H.265 في هذا المتصفح",
   "engine.video_mpeg": "لا يمكن فك ترميز فيديو MPEG-2 في هذا المتصفح",
+  "engine.private_tag": "{tag} (خاص)",
 };

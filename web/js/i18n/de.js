@@ -394,6 +394,7 @@ export default {
   "announce.image": "Bild {n} von {count}",
   "announce.series": "Serie {series}",
   "announce.window": "Fenster {center}/{width}",
+  "announce.list": "{first}, {next}",
   "layout.kind": "Bildfeld",
   "segments.seg": "Segmentierung",
   "segments.rtstruct": "Strukturset",
@@ -622,4 +623,5 @@ export default {
   "engine.slide_no_plane": "keine Fokusebene {plane} ({planes} Ebenen)",
   "engine.video_hevc": "HEVC/H.265-Video kann in diesem Browser nicht dekodiert werden",
   "engine.video_mpeg": "MPEG-2-Video kann in diesem Browser nicht dekodiert werden",
+  "engine.private_tag": "{tag} (privat)",
 };

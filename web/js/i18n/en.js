@@ -395,6 +395,7 @@ export default {
   "announce.image": "Image {n} of {count}",
   "announce.series": "series {series}",
   "announce.window": "window {center}/{width}",
+  "announce.list": "{first}, {next}",
   "layout.kind": "viewport",
   "segments.seg": "Segmentation",
   "segments.rtstruct": "Structure set",
@@ -623,4 +624,5 @@ export default {
   "engine.slide_no_plane": "no focal plane {plane} ({planes} planes)",
   "engine.video_hevc": "HEVC/H.265 video cannot be decoded in this browser",
   "engine.video_mpeg": "MPEG-2 video cannot be decoded in this browser",
+  "engine.private_tag": "{tag} (private)",
 };

@@ -394,6 +394,7 @@ export default {
   "announce.image": "Imagen {n} de {count}",
   "announce.series": "serie {series}",
   "announce.window": "ventana {center}/{width}",
+  "announce.list": "{first}, {next}",
   "layout.kind": "visor",
   "segments.seg": "Segmentación",
   "segments.rtstruct": "Conjunto de estructuras",
@@ -622,4 +623,5 @@ export default {
   "engine.slide_no_plane": "no hay plano focal {plane} ({planes} planos)",
   "engine.video_hevc": "el vídeo HEVC/H.265 no se puede decodificar en este navegador",
   "engine.video_mpeg": "el vídeo MPEG-2 no se puede decodificar en este navegador",
+  "engine.private_tag": "{tag} (privado)",
 };

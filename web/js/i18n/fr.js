@@ -394,6 +394,7 @@ export default {
   "announce.image": "Image {n} sur {count}",
   "announce.series": "série {series}",
   "announce.window": "fenêtre {center}/{width}",
+  "announce.list": "{first}, {next}",
   "layout.kind": "fenêtre d'image",
   "segments.seg": "Segmentation",
   "segments.rtstruct": "Ensemble de structures",
@@ -622,4 +623,5 @@ export default {
   "engine.slide_no_plane": "pas de plan focal {plane} ({planes} plans)",
   "engine.video_hevc": "la vidéo HEVC/H.265 ne peut pas être décodée dans ce navigateur",
   "engine.video_mpeg": "la vidéo MPEG-2 ne peut pas être décodée dans ce navigateur",
+  "engine.private_tag": "{tag} (privé)",
 };
