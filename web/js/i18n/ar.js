@@ -684,4 +684,10 @@ export default {
   "engine.video_hevc": "لا يمكن فك ترميز فيديو HEVC/H.265 في هذا المتصفح",
   "engine.video_mpeg": "لا يمكن فك ترميز فيديو MPEG-2 في هذا المتصفح",
   "engine.private_tag": "{tag} (خاص)",
+  "engine.document_unreadable": "لا يمكن قراءة المستند ({detail})",
+  "engine.document_empty": "لا يوجد (0042,0011) Encapsulated Document في هذا الكائن",
+  "engine.not_dicomdir": "ليس DICOMDIR (Media Storage SOP Class UID: {uid})",
+  "engine.dicomdir_unreadable": "لا يمكن قراءة DICOMDIR ({detail})",
+  "engine.frame_unreadable": "لا يمكن قراءة الصورة {frame} من الملف",
+  "engine.none": "لا شيء",
 };

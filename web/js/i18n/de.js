@@ -624,4 +624,10 @@ export default {
   "engine.video_hevc": "HEVC/H.265-Video kann in diesem Browser nicht dekodiert werden",
   "engine.video_mpeg": "MPEG-2-Video kann in diesem Browser nicht dekodiert werden",
   "engine.private_tag": "{tag} (privat)",
+  "engine.document_unreadable": "das Dokument kann nicht gelesen werden ({detail})",
+  "engine.document_empty": "kein (0042,0011) Encapsulated Document in diesem Objekt",
+  "engine.not_dicomdir": "kein DICOMDIR (Media Storage SOP Class UID: {uid})",
+  "engine.dicomdir_unreadable": "das DICOMDIR kann nicht gelesen werden ({detail})",
+  "engine.frame_unreadable": "Bild {frame} kann nicht aus der Datei gelesen werden",
+  "engine.none": "keine",
 };

@@ -625,4 +625,10 @@ export default {
   "engine.video_hevc": "HEVC/H.265 video cannot be decoded in this browser",
   "engine.video_mpeg": "MPEG-2 video cannot be decoded in this browser",
   "engine.private_tag": "{tag} (private)",
+  "engine.document_unreadable": "the document cannot be read ({detail})",
+  "engine.document_empty": "no (0042,0011) Encapsulated Document in this object",
+  "engine.not_dicomdir": "not a DICOMDIR (Media Storage SOP Class UID: {uid})",
+  "engine.dicomdir_unreadable": "the DICOMDIR cannot be read ({detail})",
+  "engine.frame_unreadable": "frame {frame} cannot be read from the file",
+  "engine.none": "none",
 };

@@ -624,4 +624,10 @@ export default {
   "engine.video_hevc": "el vídeo HEVC/H.265 no se puede decodificar en este navegador",
   "engine.video_mpeg": "el vídeo MPEG-2 no se puede decodificar en este navegador",
   "engine.private_tag": "{tag} (privado)",
+  "engine.document_unreadable": "no se puede leer el documento ({detail})",
+  "engine.document_empty": "ningún (0042,0011) Encapsulated Document en este objeto",
+  "engine.not_dicomdir": "no es un DICOMDIR (Media Storage SOP Class UID: {uid})",
+  "engine.dicomdir_unreadable": "no se puede leer el DICOMDIR ({detail})",
+  "engine.frame_unreadable": "no se puede leer la imagen {frame} del archivo",
+  "engine.none": "ninguna",
 };

@@ -624,4 +624,10 @@ export default {
   "engine.video_hevc": "la vidéo HEVC/H.265 ne peut pas être décodée dans ce navigateur",
   "engine.video_mpeg": "la vidéo MPEG-2 ne peut pas être décodée dans ce navigateur",
   "engine.private_tag": "{tag} (privé)",
+  "engine.document_unreadable": "le document ne peut pas être lu ({detail})",
+  "engine.document_empty": "aucun (0042,0011) Encapsulated Document dans cet objet",
+  "engine.not_dicomdir": "pas un DICOMDIR (Media Storage SOP Class UID : {uid})",
+  "engine.dicomdir_unreadable": "le DICOMDIR ne peut pas être lu ({detail})",
+  "engine.frame_unreadable": "l'image {frame} ne peut pas être lue dans le fichier",
+  "engine.none": "aucune",
 };
