@@ -7,24 +7,32 @@ filled with the values worked out here by hand, German numbers ("3,0 GiB", "18,0
 names as they are; the walk of every visible string (tests/browser/test_languages.py) finds
 nothing outside the German catalog; then Arabic, switched to at run time, says them again in
 Arabic. Screenshots of both.
+
+Then, in German, the reasons of the rarer objects: a 12-lead ECG whose Waveform Data holds half
+its samples (the waveform's own warning), pydicom's ECG cut 1000 bytes short (where it is cut,
+its items numbered in German) and an MPEG-2 video the browser cannot play.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pydicom
 from playwright.sync_api import Browser
 
 from tests.browser.test_languages import LAPTOP, catalog, dicom_values, outside, walk
 from tests.support import broken
+from tests.support import video as clips
 from tests.support import volumes as known
+from tests.support import waveforms as waves
+from tests.support.factories import pydicom_test_file
 from tests.support.viewer import Viewer, finish, new_viewer
 
 #: The stack's gantry tilt (its slices step along the table, their normal tilted by it).
 TILT_DEG = 18.0
 #: Where and how large tests.support.broken's element before the pixels is: (0009,1010), a
 #: private OB of 3 GiB (3 · 2³⁰ = 3221225472 bytes), the file ending 16 bytes into its value.
-WHERE = "(0009,1010) (private)"
+TAG = "(0009,1010)"
 
 
 def _study(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -71,7 +79,7 @@ def test_the_engine_s_messages_are_said_in_german_then_in_arabic(
         gib = de["engine.bytes_gib"].format(bytes="3221225472", size="3,0")
         sixteen = de["engine.bytes.other"].format(count="16")
         truncated = de["engine.truncated_declares"].format(
-            where=WHERE, declared=gib, remaining=sixteen
+            where=de["engine.private_tag"].format(tag=TAG), declared=gib, remaining=sixteen
         )
         assert sorted(_notices(viewer)) == sorted(
             [not_dicom, de["engine.file_reason"].format(file="cut.dcm", reason=truncated)]
@@ -116,5 +124,77 @@ def test_the_engine_s_messages_are_said_in_german_then_in_arabic(
         )
         assert outside(walk(viewer), ar, dicom) == []
         viewer.shot("engine-messages-arabic")
+    finally:
+        finish(context, viewer)
+
+
+def test_a_waveform_s_and_a_video_s_reasons_are_said_in_german(
+    browser: Browser, base_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "rarer"
+    folder.mkdir()
+    # 4 s at 500 Hz: 2000 samples declared of 12 channels of 16 bits (24 bytes a sample),
+    # half of the 48000 bytes kept: 1000 samples, 24000 bytes.
+    cut = waves.write(waves.cut_samples(waves.ecg(seconds=4.0), keep=0.5), folder / "cut.dcm")
+    real = pydicom_test_file("waveform_ecg.dcm").read_bytes()
+    short = folder / "short.dcm"
+    short.write_bytes(real[: len(real) - 1000])
+    video = folder / "mpeg2.dcm"
+    video.write_bytes(clips.video_bytes("mpeg2-ps", 12)[0])
+    context, viewer = new_viewer(browser, f"{base_url}?lang=de", viewport=LAPTOP)
+    try:
+        viewer.ready()
+        page = viewer.page
+        de = catalog(viewer, "de")
+        viewer.choose([cut, short, video])
+        found = page.evaluate("() => window.lightbox.catalog()")
+        series = {Path(s["files"][0]).name: i for i, s in enumerate(found["series"])}
+        assert sorted(series) == ["cut.dcm", "mpeg2.dcm"]
+        # Where pydicom's ECG is cut: inside its Waveform Sequence's last item's Waveform Data
+        # (read here with pydicom: which item, its length, where its value lies in the file).
+        (notice,) = _notices(viewer)
+        groups = pydicom.dcmread(pydicom_test_file("waveform_ecg.dcm")).WaveformSequence
+        value = bytes(groups[-1].WaveformData)
+        start = real.rfind(value)
+        item = de["engine.item"].format(number=str(len(groups)))
+        where = f"(5400,0100) Waveform Sequence > {item} > (5400,1010) Waveform Data"
+        bytes_ = de["engine.bytes.other"]
+        reason = de["engine.truncated_declares"].format(
+            where=where,
+            declared=bytes_.format(count=str(len(value))),
+            remaining=bytes_.format(count=str(len(real) - 1000 - start)),
+        )
+        assert notice == de["engine.file_reason"].format(file="short.dcm", reason=reason)
+        assert "item" not in notice and "truncated" not in notice
+        # The waveform's own warning, over its plot.
+        page.evaluate(f"() => window.lightbox.select({series['cut.dcm']})")
+        viewer.wait_state(f"s.series === {series['cut.dcm']} && s.waveform !== null")
+        page.wait_for_function("() => !document.querySelector('.pane.active .pane-message').hidden")
+        where = de["engine.waveform_group_labelled"].format(number="1", label="RHYTHM")
+        bytes_ = de["engine.bytes.other"]
+        short_by = de["engine.waveform_cut_short"].format(
+            where=where,
+            samples="1000",
+            declared="2000",
+            channels="12",
+            present=bytes_.format(count="24000"),
+            expected=bytes_.format(count="48000"),
+        )
+        assert _warning(viewer) == de["engine.file_reason"].format(file="cut.dcm", reason=short_by)
+        dicom = dicom_values([cut, video]) | {short.name}
+        assert outside(walk(viewer), de, dicom) == []
+        viewer.shot("engine-messages-german-waveform")
+        # The video the browser cannot play says why, and offers its file, in German.
+        page.evaluate(f"() => window.lightbox.select({series['mpeg2.dcm']}, 0).catch(() => {{}})")
+        page.wait_for_selector(".pane.active .video-save", state="visible")
+        page.wait_for_function("() => !document.querySelector('.pane.active .pane-message').hidden")
+        assert _warning(viewer) == de["video.unplayable"].format(
+            file="mpeg2.dcm", reason=de["engine.video_mpeg"]
+        )
+        english = page.evaluate("() => document.body.innerText")
+        for said in ("cannot be decoded", "cut short", "save the video", "item 1"):
+            assert said not in english
+        assert outside(walk(viewer), de, dicom) == []
+        viewer.shot("engine-messages-german-video")
     finally:
         finish(context, viewer)

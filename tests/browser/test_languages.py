@@ -10,14 +10,17 @@ left with the layout mirrored and the image not; setLanguage re-renders without 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pydicom
 import pytest
 from playwright.sync_api import Browser
 from pydicom.data import get_charset_files
+from pydicom.datadict import dictionary_description
 
 from tests.support.viewer import BUILD, ROOT, Viewer, drag, finish, new_viewer, to_screen
 
@@ -30,6 +33,25 @@ DOCS = ROOT / "docs" / "screenshots"
 #: engine writes (the report, the console's output, the tag tree's DICOM dictionary names and
 #: values, the de-identification preview's rows) is walked around, as the brief allows.
 ENGINE_TEXT = "#report-text, #console-output, #tag-tree, .deid-result td"
+
+#: How deep catalog values nest inside one another's placeholders (a file's reason that says
+#: where it is cut, of how many bytes).
+DEPTH = 5
+#: A date as Intl's medium style writes it with a month word ("Dec 3, 2026", "3. Dez. 2026",
+#: "3 déc. 2026", "3 dic 2026", Arabic's with its digits); a date of digits has no word.
+DATE = re.compile(r"\d{1,2}\.?\s[^\W\d_]{2,12}\.?\s\d{4}|[^\W\d_]{2,12}\.?\s\d{1,2},\s\d{4}")
+
+#: A tag as the engine writes it, with the standard's name of it: "(7FE0,0010) Pixel Data".
+TAG = re.compile(r"\(([0-9A-F]{4}),([0-9A-F]{4})\)(?: (.+))?")
+
+
+def dictionary_name(tag: int) -> str | None:
+    """The standard's name of a tag (pydicom's dictionary), None when it has none."""
+    try:
+        return str(dictionary_description(tag))
+    except KeyError:
+        return None
+
 
 WALK = """(skip) => {
   const out = [];
@@ -67,8 +89,9 @@ def catalog(viewer: Viewer, code: str) -> dict[str, str]:
 
 def patterns(values: dict[str, str]) -> list[tuple[re.Pattern[str], bool]]:
     """Each catalog value as a full-match pattern, its {placeholders} groups of any text, and
-    whether it is nothing but placeholders ("{name} ({center}/{width})"): such a value only
-    composes, so what fills its placeholders must itself pass (see `outside`)."""
+    whether it is nothing but placeholders ("{name} ({center}/{width})"). What fills the
+    placeholders of any value must itself pass (see `outside`): words around a placeholder do
+    not make its filling the catalog's."""
     found = []
     for value in values.values():
         literal = re.sub(r"\{\w+\}", "", value)
@@ -99,6 +122,10 @@ def outside(strings: list[dict], values: dict[str, str], dicom: set[str]) -> lis
     """The shown strings that are neither catalog text, nor numbers/symbols, nor DICOM values.
 
     A string passes whole, or split into the parts the page joins (lines, two spaces, " · ").
+    A catalog value passes with its placeholders filled only by what passes in its turn
+    (recursively, "kein Volumen: {reason}" with a German reason, not an English one), or by
+    free text a placeholder legitimately holds: a file name or DICOM value (``dicom``), a
+    number, a date as Intl writes it.
     """
     compiled = patterns(values)
     keys = {values["key.space"], values["key.esc"]}
@@ -113,13 +140,23 @@ def outside(strings: list[dict], values: dict[str, str], dicom: set[str]) -> lis
             return True
         if re.fullmatch(r"[-−+]?[\d.,٫٬\s]+\s?(mm|cm|ml|s|µm|%|MiB|Gy|مم|ث)", piece):
             return True
-        for pattern, composes in compiled:
+        for pattern, _ in compiled:
             match = pattern.fullmatch(piece)
-            if match and not composes:
-                return True
-            if match and depth < 2 and all(allowed(g.strip(), depth + 1) for g in match.groups()):
+            if (
+                match
+                and depth < DEPTH
+                and all(filling(g.strip(), depth + 1) for g in match.groups())
+            ):
                 return True
         return False
+
+    def filling(piece: str, depth: int) -> bool:
+        """What may fill a placeholder: text that passes, a date as Intl writes one, or a
+        tag with its name in the standard's dictionary (pydicom's), "(7FE0,0010) Pixel Data"."""
+        tag = TAG.fullmatch(piece)
+        if tag and tag[3] is not None and tag[3] == dictionary_name(int(tag[1] + tag[2], 16)):
+            return True
+        return bool(DATE.fullmatch(piece)) or allowed(piece, depth)
 
     def key_allowed(piece: str) -> bool:
         return len(piece) == 1 or piece in keys or (piece.startswith(shift) and len(piece) > 1)
@@ -407,3 +444,49 @@ def test_the_choice_is_remembered_except_in_a_kiosk(browser: Browser, base_url: 
             assert page.evaluate("() => document.documentElement.lang") == after
         finally:
             finish(context, viewer)
+
+
+def node_catalog(code: str) -> dict[str, str]:
+    """The catalog of ``code`` as node reads web/js/i18n/<code>.js (the page's own file)."""
+    script = f"import c from './web/js/i18n/{code}.js'; console.log(JSON.stringify(c));"
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    return dict(json.loads(done.stdout))
+
+
+def test_the_walk_checks_what_fills_a_catalog_value() -> None:
+    """A German value with words around its placeholder ("kein Volumen: {reason}") passes
+    only with German (or free text: a file name, a tag's standard name, a number) inside it;
+    an English string planted in its placeholder, however deep, is outside the catalog."""
+    de = node_catalog("de")
+    volume = de["engine.not_a_volume"]
+    german = volume.format(reason=de["engine.one_slice"])
+    planted = volume.format(reason="one slice is not a volume")
+    gib = de["engine.bytes_gib"].format(bytes="3221225472", size="3,0")
+    where = de["engine.private_tag"].format(tag="(0009,1010)")
+
+    def cut(remaining: str, where: str = where) -> str:
+        reason = de["engine.truncated_declares"].format(
+            where=where, declared=gib, remaining=remaining
+        )
+        return de["engine.file_reason"].format(file="cut.dcm", reason=reason)
+
+    sixteen = de["engine.bytes.other"].format(count="16")
+    pixel = "(7FE0,0010) Pixel Data"  # the standard's name of (7FE0,0010), pydicom's
+    shown = {
+        "german": german,
+        "nested": cut(sixteen),
+        "pixel data": cut(sixteen, pixel),
+        "planted": planted,
+        "planted deep": cut("16 bytes"),
+        "english private": cut(sixteen, "(0009,1010) (private)"),
+        "wrong tag name": cut(sixteen, "(7FE0,0010) Pixel Spacing"),
+    }
+    strings = [{"text": text, "where": name} for name, text in shown.items()]
+    bad = [where for _, where in outside(strings, de, {"cut.dcm"})]
+    assert bad == ["planted", "planted deep", "english private", "wrong tag name"]

@@ -12,10 +12,10 @@ import { LANGUAGES, loadCatalog, said, t, useLanguage } from "../../web/js/i18n/
 const REGISTRY = JSON.parse(
   readFileSync(new URL("../../py/lightbox/core/messages.json", import.meta.url), "utf8"),
 );
-/** Engine texts a language writes as English does (French "absent"; "bytes", "GiB"). */
+/** Engine texts a language writes as English does (French "absent"; "bytes", "GiB"; " > "). */
 const SAME_AS_ENGLISH = /** @type {Record<string, string[]>} */ ({
-  de: ["engine.gib", "engine.mib"],
-  fr: ["engine.absent"],
+  de: ["engine.gib", "engine.mib", "engine.path_step"],
+  fr: ["engine.absent", "engine.fragment", "engine.path_step"],
   es: [
     "engine.bytes.one",
     "engine.bytes.other",
@@ -23,8 +23,9 @@ const SAME_AS_ENGLISH = /** @type {Record<string, string[]>} */ ({
     "engine.bytes_gib",
     "engine.gib",
     "engine.mib",
+    "engine.path_step",
   ],
-  ar: ["engine.gib", "engine.mib"],
+  ar: ["engine.gib", "engine.mib", "engine.path_step"],
 });
 const CODES = /** @type {(keyof typeof LANGUAGES)[]} */ (Object.keys(LANGUAGES));
 

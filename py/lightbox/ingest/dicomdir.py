@@ -24,6 +24,7 @@ from pydicom.errors import BytesLengthException
 from pydicom.errors import InvalidDicomError as PydicomInvalidDicomError
 
 from lightbox.core.errors import InvalidDicomError
+from lightbox.core.messages import say
 from lightbox.core.values import int_or_none, text
 from lightbox.ingest import structure
 from lightbox.ingest.fileids import file_path, join, tidy, written
@@ -230,14 +231,14 @@ def read_dicomdir(path: str, data: bytes) -> DicomDir:
     """
     path = tidy(path)
     if not is_dicomdir(data):
-        found = _media_storage_class(data) or "none"
-        raise InvalidDicomError(path, f"not a DICOMDIR (Media Storage SOP Class UID: {found})")
+        found = _media_storage_class(data) or say("engine.none")
+        raise InvalidDicomError(path, say("engine.not_dicomdir", uid=found))
     refuse_deep_nesting(path, data)
     try:
         ds = dcmread(io.BytesIO(data))
         items: list[Dataset] = list(ds.get("DirectoryRecordSequence") or [])
     except _PARSE_ERRORS as exc:
-        raise InvalidDicomError(path, f"the DICOMDIR cannot be read ({exc})") from exc
+        raise InvalidDicomError(path, say("engine.dicomdir_unreadable", detail=str(exc))) from exc
     folder = path.rpartition("/")[0]
     problems: list[str] = []
     roots = _walk(ds, items, problems)

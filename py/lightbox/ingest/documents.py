@@ -16,6 +16,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
 from lightbox.core.errors import InvalidDicomError
+from lightbox.core.messages import say
 from lightbox.core.values import int_or_none
 from lightbox.ingest import rtplan, structure
 
@@ -135,9 +136,9 @@ def encapsulated_bytes(name: str, data: bytes) -> tuple[bytes, str]:
         payload = bytes(ds.get("EncapsulatedDocument") or b"")
         length = int_or_none(ds.get("EncapsulatedDocumentLength"))
     except Exception as exc:  # damaged bytes make pydicom raise many kinds
-        raise InvalidDicomError(name, f"the document cannot be read ({exc})") from exc
+        raise InvalidDicomError(name, say("engine.document_unreadable", detail=str(exc))) from exc
     if not payload:
-        raise InvalidDicomError(name, "no (0042,0011) Encapsulated Document in this object")
+        raise InvalidDicomError(name, say("engine.document_empty"))
     if length and 0 < length <= len(payload):
         payload = payload[:length]
     return payload, str(ds.get("MIMETypeOfEncapsulatedDocument", "") or "application/octet-stream")

@@ -25,7 +25,7 @@ from pydicom.datadict import dictionary_description, dictionary_VR
 from pydicom.dataset import Dataset
 from pydicom.uid import DeflatedExplicitVRLittleEndian
 
-from lightbox.core.messages import Fixed, say
+from lightbox.core.messages import Fixed, Message, say
 from lightbox.core.tags import PIXEL_DATA, PIXEL_TAGS
 
 _ITEM = 0xFFFEE000
@@ -84,7 +84,13 @@ class Truncation:
 
     @property
     def where(self) -> str:
-        return " > ".join(self.path)
+        """The path joined, "outer > inner", each step's words from the catalog."""
+        if not self.path:
+            return ""
+        joined = self.path[0]
+        for step in self.path[1:]:
+            joined = say("engine.path_step", outer=joined, inner=step)
+        return joined
 
     @property
     def message(self) -> str:
@@ -96,7 +102,8 @@ class Truncation:
                 "engine.truncated_in_header_inside", where=self.where, remaining=self.remaining
             )
         if self.declared is None:
-            item = bool(self.path) and self.path[-1].startswith("item ")
+            last = self.path[-1] if self.path else ""
+            item = isinstance(last, Message) and last.key == "engine.item"
             key = "engine.truncated_no_item_end" if item else "engine.truncated_no_sequence_end"
             return say(key, where=self.where, remaining=self.remaining)
         return say(
@@ -167,7 +174,7 @@ def label(tag: int) -> str:
     try:
         return f"{text} {dictionary_description(tag)}"
     except KeyError:
-        return text + (" (private)" if (tag >> 16) % 2 else "")
+        return say("engine.private_tag", tag=text) if (tag >> 16) % 2 else text
 
 
 def read_element(data: bytes, at: int, encoding: Encoding) -> Element | None:
@@ -305,7 +312,7 @@ def _items(
         if tag != _ITEM:
             raise _Malformed
         number += 1
-        item = (*path, f"item {number}")
+        item = (*path, say("engine.item", number=number))
         start = at + 8
         inner = found_encoding(data, start, encoding, item=True)
         if length == _UNDEFINED:
@@ -359,7 +366,11 @@ def read_fragments(
         offsets.append(at + 8)
         lengths.append(length)
         if at + 8 + length > len(data):
-            name = "the offset table" if len(offsets) == 1 else f"fragment {len(offsets) - 1}"
+            name = (
+                say("engine.offset_table")
+                if len(offsets) == 1
+                else say("engine.fragment", number=len(offsets) - 1)
+            )
             cut = Truncation((*path, name), length, len(data) - at - 8)
             return Fragments(tuple(offsets), tuple(lengths), len(data), cut)
         at += 8 + length

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from pydicom.dataset import Dataset
 
+from lightbox.core.messages import say
 from lightbox.core.values import float_or_none
 from lightbox.ingest.structure import Fragments
 
@@ -55,11 +56,11 @@ VIDEO_SYNTAXES: dict[str, VideoCodec] = {
     "1.2.840.10008.1.2.4.108": VideoCodec.HEVC,  # HEVC/H.265 Main 10 Profile / Level 5.1
 }
 
-#: What cannot be played, in words the viewport shows (the page decodes H.264 with
+#: What cannot be played, the id of the words the viewport shows (the page decodes H.264 with
 #: WebCodecs; the browsers Lightbox runs in have no decoder it may use for these).
 _UNPLAYABLE = {
-    VideoCodec.HEVC: "HEVC/H.265 video cannot be decoded in this browser",
-    VideoCodec.MPEG2: "MPEG-2 video cannot be decoded in this browser",
+    VideoCodec.HEVC: "engine.video_hevc",
+    VideoCodec.MPEG2: "engine.video_mpeg",
 }
 #: Frame Time when the file gives none: PS3.3 gives no default; 30 frames a second.
 DEFAULT_FRAME_TIME_MS = 1000 / 30
@@ -80,8 +81,8 @@ class Playability:
 
 def playability(codec: VideoCodec) -> Playability:
     """Whether Lightbox plays video of this coding in the browser."""
-    reason = _UNPLAYABLE.get(codec)
-    return Playability(reason is None, reason or "")
+    key = _UNPLAYABLE.get(codec)
+    return Playability(key is None, say(key) if key else "")
 
 
 def stream_bytes(data: bytes, fragments: Fragments) -> bytes:

@@ -191,7 +191,7 @@ def _read_frame(source: FrameSource, reader: ByteSource, extent: PixelExtent, in
     whole = replace(extent, offset=0, present=size, expected=size)
     view = native_view(got + bytes(size - len(got)), 0, fmt, whole)
     if view is None:
-        raise DecodeError(source.name, f"frame {index + 1} cannot be read from the file")
+        raise DecodeError(source.name, say("engine.frame_unreadable", frame=index + 1))
     if cut is None:
         return Frame(view)
     values = view.copy()

@@ -40,7 +40,7 @@ from lightbox.core.errors import (
     NoPixelDataError,
     NotDicomError,
 )
-from lightbox.core.messages import say, with_said
+from lightbox.core.messages import said, say, with_said
 from lightbox.core.records import FrameRef, Photometric, Skipped, VoiFunction, Window
 from lightbox.display import frames, luts, pipeline, readers
 from lightbox.display import overlays as planes
@@ -686,12 +686,12 @@ class Session:
         if sop and sop in self._sop_uids:
             original = self._sop_uids[sop]
             other = self.files[original].name
-            said = (
+            why = (
                 say("engine.already_open")
                 if other == name
                 else say("engine.duplicate_of", other=other)
             )
-            raise DuplicateError(name, said, original)
+            raise DuplicateError(name, why, original)
 
     def _open_waveform(self, name: str, data: bytes) -> OpenedFile | None:
         """A waveform object (an ECG, a pressure, a voice), or None when the file is not one.
@@ -825,6 +825,7 @@ class Session:
         out: dict[str, Any] = {"codec": opened.video.value, "playable": can.playable}
         if not can.playable:
             out["reason"] = can.reason
+            out["reasonSaid"] = said(can.reason)
         return out
 
     def video(self, series: int) -> tuple[dict[str, Any], bytes]:
@@ -855,6 +856,7 @@ class Session:
             "transferSyntax": opened.fmt.transfer_syntax,
             "view": self.description(ref),
             "warnings": list(opened.warnings),
+            "warningsSaid": [said(w) for w in opened.warnings],
         }
         return info, video.stream_bytes(opened.data, fragments)
 

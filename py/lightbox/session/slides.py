@@ -17,6 +17,7 @@ import numpy as np
 from pydicom import dcmread
 
 from lightbox.core.errors import InvalidDicomError
+from lightbox.core.messages import say
 from lightbox.ingest.source import ByteSource, BytesSource
 from lightbox.slide import image as slide_image
 from lightbox.slide.image import SlideImage
@@ -137,7 +138,9 @@ def _path_of(images: Sequence[SlideImage], path: str | None) -> str:
     if path is None:
         return paths[0]
     if path not in paths:
-        raise InvalidDicomError(images[0].name, f"no optical path {path!r} ({', '.join(paths)})")
+        raise InvalidDicomError(
+            images[0].name, say("engine.slide_no_path", path=repr(path), paths=", ".join(paths))
+        )
     return path
 
 
@@ -155,7 +158,8 @@ def info(images: Sequence[SlideImage], path: str | None = None, plane: int = 0) 
     finest = images[chosen[0]].level
     if not 0 <= plane < len(finest.planes):
         raise InvalidDicomError(
-            images[chosen[0]].name, f"no focal plane {plane} ({len(finest.planes)} planes)"
+            images[chosen[0]].name,
+            say("engine.slide_no_plane", plane=plane, planes=len(finest.planes)),
         )
     z = finest.planes[plane]
     out = summary(images)

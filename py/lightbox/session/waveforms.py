@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from lightbox.core.messages import said
 from lightbox.waveform import plot as plotting
 from lightbox.waveform import samples
 from lightbox.waveform.records import Annotation, Group, Waveform
@@ -74,6 +75,7 @@ def plot(wave: Waveform, group: int, view: plotting.View) -> tuple[dict[str, Any
             _annotation_json(a, made, chosen) for a in wave.annotations if a.group in (None, index)
         ],
         warnings=list(wave.warnings),
+        warningsSaid=[said(w) for w in wave.warnings],
     )
     return info, made.points
 

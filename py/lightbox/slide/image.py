@@ -19,6 +19,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID, ImplicitVRLittleEndian, JPEGBaseline8Bit
 
 from lightbox.core.errors import InvalidDicomError
+from lightbox.core.messages import say
 from lightbox.core.records import Photometric, VoiFunction, Window
 from lightbox.display import luts, pipeline
 from lightbox.ingest.source import ByteSource
@@ -89,7 +90,9 @@ class SlideImage:
     def tile_values(self, frame: int) -> np.ndarray[Any, Any]:
         """Stored values of frame ``frame`` (rows, columns) or (rows, columns, 3)."""
         if not 0 <= frame < len(self.frames):
-            raise InvalidDicomError(self.name, f"no frame {frame + 1} ({len(self.frames)} frames)")
+            raise InvalidDicomError(
+                self.name, say("engine.slide_no_frame", frame=frame + 1, frames=len(self.frames))
+            )
         start, end = int(self.frames.starts[frame]), int(self.frames.ends[frame])
         span = self.source.read(start, end - start)
         if self.frames.encapsulated:

@@ -20,6 +20,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from lightbox.core.errors import InvalidDicomError
+from lightbox.core.messages import say
 from lightbox.ingest.source import ByteSource
 
 _ITEM = 0xE000FFFE  # (FFFE,E000) read as a little-endian uint32 of group, element
@@ -47,7 +48,7 @@ def _item(source: ByteSource, at: int, name: str) -> tuple[int, int]:
     """(tag as uint32, length) of the item header at ``at``."""
     head = source.read(at, 8)
     if len(head) < 8:
-        raise InvalidDicomError(name, f"the pixel data ends at byte {at}: the file is truncated")
+        raise InvalidDicomError(name, say("engine.slide_pixels_end", at=at))
     tag, length = struct.unpack("<II", head)
     return tag, length
 
@@ -66,7 +67,7 @@ def encapsulated_index(
     ``value_start``."""
     tag, table_length = _item(source, value_start, name)
     if tag != _ITEM:
-        raise InvalidDicomError(name, "the encapsulated pixel data has no Basic Offset Table item")
+        raise InvalidDicomError(name, say("engine.slide_no_offset_table"))
     first = value_start + 8 + table_length
     extended = ds.get("ExtendedOffsetTable")
     lengths = ds.get("ExtendedOffsetTableLengths")
@@ -110,7 +111,7 @@ def _walk(name: str, source: ByteSource, at: int, frames: int) -> FrameIndex:
         at += 8 + length
     end = min(at, source.size)
     if not starts:
-        raise InvalidDicomError(name, "the encapsulated pixel data holds no fragments")
+        raise InvalidDicomError(name, say("engine.slide_no_fragments"))
     if len(starts) != frames:  # several fragments a frame: a frame begins with its codestream
         chosen = [
             s for s, m in zip(starts, markers, strict=True) if m in (b"\xff\xd8", b"\xff\x4f")

@@ -17,7 +17,9 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
 from lightbox.core.errors import InvalidDicomError
+from lightbox.core.messages import say
 from lightbox.core.values import int_or_none, numbers
+from lightbox.ingest.structure import size_text
 from lightbox.waveform.records import Annotation, Channel, Group, Waveform
 
 #: (bits, interpretation) pairs PS3.3 C.10.9.1.5 allows; MB and AB are 8-bit G.711 audio.
@@ -50,7 +52,7 @@ def read_waveform(name: str, ds: Dataset) -> Waveform:
     """
     items = list(ds.get("WaveformSequence") or [])
     if not items:
-        raise InvalidDicomError(name, "(5400,0100) Waveform Sequence is empty: no waveform")
+        raise InvalidDicomError(name, say("engine.waveform_empty"))
     little = _little_endian(ds)
     warnings: list[str] = []
     groups = tuple(_group(name, i, item, little, warnings) for i, item in enumerate(items))
@@ -70,25 +72,33 @@ def _little_endian(ds: Dataset) -> bool:
 
 
 def _group(name: str, index: int, item: Dataset, little: bool, warnings: list[str]) -> Group:
-    label = str(item.get("MultiplexGroupLabel", "") or "") or f"group {index + 1}"
-    where = f"multiplex group {index + 1} ({label})" if label != f"group {index + 1}" else label
+    given = str(item.get("MultiplexGroupLabel", "") or "")
+    label = given or f"group {index + 1}"
+    where = (
+        say("engine.waveform_group_labelled", number=index + 1, label=given)
+        if given and given != f"group {index + 1}"
+        else say("engine.waveform_group", number=index + 1)
+    )
     count = int_or_none(item.get("NumberOfWaveformChannels"))
     declared = int_or_none(item.get("NumberOfWaveformSamples"))
     bits = int_or_none(item.get("WaveformBitsAllocated"))
     interpretation = str(item.get("WaveformSampleInterpretation", "") or "").strip().upper()
     rate = (numbers(item.get("SamplingFrequency")) or [0.0])[0]
     if not count or count < 1:
-        raise InvalidDicomError(name, f"{where} has no (003A,0005) Number of Waveform Channels")
+        raise InvalidDicomError(name, say("engine.waveform_no_channels", where=where))
     if declared is None or declared < 1:
-        raise InvalidDicomError(name, f"{where} has no (003A,0010) Number of Waveform Samples")
+        raise InvalidDicomError(name, say("engine.waveform_no_samples", where=where))
     if rate <= 0:
-        raise InvalidDicomError(name, f"{where} has no positive (003A,001A) Sampling Frequency")
+        raise InvalidDicomError(name, say("engine.waveform_no_rate", where=where))
     if bits is None or (bits, interpretation) not in INTERPRETATIONS:
         raise InvalidDicomError(
             name,
-            f"{where}: (5400,1004) Waveform Bits Allocated {bits} with (5400,1006) Waveform "
-            f"Sample Interpretation {interpretation or '(none)'} is not a waveform encoding "
-            "(PS3.3 C.10.9.1.5)",
+            say(
+                "engine.waveform_encoding",
+                where=where,
+                bits=str(bits),
+                interpretation=interpretation or say("engine.none_given"),
+            ),
         )
     data = bytes(item.get("WaveformData") or b"")
     per_sample = count * bits // 8
@@ -96,13 +106,26 @@ def _group(name: str, index: int, item: Dataset, little: bool, warnings: list[st
     if samples == 0:
         raise InvalidDicomError(
             name,
-            f"{where}: (5400,1010) Waveform Data holds {len(data)} bytes, not one sample of its "
-            f"{count} channels ({per_sample} bytes); {declared} samples are declared",
+            say(
+                "engine.waveform_no_sample",
+                where=where,
+                size=size_text(len(data)),
+                channels=count,
+                per_sample=size_text(per_sample),
+                declared=declared,
+            ),
         )
     if samples < declared:
         warnings.append(
-            f"{where}: the waveform data is cut short: {samples} of {declared} samples of its "
-            f"{count} channels are present ({len(data)} of {declared * per_sample} bytes)"
+            say(
+                "engine.waveform_cut_short",
+                where=where,
+                samples=samples,
+                declared=declared,
+                channels=count,
+                present=size_text(len(data)),
+                expected=size_text(declared * per_sample),
+            )
         )
     definitions = list(item.get("ChannelDefinitionSequence") or [])
     channels = tuple(

@@ -23,7 +23,8 @@ export function viewSentence() {
   const width = p.info?.windowWidth;
   if (typeof center === "number" && typeof width === "number")
     parts.push(t("announce.window", { center: round(center), width: round(width) }));
-  return parts.join(", ");
+  // Joined as the language lists (Arabic's comma is "،").
+  return parts.reduce((first, next) => t("announce.list", { first, next }));
 }
 
 /** @param {number} value */

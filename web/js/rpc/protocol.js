@@ -140,9 +140,12 @@
  * A video series (issue 15): its file, coding ("h264", "hevc", "mpeg2"), whether the page
  * can play it (and why not), Number of Frames, Frame Time (ms), Columns and Rows, the
  * on-image information record (view) and the file's warnings; the stream is the bytes.
+ * `reasonSaid` and `warningsSaid` are the reason and warnings with their catalog ids.
  * @typedef {{series: number, file: string, codec: string, playable: boolean, reason?: string,
+ *            reasonSaid?: Said,
  *            frames: number, frameTime: number, width: number, height: number,
- *            transferSyntax: string, view: any, warnings: string[]}} VideoInfo
+ *            transferSyntax: string, view: any, warnings: string[],
+ *            warningsSaid?: Said[]}} VideoInfo
  * A waveform's multiplex group plotted (issue 15 item 3): the window of time shown (ms from
  * the first sample), the scales, one row per channel in plot pixels (value 0 of a voltage at
  * baseline, up positive), the annotations in the window; the points are float32 x, y pairs,
@@ -156,7 +159,7 @@
  *            channels: number, duration: number, group: number, groups: string[],
  *            width: number, height: number, file: string, type: string, audio: boolean,
  *            plot: WaveformRow[], annotations: WaveformAnnotation[],
- *            warnings: string[]}} WaveformPlot
+ *            warnings: string[], warningsSaid?: Said[]}} WaveformPlot
  * @typedef {{info: WaveformPlot, points: ArrayBuffer}} WaveformResult
  * @typedef {{tag: string, keyword: string, name: string, vr: string, value: string,
  *            creator?: string, items?: TagNode[][], hidden?: boolean}} TagNode

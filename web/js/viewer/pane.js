@@ -18,7 +18,8 @@ import { caliperText } from "./waveform-math.js";
 import { WaveformView } from "./waveform.js";
 import { SlideView } from "./slide.js";
 import { View3D } from "./view3d.js";
-import { errorText, volumeWarnings } from "./engine-text.js";
+import { errorText, pageSaid, saidError, volumeWarnings } from "./engine-text.js";
+import { t } from "../i18n/i18n.js";
 
 /** @typedef {import("../rpc/protocol.js").FrameInfo} FrameInfo */
 /** @typedef {import("./interaction.js").Point} Point */
@@ -537,10 +538,16 @@ export class Pane {
     this.step = 1;
     this.message.hidden = true;
     await this.waveform.plot();
-    const warnings = this.waveform.info?.warnings ?? [];
-    this.retell = null;
+    const { warnings = [], warningsSaid = [], file = "" } = this.waveform.info ?? {};
+    // The waveform's own warnings (data cut short), each "file: reason" in the language shown.
+    this.retell = () =>
+      warnings
+        .map((w, i) =>
+          t("engine.file_reason", { file, reason: { said: warningsSaid[i] ?? { text: w } } }),
+        )
+        .join("\n");
     this.message.hidden = !warnings.length;
-    this.message.textContent = warnings.map((w) => `${this.waveform?.info?.file}: ${w}`).join("\n");
+    this.message.textContent = this.retell();
   }
 
   /**
@@ -637,8 +644,8 @@ export class Pane {
       else this.videoBar.showFor(why ? "none" : "video");
     }
     if (why) {
-      const offer = why.broken ? "" : ". You can save the video file and play it elsewhere";
-      throw new Error(`${stream.info.file}: ${why.reason}${offer}.`);
+      const key = why.broken ? "video.broken" : "video.unplayable";
+      throw saidError(pageSaid(key, { file: stream.info.file, reason: { said: why.said } }));
     }
     return stream.rendered(series, this.frame);
   }

@@ -7,8 +7,19 @@
 // decoder outputs them (presentation order), frame k being the k-th.
 
 import { demuxH264, extension, sniff } from "./demux.js";
+import { pageSaid, saidError } from "./engine-text.js";
 
 /** @typedef {import("../rpc/protocol.js").VideoInfo} VideoInfo */
+/** @typedef {import("../i18n/i18n.js").Said} Said */
+/**
+ * Why a video cannot be played here: `reason` in English, `said` with its catalog key.
+ * @typedef {{reason: string, said: Said, broken: boolean}} Unplayable
+ */
+
+/** @param {Said} said @param {boolean} broken @returns {Unplayable} */
+function unplayable(said, broken) {
+  return { reason: said.text, said, broken };
+}
 
 /** Decoded pictures kept, at most, in bytes (and never fewer than a few pictures). */
 const CACHE_BYTES = 192 * 1024 * 1024;
@@ -47,7 +58,7 @@ export class VideoStream {
     this.onOutput = null;
     /** @type {Error | null} */
     this.failure = null;
-    /** @type {Promise<{reason: string, broken: boolean} | null> | undefined} */
+    /** @type {Promise<Unplayable | null> | undefined} */
     this.checked = undefined;
     /** the decoder was flushed: it takes a key frame next, so decoding starts again */
     this.flushed = false;
@@ -61,32 +72,32 @@ export class VideoStream {
 
   /**
    * Why the page cannot play this video (checked once, in this browser): null when it can;
-   * `broken` when the stream itself cannot be read (saving it would not help).
-   * @returns {Promise<{reason: string, broken: boolean} | null>}
+   * `broken` when the stream itself cannot be read (saving it would not help); `said` is the
+   * reason with its catalog key (the engine's id or the page's), `reason` its English.
+   * @returns {Promise<Unplayable | null>}
    */
   unplayable() {
     this.checked ??= this.check();
     return this.checked;
   }
 
-  /** @returns {Promise<{reason: string, broken: boolean} | null>} */
+  /** @returns {Promise<Unplayable | null>} */
   async check() {
-    if (!this.info.playable)
-      return { reason: this.info.reason ?? "this video cannot be played here", broken: false };
-    if (typeof VideoDecoder === "undefined")
-      return { reason: "this browser has no video decoder Lightbox can use", broken: false };
+    if (!this.info.playable) {
+      const engine = this.info.reasonSaid ?? (this.info.reason ? { text: this.info.reason } : null);
+      return unplayable(engine ?? pageSaid("video.cannot_play"), false);
+    }
+    if (typeof VideoDecoder === "undefined") return unplayable(pageSaid("video.no_decoder"), false);
     let demuxed;
     try {
       demuxed = this.demux();
     } catch (error) {
-      return { reason: error instanceof Error ? error.message : String(error), broken: true };
+      const message = /** @type {{said?: Said}} */ (error).said;
+      return unplayable(message ?? { text: String(error) }, true);
     }
     const { supported } = await VideoDecoder.isConfigSupported(this.config(demuxed));
     if (supported) return null;
-    return {
-      reason: `this browser cannot decode this H.264 video (${demuxed.codec})`,
-      broken: false,
-    };
+    return unplayable(pageSaid("video.h264_unsupported", { codec: demuxed.codec }), false);
   }
 
   demux() {
@@ -94,8 +105,8 @@ export class VideoStream {
       try {
         this.demuxed = demuxH264(this.bytes);
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new Error(`the video stream cannot be read: ${reason}`, { cause: error });
+        const detail = error instanceof Error ? error.message : String(error);
+        throw saidError(pageSaid("video.stream_unreadable", { detail }), error);
       }
     }
     return this.demuxed;
@@ -160,7 +171,7 @@ export class VideoStream {
       }
     }
     const found = this.cache.get(index) ?? this.cache.get(this.lastCached());
-    if (!found) throw new Error(`picture ${index + 1} could not be decoded`);
+    if (!found) throw saidError(pageSaid("video.picture_undecodable", { number: index + 1 }));
     return found;
   }
 
@@ -197,7 +208,7 @@ export class VideoStream {
     const decoder = new VideoDecoder({
       output: (picture) => this.take(picture),
       error: (error) => {
-        this.failure = new Error(`the video cannot be decoded: ${error.message}`);
+        this.failure = saidError(pageSaid("video.undecodable", { detail: error.message }));
         this.onOutput?.();
       },
     });
@@ -258,9 +269,11 @@ export class VideoStream {
   async rendered(series, frame) {
     const { info } = this;
     const image = await this.frame(frame).catch((error) => {
-      throw new Error(`${info.file}: ${error instanceof Error ? error.message : error}`, {
-        cause: error,
-      });
+      const message = /** @type {{said?: Said}} */ (error).said;
+      const reason = {
+        said: message ?? { text: error instanceof Error ? error.message : String(error) },
+      };
+      throw saidError(pageSaid("engine.file_reason", { file: info.file, reason }), error);
     });
     return {
       info: {
