@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pydicom
 from playwright.sync_api import Browser
 
@@ -196,5 +197,63 @@ def test_a_waveform_s_and_a_video_s_reasons_are_said_in_german(
             assert said not in english
         assert outside(walk(viewer), de, dicom) == []
         viewer.shot("engine-messages-german-video")
+    finally:
+        finish(context, viewer)
+
+
+def test_a_waveform_without_labels_is_labelled_in_the_language_shown(
+    browser: Browser, base_url: str, tmp_path: Path
+) -> None:
+    """An ECG whose group and channels have no labels: the plot names them by number
+    ("channel 1", the catalog's engine.waveform_channel_default; state() keeps the English
+    as a machine value). Switched to German, the plot's label column and header are drawn
+    again in German ("Kanal 1", "Gruppe 1") and its traces are drawn as they were."""
+    ds = waves.ecg(seconds=2.0)
+    for item in ds.WaveformSequence:
+        del item.MultiplexGroupLabel
+        for channel in item.ChannelDefinitionSequence:
+            for keyword in ("ChannelLabel", "ChannelSourceSequence"):
+                if keyword in channel:
+                    delattr(channel, keyword)
+    path = waves.write(ds, tmp_path / "unlabelled.dcm")
+    context, viewer = new_viewer(browser, base_url, viewport=LAPTOP)
+    try:
+        viewer.ready()
+        viewer.choose([path])
+        state = viewer.wait_state("s.waveform !== null && s.waveform.plot.length > 0")
+        rows = state["waveform"]["plot"]
+        assert [r["label"] for r in rows] == [f"channel {k + 1}" for k in range(len(rows))]
+        pixels = """() => {
+            const c = document.querySelector("canvas.waveform-layer");
+            const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+            return {width: c.width, height: c.height, data: Array.from(d)};
+        }"""
+
+        def canvas() -> np.ndarray:
+            got = viewer.page.evaluate(pixels)
+            data = np.asarray(got["data"], np.uint8)
+            return data.reshape(got["height"], got["width"], 4)[..., :3].astype(int)
+
+        english = canvas()
+        sum_ = """() => {
+            const c = document.querySelector("canvas.waveform-layer");
+            const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+            let s = 0;
+            for (let i = 0; i < d.length; i += 7) s = (s * 31 + d[i]) % 1000000007;
+            return s;
+        }"""
+        before = viewer.page.evaluate(sum_)
+        viewer.page.evaluate("() => window.lightbox.setLanguage('de')")
+        viewer.page.wait_for_function(f"() => ({sum_})() !== {before}")  # drawn again
+        german = canvas()
+        # the header's line of text is drawn at y = 5 in 12 px type: the rows below it
+        left, top = int(rows[0]["left"]), 20
+        labels = np.abs(german[top:, :left] - english[top:, :left]).max(axis=-1) > 0
+        header = np.abs(german[:top] - english[:top]).max(axis=-1) > 0
+        traces = np.abs(german[top:, left + 2 :] - english[top:, left + 2 :]).max()
+        assert labels.sum() > 50 and header.sum() > 20
+        assert traces == 0
+        assert viewer.state()["waveform"]["plot"][0]["label"] == "channel 1"
+        viewer.shot("waveform-unlabelled-german")
     finally:
         finish(context, viewer)

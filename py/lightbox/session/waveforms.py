@@ -66,6 +66,7 @@ def plot(wave: Waveform, group: int, view: plotting.View) -> tuple[dict[str, Any
     info.update(
         group=index,
         groups=[g.label for g in wave.groups],
+        groupsSaid=[said(g.label) for g in wave.groups],
         width=view.width,
         height=view.height,
         file=wave.name,

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from lightbox.core.messages import said
 from lightbox.waveform.records import Group
 from lightbox.waveform.samples import millivolt_factor
 
@@ -219,6 +220,7 @@ def plot_json(plot_: Plot, group: Group) -> dict[str, Any]:
         "plot": [
             {
                 "label": r.label,
+                "labelSaid": said(r.label),
                 "left": r.left,
                 "right": r.right,
                 "baseline": r.baseline,

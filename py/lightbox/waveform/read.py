@@ -73,7 +73,7 @@ def _little_endian(ds: Dataset) -> bool:
 
 def _group(name: str, index: int, item: Dataset, little: bool, warnings: list[str]) -> Group:
     given = str(item.get("MultiplexGroupLabel", "") or "")
-    label = given or f"group {index + 1}"
+    label = given or say("engine.waveform_group_default", number=index + 1)
     where = (
         say("engine.waveform_group_labelled", number=index + 1, label=given)
         if given and given != f"group {index + 1}"
@@ -144,7 +144,7 @@ def _channel(item: Dataset, index: int) -> Channel:
     units_items = item.get("ChannelSensitivityUnitsSequence") or []
     units = str(units_items[0].get("CodeValue", "") or "") if units_items else ""
     return Channel(
-        label=label or f"channel {index + 1}",
+        label=label or say("engine.waveform_channel_default", number=index + 1),
         sensitivity=sensitivity[0] if sensitivity else 1.0,
         correction=(numbers(item.get("ChannelSensitivityCorrectionFactor")) or [1.0])[0],
         baseline=(numbers(item.get("ChannelBaseline")) or [0.0])[0],

@@ -12,8 +12,13 @@ import { renderMeasureList } from "./measurements.js";
 import { renderSegmentPanel } from "./segments.js";
 import { applyView, renderPresentationPanel } from "./presentations.js";
 import { renderSeriesList } from "./series-list.js";
-import { setAttr } from "./language.js";
+import { onLanguage, setAttr } from "./language.js";
 import { showTags, tagsShown } from "./tags.js";
+
+// Another language: a waveform's plot draws its words again (labels, scale, caliper).
+onLanguage(() => {
+  for (const p of app.panes) if (p.waveform?.visible) p.waveform.draw();
+});
 
 /** @type {import("../viewer/pane.js").PaneHost} */
 const host = {

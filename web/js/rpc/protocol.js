@@ -152,11 +152,12 @@
  * row i's at plot[i].points = [offset, count] (in pairs).
  * @typedef {{label: string, left: number, right: number, baseline: number, top: number,
  *            bottom: number, units: string, pxPerUnit: number, center: number,
- *            points: number[]}} WaveformRow
+ *            points: number[], labelSaid?: Said}} WaveformRow
  * @typedef {{text: string, kind: string, channels: string[], times: number[], x: number[]}}
  *            WaveformAnnotation
  * @typedef {{window: number[], pxPerMs: number, pxPerMv: number, sampleRate: number,
  *            channels: number, duration: number, group: number, groups: string[],
+ *            groupsSaid?: Said[],
  *            width: number, height: number, file: string, type: string, audio: boolean,
  *            plot: WaveformRow[], annotations: WaveformAnnotation[],
  *            warnings: string[], warningsSaid?: Said[]}} WaveformPlot

@@ -58,3 +58,15 @@ export function errorText(error) {
   const reason = { said: message };
   return file ? t("engine.file_reason", { file, reason }) : said(message);
 }
+
+/**
+ * A file's own warnings (a video's, drawn as its render's notice), "file: one; two" in the
+ * language shown; "" when there are none.
+ * @param {{file?: string, warningsSaid?: Said[]}} info
+ */
+export function fileWarnings(info) {
+  const list = info.warningsSaid ?? [];
+  if (!list.length) return "";
+  const reason = list.map((w) => said(w)).join("; ");
+  return t("engine.file_reason", { file: info.file ?? "", reason });
+}

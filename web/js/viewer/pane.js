@@ -18,7 +18,7 @@ import { caliperText } from "./waveform-math.js";
 import { WaveformView } from "./waveform.js";
 import { SlideView } from "./slide.js";
 import { View3D } from "./view3d.js";
-import { errorText, pageSaid, saidError, volumeWarnings } from "./engine-text.js";
+import { errorText, fileWarnings, pageSaid, saidError, volumeWarnings } from "./engine-text.js";
 import { t } from "../i18n/i18n.js";
 
 /** @typedef {import("../rpc/protocol.js").FrameInfo} FrameInfo */
@@ -411,7 +411,8 @@ export class Pane {
         await this.fetchAnnotations();
         // A warning about what is shown (missing slices, lossy): a notice at the foot,
         // clear of the image's middle; a failure (below) stands in the middle.
-        this.retell = () => volumeWarnings(info.volume?.warnings) || info.warning || "";
+        this.retell = () =>
+          volumeWarnings(info.volume?.warnings) || fileWarnings(info) || info.warning || "";
         const warning = this.retell();
         this.message.hidden = !warning;
         this.message.textContent = warning;

@@ -293,6 +293,7 @@ export class VideoStream {
         transferSyntax: info.transferSyntax,
         view: info.view,
         warning: info.warnings.length ? `${info.file}: ${info.warnings.join("; ")}` : undefined,
+        warningsSaid: info.warningsSaid ?? info.warnings.map((text) => ({ text })),
       },
       pixels: image.data.buffer,
     };

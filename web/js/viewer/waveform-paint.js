@@ -2,7 +2,8 @@
 // every 5 mm), one trace per channel with its label, the annotations, the caliper and the
 // playhead, on a 2D canvas in plot pixels. Everything it draws comes from the plot the
 // worker made (protocol.js WaveformPlot) and what the view holds; it keeps no state.
-import { caliperText, gridLines } from "./waveform-math.js";
+import { gridLines } from "./waveform-math.js";
+import { said, t } from "../i18n/i18n.js";
 
 /** @typedef {import("../rpc/protocol.js").WaveformPlot} WaveformPlot */
 /** @typedef {import("./waveform-math.js").Point} Point */
@@ -77,7 +78,7 @@ function paintTraces(ctx, info, points) {
       else ctx.lineTo(x, y);
     }
     ctx.stroke();
-    ctx.fillText(row.label, 4, row.baseline, row.left - 8);
+    ctx.fillText(said(row.labelSaid, row.label), 4, row.baseline, row.left - 8);
     if (!VOLTAGES.includes(row.units)) {
       ctx.font = "11px system-ui, sans-serif"; // no mV: the row is scaled to fit, say in what
       ctx.fillText(row.units, 4, row.baseline + 14, row.left - 8);
@@ -96,14 +97,18 @@ function paintHeader(ctx, info, scene) {
   const mm = 4 * scene.ratio; // plot pixels a millimetre at the paper's scale
   const voltage = rows.some((r) => VOLTAGES.includes(r.units));
   const scale = voltage
-    ? `${round1((info.pxPerMs * 1000) / mm)} mm/s · ${round1(info.pxPerMv / mm)} mm/mV`
-    : `${round1((info.window[1] - info.window[0]) / 1000)} s shown`;
+    ? t("waveform.scale", {
+        speed: round1((info.pxPerMs * 1000) / mm),
+        gain: round1(info.pxPerMv / mm),
+      })
+    : t("waveform.shown", { seconds: round1((info.window[1] - info.window[0]) / 1000) });
+  const group = said(info.groupsSaid?.[info.group], info.groups[info.group]);
   const text = info.annotations.filter((a) => !a.times.length).map((a) => a.text);
   ctx.save();
   ctx.beginPath();
   ctx.rect(0, 0, scene.headerWidth, rows[0].top);
   ctx.clip();
-  ctx.fillText([info.groups[info.group], scale, ...text].join("  ·  "), 4, 5);
+  ctx.fillText([group, scale, ...text].join("  ·  "), 4, 5);
   ctx.restore();
 }
 
@@ -184,7 +189,11 @@ function paintCaliper(ctx, { caliper, measured }) {
   ctx.stroke();
   ctx.font = "bold 13px system-ui, sans-serif";
   ctx.textBaseline = "bottom";
-  ctx.fillText(caliperText(measured), Math.min(from.x, to.x) + 4, Math.min(from.y, to.y) - 4);
+  const label = t("waveform.caliper", {
+    ms: { number: Math.abs(measured.ms), digits: 0 },
+    mv: { number: measured.mv, digits: 2 },
+  });
+  ctx.fillText(label, Math.min(from.x, to.x) + 4, Math.min(from.y, to.y) - 4);
   ctx.restore();
 }
 

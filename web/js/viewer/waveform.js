@@ -8,6 +8,7 @@
 import { DEFAULT_PX_PER_MS, DEFAULT_PX_PER_MV, caliper, zoomTime } from "./waveform-math.js";
 import { paint } from "./waveform-paint.js";
 import { setAttr, setText } from "../i18n/dom.js";
+import { said } from "../i18n/i18n.js";
 
 /** @typedef {import("../rpc/protocol.js").WaveformPlot} WaveformPlot */
 /** @typedef {import("./waveform-math.js").Point} Point */
@@ -181,7 +182,8 @@ export class WaveformView {
       const select = document.createElement("select");
       setAttr(select, "aria-label", "waveform.group");
       info.groups.forEach((label, index) => {
-        const option = new Option(label, String(index), false, index === info.group);
+        const shown = said(info.groupsSaid?.[index], label);
+        const option = new Option(shown, String(index), false, index === info.group);
         select.append(option);
       });
       select.addEventListener("change", () => {
