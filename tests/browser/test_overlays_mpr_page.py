@@ -30,6 +30,7 @@ from scipy.ndimage import map_coordinates
 from tests.browser.test_mpr import _client
 from tests.browser.test_segmentation import _frame, _select
 from tests.support import pet, rt, segs
+from tests.support import volumes as known
 from tests.support.paths import written
 from tests.support.viewer import Viewer, finish, new_viewer
 from tests.unit.inspect.test_suv_factors import BW
@@ -113,12 +114,7 @@ def test_seg_on_its_own_grid_on_the_stack(browser: Browser, base_url: str, tmp_p
 
 
 def _points(reslice: dict) -> np.ndarray:
-    rr, cc = np.mgrid[0 : reslice["rows"], 0 : reslice["columns"]]
-    return (
-        np.asarray(reslice["origin"])
-        + (cc * reslice["columnSpacing"])[..., None] * np.asarray(reslice["rowDirection"])
-        + (rr * reslice["rowSpacing"])[..., None] * np.asarray(reslice["columnDirection"])
-    )
+    return known.reslice_points(reslice)
 
 
 def test_dose_and_fusion_on_the_four_mpr_panes(

@@ -28,6 +28,7 @@ from playwright.sync_api import Browser
 from pydicom.pixels import apply_modality_lut
 
 from tests.support import pstates
+from tests.support import volumes as known
 from tests.support.paths import CORPUS, written
 from tests.support.viewer import Viewer, finish, new_viewer
 from tests.unit.segment.test_color import expected as lab_expected
@@ -386,12 +387,7 @@ def test_a_states_graphics_on_a_coronal_view(
         assert state["presentation"]["uid"] == ps.SOPInstanceUID
         reslice = state["reslice"]
         plain, shown = _frame(viewer, False), _frame(viewer, True)
-        rr, cc = np.mgrid[0 : reslice["rows"], 0 : reslice["columns"]]
-        p = (
-            np.asarray(reslice["origin"])
-            + (cc * reslice["columnSpacing"])[..., None] * np.asarray(reslice["rowDirection"])
-            + (rr * reslice["rowSpacing"])[..., None] * np.asarray(reslice["columnDirection"])
-        )
+        p = known.reslice_points(reslice)
         col = p[..., 0] / 0.5
         on_slice = np.abs(p[..., 2] - 2.0) < 1.0
         want = on_slice & (col > 4.5) & (col < 20.5)

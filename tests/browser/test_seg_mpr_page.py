@@ -18,6 +18,7 @@ from playwright.sync_api import Browser
 
 from tests.browser.test_segmentation import _frame, _select
 from tests.support import segs
+from tests.support import volumes as known
 from tests.support.paths import written
 from tests.support.viewer import finish, new_viewer
 from tests.unit.segment.test_color import expected as lab_expected
@@ -47,12 +48,7 @@ def test_seg_on_a_coronal_view(browser: Browser, base_url: str, tmp_path: Path) 
         state = viewer.wait_state("s.view && s.view.plane === 'coronal' && !!s.reslice")
         reslice = state["reslice"]
         plain, shown = _frame(viewer, False), _frame(viewer, True)
-        rr, cc = np.mgrid[0 : reslice["rows"], 0 : reslice["columns"]]
-        p = (
-            np.asarray(reslice["origin"])
-            + (cc * reslice["columnSpacing"])[..., None] * np.asarray(reslice["rowDirection"])
-            + (rr * reslice["rowSpacing"])[..., None] * np.asarray(reslice["columnDirection"])
-        )
+        p = known.reslice_points(reslice)
         k = np.rint(p[..., 2] / 2.0).astype(int)
         row = np.rint(p[..., 1] / 0.5).astype(int)
         col = np.rint(p[..., 0] / 0.5).astype(int)
@@ -106,12 +102,7 @@ def test_seg_on_a_coronal_mip_slab(browser: Browser, base_url: str, tmp_path: Pa
         reslice = state["reslice"]
         shown = _frame(viewer, True)
         plain = _frame(viewer, False)
-        rr, cc = np.mgrid[0 : reslice["rows"], 0 : reslice["columns"]]
-        p = (
-            np.asarray(reslice["origin"])
-            + (cc * reslice["columnSpacing"])[..., None] * np.asarray(reslice["rowDirection"])
-            + (rr * reslice["rowSpacing"])[..., None] * np.asarray(reslice["columnDirection"])
-        )
+        p = known.reslice_points(reslice)
         k = np.rint(p[..., 2] / 2.0).astype(int)
         col = np.rint(p[..., 0] / 0.5).astype(int)
         ok = (k >= 0) & (k < 3) & (np.abs(p[..., 2] - 2 * k) < 1.0) & (col >= 0) & (col < 32)
