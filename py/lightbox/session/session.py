@@ -314,6 +314,8 @@ class Session:
         self.documents: list[tuple[documents.Document, bytes]] = []
         #: The ICC profiles colour frames were shown through, by key (``info["icc"]``).
         self.icc_profiles: dict[str, bytes] = {}
+        #: Each (file, applied state's UID) frame's profile key, worked out once.
+        self._icc_keys: dict[tuple[int, str | None], str | None] = {}
         self._present: list[str] = []
         self._dicomdirs: list[dicomdir.DicomDir] = []
         self._facts: list[facts.ImageFacts] = []
@@ -1002,8 +1004,11 @@ class Session:
         :attr:`icc_profiles` under the key returned; None when there is none (the values
         are then taken as sRGB, C.11.15.1.1)."""
         state = self._state_for(presentation, ref)
-        profile = getattr(state, "icc_profile", None) or _icc_of(self.files[ref.file])
-        return self._keep_icc(profile)
+        asked = (ref.file, getattr(state, "uid", None))
+        if asked not in self._icc_keys:  # hashed once per file and state, not every frame
+            profile = getattr(state, "icc_profile", None) or _icc_of(self.files[ref.file])
+            self._icc_keys[asked] = self._keep_icc(profile)
+        return self._icc_keys[asked]
 
     def _keep_icc(self, profile: bytes | None) -> str | None:
         if not profile:
