@@ -1059,12 +1059,20 @@ class Session:
         )
         if state.palette is not None:  # a Pseudo-Color Softcopy Presentation State
             rgba = presented.pseudo_color(rgba, state.palette)
+        view = presented.view_json(state, image)
+        blend = self.washes.blend_info(state)
+        if blend is not None:  # a Blending state: the superimposed set in the layer
+            warning = blend.pop("warning")
+            view["blend"] = blend
+            if warning:
+                view["warnings"] = [*view["warnings"], str(warning)]
+                view["warningsSaid"] = [*view["warningsSaid"], said(warning)]
         shown = {
             **_voi_info(voi),
             "windowSource": source,
             "voiIndex": None,
             "modality": luts.modality_json(modality),
-            "presentation": presented.view_json(state, image),
+            "presentation": view,
         }
         return rgba, shown
 
@@ -1148,16 +1156,28 @@ class Session:
         ]
 
     def segment_layer(
-        self, series: int, frame: int, settings: list[dict[str, Any]], resampled: bool = True
+        self,
+        series: int,
+        frame: int,
+        settings: list[dict[str, Any]],
+        resampled: bool = True,
+        presentation: str | None = None,
     ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
         """The mask layer over frame ``frame`` of series ``series``: (info, RGBA uint8 of the
-        frame's size), ``settings`` being the page's ``[{uid, visible, opacity, hidden}]``."""
+        frame's size), ``settings`` being the page's ``[{uid, visible, opacity, hidden}]``;
+        with ``presentation`` a Blending Softcopy Presentation State applied to the frame,
+        its superimposed set at the bottom of the layer (PS3.4 N.2.4)."""
         ref = self.frame_ref(series, frame)
         fmt = self.files[ref.file].fmt
         segs = self._segs_over(self.series[series])
         frame = min(max(frame, 0), len(self.series[series].frames) - 1)
         extra = self._rt.drawing(self.series[series], frame, settings)
         under = self.washes.drawing(self.series[series], frame, settings) if resampled else ([], [])
+        state = self._state_for(presentation, ref)
+        points = self.frame_points(ref) if state is not None and state.blending else None
+        if state is not None and points is not None:
+            blended = self.washes.blend_drawing(state, points)
+            under = (blended[0] + under[0], blended[1] + under[1])
         return segments.frame_layer(
             segs, ref, fmt.rows, fmt.columns, settings, extra, under, self.frame_points
         )
