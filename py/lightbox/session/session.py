@@ -1062,11 +1062,10 @@ class Session:
         view = presented.view_json(state, image)
         blend = self.washes.blend_info(state)
         if blend is not None:  # a Blending state: the superimposed set in the layer
-            warning = blend.pop("warning")
+            warning = blend["warning"]
+            blend["warning"] = str(warning) if warning else None
+            blend["warningSaid"] = said(warning) if warning else None
             view["blend"] = blend
-            if warning:
-                view["warnings"] = [*view["warnings"], str(warning)]
-                view["warningsSaid"] = [*view["warningsSaid"], said(warning)]
         shown = {
             **_voi_info(voi),
             "windowSource": source,

@@ -40,9 +40,11 @@ def _linear(x: np.ndarray, center: float, width: float) -> np.ndarray:
     return np.clip((x - (center - 0.5)) / (width - 1) + 0.5, 0.0, 1.0)
 
 
-def _case(
+def blend_files(
     with_pet: bool = True, **options: object
-) -> tuple[Session, int, str, segs.Stack, np.ndarray]:
+) -> tuple[list[tuple[str, bytes]], str, segs.Stack, np.ndarray]:
+    """The CT, the PET (unless ``with_pet`` is false) and the Blending state over them:
+    (files, the state's SOP Instance UID, the CT stack, the PET's values)."""
     stack = segs.ct_stack(rows=40, cols=48, slices=3)
     files, pet = pet_files(stack)
     pet_datasets = [pydicom.dcmread(io.BytesIO(data)) for _, data in files]
@@ -56,20 +58,27 @@ def _case(
         **options,  # type: ignore[arg-type]
     )
     opened = [*stack.files.items(), *(files if with_pet else []), ("blend.dcm", to_bytes(state))]
+    return opened, str(state.SOPInstanceUID), stack, pet
+
+
+def _case(
+    with_pet: bool = True, **options: object
+) -> tuple[Session, int, str, segs.Stack, np.ndarray]:
+    files, uid, stack, pet = blend_files(with_pet, **options)
     session = Session()
-    result = session.open(opened)
+    result = session.open(files)
     ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
-    return session, ct, str(state.SOPInstanceUID), stack, pet
+    return session, ct, uid, stack, pet
 
 
-def _expected(stack: segs.Stack, pet: np.ndarray) -> tuple[np.ndarray, ...]:
+def expected(stack: segs.Stack, pet: np.ndarray, frame: int = FRAME) -> tuple[np.ndarray, ...]:
     """Yu, Rs (0..1), where the PET reaches strictly inside its outer voxel centres, and
-    where it does not reach at all, at CT slice FRAME's pixels."""
-    ds = stack.datasets[FRAME]
+    where it does not reach at all, at CT slice ``frame``'s pixels (z = 2·frame mm)."""
+    ds = stack.datasets[frame]
     hu = ds.pixel_array.astype(float) * 1.0 - 1024.0
     yu = _linear(hu, *UNDER)
     rr, cc = np.mgrid[0:40, 0:48].astype(float)
-    x, y, z = 0.5 * cc, 0.5 * rr, np.full_like(cc, 2.0)  # 0.5 mm pixels, slice at z = 2 mm
+    x, y, z = 0.5 * cc, 0.5 * rr, np.full_like(cc, 2.0 * frame)  # 0.5 mm pixels
     px, py, pz = (x + 1.0) / 2.0, (y + 2.0) / 2.5, (z + 1.0) / 2.0
     values = map_coordinates(pet, [pz, py, px], order=1, mode="nearest")
     ys = _linear(values, *OVER)
@@ -114,7 +123,7 @@ def test_listed_under_the_underlying_series_only() -> None:
 
 def test_the_blend_is_the_standards_formula() -> None:
     session, ct, uid, stack, pet = _case()
-    yu, rs, strict, beyond = _expected(stack, pet)
+    yu, rs, strict, beyond = expected(stack, pet)
     shown = session.render(ct, FRAME, presentation=uid)
     blend = shown.info["presentation"]["blend"]
     catalog = session.catalog(report=False)["series"]
@@ -154,8 +163,8 @@ def test_a_superimposed_series_not_open_is_said() -> None:
     shown = session.render(ct, FRAME, presentation=uid)
     view = shown.info["presentation"]
     assert view["blend"]["series"] is None
-    assert [s["key"] for s in view["warningsSaid"]] == ["engine.blend_not_open"]
-    assert "is not open" in view["warnings"][0]
+    assert view["blend"]["warningSaid"]["key"] == "engine.blend_not_open"
+    assert "is not open" in view["blend"]["warning"]
     _, layer = session.segment_layer(ct, FRAME, [], presentation=uid)
     assert not layer[..., 3].any()
 
