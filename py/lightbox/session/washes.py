@@ -26,6 +26,7 @@ from pydicom import dcmread
 from lightbox.annotate import pstate
 from lightbox.core.errors import LightboxError
 from lightbox.core.messages import say
+from lightbox.display.luts import Modality, Rescale
 from lightbox.display.voi import apply_voi
 from lightbox.segment import dose as rtdose
 from lightbox.segment.layer import Drawn
@@ -344,6 +345,26 @@ class Washes:
             out["warning"] = say("engine.blend_not_volume", series=named)
         return out
 
+    def _state_modality(self, index: int, modality: Modality | None, values: Array) -> Array:
+        """The superimposed set's values under the state's own rescale (C.11.14: a Modality
+        LUT macro per item) where the state gives one and the series' images share one
+        rescale: the resampled modality values taken back to stored values and through the
+        state's. Otherwise the images' own modality values (the IOD leaves out sets whose
+        Modality LUT varies frame to frame, so a state's is theirs)."""
+        if not isinstance(modality, Rescale):
+            return values
+        frames = self.session.series[index].frames
+        own = {self.session.files[ref.file].parameters(ref.index).modality for ref in frames}
+        if len(own) != 1:
+            return values
+        (image,) = own
+        if not isinstance(image, Rescale) or image.slope == 0:
+            return values
+        if (image.slope, image.intercept) == (modality.slope, modality.intercept):
+            return values
+        stored = (values - image.intercept) / image.slope
+        return stored * modality.slope + modality.intercept
+
     def blend_drawing(
         self, state: pstate.PresentationState, points: Array
     ) -> tuple[list[Drawn], list[dict[str, Any]]]:
@@ -360,6 +381,7 @@ class Washes:
         values = self.fused_at(index, points)
         if values is None:
             return [], []
+        values = self._state_modality(index, blending.superimposed.modality, values)
         inside = ~np.isnan(values)
         if not inside.any():
             return [], []

@@ -48,15 +48,14 @@ def blend_files(
     stack = segs.ct_stack(rows=40, cols=48, slices=3)
     files, pet = pet_files(stack)
     pet_datasets = [pydicom.dcmread(io.BytesIO(data)) for _, data in files]
-    state = pstates.blending(
-        stack.datasets,
-        pet_datasets,
-        under_window=UNDER,
-        over_window=OVER,
-        under_rescale=(1.0, -1024.0),
-        over_rescale=(1.0, 0.0),
-        **options,  # type: ignore[arg-type]
-    )
+    chosen: dict[str, object] = {
+        "under_window": UNDER,
+        "over_window": OVER,
+        "under_rescale": (1.0, -1024.0),
+        "over_rescale": (1.0, 0.0),
+        **options,
+    }
+    state = pstates.blending(stack.datasets, pet_datasets, **chosen)  # type: ignore[arg-type]
     opened = [*stack.files.items(), *(files if with_pet else []), ("blend.dcm", to_bytes(state))]
     return opened, str(state.SOPInstanceUID), stack, pet
 
@@ -71,16 +70,19 @@ def _case(
     return session, ct, uid, stack, pet
 
 
-def expected(stack: segs.Stack, pet: np.ndarray, frame: int = FRAME) -> tuple[np.ndarray, ...]:
+def expected(
+    stack: segs.Stack, pet: np.ndarray, frame: int = FRAME, slope: float = 1.0
+) -> tuple[np.ndarray, ...]:
     """Yu, Rs (0..1), where the PET reaches strictly inside its outer voxel centres, and
-    where it does not reach at all, at CT slice ``frame``'s pixels (z = 2·frame mm)."""
+    where it does not reach at all, at CT slice ``frame``'s pixels (z = 2·frame mm); the
+    PET's stored values (its own rescale is 1, 0) under the state's Rescale Slope ``slope``."""
     ds = stack.datasets[frame]
     hu = ds.pixel_array.astype(float) * 1.0 - 1024.0
     yu = _linear(hu, *UNDER)
     rr, cc = np.mgrid[0:40, 0:48].astype(float)
     x, y, z = 0.5 * cc, 0.5 * rr, np.full_like(cc, 2.0 * frame)  # 0.5 mm pixels
     px, py, pz = (x + 1.0) / 2.0, (y + 2.0) / 2.5, (z + 1.0) / 2.0
-    values = map_coordinates(pet, [pz, py, px], order=1, mode="nearest")
+    values = slope * map_coordinates(pet, [pz, py, px], order=1, mode="nearest")
     ys = _linear(values, *OVER)
     entry = np.floor(ys * 255 + 0.5)  # the VOI's range spans the palette's 256 entries
     rs = entry * 257 / 65535  # the ramp's 16-bit entry over its largest value
@@ -145,6 +147,14 @@ def test_the_blend_is_the_standards_formula() -> None:
     assert np.abs(out[strict, 1] - want_gb[strict]).max() <= 1.5
     assert np.abs(out[strict, 2] - want_gb[strict]).max() <= 1.5
     assert np.array_equal(out[beyond], shown.rgba[beyond, :3])
+
+
+def test_the_superimposed_sets_own_rescale_in_the_state() -> None:
+    # The state's rescale for the PET (slope 2) replaces the images' (slope 1).
+    session, ct, uid, stack, pet = _case(over_rescale=(2.0, 0.0))
+    _, rs, strict, _ = expected(stack, pet, slope=2.0)
+    _, layer = session.segment_layer(ct, FRAME, [], presentation=uid)
+    assert np.abs(layer[strict, 0] - 255 * rs[strict]).max() <= 1.0
 
 
 def test_without_the_state_nothing_is_blended_and_the_probe_still_works() -> None:
