@@ -92,11 +92,13 @@ from lightbox.waveform.records import Waveform
 #: short file stays within its own size plus this.
 MAX_FILL_BYTES = 64 * 1024 * 1024
 
-#: A file given as a byte source (the browser's ``File``, from 64 MiB) whose pixel data is
-#: its stored values is never read whole: its first bytes (from FIRST_READ_BYTES, four
-#: times more each time the header needs more, up to MAX_HEADER_READ_BYTES), then each
-#: frame when it is shown (issue 19 item 3). Any other such file is read whole, up to
-#: MAX_WHOLE_FILE_BYTES; a larger one is refused with its size and this limit.
+#: A file given as a byte source (the browser's ``File``: from 64 MiB, and every file once
+#: the page has handed the engine its budget of files read whole) whose pixel data is its
+#: stored values is never held whole: its first bytes are read (from FIRST_READ_BYTES,
+#: four times more each time the header needs more, up to MAX_HEADER_READ_BYTES) and its
+#: header kept, then each frame is read when it is shown (issue 19 item 3). Any other
+#: such file is read whole, up to MAX_WHOLE_FILE_BYTES; a larger one is refused with its
+#: size and this limit.
 FIRST_READ_BYTES = 1024 * 1024
 MAX_HEADER_READ_BYTES = 64 * 1024 * 1024
 MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024
@@ -479,6 +481,7 @@ class Session:
         )
         whole = replace(
             opened,
+            data=prefix[: extent.offset],  # the header: every frame is read when shown
             header=header,
             extent=replace(extent, present=min(declared, source.size - extent.offset)),
             warnings=(),

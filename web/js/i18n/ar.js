@@ -595,6 +595,7 @@ export default {
   "engine.duplicate_of": "نسخة مكررة من {other} (نفس SOP Instance UID)",
   "engine.gantry_tilt": "تم تصحيح إمالة الجسر بمقدار {degrees}°",
   "engine.uneven_spacing": "تتفاوت المسافة بين المقاطع من {low} إلى {high} مم (أُخذت العينات عند المواضع الحقيقية للمقاطع)",
+  "engine.volume_merged": "كل مقطع من الحجم هو متوسط {merged} مقاطع متجاورة ({slices} مقطعًا، بينها {step} مم): سيحتاج الحجم كاملًا إلى {size}، أكثر من الميزانية {budget}",
   "engine.volume_too_large": "سيحتاج الحجم إلى {size} ({columns}×{rows}×{slices} {dtype})، أكثر من الميزانية {budget}",
   "engine.one_slice": "مقطع واحد لا يشكّل حجمًا",
   "engine.not_one_line": "مواضع المقاطع لا تقع على خط واحد ({name} يبعد عنه {offset} مم): ليست كومة واحدة",

@@ -547,6 +547,7 @@ export default {
   "engine.uneven_spacing": "der Schichtabstand schwankt zwischen {low} und {high} mm (an den wahren Schichtpositionen abgetastet)",
   "engine.missing_slices.one": "{count} Schicht scheint zwischen {start} und {end} mm zu fehlen",
   "engine.missing_slices.other": "{count} Schichten scheinen zwischen {start} und {end} mm zu fehlen",
+  "engine.volume_merged": "jede Schicht des Volumens ist der Mittelwert von {merged} benachbarten Schichten ({slices} Schichten im Abstand von {step} mm): das ganze Volumen bräuchte {size}, mehr als das Budget von {budget}",
   "engine.volume_too_large": "das Volumen bräuchte {size} ({columns}×{rows}×{slices} {dtype}), mehr als das Budget von {budget}",
   "engine.one_slice": "eine einzelne Schicht ist kein Volumen",
   "engine.not_one_line": "die Schichtpositionen liegen nicht auf einer Linie ({name} liegt {offset} mm daneben): kein Stapel",

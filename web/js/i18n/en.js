@@ -548,6 +548,7 @@ export default {
   "engine.uneven_spacing": "slice spacing varies from {low} to {high} mm (sampled at the true slice positions)",
   "engine.missing_slices.one": "{count} slice seems to be missing between {start} and {end} mm",
   "engine.missing_slices.other": "{count} slices seem to be missing between {start} and {end} mm",
+  "engine.volume_merged": "each slice of the volume is the mean of {merged} neighbouring slices ({slices} slices, {step} mm apart): the whole volume would need {size}, more than the {budget} budget",
   "engine.volume_too_large": "the volume would need {size} ({columns}×{rows}×{slices} {dtype}), more than the {budget} budget",
   "engine.one_slice": "one slice is not a volume",
   "engine.not_one_line": "the slice positions do not lie on one line ({name} is {offset} mm off it): not one stack",

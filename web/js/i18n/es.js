@@ -547,6 +547,7 @@ export default {
   "engine.uneven_spacing": "el espaciado entre cortes varía de {low} a {high} mm (muestreado en las posiciones reales de los cortes)",
   "engine.missing_slices.one": "parece faltar {count} corte entre {start} y {end} mm",
   "engine.missing_slices.other": "parecen faltar {count} cortes entre {start} y {end} mm",
+  "engine.volume_merged": "cada corte del volumen es la media de {merged} cortes vecinos ({slices} cortes separados {step} mm): el volumen entero necesitaría {size}, más que el presupuesto de {budget}",
   "engine.volume_too_large": "el volumen necesitaría {size} ({columns}×{rows}×{slices} {dtype}), más que el presupuesto de {budget}",
   "engine.one_slice": "un solo corte no es un volumen",
   "engine.not_one_line": "las posiciones de los cortes no están en una línea ({name} está a {offset} mm de ella): no es una pila",

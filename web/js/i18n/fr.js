@@ -547,6 +547,7 @@ export default {
   "engine.uneven_spacing": "l'espacement des coupes varie de {low} à {high} mm (échantillonné aux positions réelles des coupes)",
   "engine.missing_slices.one": "{count} coupe semble manquer entre {start} et {end} mm",
   "engine.missing_slices.other": "{count} coupes semblent manquer entre {start} et {end} mm",
+  "engine.volume_merged": "chaque coupe du volume est la moyenne de {merged} coupes voisines ({slices} coupes espacées de {step} mm) : le volume entier demanderait {size}, plus que le budget de {budget}",
   "engine.volume_too_large": "le volume demanderait {size} ({columns}×{rows}×{slices} {dtype}), plus que le budget de {budget}",
   "engine.one_slice": "une seule coupe n'est pas un volume",
   "engine.not_one_line": "les positions des coupes ne sont pas alignées ({name} est à {offset} mm de la ligne) : pas une pile",
