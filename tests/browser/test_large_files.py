@@ -120,6 +120,7 @@ def test_a_3000_slice_study_opens_scrolls_and_builds_its_volume(
     slices = 3000
     paths = study(tmp_path / "study", slices)
     budget = viewer.page.evaluate("() => window.lightbox.wholeFileBudget()")
+    heap = viewer.page.evaluate("() => window.lightbox.stats()")["wasmHeap"]
     viewer.choose(paths)
     state = viewer.wait_state(f"s.series === 0 && s.frames === {slices}", timeout_s=60)
     stats = viewer.page.evaluate("() => window.lightbox.stats()")
@@ -130,6 +131,8 @@ def test_a_3000_slice_study_opens_scrolls_and_builds_its_volume(
     # The files read whole, within the budget, and the headers of the rest (2 KiB each).
     assert stats["fileBytes"] <= budget + slices * 4096, (budget, stats)
     assert stats["fileBytes"] < 0.5 * slices * FRAME_BYTES, stats
+    # and nothing else of them: the heap grew by those and the headers' Python objects
+    assert stats["wasmHeap"] - heap < budget + 384 * 2**20, (heap, stats)
     # Scrolling: a slice read whole and one read from its File, both as the formula says.
     width = 1024.0
     for k in (1500, slices - 1, 10):
@@ -149,6 +152,7 @@ def test_a_3000_slice_study_opens_scrolls_and_builds_its_volume(
     assert any("mean of 2 neighbouring slices (1500 slices, 1 mm apart)" in w for w in said), said
     memory = viewer.page.evaluate("() => window.lightbox.stats()")
     assert memory["volumeBytes"] == slices // 2 * FRAME_BYTES, memory
+    print(f"volume built: wasm heap {memory['wasmHeap'] / 2**20:.0f} MiB")
     center, width = 11000.0, 26000.0
     viewer.page.evaluate(f"() => window.lightbox.setWindow({center}, {width})")
     got = viewer.frame()

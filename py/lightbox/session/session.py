@@ -222,7 +222,9 @@ class VolumeBuild:
         refs, params, session = self._members, self._params, self._session
 
         def values(index: int) -> np.ndarray[Any, Any]:
-            result = modality_values(session.stored(refs[index]), params[index].modality)
+            result = modality_values(
+                session.stored(refs[index], keep=False), params[index].modality
+            )
             if dtype == "float32":
                 return result.astype(np.float32)
             if not volumes.fits_int16(result):
@@ -1323,13 +1325,15 @@ class Session:
             )
         return self._sources[file]
 
-    def stored(self, ref: FrameRef) -> np.ndarray[Any, Any]:
+    def stored(self, ref: FrameRef, *, keep: bool = True) -> np.ndarray[Any, Any]:
         """Decoded stored values of one frame, from the cache when there.
 
         PALETTE COLOR frames are their palette indices (the palette is a display
         step). A frame cut short is decoded as far as it goes. A file with
         overlays in its pixel cells keeps the raw cells in the cache and masks
-        them here, so the overlay bits need no second decode.
+        them here, so the overlay bits need no second decode. With ``keep`` False a
+        frame decoded now is not put in the cache (a volume's build reads every frame
+        once: the cache would fill with them beside the volume).
         """
         opened = self.files[ref.file]
         if opened.video is not None:
@@ -1343,7 +1347,8 @@ class Session:
                 return found.values
             cached = found.values
             cached.setflags(write=False)
-            self.cache.put(ref, cached)
+            if keep:
+                self.cache.put(ref, cached)
         if not opened.embedded_bits:
             return cached
         values = samples.stored_values(cached, opened.fmt)

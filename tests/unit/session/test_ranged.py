@@ -136,3 +136,25 @@ def test_small_files_given_as_sources_hold_their_headers_only(tmp_path: Path) ->
     finally:
         for s in streams:
             s.close()
+
+
+def test_a_volume_build_leaves_the_frame_cache_as_it_was(tmp_path: Path) -> None:
+    """Frames read from their files are decoded into the cache when shown; the volume's
+    build reads each once and keeps none of them beside the volume (the frame shown stays)."""
+    paths = study(tmp_path / "study", 6)
+    streams = [p.open("rb") for p in paths]
+    try:
+        session = Session()
+        sources = [FileSource(s, p.stat().st_size) for s, p in zip(streams, paths, strict=True)]
+        session.open([(p.name, s) for p, s in zip(paths, sources, strict=True)])
+        session.stored(session.frame_ref(0, 3))
+        before = (len(session.cache), session.cache.nbytes)
+        assert before == (1, FRAME_BYTES)
+        session.volume_step(0, None, 60.0)
+        volume = session.volume(0)
+        assert volume.data.shape == (6, ROWS, COLUMNS)
+        assert np.array_equal(volume.data[5], study_hu(5))  # HU: the rescale applied
+        assert (len(session.cache), session.cache.nbytes) == before
+    finally:
+        for s in streams:
+            s.close()
