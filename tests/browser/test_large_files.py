@@ -153,6 +153,8 @@ def test_a_3000_slice_study_opens_scrolls_and_builds_its_volume(
     memory = viewer.page.evaluate("() => window.lightbox.stats()")
     assert memory["volumeBytes"] == slices // 2 * FRAME_BYTES, memory
     print(f"volume built: wasm heap {memory['wasmHeap'] / 2**20:.0f} MiB")
+    # the volume and little else: the frames its build read are not kept in the cache
+    assert memory["wasmHeap"] - stats["wasmHeap"] < memory["volumeBytes"] + 128 * 2**20, memory
     center, width = 11000.0, 26000.0
     viewer.page.evaluate(f"() => window.lightbox.setWindow({center}, {width})")
     got = viewer.frame()
