@@ -388,7 +388,7 @@ export default {
   "report.nothing": "Nichts ist geöffnet.",
   "report.device": "eingestellt für die {gb} GB dieses Geräts",
   "report.device_unknown": "der Browser nennt den Speicher dieses Geräts nicht",
-  "report.memory": "Speicher: {files} MiB Dateien gehalten (große unkomprimierte Dateien: nur ihre ersten Bytes, jedes Bild wird beim Zeigen gelesen); decodierte Bilder {cache} MiB von {budget} MiB Budget ({device}).",
+  "report.memory": "Speicher: {files} MiB Dateien gehalten (unkomprimierte Dateien, die groß sind oder über dem Budget liegen: nur ihre Header, jedes Bild wird beim Zeigen gelesen); decodierte Bilder {cache} MiB von {budget} MiB Budget ({device}).",
   "pause": "Pause",
   "layout.viewport": "Bildfeld {n}",
   "announce.image": "Bild {n} von {count}",

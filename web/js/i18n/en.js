@@ -389,7 +389,7 @@ export default {
   "report.nothing": "Nothing is open.",
   "report.device": "set for this device's {gb} GB",
   "report.device_unknown": "the browser does not say this device's memory",
-  "report.memory": "Memory: {files} MiB of files held (large uncompressed files: their first bytes only, each frame read when shown); decoded frames {cache} MiB of a {budget} MiB budget ({device}).",
+  "report.memory": "Memory: {files} MiB of files held (uncompressed files that are large or past the budget: their headers only, each frame read when shown); decoded frames {cache} MiB of a {budget} MiB budget ({device}).",
   "pause": "Pause",
   "layout.viewport": "Viewport {n}",
   "announce.image": "Image {n} of {count}",

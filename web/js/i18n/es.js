@@ -388,7 +388,7 @@ export default {
   "report.nothing": "No hay nada abierto.",
   "report.device": "ajustado a los {gb} GB de este dispositivo",
   "report.device_unknown": "el navegador no indica la memoria de este dispositivo",
-  "report.memory": "Memoria: {files} MiB de archivos retenidos (archivos grandes sin comprimir: solo sus primeros bytes, cada imagen leída al mostrarse); imágenes decodificadas {cache} MiB de un presupuesto de {budget} MiB ({device}).",
+  "report.memory": "Memoria: {files} MiB de archivos retenidos (archivos sin comprimir grandes o más allá del presupuesto: solo sus cabeceras, cada imagen leída al mostrarse); imágenes decodificadas {cache} MiB de un presupuesto de {budget} MiB ({device}).",
   "pause": "Pausa",
   "layout.viewport": "Visor {n}",
   "announce.image": "Imagen {n} de {count}",

@@ -388,7 +388,7 @@ export default {
   "report.nothing": "Rien n'est ouvert.",
   "report.device": "réglé pour les {gb} Go de cet appareil",
   "report.device_unknown": "le navigateur n'indique pas la mémoire de cet appareil",
-  "report.memory": "Mémoire : {files} Mio de fichiers tenus (gros fichiers non compressés : leurs premiers octets seulement, chaque image lue à l'affichage) ; images décodées {cache} Mio d'un budget de {budget} Mio ({device}).",
+  "report.memory": "Mémoire : {files} Mio de fichiers tenus (fichiers non compressés gros ou au-delà du budget : leurs en-têtes seulement, chaque image lue à l'affichage) ; images décodées {cache} Mio d'un budget de {budget} Mio ({device}).",
   "pause": "Pause",
   "layout.viewport": "Fenêtre d'image {n}",
   "announce.image": "Image {n} sur {count}",
