@@ -92,11 +92,13 @@ from lightbox.waveform.records import Waveform
 #: short file stays within its own size plus this.
 MAX_FILL_BYTES = 64 * 1024 * 1024
 
-#: A file given as a byte source (the browser's ``File``, from 64 MiB) whose pixel data is
-#: its stored values is never read whole: its first bytes (from FIRST_READ_BYTES, four
-#: times more each time the header needs more, up to MAX_HEADER_READ_BYTES), then each
-#: frame when it is shown (issue 19 item 3). Any other such file is read whole, up to
-#: MAX_WHOLE_FILE_BYTES; a larger one is refused with its size and this limit.
+#: A file given as a byte source (the browser's ``File``: from 64 MiB, and every file once
+#: the page has handed the engine its budget of files read whole) whose pixel data is its
+#: stored values is never held whole: its first bytes are read (from FIRST_READ_BYTES,
+#: four times more each time the header needs more, up to MAX_HEADER_READ_BYTES) and its
+#: header kept, then each frame is read when it is shown (issue 19 item 3). Any other
+#: such file is read whole, up to MAX_WHOLE_FILE_BYTES; a larger one is refused with its
+#: size and this limit.
 FIRST_READ_BYTES = 1024 * 1024
 MAX_HEADER_READ_BYTES = 64 * 1024 * 1024
 MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024
@@ -220,7 +222,9 @@ class VolumeBuild:
         refs, params, session = self._members, self._params, self._session
 
         def values(index: int) -> np.ndarray[Any, Any]:
-            result = modality_values(session.stored(refs[index]), params[index].modality)
+            result = modality_values(
+                session.stored(refs[index], keep=False), params[index].modality
+            )
             if dtype == "float32":
                 return result.astype(np.float32)
             if not volumes.fits_int16(result):
@@ -479,6 +483,7 @@ class Session:
         )
         whole = replace(
             opened,
+            data=prefix[: extent.offset],  # the header: every frame is read when shown
             header=header,
             extent=replace(extent, present=min(declared, source.size - extent.offset)),
             warnings=(),
@@ -1339,13 +1344,15 @@ class Session:
             )
         return self._sources[file]
 
-    def stored(self, ref: FrameRef) -> np.ndarray[Any, Any]:
+    def stored(self, ref: FrameRef, *, keep: bool = True) -> np.ndarray[Any, Any]:
         """Decoded stored values of one frame, from the cache when there.
 
         PALETTE COLOR frames are their palette indices (the palette is a display
         step). A frame cut short is decoded as far as it goes. A file with
         overlays in its pixel cells keeps the raw cells in the cache and masks
-        them here, so the overlay bits need no second decode.
+        them here, so the overlay bits need no second decode. With ``keep`` False a
+        frame decoded now is not put in the cache (a volume's build reads every frame
+        once: the cache would fill with them beside the volume).
         """
         opened = self.files[ref.file]
         if opened.video is not None:
@@ -1359,7 +1366,8 @@ class Session:
                 return found.values
             cached = found.values
             cached.setflags(write=False)
-            self.cache.put(ref, cached)
+            if keep:
+                self.cache.put(ref, cached)
         if not opened.embedded_bits:
             return cached
         values = samples.stored_values(cached, opened.fmt)
