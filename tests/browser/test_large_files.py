@@ -1,7 +1,7 @@
 """Files of any size (issue 19 item 3), through the real page: a 4 GB multi-frame file
 (sparse: its pixel data past the first frame is a hole) is handed to the worker as the
 File itself and opens from its first bytes; the frame shown is read from the File alone.
-A file whose header claims gigabytes it does not have opens with what it holds, said.
+A file whose header claims gigabytes it does not have is refused with the reason.
 
 The expected pixels come from pydicom and the reference renderer over a one-frame file
 of the same header and first frame, never from Lightbox.
@@ -63,20 +63,33 @@ def test_a_4_gb_multiframe_file_opens_to_its_first_frame(viewer: Viewer, tmp_pat
     assert reference.compare(last, expected, lossy=False) is None
 
 
-def test_a_header_that_claims_gigabytes_it_lacks_allocates_nothing(
+def test_a_header_that_claims_gigabytes_it_lacks_is_refused_allocating_nothing(
     viewer: Viewer, tmp_path: Path
 ) -> None:
     path = tmp_path / "claims.dcm"
     path.write_bytes(header(8000) + FIRST.tobytes())  # 4 GB declared, one frame there
     heap = viewer.page.evaluate("() => window.lightbox.stats()")["wasmHeap"]
     viewer.choose([path])
-    state = viewer.state()
-    assert state["file"] == "claims.dcm" and state["frames"] == 1
     catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
-    reasons = [w["reason"] for w in catalog["series"][0]["warnings"]]
-    assert any("declares 4194304000 bytes (3.9 GiB)" in r for r in reasons), reasons
+    assert catalog["series"] == []
+    (skipped,) = [s for s in catalog["skipped"] if s["name"] == "claims.dcm"]
+    # 8000 frames x 512 x 512 x 2 bytes declared; one frame's 524,288 bytes held
+    assert skipped["reason"] == (
+        "its header declares 4194304000 bytes (3.9 GiB) of pixel data and the file holds "
+        "524288 bytes of it: more than 1073741824 bytes (1.0 GiB) missing, refused"
+    ), skipped
+    notice = viewer.page.locator("#notice-list").inner_text()
+    assert "claims.dcm" in notice and "refused" in notice, notice
+    # On the start screen (nothing opened) the notice is on top, not behind it.
+    on_top = viewer.page.evaluate(
+        """() => { const r = document.getElementById('notice-list').getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return document.getElementById('notices').contains(hit); }"""
+    )
+    assert on_top
     stats = viewer.page.evaluate("() => window.lightbox.stats()")
     assert stats["wasmHeap"] - heap < 64 * 1024 * 1024, (heap, stats)
+    viewer.shot("large-claims-refused")
 
 
 def test_the_frame_cache_budget_follows_the_devices_memory_and_is_shown(

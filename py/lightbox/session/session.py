@@ -91,6 +91,10 @@ from lightbox.waveform.records import Waveform
 #: is not shown (and the file is skipped when no frame is complete). Memory used for a
 #: short file stays within its own size plus this.
 MAX_FILL_BYTES = 64 * 1024 * 1024
+#: A file whose header declares more pixel data than it holds by more than this (a
+#: header that claims gigabytes it does not have) is refused with the two sizes, before
+#: anything is allocated for it; one that lacks less opens with the frames it holds.
+MAX_MISSING_BYTES = 1 << 30
 
 #: A file given as a byte source (the browser's ``File``: from 64 MiB, and every file once
 #: the page has handed the engine its budget of files read whole) whose pixel data is its
@@ -458,7 +462,7 @@ class Session:
         while True:
             prefix = source.read(0, min(length, source.size))
             try:
-                opened = self._open_one(name, prefix)
+                opened = self._open_one(name, prefix, prefix=True)
             except (NotDicomError, NoPixelDataError):
                 return None  # a ZIP, a document: read whole
             except InvalidDicomError:
@@ -649,7 +653,7 @@ class Session:
         document, data = self.documents[index]
         return documents.encapsulated_bytes(document.name, data)
 
-    def _open_one(self, name: str, data: bytes) -> OpenedFile | None:
+    def _open_one(self, name: str, data: bytes, *, prefix: bool = False) -> OpenedFile | None:
         header = ingest.read_header(name, data)
         ds = header.dataset
         self._refuse_duplicate(name, ds)
@@ -685,7 +689,7 @@ class Session:
             extent=locate.pixel_extent(data, fmt),
             video=video.codec_of(header.transfer_syntax),
         )
-        return _checked(opened)
+        return _checked(opened, whole=not prefix)
 
     def _refuse_duplicate(self, name: str, ds: Dataset) -> None:
         """Raise DuplicateError when an instance of the same SOP Instance UID is open."""
@@ -1964,13 +1968,14 @@ def _too_large(size: int) -> str:
     )
 
 
-def _checked(opened: OpenedFile) -> OpenedFile:
+def _checked(opened: OpenedFile, *, whole: bool = True) -> OpenedFile:
     """The file with what its pixel data holds checked against its header, said as warnings.
 
     Frames the bytes do not hold are not listed; a frame cut short is listed
     (shown padded) unless filling it in would take more than
     :data:`MAX_FILL_BYTES`. Stored values above Bits Stored are shown masked
-    (PS3.5 8.1.1) and said.
+    (PS3.5 8.1.1) and said. A file (``whole``: not its first bytes only) that lacks more
+    than :data:`MAX_MISSING_BYTES` of its declared native pixel data is refused.
 
     Raises
     ------
@@ -1984,6 +1989,16 @@ def _checked(opened: OpenedFile) -> OpenedFile:
     if opened.extent is not None:
         present = checks.native_frames_present(opened.extent, fmt)
         missing = opened.extent.expected - opened.extent.present
+        if whole and missing > MAX_MISSING_BYTES:  # not of a file's first bytes only
+            raise InvalidDicomError(
+                opened.name,
+                say(
+                    "engine.claims_missing",
+                    declared=structure.size_text(opened.extent.expected),
+                    present=structure.size_text(max(0, opened.extent.present)),
+                    limit=structure.size_text(MAX_MISSING_BYTES),
+                ),
+            )
         fill = present.partial and missing <= MAX_FILL_BYTES
         shown = present.complete + int(fill)
         note = present.message

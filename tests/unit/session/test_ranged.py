@@ -158,3 +158,20 @@ def test_a_volume_build_leaves_the_frame_cache_as_it_was(tmp_path: Path) -> None
     finally:
         for s in streams:
             s.close()
+
+
+@pytest.mark.parametrize("given", ["bytes", "source"])
+def test_a_header_claiming_gigabytes_it_lacks_is_refused(given: str) -> None:
+    """8000 frames declared (8000 x 512 x 512 x 2 = 4,194,304,000 bytes), one held: over
+    MAX_MISSING_BYTES (1 GiB) missing, the file is refused with both sizes; one that lacks
+    less than that opens with the frames it holds (the test above)."""
+    data = _header(8000) + FIRST.tobytes()
+    item = data if given == "bytes" else BytesSource(data)
+    session = Session()
+    result = session.open([("claims.dcm", item)])
+    assert result["series"] == []
+    assert [s["reason"] for s in result["skipped"]] == [
+        "its header declares 4194304000 bytes (3.9 GiB) of pixel data and the file holds "
+        "524288 bytes of it: more than 1073741824 bytes (1.0 GiB) missing, refused"
+    ]
+    assert session.files == []

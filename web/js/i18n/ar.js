@@ -590,6 +590,7 @@ export default {
   "engine.truncated_no_item_end": "الملف مبتور داخل {where}: ينتهي قبل نهاية العنصر الفرعي (لا فاصل؛ {remaining} بايت منه موجودة)",
   "engine.truncated_no_sequence_end": "الملف مبتور داخل {where}: ينتهي قبل نهاية التسلسل (لا فاصل؛ {remaining} بايت منه موجودة)",
   "engine.truncated_declares": "الملف مبتور داخل {where}: يعلن {declared} لكن لم يبقَ سوى {remaining}",
+  "engine.claims_missing": "تعلن ترويسته عن {declared} من بيانات البكسل ولا يحوي الملف منها إلا {present}: ينقص أكثر من {limit}، فرُفض",
   "engine.too_large": "حجمه {size}: الملف الذي يتجاوز {limit} لا يُفتح إلا إذا كانت بيانات البكسل فيه بتدرج رمادي غير مضغوط (تُقرأ صورة صورة)",
   "engine.already_open": "مفتوح بالفعل (نفس SOP Instance UID)",
   "engine.duplicate_of": "نسخة مكررة من {other} (نفس SOP Instance UID)",

@@ -540,6 +540,7 @@ export default {
   "engine.truncated_no_item_end": "die Datei ist in {where} abgeschnitten: sie endet vor dem Ende des Items (kein Begrenzer; {remaining} Bytes davon vorhanden)",
   "engine.truncated_no_sequence_end": "die Datei ist in {where} abgeschnitten: sie endet vor dem Ende der Sequenz (kein Begrenzer; {remaining} Bytes davon vorhanden)",
   "engine.truncated_declares": "die Datei ist in {where} abgeschnitten: sie gibt {declared} an, aber nur {remaining} sind vorhanden",
+  "engine.claims_missing": "ihr Header gibt {declared} Pixeldaten an und die Datei enthält {present} davon: mehr als {limit} fehlen, abgelehnt",
   "engine.too_large": "sie ist {size} groß: eine Datei über {limit} öffnet nur, wenn ihre Pixeldaten unkomprimierte Graustufen sind (Bild für Bild gelesen)",
   "engine.already_open": "bereits geöffnet (gleiche SOP Instance UID)",
   "engine.duplicate_of": "Duplikat von {other} (gleiche SOP Instance UID)",

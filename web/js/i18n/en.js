@@ -541,6 +541,7 @@ export default {
   "engine.truncated_no_item_end": "the file is truncated inside {where}: it ends before the end of the item (no delimiter; {remaining} bytes of it present)",
   "engine.truncated_no_sequence_end": "the file is truncated inside {where}: it ends before the end of the sequence (no delimiter; {remaining} bytes of it present)",
   "engine.truncated_declares": "the file is truncated inside {where}: it declares {declared} but only {remaining} remain",
+  "engine.claims_missing": "its header declares {declared} of pixel data and the file holds {present} of it: more than {limit} missing, refused",
   "engine.too_large": "it is {size}: a file over {limit} opens only when its pixel data is uncompressed greyscale (read a frame at a time)",
   "engine.already_open": "already open (same SOP Instance UID)",
   "engine.duplicate_of": "duplicate of {other} (same SOP Instance UID)",

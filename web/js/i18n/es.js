@@ -540,6 +540,7 @@ export default {
   "engine.truncated_no_item_end": "el archivo está truncado dentro de {where}: termina antes del final del ítem (sin delimitador; {remaining} bytes presentes)",
   "engine.truncated_no_sequence_end": "el archivo está truncado dentro de {where}: termina antes del final de la secuencia (sin delimitador; {remaining} bytes presentes)",
   "engine.truncated_declares": "el archivo está truncado dentro de {where}: declara {declared} pero solo quedan {remaining}",
+  "engine.claims_missing": "su cabecera declara {declared} de datos de píxeles y el archivo contiene {present}: faltan más de {limit}, rechazado",
   "engine.too_large": "ocupa {size}: un archivo de más de {limit} solo se abre si sus datos de píxeles son escala de grises sin comprimir (leídos imagen a imagen)",
   "engine.already_open": "ya está abierto (mismo SOP Instance UID)",
   "engine.duplicate_of": "duplicado de {other} (mismo SOP Instance UID)",

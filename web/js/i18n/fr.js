@@ -540,6 +540,7 @@ export default {
   "engine.truncated_no_item_end": "le fichier est tronqué dans {where} : il se termine avant la fin de l'item (pas de délimiteur ; {remaining} octets présents)",
   "engine.truncated_no_sequence_end": "le fichier est tronqué dans {where} : il se termine avant la fin de la séquence (pas de délimiteur ; {remaining} octets présents)",
   "engine.truncated_declares": "le fichier est tronqué dans {where} : il déclare {declared} mais il n'en reste que {remaining}",
+  "engine.claims_missing": "son en-tête déclare {declared} de données de pixels et le fichier en contient {present} : plus de {limit} manquent, refusé",
   "engine.too_large": "il fait {size} : un fichier de plus de {limit} ne s'ouvre que si ses données de pixels sont en niveaux de gris non compressés (lues image par image)",
   "engine.already_open": "déjà ouvert (même SOP Instance UID)",
   "engine.duplicate_of": "doublon de {other} (même SOP Instance UID)",
