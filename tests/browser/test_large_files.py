@@ -124,7 +124,7 @@ def test_a_3000_slice_study_opens_scrolls_and_builds_its_volume(
     """A 3,000-slice 512x512 CT, 1.5 GB in 3,000 files: the page hands the engine its budget
     of files read whole and the rest as File objects (their headers held, each frame read
     when shown); the volume, 1.46 GiB at full size, is built with neighbouring slices
-    averaged in twos within the 1 GiB budget, and said.
+    averaged in twos within the 768 MiB budget, and said.
 
     The expected values are tools.large.study_hu's formula (8 z + x - 1000 HU), worked
     here: a mean of two slices, and a trilinear sample, of that linear function are the

@@ -43,9 +43,11 @@ from lightbox.volume.records import (
 from lightbox.volume.sampling import SliceMap
 from lightbox.volume.stack import analyse_spacing, find_stack, gap_steps
 
-#: The largest volume built (bytes): 1 GiB. A 512×512×1,000 int16 CT (500 MiB) fits
-#: with room for the page, the frame cache and wasm's 4 GiB address space.
-MAX_VOLUME_BYTES = 1 << 30
+#: The largest volume built (bytes): 768 MiB. A 512×512×1,000 int16 CT (500 MiB) fits.
+#: The engine's heap must stay under 2 GiB (Pyodide 0.27 fails above it: "Unknown typed
+#: array type 'Uint8Array'", seen at 2.2 GiB): this, the files read whole (512 MiB at most)
+#: and the frame cache (512 MiB at most) leave room for the rest.
+MAX_VOLUME_BYTES = 768 << 20
 #: A volume over the budget is built with neighbouring slices averaged in twos, threes or
 #: fours, the fewest that fit (an even stack only: a 3,000-slice 512×512 CT, 1.5 GB,
 #: becomes 1,500 slices of twice the spacing, 750 MiB); more than this many, and an

@@ -114,12 +114,12 @@ REFUSALS = [
     ),
     pytest.param(
         stack(8200, rows=512, columns=512),
-        "the volume would need 4.00 GiB (512×512×8200 int16), more than the 1.00 GiB budget",
+        "the volume would need 4.00 GiB (512×512×8200 int16), more than the 768 MiB budget",
         id="over-four-times-the-budget",
     ),
     pytest.param(
         stack(512, rows=512, columns=3000, distances=[0.5 * k + 0.2 * (k % 2) for k in range(512)]),
-        "the volume would need 1.46 GiB (3000×512×512 int16), more than the 1.00 GiB budget",
+        "the volume would need 1.46 GiB (3000×512×512 int16), more than the 768 MiB budget",
         id="uneven-over-the-budget",
     ),
 ]
@@ -134,7 +134,7 @@ def test_a_1000_slice_ct_fits_the_budget() -> None:
     # 512 × 512 × 1000 × 2 bytes = 524,288,000 bytes: the browser case.
     plan = plan_volume(stack(1000, rows=512, columns=512, step=0.625))
     assert isinstance(plan, VolumePlan)
-    assert plan.nbytes == 524_288_000 < MAX_VOLUME_BYTES == 2**30
+    assert plan.nbytes == 524_288_000 < MAX_VOLUME_BYTES == 768 * 2**20
     assert plan.shape == (1000, 512, 512)
 
 
@@ -157,9 +157,10 @@ def test_budget_counts_the_bytes_of_the_type(dtype: str, budget: int, merged: in
 
 
 def test_a_3000_slice_ct_is_built_with_slices_averaged_in_twos() -> None:
-    # 512 × 512 × 3000 × 2 = 1,572,864,000 bytes, 1.46 GiB: over the 1 GiB budget, under
-    # twice it. Slices 0.5 mm apart from z = -700 mm: the volume's slices are the means of
-    # slices (0, 1), (2, 3), ...: 1,500 of them 1 mm apart, the first at -699.75 mm.
+    # 512 × 512 × 3000 × 2 = 1,572,864,000 bytes, 1.46 GiB: over the 768 MiB budget; in
+    # twos, 750 MiB, under it. Slices 0.5 mm apart from z = -700 mm: the volume's slices
+    # are the means of slices (0, 1), (2, 3), ...: 1,500 of them 1 mm apart, the first at
+    # -699.75 mm.
     plan = plan_volume(stack(3000, rows=512, columns=512, step=0.5, first=(0.0, 0.0, -700.0)))
     assert isinstance(plan, VolumePlan)
     assert plan.merged == 2
@@ -172,7 +173,7 @@ def test_a_3000_slice_ct_is_built_with_slices_averaged_in_twos() -> None:
     assert plan.order == tuple(range(3000))
     assert [w.message for w in plan.warnings] == [
         "each slice of the volume is the mean of 2 neighbouring slices (1500 slices, 1 mm "
-        "apart): the whole volume would need 1.46 GiB, more than the 1.00 GiB budget"
+        "apart): the whole volume would need 1.46 GiB, more than the 768 MiB budget"
     ]
 
 
