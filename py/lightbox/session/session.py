@@ -1897,6 +1897,77 @@ class Session:
         info.update(_voi_info(chosen), modality=str(opened.header.dataset.get("Modality", "")))
         return info, texture.data
 
+    def volume_slices(self, series: int) -> tuple[FrameRef, ...]:
+        """The frames of a series' (first) volume in the order of its slices (z)."""
+        entry = self.series[series]
+        refs = tuple(entry.frames)
+        split = self.phases(series)
+        chosen = volumes.chosen_phase(split, None)
+        members = split.members[chosen] if split and chosen is not None else range(len(refs))
+        picked = tuple(refs[i] for i in members)
+        plan = plan_volume(self._slice_geometries(picked)[1], "float32", budget=2**62)
+        if isinstance(plan, NotAVolume):
+            raise NotAVolumeError(self.files[picked[0].file].name, plan.reason)
+        return tuple(picked[i] for i in plan.order)
+
+    def segment_volume(
+        self,
+        series: int,
+        uid: str,
+        max_voxels: int = volume_texture.DEFAULT_MAX_VOXELS,
+        max_dim: int = volume_texture.DEFAULT_MAX_DIM,
+    ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
+        """SEG ``uid``'s segments as a label volume on the grid :meth:`volume_data` sends
+        with the same limits (issue 16 item 4, the 3D view): (record, (z, y, x) uint8, or
+        uint16 past 255 segments). A voxel's label is 1 + its segment's place in the
+        record's ``segments`` (0: none), from the masks placed on (or resampled onto) each
+        frame (:func:`lightbox.session.segments.frame_labels`), reduced as the texture is
+        (:func:`lightbox.volume.texture.label_texture`: the label most of a block's voxels
+        hold, any set one marking it). The record: ``uid``, ``dims`` ([x, y, z]),
+        ``factors``, ``dtype`` and ``segments`` (``[{index, number, label, color}]``).
+
+        Raises
+        ------
+        LightboxError
+            No such SEG lies on the series.
+        NotAVolumeError
+            The series is not a volume.
+        """
+        self.frame_ref(series, 0)
+        seg = next((s for s in self._segs_over(self.series[series]) if s.record.uid == uid), None)
+        if seg is None:
+            raise LightboxError(uid, f"no such segmentation lies on series {series + 1}")
+        volume = self.volume(series)
+        if isinstance(volume, NotAVolume):
+            name = self.files[self.series[series].frames[0].file].name
+            raise NotAVolumeError(name, say("engine.not_a_volume", reason=volume.reason))
+        refs = self.volume_slices(series)
+        _, rows, columns = volume.data.shape
+        covered = seg.covers()
+        dtype = np.uint8 if len(seg.record.segments) < 256 else np.uint16
+
+        def slice_labels(k: int) -> np.ndarray[Any, Any] | None:
+            ref = refs[k]
+            if ref not in covered:
+                return None
+            return segments.frame_labels(seg, ref, rows, columns, self.frame_points)
+
+        labels = volume_texture.label_texture(
+            volume, slice_labels, int(max_voxels), int(max_dim), dtype
+        )
+        nz, ny, nx = labels.data.shape
+        info = {
+            "uid": uid,
+            "dims": [nx, ny, nz],
+            "factors": list(labels.factors),
+            "dtype": str(labels.data.dtype),
+            "segments": [
+                {"index": i + 1, "number": s.number, "label": s.label, "color": list(s.color)}
+                for i, s in enumerate(seg.record.segments)
+            ],
+        }
+        return info, labels.data
+
 
 def _voi_info(chosen: luts.Voi) -> dict[str, Any]:
     """What a render's info says of its VOI step: a window's center, width and function, or

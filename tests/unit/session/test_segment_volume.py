@@ -1,0 +1,113 @@
+"""A SEG as a label volume on the 3D texture's grid (issue 16 item 4, the 3D view).
+
+The generated CT (tests/support/segs.py: 0.5 mm pixels, slices 2 mm apart) and a SEG of
+two segments, each a box of voxels given here as slice, row and column ranges. The
+expectation is written here with numpy: the full grid holds 1 in the first box, 2 in the
+second (the segment's place in the Segment Sequence), 0 elsewhere, slice k at z = 2k mm;
+a reduced grid (the limits of ``volume_data``) holds, per block of the factors it says,
+the non-zero label the most of the block's voxels hold (the lower of two as many), 0 where
+none: counted block by block below, by explicit loops.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lightbox.core.errors import LightboxError
+from lightbox.session.session import Session
+from tests.support import segs
+
+RED_LAB = (21169, 53249, 50708)
+GREEN_LAB = (43803, 26565, 37722)
+ROWS, COLS, SLICES = 12, 16, 6
+#: (slices, rows, columns) of each segment's box
+BOXES = (
+    (slice(1, 4), slice(2, 7), slice(3, 9)),
+    (slice(0, 2), slice(7, 12), slice(9, 16)),
+)
+
+
+def _expected_full() -> np.ndarray:
+    want = np.zeros((SLICES, ROWS, COLS), np.uint8)
+    for label, box in enumerate(BOXES, start=1):
+        want[box] = label
+    return want
+
+
+def _open(*, by_uid: bool = True, fractional: bool = False, reverse: bool = False):
+    stack = segs.ct_stack(rows=ROWS, cols=COLS, slices=SLICES)
+    full = _expected_full()
+    frames = []
+    for number in (1, 2):
+        for k in range(SLICES):
+            mask = (full[k] == number).astype(np.float64)
+            if fractional:  # a fraction under one half is outside the segment
+                mask = np.where(mask > 0, 0.8, 0.3)
+            if mask.any() or fractional:
+                frames.append((number, k, mask))
+    data, ds = segs.seg_bytes(
+        stack,
+        frames,
+        [("Red", RED_LAB), ("Green", GREEN_LAB)],
+        by_uid=by_uid,
+        fractional=fractional,
+    )
+    items = list(stack.files.items())
+    if reverse:  # opened out of slice order: the volume sorts them
+        items.reverse()
+    session = Session()
+    result = session.open([*items, ("seg.dcm", data)])
+    ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
+    return session, ct, ds.SOPInstanceUID
+
+
+def _block_mode(full: np.ndarray, factors: tuple[int, int, int]) -> np.ndarray:
+    fx, fy, fz = factors
+    nz, ny, nx = full.shape
+    out = np.zeros((-(-nz // fz), -(-ny // fy), -(-nx // fx)), np.uint8)
+    for z in range(out.shape[0]):
+        for y in range(out.shape[1]):
+            for x in range(out.shape[2]):
+                block = full[z * fz : (z + 1) * fz, y * fy : (y + 1) * fy, x * fx : (x + 1) * fx]
+                counts = np.bincount(block.ravel(), minlength=3)[1:]
+                if counts.max() > 0:
+                    out[z, y, x] = 1 + int(np.argmax(counts))  # argmax: the lower of a tie
+    return out
+
+
+@pytest.mark.parametrize(
+    "by_uid, fractional, reverse",
+    [(True, False, False), (False, False, True), (True, True, False)],
+    ids=["by-uid", "by-position-reversed", "fractional"],
+)
+def test_full_grid_marks_exactly_the_boxes(by_uid: bool, fractional: bool, reverse: bool) -> None:
+    session, ct, uid = _open(by_uid=by_uid, fractional=fractional, reverse=reverse)
+    info, labels = session.segment_volume(ct, uid)
+    texture, _ = session.volume_data(ct)
+    assert info["dims"] == texture["dims"] == [COLS, ROWS, SLICES]
+    assert info["factors"] == [1, 1, 1] and info["dtype"] == "uint8"
+    assert labels.dtype == np.uint8 and labels.flags.c_contiguous
+    assert np.array_equal(labels, _expected_full())
+    assert [(s["index"], s["number"], s["label"]) for s in info["segments"]] == [
+        (1, 1, "Red"),
+        (2, 2, "Green"),
+    ]
+
+
+@pytest.mark.parametrize("max_voxels", [300, 100, 40])
+def test_reduced_grid_is_the_block_mode_on_the_textures_grid(max_voxels: int) -> None:
+    session, ct, uid = _open()
+    info, labels = session.segment_volume(ct, uid, max_voxels=max_voxels, max_dim=256)
+    texture, voxels = session.volume_data(ct, max_voxels=max_voxels, max_dim=256)
+    assert info["factors"] == texture["factors"] != [1, 1, 1]
+    assert info["dims"] == texture["dims"]
+    assert labels.shape == voxels.shape
+    factors = tuple(info["factors"])
+    assert np.array_equal(labels, _block_mode(_expected_full(), factors))
+
+
+def test_a_seg_not_over_the_series_is_refused() -> None:
+    session, ct, _ = _open()
+    with pytest.raises(LightboxError, match="no such segmentation"):
+        session.segment_volume(ct, "1.2.3.4")
