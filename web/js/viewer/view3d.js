@@ -7,7 +7,10 @@
 // runs, coarser previews (fewer pixels, a coarser level of the texture, longer steps,
 // adapted to keep about 15 frames a second); the full frame (every pixel, steps of a voxel,
 // half a voxel for MIP) follows once it pauses. The rendering itself is render3d.js's
-// (WebGL2 on the page).
+// (WebGL2 on the page). The SEGs over the series that are shown (the page's segment
+// settings) are drawn in it: each one's label volume fetched once (segmentVolume, on the
+// texture's grid) when first shown, and kept; a toggle or an opacity change only sets
+// the palette (render3d.js says how a segment is drawn).
 import {
   bounds,
   camera,
@@ -17,11 +20,17 @@ import {
   patientToTexture,
 } from "./camera3d.js";
 import { PRESET_NAMES, defaultWindow, preset3d, transferTable } from "./presets3d.js";
-import { VolumeRenderer } from "./render3d.js";
+import { SEG_SLOTS, VolumeRenderer } from "./render3d.js";
 import { volumeWarnings } from "./engine-text.js";
+import { defaultSetting } from "./segment-layer.js";
 
 /** @typedef {import("./pane.js").Pane} Pane */
 /** @typedef {import("../rpc/protocol.js").VolumeData} VolumeData */
+/** @typedef {import("../rpc/protocol.js").SegmentVolume} SegmentVolume */
+/**
+ * A SEG's label volume as kept: its record and its voxels' segment indices.
+ * @typedef {Omit<SegmentVolume, "labels"> & {labels: Uint8Array | Uint16Array}} KeptLabels
+ */
 /**
  * What setView takes for 3D.
  * @typedef {{mode: "3d", preset?: string, azimuth?: number|null, elevation?: number|null,
@@ -92,6 +101,11 @@ export class View3D {
     if (info && info.windowCenter !== null && info.windowWidth !== null) {
       this.seriesWindow = [info.windowCenter, info.windowWidth];
     }
+    /** @type {Map<string, Promise<KeptLabels>>} each SEG's label volume, by its UID */
+    this.labels = new Map();
+    /** @type {{uid: string, label: string, segments: {number: number, label: string,
+     *          color: number[], visible: boolean}[]}[]} the SEGs the last frame drew */
+    this.drawn = [];
     /** the rung of PREVIEWS the next preview takes (adapted to how long the last took) */
     this.rung = 2;
     this.detach = attachGestures(this);
@@ -173,6 +187,7 @@ export class View3D {
       const { voxels, ...grid } = data;
       this.values = data.dtype === "int16" ? new Int16Array(voxels) : new Float32Array(voxels);
       this.grid = { ...grid, uid };
+      this.labels.clear();
       uploaded = null;
     }
     if (uploaded !== this) {
@@ -180,6 +195,72 @@ export class View3D {
       uploaded = this;
     }
     return this.grid;
+  }
+
+  /**
+   * The SEGs over the series that are shown, at most SEG_SLOTS (the first listed), each
+   * with its setting.
+   * @returns {{seg: {uid: string, label: string}, setting: import("../rpc/protocol.js").OverlaySetting}[]}
+   */
+  shownSegs() {
+    const chosen = this.pane.host.segmentSettings?.() ?? [];
+    return (this.pane.seriesInfo?.segmentations ?? [])
+      .map((seg) => ({
+        seg,
+        setting: chosen.find((c) => c.uid === seg.uid) ?? defaultSetting("SEG", seg.uid),
+      }))
+      .filter(({ setting }) => setting.visible && setting.opacity > 0)
+      .slice(0, SEG_SLOTS);
+  }
+
+  /**
+   * The shown SEGs' label volumes on the GPU (each fetched from the worker once) and the
+   * palette of their colours and opacities (hidden segments transparent).
+   * @param {number} maxDim the limit the volume was fetched with
+   */
+  async ensureSegments(maxDim) {
+    const pane = this.pane;
+    const gl = renderer();
+    const shown = this.shownSegs();
+    const kept = await Promise.all(
+      shown.map(({ seg }) => {
+        let found = this.labels.get(seg.uid);
+        if (!found) {
+          found = pane.host.client
+            .call("segmentVolume", {
+              series: pane.series,
+              uid: seg.uid,
+              maxVoxels: MAX_VOXELS,
+              maxDim,
+            })
+            .then(({ labels, ...record }) => ({
+              ...record,
+              labels: record.dtype === "uint16" ? new Uint16Array(labels) : new Uint8Array(labels),
+            }));
+          found.catch(() => this.labels.delete(seg.uid)); // asked again next time
+          this.labels.set(seg.uid, found);
+        }
+        return found;
+      }),
+    );
+    /** @type {Uint8Array[]} */
+    const palettes = [];
+    this.drawn = [];
+    kept.forEach((volume, k) => {
+      const key = `${this.grid?.uid}|${volume.uid}`;
+      if (gl.labelsIn(k) !== key) gl.uploadLabels(k, key, volume);
+      const { setting, seg } = shown[k];
+      const alpha = Math.round(Math.min(Math.max(setting.opacity, 0), 1) * 255);
+      const entry = new Uint8Array(4 * (1 + volume.segments.length));
+      const segments = volume.segments.map((s) => {
+        const visible = !setting.hidden.includes(s.number);
+        entry.set([...s.color.slice(0, 3), visible ? alpha : 0], 4 * s.index);
+        return { number: s.number, label: s.label, color: s.color, visible };
+      });
+      palettes.push(entry);
+      this.drawn.push({ uid: seg.uid, label: seg.label, segments });
+    });
+    gl.setPalette(palettes);
   }
 
   /** The rendering of the current state, as the pane takes a frame: {info, pixels}. */
@@ -197,6 +278,7 @@ export class View3D {
     const pane = this.pane;
     const grid = await this.ensureVolume();
     const gl = renderer();
+    await this.ensureSegments(gl.maxDim);
     const ratio = window.devicePixelRatio || 1;
     const fit = Math.min(
       1,
@@ -266,6 +348,7 @@ export class View3D {
       view3d: this.state(),
       reslice: full,
       volume: grid.volume,
+      segments3d: this.drawn,
     };
     return { info, pixels: pixels.buffer };
   }
@@ -286,6 +369,7 @@ export class View3D {
     this.detach();
     if (uploaded === this) uploaded = null;
     this.values = null;
+    this.labels.clear();
   }
 }
 
