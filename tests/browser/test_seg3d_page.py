@@ -114,6 +114,11 @@ def test_segments_in_the_3d_view(browser: Browser, base_url: str, tmp_path: Path
         _overlay(viewer, {"uid": uid, "visible": True})
         shown = viewer.frame()[..., :3].astype(np.float64)
         viewer.shot("seg3d-bone")
+        listed = viewer.state()["overlays"][0]["segments"]  # the legend: both in the rendering
+        assert [(s["label"], s["visible"], s["onFrame"]) for s in listed] == [
+            ("Red", True, True),
+            ("Green", True, True),
+        ]
         red, green = np.rint(lab_expected(RED_LAB)), np.rint(lab_expected(GREEN_LAB))
         for where, colour in ((first, red), (second, green)):
             want = ALPHA * colour + (1 - ALPHA) * plain[where]
@@ -144,5 +149,15 @@ def test_segments_in_the_3d_view(browser: Browser, base_url: str, tmp_path: Path
             want = ALPHA * colour + (1 - ALPHA) * mip_plain[where]
             assert np.abs(mip[where] - want).max() <= 2, np.abs(mip[where] - want).max()
         assert viewer.state()["view"]["preset"] == "mip"
+
+        # Turned: the boxes' faces shaded by their own normals (looked at in the shot).
+        _overlay(viewer, {"uid": uid, "visible": True, "opacity": 1})
+        turned = {"mode": "3d", "preset": "bone", "azimuth": 35, "elevation": 25}
+        viewer.page.evaluate("(view) => window.lightbox.setView(view)", turned)
+        got = viewer.frame()[..., :3].astype(np.float64)
+        viewer.shot("seg3d-bone-turned")
+        for colour in (red, green):
+            seen = np.abs(got / np.maximum(got.max(-1, keepdims=True), 1) - colour / colour.max())
+            assert (seen.max(-1) < 0.03).sum() > 200  # the segment's hue, shaded
     finally:
         finish(context, viewer)

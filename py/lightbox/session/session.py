@@ -1924,7 +1924,8 @@ class Session:
         frame (:func:`lightbox.session.segments.frame_labels`), reduced as the texture is
         (:func:`lightbox.volume.texture.label_texture`: the label most of a block's voxels
         hold, any set one marking it). The record: ``uid``, ``dims`` ([x, y, z]),
-        ``factors``, ``dtype`` and ``segments`` (``[{index, number, label, color}]``).
+        ``factors``, ``dtype`` and ``segments`` (``[{index, number, label, color, voxels}]``,
+        ``voxels`` those of the grid sent that hold the segment).
 
         Raises
         ------
@@ -1956,13 +1957,20 @@ class Session:
             volume, slice_labels, int(max_voxels), int(max_dim), dtype
         )
         nz, ny, nx = labels.data.shape
+        counts = np.bincount(labels.data.ravel(), minlength=len(seg.record.segments) + 1)
         info = {
             "uid": uid,
             "dims": [nx, ny, nz],
             "factors": list(labels.factors),
             "dtype": str(labels.data.dtype),
             "segments": [
-                {"index": i + 1, "number": s.number, "label": s.label, "color": list(s.color)}
+                {
+                    "index": i + 1,
+                    "number": s.number,
+                    "label": s.label,
+                    "color": list(s.color),
+                    "voxels": int(counts[i + 1]),
+                }
                 for i, s in enumerate(seg.record.segments)
             ],
         }

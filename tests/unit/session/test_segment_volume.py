@@ -89,9 +89,10 @@ def test_full_grid_marks_exactly_the_boxes(by_uid: bool, fractional: bool, rever
     assert info["factors"] == [1, 1, 1] and info["dtype"] == "uint8"
     assert labels.dtype == np.uint8 and labels.flags.c_contiguous
     assert np.array_equal(labels, _expected_full())
-    assert [(s["index"], s["number"], s["label"]) for s in info["segments"]] == [
-        (1, 1, "Red"),
-        (2, 2, "Green"),
+    full = _expected_full()
+    assert [(s["index"], s["number"], s["label"], s["voxels"]) for s in info["segments"]] == [
+        (1, 1, "Red", int((full == 1).sum())),
+        (2, 2, "Green", int((full == 2).sum())),
     ]
 
 

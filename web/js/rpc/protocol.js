@@ -139,9 +139,10 @@
  * A SEG's segments as a label volume on the grid volumeData sends with the same limits
  * (issue 16 item 4, the 3D view): per voxel (x fastest) the segment's index, 1 + its place
  * in `segments` (0: none), uint8 (uint16 past 255 segments) bytes; `dims` and `factors`
- * as the volume's; each segment's number, label and sRGB colour.
+ * as the volume's; each segment's number, label, sRGB colour and voxels on that grid.
  * @typedef {{uid: string, dims: number[], factors: number[], dtype: "uint8"|"uint16",
- *            segments: {index: number, number: number, label: string, color: number[]}[],
+ *            segments: {index: number, number: number, label: string, color: number[],
+ *                       voxels: number}[],
  *            labels: ArrayBuffer}} SegmentVolume
  * @typedef {{info: {width: number, height: number}, pixels: ArrayBuffer}} ThumbnailResult
  * A video series (issue 15): its file, coding ("h264", "hevc", "mpeg2"), whether the page

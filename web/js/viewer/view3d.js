@@ -103,8 +103,8 @@ export class View3D {
     }
     /** @type {Map<string, Promise<KeptLabels>>} each SEG's label volume, by its UID */
     this.labels = new Map();
-    /** @type {{uid: string, label: string, segments: {number: number, label: string,
-     *          color: number[], visible: boolean}[]}[]} the SEGs the last frame drew */
+    /** @type {import("../rpc/protocol.js").SegmentOnFrame[]} the segments of the shown
+     * SEGs that the last frame's grid holds (the pane's legend) */
     this.drawn = [];
     /** the rung of PREVIEWS the next preview takes (adapted to how long the last took) */
     this.rung = 2;
@@ -200,7 +200,7 @@ export class View3D {
   /**
    * The SEGs over the series that are shown, at most SEG_SLOTS (the first listed), each
    * with its setting.
-   * @returns {{seg: {uid: string, label: string}, setting: import("../rpc/protocol.js").OverlaySetting}[]}
+   * @returns {{seg: {uid: string}, setting: import("../rpc/protocol.js").OverlaySetting}[]}
    */
   shownSegs() {
     const chosen = this.pane.host.segmentSettings?.() ?? [];
@@ -252,13 +252,20 @@ export class View3D {
       const { setting, seg } = shown[k];
       const alpha = Math.round(Math.min(Math.max(setting.opacity, 0), 1) * 255);
       const entry = new Uint8Array(4 * (1 + volume.segments.length));
-      const segments = volume.segments.map((s) => {
+      for (const s of volume.segments) {
         const visible = !setting.hidden.includes(s.number);
         entry.set([...s.color.slice(0, 3), visible ? alpha : 0], 4 * s.index);
-        return { number: s.number, label: s.label, color: s.color, visible };
-      });
+        if (s.voxels > 0) {
+          this.drawn.push({
+            uid: seg.uid,
+            segment: s.number,
+            label: s.label,
+            color: s.color,
+            visible,
+          });
+        }
+      }
       palettes.push(entry);
-      this.drawn.push({ uid: seg.uid, label: seg.label, segments });
     });
     gl.setPalette(palettes);
   }
