@@ -112,3 +112,28 @@ def test_a_seg_not_over_the_series_is_refused() -> None:
     session, ct, _ = _open()
     with pytest.raises(LightboxError, match="no such segmentation"):
         session.segment_volume(ct, "1.2.3.4")
+
+
+def test_a_missing_slice_is_a_gap_on_the_nominal_grid() -> None:
+    """Slice 3 (z = 6 mm) left out: the texture's grid keeps the nominal 2 mm steps, step 3
+    in the gap (two steps wide, a step from either slice: the background) holds no label,
+    the others the slices at their z."""
+    stack = segs.ct_stack(rows=ROWS, cols=COLS, slices=SLICES)
+    full = _expected_full()
+    frames = [
+        (number, k, (full[k] == number).astype(np.float64))
+        for number in (1, 2)
+        for k in range(SLICES)
+        if (full[k] == number).any()
+    ]
+    data, ds = segs.seg_bytes(stack, frames, [("Red", RED_LAB), ("Green", GREEN_LAB)])
+    session = Session()
+    kept = [item for k, item in enumerate(stack.files.items()) if k != 3]
+    result = session.open([*kept, ("seg.dcm", data)])
+    ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
+    info, labels = session.segment_volume(ct, ds.SOPInstanceUID)
+    texture, voxels = session.volume_data(ct)
+    assert info["dims"] == texture["dims"] == [COLS, ROWS, SLICES]
+    want = full.copy()
+    want[3] = 0
+    assert np.array_equal(labels, want)
