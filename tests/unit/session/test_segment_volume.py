@@ -132,7 +132,7 @@ def test_a_missing_slice_is_a_gap_on_the_nominal_grid() -> None:
     result = session.open([*kept, ("seg.dcm", data)])
     ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
     info, labels = session.segment_volume(ct, ds.SOPInstanceUID)
-    texture, voxels = session.volume_data(ct)
+    texture, _ = session.volume_data(ct)
     assert info["dims"] == texture["dims"] == [COLS, ROWS, SLICES]
     want = full.copy()
     want[3] = 0
