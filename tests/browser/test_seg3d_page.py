@@ -161,3 +161,33 @@ def test_segments_in_the_3d_view(browser: Browser, base_url: str, tmp_path: Path
             assert (seen.max(-1) < 0.03).sum() > 200  # the segment's hue, shaded
     finally:
         finish(context, viewer)
+
+
+def test_a_seg_that_cannot_be_read_leaves_the_3d_view_drawn_and_says_why(
+    browser: Browser, base_url: str, tmp_path: Path
+) -> None:
+    stack = _stack()
+    full = np.zeros((SLICES, ROWS, COLS))
+    full[BOXES[0]] = 1
+    frames = [(1, k, full[k]) for k in range(SLICES) if full[k].any()]
+    _, ds = segs.seg_bytes(stack, frames, [("Red", RED_LAB)])
+    ds.PixelData = ds.PixelData[:10]  # cut short: its masks cannot be read
+    paths = written(tmp_path, [*stack.files.items(), ("short.dcm", to_bytes(ds))])
+    context, viewer = new_viewer(browser, base_url, viewport={"width": 560, "height": 420})
+    try:
+        viewer.ready()
+        viewer.choose(paths)
+        _select(viewer, viewer.catalog(), "CT")
+        view = {"mode": "3d", "preset": "bone", "azimuth": 0, "elevation": 0}
+        viewer.page.evaluate("(view) => window.lightbox.setView(view)", view)
+        state = viewer.wait_state("s.view && s.view.mode === '3d'")
+        got = viewer.frame()
+        assert got.shape[:2] == (state["reslice"]["rows"], state["reslice"]["columns"])
+        assert (got[..., :3].max(-1) > 60).sum() > 200  # the block is drawn
+        message = viewer.page.locator('[data-pane="0"] .pane-message')
+        assert message.is_visible()
+        text = message.inner_text()
+        assert "short.dcm" in text and "cannot be read" in text, text
+        viewer.shot("seg3d-unreadable-seg")
+    finally:
+        finish(context, viewer)

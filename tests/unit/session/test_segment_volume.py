@@ -17,6 +17,7 @@ import pytest
 from lightbox.core.errors import LightboxError
 from lightbox.session.session import Session
 from tests.support import segs
+from tools.synth import to_bytes
 
 RED_LAB = (21169, 53249, 50708)
 GREEN_LAB = (43803, 26565, 37722)
@@ -137,3 +138,16 @@ def test_a_missing_slice_is_a_gap_on_the_nominal_grid() -> None:
     want = full.copy()
     want[3] = 0
     assert np.array_equal(labels, want)
+
+
+def test_a_seg_whose_pixels_cannot_be_read_names_the_file() -> None:
+    stack = segs.ct_stack(rows=ROWS, cols=COLS, slices=SLICES)
+    full = _expected_full()
+    frames = [(1, k, (full[k] == 1).astype(np.float64)) for k in (1, 2, 3)]
+    _, ds = segs.seg_bytes(stack, frames, [("Red", RED_LAB)])
+    ds.PixelData = ds.PixelData[:10]  # cut short
+    session = Session()
+    result = session.open([*stack.files.items(), ("short.dcm", to_bytes(ds))])
+    ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
+    with pytest.raises(LightboxError, match=r"short\.dcm: the segmentation's pixels cannot"):
+        session.segment_volume(ct, ds.SOPInstanceUID)

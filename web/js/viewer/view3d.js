@@ -21,7 +21,7 @@ import {
 } from "./camera3d.js";
 import { PRESET_NAMES, defaultWindow, preset3d, transferTable } from "./presets3d.js";
 import { SEG_SLOTS, VolumeRenderer } from "./render3d.js";
-import { volumeWarnings } from "./engine-text.js";
+import { errorText, volumeWarnings } from "./engine-text.js";
 import { defaultSetting } from "./segment-layer.js";
 
 /** @typedef {import("./pane.js").Pane} Pane */
@@ -106,6 +106,8 @@ export class View3D {
     /** @type {import("../rpc/protocol.js").SegmentOnFrame[]} the segments of the shown
      * SEGs that the last frame's grid holds (the pane's legend) */
     this.drawn = [];
+    /** why a shown SEG is not in the last frame (it could not be read), or "" */
+    this.failed = "";
     /** the rung of PREVIEWS the next preview takes (adapted to how long the last took) */
     this.rung = 2;
     this.detach = attachGestures(this);
@@ -222,11 +224,12 @@ export class View3D {
     const pane = this.pane;
     const gl = renderer();
     const shown = this.shownSegs();
-    const kept = await Promise.all(
+    this.failed = "";
+    const found = await Promise.all(
       shown.map(({ seg }) => {
-        let found = this.labels.get(seg.uid);
-        if (!found) {
-          found = pane.host.client
+        let asked = this.labels.get(seg.uid);
+        if (!asked) {
+          asked = pane.host.client
             .call("segmentVolume", {
               series: pane.series,
               uid: seg.uid,
@@ -237,19 +240,26 @@ export class View3D {
               ...record,
               labels: record.dtype === "uint16" ? new Uint16Array(labels) : new Uint8Array(labels),
             }));
-          found.catch(() => this.labels.delete(seg.uid)); // asked again next time
-          this.labels.set(seg.uid, found);
+          this.labels.set(seg.uid, asked);
         }
-        return found;
+        // A SEG that cannot be made a label volume is left out of the rendering and said
+        // (the failure kept with the volume: not asked again each frame).
+        return asked.catch((error) => {
+          this.failed = errorText(error);
+          return null;
+        });
       }),
     );
+    const kept = shown.flatMap((item, k) => {
+      const volume = found[k];
+      return volume ? [{ ...item, volume }] : [];
+    });
     /** @type {Uint8Array[]} */
     const palettes = [];
     this.drawn = [];
-    kept.forEach((volume, k) => {
+    kept.forEach(({ volume, setting, seg }, k) => {
       const key = `${this.grid?.uid}|${volume.uid}`;
       if (gl.labelsIn(k) !== key) gl.uploadLabels(k, key, volume);
-      const { setting, seg } = shown[k];
       const alpha = Math.round(Math.min(Math.max(setting.opacity, 0), 1) * 255);
       const entry = new Uint8Array(4 * (1 + volume.segments.length));
       for (const s of volume.segments) {
@@ -344,7 +354,7 @@ export class View3D {
       windowCenter: center,
       windowWidth: widthOf,
       windowSource: user ? "user" : `3D ${preset.label}`,
-      warning: volumeWarnings(grid.volume.warnings) || undefined,
+      warning: volumeWarnings(grid.volume.warnings) || this.failed || undefined,
       view: {
         ...this.description,
         orientation: null,
