@@ -19,7 +19,13 @@ import {
   normalAngle,
   patientToTexture,
 } from "./camera3d.js";
-import { PRESET_NAMES, defaultWindow, preset3d, transferTable } from "./presets3d.js";
+import {
+  PRESET_NAMES,
+  defaultWindow,
+  preset3d,
+  segmentPalette,
+  transferTable,
+} from "./presets3d.js";
 import { SEG_SLOTS, VolumeRenderer } from "./render3d.js";
 import { errorText, volumeWarnings } from "./engine-text.js";
 import { defaultSetting } from "./segment-layer.js";
@@ -260,21 +266,8 @@ export class View3D {
     kept.forEach(({ volume, setting, seg }, k) => {
       const key = `${this.grid?.uid}|${volume.uid}`;
       if (gl.labelsIn(k) !== key) gl.uploadLabels(k, key, volume);
-      const alpha = Math.round(Math.min(Math.max(setting.opacity, 0), 1) * 255);
-      const entry = new Uint8Array(4 * (1 + volume.segments.length));
-      for (const s of volume.segments) {
-        const visible = !setting.hidden.includes(s.number);
-        entry.set([...s.color.slice(0, 3), visible ? alpha : 0], 4 * s.index);
-        if (s.voxels > 0) {
-          this.drawn.push({
-            uid: seg.uid,
-            segment: s.number,
-            label: s.label,
-            color: s.color,
-            visible,
-          });
-        }
-      }
+      const { entry, drawn } = segmentPalette(seg.uid, volume.segments, setting);
+      this.drawn.push(...drawn);
       palettes.push(entry);
     });
     gl.setPalette(palettes);
