@@ -151,3 +151,30 @@ def test_a_seg_whose_pixels_cannot_be_read_names_the_file() -> None:
     ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
     with pytest.raises(LightboxError, match=r"short\.dcm: the segmentation's pixels cannot"):
         session.segment_volume(ct, ds.SOPInstanceUID)
+
+
+def test_a_seg_on_a_grid_of_its_own_is_resampled_onto_the_volume() -> None:
+    """The SEG's pixels are 1 mm, a quarter millimetre off the CT's 0.5 mm pixels: CT pixel
+    (r, c) at (0.5 c, 0.5 r) mm is nearest SEG pixel (r // 2, c // 2) (at 1 j + 0.25 mm),
+    on the same slice (the SEG's frames at the slices' z)."""
+    stack = segs.ct_stack(rows=ROWS, cols=COLS, slices=SLICES)
+    grid = segs.Grid(spacing=(1.0, 1.0), shape=(ROWS // 2, COLS // 2), offset=(0.25, 0.25, 0.0))
+    own = np.zeros((SLICES, ROWS // 2, COLS // 2), np.uint8)
+    own[1:4, 1:3, 2:6] = 1
+    own[0:2, 4:6, 5:8] = 2
+    frames = [
+        (number, k, (own[k] == number).astype(np.float64))
+        for number in (1, 2)
+        for k in range(SLICES)
+        if (own[k] == number).any()
+    ]
+    data, ds = segs.seg_bytes(
+        stack, frames, [("Red", RED_LAB), ("Green", GREEN_LAB)], by_uid=False, grid=grid
+    )
+    session = Session()
+    result = session.open([*stack.files.items(), ("seg.dcm", data)])
+    ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
+    _, labels = session.segment_volume(ct, ds.SOPInstanceUID)
+    rows, columns = np.mgrid[0:ROWS, 0:COLS]
+    want = own[:, rows // 2, columns // 2]
+    assert want.any() and np.array_equal(labels, want)
