@@ -178,3 +178,19 @@ def test_a_seg_on_a_grid_of_its_own_is_resampled_onto_the_volume() -> None:
     rows, columns = np.mgrid[0:ROWS, 0:COLS]
     want = own[:, rows // 2, columns // 2]
     assert want.any() and np.array_equal(labels, want)
+
+
+def test_a_label_map_segmentation() -> None:
+    """A Label Map Segmentation: one frame per slice whose pixel values are the segment
+    numbers (PS3.3 C.8.20.2); the label volume is those values' places, as for a SEG."""
+    stack = segs.ct_stack(rows=ROWS, cols=COLS, slices=SLICES)
+    full = _expected_full()
+    frames = [(0, k, full[k].astype(np.float64)) for k in range(SLICES)]
+    data, ds = segs.seg_bytes(
+        stack, frames, [("Red", RED_LAB), ("Green", GREEN_LAB)], labelmap=True
+    )
+    session = Session()
+    result = session.open([*stack.files.items(), ("labels.dcm", data)])
+    ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
+    _, labels = session.segment_volume(ct, ds.SOPInstanceUID)
+    assert np.array_equal(labels, full)
