@@ -29,6 +29,37 @@
 
 /** @typedef {import("./camera3d.js").Plane} Plane */
 
+/** The uniforms of the ray-caster (those of the segments only where it has them). */
+const UNIFORMS = [
+  "u_volume",
+  "u_lut",
+  "u_toTex",
+  "u_origin",
+  "u_right",
+  "u_down",
+  "u_dir",
+  "u_depth",
+  "u_step",
+  "u_alphaPower",
+  "u_range",
+  "u_window",
+  "u_texel",
+  "u_mip",
+  "u_shade",
+  "u_invert",
+  "u_lod",
+  "u_seg0",
+  "u_seg1",
+  "u_seg2",
+  "u_seg3",
+  "u_palette",
+  "u_segs",
+  "u_segRow",
+  "u_dims",
+];
+
+/** @typedef {{program: WebGLProgram, uniforms: Record<string, WebGLUniformLocation | null>}} Program */
+
 /** How many SEGs the 3D view draws at once (label volumes bound). */
 export const SEG_SLOTS = 4;
 
@@ -64,7 +95,7 @@ void main() {
   gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
 }`;
 
-const FRAGMENT = `#version 300 es
+const FRAGMENT = `
 precision highp float;
 precision highp sampler3D;
 uniform sampler3D u_volume;
@@ -84,6 +115,9 @@ uniform int u_mip;
 uniform int u_shade;
 uniform int u_invert;
 uniform float u_lod;
+out vec4 colour;
+
+#ifdef SEGMENTS
 uniform highp usampler3D u_seg0;
 uniform highp usampler3D u_seg1;
 uniform highp usampler3D u_seg2;
@@ -92,7 +126,6 @@ uniform sampler2D u_palette;
 uniform int u_segs;
 uniform ivec4 u_segRow;
 uniform ivec3 u_dims;
-out vec4 colour;
 
 uint labelIn(int k, ivec3 v) {
   if (k == 0) return texelFetch(u_seg0, v, 0).r;
@@ -133,6 +166,7 @@ vec3 surface(int code, ivec3 v, vec3 rgb, mat3 lin, vec3 light) {
   float lit = length2 > 1e-12 ? abs(dot(normal * inversesqrt(length2), light)) : 1.0;
   return rgb * (0.3 + 0.7 * lit);
 }
+#endif
 
 float value(vec3 p) {
   return u_range.x + textureLod(u_volume, p, u_lod).r * (u_range.y - u_range.x);
@@ -160,12 +194,15 @@ void main() {
   float best = -3.0e38;
   vec4 sum = vec4(0.0);
   vec4 over = vec4(0.0); // MIP: the segments' surfaces, front to back
+#ifdef SEGMENTS
   int was = 0;
+#endif
   float s = enter + 0.5 * ds;
   for (int i = 0; i < 4096; i++) {
     if (s > leave) break;
     vec3 p = a + s * d;
     float v = value(p);
+#ifdef SEGMENTS
     if (u_segs > 0 && (u_mip == 1 ? over.a : sum.a) <= 0.97) {
       ivec3 voxel = clamp(ivec3(floor(p * vec3(u_dims))), ivec3(0), u_dims - 1);
       vec4 entry;
@@ -183,6 +220,7 @@ void main() {
       was = code;
       if (u_mip == 0 && sum.a > 0.97) break;
     }
+#endif
     if (u_mip == 1) {
       best = max(best, v);
     } else {
@@ -263,49 +301,8 @@ export class VolumeRenderer {
     this.floatLinear = Boolean(gl.getExtension("OES_texture_float_linear"));
     /** the largest 3D texture side this browser takes */
     this.maxDim = /** @type {number} */ (gl.getParameter(gl.MAX_3D_TEXTURE_SIZE));
-    const program = gl.createProgram();
-    if (!program) throw new Error("WebGL2 could not create a program");
-    gl.attachShader(program, compile(gl, gl.VERTEX_SHADER, VERTEX));
-    gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, FRAGMENT));
-    gl.linkProgram(program);
-    if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
-      throw new Error(`the 3D shader does not link: ${gl.getProgramInfoLog(program)}`);
-    }
-    this.program = program;
-    gl.useProgram(program);
-    /** @type {Record<string, WebGLUniformLocation | null>} */
-    this.uniforms = {};
-    for (const name of [
-      "u_volume",
-      "u_lut",
-      "u_toTex",
-      "u_origin",
-      "u_right",
-      "u_down",
-      "u_dir",
-      "u_depth",
-      "u_step",
-      "u_alphaPower",
-      "u_range",
-      "u_window",
-      "u_texel",
-      "u_mip",
-      "u_shade",
-      "u_invert",
-      "u_lod",
-      "u_seg0",
-      "u_seg1",
-      "u_seg2",
-      "u_seg3",
-      "u_palette",
-      "u_segs",
-      "u_segRow",
-      "u_dims",
-    ]) {
-      this.uniforms[name] = gl.getUniformLocation(program, name);
-    }
-    gl.uniform1i(this.uniforms.u_volume, 0);
-    gl.uniform1i(this.uniforms.u_lut, 1);
+    /** @type {(Program | null)[]} the ray-caster without and with segments, made on need */
+    this.programs = [this.link(false), null];
     this.volume = gl.createTexture();
     this.lut = gl.createTexture();
     gl.activeTexture(gl.TEXTURE1);
@@ -335,8 +332,37 @@ export class VolumeRenderer {
     this.palette = gl.createTexture();
     /** the SEGs drawn (slots 0.. in order) and the palette's size */
     this.segments = { count: 0, rows: [0, 0, 0, 0], height: 0 };
-    for (let k = 0; k < SEG_SLOTS; k++) gl.uniform1i(this.uniforms[`u_seg${k}`], 2 + k);
-    gl.uniform1i(this.uniforms.u_palette, 6);
+  }
+
+  /**
+   * The ray-caster's program, with the segments' code (SEGMENTS defined) or without it:
+   * software WebGL pays for code a branch skips, so a volume without segments is drawn
+   * by the program that has none.
+   * @param {boolean} segments @returns {Program}
+   */
+  link(segments) {
+    const gl = this.gl;
+    const program = gl.createProgram();
+    if (!program) throw new Error("WebGL2 could not create a program");
+    const defines = segments ? "#define SEGMENTS\n" : "";
+    gl.attachShader(program, compile(gl, gl.VERTEX_SHADER, VERTEX));
+    gl.attachShader(
+      program,
+      compile(gl, gl.FRAGMENT_SHADER, `#version 300 es\n${defines}${FRAGMENT}`),
+    );
+    gl.linkProgram(program);
+    if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
+      throw new Error(`the 3D shader does not link: ${gl.getProgramInfoLog(program)}`);
+    }
+    gl.useProgram(program);
+    /** @type {Record<string, WebGLUniformLocation | null>} */
+    const uniforms = {};
+    for (const name of UNIFORMS) uniforms[name] = gl.getUniformLocation(program, name);
+    gl.uniform1i(uniforms.u_volume, 0);
+    gl.uniform1i(uniforms.u_lut, 1);
+    for (let k = 0; k < SEG_SLOTS; k++) gl.uniform1i(uniforms[`u_seg${k}`], 2 + k);
+    gl.uniform1i(uniforms.u_palette, 6);
+    return { program, uniforms };
   }
 
   /**
@@ -524,15 +550,18 @@ export class VolumeRenderer {
    */
   prepare(request, toTexture) {
     const gl = this.gl;
-    const u = this.uniforms;
     if (!this.grid) throw new Error("no volume to render");
+    const { count, rows } = this.segments;
+    const variant = count > 0 ? 1 : 0;
+    const chosen = (this.programs[variant] ??= this.link(true));
+    const u = chosen.uniforms;
     const { plane } = request;
     if (this.canvas.width !== plane.columns || this.canvas.height !== plane.rows) {
       this.canvas.width = plane.columns;
       this.canvas.height = plane.rows;
     }
     gl.viewport(0, 0, plane.columns, plane.rows);
-    gl.useProgram(this.program);
+    gl.useProgram(chosen.program);
     gl.activeTexture(gl.TEXTURE0);
     gl.bindTexture(gl.TEXTURE_3D, this.volume);
     gl.activeTexture(gl.TEXTURE1);
@@ -561,7 +590,6 @@ export class VolumeRenderer {
     gl.uniform1i(u.u_mip, request.mip ? 1 : 0);
     gl.uniform1i(u.u_shade, request.shade ? 1 : 0);
     gl.uniform1i(u.u_invert, request.invert ? 1 : 0);
-    const { count, rows } = this.segments;
     for (let k = 0; k < SEG_SLOTS; k++) {
       gl.activeTexture(gl.TEXTURE2 + k);
       gl.bindTexture(gl.TEXTURE_3D, this.slots[k].texture);
@@ -581,7 +609,7 @@ export class VolumeRenderer {
     this.clearLabels();
     gl.deleteTexture(this.emptyLabels);
     gl.deleteTexture(this.palette);
-    gl.deleteProgram(this.program);
+    for (const made of this.programs) if (made) gl.deleteProgram(made.program);
     gl.getExtension("WEBGL_lose_context")?.loseContext();
   }
 }
