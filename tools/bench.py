@@ -501,6 +501,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_slide.slide_rows(page, Path(scratch.name), max(2, args.runs // 2), row)
         print("large file…", flush=True)
         bench_large.large_rows(page, Path(scratch.name), args.runs, row)
+        print("large study…", flush=True)
+        bench_large.study_rows(page, Path(scratch.name), 2, row)
         print("decoders…", flush=True)
         codecs_url = url + "js/worker/codecs.js"
         worker = page.workers[0]

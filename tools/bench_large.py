@@ -14,7 +14,10 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from tools.large import sparse
+from tools.large import sparse, study
+
+#: The large study's slices: 512x512 CT, 1.5 GB in as many files.
+STUDY_SLICES = 3000
 
 FRAMES = 8000
 
@@ -69,15 +72,69 @@ def large_rows(page: Page, folder: Path, runs: int, row: Callable[..., None]) ->
     return {"big": big_stats, "one": one_stats, "opens": ours, "baseline": base}
 
 
+OPENED = """async (before) => {
+  for (;;) {
+    if (Number(document.body.dataset.opens || 0) > before) return performance.now();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}"""
+
+
+def study_rows(page: Page, folder: Path, runs: int, row: Callable[..., None]) -> dict[str, Any]:
+    """Open a 3,000-slice 512x512 CT (1.5 GB in 3,000 files) ``runs`` times: to its first
+    image and to all indexed, with the file bytes held and the heap; then its volume's
+    build to the first coronal view (once: the volume is kept)."""
+    paths = study(folder / "study", STUDY_SLICES)
+    firsts: list[float] = []
+    indexed: list[float] = []
+    stats: dict[str, Any] = {}
+    grown = 0
+    for _ in range(runs):
+        page.evaluate("() => window.lightbox.closeAll()")
+        heap = page.evaluate("() => window.lightbox.stats()")["wasmHeap"]
+        before = int(page.evaluate("() => Number(document.body.dataset.opens || 0)"))
+        t0 = page.evaluate("() => performance.now()")
+        page.set_input_files("#open-input", [str(p) for p in paths])
+        firsts.append(page.evaluate(FIRST_FRAME, paths[0].name) - t0)
+        indexed.append(page.evaluate(OPENED, before) - t0)
+        stats = page.evaluate("() => window.lightbox.stats()")
+        grown = max(grown, stats["wasmHeap"] - heap)
+    t0 = page.evaluate("() => performance.now()")
+    page.evaluate("() => window.lightbox.setView({plane: 'coronal'})")
+    built = [page.evaluate("() => performance.now()") - t0]
+    volume = page.evaluate("() => window.lightbox.stats()")
+    mib = 1024 * 1024
+    name = f"a {STUDY_SLICES}-slice 512x512 CT (1.5 GB in {STUDY_SLICES} files)"
+    row(
+        f"open {name}: all indexed (file bytes held {stats['fileBytes'] / mib:.0f} MiB, "
+        f"heap +{grown / mib:.0f} MiB)",
+        indexed,
+        firsts,
+        "its first image shown",
+    )
+    row(
+        f"{name}: volume built + first coronal view (volume {volume['volumeBytes'] / mib:.0f} "
+        f"MiB, slices averaged in twos; heap {volume['wasmHeap'] / mib:.0f} MiB)",
+        built,
+    )
+    page.evaluate("() => window.lightbox.closeAll()")
+    for p in paths:
+        p.unlink()
+    return {"indexed": indexed, "first": firsts, "stats": stats, "volume": volume}
+
+
 def main() -> None:  # pragma: no cover - a quick run on its own: python -m tools.bench_large
     from tools.bench import summary
     from tools.chromium import bench_page
 
-    def row(name: str, ours: list[float], base: list[float], base_name: str) -> None:
-        print(name, summary(ours), "|", base_name, summary(base))
+    def row(
+        name: str, ours: list[float], base: list[float] | None = None, base_name: str = ""
+    ) -> None:
+        print(name, summary(ours), "|", base_name, summary(base) if base else "")
 
     with bench_page() as (page, scratch):
         large_rows(page, scratch, 5, row)
+        study_rows(page, scratch, 2, row)
 
 
 if __name__ == "__main__":  # pragma: no cover

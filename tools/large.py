@@ -46,3 +46,45 @@ def sparse(path: Path, frames: int, first: np.ndarray[Any, Any] = FIRST) -> Path
         f.write(first.astype("<i2").tobytes())
         f.truncate(len(head) + frames * FRAME_BYTES)
     return path
+
+
+#: A large study's slices (:func:`study`): 0.5 mm apart, 0.7 mm pixels.
+STUDY_STEP_MM = 0.5
+STUDY_PIXEL_MM = 0.7
+
+
+def study_hu(slice_index: int) -> np.ndarray[Any, Any]:
+    """Slice ``slice_index``'s HU in :func:`study`: ``8 z + x - 1000`` (x the column), a
+    ramp along the columns and the slices, so that a plane through the volume, and a mean
+    of neighbouring slices, are the same linear function of the voxel position."""
+    x = np.arange(COLUMNS, dtype=np.float64)
+    return np.broadcast_to(8.0 * slice_index + x - 1000.0, (ROWS, COLUMNS))
+
+
+def study(folder: Path, slices: int) -> list[Path]:
+    """Write a CT series of ``slices`` 512x512 single-frame files (512 KiB each: a
+    3,000-slice study is 1.5 GB), slice k at z = k * STUDY_STEP_MM, HU :func:`study_hu`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    template = synth.ct_dataset(
+        np.zeros((ROWS, COLUMNS)),
+        series_uid="1.2.826.0.1.3680043.10.1234.98.1",
+        study_uid="1.2.826.0.1.3680043.10.1234.98",
+        instance=1,
+        z_mm=0.0,
+        spacing=STUDY_PIXEL_MM,
+        window=(40.0, 400.0),
+        description="Large study",
+    )
+    paths = []
+    for k in range(slices):
+        ds = template
+        ds.SOPInstanceUID = f"1.2.826.0.1.3680043.10.1234.98.1.{k + 1}"
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        ds.InstanceNumber = k + 1
+        ds.ImagePositionPatient = [0.0, 0.0, k * STUDY_STEP_MM]
+        ds.SliceLocation = k * STUDY_STEP_MM
+        ds.PixelData = (study_hu(k) + 1024.0).astype("<i2").tobytes()
+        path = folder / f"IM{k + 1:05d}.dcm"
+        path.write_bytes(synth.to_bytes(ds))
+        paths.append(path)
+    return paths

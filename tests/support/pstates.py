@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 GSPS_CLASS = "1.2.840.10008.5.1.4.1.1.11.1"
+BLENDING_CLASS = "1.2.840.10008.5.1.4.1.1.11.4"
 COMPREHENSIVE_SR_CLASS = "1.2.840.10008.5.1.4.1.1.88.33"
 
 
@@ -119,6 +121,72 @@ def gsps(
             ds.ShutterLowerHorizontalEdge,
         ) = shutter
         ds.ShutterPresentationValue = 0
+    return ds
+
+
+def red_ramp() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A linear red ramp of 256 16-bit entries: red i × 257 (0 to 65535), green and blue 0."""
+    red = (np.arange(256) * 257).astype(np.uint16)
+    zero = np.zeros(256, np.uint16)
+    return red, zero, zero.copy()
+
+
+def _blend_item(
+    images: Sequence[Dataset],
+    position: str,
+    window: tuple[float, float] | None,
+    rescale: tuple[float, float] | None,
+) -> Dataset:
+    item = Dataset()
+    item.BlendingPosition = position
+    item.StudyInstanceUID = images[0].StudyInstanceUID
+    series = Dataset()
+    series.SeriesInstanceUID = images[0].SeriesInstanceUID
+    series.ReferencedImageSequence = [image_ref(image) for image in images]
+    item.ReferencedSeriesSequence = [series]
+    if rescale is not None:
+        item.RescaleSlope, item.RescaleIntercept = rescale
+        item.RescaleType = "US"
+    if window is not None:
+        voi = Dataset()
+        voi.ReferencedImageSequence = [image_ref(image) for image in images]
+        voi.WindowCenter, voi.WindowWidth = window
+        item.SoftcopyVOILUTSequence = [voi]
+    return item
+
+
+def blending(
+    underlying: Sequence[Dataset],
+    superimposed: Sequence[Dataset],
+    *,
+    under_window: tuple[float, float] | None,
+    over_window: tuple[float, float] | None,
+    opacity: float | None = 0.4,
+    palette: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    under_rescale: tuple[float, float] | None = None,
+    over_rescale: tuple[float, float] | None = None,
+    label: str = "BLEND",
+) -> Dataset:
+    """A Blending Softcopy Presentation State (PS3.3 A.33.4): the Blending Sequence's
+    UNDERLYING and SUPERIMPOSED items (C.11.14, superimposed first, so that the reader
+    goes by Blending Position, not order), each with its VOI window (and rescale if given),
+    Relative Opacity, and a Palette Color Lookup Table (C.7.9; default :func:`red_ramp`)."""
+    ds = _base(underlying[0], BLENDING_CLASS, "PR")
+    ds.ContentLabel = label
+    ds.ContentDescription = "generated blend"
+    ds.PresentationCreationDate, ds.PresentationCreationTime = "20261203", "050000"
+    ds.BlendingSequence = [
+        _blend_item(superimposed, "SUPERIMPOSED", over_window, over_rescale),
+        _blend_item(underlying, "UNDERLYING", under_window, under_rescale),
+    ]
+    if opacity is not None:
+        ds.RelativeOpacity = opacity
+    red, green, blue = palette if palette is not None else red_ramp()
+    for name, table in (("Red", red), ("Green", green), ("Blue", blue)):
+        setattr(ds, f"{name}PaletteColorLookupTableDescriptor", [len(table), 0, 16])
+        setattr(ds, f"{name}PaletteColorLookupTableData", table.astype("<u2").tobytes())
+    ds.ImageRotation = 0
+    ds.ImageHorizontalFlip = "N"
     return ds
 
 

@@ -1,5 +1,6 @@
-"""Presentation states (PS3.3 A.33: Grayscale, Color, Pseudo-Color Softcopy Presentation
-State) read into a record: what they apply to, and each step of PS3.4 Annex N in order.
+"""Presentation states (PS3.3 A.33: Grayscale, Color, Pseudo-Color and Blending Softcopy
+Presentation State) read into a record: what they apply to, and each step of PS3.4 Annex N
+in order.
 
 Modality LUT (C.11.1), Softcopy VOI LUT (C.11.8, per referenced image), Presentation LUT
 (C.11.6: IDENTITY, INVERSE or a table), spatial transformation (C.10.6: Image Horizontal
@@ -7,6 +8,12 @@ Flip, then Image Rotation clockwise), Displayed Area (C.10.4, per referenced ima
 shutters (C.7.6.11 Display Shutter, C.7.6.15 Bitmap Display Shutter), graphic layers
 (C.10.7), graphic annotations (C.10.5, per referenced image) and the overlay planes the
 state activates (C.11.7, 60xx Overlay Activation Layer).
+
+A Blending Softcopy Presentation State (A.33.4) names two sets of grey images in its
+Blending Sequence (C.11.14): the UNDERLYING set, whose Modality LUT and Softcopy VOI LUT
+become the state's own steps (the state applies to those images), and the SUPERIMPOSED
+set, with its own Modality LUT and VOI, shown through the state's Palette Color Lookup
+Table (C.7.9) at Relative Opacity (0070,0403) over the underlying grey (PS3.4 N.2.4).
 """
 
 from __future__ import annotations
@@ -30,6 +37,9 @@ PRESENTATION_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.11.3": "Pseudo-Color PS",
     "1.2.840.10008.5.1.4.1.1.11.4": "Blending PS",
 }
+
+#: The SOP class of the Blending Softcopy Presentation State.
+BLENDING_CLASS = "1.2.840.10008.5.1.4.1.1.11.4"
 
 #: The colour of a graphic layer without a recommended one.
 DEFAULT_COLOR = (255, 255, 0)
@@ -131,6 +141,35 @@ class Shutters:
 
 
 @dataclass(frozen=True)
+class BlendInput:
+    """One item of the Blending Sequence (C.11.14): its position, the series and images it
+    names (Referenced Series Sequence, Referenced Image Sequence), and its own Modality LUT
+    and Softcopy VOI LUT steps."""
+
+    position: str
+    series_uids: tuple[str, ...]
+    references: tuple[Reference, ...]
+    modality: Modality | None
+    vois: tuple[VoiItem, ...]
+
+    def voi(self) -> Voi | None:
+        """The VOI of the set: the first item's (a set resampled onto another grid takes
+        one VOI; C.11.14 lets each item name its images)."""
+        return self.vois[0].voi if self.vois else None
+
+
+@dataclass(frozen=True)
+class Blending:
+    """What a Blending Softcopy Presentation State blends (PS3.4 N.2.4): the underlying and
+    superimposed sets, the palette the superimposed goes through, the relative opacity."""
+
+    underlying: BlendInput
+    superimposed: BlendInput
+    palette: Palette | None
+    opacity: float
+
+
+@dataclass(frozen=True)
 class PresentationState:
     """A presentation state: what it applies to and every step it sets."""
 
@@ -158,6 +197,8 @@ class PresentationState:
     #: A Color or Pseudo-Color state's ICC Profile (C.11.15): the colour space the image
     #: is shown in while the state applies, in place of the image's own.
     icc_profile: bytes | None = None
+    #: A Blending Softcopy Presentation State's two sets (its own steps are the underlying's)
+    blending: Blending | None = None
     warnings: tuple[str, ...] = ()
 
     def voi_for(self, uid: str, frame: int) -> Voi | None:
@@ -309,9 +350,9 @@ def _areas(ds: Dataset) -> tuple[DisplayedArea, ...]:
     return tuple(out)
 
 
-def _vois(ds: Dataset, signed: bool) -> tuple[VoiItem, ...]:
+def _vois(ds: Dataset, signed: bool, little: bool | None = None) -> tuple[VoiItem, ...]:
     out = []
-    little = readers.little_endian(ds)
+    little = readers.little_endian(ds) if little is None else little
     for item in ds.get("SoftcopyVOILUTSequence") or []:
         tables = readers.read_voi_luts(item, signed, little)
         windows = readers.read_windows(item)
@@ -373,21 +414,98 @@ def _label(ds: Dataset) -> tuple[str, str]:
     return label or description or "Presentation state", description
 
 
+def _series_refs(holder: Dataset) -> tuple[tuple[str, ...], tuple[Reference, ...]]:
+    """The Series Instance UIDs and images of a Referenced Series Sequence."""
+    uids: list[str] = []
+    references: list[Reference] = []
+    for series in holder.get("ReferencedSeriesSequence") or []:
+        uid = str(series.get("SeriesInstanceUID", "") or "")
+        if uid:
+            uids.append(uid)
+        references += _image_refs(series.get("ReferencedImageSequence"))
+    return tuple(uids), tuple(references)
+
+
+def _modality(holder: Dataset, warnings: list[str]) -> Modality | None:
+    """The Modality LUT or rescale a state (or a Blending Sequence item) sets, or None."""
+    if "ModalityLUTSequence" in holder:
+        found = readers.read_modality_lut(holder)
+        if found is None:
+            warnings.append(say("engine.pstate_modality_lut"))
+        return found
+    if "RescaleSlope" in holder or "RescaleIntercept" in holder:
+        return readers.read_rescale(holder)
+    return None
+
+
+def _blend_input(item: Dataset, little: bool, warnings: list[str]) -> BlendInput:
+    uids, references = _series_refs(item)
+    modality = _modality(item, warnings)
+    signed = modality is not None and readers.modality_output_signed(item, modality)
+    return BlendInput(
+        position=str(item.get("BlendingPosition", "") or "").strip().upper(),
+        series_uids=uids,
+        references=references,
+        modality=modality,
+        vois=_vois(item, signed, little),
+    )
+
+
+def _relative_opacity(ds: Dataset) -> float | None:
+    """Relative Opacity (0070,0403): the state's, else a Blending Display Sequence item's."""
+    found = numbers(ds.get("RelativeOpacity"))
+    if not found:
+        element = ds.get((0x0070, 0x1B04))
+        items = element.value if element is not None else []
+        for item in items if isinstance(items, Sequence) else []:
+            found = numbers(item.get("RelativeOpacity")) if isinstance(item, Dataset) else []
+            if found:
+                break
+    return min(max(found[0], 0.0), 1.0) if found else None
+
+
+def read_blending(ds: Dataset, warnings: list[str]) -> Blending | None:
+    """The Blending Sequence's two sets (by Blending Position, C.11.14), the palette of the
+    superimposed (the state's own Palette Color Lookup Table, C.7.9; PS3.4 N.2.4.2: the
+    images' palettes are ignored) and the relative opacity; None (said in ``warnings``)
+    without an UNDERLYING and a SUPERIMPOSED item."""
+    little = readers.little_endian(ds)
+    items = [
+        _blend_input(item, little, warnings)
+        for item in ds.get("BlendingSequence") or []
+        if isinstance(item, Dataset)
+    ]
+    under = next((i for i in items if i.position == "UNDERLYING"), None)
+    over = next((i for i in items if i.position == "SUPERIMPOSED"), None)
+    if under is None or over is None:
+        warnings.append(say("engine.blend_sequence"))
+        return None
+    palette = readers.read_palette(ds)
+    if palette is None:
+        warnings.append(say("engine.blend_palette"))
+    opacity = _relative_opacity(ds)
+    if opacity is None:
+        warnings.append(say("engine.blend_opacity"))
+        opacity = 0.5
+    return Blending(under, over, palette, opacity)
+
+
 def read_presentation_state(ds: Dataset) -> PresentationState:
     """The record of a presentation state data set (read tolerantly: a step that cannot be
     read is left out and said in ``warnings``)."""
     warnings: list[str] = []
-    references: list[Reference] = []
-    for series in ds.get("ReferencedSeriesSequence") or []:
-        references += _image_refs(series.get("ReferencedImageSequence"))
-    modality: Modality | None = None
-    if "ModalityLUTSequence" in ds:
-        modality = readers.read_modality_lut(ds)
-        if modality is None:
-            warnings.append(say("engine.pstate_modality_lut"))
-    elif "RescaleSlope" in ds or "RescaleIntercept" in ds:
-        modality = readers.read_rescale(ds)
+    _, references_found = _series_refs(ds)
+    references = list(references_found)
+    modality = _modality(ds, warnings)
     signed = modality is not None and readers.modality_output_signed(ds, modality)
+    vois = _vois(ds, signed)
+    blending = None
+    if str(ds.get("SOPClassUID", "") or "") == BLENDING_CLASS:
+        blending = read_blending(ds, warnings)
+        if blending is not None:  # the state's own steps are the underlying set's
+            references = list(blending.underlying.references)
+            modality = blending.underlying.modality
+            vois = blending.underlying.vois
     shape = str(ds.get("PresentationLUTShape", "") or "").strip().upper()
     lut = None
     if ds.get("PresentationLUTSequence"):
@@ -408,7 +526,7 @@ def read_presentation_state(ds: Dataset) -> PresentationState:
         description=description,
         references=tuple(references),
         modality=modality,
-        vois=_vois(ds, signed),
+        vois=vois,
         shape=shape if shape in ("IDENTITY", "INVERSE", "LUT") else "IDENTITY",
         lut=lut,
         rotation=int(rotation[0]) % 360 if rotation else 0,
@@ -421,6 +539,7 @@ def read_presentation_state(ds: Dataset) -> PresentationState:
         activation=_activation(ds),
         palette=palette,
         icc_profile=bytes(ds.ICCProfile) if ds.get("ICCProfile") else None,
+        blending=blending,
         warnings=tuple(warnings),
     )
 

@@ -362,11 +362,19 @@ def slide_tile(
 
 
 @_guarded
-def segment_layer(series: int, frame: int, settings: str) -> tuple[str, np.ndarray[Any, Any]]:
+def segment_layer(
+    series: int, frame: int, settings: str, presentation: str | None = None
+) -> tuple[str, np.ndarray[Any, Any]]:
     """The segmentations' mask layer over one frame (issue 16 item 4): (info JSON with the
     segments on it, C-contiguous uint8 RGBA of the frame's size); ``settings`` is the
-    page's JSON ``[{uid, visible, opacity, hidden}]``."""
-    info, rgba = _session.segment_layer(int(series), int(frame), json.loads(settings))
+    page's JSON ``[{uid, visible, opacity, hidden}]``; ``presentation`` an applied
+    Blending Softcopy Presentation State (its superimposed set drawn at the bottom)."""
+    info, rgba = _session.segment_layer(
+        int(series),
+        int(frame),
+        json.loads(settings),
+        presentation=None if presentation is None else str(presentation),
+    )
     return _json(info), np.ascontiguousarray(rgba)
 
 

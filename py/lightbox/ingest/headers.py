@@ -191,6 +191,9 @@ def read_header(name: str, data: bytes) -> Header:
         cut = structure.truncation(data, _declared_encoding(data))
         reason = cut.message if cut else say("engine.header_unreadable", detail=str(exc))
         raise InvalidDicomError(name, reason) from exc
+    # pydicom keeps the stream it read (FileDataset.buffer, for deferred values, none
+    # here): a header kept for a file read a range at a time would hold all the bytes read.
+    ds.buffer = None
     unreadable = settle(ds)
     if len(ds) == 0:  # File Meta Information at most: the data set itself is missing
         cut = structure.truncation(data, None)

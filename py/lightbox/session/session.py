@@ -91,12 +91,18 @@ from lightbox.waveform.records import Waveform
 #: is not shown (and the file is skipped when no frame is complete). Memory used for a
 #: short file stays within its own size plus this.
 MAX_FILL_BYTES = 64 * 1024 * 1024
+#: A file whose header declares more pixel data than it holds by more than this (a
+#: header that claims gigabytes it does not have) is refused with the two sizes, before
+#: anything is allocated for it; one that lacks less opens with the frames it holds.
+MAX_MISSING_BYTES = 1 << 30
 
-#: A file given as a byte source (the browser's ``File``, from 64 MiB) whose pixel data is
-#: its stored values is never read whole: its first bytes (from FIRST_READ_BYTES, four
-#: times more each time the header needs more, up to MAX_HEADER_READ_BYTES), then each
-#: frame when it is shown (issue 19 item 3). Any other such file is read whole, up to
-#: MAX_WHOLE_FILE_BYTES; a larger one is refused with its size and this limit.
+#: A file given as a byte source (the browser's ``File``: from 64 MiB, and every file once
+#: the page has handed the engine its budget of files read whole) whose pixel data is its
+#: stored values is never held whole: its first bytes are read (from FIRST_READ_BYTES,
+#: four times more each time the header needs more, up to MAX_HEADER_READ_BYTES) and its
+#: header kept, then each frame is read when it is shown (issue 19 item 3). Any other
+#: such file is read whole, up to MAX_WHOLE_FILE_BYTES; a larger one is refused with its
+#: size and this limit.
 FIRST_READ_BYTES = 1024 * 1024
 MAX_HEADER_READ_BYTES = 64 * 1024 * 1024
 MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024
@@ -220,7 +226,9 @@ class VolumeBuild:
         refs, params, session = self._members, self._params, self._session
 
         def values(index: int) -> np.ndarray[Any, Any]:
-            result = modality_values(session.stored(refs[index]), params[index].modality)
+            result = modality_values(
+                session.stored(refs[index], keep=False), params[index].modality
+            )
             if dtype == "float32":
                 return result.astype(np.float32)
             if not volumes.fits_int16(result):
@@ -454,7 +462,7 @@ class Session:
         while True:
             prefix = source.read(0, min(length, source.size))
             try:
-                opened = self._open_one(name, prefix)
+                opened = self._open_one(name, prefix, prefix=True)
             except (NotDicomError, NoPixelDataError):
                 return None  # a ZIP, a document: read whole
             except InvalidDicomError:
@@ -479,6 +487,7 @@ class Session:
         )
         whole = replace(
             opened,
+            data=prefix[: extent.offset],  # the header: every frame is read when shown
             header=header,
             extent=replace(extent, present=min(declared, source.size - extent.offset)),
             warnings=(),
@@ -644,7 +653,7 @@ class Session:
         document, data = self.documents[index]
         return documents.encapsulated_bytes(document.name, data)
 
-    def _open_one(self, name: str, data: bytes) -> OpenedFile | None:
+    def _open_one(self, name: str, data: bytes, *, prefix: bool = False) -> OpenedFile | None:
         header = ingest.read_header(name, data)
         ds = header.dataset
         self._refuse_duplicate(name, ds)
@@ -680,7 +689,7 @@ class Session:
             extent=locate.pixel_extent(data, fmt),
             video=video.codec_of(header.transfer_syntax),
         )
-        return _checked(opened)
+        return _checked(opened, whole=not prefix)
 
     def _refuse_duplicate(self, name: str, ds: Dataset) -> None:
         """Raise DuplicateError when an instance of the same SOP Instance UID is open."""
@@ -1059,12 +1068,19 @@ class Session:
         )
         if state.palette is not None:  # a Pseudo-Color Softcopy Presentation State
             rgba = presented.pseudo_color(rgba, state.palette)
+        view = presented.view_json(state, image)
+        blend = self.washes.blend_info(state)
+        if blend is not None:  # a Blending state: the superimposed set in the layer
+            warning = blend["warning"]
+            blend["warning"] = str(warning) if warning else None
+            blend["warningSaid"] = said(warning) if warning else None
+            view["blend"] = blend
         shown = {
             **_voi_info(voi),
             "windowSource": source,
             "voiIndex": None,
             "modality": luts.modality_json(modality),
-            "presentation": presented.view_json(state, image),
+            "presentation": view,
         }
         return rgba, shown
 
@@ -1148,16 +1164,28 @@ class Session:
         ]
 
     def segment_layer(
-        self, series: int, frame: int, settings: list[dict[str, Any]], resampled: bool = True
+        self,
+        series: int,
+        frame: int,
+        settings: list[dict[str, Any]],
+        resampled: bool = True,
+        presentation: str | None = None,
     ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
         """The mask layer over frame ``frame`` of series ``series``: (info, RGBA uint8 of the
-        frame's size), ``settings`` being the page's ``[{uid, visible, opacity, hidden}]``."""
+        frame's size), ``settings`` being the page's ``[{uid, visible, opacity, hidden}]``;
+        with ``presentation`` a Blending Softcopy Presentation State applied to the frame,
+        its superimposed set at the bottom of the layer (PS3.4 N.2.4)."""
         ref = self.frame_ref(series, frame)
         fmt = self.files[ref.file].fmt
         segs = self._segs_over(self.series[series])
         frame = min(max(frame, 0), len(self.series[series].frames) - 1)
         extra = self._rt.drawing(self.series[series], frame, settings)
         under = self.washes.drawing(self.series[series], frame, settings) if resampled else ([], [])
+        state = self._state_for(presentation, ref)
+        points = self.frame_points(ref) if state is not None and state.blending else None
+        if state is not None and points is not None:
+            blended = self.washes.blend_drawing(state, points)
+            under = (blended[0] + under[0], blended[1] + under[1])
         return segments.frame_layer(
             segs, ref, fmt.rows, fmt.columns, settings, extra, under, self.frame_points
         )
@@ -1320,13 +1348,15 @@ class Session:
             )
         return self._sources[file]
 
-    def stored(self, ref: FrameRef) -> np.ndarray[Any, Any]:
+    def stored(self, ref: FrameRef, *, keep: bool = True) -> np.ndarray[Any, Any]:
         """Decoded stored values of one frame, from the cache when there.
 
         PALETTE COLOR frames are their palette indices (the palette is a display
         step). A frame cut short is decoded as far as it goes. A file with
         overlays in its pixel cells keeps the raw cells in the cache and masks
-        them here, so the overlay bits need no second decode.
+        them here, so the overlay bits need no second decode. With ``keep`` False a
+        frame decoded now is not put in the cache (a volume's build reads every frame
+        once: the cache would fill with them beside the volume).
         """
         opened = self.files[ref.file]
         if opened.video is not None:
@@ -1340,7 +1370,8 @@ class Session:
                 return found.values
             cached = found.values
             cached.setflags(write=False)
-            self.cache.put(ref, cached)
+            if keep:
+                self.cache.put(ref, cached)
         if not opened.embedded_bits:
             return cached
         values = samples.stored_values(cached, opened.fmt)
@@ -2016,13 +2047,14 @@ def _too_large(size: int) -> str:
     )
 
 
-def _checked(opened: OpenedFile) -> OpenedFile:
+def _checked(opened: OpenedFile, *, whole: bool = True) -> OpenedFile:
     """The file with what its pixel data holds checked against its header, said as warnings.
 
     Frames the bytes do not hold are not listed; a frame cut short is listed
     (shown padded) unless filling it in would take more than
     :data:`MAX_FILL_BYTES`. Stored values above Bits Stored are shown masked
-    (PS3.5 8.1.1) and said.
+    (PS3.5 8.1.1) and said. A file (``whole``: not its first bytes only) that lacks more
+    than :data:`MAX_MISSING_BYTES` of its declared native pixel data is refused.
 
     Raises
     ------
@@ -2036,6 +2068,16 @@ def _checked(opened: OpenedFile) -> OpenedFile:
     if opened.extent is not None:
         present = checks.native_frames_present(opened.extent, fmt)
         missing = opened.extent.expected - opened.extent.present
+        if whole and missing > MAX_MISSING_BYTES:  # not of a file's first bytes only
+            raise InvalidDicomError(
+                opened.name,
+                say(
+                    "engine.claims_missing",
+                    declared=structure.size_text(opened.extent.expected),
+                    present=structure.size_text(max(0, opened.extent.present)),
+                    limit=structure.size_text(MAX_MISSING_BYTES),
+                ),
+            )
         fill = present.partial and missing <= MAX_FILL_BYTES
         shown = present.complete + int(fill)
         note = present.message

@@ -8,6 +8,10 @@ shown (Image Position + c·Δc·row + r·Δr·column), or of a reformatted view'
 (its ``reslice``): a dose grid by its Grid Frame Offset Vector, a fused series through
 its volume (:mod:`lightbox.volume`, built once).
 A fused series is hidden until the page shows it; a dose grid is shown at 0.4.
+
+A Blending Softcopy Presentation State applied (PS3.4 N.2.4) resamples its superimposed
+series the same way (:meth:`Washes.fused_at`, one code for both), through the state's VOI
+for that set and its palette, drawn at its relative opacity over the underlying grey.
 """
 
 from __future__ import annotations
@@ -19,9 +23,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydicom import dcmread
 
+from lightbox.annotate import pstate
 from lightbox.core.errors import LightboxError
+from lightbox.core.messages import say
+from lightbox.display.luts import Modality, Rescale
+from lightbox.display.voi import apply_voi
 from lightbox.segment import dose as rtdose
 from lightbox.segment.layer import Drawn
+from lightbox.session.presented import pstate_identity
 from lightbox.volume import NotAVolume
 from lightbox.volume.sampling import trilinear
 
@@ -285,6 +294,124 @@ class Washes:
         data = volume.data[:: max(volume.data.shape[0] // 32, 1)]
         low = max(float(data.min()), 0.0)
         return low, float(np.percentile(data, 99.5))
+
+    # -- a Blending Softcopy Presentation State (PS3.4 N.2.4) -------------------------
+
+    def superimposed(self, blending: pstate.Blending) -> int | None:
+        """The open series of a blend's superimposed set (index into the session's series):
+        the stack of its Referenced Series Sequence's Series Instance UID, else the one
+        holding an image it names; None when it is not open."""
+        wanted = set(blending.superimposed.series_uids)
+        stacks = [(i, s) for i, s in enumerate(self.session.series) if s.kind == "stack"]
+        for index, other in stacks:
+            if other.series_uid in wanted:
+                return index
+        images = {uid for uid, _ in blending.superimposed.references}
+        for index, other in stacks:
+            for ref in other.frames:
+                ds = self.session.files[ref.file].header.dataset
+                if str(ds.get("SOPInstanceUID", "") or "") in images:
+                    return index
+        return None
+
+    def blend_info(self, state: pstate.PresentationState) -> dict[str, Any] | None:
+        """What ``info.presentation.blend`` says of a blending state: the superimposed
+        series (``series``: its catalog uid, null when it is not open), the opacity, and
+        ``warning`` (a message) when it cannot be blended."""
+        blending = state.blending
+        if blending is None:
+            return None
+        index = self.superimposed(blending)
+        named = (blending.superimposed.series_uids or ("?",))[0]
+        out: dict[str, Any] = {
+            "uid": state.uid,
+            "series": None,
+            "seriesUid": named,
+            "opacity": blending.opacity,
+            "label": f"{state.label} (blended)",
+            "warning": None,
+        }
+        if index is None:
+            out["warning"] = say("engine.blend_not_open", series=named)
+            return out
+        other = self.session.series[index]
+        out.update(series=other.uid, modality=other.modality)
+        try:
+            volume = self.session.volume(index)
+        except LightboxError as error:
+            out["warning"] = error.reason
+            return out
+        if isinstance(volume, NotAVolume):
+            out["warning"] = say("engine.blend_not_volume", series=named)
+        return out
+
+    def _state_modality(self, index: int, modality: Modality | None, values: Array) -> Array:
+        """The superimposed set's values under the state's own rescale (C.11.14: a Modality
+        LUT macro per item) where the state gives one and the series' images share one
+        rescale: the resampled modality values taken back to stored values and through the
+        state's. Otherwise the images' own modality values (the IOD leaves out sets whose
+        Modality LUT varies frame to frame, so a state's is theirs)."""
+        if not isinstance(modality, Rescale):
+            return values
+        frames = self.session.series[index].frames
+        own = {self.session.files[ref.file].parameters(ref.index).modality for ref in frames}
+        if len(own) != 1:
+            return values
+        (image,) = own
+        if not isinstance(image, Rescale) or image.slope == 0:
+            return values
+        if (image.slope, image.intercept) == (modality.slope, modality.intercept):
+            return values
+        stored = (values - image.intercept) / image.slope
+        return stored * modality.slope + modality.intercept
+
+    def blend_drawing(
+        self, state: pstate.PresentationState, points: Array
+    ) -> tuple[list[Drawn], list[dict[str, Any]]]:
+        """The superimposed set of a blending state at patient points (rows, columns, 3):
+        its modality values resampled (as a fusion's), through the state's VOI for the
+        set onto 0..1 (N.2.4.2; a VOI left out is identity over the values' range), that
+        range spanning the palette's entries, each entry / its largest value the colour,
+        drawn at Relative Opacity: over the underlying grey Yu the layer composes
+        Rs·A + Yu·(1 − A) (N.2.4.3). Where the superimposed set does not reach, nothing."""
+        blending = state.blending
+        index = None if blending is None else self.superimposed(blending)
+        if blending is None or index is None:
+            return [], []
+        values = self.fused_at(index, points)
+        if values is None:
+            return [], []
+        values = self._state_modality(index, blending.superimposed.modality, values)
+        inside = ~np.isnan(values)
+        if not inside.any():
+            return [], []
+        voi = blending.superimposed.voi()
+        if voi is None:
+            low, high = float(np.nanmin(values)), float(np.nanmax(values))
+            volume = self.session.volume(index)
+            if not isinstance(volume, NotAVolume):
+                low, high = float(volume.data.min()), float(volume.data.max())
+            voi = pstate_identity(low, high)
+        t = apply_voi(np.where(inside, values, 0.0), voi) / 255.0
+        palette = blending.palette
+        if palette is None:
+            rgb = np.repeat(t[..., None] * 255.0, 3, axis=-1)
+            color = [191, 191, 191]
+        else:
+            n = palette.entries
+            entry = np.floor(np.clip(t, 0.0, 1.0) * (n - 1) + 0.5).astype(np.intp)
+            rgb = palette.rgb[np.clip(entry, 0, n - 1)].astype(np.float32)
+            color = [int(v) for v in palette.rgb[min(int(0.75 * (n - 1) + 0.5), n - 1)]]
+        other = self.session.series[index]
+        drawn = [Drawn(inside.astype(np.float32), rgb, blending.opacity)]
+        present = {
+            "uid": state.uid,
+            "segment": 0,
+            "label": f"{other.modality} blended",
+            "color": color,
+            "visible": True,
+        }
+        return drawn, [present]
 
     def probe(self, series: Series, point: list[float] | None) -> dict[str, Any]:
         """What the probe adds at a patient point: ``dose`` (Gy of the first grid over it,

@@ -46,6 +46,11 @@ from lightbox.volume.stack import analyse_spacing, find_stack, gap_steps
 #: The largest volume built (bytes): 1 GiB. A 512×512×1,000 int16 CT (500 MiB) fits
 #: with room for the page, the frame cache and wasm's 4 GiB address space.
 MAX_VOLUME_BYTES = 1 << 30
+#: A volume over the budget is built with neighbouring slices averaged in twos, threes or
+#: fours, the fewest that fit (an even stack only: a 3,000-slice 512×512 CT, 1.5 GB,
+#: becomes 1,500 slices of twice the spacing, 750 MiB); more than this many, and an
+#: uneven stack over the budget, are refused with their size and the budget.
+MAX_MERGED_SLICES = 4
 #: The volume types: int16 when every modality value is an integer in range, else float32.
 DTYPES = ("int16", "float32")
 
@@ -90,6 +95,10 @@ class VolumePlan:
     warnings: tuple[VolumeWarning, ...]
     uneven: bool = False
     labels: tuple[str, ...] = ()
+    #: Source slices averaged into each slice of the volume (1: each slice as it is);
+    #: ``order`` then lists ``merged`` source slices per volume slice, in slice order, and
+    #: ``positions`` are the volume slices' (their sources' mean).
+    merged: int = 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -216,19 +225,42 @@ def plan_volume(
     spacing = analyse_spacing(stack.positions)
     shape = (len(stack.positions), stack.rows, stack.columns)
     nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    merged = 1
     if nbytes > budget:
-        return NotAVolume(
-            say(
-                "engine.volume_too_large",
-                size=_size(nbytes),
-                columns=stack.columns,
-                rows=stack.rows,
-                slices=shape[0],
-                dtype=dtype,
-                budget=_size(budget),
+        per_slice = nbytes // shape[0]
+        merged = 2
+        while merged <= MAX_MERGED_SLICES and shape[0] // merged * per_slice > budget:
+            merged += 1
+        if merged > MAX_MERGED_SLICES or spacing.uneven or spacing.gaps or shape[0] < 2 * merged:
+            return NotAVolume(
+                say(
+                    "engine.volume_too_large",
+                    size=_size(nbytes),
+                    columns=stack.columns,
+                    rows=stack.rows,
+                    slices=shape[0],
+                    dtype=dtype,
+                    budget=_size(budget),
+                )
+            )
+    warnings = []
+    if merged > 1:
+        kept = shape[0] // merged * merged  # a last part-group is left out
+        shape = (kept // merged, stack.rows, stack.columns)
+        warnings.append(
+            VolumeWarning(
+                "merged-slices",
+                say(
+                    "engine.volume_merged",
+                    merged=merged,
+                    slices=shape[0],
+                    step=_mm(spacing.step * merged),
+                    size=_size(nbytes),
+                    budget=_size(budget),
+                ),
             )
         )
-    warnings = []
+        nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
     if stack.tilt_deg:
         tilt = say("engine.gantry_tilt", degrees=Fixed(stack.tilt_deg, 1))
         warnings.append(VolumeWarning("tilt", tilt))
@@ -248,19 +280,32 @@ def plan_volume(
             )
         )
     cosine = float(np.dot(stack.direction, stack.normal))
+    step = spacing.step / cosine  # mm between source slices along axes[2]
+    positions, order = stack.positions, stack.order
+    origin = stack.first
+    if merged > 1:
+        used = shape[0] * merged
+        positions = tuple(
+            float(v) for v in np.asarray(positions[:used]).reshape(-1, merged).mean(axis=1)
+        )
+        order = order[:used]
+        shift = (merged - 1) / 2 * step  # the first group's middle
+        d = stack.direction
+        origin = (origin[0] + shift * d[0], origin[1] + shift * d[1], origin[2] + shift * d[2])
     return VolumePlan(
         shape=shape,
         dtype=dtype,
         nbytes=nbytes,
-        origin=stack.first,
+        origin=origin,
         axes=(stack.row, stack.column, stack.direction),
-        spacing=(stack.spacing[1], stack.spacing[0], spacing.step / cosine),
-        positions=stack.positions,
-        order=stack.order,
+        spacing=(stack.spacing[1], stack.spacing[0], step * merged),
+        positions=positions,
+        order=order,
         gaps=tuple((start, end) for start, end, _ in spacing.gaps),
         warnings=tuple(warnings),
         uneven=bool(spacing.uneven or spacing.gaps),
-        labels=tuple(geometries[i].label or f"image {i + 1}" for i in stack.order),
+        labels=tuple(geometries[i].label or f"image {i + 1}" for i in order),
+        merged=merged,
     )
 
 
@@ -273,6 +318,18 @@ class _Frames:
 
     def get(self, index: int) -> np.ndarray[Any, Any]:
         return self._checked(index, np.asarray(self.frames(self.plan.order[index])))
+
+    def slice(self, index: int) -> np.ndarray[Any, Any]:
+        """The volume's slice ``index``: its source slice, or the mean of its
+        ``plan.merged`` source slices (rounded half to even for an int16 volume)."""
+        k = self.plan.merged
+        if k == 1:
+            return self.get(index)
+        total = np.zeros(self.plan.shape[1:], np.float64)
+        for i in range(index * k, index * k + k):
+            total += self.get(i)
+        mean = total / k
+        return np.rint(mean) if self.plan.dtype == "int16" else mean
 
     def _checked(self, index: int, frame: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         name = self.plan.labels[index] if self.plan.labels else f"image {index + 1}"
@@ -334,7 +391,7 @@ class VolumeFill:
         """
         end = min(self.total, self.done + max(0, int(count)))
         for k in range(self.done, end):
-            self.data[k] = self._source.get(k)
+            self.data[k] = self._source.slice(k)
             self.done = k + 1
         return self.done
 

@@ -56,7 +56,7 @@ class VolumeWarning:
     Attributes
     ----------
     code : str
-        ``"tilt"``, ``"uneven-spacing"`` or ``"missing-slices"``.
+        ``"tilt"``, ``"uneven-spacing"``, ``"missing-slices"`` or ``"merged-slices"``.
     message : str
         The plain words shown in the viewport and the report.
     """

@@ -9,6 +9,7 @@ wrote (the first frame's array, the header's Number of Frames), never from the s
 from __future__ import annotations
 
 import os
+import tracemalloc
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,7 +20,7 @@ import pytest
 from lightbox.ingest.source import BytesSource, CountingSource
 from lightbox.session import session as session_module
 from lightbox.session.session import Session
-from tools.large import COLUMNS, FIRST, FRAME_BYTES, ROWS
+from tools.large import COLUMNS, FIRST, FRAME_BYTES, ROWS, study, study_hu
 from tools.large import header as _header
 from tools.large import sparse as _sparse
 
@@ -107,3 +108,70 @@ def test_a_file_too_large_to_read_whole_is_refused_with_its_size_and_the_limit(
         "when its pixel data is uncompressed greyscale (read a frame at a time)"
     )
     assert source.bytes_read < 2 * 1024 * 1024  # its first bytes only
+
+
+def test_small_files_given_as_sources_hold_their_headers_only(tmp_path: Path) -> None:
+    """A study past the page's budget of files read whole: each 512 KiB slice given as a
+    byte source keeps its header, not the bytes read to find it (measured by tracemalloc:
+    what stays allocated once the 40 files are open, against 40 x 512 KiB read)."""
+    paths = study(tmp_path / "study", 41)
+    warm, paths = paths[0], paths[1:]
+    with warm.open("rb") as stream:  # what the first open imports is not what it holds
+        Session().open([(warm.name, FileSource(stream, warm.stat().st_size))])
+    streams = [p.open("rb") for p in paths]
+    try:
+        sources = [FileSource(s, p.stat().st_size) for s, p in zip(streams, paths, strict=True)]
+        session = Session()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        result = session.open([(p.name, s) for p, s in zip(paths, sources, strict=True)])
+        held = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+        assert result["series"][0]["frames"] == 40
+        # read: 40 x 512 KiB (20 MiB); kept: a header each, as Python objects (~100 KiB)
+        assert held < 40 * 128 * 1024, held
+        assert all(len(f.data) < 4096 for f in session.files)
+        values = session.stored(session.frame_ref(0, 7))
+        assert np.array_equal(values, study_hu(8) + 1024)  # read from its source
+    finally:
+        for s in streams:
+            s.close()
+
+
+def test_a_volume_build_leaves_the_frame_cache_as_it_was(tmp_path: Path) -> None:
+    """Frames read from their files are decoded into the cache when shown; the volume's
+    build reads each once and keeps none of them beside the volume (the frame shown stays)."""
+    paths = study(tmp_path / "study", 6)
+    streams = [p.open("rb") for p in paths]
+    try:
+        session = Session()
+        sources = [FileSource(s, p.stat().st_size) for s, p in zip(streams, paths, strict=True)]
+        session.open([(p.name, s) for p, s in zip(paths, sources, strict=True)])
+        session.stored(session.frame_ref(0, 3))
+        before = (len(session.cache), session.cache.nbytes)
+        assert before == (1, FRAME_BYTES)
+        session.volume_step(0, None, 60.0)
+        volume = session.volume(0)
+        assert volume.data.shape == (6, ROWS, COLUMNS)
+        assert np.array_equal(volume.data[5], study_hu(5))  # HU: the rescale applied
+        assert (len(session.cache), session.cache.nbytes) == before
+    finally:
+        for s in streams:
+            s.close()
+
+
+@pytest.mark.parametrize("given", ["bytes", "source"])
+def test_a_header_claiming_gigabytes_it_lacks_is_refused(given: str) -> None:
+    """8000 frames declared (8000 x 512 x 512 x 2 = 4,194,304,000 bytes), one held: over
+    MAX_MISSING_BYTES (1 GiB) missing, the file is refused with both sizes; one that lacks
+    less than that opens with the frames it holds (the test above)."""
+    data = _header(8000) + FIRST.tobytes()
+    item = data if given == "bytes" else BytesSource(data)
+    session = Session()
+    result = session.open([("claims.dcm", item)])
+    assert result["series"] == []
+    assert [s["reason"] for s in result["skipped"]] == [
+        "its header declares 4194304000 bytes (3.9 GiB) of pixel data and the file holds "
+        "524288 bytes of it: more than 1073741824 bytes (1.0 GiB) missing, refused"
+    ]
+    assert session.files == []

@@ -16,6 +16,7 @@ import pytest
 
 from lightbox.volume import (
     VolumeError,
+    VolumePlan,
     build_volume,
     plan_volume,
     project,
@@ -281,3 +282,27 @@ def test_an_axial_slab_of_an_uneven_stack_with_a_gap_reduces_its_sample_planes(m
     )
     if mode == "minip":
         assert np.all(project(volume, geometry, 4 * step, mode) == np.float32(volume.background))
+
+
+def test_a_volume_over_the_budget_holds_the_means_of_neighbouring_slices() -> None:
+    # Seven slices, room for three: slices (0, 1), (2, 3), (4, 5) averaged, the 7th left out,
+    # each mean rounded half to even as numpy's rint does (worked here, not by the build).
+    rng = np.random.default_rng(7)
+    frames = rng.integers(-1000, 3000, size=(7, 8, 10)).astype(np.int16)
+    plan = plan_volume(stack(7), dtype="int16", budget=10 * 8 * 2 * 3)
+    assert isinstance(plan, VolumePlan) and plan.merged == 2
+    volume = build_volume(plan, lambda i: frames[i])
+    expected = np.rint((frames[0:6:2].astype(np.float64) + frames[1:6:2]) / 2).astype(np.int16)
+    assert volume.data.dtype == np.int16
+    assert np.array_equal(volume.data, expected)
+    # the voxel (0, 0, z) lies at the mean of its two slices' positions
+    assert volume.to_patient(np.array([0.0, 0.0, 1.0])) == pytest.approx((0.0, 0.0, 2.5))
+
+
+def test_a_float_volume_over_the_budget_keeps_the_exact_means() -> None:
+    frames = np.arange(6 * 8 * 10, dtype=np.float32).reshape(6, 8, 10) / 7
+    plan = plan_volume(stack(6), dtype="float32", budget=10 * 8 * 4 * 2)
+    assert isinstance(plan, VolumePlan) and plan.merged == 3
+    volume = build_volume(plan, lambda i: frames[i])
+    expected = np.stack([frames[0:3].mean(axis=0), frames[3:6].mean(axis=0)])
+    assert np.allclose(volume.data, expected, rtol=0, atol=1e-5)

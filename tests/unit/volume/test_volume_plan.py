@@ -113,9 +113,14 @@ REFUSALS = [
         id="not-on-a-line",
     ),
     pytest.param(
-        stack(4096, rows=512, columns=512),
-        "the volume would need 2.00 GiB (512×512×4096 int16), more than the 1.00 GiB budget",
-        id="over-budget",
+        stack(8200, rows=512, columns=512),
+        "the volume would need 4.00 GiB (512×512×8200 int16), more than the 1.00 GiB budget",
+        id="over-four-times-the-budget",
+    ),
+    pytest.param(
+        stack(512, rows=512, columns=3000, distances=[0.5 * k + 0.2 * (k % 2) for k in range(512)]),
+        "the volume would need 1.46 GiB (3000×512×512 int16), more than the 1.00 GiB budget",
+        id="uneven-over-the-budget",
     ),
 ]
 
@@ -134,18 +139,49 @@ def test_a_1000_slice_ct_fits_the_budget() -> None:
 
 
 @pytest.mark.parametrize(
-    "dtype, budget, fits",
+    "dtype, budget, merged",
     [
-        pytest.param("int16", 10 * 8 * 6 * 2, True, id="int16-exactly-the-budget"),
-        pytest.param("float32", 10 * 8 * 6 * 2, False, id="float32-twice-as-big"),
-        pytest.param("int16", 10 * 8 * 6 * 2 - 1, False, id="one-byte-short"),
+        pytest.param("int16", 10 * 8 * 6 * 2, 1, id="int16-exactly-the-budget"),
+        pytest.param("float32", 10 * 8 * 6 * 2, 2, id="float32-twice-as-big"),
+        pytest.param("int16", 10 * 8 * 6 * 2 - 1, 2, id="one-byte-short"),
+        pytest.param("int16", 10 * 8 * 6 * 2 // 3, 3, id="a-third"),
     ],
 )
-def test_budget_counts_the_bytes_of_the_type(dtype: str, budget: int, fits: bool) -> None:
+def test_budget_counts_the_bytes_of_the_type(dtype: str, budget: int, merged: int) -> None:
+    # Over the budget, slices are averaged in twos, threes, fours: the fewest that fit.
     plan = plan_volume(stack(6), dtype=dtype, budget=budget)
-    assert isinstance(plan, VolumePlan) is fits
-    if not fits:
-        assert isinstance(plan, NotAVolume) and "budget" in plan.reason
+    assert isinstance(plan, VolumePlan)
+    assert plan.merged == merged
+    assert plan.shape == (6 // merged, 8, 10)
+    assert plan.nbytes == (6 // merged) * 80 * (2 if dtype == "int16" else 4) <= budget
+
+
+def test_a_3000_slice_ct_is_built_with_slices_averaged_in_twos() -> None:
+    # 512 × 512 × 3000 × 2 = 1,572,864,000 bytes, 1.46 GiB: over the 1 GiB budget, under
+    # twice it. Slices 0.5 mm apart from z = -700 mm: the volume's slices are the means of
+    # slices (0, 1), (2, 3), ...: 1,500 of them 1 mm apart, the first at -699.75 mm.
+    plan = plan_volume(stack(3000, rows=512, columns=512, step=0.5, first=(0.0, 0.0, -700.0)))
+    assert isinstance(plan, VolumePlan)
+    assert plan.merged == 2
+    assert plan.shape == (1500, 512, 512)
+    assert plan.nbytes == 786_432_000
+    assert plan.spacing[2] == pytest.approx(1.0)
+    assert plan.origin == pytest.approx((0.0, 0.0, -699.75))
+    assert plan.positions[:2] == pytest.approx((-699.75, -698.75))
+    assert plan.positions[-1] == pytest.approx(-700 + 0.5 * 2998.5)
+    assert plan.order == tuple(range(3000))
+    assert [w.message for w in plan.warnings] == [
+        "each slice of the volume is the mean of 2 neighbouring slices (1500 slices, 1 mm "
+        "apart): the whole volume would need 1.46 GiB, more than the 1.00 GiB budget"
+    ]
+
+
+def test_an_odd_slice_left_over_is_left_out() -> None:
+    plan = plan_volume(stack(7), budget=10 * 8 * 2 * 4)
+    assert isinstance(plan, VolumePlan)
+    assert plan.merged == 2 and plan.shape == (3, 8, 10)
+    assert plan.order == (0, 1, 2, 3, 4, 5)
+    assert plan.positions == pytest.approx((0.5, 2.5, 4.5))
 
 
 @pytest.mark.parametrize(

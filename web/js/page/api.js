@@ -10,7 +10,7 @@ import { mprState, setCrosshair, turnFreePlane } from "./mpr.js";
 import { measurementsCsv } from "./measurements.js";
 import { openCase, openDemo } from "./hosted.js";
 import { startCine, stopCine } from "./cine.js";
-import { closeAll, large } from "./open.js";
+import { closeAll, large, whole } from "./open.js";
 import { forget, keptStudies, keptStorage, openKept, openOwn } from "./keep.js";
 import { copyImage, preparePrint } from "./print.js";
 import { setInterpolation } from "./sharpness.js";
@@ -204,6 +204,15 @@ export function exposeApi(deid) {
     largeFileBytes: (bytes) => {
       if (bytes !== undefined) large.bytes = Math.max(0, bytes);
       return large.bytes;
+    },
+    /**
+     * The bytes of files read whole the engine holds at most (beyond it, each file is
+     * handed as a File, its frames read when shown); with a number, set it.
+     * @param {number} [bytes]
+     */
+    wholeFileBudget: (bytes) => {
+      if (bytes !== undefined) whole.budget = Math.max(0, bytes);
+      return whole.budget;
     },
     /** @param {number} center @param {number} width */
     setWindow: (center, width) => pane().setWindow(center, width),

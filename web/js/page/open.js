@@ -3,7 +3,7 @@
 // The demo is not the user's: their own files replace it.
 import { $, app, pane, setStatus } from "./app.js";
 import { stopCine } from "./cine.js";
-import { client } from "./engine.js";
+import { budget, client } from "./engine.js";
 import { renderMeasureList } from "./measurements.js";
 import { renderSegmentPanel } from "./segments.js";
 import { clearSkipped, showSkipped } from "./report.js";
@@ -31,6 +31,16 @@ const BATCH_BYTES = 96 * 1024 * 1024;
  * any other file the worker reads whole (issue 15 item 2). window.lightbox.largeFileBytes.
  */
 export const large = { bytes: 64 * 1024 * 1024 };
+
+/**
+ * The bytes of files read whole that the engine holds at most (issue 19 item 3): the
+ * device's budget, as the frame cache's (page/engine.js). Past it, every file is handed
+ * as the File itself, so that a study of thousands of small files (a 3,000-slice CT, 1.5
+ * GB) holds the headers of the rest, each frame read from its File when it is shown.
+ * `read` counts what was handed whole since the last closeAll.
+ * window.lightbox.wholeFileBudget.
+ */
+export const whole = { budget: budget.bytes, read: 0 };
 
 /**
  * What the engine holds open: each batch it opened, in order, as the File objects the
@@ -142,7 +152,7 @@ async function openFiles(list, job, how) {
         const name = file.webkitRelativePath || file.name;
         done += 1;
         try {
-          const given = await payload(file);
+          const given = await payload(file, whole);
           bytes += given instanceof ArrayBuffer ? given.byteLength : 0;
           buffers.push(given);
           names.push(name);
@@ -238,13 +248,18 @@ function redrawGrown(before) {
 }
 
 /**
- * What the worker is given for a file: the File itself from `large.bytes` up (never read
- * here), else its bytes (transferred).
+ * What the worker is given for a file: the File itself from `large.bytes` up, or once
+ * `tally.read` files' bytes would pass `tally.budget` (never read here); else its bytes
+ * (transferred), counted in `tally.read`.
  * @param {File} file
+ * @param {{budget: number, read: number}} tally
  * @returns {Promise<ArrayBuffer | File>}
  */
-async function payload(file) {
-  return file.size >= large.bytes ? file : file.arrayBuffer();
+async function payload(file, tally) {
+  if (file.size >= large.bytes || tally.read + file.size > tally.budget) return file;
+  const bytes = await file.arrayBuffer();
+  tally.read += bytes.byteLength;
+  return bytes;
 }
 
 /**
@@ -275,13 +290,14 @@ export async function openHeldIn(call) {
   let count = 0;
   /** @type {Skipped[]} */
   const lost = [];
+  const tally = { budget: whole.budget, read: 0 }; // that engine holds nothing yet
   for (const batch of [...held]) {
     /** @type {(ArrayBuffer | File)[]} */
     const buffers = [];
     const names = [];
     for (const [i, file] of batch.files.entries()) {
       try {
-        buffers.push(await payload(file));
+        buffers.push(await payload(file, tally));
         names.push(batch.names[i]);
       } catch (error) {
         lost.push(unread(batch.names[i], "open.browser_unreadable_again", error));
@@ -380,6 +396,7 @@ export async function closeAll() {
   stopCine();
   app.catalog = await client.call("closeAll");
   held.length = 0;
+  whole.read = 0;
   source = { kind: "none" };
   app.measurements.length = 0;
   app.geometry.clear();

@@ -117,7 +117,16 @@ export function renderPresentationPanel() {
   const warnings = (presentation?.warnings ?? []).map(
     (/** @type {string} */ w, /** @type {number} */ i) => said(presentation?.warningsSaid?.[i], w),
   );
-  const key = JSON.stringify([p?.seriesInfo?.uid, states, applied, warnings, language()]);
+  const blend = presentation ? /** @type {any} */ (presentation).blend : null;
+  const blendWarning = blend?.warning ? said(blend.warningSaid, blend.warning) : "";
+  const key = JSON.stringify([
+    p?.seriesInfo?.uid,
+    states,
+    applied,
+    warnings,
+    blendWarning,
+    language(),
+  ]);
   if (list.dataset.key === key) return;
   list.dataset.key = key;
   panel.hidden = !states.length;
@@ -140,6 +149,16 @@ export function renderPresentationPanel() {
       note.className = "presentation-warning";
       note.setAttribute("role", "status");
       note.textContent = t("presentation.warnings", { warnings: warnings.join("; ") });
+      item.append(note);
+    }
+    // A blending state whose superimposed series cannot be blended (not open): why.
+    if (on && blendWarning) {
+      const note = document.createElement("p");
+      note.className = "presentation-warning";
+      note.setAttribute("role", "status");
+      // the engine's message is a clause: a sentence of its own here
+      note.textContent =
+        blendWarning.charAt(0).toLocaleUpperCase(language()) + blendWarning.slice(1);
       item.append(note);
     }
     list.append(item);

@@ -66,10 +66,43 @@ export function segmentStats(uid) {
   return found;
 }
 
+/**
+ * What state() says of an applied blending state's superimposed series (issue 16 item 1,
+ * PS3.4 N.2.4), listed as a fusion is: its series' uid, the state's uid and opacity.
+ * @param {import("../viewer/pane.js").Pane} p
+ */
+function blendState(p) {
+  const blend = p.blend;
+  if (!blend) return [];
+  const onFrame = p.segments.segments.some((o) => o.uid === blend.uid);
+  return [
+    {
+      kind: "blend",
+      uid: blend.series ?? blend.seriesUid,
+      presentation: blend.uid,
+      label: blend.label,
+      colormap: "palette",
+      visible: true,
+      opacity: blend.opacity,
+      open: blend.series !== null,
+      onFrame,
+      segments: [],
+    },
+  ];
+}
+
 /** What state() says of the segmentations over the active pane's series and frame. */
 export function overlayState() {
   const p = pane();
   const onFrame = p.segments.segments;
+  return [...blendState(p), ...drawnOverState(p, onFrame)];
+}
+
+/**
+ * @param {import("../viewer/pane.js").Pane} p
+ * @param {import("../rpc/protocol.js").SegmentOnFrame[]} onFrame
+ */
+function drawnOverState(p, onFrame) {
   return drawnOver(p.seriesInfo).map((seg) => {
     const chosen = app.segmentSettings.get(seg.uid);
     const hidden = chosen?.hidden ?? [];

@@ -452,7 +452,10 @@ export class Pane {
       this.segments.legendOnly(this.view3d.drawn); // the segments are in the rendering
       return;
     }
-    if ((!seg.length && !state) || (this.view && !reslice) || this.isVideo) {
+    // A blending state applied to the acquired frame: its superimposed set in the layer.
+    const blend = !this.view ? this.blend : null;
+    const asked = state || blend;
+    if ((!seg.length && !asked) || (this.view && !reslice) || this.isVideo) {
       this.segments.clear();
       return;
     }
@@ -460,7 +463,7 @@ export class Pane {
     const settings = seg.map(
       ({ uid, kind }) => chosen.find((c) => c.uid === uid) ?? defaultSetting(kind, uid),
     );
-    if (!state && seg.every((s, i) => s.kind === "fusion" && !settings[i].visible)) {
+    if (!asked && seg.every((s, i) => s.kind === "fusion" && !settings[i].visible)) {
       this.segments.clear(); // only hidden fusions: nothing to ask for
       return;
     }
@@ -468,7 +471,18 @@ export class Pane {
       // a reformatted plane: the SEG masks and RT contours resliced, the dose and fused
       // series sampled at the plane's pixels
       await this.segments.fetchPlane(this.host.client, this.series, reslice, settings, state);
-    } else await this.segments.fetch(this.host.client, this.series, this.frame, settings);
+    } else await this.segments.fetch(this.host.client, this.series, this.frame, settings, blend);
+  }
+
+  /**
+   * The blend of the Blending Softcopy Presentation State applied to the frame shown
+   * (PS3.4 N.2.4), as the worker said it (`info.presentation.blend`), else null.
+   * @returns {{uid: string, series: string | null, seriesUid: string, opacity: number,
+   *            label: string, modality?: string} | null}
+   */
+  get blend() {
+    const found = /** @type {any} */ (this.info)?.presentation?.blend;
+    return found && this.presentationUid === found.uid ? found : null;
   }
 
   /** The presentation state's UID while it is applied to the series shown, else null. */

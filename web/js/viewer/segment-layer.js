@@ -76,10 +76,14 @@ export class SegmentLayer extends ImageLayer {
    * Ask the worker for the layer of a frame and keep it (drawn by draw()).
    * @param {import("../rpc/client.js").Client} client
    * @param {number} series @param {number} frame @param {OverlaySetting[]} settings
+   * @param {{uid: string, series: string | null} | null} [blend] an applied blending
+   *   state: its superimposed series drawn at the bottom of the layer
    */
-  async fetch(client, series, frame, settings) {
-    await this.fetchLayer(client, [series, frame, settings], () =>
-      client.call("segmentLayer", { series, frame, settings }),
+  async fetch(client, series, frame, settings, blend = null) {
+    const presentation = blend?.uid ?? null;
+    const blended = blend?.series ?? null;
+    await this.fetchLayer(client, [series, frame, settings, presentation], () =>
+      client.call("segmentLayer", { series, frame, settings, presentation, blended }),
     );
   }
 

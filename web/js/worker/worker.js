@@ -478,10 +478,12 @@ export const methods = {
     const [rate, samples] = takePair(bridge.waveform_audio(series, group), "u8");
     return [{ sampleRate: JSON.parse(rate), samples }, [samples]];
   },
-  async segmentLayer(bridge, { series, frame, settings }) {
-    await codecs.ensure(layerCodecs(series, settings));
+  async segmentLayer(bridge, { series, frame, settings, presentation, blended }) {
+    // a blending state's superimposed series is decoded for the layer too
+    const also = blended ? [{ uid: blended }] : [];
+    await codecs.ensure(layerCodecs(series, [...settings, ...also]));
     const [info, pixels] = takePair(
-      bridge.segment_layer(series, frame, JSON.stringify(settings)),
+      bridge.segment_layer(series, frame, JSON.stringify(settings), presentation ?? null),
       "u8clamped",
     );
     return [{ info: JSON.parse(info), pixels }, [pixels]];
