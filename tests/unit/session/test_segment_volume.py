@@ -194,3 +194,16 @@ def test_a_label_map_segmentation() -> None:
     ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
     _, labels = session.segment_volume(ct, ds.SOPInstanceUID)
     assert np.array_equal(labels, full)
+
+
+def test_slices_averaged_into_one_take_the_label_most_of_them_hold() -> None:
+    """A volume over its budget averages neighbouring slices (here two: 6 slices → 3); its
+    label volume takes, per pair of slices, the label most of the pair's voxels hold (the
+    lower of a tie, any set one marking it), as the numpy count below says."""
+    session, ct, uid = _open()
+    session.volume_budget = (SLICES // 2) * ROWS * COLS * 2  # int16: room for 3 slices
+    texture, voxels = session.volume_data(ct)
+    assert texture["dims"] == [COLS, ROWS, SLICES // 2] and voxels.shape[0] == SLICES // 2
+    info, labels = session.segment_volume(ct, uid)
+    assert info["dims"] == texture["dims"]
+    assert np.array_equal(labels, _block_mode(_expected_full(), (1, 1, 2)))
