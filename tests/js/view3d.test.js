@@ -15,6 +15,7 @@ import {
   PRESETS_3D,
   defaultWindow,
   preset3d,
+  segmentPalette,
   transferTable,
 } from "../../web/js/viewer/presets3d.js";
 
@@ -170,4 +171,25 @@ test("presets' windows: HU for CT, the same fractions of the range elsewhere, MI
   assert.deepEqual(defaultWindow(preset3d("mip"), "CT", [-1024, 3000], [40, 400]), [40, 400]);
   assert.deepEqual(defaultWindow(preset3d("mip"), "MR", [0, 100], null), [50, 100]);
   assert.throws(() => preset3d("lungs"), /preset must be one of bone, soft-tissue, angio, mip/);
+});
+
+test("a SEG's 3D palette: each index its segment's colour at the opacity, hidden ones clear", () => {
+  const segments = [
+    { index: 1, number: 3, label: "Liver", color: [200, 120, 90], voxels: 10 },
+    { index: 2, number: 7, label: "Spleen", color: [40, 80, 220], voxels: 0 },
+    { index: 3, number: 9, label: "Kidney", color: [10, 250, 30], voxels: 4 },
+  ];
+  const { entry, drawn } = segmentPalette("1.2.3", segments, { opacity: 0.6, hidden: [9] });
+  // 0.6 of 255 is 153; index 0 (no segment) stays clear
+  assert.deepEqual([...entry], [0, 0, 0, 0, 200, 120, 90, 153, 40, 80, 220, 153, 10, 250, 30, 0]);
+  // the legend: the segments the grid holds (Spleen has no voxel there), Kidney hidden
+  assert.deepEqual(
+    drawn.map((d) => [d.uid, d.segment, d.label, d.visible]),
+    [
+      ["1.2.3", 3, "Liver", true],
+      ["1.2.3", 9, "Kidney", false],
+    ],
+  );
+  const clamped = segmentPalette("1.2.3", segments, { opacity: 7, hidden: [] }).entry;
+  assert.deepEqual([clamped[7], clamped[11], clamped[15]], [255, 255, 255]);
 });

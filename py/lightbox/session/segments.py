@@ -290,3 +290,36 @@ def statistics(
 def astuple_key(ref: FrameRef) -> tuple[int, int]:
     """A sort key of a frame reference."""
     return (ref.file, ref.index)
+
+
+#: A fractional segment holds a voxel where its fraction is at least this (the 50 %
+#: surface); a binary or label map mask is 0 or 1.
+INSIDE = 0.5
+
+
+def frame_labels(
+    seg: Seg, ref: FrameRef, rows: int, columns: int, points: Points | None = None
+) -> np.ndarray[Any, Any] | None:
+    """The segment index (1 + the segment's place in the SEG's Segment Sequence; 0: none)
+    of each pixel of image frame ``ref`` (rows × columns), from the masks placed on it or
+    resampled onto it, as :func:`frame_layer` draws them: a pixel is in a segment where its
+    mask is at least :data:`INSIDE`, and where two segments hold it, the later one in the
+    sequence. None where the SEG draws nothing on the frame."""
+    record = seg.record
+    index = {s.number: i + 1 for i, s in enumerate(record.segments)}
+    masks: list[tuple[int, np.ndarray[Any, Any]]] = []
+    if seg.targets.get(ref) and seg.mask_array().shape[1:] == (rows, columns):
+        masks = [(record.frames[i].segment, seg.mask(i)) for i in seg.targets[ref]]
+    if ref in seg.reach and points is not None:
+        at = points(ref)
+        if at is not None and at.shape[:2] == (rows, columns):
+            numbers = dict.fromkeys(record.frames[i].segment for i in seg.loose)
+            masks += [(n, seg.resampled(at, n)) for n in numbers]
+    masks = [(index[n], m) for n, m in masks if n in index]
+    if not masks:
+        return None
+    dtype = np.uint8 if len(record.segments) < 256 else np.uint16
+    out = np.zeros((rows, columns), dtype)
+    for value, mask in sorted(masks, key=lambda item: item[0]):
+        out[mask >= INSIDE] = value
+    return out

@@ -72,6 +72,7 @@ from lightbox.session.volumes import ViewImage
 from lightbox.slide.image import SlideImage
 from lightbox.slide.read import slide_key
 from lightbox.volume import (
+    MAX_VOLUME_BYTES,
     NotAVolume,
     PlaneGeometry,
     SliceGeometry,
@@ -219,7 +220,7 @@ class VolumeBuild:
         )
 
     def _start(self, dtype: str) -> None:
-        plan = plan_volume(self._geometries, dtype)
+        plan = plan_volume(self._geometries, dtype, self._session.volume_budget)
         if isinstance(plan, NotAVolume):
             self.result, self._fill = plan, None
             return
@@ -344,6 +345,9 @@ class Session:
         self._phases: dict[str, tuple[tuple[FrameRef, ...], Phases | None]] = {}
         #: The volume being built in steps (issue 18 item 8), if any.
         self._building: VolumeBuild | None = None
+        #: The most bytes a volume takes (over it, neighbouring slices are averaged:
+        #: :func:`lightbox.volume.build.plan_volume`).
+        self.volume_budget = MAX_VOLUME_BYTES
         #: The segmentations open (SEG objects, issue 16 item 4), in opening order.
         self._segs: list[segments.Seg] = []
         #: The RT Structure Sets among the documents (issue 16 item 5).
@@ -1927,6 +1931,107 @@ class Session:
         info = volumes.texture_json(texture, volume)
         info.update(_voi_info(chosen), modality=str(opened.header.dataset.get("Modality", "")))
         return info, texture.data
+
+    def volume_slices(self, series: int, volume: Volume) -> tuple[tuple[FrameRef, ...], ...]:
+        """The frames of each slice (z) of a series' (first) volume, as its build planned
+        them: one frame a slice, or the frames averaged into it where the volume is over
+        its budget (:func:`lightbox.volume.build.plan_volume`)."""
+        entry = self.series[series]
+        refs = tuple(entry.frames)
+        split = self.phases(series)
+        chosen = volumes.chosen_phase(split, None)
+        members = split.members[chosen] if split and chosen is not None else range(len(refs))
+        picked = tuple(refs[i] for i in members)
+        geometries = self._slice_geometries(picked)[1]
+        plan = plan_volume(geometries, str(volume.data.dtype), self.volume_budget)
+        if isinstance(plan, NotAVolume) or plan.shape != volume.data.shape:
+            reason = plan.reason if isinstance(plan, NotAVolume) else "its plan changed"
+            raise NotAVolumeError(self.files[picked[0].file].name, reason)
+        m = plan.merged
+        return tuple(
+            tuple(picked[plan.order[k * m + j]] for j in range(m)) for k in range(plan.shape[0])
+        )
+
+    def segment_volume(
+        self,
+        series: int,
+        uid: str,
+        max_voxels: int = volume_texture.DEFAULT_MAX_VOXELS,
+        max_dim: int = volume_texture.DEFAULT_MAX_DIM,
+    ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
+        """SEG ``uid``'s segments as a label volume on the grid :meth:`volume_data` sends
+        with the same limits (issue 16 item 4, the 3D view): (record, (z, y, x) uint8, or
+        uint16 past 255 segments). A voxel's label is 1 + its segment's place in the
+        record's ``segments`` (0: none), from the masks placed on (or resampled onto) each
+        frame (:func:`lightbox.session.segments.frame_labels`), reduced as the texture is
+        (:func:`lightbox.volume.texture.label_texture`: the label most of a block's voxels
+        hold, any set one marking it; so too the slices a volume over its budget averages
+        into one). The record: ``uid``, ``dims`` ([x, y, z]),
+        ``factors``, ``dtype`` and ``segments`` (``[{index, number, label, color, voxels}]``,
+        ``voxels`` those of the grid sent that hold the segment).
+
+        Raises
+        ------
+        LightboxError
+            No such SEG lies on the series.
+        NotAVolumeError
+            The series is not a volume.
+        """
+        self.frame_ref(series, 0)
+        seg = next((s for s in self._segs_over(self.series[series]) if s.record.uid == uid), None)
+        if seg is None:
+            raise LightboxError(uid, f"no such segmentation lies on series {series + 1}")
+        volume = self.volume(series)
+        if isinstance(volume, NotAVolume):
+            name = self.files[self.series[series].frames[0].file].name
+            raise NotAVolumeError(name, say("engine.not_a_volume", reason=volume.reason))
+        groups = self.volume_slices(series, volume)
+        _, rows, columns = volume.data.shape
+        covered = seg.covers()
+        dtype = np.uint8 if len(seg.record.segments) < 256 else np.uint16
+
+        def slice_labels(k: int) -> np.ndarray[Any, Any] | None:
+            found = [
+                segments.frame_labels(seg, ref, rows, columns, self.frame_points)
+                if ref in covered
+                else None
+                for ref in groups[k]
+            ]
+            if all(labels is None for labels in found):
+                return None
+            if len(found) == 1:
+                return found[0]
+            # slices averaged into one: the label most of the group's voxels hold
+            stack = np.zeros((len(found), rows, columns), dtype)
+            for i, labels in enumerate(found):
+                if labels is not None:
+                    stack[i] = labels
+            merged = volume_texture.block_label(stack, (1, 1, len(found)))
+            one: np.ndarray[Any, Any] = merged[0]
+            return one
+
+        labels = volume_texture.label_texture(
+            volume, slice_labels, int(max_voxels), int(max_dim), dtype
+        )
+        nz, ny, nx = labels.data.shape
+        counts = np.bincount(labels.data.ravel(), minlength=len(seg.record.segments) + 1)
+        info = {
+            "uid": uid,
+            "dims": [nx, ny, nz],
+            "factors": list(labels.factors),
+            "dtype": str(labels.data.dtype),
+            "segments": [
+                {
+                    "index": i + 1,
+                    "number": s.number,
+                    "label": s.label,
+                    "color": list(s.color),
+                    "voxels": int(counts[i + 1]),
+                }
+                for i, s in enumerate(seg.record.segments)
+            ],
+        }
+        return info, labels.data
 
 
 def _voi_info(chosen: luts.Voi) -> dict[str, Any]:

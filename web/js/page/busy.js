@@ -42,6 +42,11 @@ const LONG = {
     images: (args) => frames([args.series]),
     cancelled: "busy.3d-cancelled",
   },
+  segmentVolume: {
+    text: "busy-3d",
+    images: (args) => frames([args.series]),
+    cancelled: "busy.3d-cancelled",
+  },
   deidPreview: {
     text: "busy-deid-preview",
     images: (args) => frames(args.series),

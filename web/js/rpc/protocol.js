@@ -136,6 +136,14 @@
  *            dtype: "int16"|"float32", range: number[], factors: number[],
  *            volume: VolumeInfo, modality: string, windowCenter: number|null,
  *            windowWidth: number|null, voxels: ArrayBuffer}} VolumeData
+ * A SEG's segments as a label volume on the grid volumeData sends with the same limits
+ * (issue 16 item 4, the 3D view): per voxel (x fastest) the segment's index, 1 + its place
+ * in `segments` (0: none), uint8 (uint16 past 255 segments) bytes; `dims` and `factors`
+ * as the volume's; each segment's number, label, sRGB colour and voxels on that grid.
+ * @typedef {{uid: string, dims: number[], factors: number[], dtype: "uint8"|"uint16",
+ *            segments: {index: number, number: number, label: string, color: number[],
+ *                       voxels: number}[],
+ *            labels: ArrayBuffer}} SegmentVolume
  * @typedef {{info: {width: number, height: number}, pixels: ArrayBuffer}} ThumbnailResult
  * A video series (issue 15): its file, coding ("h264", "hevc", "mpeg2"), whether the page
  * can play it (and why not), Number of Frames, Frame Time (ms), Columns and Rows, the
@@ -195,6 +203,8 @@
  *   volumeInfo: {args: {series: number, phase?: number|null}, result: VolumeInfo},
  *   volumeData: {args: {series: number, maxVoxels: number, maxDim: number},
  *                result: VolumeData},
+ *   segmentVolume: {args: {series: number, uid: string, maxVoxels: number, maxDim: number},
+ *                result: SegmentVolume},
  *   thumbnail: {args: {series: number, size: number}, result: ThumbnailResult},
  *   waveform: {args: {series: number, group: number, width: number, height: number,
  *            start: number, pxPerMs: number, pxPerMv: number}, result: WaveformResult},

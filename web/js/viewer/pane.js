@@ -438,7 +438,8 @@ export class Pane {
     }
   }
 
-  /** The segmentation layer of the acquired frame shown (none on volume views and video). */
+  /** The segmentation layer of the frame or reformatted view shown (none on video; on the 3D
+   * view only the legend of the segments it draws). */
   async fetchSegments() {
     const seg = drawnOver(this.seriesInfo); // SEG, RT structures and dose, fusions
     // On a slab (MIP, MinIP, average) the layer covers the slab's whole depth.
@@ -447,10 +448,14 @@ export class Pane {
     const reslice = plane ? { ...plane, ...(slab > 0 ? { slab } : {}) } : null;
     // A presentation state applied: its graphics on reformatted views too (resliced).
     const state = reslice ? this.presentationUid : null;
+    if (this.view3d) {
+      this.segments.legendOnly(this.view3d.drawn); // the segments are in the rendering
+      return;
+    }
     // A blending state applied to the acquired frame: its superimposed set in the layer.
     const blend = !this.view ? this.blend : null;
     const asked = state || blend;
-    if ((!seg.length && !asked) || (this.view && !reslice) || this.view3d || this.isVideo) {
+    if ((!seg.length && !asked) || (this.view && !reslice) || this.isVideo) {
       this.segments.clear();
       return;
     }

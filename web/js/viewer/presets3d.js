@@ -104,3 +104,29 @@ export function defaultWindow(preset, modality, range, seriesWindow) {
   const [center, width] = preset.window;
   return [low + ((center + 1024) / 4095) * span, (width / 4095) * span];
 }
+
+/**
+ * A SEG's palette for the 3D view (issue 16 item 4): RGBA per segment index (1 + the
+ * segment's place in the SEG; entry 0 unused), the segment's sRGB and the SEG's opacity
+ * as a byte (0: hidden, as are the segments in `setting.hidden`); and the segments the
+ * grid holds (`voxels` > 0), for the legend.
+ * @param {string} uid
+ * @param {{index: number, number: number, label: string, color: number[], voxels: number}[]} segments
+ * @param {{opacity: number, hidden: number[]}} setting
+ * @returns {{entry: Uint8Array, drawn: {uid: string, segment: number, label: string,
+ *            color: number[], visible: boolean}[]}}
+ */
+export function segmentPalette(uid, segments, setting) {
+  const alpha = Math.round(Math.min(Math.max(setting.opacity, 0), 1) * 255);
+  const size = Math.max(0, ...segments.map((s) => s.index)) + 1;
+  const entry = new Uint8Array(4 * size);
+  const drawn = [];
+  for (const s of segments) {
+    const visible = !setting.hidden.includes(s.number);
+    entry.set([s.color[0], s.color[1], s.color[2], visible ? alpha : 0], 4 * s.index);
+    if (s.voxels > 0) {
+      drawn.push({ uid, segment: s.number, label: s.label, color: s.color, visible });
+    }
+  }
+  return { entry, drawn };
+}

@@ -63,6 +63,16 @@ export class SegmentLayer extends ImageLayer {
   }
 
   /**
+   * The legend alone (the 3D view draws its segments in the rendering itself).
+   * @param {SegmentOnFrame[]} segments
+   */
+  legendOnly(segments) {
+    this.shown = null;
+    this.segments = segments;
+    this.key = "";
+  }
+
+  /**
    * Ask the worker for the layer of a frame and keep it (drawn by draw()).
    * @param {import("../rpc/client.js").Client} client
    * @param {number} series @param {number} frame @param {OverlaySetting[]} settings

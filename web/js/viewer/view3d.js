@@ -7,7 +7,10 @@
 // runs, coarser previews (fewer pixels, a coarser level of the texture, longer steps,
 // adapted to keep about 15 frames a second); the full frame (every pixel, steps of a voxel,
 // half a voxel for MIP) follows once it pauses. The rendering itself is render3d.js's
-// (WebGL2 on the page).
+// (WebGL2 on the page). The SEGs over the series that are shown (the page's segment
+// settings) are drawn in it: each one's label volume fetched once (segmentVolume, on the
+// texture's grid) when first shown, and kept; a toggle or an opacity change only sets
+// the palette (render3d.js says how a segment is drawn).
 import {
   bounds,
   camera,
@@ -16,12 +19,24 @@ import {
   normalAngle,
   patientToTexture,
 } from "./camera3d.js";
-import { PRESET_NAMES, defaultWindow, preset3d, transferTable } from "./presets3d.js";
-import { VolumeRenderer } from "./render3d.js";
-import { volumeWarnings } from "./engine-text.js";
+import {
+  PRESET_NAMES,
+  defaultWindow,
+  preset3d,
+  segmentPalette,
+  transferTable,
+} from "./presets3d.js";
+import { SEG_SLOTS, VolumeRenderer } from "./render3d.js";
+import { errorText, volumeWarnings } from "./engine-text.js";
+import { defaultSetting } from "./segment-layer.js";
 
 /** @typedef {import("./pane.js").Pane} Pane */
 /** @typedef {import("../rpc/protocol.js").VolumeData} VolumeData */
+/** @typedef {import("../rpc/protocol.js").SegmentVolume} SegmentVolume */
+/**
+ * A SEG's label volume as kept: its record and its voxels' segment indices.
+ * @typedef {Omit<SegmentVolume, "labels"> & {labels: Uint8Array | Uint16Array}} KeptLabels
+ */
 /**
  * What setView takes for 3D.
  * @typedef {{mode: "3d", preset?: string, azimuth?: number|null, elevation?: number|null,
@@ -92,6 +107,13 @@ export class View3D {
     if (info && info.windowCenter !== null && info.windowWidth !== null) {
       this.seriesWindow = [info.windowCenter, info.windowWidth];
     }
+    /** @type {Map<string, Promise<KeptLabels>>} each SEG's label volume, by its UID */
+    this.labels = new Map();
+    /** @type {import("../rpc/protocol.js").SegmentOnFrame[]} the segments of the shown
+     * SEGs that the last frame's grid holds (the pane's legend) */
+    this.drawn = [];
+    /** why a shown SEG is not in the last frame (it could not be read), or "" */
+    this.failed = "";
     /** the rung of PREVIEWS the next preview takes (adapted to how long the last took) */
     this.rung = 2;
     this.detach = attachGestures(this);
@@ -173,6 +195,7 @@ export class View3D {
       const { voxels, ...grid } = data;
       this.values = data.dtype === "int16" ? new Int16Array(voxels) : new Float32Array(voxels);
       this.grid = { ...grid, uid };
+      this.labels.clear();
       uploaded = null;
     }
     if (uploaded !== this) {
@@ -180,6 +203,74 @@ export class View3D {
       uploaded = this;
     }
     return this.grid;
+  }
+
+  /**
+   * The SEGs over the series that are shown, at most SEG_SLOTS (the first listed), each
+   * with its setting.
+   * @returns {{seg: {uid: string}, setting: import("../rpc/protocol.js").OverlaySetting}[]}
+   */
+  shownSegs() {
+    const chosen = this.pane.host.segmentSettings?.() ?? [];
+    return (this.pane.seriesInfo?.segmentations ?? [])
+      .map((seg) => ({
+        seg,
+        setting: chosen.find((c) => c.uid === seg.uid) ?? defaultSetting("SEG", seg.uid),
+      }))
+      .filter(({ setting }) => setting.visible && setting.opacity > 0)
+      .slice(0, SEG_SLOTS);
+  }
+
+  /**
+   * The shown SEGs' label volumes on the GPU (each fetched from the worker once) and the
+   * palette of their colours and opacities (hidden segments transparent).
+   * @param {number} maxDim the limit the volume was fetched with
+   */
+  async ensureSegments(maxDim) {
+    const pane = this.pane;
+    const gl = renderer();
+    const shown = this.shownSegs();
+    this.failed = "";
+    const found = await Promise.all(
+      shown.map(({ seg }) => {
+        let asked = this.labels.get(seg.uid);
+        if (!asked) {
+          asked = pane.host.client
+            .call("segmentVolume", {
+              series: pane.series,
+              uid: seg.uid,
+              maxVoxels: MAX_VOXELS,
+              maxDim,
+            })
+            .then(({ labels, ...record }) => ({
+              ...record,
+              labels: record.dtype === "uint16" ? new Uint16Array(labels) : new Uint8Array(labels),
+            }));
+          this.labels.set(seg.uid, asked);
+        }
+        // A SEG that cannot be made a label volume is left out of the rendering and said
+        // (the failure kept with the volume: not asked again each frame).
+        return asked.catch((error) => {
+          this.failed = errorText(error);
+          return null;
+        });
+      }),
+    );
+    const kept = shown.flatMap((item, k) => {
+      const volume = found[k];
+      return volume ? [{ ...item, volume }] : [];
+    });
+    /** @type {Uint8Array[]} */
+    const palettes = [];
+    this.drawn = [];
+    kept.forEach(({ volume, setting, seg }, k) => {
+      const key = `${this.grid?.uid}|${volume.uid}`;
+      if (gl.labelsIn(k) !== key) gl.uploadLabels(k, key, volume);
+      const { entry, drawn } = segmentPalette(seg.uid, volume.segments, setting);
+      this.drawn.push(...drawn);
+      palettes.push(entry);
+    });
+    gl.setPalette(palettes);
   }
 
   /** The rendering of the current state, as the pane takes a frame: {info, pixels}. */
@@ -197,6 +288,7 @@ export class View3D {
     const pane = this.pane;
     const grid = await this.ensureVolume();
     const gl = renderer();
+    await this.ensureSegments(gl.maxDim);
     const ratio = window.devicePixelRatio || 1;
     const fit = Math.min(
       1,
@@ -255,7 +347,7 @@ export class View3D {
       windowCenter: center,
       windowWidth: widthOf,
       windowSource: user ? "user" : `3D ${preset.label}`,
-      warning: volumeWarnings(grid.volume.warnings) || undefined,
+      warning: volumeWarnings(grid.volume.warnings) || this.failed || undefined,
       view: {
         ...this.description,
         orientation: null,
@@ -266,6 +358,7 @@ export class View3D {
       view3d: this.state(),
       reslice: full,
       volume: grid.volume,
+      segments3d: this.drawn,
     };
     return { info, pixels: pixels.buffer };
   }
@@ -286,6 +379,7 @@ export class View3D {
     this.detach();
     if (uploaded === this) uploaded = null;
     this.values = null;
+    this.labels.clear();
   }
 }
 

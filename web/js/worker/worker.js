@@ -564,6 +564,12 @@ export const methods = {
     const [info, voxels] = takePair(bridge.volume_data(series, maxVoxels, maxDim), "u8");
     return [{ ...JSON.parse(info), voxels }, [voxels]];
   },
+  async segmentVolume(bridge, { series, uid, maxVoxels, maxDim }, id) {
+    await codecs.ensure(codecsOf(series));
+    await buildVolume(id, (s) => bridge.volume_step(series, null, s));
+    const [info, labels] = takePair(bridge.segment_volume(series, uid, maxVoxels, maxDim), "u8");
+    return [{ ...JSON.parse(info), labels }, [labels]];
+  },
   async volumeInfo(bridge, { series, phase }, id) {
     await codecs.ensure(codecsOf(series));
     await buildVolume(id, (s) => bridge.volume_step(series, phase ?? null, s));
