@@ -324,9 +324,13 @@ def test_play_turns_the_mip_about_the_head_foot_axis(viewer: Viewer, tmp_path: P
     _open(viewer, tmp_path / "phantom")
     _set_view(viewer, {"mode": "3d", "preset": "mip", "azimuth": 0, "elevation": 0})
     viewer.page.evaluate(f"() => window.lightbox.setWindow({MIP_WINDOW[0]}, {MIP_WINDOW[1]})")
+    drawn = viewer.page.evaluate("() => window.lightbox.framesDrawn()")
     viewer.page.evaluate("() => window.lightbox.startCine()")
-    # (state() waits for a full frame, which a turning view never settles on: let it turn)
-    viewer.page.wait_for_timeout(4000)
+    # (state() waits for a full frame, which a turning view never settles on: let it turn
+    # until it has drawn three frames more, 10° each, however slow the machine)
+    viewer.page.wait_for_function(
+        f"() => window.lightbox.framesDrawn() >= {drawn + 3}", timeout=120_000
+    )
     viewer.page.evaluate("() => window.lightbox.stopCine()")
     state = viewer.state()
     azimuth = state["view"]["azimuth"]
