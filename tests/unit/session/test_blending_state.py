@@ -25,7 +25,7 @@ from scipy.ndimage import map_coordinates
 from lightbox.annotate.pstate import read_presentation_state
 from lightbox.session.inspector import Inspector
 from lightbox.session.session import Session
-from tests.support import pstates, segs
+from tests.support import icc, pstates, segs
 from tests.unit.session.test_rt_dose_fusion import pet_files
 from tools.synth import to_bytes
 
@@ -183,3 +183,38 @@ def test_a_state_without_relative_opacity_says_so() -> None:
     session, ct, uid, _, _ = _case(opacity=None)
     view = session.render(ct, FRAME, presentation=uid).info["presentation"]
     assert "engine.blend_opacity" in [s["key"] for s in view["warningsSaid"]]
+
+
+def test_with_an_icc_profile_the_layer_leaves_the_blend_to_the_whole_frame() -> None:
+    # PS3.4 N.2.4: the blend, not its two parts apart, goes through the state's profile
+    # (C.11.15): the segment layer names the profile and holds no blend; the whole blend
+    # over the frame, opaque, is what the worker converts (the CT alone beyond the PET).
+    profile = icc.matrix_profile()
+    session, ct, uid, stack, pet = _case(icc=profile)
+    yu, rs, strict, beyond = expected(stack, pet)
+    shown = session.render(ct, FRAME, presentation=uid)
+    key = shown.info["presentation"]["blend"]["icc"]
+    assert session.icc_profiles[key] == profile
+    info, layer = session.segment_layer(ct, FRAME, [], presentation=uid)
+    assert info["blendIcc"] == key and not layer[..., 3].any()
+    assert [s["label"] for s in info["segments"]] == ["PT blended"]
+    told, blend = session.blend_frame(ct, FRAME, uid)
+    assert told == {"width": 48, "height": 40, "icc": key}
+    assert (blend[..., 3] == 255).all()
+    want_r = 255 * (rs * OPACITY + yu * (1 - OPACITY))
+    want_gb = 255 * (yu * (1 - OPACITY))
+    assert np.abs(blend[strict, 0] - want_r[strict]).max() <= 1.5
+    assert np.abs(blend[strict, 1] - want_gb[strict]).max() <= 1.5
+    assert np.abs(blend[strict, 2] - want_gb[strict]).max() <= 1.5
+    assert np.abs(blend[beyond, :3] - 255 * yu[beyond, None]).max() <= 0.5 + 1e-9
+    # a window dragged over the state's shows under the blend too
+    _, dragged = session.blend_frame(ct, FRAME, uid, window=(0.0, 4000.0))
+    grey = _linear(stack.datasets[FRAME].pixel_array.astype(float) - 1024.0, 0.0, 4000.0)
+    assert np.abs(dragged[beyond, 0] - 255 * grey[beyond]).max() <= 0.5 + 1e-9
+
+
+def test_without_a_profile_the_blend_stays_in_the_layer() -> None:
+    session, ct, uid, _, _ = _case()
+    assert session.render(ct, FRAME, presentation=uid).info["presentation"]["blend"]["icc"] is None
+    info, layer = session.segment_layer(ct, FRAME, [], presentation=uid)
+    assert "blendIcc" not in info and layer[..., 3].any()
