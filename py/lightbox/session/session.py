@@ -1067,14 +1067,8 @@ class Session:
         if state.palette is not None:  # a Pseudo-Color Softcopy Presentation State
             rgba = presented.pseudo_color(rgba, state.palette)
         view = presented.view_json(state, image)
-        blend = self.washes.blend_info(state)
-        if blend is not None:  # a Blending state: the superimposed set in the layer
-            warning = blend["warning"]
-            blend["warning"] = str(warning) if warning else None
-            blend["warningSaid"] = said(warning) if warning else None
-            # its ICC Profile (C.11.15): the whole blend is converted through it (N.2.4)
-            blend["icc"] = self._keep_icc(state.icc_profile)
-            view["blend"] = blend
+        if state.blending is not None:  # a Blending state: the superimposed set in the layer
+            view["blend"] = self._blend_json(state)
         shown = {
             **_voi_info(voi),
             "windowSource": source,
@@ -1194,6 +1188,20 @@ class Session:
             info["blendIcc"] = self._keep_icc(state.icc_profile)
             info["segments"] = [*self.washes.blend_listed(state), *info["segments"]]
         return info, rgba
+
+    def _blend_json(self, state: pstate.PresentationState) -> dict[str, Any] | None:
+        """``presentation.blend`` of a render (``blend`` of a reformatted view's): what
+        :meth:`Washes.blend_info` says, its warning as text and said, and ``icc``, the
+        key of the state's ICC Profile (C.11.15: the whole blend is converted through
+        it, PS3.4 N.2.4), or None."""
+        blend = self.washes.blend_info(state)
+        if blend is None:
+            return None
+        warning = blend["warning"]
+        blend["warning"] = str(warning) if warning else None
+        blend["warningSaid"] = said(warning) if warning else None
+        blend["icc"] = self._keep_icc(state.icc_profile)
+        return blend
 
     def blending_over(
         self, series: int, presentation: str | None
@@ -1918,6 +1926,9 @@ class Session:
             "sampler": sampler,
         }
         info.update(_voi_info(chosen))
+        blending = self.blending_over(series, presentation)
+        if blending is not None:  # the plane's layer blends it: said as on a frame
+            info["blend"] = self._blend_json(blending)
         return Rendered(np.ascontiguousarray(rgba), info)
 
     def _blend_window(self, series: int, ref: FrameRef, presentation: str | None) -> Window | None:
@@ -1932,9 +1943,12 @@ class Session:
         if not isinstance(voi, Window):
             return None
         own = self.files[ref.file].parameters(ref.index).modality
-        if state.modality is not None and state.modality != own:
-            return None
-        return voi
+        theirs = state.modality
+        if isinstance(theirs, luts.Rescale) and isinstance(own, luts.Rescale):
+            same = (theirs.slope, theirs.intercept) == (own.slope, own.intercept)
+        else:
+            same = theirs is None or theirs == own
+        return voi if same else None
 
     def view_image(self, series: int, view: dict[str, Any]) -> ViewImage:
         """The modality values of a reformatted view (its plane, or its slab projected)

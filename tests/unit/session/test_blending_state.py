@@ -218,3 +218,69 @@ def test_without_a_profile_the_blend_stays_in_the_layer() -> None:
     assert session.render(ct, FRAME, presentation=uid).info["presentation"]["blend"]["icc"] is None
     info, layer = session.segment_layer(ct, FRAME, [], presentation=uid)
     assert "blendIcc" not in info and layer[..., 3].any()
+
+
+def _coronal(y: float) -> dict:
+    """A coronal plane of the CT at y mm: rows down z from 0 mm (2 mm), columns along x."""
+    return {
+        "origin": [0.0, y, 0.0],
+        "rowDirection": [1.0, 0.0, 0.0],
+        "columnDirection": [0.0, 0.0, 1.0],
+        "rowSpacing": 2.0,
+        "columnSpacing": 0.5,
+        "rows": 3,
+        "columns": 48,
+    }
+
+
+def test_the_blend_on_a_coronal_plane_is_map_coordinates_over_the_pet() -> None:
+    # Pixel (r, c) of the plane at (0.5·c, 4, 2·r) mm; the PET there by map_coordinates at
+    # its voxel coordinates, through the state's window and ramp, at Relative Opacity.
+    session, ct, uid, _, pet = _case()
+    plane = _coronal(4.0)
+    _, none = session.plane_layer(ct, plane, [])
+    assert not none[..., 3].any()  # without the state: nothing (the PET a hidden fusion)
+    info, rgba = session.plane_layer(ct, plane, [], uid)
+    assert [s["label"] for s in info["segments"]] == ["PT blended"]
+    r, c = np.mgrid[0:3, 0:48].astype(float)
+    x, y, z = 0.5 * c, np.full_like(c, 4.0), 2.0 * r
+    px, py, pz = (x + 1.0) / 2.0, (y + 2.0) / 2.5, (z + 1.0) / 2.0
+    values = map_coordinates(pet, [pz, py, px], order=1, mode="nearest")
+    rs = np.floor(_linear(values, *OVER) * 255 + 0.5) * 257 / 65535
+    strict, beyond = px <= 11, px > 11.5
+    assert (rgba[strict, 3] == round(OPACITY * 255)).all()
+    assert np.abs(rgba[strict, 0] - 255 * rs[strict]).max() <= 1.0
+    assert not rgba[strict, 1:3].any()  # the red ramp: G = B = 0
+    assert beyond.any() and not rgba[beyond, 3].any()
+    # a slab has its middle plane's blend
+    _, slab = session.plane_layer(ct, {**plane, "slab": 1.0}, [], uid)
+    assert np.array_equal(slab[strict], rgba[strict])
+
+
+def test_a_coronal_view_of_the_underlying_takes_the_states_window() -> None:
+    session, ct, uid, stack, _ = _case()
+    view = {"plane": "coronal", "position": 4.0}
+    plain = session.render_view(ct, view)
+    assert plain.info["windowSource"] != "presentation state"
+    shown = session.render_view(ct, view, presentation=uid)
+    assert shown.info["windowSource"] == "presentation state"
+    assert (shown.info["windowCenter"], shown.info["windowWidth"]) == UNDER
+    reslice = shown.info["reslice"]
+    rows, columns = shown.rgba.shape[:2]
+    r, c = np.mgrid[0:rows, 0:columns].astype(float)
+    origin = np.asarray(reslice["origin"])
+    at = (
+        origin
+        + (c * reslice["columnSpacing"])[..., None] * np.asarray(reslice["rowDirection"])
+        + (r * reslice["rowSpacing"])[..., None] * np.asarray(reslice["columnDirection"])
+    )
+    hu = np.stack([ds.pixel_array.astype(float) for ds in stack.datasets]) - 1024.0
+    k, j, i = at[..., 2] / 2.0, at[..., 1] / 0.5, at[..., 0] / 0.5
+    values = map_coordinates(hu, [k, j, i], order=1, mode="nearest")
+    within = (k >= 0) & (k <= 2)  # between the outer slices' centres
+    assert within.sum() >= 3 * columns
+    grey = shown.rgba[within, 0].astype(float)
+    assert np.abs(grey - 255 * _linear(values[within], *UNDER)).max() <= 1.0
+    # the user's window still wins
+    dragged = session.render_view(ct, view, (0.0, 4000.0), presentation=uid)
+    assert dragged.info["windowSource"] == "user"

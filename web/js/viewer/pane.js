@@ -476,12 +476,14 @@ export class Pane {
 
   /**
    * The blend of the Blending Softcopy Presentation State applied to the frame shown
-   * (PS3.4 N.2.4), as the worker said it (`info.presentation.blend`), else null.
+   * (PS3.4 N.2.4), as the worker said it (`info.presentation.blend`; a reformatted
+   * view of the underlying series: `info.blend`), else null.
    * @returns {{uid: string, series: string | null, seriesUid: string, opacity: number,
    *            label: string, modality?: string, icc?: string | null} | null}
    */
   get blend() {
-    const found = /** @type {any} */ (this.info)?.presentation?.blend;
+    const info = /** @type {any} */ (this.info);
+    const found = info?.presentation?.blend ?? info?.blend;
     return found && this.presentationUid === found.uid ? found : null;
   }
 

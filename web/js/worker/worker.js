@@ -598,7 +598,10 @@ export const methods = {
       bridge.render_view(series, JSON.stringify(view), center, width, invert, presentation ?? null),
       "u8clamped",
     );
-    return [{ info: JSON.parse(info), pixels }, [pixels]];
+    const parsed = JSON.parse(info);
+    // a blending state over the series: its superimposed series is decoded for the layer
+    if (parsed.blend?.series) blendedSeries.set(parsed.blend.uid, parsed.blend.series);
+    return [{ info: parsed, pixels }, [pixels]];
   },
   async volumeData(bridge, { series, maxVoxels, maxDim }, id) {
     await codecs.ensure(codecsOf(series));
