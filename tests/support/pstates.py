@@ -166,11 +166,13 @@ def blending(
     under_rescale: tuple[float, float] | None = None,
     over_rescale: tuple[float, float] | None = None,
     label: str = "BLEND",
+    icc: bytes | None = None,
 ) -> Dataset:
     """A Blending Softcopy Presentation State (PS3.3 A.33.4): the Blending Sequence's
     UNDERLYING and SUPERIMPOSED items (C.11.14, superimposed first, so that the reader
     goes by Blending Position, not order), each with its VOI window (and rescale if given),
-    Relative Opacity, and a Palette Color Lookup Table (C.7.9; default :func:`red_ramp`)."""
+    Relative Opacity, a Palette Color Lookup Table (C.7.9; default :func:`red_ramp`) and,
+    if given, the ICC Profile (0028,2000) of the ICC Profile module (C.11.15)."""
     ds = _base(underlying[0], BLENDING_CLASS, "PR")
     ds.ContentLabel = label
     ds.ContentDescription = "generated blend"
@@ -187,6 +189,8 @@ def blending(
         setattr(ds, f"{name}PaletteColorLookupTableData", table.astype("<u2").tobytes())
     ds.ImageRotation = 0
     ds.ImageHorizontalFlip = "N"
+    if icc is not None:
+        ds.ICCProfile = icc
     return ds
 
 

@@ -210,13 +210,25 @@ def icc_profile(key: str) -> tuple[str, np.ndarray[Any, Any]]:
 
 @_guarded
 def render_view(
-    series: int, view_json: str, center: float | None, width: float | None, invert: bool
+    series: int,
+    view_json: str,
+    center: float | None,
+    width: float | None,
+    invert: bool,
+    presentation: str | None = None,
 ) -> tuple[str, np.ndarray[Any, Any]]:
     """Render a reformatted plane or slab of a series' volume (issue 14 item 6): (info
-    JSON with ``view``, ``reslice`` and ``volume``, C-contiguous uint8 RGBA array)."""
+    JSON with ``view``, ``reslice`` and ``volume``, C-contiguous uint8 RGBA array);
+    ``presentation`` an applied Blending state over the series (its window for it)."""
     window = None if center is None or width is None else (float(center), float(width))
     view = json.loads(str(view_json))
-    rendered = _session.render_view(int(series), view, window, bool(invert))
+    rendered = _session.render_view(
+        int(series),
+        view,
+        window,
+        bool(invert),
+        None if presentation is None else str(presentation),
+    )
     return _json(rendered.info), np.ascontiguousarray(rendered.rgba)
 
 
@@ -386,6 +398,26 @@ def annotation_layer(
     ``texts`` and ``measurements``, C-contiguous uint8 RGBA of the frame's size)."""
     uid = None if presentation is None else str(presentation)
     info, rgba = _session.annotation_layer(int(series), int(frame), uid)
+    return _json(info), np.ascontiguousarray(rgba)
+
+
+@_guarded
+def blend_frame(
+    series: int,
+    frame: int,
+    presentation: str,
+    center: float | None = None,
+    width: float | None = None,
+    invert: bool = False,
+) -> tuple[str, np.ndarray[Any, Any]]:
+    """The whole blend of an applied Blending Softcopy Presentation State over one frame,
+    opaque, before its ICC Profile (PS3.4 N.2.4): (info JSON with ``icc``, the profile's
+    key, C-contiguous uint8 RGBA of the frame's size); the worker converts it through the
+    profile and draws the segment layer over it."""
+    window = None if center is None or width is None else (float(center), float(width))
+    info, rgba = _session.blend_frame(
+        int(series), int(frame), str(presentation), window, bool(invert)
+    )
     return _json(info), np.ascontiguousarray(rgba)
 
 

@@ -2,7 +2,10 @@
 4, 5 and 7): the layer of a plane through a series' volume.
 
 A dose grid and a fused series are sampled at the plane's pixels' patient points as on
-an acquired frame (:meth:`lightbox.session.washes.Washes.drawing_at`), under the rest.
+an acquired frame (:meth:`lightbox.session.washes.Washes.drawing_at`), under the rest; so
+is the superimposed series of an applied Blending Softcopy Presentation State whose
+underlying series the plane cuts (:meth:`~lightbox.session.washes.Washes.blend_drawing`:
+its VOI, palette and opacity from the state), at the very bottom.
 
 Each acquired frame's layer (its SEG masks and RT contours, as drawn over it on the
 stack) is resliced: a pixel of the plane at patient point P takes the layer of the frame
@@ -89,6 +92,10 @@ class Planes:
         entry = self.session.series[series]
         points = reslice_points(reslice)
         under, listed = self.session.washes.drawing_at(entry, points, settings)
+        blending = self.session.blending_over(series, presentation)
+        if blending is not None:  # its superimposed set at the plane's points, at the bottom
+            blended, named = self.session.washes.blend_drawing(blending, points)
+            under, listed = [*blended, *under], [*named, *listed]
         info, out = self._resliced(series, points, settings, presentation)
         if not under:
             return info, out

@@ -25,6 +25,7 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
+from lightbox.annotate import pstate
 from lightbox.catalog import facts, report
 from lightbox.catalog.series import (
     Ordering,
@@ -54,6 +55,7 @@ from lightbox.inspect import describe
 from lightbox.pixels import checks, codecs, locate, samples
 from lightbox.pixels import decode as pixels
 from lightbox.pixels.format import PixelFormat, pixel_format
+from lightbox.segment.layer import Drawn, compose
 from lightbox.segment.nearest import plane_points, slice_step
 from lightbox.segment.read import is_segmentation, read_segmentation
 from lightbox.session import (
@@ -1073,12 +1075,8 @@ class Session:
         if state.palette is not None:  # a Pseudo-Color Softcopy Presentation State
             rgba = presented.pseudo_color(rgba, state.palette)
         view = presented.view_json(state, image)
-        blend = self.washes.blend_info(state)
-        if blend is not None:  # a Blending state: the superimposed set in the layer
-            warning = blend["warning"]
-            blend["warning"] = str(warning) if warning else None
-            blend["warningSaid"] = said(warning) if warning else None
-            view["blend"] = blend
+        if state.blending is not None:  # a Blending state: the superimposed set in the layer
+            view["blend"] = self._blend_json(state)
         shown = {
             **_voi_info(voi),
             "windowSource": source,
@@ -1187,12 +1185,78 @@ class Session:
         under = self.washes.drawing(self.series[series], frame, settings) if resampled else ([], [])
         state = self._state_for(presentation, ref)
         points = self.frame_points(ref) if state is not None and state.blending else None
-        if state is not None and points is not None:
+        profiled = state is not None and points is not None and bool(state.icc_profile)
+        if state is not None and points is not None and not profiled:
             blended = self.washes.blend_drawing(state, points)
             under = (blended[0] + under[0], blended[1] + under[1])
-        return segments.frame_layer(
+        info, rgba = segments.frame_layer(
             segs, ref, fmt.rows, fmt.columns, settings, extra, under, self.frame_points
         )
+        if profiled:  # the blend is the frame's own colour image, under this layer
+            info["blendIcc"] = self._keep_icc(state.icc_profile)
+            info["segments"] = [*self.washes.blend_listed(state), *info["segments"]]
+        return info, rgba
+
+    def _blend_json(self, state: pstate.PresentationState) -> dict[str, Any] | None:
+        """``presentation.blend`` of a render (``blend`` of a reformatted view's): what
+        :meth:`Washes.blend_info` says, its warning as text and said, and ``icc``, the
+        key of the state's ICC Profile (C.11.15: the whole blend is converted through
+        it, PS3.4 N.2.4), or None."""
+        blend = self.washes.blend_info(state)
+        if blend is None:
+            return None
+        warning = blend["warning"]
+        blend["warning"] = str(warning) if warning else None
+        blend["warningSaid"] = said(warning) if warning else None
+        blend["icc"] = self._keep_icc(state.icc_profile)
+        return blend
+
+    def blending_over(
+        self, series: int, presentation: str | None
+    ) -> pstate.PresentationState | None:
+        """The Blending Softcopy Presentation State ``presentation`` when its UNDERLYING set
+        is series ``series`` (its Series Instance UID named, or one of its images), else
+        None: what a reformatted view of that series blends."""
+        if not presentation:
+            return None
+        state = self._found_objects().state(presentation)
+        if state is None or state.blending is None:
+            return None
+        entry = self.series[series]
+        if entry.series_uid in state.blending.underlying.series_uids:
+            return state
+        for ref in entry.frames:
+            if state.applies_to(self._image(ref).uid, ref.index):
+                return state
+        return None
+
+    def blend_frame(
+        self,
+        series: int,
+        frame: int,
+        presentation: str,
+        window: tuple[float, float] | None = None,
+        invert: bool = False,
+    ) -> tuple[dict[str, Any], np.ndarray[Any, Any]]:
+        """The whole blend of a Blending Softcopy Presentation State over one frame, opaque
+        (PS3.4 N.2.4.3: Rs·A + Yu·(1 − A) where the superimposed set reaches, the
+        underlying grey Yu alone elsewhere), before its ICC Profile: (info with ``icc``,
+        the profile's key, or None; RGBA uint8 of the frame's size). Yu is the frame as
+        :meth:`render` shows it under the state (a user ``window`` and ``invert`` as
+        there). What a profile converts is the blend, not its two parts apart (a profile
+        is not linear), so with a profile the page converts this image in the worker and
+        draws the segment layer (:meth:`segment_layer`, without the blend) over it."""
+        ref = self.frame_ref(series, frame)
+        state = self._state_for(presentation, ref)
+        if state is None or state.blending is None:
+            raise LightboxError(presentation, "it is not a blending state applied to this frame")
+        grey = self.render(series, frame, window, invert, presentation=presentation).rgba
+        rows, columns = grey.shape[:2]
+        points = self.frame_points(ref)
+        drawn = self.washes.blend_drawing(state, points)[0] if points is not None else []
+        bottom = Drawn(np.ones((rows, columns), np.float32), grey[..., :3], 1.0)
+        rgba = compose([bottom, *drawn], rows, columns)
+        return {"width": columns, "height": rows, "icc": self._keep_icc(state.icc_profile)}, rgba
 
     def frame_plane(
         self, ref: FrameRef
@@ -1787,6 +1851,7 @@ class Session:
         view: dict[str, Any],
         window: tuple[float, float] | None = None,
         invert: bool = False,
+        presentation: str | None = None,
     ) -> Rendered:
         """Render a reformatted plane or slab of a series' volume to RGBA.
 
@@ -1798,6 +1863,10 @@ class Session:
         window, invert
             As :meth:`render`: the user's (center, width), else the series' window
             (its middle frame's first, or the automatic one).
+        presentation
+            An applied presentation state: a Blending state whose underlying set is this
+            series gives the plane its window (:meth:`_blend_window`) unless the user's
+            wins.
 
         Returns
         -------
@@ -1819,6 +1888,9 @@ class Session:
         opened = self.files[ref.file]
         chosen, source, index = self._window_for(series, opened, ref, window, None)
         params = opened.parameters(ref.index)
+        state_window = self._blend_window(series, ref, presentation) if window is None else None
+        if state_window is not None:  # the underlying of an applied blending state
+            chosen, source, index = state_window, "presentation state", None
         inverts = invert != opened.inverts
         # The common case in one pass (the browser's kernel: samples windowed to RGBA),
         # else the samples and the display pipeline.
@@ -1862,7 +1934,29 @@ class Session:
             "sampler": sampler,
         }
         info.update(_voi_info(chosen))
+        blending = self.blending_over(series, presentation)
+        if blending is not None:  # the plane's layer blends it: said as on a frame
+            info["blend"] = self._blend_json(blending)
         return Rendered(np.ascontiguousarray(rgba), info)
+
+    def _blend_window(self, series: int, ref: FrameRef, presentation: str | None) -> Window | None:
+        """The window of a reformatted view under an applied Blending state over the series:
+        the state's VOI for the underlying's middle image when it is a window and the
+        state's Modality LUT is the images' own (the volume holds the images' modality
+        values), else None (the series' window serves)."""
+        state = self.blending_over(series, presentation)
+        if state is None:
+            return None
+        voi = state.voi_for(self._image(ref).uid, ref.index)
+        if not isinstance(voi, Window):
+            return None
+        own = self.files[ref.file].parameters(ref.index).modality
+        theirs = state.modality
+        if isinstance(theirs, luts.Rescale) and isinstance(own, luts.Rescale):
+            same = (theirs.slope, theirs.intercept) == (own.slope, own.intercept)
+        else:
+            same = theirs is None or theirs == own
+        return voi if same else None
 
     def view_image(self, series: int, view: dict[str, Any]) -> ViewImage:
         """The modality values of a reformatted view (its plane, or its slab projected)

@@ -396,22 +396,28 @@ class Washes:
         palette = blending.palette
         if palette is None:
             rgb = np.repeat(t[..., None] * 255.0, 3, axis=-1)
-            color = [191, 191, 191]
         else:
             n = palette.entries
             entry = np.floor(np.clip(t, 0.0, 1.0) * (n - 1) + 0.5).astype(np.intp)
             rgb = palette.rgb[np.clip(entry, 0, n - 1)].astype(np.float32)
+        drawn = [Drawn(inside.astype(np.float32), rgb, blending.opacity)]
+        return drawn, self.blend_listed(state)
+
+    def blend_listed(self, state: pstate.PresentationState) -> list[dict[str, Any]]:
+        """The legend's entry of a blending state's superimposed series (its modality, the
+        palette's colour at three quarters), none when that series is not open."""
+        blending = state.blending
+        index = None if blending is None else self.superimposed(blending)
+        if blending is None or index is None:
+            return []
+        palette = blending.palette
+        color = [191, 191, 191]
+        if palette is not None:
+            n = palette.entries
             color = [int(v) for v in palette.rgb[min(int(0.75 * (n - 1) + 0.5), n - 1)]]
         other = self.session.series[index]
-        drawn = [Drawn(inside.astype(np.float32), rgb, blending.opacity)]
-        present = {
-            "uid": state.uid,
-            "segment": 0,
-            "label": f"{other.modality} blended",
-            "color": color,
-            "visible": True,
-        }
-        return drawn, [present]
+        label = f"{other.modality} blended"
+        return [{"uid": state.uid, "segment": 0, "label": label, "color": color, "visible": True}]
 
     def probe(self, series: Series, point: list[float] | None) -> dict[str, Any]:
         """What the probe adds at a patient point: ``dose`` (Gy of the first grid over it,

@@ -25,7 +25,7 @@ from scipy.ndimage import map_coordinates
 from lightbox.annotate.pstate import read_presentation_state
 from lightbox.session.inspector import Inspector
 from lightbox.session.session import Session
-from tests.support import pstates, segs
+from tests.support import icc, pstates, segs
 from tests.unit.session.test_rt_dose_fusion import pet_files
 from tools.synth import to_bytes
 
@@ -183,3 +183,104 @@ def test_a_state_without_relative_opacity_says_so() -> None:
     session, ct, uid, _, _ = _case(opacity=None)
     view = session.render(ct, FRAME, presentation=uid).info["presentation"]
     assert "engine.blend_opacity" in [s["key"] for s in view["warningsSaid"]]
+
+
+def test_with_an_icc_profile_the_layer_leaves_the_blend_to_the_whole_frame() -> None:
+    # PS3.4 N.2.4: the blend, not its two parts apart, goes through the state's profile
+    # (C.11.15): the segment layer names the profile and holds no blend; the whole blend
+    # over the frame, opaque, is what the worker converts (the CT alone beyond the PET).
+    profile = icc.matrix_profile()
+    session, ct, uid, stack, pet = _case(icc=profile)
+    yu, rs, strict, beyond = expected(stack, pet)
+    shown = session.render(ct, FRAME, presentation=uid)
+    key = shown.info["presentation"]["blend"]["icc"]
+    assert session.icc_profiles[key] == profile
+    info, layer = session.segment_layer(ct, FRAME, [], presentation=uid)
+    assert info["blendIcc"] == key and not layer[..., 3].any()
+    assert [s["label"] for s in info["segments"]] == ["PT blended"]
+    told, blend = session.blend_frame(ct, FRAME, uid)
+    assert told == {"width": 48, "height": 40, "icc": key}
+    assert (blend[..., 3] == 255).all()
+    want_r = 255 * (rs * OPACITY + yu * (1 - OPACITY))
+    want_gb = 255 * (yu * (1 - OPACITY))
+    assert np.abs(blend[strict, 0] - want_r[strict]).max() <= 1.5
+    assert np.abs(blend[strict, 1] - want_gb[strict]).max() <= 1.5
+    assert np.abs(blend[strict, 2] - want_gb[strict]).max() <= 1.5
+    assert np.abs(blend[beyond, :3] - 255 * yu[beyond, None]).max() <= 0.5 + 1e-9
+    # a window dragged over the state's shows under the blend too
+    _, dragged = session.blend_frame(ct, FRAME, uid, window=(0.0, 4000.0))
+    grey = _linear(stack.datasets[FRAME].pixel_array.astype(float) - 1024.0, 0.0, 4000.0)
+    assert np.abs(dragged[beyond, 0] - 255 * grey[beyond]).max() <= 0.5 + 1e-9
+
+
+def test_without_a_profile_the_blend_stays_in_the_layer() -> None:
+    session, ct, uid, _, _ = _case()
+    assert session.render(ct, FRAME, presentation=uid).info["presentation"]["blend"]["icc"] is None
+    info, layer = session.segment_layer(ct, FRAME, [], presentation=uid)
+    assert "blendIcc" not in info and layer[..., 3].any()
+
+
+def _coronal(y: float) -> dict:
+    """A coronal plane of the CT at y mm: rows down z from 0 mm (2 mm), columns along x."""
+    return {
+        "origin": [0.0, y, 0.0],
+        "rowDirection": [1.0, 0.0, 0.0],
+        "columnDirection": [0.0, 0.0, 1.0],
+        "rowSpacing": 2.0,
+        "columnSpacing": 0.5,
+        "rows": 3,
+        "columns": 48,
+    }
+
+
+def test_the_blend_on_a_coronal_plane_is_map_coordinates_over_the_pet() -> None:
+    # Pixel (r, c) of the plane at (0.5·c, 4, 2·r) mm; the PET there by map_coordinates at
+    # its voxel coordinates, through the state's window and ramp, at Relative Opacity.
+    session, ct, uid, _, pet = _case()
+    plane = _coronal(4.0)
+    _, none = session.plane_layer(ct, plane, [])
+    assert not none[..., 3].any()  # without the state: nothing (the PET a hidden fusion)
+    info, rgba = session.plane_layer(ct, plane, [], uid)
+    assert [s["label"] for s in info["segments"]] == ["PT blended"]
+    r, c = np.mgrid[0:3, 0:48].astype(float)
+    x, y, z = 0.5 * c, np.full_like(c, 4.0), 2.0 * r
+    px, py, pz = (x + 1.0) / 2.0, (y + 2.0) / 2.5, (z + 1.0) / 2.0
+    values = map_coordinates(pet, [pz, py, px], order=1, mode="nearest")
+    rs = np.floor(_linear(values, *OVER) * 255 + 0.5) * 257 / 65535
+    strict, beyond = px <= 11, px > 11.5
+    assert (rgba[strict, 3] == round(OPACITY * 255)).all()
+    assert np.abs(rgba[strict, 0] - 255 * rs[strict]).max() <= 1.0
+    assert not rgba[strict, 1:3].any()  # the red ramp: G = B = 0
+    assert beyond.any() and not rgba[beyond, 3].any()
+    # a slab has its middle plane's blend
+    _, slab = session.plane_layer(ct, {**plane, "slab": 1.0}, [], uid)
+    assert np.array_equal(slab[strict], rgba[strict])
+
+
+def test_a_coronal_view_of_the_underlying_takes_the_states_window() -> None:
+    session, ct, uid, stack, _ = _case()
+    view = {"plane": "coronal", "position": 4.0}
+    plain = session.render_view(ct, view)
+    assert plain.info["windowSource"] != "presentation state"
+    shown = session.render_view(ct, view, presentation=uid)
+    assert shown.info["windowSource"] == "presentation state"
+    assert (shown.info["windowCenter"], shown.info["windowWidth"]) == UNDER
+    reslice = shown.info["reslice"]
+    rows, columns = shown.rgba.shape[:2]
+    r, c = np.mgrid[0:rows, 0:columns].astype(float)
+    origin = np.asarray(reslice["origin"])
+    at = (
+        origin
+        + (c * reslice["columnSpacing"])[..., None] * np.asarray(reslice["rowDirection"])
+        + (r * reslice["rowSpacing"])[..., None] * np.asarray(reslice["columnDirection"])
+    )
+    hu = np.stack([ds.pixel_array.astype(float) for ds in stack.datasets]) - 1024.0
+    k, j, i = at[..., 2] / 2.0, at[..., 1] / 0.5, at[..., 0] / 0.5
+    values = map_coordinates(hu, [k, j, i], order=1, mode="nearest")
+    within = (k >= 0) & (k <= 2)  # between the outer slices' centres
+    assert within.sum() >= 3 * columns
+    grey = shown.rgba[within, 0].astype(float)
+    assert np.abs(grey - 255 * _linear(values[within], *UNDER)).max() <= 1.0
+    # the user's window still wins
+    dragged = session.render_view(ct, view, (0.0, 4000.0), presentation=uid)
+    assert dragged.info["windowSource"] == "user"

@@ -471,17 +471,24 @@ export class Pane {
       // a reformatted plane: the SEG masks and RT contours resliced, the dose and fused
       // series sampled at the plane's pixels
       await this.segments.fetchPlane(this.host.client, this.series, reslice, settings, state);
-    } else await this.segments.fetch(this.host.client, this.series, this.frame, settings, blend);
+    } else {
+      const user = this.windows.get(this.series);
+      const window = { center: user ? user[0] : null, width: user ? user[1] : null };
+      const grey = blend ? { ...blend, window, invert: this.invert } : null;
+      await this.segments.fetch(this.host.client, this.series, this.frame, settings, grey);
+    }
   }
 
   /**
    * The blend of the Blending Softcopy Presentation State applied to the frame shown
-   * (PS3.4 N.2.4), as the worker said it (`info.presentation.blend`), else null.
+   * (PS3.4 N.2.4), as the worker said it (`info.presentation.blend`; a reformatted
+   * view of the underlying series: `info.blend`), else null.
    * @returns {{uid: string, series: string | null, seriesUid: string, opacity: number,
-   *            label: string, modality?: string} | null}
+   *            label: string, modality?: string, icc?: string | null} | null}
    */
   get blend() {
-    const found = /** @type {any} */ (this.info)?.presentation?.blend;
+    const info = /** @type {any} */ (this.info);
+    const found = info?.presentation?.blend ?? info?.blend;
     return found && this.presentationUid === found.uid ? found : null;
   }
 
@@ -612,6 +619,8 @@ export class Pane {
       // coronal view of 2 mm slices has 2 mm rows); drawn at their aspect.
       view: { ...args.view, pixels: "natural" },
       invert: this.invert,
+      // an applied blending state gives the plane of its underlying series its window
+      presentation: this.presentationUid,
     });
     // The position as shown (filled in, kept inside the volume), unless the view has
     // moved on while this one was drawn.

@@ -76,14 +76,19 @@ export class SegmentLayer extends ImageLayer {
    * Ask the worker for the layer of a frame and keep it (drawn by draw()).
    * @param {import("../rpc/client.js").Client} client
    * @param {number} series @param {number} frame @param {OverlaySetting[]} settings
-   * @param {{uid: string, series: string | null} | null} [blend] an applied blending
-   *   state: its superimposed series drawn at the bottom of the layer
+   * @param {{uid: string, series: string | null, icc?: string | null,
+   *          window?: {center: number | null, width: number | null}, invert?: boolean}
+   *          | null} [blend] an applied blending state: its superimposed series drawn at
+   *   the bottom of the layer; with an ICC profile (`icc`) the layer is the whole blend,
+   *   opaque, through the profile, the frame's grey under the user's `window` and `invert`
    */
   async fetch(client, series, frame, settings, blend = null) {
     const presentation = blend?.uid ?? null;
     const blended = blend?.series ?? null;
-    await this.fetchLayer(client, [series, frame, settings, presentation], () =>
-      client.call("segmentLayer", { series, frame, settings, presentation, blended }),
+    // with a profile the grey is in the layer: a window drag asks again
+    const grey = blend?.icc ? { window: blend.window ?? null, invert: Boolean(blend.invert) } : {};
+    await this.fetchLayer(client, [series, frame, settings, presentation, grey], () =>
+      client.call("segmentLayer", { series, frame, settings, presentation, blended, ...grey }),
     );
   }
 

@@ -226,6 +226,23 @@ function takePair(pair, type) {
   }
 }
 
+/**
+ * Draw an RGBA layer over an opaque image, in place (source-over, as the page's canvas
+ * draws a layer over the frame): a blend converted through its profile under the masks.
+ * @param {Uint8ClampedArray} under opaque RGBA, changed
+ * @param {Uint8ClampedArray} layer RGBA of the same size
+ */
+function drawOver(under, layer) {
+  for (let i = 0; i < under.length; i += 4) {
+    const a = layer[i + 3] / 255;
+    if (!a) continue;
+    for (let c = 0; c < 3; c++) under[i + c] = layer[i + c] * a + under[i + c] * (1 - a);
+  }
+}
+
+/** @type {Map<string, string>} a blending state's uid → its superimposed series' catalog uid */
+const blendedSeries = new Map();
+
 /** @type {Map<string, string>} a slide's routeKey → the ICC profile its tiles are shown through */
 const slideProfiles = new Map();
 
@@ -478,7 +495,7 @@ export const methods = {
     const [rate, samples] = takePair(bridge.waveform_audio(series, group), "u8");
     return [{ sampleRate: JSON.parse(rate), samples }, [samples]];
   },
-  async segmentLayer(bridge, { series, frame, settings, presentation, blended }) {
+  async segmentLayer(bridge, { series, frame, settings, presentation, blended, window, invert }) {
     // a blending state's superimposed series is decoded for the layer too
     const also = blended ? [{ uid: blended }] : [];
     await codecs.ensure(layerCodecs(series, [...settings, ...also]));
@@ -486,7 +503,27 @@ export const methods = {
       bridge.segment_layer(series, frame, JSON.stringify(settings), presentation ?? null),
       "u8clamped",
     );
-    return [{ info: JSON.parse(info), pixels }, [pixels]];
+    const parsed = JSON.parse(info);
+    if (parsed.blendIcc && presentation) {
+      // A blending state with an ICC Profile (PS3.4 N.2.4): the whole blend, opaque, is
+      // converted through the profile as a colour frame is, and the layer drawn over it.
+      const [, blend] = takePair(
+        bridge.blend_frame(
+          series,
+          frame,
+          presentation,
+          window?.center ?? null,
+          window?.width ?? null,
+          Boolean(invert),
+        ),
+        "u8clamped",
+      );
+      const under = new Uint8ClampedArray(blend);
+      await icc.toSRGB(parsed.blendIcc, under, () => bytesOf(bridge.icc_profile(parsed.blendIcc)));
+      drawOver(under, new Uint8ClampedArray(pixels));
+      return [{ info: parsed, pixels: blend }, [blend]];
+    }
+    return [{ info: parsed, pixels }, [pixels]];
   },
   annotationLayer(bridge, { series, frame, presentation }) {
     const [info, pixels] = takePair(
@@ -496,7 +533,9 @@ export const methods = {
     return [{ info: JSON.parse(info), pixels }, [pixels]];
   },
   async planeLayer(bridge, { series, reslice, settings, presentation }) {
-    await codecs.ensure(layerCodecs(series, settings));
+    // an applied blending state's superimposed series (as a render said it) is decoded too
+    const blended = presentation ? blendedSeries.get(presentation) : undefined;
+    await codecs.ensure(layerCodecs(series, [...settings, ...(blended ? [{ uid: blended }] : [])]));
     const [info, pixels] = takePair(
       bridge.plane_layer(
         series,
@@ -519,6 +558,7 @@ export const methods = {
   closeAll(bridge) {
     slideTiles.forgetAll();
     slideProfiles.clear();
+    blendedSeries.clear();
     icc.forgetAll();
     return [kept(JSON.parse(bridge.close_all())), []];
   },
@@ -547,16 +587,21 @@ export const methods = {
         bytesOf(bridge.icc_profile(parsed.icc)),
       );
     }
+    const blend = parsed.presentation?.blend;
+    if (blend?.series) blendedSeries.set(blend.uid, blend.series);
     return [{ info: parsed, pixels }, [pixels]];
   },
-  async renderView(bridge, { series, view, center, width, invert }, id) {
+  async renderView(bridge, { series, view, center, width, invert, presentation }, id) {
     await codecs.ensure(codecsOf(series));
     await buildVolume(id, (s) => bridge.volume_step(series, view.phase ?? null, s));
     const [info, pixels] = takePair(
-      bridge.render_view(series, JSON.stringify(view), center, width, invert),
+      bridge.render_view(series, JSON.stringify(view), center, width, invert, presentation ?? null),
       "u8clamped",
     );
-    return [{ info: JSON.parse(info), pixels }, [pixels]];
+    const parsed = JSON.parse(info);
+    // a blending state over the series: its superimposed series is decoded for the layer
+    if (parsed.blend?.series) blendedSeries.set(parsed.blend.uid, parsed.blend.series);
+    return [{ info: parsed, pixels }, [pixels]];
   },
   async volumeData(bridge, { series, maxVoxels, maxDim }, id) {
     await codecs.ensure(codecsOf(series));
