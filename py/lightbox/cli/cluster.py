@@ -43,6 +43,16 @@ STORAGE_ENV = ("AWS_", "FSSPEC_", "GOOGLE_", "GCSFS_", "STORAGE_EMULATOR_HOST")
 #: would otherwise import again), Dask and the task's module (pydicom, numpy, the profile),
 #: so that the workers start with them imported.
 PRELOAD = ["__main__", "distributed", "lightbox.cli.tasks"]
+#: The environment Dask's nanny sets before it starts a worker process (Dask's defaults of
+#: ``distributed.nanny.pre-spawn-environ``): read when a process starts (the C library's
+#: memory trimming) or imports numpy (one BLAS thread), so they must be in the forkserver's
+#: environment, which Dask's own start of it inherited and :func:`prestart`'s, earlier, not.
+PRE_SPAWN_ENV = {
+    "MALLOC_TRIM_THRESHOLD_": "65536",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+}
 #: Dask's settings for a local cluster (measured: README, deid on Dask). Its workers are
 #: forked from a clean server process (:func:`prestart`): they start in about half the time
 #: of Dask's default (spawn), without inheriting this process's threads. The workers'
@@ -72,6 +82,8 @@ def prestart() -> None:
     in it: it imports them on another core while this process lists the input and starts
     the scheduler, and each worker is forked from it with them imported. (Dask sets a list
     of its own only for a forkserver not yet running.)"""
+    for name, value in PRE_SPAWN_ENV.items():  # as Dask's nanny does, in this process too
+        os.environ.setdefault(name, value)
     multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
     multiprocessing.forkserver.ensure_running()
 

@@ -228,6 +228,14 @@ def test_the_local_cluster_workers_have_lightbox_imported_and_no_profiler():
         settings = f"[__import__('dask').config.get(k) for k in {keys!r}]"
         expected = [False, "1s", "1s", "5s"]
         assert list(client.run(eval, settings).values()) == [expected, expected]
+        # Dask's nanny's environment (its documented defaults), which the forkserver needs
+        # from its start (the C library reads it then): the environment each worker's
+        # process began with, its forkserver's as it was started (Linux's /proc).
+        initial = "open('/proc/self/environ', 'rb').read().split(b'\\0')"
+        for began in client.run(eval, initial).values():
+            assert b"MALLOC_TRIM_THRESHOLD_=65536" in began
+            assert b"OMP_NUM_THREADS=1" in began
+            assert b"OPENBLAS_NUM_THREADS=1" in began
         with urllib.request.urlopen(cluster.dashboard(client), timeout=30) as page:
             assert page.status == 200
             assert b"Dask" in page.read()
