@@ -357,6 +357,8 @@ def run_deid(args: argparse.Namespace) -> int:
                 f"{folder.name}: a {engine} engine's worker processes cannot see this "
                 "process's memory:// files: run with --jobs 1"
             )
+    if engine == "dask" and args.scheduler is None:
+        cluster.prestart()  # the workers' forkserver imports Lightbox while this lists IN
     options = _options(args)
     target.makedirs()
     secret = _secret(args, target)

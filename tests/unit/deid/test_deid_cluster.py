@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import pydicom
 import pytest
 
+from lightbox.cli import cluster
 from lightbox.cli import main as cli
 from tests.support.paths import ROOT
 from tools.bench_deid import write_studies
@@ -205,3 +207,35 @@ def test_without_dask_installed_a_process_pool_or_a_message(corpus, tmp_path, mo
     assert cli.main([*argv, "--engine", "dask", "-j", "2"]) == 0  # nothing left to do
     assert cli.main([*argv[:2], str(tmp_path / "o2"), *argv[3:], "--engine", "dask"]) == 2
     assert "pip install lightbox[cluster]" in capsys.readouterr().err
+
+
+def test_the_local_cluster_workers_have_lightbox_imported_and_no_profiler():
+    """The local cluster as ``deid`` starts it (:func:`cluster.prestart`, then
+    :func:`cluster.connect`): before any task ran, each worker has the task's module imported
+    (from its forkserver); its statistical profiler is off and its monitors run at the
+    intervals set (Dask's defaults: the profiler on, 20 ms, 100 ms and 500 ms); the
+    dashboard still answers."""
+    cluster.prestart()
+    with cluster.connect(None, 2) as client:
+        probe = "'lightbox.cli.tasks' in __import__('sys').modules"
+        assert list(client.run(eval, probe).values()) == [True, True]
+        keys = [
+            "distributed.worker.profile.enabled",
+            "distributed.admin.tick.interval",
+            "distributed.worker.memory.monitor-interval",
+            "distributed.admin.system-monitor.interval",
+        ]
+        settings = f"[__import__('dask').config.get(k) for k in {keys!r}]"
+        expected = [False, "1s", "1s", "5s"]
+        assert list(client.run(eval, settings).values()) == [expected, expected]
+        # Dask's nanny's environment (its documented defaults), which the forkserver needs
+        # from its start (the C library reads it then): the environment each worker's
+        # process began with, its forkserver's as it was started (Linux's /proc).
+        initial = "open('/proc/self/environ', 'rb').read().split(b'\\0')"
+        for began in client.run(eval, initial).values():
+            assert b"MALLOC_TRIM_THRESHOLD_=65536" in began
+            assert b"OMP_NUM_THREADS=1" in began
+            assert b"OPENBLAS_NUM_THREADS=1" in began
+        with urllib.request.urlopen(cluster.dashboard(client), timeout=30) as page:
+            assert page.status == 200
+            assert b"Dask" in page.read()
