@@ -148,7 +148,12 @@ async function openFiles(list, job, how) {
       done = batch.end;
       skipped.push(...batch.skipped);
       limit = Math.min(limit * FIRST_BATCH_GROWTH, BATCH_FILES);
-      reading = done < total ? readBatch(list, done, limit) : Promise.resolve(emptyBatch());
+      const next = () =>
+        done < total ? readBatch(list, done, limit) : Promise.resolve(emptyBatch());
+      // The next batch is read while the worker opens this one once the first image is
+      // shown; until then nothing else is asked of the page (the first image comes first).
+      const ahead = first !== null;
+      reading = ahead ? next() : Promise.resolve(emptyBatch());
       const { names, files, buffers } = batch;
       const transfer = buffers.filter((b) => b instanceof ArrayBuffer);
       /** @type {OpenResult} */
@@ -170,6 +175,7 @@ async function openFiles(list, job, how) {
           .select(first, 0)
           .catch(() => (failed = true));
       }
+      if (!ahead) reading = next();
     }
     if (first === null && reopened) {
       // Everything was open already: show it rather than leave the screen as it was.
