@@ -110,7 +110,10 @@ def read_overlays(
         Byte order of the file (OW Overlay Data is in 16-bit words).
     """
     planes = []
-    for group in GROUPS:
+    # Only the groups the header holds an element of (most hold none): each absent one
+    # asked for would be a lookup and a miss per element.
+    held = {tag >> 16 for tag in ds.keys()} & set(GROUPS)  # noqa: SIM118 -- a Dataset iterates elements
+    for group in sorted(held):
         rows, columns = _value(ds, group, 0x0010), _value(ds, group, 0x0011)
         if rows is None or columns is None:
             continue

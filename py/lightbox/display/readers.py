@@ -10,6 +10,7 @@ selectors to the functional group items of Enhanced objects.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -87,9 +88,15 @@ def little_endian(ds: Dataset) -> bool:
     meta = ds.get("file_meta")
     syntax = meta.get("TransferSyntaxUID") if meta is not None else None
     if syntax:
-        return bool(UID(str(syntax)).is_little_endian)
+        return _little(str(syntax))
     encoding = getattr(ds, "original_encoding", (None, None))
     return encoding[1] is not False
+
+
+@lru_cache(maxsize=64)
+def _little(syntax: str) -> bool:
+    """A transfer syntax's byte order, worked out once per syntax (asked of every file)."""
+    return bool(UID(syntax).is_little_endian)
 
 
 def _read_lut(item: Dataset, signed: bool, little: bool) -> Lut | None:

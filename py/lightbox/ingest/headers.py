@@ -135,7 +135,7 @@ def _file_meta_at(data: bytes, at: int) -> bool:
     return data[at : at + 2] == b"\x02\x00" and vr.isalpha() and vr.isupper()
 
 
-def _refuse_guess_we_cannot_make(name: str, data: bytes) -> None:
+def _refuse_guess_we_cannot_make(name: str, data: bytes, start: int) -> None:
     """Refuse a data set without a transfer syntax whose encoding pydicom would guess wrong.
 
     Without File Meta Information pydicom guesses the encoding: implicit VR
@@ -143,7 +143,6 @@ def _refuse_guess_we_cannot_make(name: str, data: bytes) -> None:
     transfer syntax (PS3.5 Annex A); read as little endian its lengths,
     undefined ones and item tags included, are nonsense.
     """
-    start = structure.dataset_start(data)
     if start > _PREAMBLE + len(_MAGIC):  # File Meta Information: the transfer syntax is declared
         return
     encoding = bare_encoding(data[start:])
@@ -181,14 +180,17 @@ def read_header(name: str, data: bytes) -> Header:
     if not looks_like_dicom(data):
         raise NotDicomError(name, say("engine.not_dicom"))
     data = framed(data)
-    _refuse_guess_we_cannot_make(name, data)
-    refuse_deep_nesting(name, data)
-    refuse_deflate_bomb(name, data)
+    # Where the data set starts and the declared transfer syntax, walked once for every check.
+    start, meta_syntax = structure.meta_layout(data)
+    declared = _declared_encoding(data, start, meta_syntax)
+    _refuse_guess_we_cannot_make(name, data, start)
+    _refuse_deep_nesting(name, data, declared)
+    _refuse_deflate_bomb(name, data, start, meta_syntax)
     stream = io.BytesIO(data)
     try:
         ds = dcmread(stream, stop_before_pixels=True, force=True)
     except Exception as exc:  # damaged bytes make pydicom (and zlib) raise many kinds
-        cut = structure.truncation(data, _declared_encoding(data))
+        cut = structure.truncation(data, declared)
         reason = cut.message if cut else say("engine.header_unreadable", detail=str(exc))
         raise InvalidDicomError(name, reason) from exc
     # pydicom keeps the stream it read (FileDataset.buffer, for deferred values, none
@@ -220,7 +222,7 @@ def read_header(name: str, data: bytes) -> Header:
     # Short native pixel data opens: the session shows what is there with a warning.
     if not syntax.is_compressed and pixel_bytes == 0 < get_expected_length(ds, "bytes"):
         raise InvalidDicomError(name, say("engine.pixel_data_empty"))
-    warnings, fragments = _pixel_data_shape(data, offset, ds, syntax)
+    warnings, fragments = _pixel_data_shape(data, offset, ds, syntax, start)
     if unreadable:
         listed = ", ".join(unreadable[:3]) + (
             f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
@@ -243,7 +245,7 @@ def _check_video(name: str, data: bytes, fragments: Fragments | None) -> None:
 
 
 def _pixel_data_shape(
-    data: bytes, offset: int, ds: Dataset, syntax: UID
+    data: bytes, offset: int, ds: Dataset, syntax: UID, start: int
 ) -> tuple[tuple[str, ...], Fragments | None]:
     """Truncation of the pixel data element at ``offset`` or of what follows it; its fragments.
 
@@ -255,7 +257,7 @@ def _pixel_data_shape(
     if syntax == DeflatedExplicitVRLittleEndian or implicit is None or little is None:
         return (), None
     declared = Encoding(little=little, implicit=implicit)
-    encoding = structure.found_encoding(data, structure.dataset_start(data), declared)
+    encoding = structure.found_encoding(data, start, declared)
     element = structure.read_element(data, offset, encoding)
     if element is None:
         return (), None
@@ -327,9 +329,12 @@ MAX_FRAME_PIXELS = 1 << 28
 def refuse_deflate_bomb(name: str, data: bytes) -> None:
     """Refuse a deflated data set (PS3.5 A.5) that inflates past
     :data:`MAX_INFLATED_BYTES`, before pydicom inflates it whole."""
-    if structure.meta_transfer_syntax(data) != DeflatedExplicitVRLittleEndian:
+    _refuse_deflate_bomb(name, data, *structure.meta_layout(data))
+
+
+def _refuse_deflate_bomb(name: str, data: bytes, start: int, syntax: str | None) -> None:
+    if syntax != DeflatedExplicitVRLittleEndian:
         return
-    start = structure.dataset_start(data)
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     piece = 1 << 24  # inflated 16 MiB at a time, counted, not kept
     try:
@@ -354,15 +359,19 @@ def refuse_deep_nesting(name: str, data: bytes) -> None:
     InvalidDicomError
         Naming the file and the limit.
     """
-    if structure.too_deep(data, _declared_encoding(data)):
+    _refuse_deep_nesting(name, data, _declared_encoding(data, *structure.meta_layout(data)))
+
+
+def _refuse_deep_nesting(name: str, data: bytes, declared: Encoding | None) -> None:
+    if structure.too_deep(data, declared):
         raise InvalidDicomError(name, say("engine.nested_too_deep", depth=structure.MAX_DEPTH))
 
 
-def _declared_encoding(data: bytes) -> Encoding | None:
-    """The data set's encoding from the bytes alone: its transfer syntax, or a bare guess."""
-    syntax = structure.meta_transfer_syntax(data)
+def _declared_encoding(data: bytes, start: int, syntax: str | None) -> Encoding | None:
+    """The data set's encoding from the bytes alone: its transfer syntax, or a bare guess
+    (``start`` and ``syntax``: :func:`structure.meta_layout`)."""
     if syntax is None:
-        return bare_encoding(data[structure.dataset_start(data) :])
+        return bare_encoding(data[start:])
     if syntax == DeflatedExplicitVRLittleEndian:
         return None
     return Encoding(little=syntax != ExplicitVRBigEndian, implicit=syntax == ImplicitVRLittleEndian)

@@ -392,28 +392,28 @@ def dataset_start(data: bytes) -> int:
     Group 0002 follows the preamble and ``DICM`` and is always explicit VR
     little endian (PS3.10 7.1); a bare data set begins at the first byte.
     """
-    if data[128:_PREAMBLE_AND_MAGIC] != b"DICM":
-        return 0
-    at = _PREAMBLE_AND_MAGIC
-    while True:
-        element = read_element(data, at, EXPLICIT_LITTLE)
-        if element is None or element.tag >> 16 != 0x0002 or element.length == _UNDEFINED:
-            return at
-        at = element.end
+    return meta_layout(data)[0]
 
 
 def meta_transfer_syntax(data: bytes) -> str | None:
     """(0002,0010) Transfer Syntax UID of the File Meta Information, read from its bytes."""
-    end = dataset_start(data)
+    return meta_layout(data)[1]
+
+
+def meta_layout(data: bytes) -> tuple[int, str | None]:
+    """:func:`dataset_start` and :func:`meta_transfer_syntax` from one walk of the File
+    Meta Information (a header's checks ask both, for every file opened)."""
+    if data[128:_PREAMBLE_AND_MAGIC] != b"DICM":
+        return 0, None
     at = _PREAMBLE_AND_MAGIC
-    while at < end:
+    syntax = None
+    while True:
         element = read_element(data, at, EXPLICIT_LITTLE)
-        if element is None:
-            return None
-        if element.tag == 0x00020010:
-            return data[element.value : element.end].rstrip(b"\x00 ").decode("latin-1")
+        if element is None or element.tag >> 16 != 0x0002 or element.length == _UNDEFINED:
+            return at, syntax
+        if element.tag == 0x00020010 and syntax is None:
+            syntax = data[element.value : element.end].rstrip(b"\x00 ").decode("latin-1")
         at = element.end
-    return None
 
 
 def _meta_truncation(data: bytes, start: int) -> Truncation | None:

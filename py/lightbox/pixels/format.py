@@ -9,6 +9,7 @@ Stored, High Bit), 8.2 (native and encapsulated pixel data).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pydicom.dataset import Dataset
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
@@ -40,7 +41,14 @@ class PixelFormat:
     @property
     def is_native(self) -> bool:
         """Whether the pixel data is uncompressed (PS3.5 A.1-A.3), i.e. its length is known."""
-        return not UID(self.transfer_syntax).is_compressed
+        return not _compressed(self.transfer_syntax)
+
+
+@lru_cache(maxsize=64)
+def _compressed(syntax: str) -> bool:
+    """Whether a transfer syntax compresses its pixel data: asked of every file at every
+    catalog, answered once per syntax (pydicom's UID validates its text when made)."""
+    return bool(UID(syntax).is_compressed)
 
 
 def pixel_format(ds: Dataset, transfer_syntax: str) -> PixelFormat:

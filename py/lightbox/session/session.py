@@ -72,7 +72,7 @@ from lightbox.session.cache import DEFAULT_CACHE_BYTES, FrameCache, Rendered
 from lightbox.session.planes import Planes
 from lightbox.session.volumes import ViewImage
 from lightbox.slide.image import SlideImage
-from lightbox.slide.read import slide_key
+from lightbox.slide.read import is_slide, slide_key
 from lightbox.volume import (
     MAX_VOLUME_BYTES,
     NotAVolume,
@@ -663,7 +663,7 @@ class Session:
         header = ingest.read_header(name, data)
         ds = header.dataset
         self._refuse_duplicate(name, ds)
-        if slides.is_slide_bytes(data):  # a pyramid level: viewed by its tiles
+        if is_slide(ds):  # a pyramid level: viewed by its tiles (judged by the header read)
             image = slides.open_from_bytes(name, data)
             if image is not None:
                 return self._slide_file(name, image, data)

@@ -8,13 +8,11 @@ time when the page asks, and the last few are kept (:class:`TileCache`).
 
 from __future__ import annotations
 
-import io
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pydicom import dcmread
 
 from lightbox.core.errors import InvalidDicomError
 from lightbox.core.messages import say
@@ -59,15 +57,6 @@ def open_from_source(name: str, source: ByteSource) -> SlideImage | None:
     if header is None or not is_slide(header.dataset):
         return None
     return slide_image.open_image(name, source, header)
-
-
-def is_slide_bytes(data: bytes) -> bool:
-    """Whether a file in memory is a pyramid level of a slide (header only)."""
-    try:
-        ds = dcmread(io.BytesIO(data), stop_before_pixels=True, force=True)
-    except Exception:  # not ours to judge: the normal path says why
-        return False
-    return is_slide(ds)
 
 
 def sorted_levels(images: Sequence[SlideImage]) -> list[int]:

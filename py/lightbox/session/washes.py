@@ -82,6 +82,9 @@ class Washes:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._doses: dict[int, DoseFile] = {}
+        #: Files before this index have been judged dose or not (files are only added):
+        #: the catalog of every batch asks, and judges only the files added since.
+        self._judged = 0
         #: fused series shown so far (their volumes built): the probe samples them
         self.fused: set[str] = set()
 
@@ -89,21 +92,27 @@ class Washes:
 
     def doses(self) -> list[DoseFile]:
         """Every RT Dose file open (each read once)."""
-        for index, opened in enumerate(self.session.files):
-            if index in self._doses or not rtdose.is_dose(opened.header.dataset):
-                continue
-            try:
-                ds = dcmread(io.BytesIO(self.session.whole(opened)), force=True)
-                self._doses[index] = DoseFile(index, rtdose.read_dose(opened.name, ds))
-                continue
-            except LightboxError as error:
-                reason = error.reason
-            except Exception as error:  # pydicom's reason, said with the file's warnings
-                reason = str(error)
-            self._doses[index] = DoseFile(index, None, reason)
-            said = f"its dose grid cannot be drawn: {reason}"
-            self.session.files[index] = replace(opened, warnings=(*opened.warnings, said))
+        files = self.session.files
+        while self._judged < len(files):
+            index = self._judged
+            if index not in self._doses and rtdose.is_dose(files[index].header.dataset):
+                self._doses[index] = self._read_dose(index)
+            self._judged = index + 1  # judged: a read cut short by an interrupt is tried again
         return list(self._doses.values())
+
+    def _read_dose(self, index: int) -> DoseFile:
+        """The dose grid of file ``index``, or why it cannot be drawn (said in its warnings)."""
+        opened = self.session.files[index]
+        try:
+            ds = dcmread(io.BytesIO(self.session.whole(opened)), force=True)
+            return DoseFile(index, rtdose.read_dose(opened.name, ds))
+        except LightboxError as error:
+            reason = error.reason
+        except Exception as error:  # pydicom's reason, said with the file's warnings
+            reason = str(error)
+        said = f"its dose grid cannot be drawn: {reason}"
+        self.session.files[index] = replace(opened, warnings=(*opened.warnings, said))
+        return DoseFile(index, None, reason)
 
     def _frame_of_reference(self, series: Series) -> str:
         ds = self.session.files[series.frames[0].file].header.dataset

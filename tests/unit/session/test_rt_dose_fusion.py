@@ -171,3 +171,24 @@ def test_a_dose_grid_without_offsets_says_why() -> None:
     assert "Grid Frame Offset Vector lists 2 planes for 3 frames" in warning["reason"]
     _, rgba = session.segment_layer(ct, 1, [])  # the CT still draws, without a dose
     assert not rgba[..., 3].any()
+
+
+def test_a_dose_opened_in_a_later_batch_is_listed_over_the_series() -> None:
+    """The page opens a drop in batches and each batch's catalog asks for the doses: a dose
+    file in a later batch than its CT (after catalogs judged the CT's files) is read and
+    listed over the series, as when both come in one batch."""
+    stack = segs.ct_stack(rows=40, cols=48, slices=3)
+    k, r, c = np.meshgrid(*(np.arange(n) for n in SHAPE), indexing="ij")
+    gy = linear_dose(ORIGIN[0] + c * 1.0, ORIGIN[1] + r * 1.0, ORIGIN[2] + np.array(OFFSETS)[k])
+    data, ds = rt.dose_bytes(stack, gy, ORIGIN, (1.0, 1.0), OFFSETS)
+    session = Session()
+    files = list(stack.files.items())
+    session.open(files[:1], report=False)
+    session.open(files[1:], report=False)
+    before = session.catalog(report=False)["series"]
+    assert all(not s.get("rtDoses") for s in before)
+    result = session.open([("dose.dcm", data)], report=False)
+    ct = next(i for i, s in enumerate(result["series"]) if s["modality"] == "CT")
+    [dose] = result["series"][ct]["rtDoses"]
+    top = float(linear_dose(ORIGIN[0] + 19, ORIGIN[1] + 11, ORIGIN[2] + 5.0))
+    assert dose["uid"] == ds.SOPInstanceUID and dose["maxGy"] == pytest.approx(top, rel=1e-4)

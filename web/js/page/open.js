@@ -137,31 +137,24 @@ async function openFiles(list, job, how) {
   let done = 0;
   // A drop of one batch or less is one call, as before: its series are whole at once.
   let limit = total > BATCH_FILES ? 1 : BATCH_FILES;
+  /** @type {Promise<Batch>} the next batch, read while the worker opens the one before */
+  let reading = Promise.resolve(emptyBatch());
   progress(0, total);
   try {
     await client.ready;
+    reading = readBatch(list, 0, limit);
     while (done < total && !job.cancelled) {
-      const names = [];
-      /** @type {File[]} */
-      const files = [];
-      /** @type {(ArrayBuffer | File)[]} */
-      const buffers = [];
-      let bytes = 0;
-      while (done < total && names.length < limit && bytes < BATCH_BYTES) {
-        const file = list[done];
-        const name = file.webkitRelativePath || file.name;
-        done += 1;
-        try {
-          const given = await payload(file, whole);
-          bytes += given instanceof ArrayBuffer ? given.byteLength : 0;
-          buffers.push(given);
-          names.push(name);
-          files.push(file);
-        } catch (error) {
-          skipped.push(unread(name, "open.browser_unreadable", error));
-        }
-      }
+      const batch = await reading;
+      done = batch.end;
+      skipped.push(...batch.skipped);
       limit = Math.min(limit * FIRST_BATCH_GROWTH, BATCH_FILES);
+      const next = () =>
+        done < total ? readBatch(list, done, limit) : Promise.resolve(emptyBatch());
+      // The next batch is read while the worker opens this one once the first image is
+      // shown; until then nothing else is asked of the page (the first image comes first).
+      const ahead = first !== null;
+      reading = ahead ? next() : Promise.resolve(emptyBatch());
+      const { names, files, buffers } = batch;
       const transfer = buffers.filter((b) => b instanceof ArrayBuffer);
       /** @type {OpenResult} */
       const result = await client.call("open", { names, buffers }, transfer);
@@ -182,6 +175,7 @@ async function openFiles(list, job, how) {
           .select(first, 0)
           .catch(() => (failed = true));
       }
+      if (!ahead) reading = next();
     }
     if (first === null && reopened) {
       // Everything was open already: show it rather than leave the screen as it was.
@@ -192,6 +186,8 @@ async function openFiles(list, job, how) {
     }
     if (failed) skipped.push(...(await refreshCatalog()));
   } finally {
+    // A batch read ahead and never sent (cancelled, or a batch failed): not handed over.
+    whole.read = Math.max(0, whole.read - (await reading).wholeBytes);
     progress(null, total);
     if (opening === job) opening = null;
   }
@@ -231,6 +227,49 @@ async function openFiles(list, job, how) {
   document.body.dataset.opens = String(app.opens); // lets scripts wait for UI-started opens
   document.body.dispatchEvent(new CustomEvent("lightbox-opened", { detail: { own: how.own } }));
   return result;
+}
+
+/**
+ * @typedef {{names: string[], files: File[], buffers: (ArrayBuffer | File)[],
+ *   skipped: Skipped[], end: number, wholeBytes: number}} Batch the files of one call to
+ *   the worker: those read (bytes, or the File itself), those the browser could not read,
+ *   the index in the drop after the last one, and the bytes read whole (counted in `whole`)
+ */
+
+/** @returns {Batch} */
+function emptyBatch() {
+  return { names: [], files: [], buffers: [], skipped: [], end: 0, wholeBytes: 0 };
+}
+
+/**
+ * Read the files of the next batch from `list[start]`: up to `limit` files read, or
+ * BATCH_BYTES of bytes. The page reads it while the worker opens the batch before it
+ * (issue 17 item 2), in the drop's order, so each file's bytes are counted in `whole` in
+ * that order whether or not it was read ahead.
+ * @param {File[]} list @param {number} start @param {number} limit
+ * @returns {Promise<Batch>}
+ */
+async function readBatch(list, start, limit) {
+  const batch = emptyBatch();
+  let at = start;
+  let bytes = 0;
+  while (at < list.length && batch.names.length < limit && bytes < BATCH_BYTES) {
+    const file = list[at];
+    const name = file.webkitRelativePath || file.name;
+    at += 1;
+    try {
+      const given = await payload(file, whole);
+      bytes += given instanceof ArrayBuffer ? given.byteLength : 0;
+      batch.buffers.push(given);
+      batch.names.push(name);
+      batch.files.push(file);
+    } catch (error) {
+      batch.skipped.push(unread(name, "open.browser_unreadable", error));
+    }
+  }
+  batch.end = at;
+  batch.wholeBytes = bytes;
+  return batch;
 }
 
 /**
