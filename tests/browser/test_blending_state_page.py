@@ -16,6 +16,8 @@ plane under the state's window, the PET sampled by map_coordinates at the plane'
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +40,22 @@ from tests.unit.session.test_blending_state import (
 )
 
 
+@contextmanager
+def _opened(
+    browser: Browser, base_url: str, paths: list[Path]
+) -> Iterator[tuple[Viewer, dict, int]]:
+    """The files opened in a viewer of its own (an applied state is the page's), the CT
+    series selected: the viewer, the catalog and the CT's index; closed on leaving."""
+    context, viewer = new_viewer(browser, base_url)
+    try:
+        viewer.ready()
+        viewer.choose(paths)
+        catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
+        yield viewer, catalog, _select(viewer, catalog, "CT")
+    finally:
+        finish(context, viewer)
+
+
 def _check_blend(plain: np.ndarray, shown: np.ndarray, want: tuple[np.ndarray, ...]) -> None:
     yu, rs, strict, beyond = want
     assert np.abs(plain[..., 0] - 255 * yu).max() <= 0.5 + 1e-9  # the underlying's VOI
@@ -54,13 +72,7 @@ def test_blending_state_applied_scrolled_probed_and_removed(
     browser: Browser, base_url: str, tmp_path: Path
 ) -> None:
     files, uid, stack, pet = blend_files()
-    paths = written(tmp_path, files)
-    context, viewer = new_viewer(browser, base_url)
-    try:
-        viewer.ready()
-        viewer.choose(paths)
-        catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
-        ct = _select(viewer, catalog, "CT")
+    with _opened(browser, base_url, written(tmp_path, files)) as (viewer, catalog, ct):
         pt = next(i for i, s in enumerate(catalog["series"]) if s["modality"] == "PT")
         assert any(o["kind"] == "PR" and o["uid"] == uid for o in catalog["series"][ct]["objects"])
         viewer.page.evaluate(f"() => window.lightbox.select({ct}, 1)")
@@ -101,8 +113,6 @@ def test_blending_state_applied_scrolled_probed_and_removed(
         assert np.array_equal(off, off_layers)  # the PET is a fusion hidden until shown
         assert not np.array_equal(off, _frame_of(viewer, 2, uid))
         viewer.shot("blending-removed")
-    finally:
-        finish(context, viewer)
 
 
 def _frame_of(viewer: Viewer, frame: int, uid: str) -> np.ndarray:
@@ -119,13 +129,7 @@ def test_blending_state_without_its_superimposed_series_says_so(
     browser: Browser, base_url: str, tmp_path: Path
 ) -> None:
     files, uid, _, _ = blend_files(with_pet=False)
-    paths = written(tmp_path, files)
-    context, viewer = new_viewer(browser, base_url)
-    try:
-        viewer.ready()
-        viewer.choose(paths)
-        catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
-        _select(viewer, catalog, "CT")
+    with _opened(browser, base_url, written(tmp_path, files)) as (viewer, _catalog, _ct):
         viewer.page.evaluate("(uid) => window.lightbox.applyPresentation(uid)", uid)
         state = viewer.wait_state("s.presentation !== null")
         blend = next(o for o in state["overlays"] if o["kind"] == "blend")
@@ -140,8 +144,6 @@ def test_blending_state_without_its_superimposed_series_says_so(
             ".includes('ist nicht geöffnet')"
         )
         viewer.shot("blending-not-open")
-    finally:
-        finish(context, viewer)
 
 
 def test_blending_state_with_an_icc_profile_converts_the_whole_blend(
@@ -151,13 +153,7 @@ def test_blending_state_with_an_icc_profile_converts_the_whole_blend(
     # far from sRGB's) and the CT alone beyond the PET, both through the profile.
     profile = icc.matrix_profile()
     files, uid, stack, pet = blend_files(icc=profile)
-    paths = written(tmp_path, files)
-    context, viewer = new_viewer(browser, base_url)
-    try:
-        viewer.ready()
-        viewer.choose(paths)
-        catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
-        ct = _select(viewer, catalog, "CT")
+    with _opened(browser, base_url, written(tmp_path, files)) as (viewer, _catalog, ct):
         viewer.page.evaluate(f"() => window.lightbox.select({ct}, 1)")
         viewer.wait_state("s.frame === 1")
         viewer.page.evaluate("(uid) => window.lightbox.applyPresentation(uid)", uid)
@@ -175,19 +171,11 @@ def test_blending_state_with_an_icc_profile_converts_the_whole_blend(
         assert np.abs(got[both] - want[both]).max() <= 2
         assert np.abs(got[strict] - np.rint(blend[strict])).max() > 10  # not the plain blend
         viewer.shot("blending-icc")
-    finally:
-        finish(context, viewer)
 
 
 def test_blending_state_on_a_coronal_view(browser: Browser, base_url: str, tmp_path: Path) -> None:
     files, uid, stack, pet = blend_files()
-    paths = written(tmp_path, files)
-    context, viewer = new_viewer(browser, base_url)
-    try:
-        viewer.ready()
-        viewer.choose(paths)
-        catalog = viewer.page.evaluate("() => window.lightbox.catalog()")
-        ct = _select(viewer, catalog, "CT")
+    with _opened(browser, base_url, written(tmp_path, files)) as (viewer, _catalog, ct):
         viewer.page.evaluate("(uid) => window.lightbox.applyPresentation(uid)", uid)
         viewer.wait_state("s.presentation !== null && s.overlays.some(o => o.kind === 'blend')")
         view = {"plane": "coronal", "position": 4.0}
@@ -225,5 +213,3 @@ def test_blending_state_on_a_coronal_view(browser: Browser, base_url: str, tmp_p
         assert np.abs(shown[strict, 2] - rest[strict]).max() <= 2.0
         assert np.array_equal(shown[beyond], plain[beyond])
         viewer.shot("blending-coronal")
-    finally:
-        finish(context, viewer)
